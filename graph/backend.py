@@ -1,0 +1,67 @@
+"""The port every storage backend implements: transactional primitives over nodes, edges, audit and keys.
+
+The domain rules (validation, versions, audit, import) live once, in :mod:`graph.store`, on top of these
+primitives; a backend only moves records in and out of its database. Every backend must pass the one
+contract suite in ``tests/contract``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Protocol, TypeVar
+
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord
+
+T = TypeVar("T")
+
+
+class Tx(Protocol):
+    """One transaction. Reads see the transaction's own writes. Raising aborts everything."""
+
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]: ...
+    def get_edges(self, ids: Collection[str]) -> dict[str, EdgeRecord]: ...
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        """Insert or replace whole node records (keyed by id)."""
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        """Insert or replace whole edge records (keyed by id); both endpoints exist."""
+    def delete_nodes(self, ids: Collection[str]) -> None:
+        """Delete nodes; the caller has removed their edges first."""
+    def delete_edges(self, ids: Collection[str]) -> None: ...
+    def edges_touching(self, node_ids: Collection[str]) -> list[EdgeRecord]:
+        """Every edge whose source or target is one of ``node_ids``."""
+    def nodes_of_accounts(self, account_ids: Collection[str]) -> list[NodeRecord]:
+        """Contacts and opportunities whose ``account_id`` is one of ``account_ids``, and child accounts
+        whose ``parent_id`` is."""
+    def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
+        """(report, boss) pairs of every REPORTS_TO edge stored under one of ``account_ids``."""
+    def list_nodes(self, kind: str, *, account_id: str | None, after: str | None,
+                   limit: int) -> list[NodeRecord]:
+        """Nodes of ``kind`` ordered by id, ids greater than ``after``, at most ``limit``."""
+    def list_edges(self, *, types: Collection[str], account_id: str | None, target: str | None,
+                   after: str | None, limit: int) -> list[EdgeRecord]:
+        """Edges of the given types ordered by id, filtered by account and target when given."""
+    def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
+        """The account's whole map in one round trip (see :class:`AccountSubgraph`), or None."""
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+    def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
+        """Newest first; ``before`` is the ``seq`` of the last entry of the previous page."""
+    def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
+        """Replace ``before``/``after`` of every entry about ``entity_id`` (erasure)."""
+    def put_key(self, key: ApiKey) -> None: ...
+    def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    def delete_key(self, key_id: str) -> bool: ...
+    def list_keys(self) -> list[ApiKey]: ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def read(self, work: Callable[[Tx], T]) -> T:
+        """Run ``work`` in a read transaction (may go to a replica)."""
+    def write(self, work: Callable[[Tx], T]) -> T:
+        """Run ``work`` in one write transaction: all of it commits or none of it."""
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied. Idempotent."""
+    def check_ready(self) -> None:
+        """Raise StoreUnavailable unless the database answers and is fully migrated."""
+    def close(self) -> None: ...

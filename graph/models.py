@@ -1,0 +1,325 @@
+"""The relationship-map domain: node and edge kinds, their fields and limits, validated at the edge.
+
+Every model refuses unknown fields. Text fields carry a documented maximum length (see README).
+Server-managed fields (``created_at``, ``updated_at``, ``version``) are never part of these models:
+the store adds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Label = Annotated[str, StringConstraints(max_length=100)]
+Notes = Annotated[str, StringConstraints(max_length=4000)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+TEXT_LIMITS = {"name": 200, "title": 200, "department": 100, "industry": 100, "region": 100,
+               "stage": 40, "note": 1000, "notes": 4000, "credit_rating": 10}
+
+
+def _not_far_future(value: dt.date) -> dt.date:
+    if value.year < 1900 or value.year > 2200:
+        raise ValueError("date must be between 1900 and 2200")
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_not_far_future)]
+
+
+class NodeKind(StrEnum):
+    account = "account"
+    contact = "contact"
+    team_member = "team_member"
+    competitor = "competitor"
+    opportunity = "opportunity"
+
+
+class EdgeType(StrEnum):
+    REPORTS_TO = "REPORTS_TO"
+    INFLUENCES = "INFLUENCES"
+    PROMOTED_BY = "PROMOTED_BY"
+    ALLY = "ALLY"
+    RIVAL = "RIVAL"
+    COVERS = "COVERS"
+    MIRRORS = "MIRRORS"
+    MEMBER_OF = "MEMBER_OF"
+    FAVORS = "FAVORS"
+    HAS_INTEREST = "HAS_INTEREST"
+
+
+class BuyingRole(StrEnum):
+    decision_maker = "decision_maker"
+    economic_buyer = "economic_buyer"
+    technical_evaluator = "technical_evaluator"
+    business_user = "business_user"
+    procurement = "procurement"
+    influencer = "influencer"
+    coach = "coach"
+    gatekeeper = "gatekeeper"
+
+
+class Stance(StrEnum):
+    champion = "champion"
+    supporter = "supporter"
+    neutral = "neutral"
+    skeptic = "skeptic"
+    opponent = "opponent"
+    unknown = "unknown"
+
+
+class Level(StrEnum):
+    executive = "executive"
+    vp = "vp"
+    director = "director"
+    manager = "manager"
+    staff = "staff"
+
+
+class InterestKind(StrEnum):
+    kickback = "kickback"
+    incumbent_loyalty = "incumbent_loyalty"
+    job_threat = "job_threat"
+    influence_loss = "influence_loss"
+    budget_ownership = "budget_ownership"
+    personal = "personal"
+    other = "other"
+
+
+class TeamRole(StrEnum):
+    sales = "sales"
+    presales = "presales"
+    service = "service"
+    executive = "executive"
+    partner = "partner"
+    other = "other"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, use_enum_values=True)
+
+
+class Closeness(Strict):
+    """Relationship closeness, solution acceptance and price acceptance, each 0..1."""
+
+    relationship: Unit | None = None
+    solution: Unit | None = None
+    price: Unit | None = None
+
+
+class AccountMetrics(Strict):
+    annual_revenue: Annotated[float, Field(ge=0, le=1e15)] | None = None
+    margin_pct: Annotated[float, Field(ge=-100, le=100)] | None = None
+    revenue_growth_pct: Annotated[float, Field(ge=-100, le=10000)] | None = None
+    wallet_size: Annotated[float, Field(ge=0, le=1e15)] | None = None
+    share_of_wallet_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    payment_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    credit_rating: Annotated[str, StringConstraints(max_length=10)] | None = None
+    satisfaction: Annotated[float, Field(ge=0, le=10)] | None = None
+    loyalty: Unit | None = None
+    influence: Unit | None = None
+    cooperation: Unit | None = None
+
+
+class Criteria(Strict):
+    """The client's evaluation weights; shares in 0..1 that add up to at most 1."""
+
+    technical: Unit = 0.0
+    price: Unit = 0.0
+    service: Unit = 0.0
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Criteria:
+        if self.technical + self.price + self.service > 1.0 + 1e-9:
+            raise ValueError("criteria shares must add up to at most 1")
+        return self
+
+
+class AccountIn(Strict):
+    id: Id | None = None
+    name: Name
+    industry: Label | None = None
+    region: Label | None = None
+    parent_id: Id | None = None
+    metrics: AccountMetrics = Field(default_factory=AccountMetrics)
+    notes: Notes | None = None
+
+
+class ContactIn(Strict):
+    id: Id | None = None
+    account_id: Id
+    name: Name
+    title: ShortText | None = None
+    department: Label | None = None
+    level: Level | None = None
+    status: Literal["active", "left"] = "active"
+    left_at: Date | None = None
+    knows_us: bool = False
+    notes: Notes | None = None
+    closeness: Closeness = Field(default_factory=Closeness)
+    last_contact_at: Date | None = None
+
+    @model_validator(mode="after")
+    def _left_at_only_when_left(self) -> ContactIn:
+        if self.left_at is not None and self.status != "left":
+            raise ValueError("left_at is only allowed when status is 'left'")
+        return self
+
+
+class TeamMemberIn(Strict):
+    id: Id | None = None
+    name: Name
+    title: ShortText | None = None
+    level: Level | None = None
+    role: TeamRole = TeamRole.sales
+
+
+class CompetitorIn(Strict):
+    id: Id | None = None
+    name: Name
+    notes: Notes | None = None
+
+
+class OpportunityIn(Strict):
+    id: Id | None = None
+    account_id: Id
+    name: Name
+    stage: Literal["prospecting", "qualification", "proposal", "negotiation", "won", "lost"] = "prospecting"
+    amount: Annotated[float, Field(ge=0, le=1e15)] | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    close_date: Date | None = None
+    criteria: Criteria = Field(default_factory=Criteria)
+    competitor_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+
+
+NODE_MODELS: dict[NodeKind, type[Strict]] = {
+    NodeKind.account: AccountIn,
+    NodeKind.contact: ContactIn,
+    NodeKind.team_member: TeamMemberIn,
+    NodeKind.competitor: CompetitorIn,
+    NodeKind.opportunity: OpportunityIn,
+}
+
+# Which node kinds each edge type may join, and which properties it may carry.
+EDGE_ENDPOINTS: dict[EdgeType, tuple[NodeKind, frozenset[NodeKind]]] = {
+    EdgeType.REPORTS_TO: (NodeKind.contact, frozenset({NodeKind.contact})),
+    EdgeType.INFLUENCES: (NodeKind.contact, frozenset({NodeKind.contact})),
+    EdgeType.PROMOTED_BY: (NodeKind.contact, frozenset({NodeKind.contact})),
+    EdgeType.ALLY: (NodeKind.contact, frozenset({NodeKind.contact})),
+    EdgeType.RIVAL: (NodeKind.contact, frozenset({NodeKind.contact})),
+    EdgeType.COVERS: (NodeKind.team_member, frozenset({NodeKind.contact})),
+    EdgeType.MIRRORS: (NodeKind.team_member, frozenset({NodeKind.contact})),
+    EdgeType.MEMBER_OF: (NodeKind.contact, frozenset({NodeKind.opportunity})),
+    EdgeType.FAVORS: (NodeKind.contact, frozenset({NodeKind.competitor})),
+    EdgeType.HAS_INTEREST: (NodeKind.contact, frozenset({NodeKind.opportunity, NodeKind.competitor})),
+}
+
+EDGE_PROPERTIES: dict[EdgeType, frozenset[str]] = {
+    EdgeType.REPORTS_TO: frozenset(),
+    EdgeType.INFLUENCES: frozenset({"strength"}),
+    EdgeType.PROMOTED_BY: frozenset(),
+    EdgeType.ALLY: frozenset({"strength"}),
+    EdgeType.RIVAL: frozenset({"strength"}),
+    EdgeType.COVERS: frozenset({"closeness", "last_contact_at"}),
+    EdgeType.MIRRORS: frozenset(),
+    EdgeType.MEMBER_OF: frozenset({"role", "stance", "influence", "closeness"}),
+    EdgeType.FAVORS: frozenset({"strength"}),
+    EdgeType.HAS_INTEREST: frozenset({"kind", "threat"}),
+}
+
+# Relationships carried in the generic relationship list (decision-chain membership has its own).
+RELATIONSHIP_TYPES = tuple(t for t in EdgeType if t is not EdgeType.MEMBER_OF)
+
+
+class RelationshipIn(Strict):
+    """A relationship of the map; which properties are allowed depends on ``type``."""
+
+    id: Id | None = None
+    type: Literal[
+        "REPORTS_TO", "INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL", "COVERS", "MIRRORS", "FAVORS",
+        "HAS_INTEREST",
+    ]
+    source: Id
+    target: Id
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    strength: Unit | None = None
+    closeness: Unit | None = None
+    last_contact_at: Date | None = None
+    kind: InterestKind | None = None
+    threat: Unit | None = None
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> RelationshipIn:
+        if self.source == self.target:
+            raise ValueError("a relationship cannot join a node to itself")
+        allowed = EDGE_PROPERTIES[EdgeType(self.type)]
+        for prop in ("strength", "closeness", "last_contact_at", "kind", "threat"):
+            if getattr(self, prop) is not None and prop not in allowed:
+                raise ValueError(f"{self.type} has no property {prop!r}")
+        if self.type == "HAS_INTEREST" and self.kind is None:
+            raise ValueError("HAS_INTEREST needs a kind")
+        return self
+
+
+class ChainMemberIn(Strict):
+    """A contact's place in an opportunity's decision chain (a MEMBER_OF edge)."""
+
+    opportunity_id: Id
+    contact_id: Id
+    role: BuyingRole
+    stance: Stance = Stance.unknown
+    influence: Annotated[int, Field(ge=1, le=5)] = 3
+    closeness: Closeness | None = None
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class Bundle(Strict):
+    """An import/export bundle: everything needed to rebuild one or more accounts' maps."""
+
+    accounts: list[AccountIn] = Field(default_factory=list)
+    contacts: list[ContactIn] = Field(default_factory=list)
+    team: list[TeamMemberIn] = Field(default_factory=list)
+    competitors: list[CompetitorIn] = Field(default_factory=list)
+    opportunities: list[OpportunityIn] = Field(default_factory=list)
+    relationships: list[RelationshipIn] = Field(default_factory=list)
+    decision_chain: list[ChainMemberIn] = Field(default_factory=list)
+
+
+BUNDLE_SECTIONS: dict[str, NodeKind] = {
+    "accounts": NodeKind.account,
+    "contacts": NodeKind.contact,
+    "team": NodeKind.team_member,
+    "competitors": NodeKind.competitor,
+    "opportunities": NodeKind.opportunity,
+}
+
+
+def default_edge_id(edge_type: str, source: str, target: str, kind: str | None = None) -> str:
+    """A deterministic id for an edge the client gave none, so re-importing a bundle is idempotent.
+
+    >>> default_edge_id("REPORTS_TO", "c2", "c1")
+    'REPORTS_TO:c2:c1'
+    """
+    parts = [edge_type, source, target] + ([kind] if kind else [])
+    return ":".join(parts)[:128]
+
+
+def node_data(model: BaseModel) -> dict[str, Any]:
+    """The stored form of a node: JSON-ready, without the id and without unset optionals."""
+    data = model.model_dump(mode="json", exclude={"id"}, exclude_none=True)
+    return {k: v for k, v in data.items() if v != {}}
+
+
+def edge_data(rel: RelationshipIn | ChainMemberIn) -> dict[str, Any]:
+    """The stored properties of an edge (endpoints and id are kept apart)."""
+    exclude = {"id", "type", "source", "target", "opportunity_id", "contact_id"}
+    data = rel.model_dump(mode="json", exclude=exclude, exclude_none=True)
+    return data

@@ -1,0 +1,92 @@
+"""Frozen records the store hands out: nodes, edges, audit entries, API keys, pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 with microseconds, e.g. ``2026-11-22T10:00:00.123456Z``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    kind: str
+    id: str
+    data: dict[str, Any]
+    created_at: str
+    updated_at: str
+    version: int
+
+    @property
+    def account_id(self) -> str | None:
+        value = self.data.get("account_id")
+        return value if isinstance(value, str) else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, **self.data, "created_at": self.created_at,
+                "updated_at": self.updated_at, "version": self.version}
+
+
+@dataclass(frozen=True)
+class EdgeRecord:
+    type: str
+    id: str
+    source: str
+    target: str
+    data: dict[str, Any]
+    account_id: str | None
+    created_at: str
+    updated_at: str
+    version: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "source": self.source, "target": self.target,
+                **self.data, "account_id": self.account_id, "created_at": self.created_at,
+                "updated_at": self.updated_at, "version": self.version}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: str
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    seq: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"at": self.at, "actor": self.actor, "action": self.action, "entity_type": self.entity_type,
+                "entity_id": self.entity_id, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    role: str
+    name: str
+    key_hash: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AccountSubgraph:
+    """One account's whole map as loaded in one round trip: the account, every node that belongs to it
+    or touches it (contacts, opportunities, our team members, competitors), and every edge among them."""
+
+    account: NodeRecord
+    nodes: list[NodeRecord] = field(default_factory=list)
+    edges: list[EdgeRecord] = field(default_factory=list)
