@@ -1,0 +1,31 @@
+"""Versioned schema migrations: ``sqlite/V*.sql`` and ``neo4j/V*.cypher``, applied in version order."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    text: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def statements(self) -> list[str]:
+        """The file's statements, split on ``;`` at line ends, without comment-only lines."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.strip().startswith(("--", "//")))
+        return [s.strip() for s in body.split(";\n") if s.strip().rstrip(";").strip()]
+
+
+def migrations(backend: str) -> list[Migration]:
+    """Migrations of ``backend`` ("sqlite" or "neo4j") in version order (V0001 before V0002...)."""
+    suffix = {"sqlite": ".sql", "neo4j": ".cypher"}[backend]
+    files = sorted((ROOT / backend).glob(f"V*{suffix}"), key=lambda p: int(p.name[1:].split("__")[0]))
+    return [Migration(p.name, p.read_text(encoding="utf-8")) for p in files]

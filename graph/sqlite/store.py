@@ -1,0 +1,295 @@
+"""The embedded default backend: one SQLite file on disk, WAL journal, foreign keys, one transaction
+per write (``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing half-way)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from graph.errors import Conflict, StoreUnavailable
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
+from migrations import migrations
+
+T = TypeVar("T")
+DB_FILE = "guanxi.sqlite3"
+# SQLite caps the number of host parameters per statement; larger id sets go through json_each.
+_NODE_COLUMNS = "id, kind, data, created_at, updated_at, version"
+_EDGE_COLUMNS = "id, type, source, target, account_id, data, created_at, updated_at, version"
+
+# One statement loads an account's map: the account, what belongs to it, every edge touching those,
+# the nodes at the far end of those edges, and the competitors its opportunities name.
+_SUBGRAPH_SQL = f"""
+WITH members AS (SELECT id FROM nodes WHERE owner_id = :account AND kind IN ('contact', 'opportunity')),
+     touching AS (SELECT e.* FROM edges e WHERE e.source IN (SELECT id FROM members)
+                  UNION SELECT e.* FROM edges e WHERE e.target IN (SELECT id FROM members)),
+     node_ids AS (SELECT :account AS id UNION SELECT id FROM members
+                  UNION SELECT source FROM touching UNION SELECT target FROM touching
+                  UNION SELECT j.value FROM nodes o, json_each(o.data, '$.competitor_ids') j
+                        WHERE o.owner_id = :account AND o.kind = 'opportunity')
+SELECT 'n', {_NODE_COLUMNS}, NULL, NULL, NULL FROM nodes WHERE id IN (SELECT id FROM node_ids)
+UNION ALL
+SELECT 'e', {_EDGE_COLUMNS} FROM touching
+"""
+
+
+def _node(row: sqlite3.Row | tuple[Any, ...]) -> NodeRecord:
+    id, kind, data, created_at, updated_at, version = row
+    return NodeRecord(kind, id, json.loads(data), created_at, updated_at, version)
+
+
+def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
+    id, type_, source, target, account_id, data, created_at, updated_at, version = row
+    return EdgeRecord(type_, id, source, target, json.loads(data), account_id, created_at, updated_at,
+                      version)
+
+
+def _json_ids(ids: Collection[str]) -> str:
+    return json.dumps(list(ids))
+
+
+def _owner(record: NodeRecord) -> str | None:
+    owner = record.data.get("parent_id") if record.kind == "account" else record.data.get("account_id")
+    return owner if isinstance(owner, str) else None
+
+
+class SqliteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(f"SELECT {_NODE_COLUMNS} FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                                 (_json_ids(ids),))
+        return {r[0]: _node(r) for r in rows}
+
+    def get_edges(self, ids: Collection[str]) -> dict[str, EdgeRecord]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(f"SELECT {_EDGE_COLUMNS} FROM edges WHERE id IN (SELECT value FROM json_each(?))",
+                                 (_json_ids(ids),))
+        return {r[0]: _edge(r) for r in rows}
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO nodes (id, kind, owner_id, data, created_at, updated_at, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+            "owner_id = excluded.owner_id, data = excluded.data, updated_at = excluded.updated_at, "
+            "version = excluded.version",
+            [(r.id, r.kind, _owner(r), json.dumps(r.data, ensure_ascii=False), r.created_at, r.updated_at,
+              r.version) for r in records])
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO edges (id, type, source, target, account_id, data, created_at, updated_at, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, "
+            "data = excluded.data, updated_at = excluded.updated_at, version = excluded.version",
+            [(r.id, r.type, r.source, r.target, r.account_id, json.dumps(r.data, ensure_ascii=False),
+              r.created_at, r.updated_at, r.version) for r in records])
+
+    def delete_nodes(self, ids: Collection[str]) -> None:
+        self.conn.execute("DELETE FROM nodes WHERE id IN (SELECT value FROM json_each(?))", (_json_ids(ids),))
+
+    def delete_edges(self, ids: Collection[str]) -> None:
+        self.conn.execute("DELETE FROM edges WHERE id IN (SELECT value FROM json_each(?))", (_json_ids(ids),))
+
+    def edges_touching(self, node_ids: Collection[str]) -> list[EdgeRecord]:
+        ids = _json_ids(node_ids)
+        rows = self.conn.execute(
+            f"SELECT {_EDGE_COLUMNS} FROM edges WHERE source IN (SELECT value FROM json_each(?)) "
+            f"UNION SELECT {_EDGE_COLUMNS} FROM edges WHERE target IN (SELECT value FROM json_each(?))",
+            (ids, ids))
+        return [_edge(r) for r in rows]
+
+    def nodes_of_accounts(self, account_ids: Collection[str]) -> list[NodeRecord]:
+        rows = self.conn.execute(
+            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE owner_id IN (SELECT value FROM json_each(?))",
+            (_json_ids(account_ids),))
+        return [_node(r) for r in rows]
+
+    def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT source, target FROM edges WHERE type = 'REPORTS_TO' "
+            "AND account_id IN (SELECT value FROM json_each(?))", (_json_ids(account_ids),))
+        return [(r[0], r[1]) for r in rows]
+
+    def list_nodes(self, kind: str, *, account_id: str | None, after: str | None,
+                   limit: int) -> list[NodeRecord]:
+        sql = f"SELECT {_NODE_COLUMNS} FROM nodes WHERE kind = ? AND id > ?"
+        params: list[Any] = [kind, after or ""]
+        if account_id is not None:
+            sql += " AND owner_id = ?"
+            params.append(account_id)
+        rows = self.conn.execute(sql + " ORDER BY id LIMIT ?", (*params, limit))
+        return [_node(r) for r in rows]
+
+    def list_edges(self, *, types: Collection[str], account_id: str | None, target: str | None,
+                   after: str | None, limit: int) -> list[EdgeRecord]:
+        sql = f"SELECT {_EDGE_COLUMNS} FROM edges WHERE type IN (SELECT value FROM json_each(?)) AND id > ?"
+        params: list[Any] = [_json_ids(types), after or ""]
+        for column, value in (("account_id", account_id), ("target", target)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        rows = self.conn.execute(sql + " ORDER BY id LIMIT ?", (*params, limit))
+        return [_edge(r) for r in rows]
+
+    def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
+        nodes: list[NodeRecord] = []
+        edges: list[EdgeRecord] = []
+        account = None
+        for row in self.conn.execute(_SUBGRAPH_SQL, {"account": account_id}):
+            if row[0] == "e":
+                edges.append(_edge(row[1:]))
+            else:
+                node = _node(row[1:7])
+                if node.id == account_id:
+                    account = node
+                else:
+                    nodes.append(node)
+        if account is None or account.kind != "account":
+            return None
+        return AccountSubgraph(account, nodes, edges)
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        self.conn.executemany(
+            "INSERT INTO audit (at, actor, action, entity_type, entity_id, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(e.at, e.actor, e.action, e.entity_type, e.entity_id,
+              None if e.before is None else json.dumps(e.before, ensure_ascii=False),
+              None if e.after is None else json.dumps(e.after, ensure_ascii=False)) for e in entries])
+
+    def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
+        sql = "SELECT seq, at, actor, action, entity_type, entity_id, before, after FROM audit WHERE seq < ?"
+        params: list[Any] = [int(before) if before and before.isdigit() else 2**62]
+        if entity_id is not None:
+            sql += " AND entity_id = ?"
+            params.append(entity_id)
+        rows = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
+        return [AuditEntry(at=r[1], actor=r[2], action=r[3], entity_type=r[4], entity_id=r[5],
+                           before=json.loads(r[6]) if r[6] else None,
+                           after=json.loads(r[7]) if r[7] else None, seq=str(r[0])) for r in rows]
+
+    def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
+        text = json.dumps(replacement)
+        self.conn.execute("UPDATE audit SET before = CASE WHEN before IS NULL THEN NULL ELSE ? END, "
+                          "after = CASE WHEN after IS NULL THEN NULL ELSE ? END WHERE entity_id = ?",
+                          (text, text, entity_id))
+
+    def put_key(self, key: ApiKey) -> None:
+        self.conn.execute("INSERT INTO api_keys (id, role, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                          (key.id, key.role, key.name, key.key_hash, key.created_at))
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self.conn.execute("SELECT id, role, name, key_hash, created_at FROM api_keys WHERE key_hash = ?",
+                                (key_hash,)).fetchone()
+        return ApiKey(*row) if row else None
+
+    def delete_key(self, key_id: str) -> bool:
+        return self.conn.execute("DELETE FROM api_keys WHERE id = ?", (key_id,)).rowcount > 0
+
+    def list_keys(self) -> list[ApiKey]:
+        rows = self.conn.execute("SELECT id, role, name, key_hash, created_at FROM api_keys ORDER BY id")
+        return [ApiKey(*r) for r in rows]
+
+
+class SqliteBackend:
+    """A SQLite database file in ``data_dir``; one connection per thread."""
+
+    name = "sqlite"
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DB_FILE
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA busy_timeout = 30000")
+            except (OSError, sqlite3.Error) as e:
+                raise StoreUnavailable(f"cannot open the database at {self.path}: {e}") from e
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        try:
+            conn.execute(begin)
+        except sqlite3.OperationalError as e:
+            raise StoreUnavailable(f"the database is busy or unreadable: {e}") from e
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            conn.execute("ROLLBACK")
+            raise StoreUnavailable(f"commit failed: {e}") from e
+
+    def read(self, work: Callable[[SqliteTx], T]) -> T:
+        with self._transaction("BEGIN") as conn:
+            return work(SqliteTx(conn))
+
+    def write(self, work: Callable[[SqliteTx], T]) -> T:
+        with self._transaction("BEGIN IMMEDIATE") as conn:
+            try:
+                return work(SqliteTx(conn))
+            except sqlite3.IntegrityError as e:
+                raise Conflict(f"the write contradicts stored data: {e}") from e
+
+    def applied(self) -> dict[str, str]:
+        conn = self._connection()
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
+                     "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        return dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
+
+    def migrate(self) -> list[str]:
+        done = self.applied()
+        applied = []
+        for migration in migrations("sqlite"):
+            if migration.name in done:
+                if done[migration.name] != migration.checksum:
+                    raise StoreUnavailable(f"migration {migration.name} changed after it was applied")
+                continue
+            with self._transaction("BEGIN IMMEDIATE") as conn:
+                for statement in migration.statements():
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                             (migration.name, migration.checksum, now_iso()))
+            applied.append(migration.name)
+        return applied
+
+    def check_ready(self) -> None:
+        try:
+            done = self.applied()
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"the database does not answer: {e}") from e
+        missing = [m.name for m in migrations("sqlite") if done.get(m.name) != m.checksum]
+        if missing:
+            raise StoreUnavailable(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

@@ -1,0 +1,573 @@
+"""The graph store: the domain's rules for reading and writing relationship maps, on any backend.
+
+Validation of the graph model (references, allowed endpoints, acyclic reporting lines, decision-chain
+members of the opportunity's account), optimistic versions, the audit trail and all-or-nothing imports
+live here once; backends (:mod:`graph.sqlite`, :mod:`graph.neo4j`) only provide transactional
+primitives (:class:`graph.backend.Tx`). Every write runs in one backend transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from graph.backend import Backend, Tx
+from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
+from graph.models import (
+    BUNDLE_SECTIONS,
+    EDGE_ENDPOINTS,
+    NODE_MODELS,
+    RELATIONSHIP_TYPES,
+    Bundle,
+    ChainMemberIn,
+    EdgeType,
+    NodeKind,
+    RelationshipIn,
+    default_edge_id,
+    edge_data,
+    node_data,
+)
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, Page, now_iso
+
+Loc = tuple[str | int, ...]
+ROLES = ("viewer", "editor", "admin")
+MAX_PAGE = 500
+ERASED_NAME = "[erased]"
+
+
+@dataclass(frozen=True)
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+def encode_cursor(last: str) -> str:
+    return base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        value = ""
+    if not value or len(value) > 300:
+        raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
+    return value
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _validation_errors(error: ValidationError, prefix: Loc) -> list[dict[str, Any]]:
+    return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"]} for e in error.errors()]
+
+
+def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
+    """(field, referenced id, kind it must be) for every reference a node makes."""
+    if record.kind in (NodeKind.contact, NodeKind.opportunity):
+        yield "account_id", record.data["account_id"], NodeKind.account
+    if record.kind == NodeKind.account and record.data.get("parent_id"):
+        yield "parent_id", record.data["parent_id"], NodeKind.account
+    for competitor in record.data.get("competitor_ids", []) if record.kind == NodeKind.opportunity else []:
+        yield "competitor_ids", competitor, NodeKind.competitor
+
+
+class Store:
+    """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    # ---- nodes -------------------------------------------------------------------------------------
+
+    def get_node(self, kind: NodeKind, id: str) -> NodeRecord:
+        found = self.backend.read(lambda tx: tx.get_nodes([id])).get(id)
+        if found is None or found.kind != kind:
+            raise NotFound(kind, id)
+        return found
+
+    def list_nodes(self, kind: NodeKind, *, account_id: str | None = None, limit: int = 100,
+                   cursor: str | None = None) -> Page[NodeRecord]:
+        after = decode_cursor(cursor)
+        rows = self.backend.read(lambda tx: tx.list_nodes(kind, account_id=account_id, after=after,
+                                                           limit=limit + 1))
+        return _page(rows, limit)
+
+    def create_node(self, kind: NodeKind, model: BaseModel, *, actor: str) -> NodeRecord:
+        id = getattr(model, "id", None) or _new_id(kind)
+        stamp = now_iso()
+        record = NodeRecord(kind, id, node_data(model), stamp, stamp, 1)
+
+        def work(tx: Tx) -> NodeRecord:
+            if tx.get_nodes([id]):
+                raise Conflict(f"id {id!r} is already taken", details={"id": id})
+            self._check(tx, [(record, ("body",))], [])
+            tx.put_nodes([record])
+            tx.append_audit([_audit(actor, "create", kind, id, None, record.as_json())])
+            return record
+
+        return self.backend.write(work)
+
+    def update_node(self, kind: NodeKind, id: str, changes: dict[str, Any], *, actor: str,
+                    if_version: int | None = None) -> NodeRecord:
+        if "id" in changes and changes["id"] != id:
+            raise InvalidGraph([{"loc": ["body", "id"], "msg": "an id cannot change"}])
+
+        def work(tx: Tx) -> NodeRecord:
+            current = _expect_node(tx, kind, id, if_version)
+            merged = {**current.data, **changes, "id": id}
+            try:
+                model = NODE_MODELS[kind].model_validate(merged)
+            except ValidationError as e:
+                raise InvalidGraph(_validation_errors(e, ("body",))) from e
+            data = node_data(model)
+            if data == current.data:
+                return current
+            record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
+            self._check(tx, [(record, ("body",))], [])
+            tx.put_nodes([record])
+            if record.account_id != current.account_id:
+                tx.put_edges(self._with_accounts(tx, tx.edges_touching([id]), {id: record}))
+            tx.append_audit([_audit(actor, "update", kind, id, current.as_json(), record.as_json())])
+            return record
+
+        return self.backend.write(work)
+
+    def delete_node(self, kind: NodeKind, id: str, *, actor: str, cascade: bool = False,
+                    if_version: int | None = None) -> None:
+        def work(tx: Tx) -> None:
+            current = _expect_node(tx, kind, id, if_version)
+            members = tx.nodes_of_accounts([id]) if kind == NodeKind.account else []
+            doomed_nodes = [*members, current]
+            edges = tx.edges_touching([n.id for n in doomed_nodes])
+            if (edges or members) and not cascade:
+                raise Conflict(
+                    f"{kind} {id!r} still has {len(edges)} relationships and {len(members)} members; "
+                    "delete them first or pass cascade=true",
+                    details={"relationships": len(edges), "members": len(members)})
+            entries = [_audit(actor, "delete", e.type, e.id, e.as_json(), None) for e in edges]
+            entries += [_audit(actor, "delete", n.kind, n.id, n.as_json(), None) for n in doomed_nodes]
+            tx.delete_edges([e.id for e in edges])
+            tx.delete_nodes([n.id for n in doomed_nodes])
+            tx.append_audit(entries)
+
+        self.backend.write(work)
+
+    def erase_contact(self, id: str, *, actor: str) -> NodeRecord:
+        """Remove a person's personal data for good, keeping a tombstone so the map stays whole.
+
+        The name, title, notes and contact dates go; so do notes on their relationships and every copy
+        of their data in the audit trail. The erasure itself is audited (without the erased data)."""
+
+        def work(tx: Tx) -> NodeRecord:
+            current = _expect_node(tx, NodeKind.contact, id, None)
+            kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
+            tombstone = replace(current, data={**kept, "name": ERASED_NAME, "erased": True},
+                                updated_at=now_iso(), version=current.version + 1)
+            tx.put_nodes([tombstone])
+            edges = tx.edges_touching([id])
+            scrubbed = [replace(e, data={k: v for k, v in e.data.items() if k != "note"},
+                                updated_at=tombstone.updated_at, version=e.version + 1)
+                        for e in edges if "note" in e.data]
+            tx.put_edges(scrubbed)
+            for record_id in [id, *(e.id for e in scrubbed)]:
+                tx.scrub_audit(record_id, {"erased": True})
+            tx.append_audit([_audit(actor, "erase", NodeKind.contact, id, {"erased": True},
+                                    tombstone.as_json())])
+            return tombstone
+
+        return self.backend.write(work)
+
+    # ---- edges -------------------------------------------------------------------------------------
+
+    def get_edge(self, id: str, *, types: Sequence[str] = RELATIONSHIP_TYPES) -> EdgeRecord:
+        found = self.backend.read(lambda tx: tx.get_edges([id])).get(id)
+        if found is None or found.type not in types:
+            raise NotFound("relationship", id)
+        return found
+
+    def list_edges(self, *, types: Sequence[str] = RELATIONSHIP_TYPES, account_id: str | None = None,
+                   target: str | None = None, limit: int = 100,
+                   cursor: str | None = None) -> Page[EdgeRecord]:
+        after = decode_cursor(cursor)
+        rows = self.backend.read(lambda tx: tx.list_edges(types=types, account_id=account_id, target=target,
+                                                           after=after, limit=limit + 1))
+        return _page(rows, limit)
+
+    def create_edge(self, model: RelationshipIn | ChainMemberIn, *, actor: str) -> EdgeRecord:
+        record = _edge_record(model)
+
+        def work(tx: Tx) -> EdgeRecord:
+            if tx.get_edges([record.id]):
+                raise Conflict(f"relationship {record.id!r} already exists", details={"id": record.id})
+            placed = self._check(tx, [], [(record, ("body",))])[0]
+            tx.put_edges([placed])
+            tx.append_audit([_audit(actor, "create", placed.type, placed.id, None, placed.as_json())])
+            return placed
+
+        return self.backend.write(work)
+
+    def update_edge(self, id: str, changes: dict[str, Any], *, actor: str, if_version: int | None = None,
+                    types: Sequence[str] = RELATIONSHIP_TYPES) -> EdgeRecord:
+        def work(tx: Tx) -> EdgeRecord:
+            current = _expect_edge(tx, id, if_version, types)
+            fixed = ({"type": current.type, "source": current.source, "target": current.target}
+                     if current.type != EdgeType.MEMBER_OF
+                     else {"contact_id": current.source, "opportunity_id": current.target})
+            for key in fixed.keys() & changes.keys():
+                if changes[key] != fixed[key]:
+                    raise InvalidGraph([{"loc": ["body", key], "msg": "endpoints and type cannot change"}])
+            merged = {**current.data, **changes, **fixed, "id": id}
+            model_type = ChainMemberIn if current.type == EdgeType.MEMBER_OF else RelationshipIn
+            if model_type is ChainMemberIn:
+                merged.pop("id")
+            try:
+                model = model_type.model_validate(merged)
+            except ValidationError as e:
+                raise InvalidGraph(_validation_errors(e, ("body",))) from e
+            data = edge_data(model)
+            if data == current.data:
+                return current
+            record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
+            tx.put_edges([record])
+            tx.append_audit([_audit(actor, "update", record.type, id, current.as_json(), record.as_json())])
+            return record
+
+        return self.backend.write(work)
+
+    def delete_edge(self, id: str, *, actor: str, if_version: int | None = None,
+                    types: Sequence[str] = RELATIONSHIP_TYPES) -> None:
+        def work(tx: Tx) -> None:
+            current = _expect_edge(tx, id, if_version, types)
+            tx.delete_edges([id])
+            tx.append_audit([_audit(actor, "delete", current.type, id, current.as_json(), None)])
+
+        self.backend.write(work)
+
+    # ---- bulk --------------------------------------------------------------------------------------
+
+    def import_bundle(self, bundle: Bundle, *, actor: str, dry_run: bool = False) -> dict[str, Counts]:
+        """Upsert a bundle by id, all or nothing. Rows equal to what is stored are left untouched, so a
+        second identical import changes nothing. Raises InvalidGraph naming each offending row."""
+        errors: list[dict[str, Any]] = []
+        stamp = now_iso()
+        nodes: dict[str, tuple[NodeRecord, Loc]] = {}
+        for section, kind in BUNDLE_SECTIONS.items():
+            for i, row in enumerate(getattr(bundle, section)):
+                record = NodeRecord(kind, row.id or _new_id(kind), node_data(row), stamp, stamp, 1)
+                _add_unique(nodes, record, (section, i), errors, lambda r: (r.kind, r.data))
+        edges: dict[str, tuple[EdgeRecord, Loc]] = {}
+        for section in ("relationships", "decision_chain"):
+            for i, row in enumerate(getattr(bundle, section)):
+                record = _edge_record(row)
+                _add_unique(edges, record, (section, i), errors,
+                            lambda r: (r.type, r.source, r.target, r.data))
+        if errors:
+            raise InvalidGraph(errors)
+
+        def work(tx: Tx) -> dict[str, Counts]:
+            stored_nodes = tx.get_nodes(list(nodes))
+            stored_edges = tx.get_edges(list(edges))
+            problems: list[dict[str, Any]] = []
+            node_writes, edge_writes, audit = [], [], []
+            counts: dict[str, list[int]] = {s: [0, 0, 0] for s in (*BUNDLE_SECTIONS, "relationships",
+                                                                   "decision_chain")}
+            for id, (record, loc) in nodes.items():
+                old = stored_nodes.get(id)
+                if old is not None and old.kind != record.kind:
+                    problems.append({"loc": ["body", *loc, "id"],
+                                     "msg": f"id {id!r} is already a {old.kind}, not a {record.kind}"})
+                    continue
+                outcome = _outcome(old, record.data)
+                counts[str(loc[0])][outcome] += 1
+                if outcome < 2:
+                    new = record if old is None else replace(old, data=record.data, updated_at=stamp,
+                                                             version=old.version + 1)
+                    nodes[id] = (new, loc)
+                    node_writes.append(new)
+                    audit.append(_audit(actor, "import", new.kind, id, old.as_json() if old else None,
+                                        new.as_json()))
+            checked = self._check(tx, list(nodes.values()), list(edges.values()), problems)
+            for record, (_, loc) in zip(checked, edges.values(), strict=True):
+                old = stored_edges.get(record.id)
+                if old is not None and (old.type, old.source, old.target) != (record.type, record.source,
+                                                                               record.target):
+                    problems.append({"loc": ["body", *loc, "id"],
+                                     "msg": f"relationship {record.id!r} already joins other nodes"})
+                    continue
+                outcome = _outcome(old, record.data, old_account=old.account_id if old else None,
+                                   new_account=record.account_id)
+                counts[str(loc[0])][outcome] += 1
+                if outcome < 2:
+                    new = record if old is None else replace(old, data=record.data,
+                                                             account_id=record.account_id,
+                                                             updated_at=stamp, version=old.version + 1)
+                    edge_writes.append(new)
+                    audit.append(_audit(actor, "import", new.type, new.id, old.as_json() if old else None,
+                                        new.as_json()))
+            if problems:
+                raise InvalidGraph(problems)
+            if not dry_run:
+                tx.put_nodes(node_writes)
+                tx.put_edges(edge_writes)
+                tx.append_audit(audit)
+            return {section: Counts(*c) for section, c in counts.items()}
+
+        return self.backend.read(work) if dry_run else self.backend.write(work)
+
+    def export_account(self, account_id: str) -> dict[str, list[dict[str, Any]]]:
+        """The account's bundle (with its parent accounts), which re-imports as the same graph."""
+
+        def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord]]:
+            subgraph = tx.account_subgraph(account_id)
+            parents: list[NodeRecord] = []
+            parent_id = subgraph.account.data.get("parent_id") if subgraph else None
+            while parent_id and len(parents) < 50:
+                parent = tx.get_nodes([parent_id]).get(parent_id)
+                if parent is None:
+                    break
+                parents.append(parent)
+                parent_id = parent.data.get("parent_id")
+            return subgraph, parents
+
+        subgraph, parents = self.backend.read(work)
+        if subgraph is None:
+            raise NotFound(NodeKind.account, account_id)
+        bundle: dict[str, list[dict[str, Any]]] = {section: [] for section in Bundle.model_fields}
+        section_of = {kind: section for section, kind in BUNDLE_SECTIONS.items()}
+        for node in sorted([*reversed(parents), subgraph.account, *subgraph.nodes],
+                           key=lambda n: (n.kind != NodeKind.account, n.id)):
+            bundle[section_of[NodeKind(node.kind)]].append({"id": node.id, **node.data})
+        for edge in sorted(subgraph.edges, key=lambda e: e.id):
+            if edge.type == EdgeType.MEMBER_OF:
+                bundle["decision_chain"].append({"opportunity_id": edge.target, "contact_id": edge.source,
+                                                 **edge.data})
+            else:
+                bundle["relationships"].append({"id": edge.id, "type": edge.type, "source": edge.source,
+                                                "target": edge.target, **edge.data})
+        return bundle
+
+    def account_subgraph(self, account_id: str) -> AccountSubgraph:
+        subgraph = self.backend.read(lambda tx: tx.account_subgraph(account_id))
+        if subgraph is None:
+            raise NotFound(NodeKind.account, account_id)
+        return subgraph
+
+    # ---- audit and keys ----------------------------------------------------------------------------
+
+    def list_audit(self, *, entity_id: str | None = None, limit: int = 100,
+                   cursor: str | None = None) -> Page[AuditEntry]:
+        before = decode_cursor(cursor)
+        rows = self.backend.read(lambda tx: tx.list_audit(entity_id=entity_id, before=before,
+                                                           limit=limit + 1))
+        more = len(rows) > limit
+        return Page(rows[:limit], encode_cursor(rows[limit - 1].seq) if more else None)
+
+    def create_key(self, role: str, *, name: str = "", actor: str = "cli") -> tuple[ApiKey, str]:
+        """A new API key; the secret is returned once and only its hash is stored."""
+        if role not in ROLES:
+            raise InvalidGraph([{"loc": ["role"], "msg": f"role must be one of {', '.join(ROLES)}"}])
+        secret = "gx_" + secrets.token_urlsafe(32)
+        key = ApiKey(id="key_" + secrets.token_hex(6), role=role, name=name or role,
+                     key_hash=hash_key(secret), created_at=now_iso())
+
+        def work(tx: Tx) -> None:
+            tx.put_key(key)
+            tx.append_audit([_audit(actor, "create", "api_key", key.id, None,
+                                    {"id": key.id, "role": role, "name": key.name})])
+
+        self.backend.write(work)
+        return key, secret
+
+    def find_key(self, secret: str) -> ApiKey | None:
+        digest = hash_key(secret)
+        key = self.backend.read(lambda tx: tx.key_by_hash(digest))
+        return key if key is not None and hmac.compare_digest(key.key_hash, digest) else None
+
+    def revoke_key(self, key_id: str, *, actor: str = "cli") -> None:
+        def work(tx: Tx) -> None:
+            if not tx.delete_key(key_id):
+                raise NotFound("api_key", key_id)
+            tx.append_audit([_audit(actor, "revoke", "api_key", key_id, {"id": key_id}, None)])
+
+        self.backend.write(work)
+
+    def list_keys(self) -> list[ApiKey]:
+        return self.backend.read(lambda tx: tx.list_keys())
+
+    # ---- rules -------------------------------------------------------------------------------------
+
+    def _check(self, tx: Tx, nodes: Sequence[tuple[NodeRecord, Loc]], edges: Sequence[tuple[EdgeRecord, Loc]],
+               problems: list[dict[str, Any]] | None = None) -> list[EdgeRecord]:
+        """Check the graph rules for records about to be written; return the edges with their account.
+
+        Raises InvalidGraph with every problem found (appended to ``problems`` when given)."""
+        errors = problems if problems is not None else []
+        pending = {record.id: record for record, _ in nodes}
+        wanted = {ref for record, _ in nodes for _, ref, _ in _node_refs(record)}
+        wanted |= {end for record, _ in edges for end in (record.source, record.target)}
+        known = {**tx.get_nodes(wanted - pending.keys()), **pending}
+
+        for record, loc in nodes:
+            for field, ref, kind in _node_refs(record):
+                if known.get(ref) is None or known[ref].kind != kind:
+                    errors.append({"loc": [*_where(loc), field], "msg": f"no {kind} with id {ref!r}"})
+            if record.kind == NodeKind.account and record.data.get("parent_id"):
+                self._check_parent_chain(tx, record, known, loc, errors)
+
+        placed: list[EdgeRecord] = []
+        for record, loc in edges:
+            where = _where(loc)
+            source_kind, target_kinds = EDGE_ENDPOINTS[EdgeType(record.type)]
+            source, target = known.get(record.source), known.get(record.target)
+            names = ("contact_id", "opportunity_id") if record.type == EdgeType.MEMBER_OF else ("source",
+                                                                                               "target")
+            if source is None or source.kind != source_kind:
+                errors.append({"loc": [*where, names[0]], "msg": f"no {source_kind} with id {record.source!r}"})
+            if target is None or target.kind not in target_kinds:
+                kinds = " or ".join(sorted(target_kinds))
+                errors.append({"loc": [*where, names[1]], "msg": f"no {kinds} with id {record.target!r}"})
+            if (source is not None and target is not None and record.type == EdgeType.MEMBER_OF
+                    and source.account_id != target.account_id):
+                errors.append({"loc": [*where, "contact_id"],
+                               "msg": f"contact {record.source!r} is not at the opportunity's account "
+                                      f"{target.account_id!r}"})
+            placed.append(replace(record, account_id=_edge_account(record, known)))
+        self._check_reporting_lines(tx, placed, edges, errors)
+        if errors:
+            raise InvalidGraph(errors)
+        return placed
+
+    @staticmethod
+    def _check_parent_chain(tx: Tx, record: NodeRecord, known: dict[str, NodeRecord], loc: Loc,
+                            errors: list[dict[str, Any]]) -> None:
+        seen, parent_id = {record.id}, record.data.get("parent_id")
+        while parent_id:
+            if parent_id in seen:
+                errors.append({"loc": [*_where(loc), "parent_id"], "msg": "parent accounts would form a cycle"})
+                return
+            seen.add(parent_id)
+            parent = known.get(parent_id) or tx.get_nodes([parent_id]).get(parent_id)
+            parent_id = parent.data.get("parent_id") if parent else None
+
+    @staticmethod
+    def _check_reporting_lines(tx: Tx, placed: list[EdgeRecord], edges: Sequence[tuple[EdgeRecord, Loc]],
+                               errors: list[dict[str, Any]]) -> None:
+        new_lines = [(e, loc) for e, (_, loc) in zip(placed, edges, strict=True)
+                     if e.type == EdgeType.REPORTS_TO]
+        if not new_lines:
+            return
+        accounts = {e.account_id for e, _ in new_lines if e.account_id}
+        org = nx.DiGraph(tx.reporting_lines(accounts))
+        org.add_edges_from((e.source, e.target) for e, _ in new_lines)
+        try:
+            cycle = nx.find_cycle(org)
+        except nx.NetworkXNoCycle:
+            return
+        people = [a for a, _ in cycle]
+        closing = next(((e, loc) for e, loc in new_lines if e.source in people), new_lines[0])
+        errors.append({"loc": [*_where(closing[1]), "target"],
+                       "msg": "reporting lines would form a cycle: " + " → ".join([*people, people[0]])})
+
+    @staticmethod
+    def _with_accounts(tx: Tx, edges: list[EdgeRecord], overrides: dict[str, NodeRecord]) -> list[EdgeRecord]:
+        ends = {end for e in edges for end in (e.source, e.target)}
+        known = {**tx.get_nodes(ends - overrides.keys()), **overrides}
+        return [replace(e, account_id=_edge_account(e, known)) for e in edges]
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+
+def _where(loc: Loc) -> list[str | int]:
+    """The error location of a record: the request body itself, or a bundle row inside it."""
+    return ["body"] if loc == ("body",) else ["body", *loc]
+
+
+def _page(rows: list[Any], limit: int) -> Page[Any]:
+    more = len(rows) > limit
+    return Page(rows[:limit], encode_cursor(rows[limit - 1].id) if more else None)
+
+
+def _new_id(kind: str) -> str:
+    return f"{kind[:3]}_{uuid.uuid4().hex[:16]}"
+
+
+def _audit(actor: str, action: str, entity_type: str, entity_id: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None) -> AuditEntry:
+    return AuditEntry(at=now_iso(), actor=actor, action=action, entity_type=str(entity_type),
+                      entity_id=entity_id, before=before, after=after)
+
+
+def _edge_record(model: RelationshipIn | ChainMemberIn) -> EdgeRecord:
+    stamp = now_iso()
+    if isinstance(model, ChainMemberIn):
+        source, target, type_, given = model.contact_id, model.opportunity_id, EdgeType.MEMBER_OF.value, None
+    else:
+        source, target, type_, given = model.source, model.target, model.type, model.id
+    id = given or default_edge_id(type_, source, target, getattr(model, "kind", None))
+    return EdgeRecord(type_, id, source, target, edge_data(model), None, stamp, stamp, 1)
+
+
+def _edge_account(edge: EdgeRecord, known: dict[str, NodeRecord]) -> str | None:
+    """An edge belongs to the account of its client-side end (the source contact, or the target
+    contact for our team's edges)."""
+    end = known.get(edge.source)
+    if end is None or end.kind != NodeKind.contact:
+        end = known.get(edge.target)
+    return end.account_id if end is not None else None
+
+
+def _expect_node(tx: Tx, kind: NodeKind, id: str, if_version: int | None) -> NodeRecord:
+    current = tx.get_nodes([id]).get(id)
+    if current is None or current.kind != kind:
+        raise NotFound(kind, id)
+    if if_version is not None and if_version != current.version:
+        raise PreconditionFailed(id, if_version, current.version)
+    return current
+
+
+def _expect_edge(tx: Tx, id: str, if_version: int | None, types: Sequence[str]) -> EdgeRecord:
+    current = tx.get_edges([id]).get(id)
+    if current is None or current.type not in types:
+        raise NotFound("relationship" if EdgeType.MEMBER_OF not in types else "decision-chain member", id)
+    if if_version is not None and if_version != current.version:
+        raise PreconditionFailed(id, if_version, current.version)
+    return current
+
+
+def _add_unique(into: dict[str, Any], record: Any, loc: Loc, errors: list[dict[str, Any]],
+                content: Any) -> None:
+    """Keep one record per id; a repeated id is fine when it says the same, an error otherwise."""
+    seen = into.get(record.id)
+    if seen is None:
+        into[record.id] = (record, loc)
+    elif content(seen[0]) != content(record):
+        errors.append({"loc": ["body", *loc, "id"],
+                       "msg": f"id {record.id!r} appears again at {'.'.join(map(str, seen[1]))} "
+                              "with different content"})
+
+
+def _outcome(old: Any, data: dict[str, Any], old_account: str | None = None,
+             new_account: str | None = None) -> int:
+    """0 created, 1 updated, 2 unchanged."""
+    if old is None:
+        return 0
+    return 2 if old.data == data and old_account == new_account else 1
