@@ -1,0 +1,182 @@
+"""The ``guanxi`` command: serve, migrate, import, export, keys, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from app import csv_bundle
+from app.settings import ROLES, Settings, make_backend
+from graph.errors import StoreError
+from graph.models import Bundle
+from graph.store import Store
+
+DEMO = Path(__file__).with_name("demo_account.json")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return Settings(**overrides)
+
+
+def _store(args: argparse.Namespace, *, migrate: bool = True) -> Store:
+    settings = _settings(args)
+    store = Store(make_backend(settings))
+    if migrate and not settings.neo4j_uri:
+        store.backend.migrate()
+    return store
+
+
+def _read_bundle(path: Path, kind: str | None) -> Bundle:
+    from tqdm import tqdm
+
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".csv":
+        if not kind:
+            raise SystemExit("guanxi import: a CSV needs --kind (contacts, relationships, ...)")
+        records, ignored = csv_bundle.rows(text, kind)
+        total = max(text.count("\n") - 1, 0)
+        rows = list(tqdm(records, total=total, unit="rows", desc=f"reading {path.name}", disable=total < 10000))
+        if ignored:
+            print(f"ignored columns: {', '.join(ignored)}", file=sys.stderr)
+        raw: dict[str, Any] = csv_bundle.to_bundle(kind, rows)
+    else:
+        raw = json.loads(text)
+    return Bundle.model_validate(raw)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings(args)
+    app = create_app(settings)
+    if args.demo:
+        store = _store(args)
+        store.import_bundle(Bundle.model_validate_json(DEMO.read_text(encoding="utf-8")), actor="demo")
+        _print_demo_key(store)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def _print_demo_key(store: Store) -> None:
+    _, secret = store.create_key("admin", name="demo")
+    print("Demo account 'gzf' loaded (广州某家具制造有限公司). An admin key for trying it:")
+    print(f"  curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8000/v1/accounts/gzf/map?format=png"
+          " -o map.png")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    args.demo = True
+    cmd_serve(args)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    store = _store(args, migrate=False)
+    applied = store.backend.migrate()
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    try:
+        bundle = _read_bundle(Path(args.file), args.kind)
+    except (ValidationError, csv_bundle.CsvError, json.JSONDecodeError) as e:
+        raise SystemExit(f"guanxi import: {e}") from e
+    store = _store(args)
+    counts = store.import_bundle(bundle, actor="cli", dry_run=args.dry_run)
+    print(json.dumps({kind: c.as_json() for kind, c in counts.items() if c.as_json() != {
+        "created": 0, "updated": 0, "unchanged": 0}}, ensure_ascii=False, indent=2))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    store = _store(args)
+    if args.format == "bundle":
+        data = json.dumps(store.export_account(args.account), ensure_ascii=False, indent=2).encode()
+    else:
+        from app.maps import render_account_map
+
+        data, _ = render_account_map(store, args.account, args.format, opportunity_id=args.opportunity,
+                                     redact=args.redact)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {args.output} ({len(data)} bytes)", file=sys.stderr)
+
+
+def cmd_keys(args: argparse.Namespace) -> None:
+    store = _store(args)
+    if args.keys_command == "create":
+        key, secret = store.create_key(args.role, name=args.name or "")
+        print(f"created {key.role} key {key.id}; it is shown once, store it now:")
+        print(secret)
+    elif args.keys_command == "revoke":
+        store.revoke_key(args.key_id)
+        print(f"revoked {args.key_id}")
+    else:
+        for key in store.list_keys():
+            print(f"{key.id}\t{key.role}\t{key.name}\t{key.created_at}")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="guanxi", description="Relationship maps for key-account selling.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("--data-dir", help="embedded store directory (env GUANXI_DATA_DIR, default ./guanxi-data)")
+        return p
+
+    for name, help in (("serve", "run the HTTP service"), ("demo", "run the service with a demo account")):
+        p = command(name, help)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        if name == "serve":
+            p.add_argument("--demo", action="store_true", help="load the built-in demo account first")
+    command("migrate", "apply pending schema migrations")
+    p = command("import", "import a bundle (.json) or a CRM export (.csv)")
+    p.add_argument("file")
+    p.add_argument("--kind", choices=list(csv_bundle.KINDS), help="what the CSV holds")
+    p.add_argument("--dry-run", action="store_true")
+    p = command("export", "export an account as a bundle, an image or a graph file")
+    p.add_argument("account")
+    p.add_argument("--format", default="bundle",
+                   choices=["bundle", "png", "svg", "graphml", "gexf", "cytoscape"])
+    p.add_argument("--opportunity", help="emphasise this opportunity's decision chain (maps)")
+    p.add_argument("--redact", action="store_true", help="leave personal notes and interests out (maps)")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p = command("keys", "manage API keys")
+    keys = p.add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create a key; prints it once, as the last line")
+    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument("--name", help="who or what the key is for")
+    create.add_argument("--data-dir", help=argparse.SUPPRESS)
+    revoke = keys.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.add_argument("--data-dir", help=argparse.SUPPRESS)
+    listing = keys.add_parser("list", help="list keys (ids and roles, never secrets)")
+    listing.add_argument("--data-dir", help=argparse.SUPPRESS)
+    return top
+
+
+COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "migrate": cmd_migrate, "import": cmd_import,
+            "export": cmd_export, "keys": cmd_keys}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except StoreError as e:
+        raise SystemExit(f"guanxi {args.command}: {e}") from e
+
+
+if __name__ == "__main__":
+    main()

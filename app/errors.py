@@ -1,0 +1,79 @@
+"""One error tree, rendered as ``application/problem+json`` by one set of handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreError, StoreUnavailable
+
+log = logging.getLogger("guanxi")
+PROBLEM = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error of the HTTP layer itself (auth, headers, unsupported input)."""
+
+    def __init__(self, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.errors, self.headers = status, title, detail, errors, headers
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"https://guanxi.dev/problems/{status}", "title": title,
+                            "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _clean(errors: list[Any]) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in errors]
+
+
+STORE_STATUS: list[tuple[type[StoreError], int, str]] = [
+    (NotFound, 404, "Not found"),
+    (Conflict, 409, "Conflict"),
+    (PreconditionFailed, 412, "Precondition failed"),
+    (InvalidGraph, 422, "Invalid input"),
+    (StoreUnavailable, 503, "Store unavailable"),
+]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
+
+    @app.exception_handler(StoreError)
+    async def store_error(_: Request, exc: StoreError) -> JSONResponse:
+        for kind, status, title in STORE_STATUS:
+            if isinstance(exc, kind):
+                errors = exc.errors if isinstance(exc, InvalidGraph) else None
+                return problem(status, title, str(exc), errors)
+        return problem(500, "Internal error", "unexpected store error")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _clean(list(exc.errors()))
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+        return problem(422, "Invalid input", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large"}
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
+                       headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "Internal error", "the server failed; the error has been logged")

@@ -1,0 +1,108 @@
+"""The FastAPI application: built by ``create_app(settings)``, never at import time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from app import errors
+from app.routers import bulk, operations, resources
+from app.settings import Settings, make_backend
+from graph.store import Store
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuses request bodies above ``max_bytes`` with 413, by header and by counting what arrives."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = errors.problem(413, "Too large", f"request bodies are limited to {self.max_bytes} bytes")
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", errors.PROBLEM.encode()),
+                                (b"content-length", str(len(response.body)).encode())]})
+        await send({"type": "http.response.body", "body": response.body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.store is None:
+            app.state.store = Store(make_backend(settings))
+            if settings.auto_migrate and not settings.neo4j_uri:
+                app.state.store.backend.migrate()
+        yield
+        app.state.store.backend.close()
+
+    app = FastAPI(title="Guanxi", version="0.1.0", lifespan=lifespan,
+                  description="Relationship maps for key-account selling: who decides, who influences "
+                              "whom, where we are not covered, and who to win over next.")
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+
+    registry = CollectorRegistry()
+    requests = Counter("guanxi_requests_total", "HTTP requests", ["method", "route", "status"],
+                       registry=registry)
+    latency = Histogram("guanxi_request_seconds", "HTTP request latency", ["method", "route"],
+                        registry=registry)
+    app.state.metrics = registry
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests.labels(request.method, route, str(response.status_code)).inc()
+        latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    for module in (operations, resources, bulk):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,44 @@
+"""Health, readiness, metrics and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.deps import Admin, Cursor, Limit, StoreDep
+from app.errors import problem
+from graph.errors import StoreUnavailable
+
+router = APIRouter()
+
+
+@router.get("/health", tags=["operations"])
+def health() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", tags=["operations"], responses={503: {"description": "store unreachable or not migrated"}})
+def ready(store: StoreDep) -> Any:
+    """The store answers and is fully migrated."""
+    try:
+        store.backend.check_ready()
+    except StoreUnavailable as e:
+        return problem(503, "Not ready", str(e))
+    return {"status": "ready", "backend": store.backend.name}
+
+
+@router.get("/metrics", tags=["operations"])
+def metrics(request: Request) -> Response:
+    """Prometheus text format: request counts and latencies by route."""
+    return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/audit", tags=["audit"])
+def audit(store: StoreDep, _: Admin, limit: Limit = 100, cursor: Cursor = None,
+          entity_id: str | None = Query(default=None, max_length=128)) -> dict[str, Any]:
+    """Every write, newest first (admin)."""
+    page = store.list_audit(entity_id=entity_id, limit=limit, cursor=cursor)
+    return {"items": [e.as_json() for e in page.items], "next_cursor": page.next_cursor}

@@ -1,0 +1,55 @@
+"""Service settings, from the environment (``GUANXI_*``, ``NEO4J_*``) or the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROLES = ("viewer", "editor", "admin")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUANXI_", extra="ignore")
+
+    data_dir: Path = Path("guanxi-data")
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI", "GUANXI_NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "GUANXI_NEO4J_USER"))
+    neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD",
+                                                                          "GUANXI_NEO4J_PASSWORD"))
+    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE",
+                                                                               "GUANXI_NEO4J_DATABASE"))
+    # Comma-separated "role:secret" pairs, for deployments that hand keys in through the environment.
+    api_keys: str = ""
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # The embedded store migrates itself on start so that `guanxi serve` just works; Neo4j deployments
+    # migrate once, explicitly (`guanxi migrate`, the compose `migrate` service).
+    auto_migrate: bool = True
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_well_formed(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            role, _, secret = pair.partition(":")
+            if role not in ROLES or len(secret) < 16:
+                raise ValueError("GUANXI_API_KEYS must be role:secret pairs, roles viewer|editor|admin, "
+                                 "secrets of at least 16 characters")
+        return value
+
+    def env_keys(self) -> dict[str, str]:
+        """secret → role for keys given in the environment."""
+        pairs = (p.strip().partition(":") for p in self.api_keys.split(",") if p.strip())
+        return {secret: role for role, _, secret in pairs}
+
+
+def make_backend(settings: Settings):  # type: ignore[no-untyped-def]
+    """The configured backend: Neo4j when a URI is set, else the embedded SQLite file."""
+    if settings.neo4j_uri:
+        from graph.neo4j.store import Neo4jBackend
+
+        return Neo4jBackend(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
+                            settings.neo4j_database)
+    from graph.sqlite.store import SqliteBackend
+
+    return SqliteBackend(settings.data_dir)
