@@ -269,16 +269,21 @@ class RelationshipIn(Strict):
         return self
 
 
-class ChainMemberIn(Strict):
-    """A contact's place in an opportunity's decision chain (a MEMBER_OF edge)."""
+class ChainMemberFields(Strict):
+    """A contact's place in an opportunity's decision chain, the opportunity given apart (API path)."""
 
-    opportunity_id: Id
     contact_id: Id
     role: BuyingRole
     stance: Stance = Stance.unknown
     influence: Annotated[int, Field(ge=1, le=5)] = 3
     closeness: Closeness | None = None
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class ChainMemberIn(ChainMemberFields):
+    """A contact's place in an opportunity's decision chain (a MEMBER_OF edge)."""
+
+    opportunity_id: Id
 
 
 class Bundle(Strict):
