@@ -1,0 +1,20 @@
+"""Pure analytics over an account's relationship map (a NetworkX graph from ``graph.projection``).
+
+No I/O, no HTTP, no database; no function mutates its input graph. Every number of the model is in
+``scoring.options.ScoringOptions``; every text in ``scoring.texts``.
+"""
+
+from scoring.chain import decision_chain, decision_weight, propagated_support
+from scoring.classify import classify_account
+from scoring.gaps import coverage_gaps
+from scoring.influence import influence_graph, strongest_paths
+from scoring.model import NotFound
+from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.power import informal_power
+from scoring.recommend import next_best_contacts, support_gains
+
+__all__ = [
+    "DEFAULT_OPTIONS", "NotFound", "ScoringOptions", "classify_account", "coverage_gaps", "decision_chain",
+    "decision_weight", "influence_graph", "informal_power", "next_best_contacts", "propagated_support",
+    "strongest_paths", "support_gains",
+]

@@ -1,0 +1,180 @@
+"""The decision chain of an opportunity: who weighs how much, where they stand, how close we are.
+
+Support for us is Σ weight·s̃ / Σ weight over the active chain members, where s̃ is the stance after
+propagation over the influence graph (DESIGN.md). Propagation is linear, so instead of propagating
+the stance vector forward we push the normalised chain weights c backward once: r = (Mᵀ)^rounds·c.
+Then support = r·s for us, r·f for each competitor (f = FAVORS strengths), and r is exactly what the
+recommendations need to price every contact's gain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from scoring.model import AccountMap, Member, Propagation, composite, decision_weight
+from scoring.options import ScoringOptions, resolve
+from scoring.texts import text
+
+__all__ = ["ChainAnalysis", "analyse_chain", "decision_chain", "decision_weight", "propagated_support"]
+
+MEASURES = ("relationship", "solution", "price")
+
+
+def propagated_support(h: nx.DiGraph | nx.MultiDiGraph, stances: Mapping[str, float],
+                       options: ScoringOptions | None = None) -> dict[str, float]:
+    """Propagated stance of every contact: (1 − α)·s + α·(weighted mean of the influencers' stances),
+    ``rounds`` times, rivals counted negatively; a contact nobody influences keeps its stance.
+
+    ``h`` is an influence graph (``influence_graph``) or a projection graph (converted first).
+    ``stances`` maps contact ids to numbers in [−1, 1]; contacts not listed count 0.
+
+    >>> import networkx as nx
+    >>> h = nx.DiGraph(rivals={})
+    >>> h.add_node("a", kind="contact"); h.add_node("b", kind="contact")
+    >>> h.add_edge("a", "b", weight=0.5)
+    >>> out = propagated_support(h, {"a": 1.0})
+    >>> round(out["a"], 6), round(out["b"], 6)
+    (1.0, 0.51)
+    """
+    o = resolve(options)
+    if h.is_multigraph():
+        from scoring.influence import influence_graph
+
+        h = influence_graph(h, o)
+    contacts = [n for n, kind in h.nodes(data="kind") if kind in (None, "contact")]
+    keep = set(contacts)
+    positive = ((u, v, w) for u, v, w in h.edges(data="weight", default=1.0) if u in keep and v in keep)
+    rivals = h.graph.get("rivals", {})
+    negative = ((u, v, w) for (u, v), w in rivals.items() if u in keep and v in keep)
+    prop = Propagation.from_edges(positive, negative)
+    result = prop.forward({k: float(v) for k, v in stances.items() if k in keep}, o.alpha, o.rounds)
+    return {c: result.get(c, 0.0) for c in contacts}
+
+
+@dataclass
+class ChainAnalysis:
+    """Everything the chain, gaps and recommendations share for one opportunity."""
+
+    opportunity_id: str
+    opportunity: dict[str, Any]
+    members: list[Member]                # every member, left ones included
+    active: list[Member]                 # members still at the client
+    weights: dict[str, float]            # decision weight per active member
+    total: float                         # Σ decision weights
+    stances: dict[str, float]            # stance toward us per active member
+    sensitivity: dict[str, float]        # r = (Mᵀ)^rounds · (w / Σw): d(support)/d(stance) per contact
+    us: float
+    competitors: dict[str, float] = field(default_factory=dict)
+
+    def member(self, contact_id: str) -> Member | None:
+        for m in self.members:
+            if m.contact_id == contact_id:
+                return m
+        return None
+
+
+def analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOptions) -> ChainAnalysis:
+    opportunity = amap.require_opportunity(opportunity_id)
+    members = amap.members.get(opportunity_id, [])
+    active = [m for m in members if m.contact_id in amap.active]
+    weights = amap.chain_weights(opportunity_id, options)
+    total = sum(weights.values())
+    stances = amap.stances(opportunity_id, options)
+    sensitivity: dict[str, float] = {}
+    if total > 0.0:
+        share = {c: w / total for c, w in weights.items()}
+        sensitivity = amap.propagation().backward(share, options.alpha, options.rounds)
+    us = sum(r * stances.get(c, 0.0) for c, r in sensitivity.items())
+    wanted = [str(c) for c in opportunity.get("competitor_ids") or []]
+    for competitor, fans in amap.favors.items():
+        if competitor not in wanted and any(sensitivity.get(c) for c in fans):
+            wanted.append(competitor)
+    competitors = {k: sum(sensitivity.get(c, 0.0) * f for c, f in amap.favors.get(k, {}).items())
+                   for k in wanted}
+    return ChainAnalysis(opportunity_id, opportunity, members, active, weights, total, stances,
+                         sensitivity, us, competitors)
+
+
+def chain_closeness(amap: AccountMap, members: list[Member], weights: Mapping[str, float],
+                    options: ScoringOptions) -> dict[str, float]:
+    """Decision-weight-weighted mean of each closeness measure and the composite (0 when empty)."""
+    total = sum(weights.get(m.contact_id, 0.0) for m in members)
+    result = {}
+    for key in MEASURES:
+        value = sum(weights.get(m.contact_id, 0.0) * (m.closeness.get(key) or 0.0) for m in members)
+        result[key] = value / total if total > 0 else 0.0
+    result["composite"] = sum(w * result[k] for k, w in options.closeness_weights.items())
+    return result
+
+
+def relevant_interests(amap: AccountMap, contact_id: str, opportunity_id: str | None) -> list[Any]:
+    """Entrenched interests of a contact in this opportunity or with any competitor."""
+    return [i for i in amap.interests.get(contact_id, [])
+            if i.target_id == opportunity_id or i.target_id in amap.competitors]
+
+
+def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOptions | None = None,
+                   lang: str = "en") -> dict[str, Any]:
+    """The opportunity's decision chain with decision weights, closeness, coverage, interests and the
+    propagated support for us and for each competitor. An empty chain is an answer, not an error.
+
+    Raises ``scoring.model.NotFound`` when the opportunity is not in the graph.
+    """
+    o = resolve(options)
+    amap = AccountMap.build(g, o)
+    return chain_answer(amap, analyse_chain(amap, opportunity_id, o), o, lang)
+
+
+def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> dict[str, Any]:
+    propagated = amap.propagation().forward(chain.stances, o.alpha, o.rounds) if chain.stances else {}
+    rows = []
+    for m in chain.members:
+        contact = amap.contacts[m.contact_id]
+        is_active = m.contact_id in amap.active
+        closeness = dict(m.closeness)
+        closeness["composite"] = composite(m.closeness, o)
+        covers = sorted(amap.covers.get(m.contact_id, []), key=lambda c: (-c.closeness, c.team_member_id))
+        interests = []
+        for i in relevant_interests(amap, m.contact_id, chain.opportunity_id):
+            entry: dict[str, Any] = {"kind": i.kind, "threat": i.threat, "target_id": i.target_id}
+            if i.note:
+                entry["note"] = i.note
+            interests.append(entry)
+        rows.append({
+            "contact_id": m.contact_id,
+            "name": contact.get("name"),
+            "title": contact.get("title"),
+            "department": contact.get("department"),
+            "level": contact.get("level"),
+            "knows_us": bool(contact.get("knows_us", False)),
+            "role": m.role,
+            "stance": m.stance,
+            "influence": m.influence,
+            "decision_weight": chain.weights.get(m.contact_id, 0.0),
+            "propagated_stance": propagated.get(m.contact_id, 0.0) if is_active else 0.0,
+            "closeness": closeness,
+            "covered_by": [{"team_member_id": c.team_member_id, "closeness": c.closeness,
+                            "last_contact_at": c.last_contact_at} for c in covers],
+            "interests": interests,
+            "stance_unknown": m.stance not in o.stance_values or m.stance == "unknown",
+            "status": contact.get("status", "active"),
+        })
+    rows.sort(key=lambda r: (r["status"] == "left", -r["decision_weight"], str(r["contact_id"])))
+    present = {m.role for m in chain.active}
+    answer: dict[str, Any] = {
+        "opportunity_id": chain.opportunity_id,
+        "members": rows,
+        "support": {"us": chain.us, "competitors": dict(chain.competitors)},
+        "closeness": chain_closeness(amap, chain.active, chain.weights, o),
+        "missing_roles": [r for r in o.required_roles if r not in present],
+        "empty": not chain.active,
+    }
+    if not chain.members:
+        answer["message"] = text("chain.empty", lang)
+    elif not chain.active:
+        answer["message"] = text("chain.all_left", lang)
+    return answer

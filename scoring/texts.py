@@ -1,0 +1,391 @@
+"""Every text the analytics return, by stable code, in English and Simplified Chinese.
+
+Reasons, tactics, gap messages and actions, drivers and playbook items all come from here, so the
+advice speaks one language (the key-account methods the product serves) and a front end can key on
+the code and localise it itself. Texts use ``{placeholders}``; ``text`` fills them.
+
+>>> text("reason.sways_decision_maker", "en", name="Chen")
+'Sways Chen, who makes the decision.'
+>>> text("reason.sways_decision_maker", "zh-CN", name="陈总")
+'能影响决策者陈总。'
+>>> text("label.role.coach", "fr")
+'coach'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("en", "zh-CN")
+
+TEXTS: dict[str, dict[str, str]] = {
+    # ------------------------------------------------------------------ labels
+    "label.role.decision_maker": {"en": "decision maker", "zh-CN": "决策者"},
+    "label.role.economic_buyer": {"en": "economic buyer", "zh-CN": "预算决策者"},
+    "label.role.technical_evaluator": {"en": "technical evaluator", "zh-CN": "技术评估者"},
+    "label.role.business_user": {"en": "business user", "zh-CN": "业务使用者"},
+    "label.role.procurement": {"en": "procurement", "zh-CN": "采购"},
+    "label.role.influencer": {"en": "influencer", "zh-CN": "影响者"},
+    "label.role.coach": {"en": "coach", "zh-CN": "内线（教练）"},
+    "label.role.gatekeeper": {"en": "gatekeeper", "zh-CN": "把关者"},
+    "label.stance.champion": {"en": "champion", "zh-CN": "坚定支持者"},
+    "label.stance.supporter": {"en": "supporter", "zh-CN": "支持者"},
+    "label.stance.neutral": {"en": "neutral", "zh-CN": "中立"},
+    "label.stance.skeptic": {"en": "skeptic", "zh-CN": "怀疑者"},
+    "label.stance.opponent": {"en": "opponent", "zh-CN": "反对者"},
+    "label.stance.unknown": {"en": "unknown", "zh-CN": "态度不明"},
+    "label.interest.kickback": {"en": "kickback from the incumbent", "zh-CN": "现供应商的回扣"},
+    "label.interest.incumbent_loyalty": {"en": "loyalty to the incumbent", "zh-CN": "与现供应商关系密切"},
+    "label.interest.job_threat": {"en": "their role is threatened", "zh-CN": "岗位或作用受到威胁"},
+    "label.interest.influence_loss": {"en": "loss of influence", "zh-CN": "影响力被削弱"},
+    "label.interest.budget_ownership": {"en": "budget ownership", "zh-CN": "预算归属之争"},
+    "label.interest.personal": {"en": "personal interest", "zh-CN": "个人利益"},
+    "label.interest.other": {"en": "another interest", "zh-CN": "其他利益"},
+    "label.class.benchmark": {"en": "benchmark", "zh-CN": "标杆客户"},
+    "label.class.nail": {"en": "nail", "zh-CN": "钉子客户"},
+    "label.class.danger": {"en": "danger", "zh-CN": "危险客户"},
+    "label.class.standard": {"en": "standard", "zh-CN": "普通客户"},
+    "label.list_separator": {"en": ", ", "zh-CN": "、"},
+    "label.nobody": {"en": "nobody yet", "zh-CN": "暂无"},
+
+    # ------------------------------------------------------------------ decision chain
+    "chain.empty": {
+        "en": "The decision chain is empty: nobody has been placed in it yet. Start by finding who decides, "
+              "who owns the budget and who could coach us.",
+        "zh-CN": "决策链为空：还没有录入任何人。先弄清谁拍板、谁掌握预算、谁能做我们的内线。"},
+    "chain.all_left": {
+        "en": "Everyone in this decision chain has left the client: the chain must be rebuilt.",
+        "zh-CN": "决策链中的人都已离开客户公司，需要重新梳理决策链。"},
+
+    # ------------------------------------------------------------------ reasons (who to win over next)
+    "reason.is_decision_maker": {"en": "Makes the decision on this deal.", "zh-CN": "是本商机的决策者。"},
+    "reason.is_economic_buyer": {"en": "Owns the budget for this deal.", "zh-CN": "掌握本商机的预算。"},
+    "reason.chain_role": {"en": "Sits in the decision chain as {role}.", "zh-CN": "在决策链中担任{role}。"},
+    "reason.sways_decision_maker": {"en": "Sways {name}, who makes the decision.",
+                                    "zh-CN": "能影响决策者{name}。"},
+    "reason.sways_economic_buyer": {"en": "Sways {name}, who owns the budget.",
+                                    "zh-CN": "能影响掌握预算的{name}。"},
+    "reason.sways_member": {"en": "Sways {name} ({role}) in the decision chain.",
+                            "zh-CN": "能影响决策链中的{name}（{role}）。"},
+    "reason.outside_chain": {
+        "en": "Not in the decision chain, yet shapes it through the people they influence.",
+        "zh-CN": "虽不在决策链中，却通过其影响的人左右这次决策。"},
+    "reason.currently_opposed": {
+        "en": "Currently a {stance}: winning them over removes resistance inside the chain.",
+        "zh-CN": "目前是{stance}：争取过来就能化解决策链内部的阻力。"},
+    "reason.stance_unknown": {"en": "We do not know where they stand yet.",
+                              "zh-CN": "我们还不清楚其态度。"},
+    "reason.not_aware_of_us": {"en": "Does not know us yet.", "zh-CN": "还不认识我们。"},
+    "reason.leader_not_aware": {"en": "A leader who does not know us yet — a danger signal.",
+                                "zh-CN": "是还不认识我们的领导——这是危险信号。"},
+    "reason.reachable_through": {"en": "Reachable through {via} (path strength {strength}).",
+                                 "zh-CN": "可以通过{via}接触（路径强度 {strength}）。"},
+    "reason.covered_by": {"en": "{name} on our team already has a line to them (strength {strength}).",
+                          "zh-CN": "我方{name}已与其建立联系（强度 {strength}）。"},
+    "reason.cold_outreach": {"en": "No warm path to them yet: the first approach will be cold.",
+                             "zh-CN": "目前没有可借助的关系路径，只能直接接触。"},
+    "reason.entrenched_interest": {"en": "Stands to lose something if we win: {kind} (threat {threat}).",
+                                   "zh-CN": "我们赢单会触动其利益：{kind}（威胁度 {threat}）。"},
+
+    # ------------------------------------------------------------------ tactics
+    "tactic.defuse_earn_trust": {
+        "en": "Give it time: earn their trust with small, reliable steps before asking for support.",
+        "zh-CN": "给时间：先用一件件靠谱的小事赢得信任，再谈支持。"},
+    "tactic.defuse_ally_speaks": {
+        "en": "Have {name}, whom they listen to, speak well of us to them.",
+        "zh-CN": "请其信任的{name}替我们说话。"},
+    "tactic.defuse_find_ally": {
+        "en": "Find someone they trust and have that person speak well of us to them.",
+        "zh-CN": "找到其信任的人，请对方替我们说话。"},
+    "tactic.defuse_other_departments": {
+        "en": "Work around them through other departments ({departments}) so their interest does not "
+              "decide the deal.",
+        "zh-CN": "绕开其利益，从其他部门（{departments}）打开局面，不让其个人利益左右结果。"},
+    "tactic.defuse_show_role": {
+        "en": "Show how our solution makes their role bigger, not smaller: give them a visible part in "
+              "the project.",
+        "zh-CN": "让其看到我们的方案会提升而不是削弱其作用：在项目中给其一个看得见的角色。"},
+    "tactic.defuse_wait": {
+        "en": "If the interest runs deep, do not force it: keep the door open and wait for a change in "
+              "their position.",
+        "zh-CN": "利益根深蒂固时不要硬攻：保持联系，等待其岗位变动。"},
+    "tactic.executive_visit": {
+        "en": "Arrange an executive-to-executive visit: {exec} meets them and introduces us.",
+        "zh-CN": "安排高层对高层拜访：由{exec}出面拜访，介绍我们公司。"},
+    "tactic.executive_visit_sponsor": {
+        "en": "Ask our management for an executive sponsor to visit them: leaders meet leaders.",
+        "zh-CN": "请公司指派一位高管挂帅拜访：高层对高层。"},
+    "tactic.mirror_counterpart": {
+        "en": "Pair them with a counterpart of matching rank on our side ({exec}) who meets them regularly.",
+        "zh-CN": "为其安排我方对等职级的对口人（{exec}），定期会面。"},
+    "tactic.mirror_counterpart_sponsor": {
+        "en": "Name a counterpart of matching rank on our side who meets them regularly.",
+        "zh-CN": "在我方指定一位对等职级的对口人，定期会面。"},
+    "tactic.introduce_through": {
+        "en": "Ask {name} to introduce us and to speak for our proposal.",
+        "zh-CN": "请{name}引荐，并为我们的方案说话。"},
+    "tactic.deepen_direct": {
+        "en": "{name} deepens the relationship: a working session on their goals, not a sales pitch.",
+        "zh-CN": "由{name}加深关系：围绕对方目标开一次工作会，而不是推销。"},
+    "tactic.cold_event": {
+        "en": "Invite them to a seminar or to a visit at one of our benchmark clients to open the first "
+              "conversation.",
+        "zh-CN": "邀请其参加研讨会或参观我们的标杆客户，打开第一次对话。"},
+    "tactic.solution_demo": {
+        "en": "Show the solution's value hands-on: a demo or pilot for their technical evaluation.",
+        "zh-CN": "让其亲自体验方案价值：为技术评估安排演示或试点。"},
+    "tactic.value_case": {
+        "en": "Bring a value case: total cost over the lifetime, payment terms and service, not only the "
+              "unit price.",
+        "zh-CN": "拿出价值测算：全生命周期成本、付款条件与服务，而不只是单价。"},
+    "tactic.business_goals": {
+        "en": "Tie the proposal to their business goals and KPIs, the long-term ones as well as the cost "
+              "of today.",
+        "zh-CN": "把方案与其经营目标和考核指标挂钩，既讲眼前成本，也讲长远发展。"},
+    "tactic.discover_stance": {
+        "en": "Find out their stance, their KPIs and what they stand to gain or lose before pushing.",
+        "zh-CN": "先摸清其态度、考核指标以及得失，再推进。"},
+    "tactic.speak_to": {
+        "en": "Once won, ask them to carry our case to {name}.",
+        "zh-CN": "争取过来后，请其向{name}传递我们的价值。"},
+
+    # ------------------------------------------------------------------ coverage gaps
+    "gap.missing_role.message": {
+        "en": "No {role} is known in the decision chain.",
+        "zh-CN": "决策链中还没有明确的{role}。"},
+    "gap.missing_role.action.decision_maker": {
+        "en": "Find out who signs off: ask a supporter to walk you through the client's purchasing and "
+              "decision process.",
+        "zh-CN": "弄清谁拍板：请支持者讲清客户的采购与决策流程。"},
+    "gap.missing_role.action.economic_buyer": {
+        "en": "Find who owns the budget: map who approves an amount this size and who releases the money.",
+        "zh-CN": "找到预算的主人：弄清这个金额由谁审批、谁放款。"},
+    "gap.missing_role.action.coach": {
+        "en": "Find a coach: someone inside who wants us to win and guides us through their process.",
+        "zh-CN": "发展内线：找一位希望我们赢、愿意指点流程的客户内部人士。"},
+    "gap.missing_role.action.coach_candidate": {
+        "en": "Find a coach: someone inside who wants us to win and guides us through their process; "
+              "{name} already supports us and is the first candidate.",
+        "zh-CN": "发展内线：找一位希望我们赢、愿意指点流程的客户内部人士；{name}已支持我们，可作为首选。"},
+    "gap.missing_role.action.other": {
+        "en": "Find out who plays the {role} part in this decision.",
+        "zh-CN": "弄清这次决策中谁担任{role}。"},
+    "gap.uncovered_member.message": {
+        "en": "Nobody on our team covers {name} ({title}).",
+        "zh-CN": "我方无人覆盖{name}（{title}）。"},
+    "gap.uncovered_member.action": {
+        "en": "Give {name} an owner on our team and ask {via} to introduce us.",
+        "zh-CN": "为{name}指定我方负责人，并请{via}引荐。"},
+    "gap.uncovered_member.action_cold": {
+        "en": "Give {name} an owner on our team and plan a first meeting.",
+        "zh-CN": "为{name}指定我方负责人，安排第一次会面。"},
+    "gap.single_threaded.message": {
+        "en": "Only {count} supporter(s) in the decision chain: the deal hangs on too few threads.",
+        "zh-CN": "决策链中只有{count}位支持者：单线联系，风险太大。"},
+    "gap.single_threaded.action": {
+        "en": "Widen the threads to 3–5 people across levels and departments; start with {names}.",
+        "zh-CN": "把联系扩展到不同层级、不同部门的3–5人；先从{names}开始。"},
+    "gap.single_threaded.action_generic": {
+        "en": "Widen the threads to 3–5 people across levels and departments.",
+        "zh-CN": "把联系扩展到不同层级、不同部门的3–5人。"},
+    "gap.no_executive_counterpart.message": {
+        "en": "{name} ({title}) has no executive counterpart on our side.",
+        "zh-CN": "{name}（{title}）在我方没有对等的高层对口人。"},
+    "gap.no_executive_counterpart.action": {
+        "en": "Name {exec} as the counterpart of {name} and hold regular executive meetings (quarterly or "
+              "half-yearly).",
+        "zh-CN": "指定{exec}作为{name}的对口人，定期（每季度或每半年）举行高层会谈。"},
+    "gap.no_executive_counterpart.action_sponsor": {
+        "en": "Ask our management for an executive sponsor to mirror {name}, with regular executive "
+              "meetings.",
+        "zh-CN": "请公司指派高管挂帅，与{name}对口，定期举行高层会谈。"},
+    "gap.leader_unaware.message": {
+        "en": "{name} ({title}) does not know us — a leader who does not know us is a danger signal.",
+        "zh-CN": "{name}（{title}）还不认识我们——客户领导不了解我们是危险信号。"},
+    "gap.leader_unaware.action": {
+        "en": "Arrange an executive-to-executive visit: {exec} meets {name}, introduced by {via}.",
+        "zh-CN": "安排高层对高层拜访：由{via}引荐，{exec}拜访{name}。"},
+    "gap.leader_unaware.action_direct": {
+        "en": "Arrange an executive-to-executive visit: {exec} meets {name}.",
+        "zh-CN": "安排高层对高层拜访：{exec}拜访{name}。"},
+    "gap.leader_unaware.action_sponsor": {
+        "en": "Ask our management for an executive sponsor to visit {name}: leaders meet leaders.",
+        "zh-CN": "请公司高管挂帅拜访{name}：高层对高层。"},
+    "gap.stale_relationship.message": {
+        "en": "No contact with {name} for {days} days (last on {date}).",
+        "zh-CN": "已有{days}天没有联系{name}（最近一次：{date}）。"},
+    "gap.stale_relationship.action": {
+        "en": "{owner} calls or visits {name} this month, bringing something of use to them.",
+        "zh-CN": "{owner}本月内致电或拜访{name}，带去对其有用的东西。"},
+    "gap.stale_relationship.action_owner": {
+        "en": "Give {name} an owner on our team who calls or visits this month.",
+        "zh-CN": "为{name}指定我方负责人，本月内致电或拜访。"},
+    "gap.unreached_opponent.message": {
+        "en": "{name} ({stance}, influence {influence}) works against us and none of our supporters "
+              "reaches them.",
+        "zh-CN": "{name}（{stance}，影响力 {influence}）不支持我们，而我们的支持者都够不着。"},
+    "gap.unreached_opponent.action": {
+        "en": "Map whom {name} listens to, win one of them over to speak for us, and defuse what {name} "
+              "stands to lose.",
+        "zh-CN": "弄清{name}听谁的，争取其中一人替我们说话，并化解{name}的利益顾虑。"},
+    "gap.uncovered_department.message": {
+        "en": "We know nobody in {department}, which has a say in this deal ({names}).",
+        "zh-CN": "我们在{department}部门没有任何关系，而该部门参与这次决策（{names}）。"},
+    "gap.uncovered_department.action": {
+        "en": "Build a department-to-department link into {department}: our matching function meets "
+              "theirs; ask {via} to introduce us.",
+        "zh-CN": "建立部门对部门的联系：我方对应职能对接{department}部门，请{via}引荐。"},
+    "gap.uncovered_department.action_cold": {
+        "en": "Build a department-to-department link into {department}: our matching function meets "
+              "theirs.",
+        "zh-CN": "建立部门对部门的联系：我方对应职能对接{department}部门。"},
+    "gap.supporter_left.message": {
+        "en": "{name}, a {stance} of ours, has left the client.",
+        "zh-CN": "我们的{stance}{name}已离开客户公司。"},
+    "gap.supporter_left.action": {
+        "en": "Find who took over from {name} and win them early; stay in touch with {name} at the new "
+              "company.",
+        "zh-CN": "尽快找到接替{name}的人并争取过来；同时与{name}在新公司保持联系。"},
+
+    # ------------------------------------------------------------------ account class drivers
+    "driver.influential": {"en": "Influential: others follow it (influence {value}).",
+                           "zh-CN": "有影响力，同行愿意效仿（影响力 {value}）。"},
+    "driver.satisfied": {"en": "Satisfied (satisfaction {value}/10).", "zh-CN": "满意度高（{value}/10）。"},
+    "driver.cooperative": {"en": "Cooperative (cooperation {value}).", "zh-CN": "配合度高（{value}）。"},
+    "driver.loyal": {"en": "Loyal (loyalty {value}).", "zh-CN": "忠诚度高（{value}）。"},
+    "driver.untapped_wallet": {
+        "en": "Large untapped wallet: about {amount} a year bought from others.",
+        "zh-CN": "潜力大：每年约{amount}的采购额还在别家。"},
+    "driver.low_share": {"en": "We hold only {value}% of their wallet.", "zh-CN": "我们的份额只有{value}%。"},
+    "driver.low_loyalty": {"en": "Low loyalty ({value}).", "zh-CN": "忠诚度低（{value}）。"},
+    "driver.flat_growth": {"en": "Our business with them is flat ({value}% growth).",
+                           "zh-CN": "业务增长停滞（增长 {value}%）。"},
+    "driver.revenue_falling": {"en": "Our revenue with them is falling ({value}%).",
+                               "zh-CN": "我们在该客户的收入在下滑（{value}%）。"},
+    "driver.low_satisfaction": {"en": "Satisfaction is low ({value}/10).", "zh-CN": "满意度低（{value}/10）。"},
+    "driver.champion_left": {"en": "Supporters of ours have left: {names}.",
+                             "zh-CN": "我们的支持者已离职：{names}。"},
+    "driver.competitor_ahead": {
+        "en": "{competitor} has more support than we do in {opportunity}.",
+        "zh-CN": "在{opportunity}中，{competitor}获得的支持多于我们。"},
+    "driver.qualification": {
+        "en": "Key-account qualification {score} over {count} criteria.",
+        "zh-CN": "要客资格评分 {score}（基于{count}项标准）。"},
+    "driver.not_qualified": {
+        "en": "Does not qualify as a key account on its numbers ({score}).",
+        "zh-CN": "按各项指标尚不够要客资格（{score}）。"},
+    "driver.no_strong_signal": {"en": "No strong signal either way.", "zh-CN": "没有明显的正面或负面信号。"},
+
+    # ------------------------------------------------------------------ playbooks
+    "playbook.benchmark_keep": {
+        "en": "Keep it: an executive sponsor, regular joint reviews and a satisfaction check up and down "
+              "their organisation.",
+        "zh-CN": "守住它：高管挂帅、定期联合复盘，并在客户上下各层了解满意度。"},
+    "playbook.benchmark_case_study": {
+        "en": "Make the story visible: a case study with before/after figures and a testimonial.",
+        "zh-CN": "把故事讲出去：整理成功案例和前后对比数据，请客户出具推荐。"},
+    "playbook.benchmark_site_visits": {
+        "en": "Host site visits for prospects and show the story on video at dealer and industry "
+              "conferences.",
+        "zh-CN": "组织潜在客户现场参观，在经销商大会和行业会议上播放案例视频。"},
+    "playbook.benchmark_levels": {
+        "en": "Use it to grow further benchmarks at national, provincial and local level.",
+        "zh-CN": "以此为样板，在全国、省、市各级发展更多标杆。"},
+    "playbook.nail_value_check": {
+        "en": "First check the value is worth the effort (untapped wallet, margin, payment); drop a "
+              "low-value nail.",
+        "zh-CN": "先做价值评估（潜在份额、毛利、回款），值不值得攻；价值低的钉子客户果断放弃。"},
+    "playbook.nail_find_cause": {
+        "en": "Find the cause of the stalemate: distrust of us, a rival's better offer or policy, or "
+              "internal conflict at the client.",
+        "zh-CN": "找到僵局的原因：对我们不信任、对手的条件或政策更好，还是客户内部矛盾。"},
+    "playbook.nail_assault": {
+        "en": "Attack with combined resources: the rep, then the manager, then the regional head visit; "
+              "bring our executives to the nail, not to the showcase.",
+        "zh-CN": "集中资源攻坚：销售代表、经理、区域负责人逐级拜访；把高管带到钉子客户，而不是样板客户。"},
+    "playbook.nail_entrenched": {
+        "en": "Name the entrenched interests and defuse them: earn trust, have an ally speak for us, go "
+              "through other departments.",
+        "zh-CN": "弄清根深蒂固的利益并逐一化解：赢得信任、请盟友说话、从其他部门突破。"},
+    "playbook.danger_watch": {
+        "en": "Visit more often and dig for the cause of dissatisfaction, up and down their organisation.",
+        "zh-CN": "增加拜访频率，在客户上下各层深挖不满的原因。"},
+    "playbook.danger_relationship": {
+        "en": "Relationship defence: deepen ties with key people, executive co-visits, "
+              "department-to-department links; replace a rep the client rejects.",
+        "zh-CN": "关系防守：加深与关键人的关系，高层陪同拜访，建立部门对部门的联系；客户不认可的销售要及时更换。"},
+    "playbook.danger_commercial": {
+        "en": "Commercial defence: adjust price, payment terms, service and technical support to shut "
+              "out the rival.",
+        "zh-CN": "商务防守：调整价格、付款条件、服务和技术支持，把对手挡在门外。"},
+    "playbook.danger_risk": {
+        "en": "Risk defence: answer the client's worries in writing, with guarantees.",
+        "zh-CN": "风险防守：书面回应客户的顾虑，并给出保证。"},
+    "playbook.danger_rebuild": {
+        "en": "Rebuild the lost threads: win whoever took over from {names}.",
+        "zh-CN": "重建断掉的关系：争取接替{names}的人。"},
+    "playbook.standard_plan": {
+        "en": "Keep an annual account plan: goals, the relationship map, the virtual team and activities "
+              "with an owner and a date.",
+        "zh-CN": "制定年度客户计划：目标、关系地图、虚拟团队，以及有负责人和日期的行动。"},
+    "playbook.standard_threads": {
+        "en": "Widen the threads across levels and departments: 3–5 people who support us.",
+        "zh-CN": "在不同层级和部门扩展关系：至少3–5位支持者。"},
+    "playbook.standard_satisfaction": {
+        "en": "Measure satisfaction up and down their organisation, not one survey of one person.",
+        "zh-CN": "在客户上下各层了解满意度，而不是只问一个人。"},
+    "playbook.leaders_unaware": {
+        "en": "Reach the leaders who do not know us yet ({names}) with executive-to-executive visits.",
+        "zh-CN": "通过高层对高层拜访，接触还不认识我们的领导（{names}）。"},
+    "playbook.not_qualified": {
+        "en": "On its numbers it is not a key account yet: serve it efficiently and check again next "
+              "year.",
+        "zh-CN": "按指标暂不属于要客：高效服务，明年再评估。"},
+}
+
+
+class _Keep(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def norm_lang(lang: str | None) -> str:
+    """``zh-CN`` (any case) for Chinese; anything else is English.
+
+    >>> norm_lang("zh-cn"), norm_lang("de"), norm_lang(None)
+    ('zh-CN', 'en', 'en')
+    """
+    return "zh-CN" if isinstance(lang, str) and lang.strip().lower() == "zh-cn" else "en"
+
+
+def text(code: str, lang: str | None = "en", **kw: Any) -> str:
+    """The text for ``code`` in ``lang`` with its placeholders filled (unknown placeholders stay)."""
+    entry = TEXTS[code]
+    template = entry.get(norm_lang(lang)) or entry["en"]
+    return template.format_map(_Keep(kw))
+
+
+def label(kind: str, value: Any, lang: str | None = "en") -> str:
+    """A localised label (role, stance, interest, class); unknown values are shown as they are.
+
+    >>> label("role", "economic_buyer", "zh-CN"), label("role", "astrologer", "en")
+    ('预算决策者', 'astrologer')
+    """
+    code = f"label.{kind}.{value}"
+    return text(code, lang) if code in TEXTS else str(value)
+
+
+def join(items: list[str], lang: str | None = "en") -> str:
+    """A list of names for a sentence.
+
+    >>> join(["A", "B"], "en"), join(["甲", "乙"], "zh-CN"), join([], "en")
+    ('A, B', '甲、乙', 'nobody yet')
+    """
+    if not items:
+        return text("label.nobody", lang)
+    return text("label.list_separator", lang).join(items)
+
+
+def item(code: str, lang: str | None, prefix: str, **kw: Any) -> dict[str, str]:
+    """A ``{"code", "text"}`` pair; the code returned is the text code without its prefix."""
+    return {"code": code, "text": text(f"{prefix}.{code}", lang, **kw)}
