@@ -276,8 +276,8 @@ class Store:
         edges: dict[str, tuple[EdgeRecord, Loc]] = {}
         for section in ("relationships", "decision_chain"):
             for i, row in enumerate(getattr(bundle, section)):
-                record = _edge_record(row)
-                _add_unique(edges, record, (section, i), errors,
+                edge = _edge_record(row)
+                _add_unique(edges, edge, (section, i), errors,
                             lambda r: (r.type, r.source, r.target, r.data))
         if errors:
             raise InvalidGraph(errors)
@@ -305,23 +305,23 @@ class Store:
                     audit.append(_audit(actor, "import", new.kind, id, old.as_json() if old else None,
                                         new.as_json()))
             checked = self._check(tx, list(nodes.values()), list(edges.values()), problems)
-            for record, (_, loc) in zip(checked, edges.values(), strict=True):
-                old = stored_edges.get(record.id)
-                if old is not None and (old.type, old.source, old.target) != (record.type, record.source,
-                                                                               record.target):
+            for edge, (_, loc) in zip(checked, edges.values(), strict=True):
+                old_edge = stored_edges.get(edge.id)
+                if old_edge is not None and (old_edge.type, old_edge.source,
+                                             old_edge.target) != (edge.type, edge.source, edge.target):
                     problems.append({"loc": ["body", *loc, "id"],
-                                     "msg": f"relationship {record.id!r} already joins other nodes"})
+                                     "msg": f"relationship {edge.id!r} already joins other nodes"})
                     continue
-                outcome = _outcome(old, record.data, old_account=old.account_id if old else None,
-                                   new_account=record.account_id)
+                outcome = _outcome(old_edge, edge.data, old_account=old_edge.account_id if old_edge else None,
+                                   new_account=edge.account_id)
                 counts[str(loc[0])][outcome] += 1
                 if outcome < 2:
-                    new = record if old is None else replace(old, data=record.data,
-                                                             account_id=record.account_id,
-                                                             updated_at=stamp, version=old.version + 1)
-                    edge_writes.append(new)
-                    audit.append(_audit(actor, "import", new.type, new.id, old.as_json() if old else None,
-                                        new.as_json()))
+                    new_edge = edge if old_edge is None else replace(
+                        old_edge, data=edge.data, account_id=edge.account_id, updated_at=stamp,
+                        version=old_edge.version + 1)
+                    edge_writes.append(new_edge)
+                    audit.append(_audit(actor, "import", new_edge.type, new_edge.id,
+                                        old_edge.as_json() if old_edge else None, new_edge.as_json()))
             if problems:
                 raise InvalidGraph(problems)
             if not dry_run:
@@ -375,6 +375,8 @@ class Store:
     def list_audit(self, *, entity_id: str | None = None, limit: int = 100,
                    cursor: str | None = None) -> Page[AuditEntry]:
         before = decode_cursor(cursor)
+        if before is not None and not (before.isdigit() and before.isascii() and len(before) <= 18):
+            raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
         rows = self.backend.read(lambda tx: tx.list_audit(entity_id=entity_id, before=before,
                                                            limit=limit + 1))
         more = len(rows) > limit
@@ -433,23 +435,23 @@ class Store:
                 self._check_parent_chain(tx, record, known, loc, errors)
 
         placed: list[EdgeRecord] = []
-        for record, loc in edges:
+        for edge, loc in edges:
             where = _where(loc)
-            source_kind, target_kinds = EDGE_ENDPOINTS[EdgeType(record.type)]
-            source, target = known.get(record.source), known.get(record.target)
-            names = ("contact_id", "opportunity_id") if record.type == EdgeType.MEMBER_OF else ("source",
+            source_kind, target_kinds = EDGE_ENDPOINTS[EdgeType(edge.type)]
+            source, target = known.get(edge.source), known.get(edge.target)
+            names = ("contact_id", "opportunity_id") if edge.type == EdgeType.MEMBER_OF else ("source",
                                                                                                "target")
             if source is None or source.kind != source_kind:
-                errors.append({"loc": [*where, names[0]], "msg": f"no {source_kind} with id {record.source!r}"})
+                errors.append({"loc": [*where, names[0]], "msg": f"no {source_kind} with id {edge.source!r}"})
             if target is None or target.kind not in target_kinds:
                 kinds = " or ".join(sorted(target_kinds))
-                errors.append({"loc": [*where, names[1]], "msg": f"no {kinds} with id {record.target!r}"})
-            if (source is not None and target is not None and record.type == EdgeType.MEMBER_OF
+                errors.append({"loc": [*where, names[1]], "msg": f"no {kinds} with id {edge.target!r}"})
+            if (source is not None and target is not None and edge.type == EdgeType.MEMBER_OF
                     and source.account_id != target.account_id):
                 errors.append({"loc": [*where, "contact_id"],
-                               "msg": f"contact {record.source!r} is not at the opportunity's account "
+                               "msg": f"contact {edge.source!r} is not at the opportunity's account "
                                       f"{target.account_id!r}"})
-            placed.append(replace(record, account_id=_edge_account(record, known)))
+            placed.append(replace(edge, account_id=_edge_account(edge, known)))
         self._check_reporting_lines(tx, placed, edges, errors)
         if errors:
             raise InvalidGraph(errors)

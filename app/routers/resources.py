@@ -68,13 +68,14 @@ def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], by_account: 
         store.delete_node(kind, id, actor=who.name, cascade=cascade, if_version=version)
 
 
-for _kind, _path, _model, _by_account in [
+_RESOURCES: list[tuple[NodeKind, str, type[BaseModel], bool]] = [
     (NodeKind.account, "/accounts", AccountIn, False),
     (NodeKind.contact, "/contacts", ContactIn, True),
     (NodeKind.team_member, "/team", TeamMemberIn, False),
     (NodeKind.competitor, "/competitors", CompetitorIn, False),
     (NodeKind.opportunity, "/opportunities", OpportunityIn, True),
-]:
+]
+for _kind, _path, _model, _by_account in _RESOURCES:
     _node_routes(_kind, _path, _model, _by_account)
 
 

@@ -160,6 +160,10 @@ def test_import_updates_changed_rows_only(store: Store) -> None:
     result = counts(store.import_bundle(changed, actor="t"))
     assert result["contacts"] == {"created": 0, "updated": 1, "unchanged": 8}
     assert store.get_node(NodeKind.contact, changed.contacts[0].id or "").version == 2
+    changed.relationships[8].strength = 0.9
+    result = counts(store.import_bundle(changed, actor="t"))
+    assert result["relationships"] == {"created": 0, "updated": 1, "unchanged": 23}
+    assert store.get_edge("INFLUENCES:gzf-salesvp:gzf-gm").data["strength"] == 0.9
 
 
 def test_failed_import_writes_nothing(store: Store) -> None:
@@ -217,7 +221,8 @@ def test_audit_records_every_write_newest_first(store: Store) -> None:
     seed(store)
     store.update_node(NodeKind.contact, "c1", {"title": "总经理"}, actor="alice")
     page = store.list_audit(limit=2)
-    assert [(e.action, e.entity_id, e.actor) for e in page.items][0] == ("update", "c1", "alice")
+    latest = page.items[0]
+    assert (latest.action, latest.entity_id, latest.actor) == ("update", "c1", "alice")
     assert page.items[0].before is not None and "title" not in page.items[0].before
     assert page.items[0].after and page.items[0].after["title"] == "总经理"
     older = store.list_audit(limit=10, cursor=page.next_cursor)
