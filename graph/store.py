@@ -370,6 +370,20 @@ class Store:
             raise NotFound(NodeKind.account, account_id)
         return subgraph
 
+    def opportunity_subgraph(self, opportunity_id: str) -> AccountSubgraph:
+        """The map of the account an opportunity belongs to, read in one transaction."""
+
+        def work(tx: Tx) -> AccountSubgraph | None:
+            opportunity = tx.get_nodes([opportunity_id]).get(opportunity_id)
+            if opportunity is None or opportunity.kind != NodeKind.opportunity or not opportunity.account_id:
+                return None
+            return tx.account_subgraph(opportunity.account_id)
+
+        subgraph = self.backend.read(work)
+        if subgraph is None:
+            raise NotFound(NodeKind.opportunity, opportunity_id)
+        return subgraph
+
     # ---- audit and keys ----------------------------------------------------------------------------
 
     def list_audit(self, *, entity_id: str | None = None, limit: int = 100,
