@@ -1,0 +1,140 @@
+"""What a sensible product says about the two worked accounts, asked over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import VIEWER, auth
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9", **auth(VIEWER)}
+
+
+def gaps_by_code(client: TestClient, opportunity: str, **headers: str) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for gap in client.get(f"/v1/opportunities/{opportunity}/coverage-gaps", headers=headers).json()["gaps"]:
+        found.setdefault(gap["code"], []).append(gap)
+    return found
+
+
+def test_furniture_next_move_is_the_gm_through_the_sales_vp_not_procurement(furniture: TestClient) -> None:
+    moves = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts", params={"k": 9}).json()
+    ranked = [m["contact_id"] for m in moves["recommendations"]]
+    assert ranked[0] in ("gzf-gm", "gzf-design")
+    first = moves["recommendations"][0]
+    assert set(first) >= {"contact_id", "name", "score", "gain", "reach", "risk", "path", "reasons", "tactics"}
+    gm = next(m for m in moves["recommendations"] if m["contact_id"] == "gzf-gm")
+    assert gm["path"][-2:] == ["gzf-salesvp", "gzf-gm"] and gm["path"][0].startswith("us-")
+    assert "gzf-proc" not in ranked[:2] and "gzf-buyer" not in ranked[:2]
+    if "gzf-proc" in ranked:
+        proc = next(m for m in moves["recommendations"] if m["contact_id"] == "gzf-proc")
+        assert proc["score"] < gm["score"] and proc["risk"] >= 0.9
+    assert "gzf-salesvp" not in ranked  # already a supporter
+
+
+def test_furniture_plan_is_a_sequence_of_distinct_people(furniture: TestClient) -> None:
+    plan = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts",
+                         params={"k": 3, "plan": "true"}).json()["recommendations"]
+    assert len(plan) == 3 and len({m["contact_id"] for m in plan}) == 3
+    assert plan[0]["contact_id"] in ("gzf-gm", "gzf-design")
+
+
+def test_furniture_gaps(furniture: TestClient) -> None:
+    gaps = gaps_by_code(furniture, "gzf-upgrade")
+    assert "single_threaded" in gaps
+    assert any("gzf-cfo" in g["contact_ids"] for g in gaps["leader_unaware"])
+    assert "no_executive_counterpart" in gaps
+    departments = " ".join(g["message"] for g in gaps["uncovered_department"])
+    assert "design" in departments and "finance" in departments
+    assert any("coach" in g["message"] for g in gaps["missing_role"])
+    for gap in (g for group in gaps.values() for g in group):
+        assert gap["severity"] in ("high", "medium", "low") and gap["message"] and gap["action"]
+
+
+def test_furniture_paths_run_through_the_sales_vp(furniture: TestClient) -> None:
+    paths = furniture.get("/v1/accounts/gzf/paths", params={"from": "us-se", "to": "gzf-gm", "k": 3}).json()
+    best = paths["paths"][0]
+    assert [h["to"] for h in best["hops"]] == ["gzf-salesvp", "gzf-gm"]
+    strengths = [p["strength"] for p in paths["paths"]]
+    assert strengths == sorted(strengths, reverse=True) and len(strengths) == 3
+
+
+def test_furniture_support_is_low_and_the_incumbent_holds_procurement(furniture: TestClient) -> None:
+    chain = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain").json()
+    assert chain["support"]["us"] < 0.2
+    assert chain["support"]["competitors"]["incumbent"] > 0
+    members = {m["contact_id"]: m for m in chain["members"]}
+    assert len(members) == 7
+    assert members["gzf-cfo"]["stance_unknown"] is True
+    assert members["gzf-proc"]["interests"][0]["kind"] == "kickback"
+    assert members["gzf-gm"]["decision_weight"] == pytest.approx(1.0)
+    assert set(members["gzf-gm"]["closeness"]) == {"relationship", "solution", "price", "composite"}
+    assert members["gzf-salesvp"]["covered_by"][0]["team_member_id"] == "us-se"
+
+
+def test_handset_is_a_benchmark_whose_purchasing_vp_is_next(handset: TestClient) -> None:
+    assert handset.get("/v1/accounts/hs-tj/classification").json()["class"] == "benchmark"
+    first = handset.get("/v1/opportunities/hs-platform/next-best-contacts").json()["recommendations"][0]
+    assert first["contact_id"] == "hs-purch" and "hs-plant" in first["path"]
+    gaps = gaps_by_code(handset, "hs-platform")
+    assert any("hs-purch" in g["contact_ids"] for g in gaps["leader_unaware"])
+    assert any("hs-purch" in g["contact_ids"] for g in gaps["no_executive_counterpart"])
+
+
+def test_texts_follow_accept_language(handset: TestClient) -> None:
+    english = handset.get("/v1/opportunities/hs-platform/next-best-contacts").json()["recommendations"][0]
+    chinese = handset.get("/v1/opportunities/hs-platform/next-best-contacts", headers=ZH).json()
+    chinese_first = chinese["recommendations"][0]
+    assert [r["code"] for r in english["reasons"]] == [r["code"] for r in chinese_first["reasons"]]
+    names = {c["name"] for c in handset.get("/v1/contacts").json()["items"]}
+    for reason in english["reasons"]:
+        text = reason["text"]
+        for name in names:
+            text = text.replace(name, "")
+        assert text.isascii(), reason
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r["text"]) for r in chinese_first["reasons"])
+    playbook = handset.get("/v1/accounts/hs-tj/classification", headers=ZH).json()["playbook"]
+    assert playbook and all(any("\u4e00" <= ch <= "\u9fff" for ch in p["text"]) for p in playbook)
+
+
+def test_influence_ranks_informal_power_beside_the_org_chart(furniture: TestClient) -> None:
+    contacts = furniture.get("/v1/accounts/gzf/influence").json()["contacts"]
+    assert len(contacts) == 9
+    powers = [c["informal_power"] for c in contacts]
+    assert powers == sorted(powers, reverse=True)
+    assert {"contact_id", "name", "level", "informal_power", "formal_rank", "informal_rank"} <= contacts[0].keys()
+
+
+def test_a_contact_who_left_is_never_recommended_nor_a_path(furniture: TestClient) -> None:
+    furniture.patch("/v1/contacts/gzf-salesvp", json={"status": "left", "left_at": "2026-11-01"})
+    moves = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts", params={"k": 9}).json()
+    for move in moves["recommendations"]:
+        assert "gzf-salesvp" not in move["path"] and move["contact_id"] != "gzf-salesvp"
+    gaps = gaps_by_code(furniture, "gzf-upgrade")
+    assert any("gzf-salesvp" in g["contact_ids"] for g in gaps["supporter_left"])
+
+
+def test_an_empty_chain_gets_an_answer_not_an_error(furniture: TestClient) -> None:
+    furniture.post("/v1/opportunities", json={"id": "gzf-new", "account_id": "gzf", "name": "新项目"})
+    chain = furniture.get("/v1/opportunities/gzf-new/decision-chain")
+    assert chain.status_code == 200 and chain.json()["members"] == []
+    assert furniture.get("/v1/opportunities/gzf-new/coverage-gaps").status_code == 200
+    assert furniture.get("/v1/opportunities/gzf-new/next-best-contacts").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/opportunities/ghost/decision-chain", "/v1/opportunities/ghost/coverage-gaps",
+    "/v1/opportunities/ghost/next-best-contacts", "/v1/accounts/ghost/influence",
+    "/v1/accounts/ghost/classification", "/v1/accounts/gzf/paths?from=us-se&to=ghost",
+])
+def test_unknown_ids_are_404(furniture: TestClient, path: str) -> None:
+    response = furniture.get(path)
+    assert response.status_code == 404 and response.json()["status"] == 404
+
+
+@pytest.mark.parametrize("k", [0, -1, 51, 10**9, "many"])
+def test_absurd_k_is_422(furniture: TestClient, k: object) -> None:
+    response = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts", params={"k": k})
+    assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["query", "k"]
