@@ -35,7 +35,32 @@ def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] |
 
 
 def _clean(errors: list[Any]) -> list[dict[str, Any]]:
-    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in errors]
+    return [{"loc": list(e.get("loc", ())), "msg": _message(e)} for e in errors]
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid" and (error.get("ctx") or {}).get("error"):
+        return f"the body is not valid JSON: {error['ctx']['error']}"
+    return str(error.get("msg", ""))
+
+
+def _is_json(content_type: str) -> bool:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def _unreadable_body(exc: StarletteHTTPException) -> str | None:
+    """What was wrong with a body FastAPI could not parse (it says only "error parsing the body")."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (byte {cause.start})"
+    if isinstance(cause, ValueError):
+        return "the body is not valid JSON"
+    return None
 
 
 STORE_STATUS: list[tuple[type[StoreError], int, str]] = [
@@ -61,14 +86,22 @@ def install(app: FastAPI) -> None:
         return problem(500, "Internal error", "unexpected store error")
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _clean(list(exc.errors()))
+        content_type = request.headers.get("content-type", "")
+        if content_type and not _is_json(content_type) and any(e["loc"][:1] == ["body"] for e in errors):
+            return problem(415, "Unsupported media type",
+                           f"send the body as application/json, not {content_type[:80]!r}",
+                           [{"loc": ["header", "content-type"], "msg": "must be application/json"}])
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
         return problem(422, "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(exc)
+        if unreadable:
+            return problem(400, "Bad request", unreadable, [{"loc": ["body"], "msg": unreadable}])
         titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large"}
         return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
                        headers=getattr(exc, "headers", None))

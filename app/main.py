@@ -11,9 +11,10 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from app import errors
-from app.routers import bulk, operations, resources
+from app.routers import analytics, bulk, operations, resources
 from app.settings import Settings, make_backend
 from graph.store import Store
+from scoring.options import ScoringOptions
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -34,26 +35,36 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
-        started = False
+        started = refused = False
 
+        # Over the limit, answer 413 at once and tell the app the client went away, so it stops
+        # reading: raising here instead would reach FastAPI's body parser (a 400) or come back
+        # wrapped in an ExceptionGroup by the http middleware (a 500).
         async def counting_receive() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
+                if not started:
+                    refused = True
+                    await self._refuse(send)
+                return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send: Send) -> None:
         response = errors.problem(413, "Too large", f"request bodies are limited to {self.max_bytes} bytes")
@@ -61,10 +72,6 @@ class BodyLimit:
                     "headers": [(b"content-type", errors.PROBLEM.encode()),
                                 (b"content-length", str(len(response.body)).encode())]})
         await send({"type": "http.response.body", "body": response.body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -84,6 +91,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                               "whom, where we are not covered, and who to win over next.")
     app.state.settings = settings
     app.state.store = store
+    app.state.scoring_options = ScoringOptions()
     errors.install(app)
 
     registry = CollectorRegistry()
@@ -102,7 +110,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         latency.labels(request.method, route).observe(time.perf_counter() - started)
         return response
 
-    for module in (operations, resources, bulk):
+    for module in (operations, resources, bulk, analytics):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
