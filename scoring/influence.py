@@ -34,9 +34,9 @@ def _to_digraph(amap: AccountMap) -> nx.DiGraph:
     h.add_nodes_from((c, {"kind": "contact", "name": d.get("name")}) for c, d in amap.active.items())
     h.add_nodes_from((t, {"kind": "team_member", "name": d.get("name")}) for t, d in amap.team.items())
     h.add_edges_from(
-        (u, v, {"weight": 1.0 - e[0], "cost": -math.log(1.0 - e[0]), "type": e[2]})
+        (u, v, {"weight": e[0], "cost": -math.log(e[0]), "type": e[2]})
         for u, row in amap.links.items() for v, e in row.items())
-    h.graph["rivals"] = {(u, v): 1.0 - q for u, row in amap.rivals.items() for v, q in row.items()}
+    h.graph["rivals"] = {(u, v): w for u, row in amap.rivals.items() for v, w in row.items()}
     return h
 
 

@@ -109,9 +109,9 @@ class AccountMap:
     competitors: dict[str, dict[str, Any]] = field(default_factory=dict)
     opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Combined influence edges among active contacts and from team members:
-    # links[u][v] = [survival Π(1 − wᵢ), strongest wᵢ, kind of the strongest].
+    # links[u][v] = [combined weight 1 − Π(1 − wᵢ), strongest wᵢ, kind of the strongest].
     links: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-    # Combined rival ties, both directions, active contacts only: rivals[u][v] = Π(1 − wᵢ).
+    # Combined rival ties, both directions, active contacts only: rivals[u][v] = 1 − Π(1 − wᵢ).
     rivals: dict[str, dict[str, float]] = field(default_factory=dict)
     covers: dict[str, list[Cover]] = field(default_factory=dict)         # contact → our coverage
     mirrors: dict[str, list[str]] = field(default_factory=dict)          # contact → our counterparts
@@ -150,9 +150,9 @@ class AccountMap:
             row = links.setdefault(u, {})
             entry = row.get(v)
             if entry is None:
-                row[v] = [1.0 - w, w, kind]
+                row[v] = [w, w, kind]     # a single edge keeps its weight exactly
             else:
-                entry[0] *= 1.0 - w
+                entry[0] = 1.0 - (1.0 - entry[0]) * (1.0 - w)
                 if w > entry[1]:
                     entry[1], entry[2] = w, kind
 
@@ -160,7 +160,7 @@ class AccountMap:
             if w <= 0.0 or u == v:
                 return
             row = rivals.setdefault(u, {})
-            row[v] = row.get(v, 1.0) * (1.0 - w)
+            row[v] = 1.0 - (1.0 - row.get(v, 0.0)) * (1.0 - w)
 
         for u, v, data in g.edges(data=True):
             etype = data.get("type")
@@ -228,20 +228,20 @@ class AccountMap:
     def weight(self, u: str, v: str) -> float:
         """The combined influence weight u→v (0 when there is none)."""
         entry = self.links.get(u, {}).get(v)
-        return 0.0 if entry is None else 1.0 - entry[0]
+        return 0.0 if entry is None else float(entry[0])
 
     def propagation(self) -> Propagation:
         if self._propagation is None:
-            positive = ((u, v, 1.0 - e[0]) for u, row in self.links.items() if u in self.active
+            positive = ((u, v, e[0]) for u, row in self.links.items() if u in self.active
                         for v, e in row.items())
-            negative = ((u, v, 1.0 - q) for u, row in self.rivals.items() for v, q in row.items())
+            negative = ((u, v, w) for u, row in self.rivals.items() for v, w in row.items())
             self._propagation = Propagation.from_edges(positive, negative)
         return self._propagation
 
     def path_costs(self) -> dict[str, list[tuple[str, float]]]:
         """Out-adjacency with −log(weight) costs, for strongest-path searches."""
         if self._paths is None:
-            self._paths = {u: [(v, -math.log(1.0 - e[0])) for v, e in row.items()]
+            self._paths = {u: [(v, -math.log(e[0])) for v, e in row.items()]
                            for u, row in self.links.items()}
         return self._paths
 

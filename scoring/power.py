@@ -66,7 +66,7 @@ def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[
             continue
         for v, entry in row.items():
             if v in active:
-                flows[v].append((u, 1.0 - entry[0]))
+                flows[v].append((u, entry[0]))
     shares: dict[str, list[tuple[str, float]]] = {}
     for v, pairs in flows.items():
         total = sum(w for _, w in pairs)

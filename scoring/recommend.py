@@ -255,7 +255,7 @@ def _swayed(amap: AccountMap, chain: ChainAnalysis, contact: str,
     for v, entry in amap.links.get(contact, {}).items():
         if v == contact or v not in members:
             continue
-        value = (1.0 - entry[0]) * chain.weights.get(v, 0.0)
+        value = entry[0] * chain.weights.get(v, 0.0)
         if value > best_value or (value == best_value and best is not None and v < best.contact_id):
             best, best_value = members[v], value
     return best

@@ -108,3 +108,127 @@ def furniture_graph() -> nx.MultiDiGraph:
 @pytest.fixture
 def handset_graph() -> nx.MultiDiGraph:
     return bundle_graph(load_bundle("handset"), "hs-tj")
+
+
+# ---------------------------------------------------------------------- an independent oracle
+STANCE = {"champion": 1.0, "supporter": 0.5, "neutral": 0.0, "skeptic": -0.5, "opponent": -1.0, "unknown": 0.0}
+ROLE = {"decision_maker": 1.0, "economic_buyer": 1.0, "technical_evaluator": 0.6, "business_user": 0.5,
+        "procurement": 0.5, "influencer": 0.4, "coach": 0.3, "gatekeeper": 0.3}
+
+
+def oracle_support(g: nx.MultiDiGraph, opportunity: str, overrides: dict[str, float] | None = None,
+                   competitor: str | None = None, alpha: float = 0.3, rounds: int = 2) -> float:
+    """Chain support re-computed the slow, obvious way from DESIGN.md, with no code from ``scoring``:
+    influence weights from the raw edges, stances propagated round by round over every contact,
+    then Σ weight·s̃ / Σ weight. ``overrides`` sets some people's stance (e.g. to a champion's 1.0)."""
+    active = {n for n, d in g.nodes(data=True) if d.get("kind") == "contact" and d.get("status") != "left"}
+    survive: dict[tuple[str, str], float] = {}
+    rival: dict[tuple[str, str], float] = {}
+
+    def add(table: dict[tuple[str, str], float], a: str, b: str, w: float) -> None:
+        table[(a, b)] = table.get((a, b), 1.0) * (1.0 - w)
+
+    for u, v, d in g.edges(data=True):
+        if u not in active or v not in active:
+            continue
+        t, s = d["type"], d.get("strength", 0.5)
+        if t == "INFLUENCES":
+            add(survive, u, v, s)
+        elif t == "REPORTS_TO":
+            add(survive, v, u, 0.7)
+            add(survive, u, v, 0.3)
+        elif t == "PROMOTED_BY":
+            add(survive, v, u, 0.8)
+            add(survive, u, v, 0.4)
+        elif t == "ALLY":
+            add(survive, u, v, s)
+            add(survive, v, u, s)
+        elif t == "RIVAL":
+            add(rival, u, v, s)
+            add(rival, v, u, s)
+    incoming: dict[str, list[tuple[str, float]]] = {c: [] for c in active}
+    for (a, b), q in survive.items():
+        if q < 1.0:
+            incoming[b].append((a, 1.0 - q))
+    for (a, b), q in rival.items():
+        if q < 1.0:
+            incoming[b].append((a, -(1.0 - q)))
+
+    opp = g.nodes[opportunity]
+    criteria = opp.get("criteria") or {}
+    weights: dict[str, float] = {}
+    stance = dict.fromkeys(active, 0.0)
+    for u, v, d in g.edges(data=True):
+        if d["type"] == "MEMBER_OF" and v == opportunity and u in active:
+            w = ROLE[d["role"]] * d.get("influence", 3) / 5
+            if sum(criteria.values()) > 0:
+                if d["role"] == "technical_evaluator":
+                    w *= 2 * criteria.get("technical", 0)
+                elif d["role"] == "procurement":
+                    w *= 2 * criteria.get("price", 0)
+            weights[u] = w
+            if competitor is None:
+                stance[u] = STANCE[d.get("stance", "unknown")]
+    if competitor is not None:
+        for u, v, d in g.edges(data=True):
+            if d["type"] == "FAVORS" and v == competitor and u in active:
+                stance[u] = max(stance[u], d.get("strength", 0.5))
+    stance.update(overrides or {})
+    for _ in range(rounds):
+        nxt = {}
+        for c in active:
+            pairs = incoming[c]
+            if not pairs:
+                nxt[c] = stance[c]
+                continue
+            mean = sum(w * stance[u] for u, w in pairs) / sum(abs(w) for _, w in pairs)
+            nxt[c] = (1 - alpha) * stance[c] + alpha * mean
+        stance = nxt
+    total = sum(weights.values())
+    return sum(w * stance[c] for c, w in weights.items()) / total if total else 0.0
+
+
+def random_map(seed: int, n: int = 14) -> nx.MultiDiGraph:
+    """A small random account map with every edge kind, left contacts, a chain and a competitor."""
+    import random
+
+    rnd = random.Random(seed)
+    b = MapBuilder()
+    ids = [f"c{i}" for i in range(n)]
+    levels = ["executive", "vp", "director", "manager", "staff"]
+    for c in ids:
+        left = rnd.random() < 0.12
+        b.contact(c, status="left" if left else "active", level=rnd.choice(levels),
+                  department=rnd.choice(["it", "finance", "ops", "design"]), knows_us=rnd.random() < 0.5)
+    b.team("t1", role="sales", level="manager").team("t2", role="executive", level="vp").competitor("k1")
+    b.opportunity("o1", criteria=rnd.choice([{}, {"technical": 0.5, "price": 0.3, "service": 0.2}]),
+                  competitor_ids=["k1"])
+    b.opportunity("o2")
+    for _ in range(3 * n):
+        u, v = rnd.sample(ids, 2)
+        kind = rnd.choice(["INFLUENCES", "REPORTS_TO", "PROMOTED_BY", "ALLY", "RIVAL", "INFLUENCES"])
+        props = {} if kind in ("REPORTS_TO", "PROMOTED_BY") or rnd.random() < 0.2 else \
+            {"strength": round(rnd.uniform(0.05, 1.0), 2)}
+        b.edge(kind, u, v, **props)
+    for c in rnd.sample(ids, n // 2):
+        b.member(c, "o1", rnd.choice(sorted(ROLE)), rnd.choice(sorted(STANCE)), rnd.randint(1, 5))
+    for c in rnd.sample(ids, 3):
+        b.member(c, "o2", "influencer", "champion", 3)
+    for c in rnd.sample(ids, 4):
+        b.edge("COVERS", rnd.choice(["t1", "t2"]), c, closeness=round(rnd.uniform(0.1, 1), 2))
+    for c in rnd.sample(ids, 3):
+        b.edge("FAVORS", c, "k1", strength=round(rnd.uniform(0.1, 1), 2))
+    for c in rnd.sample(ids, 3):
+        b.edge("HAS_INTEREST", c, rnd.choice(["o1", "k1", "o2"]), kind="kickback",
+               threat=round(rnd.uniform(0, 1), 2))
+    return b.build()
+
+
+@pytest.fixture
+def oracle():
+    return oracle_support
+
+
+@pytest.fixture
+def random_graph():
+    return random_map

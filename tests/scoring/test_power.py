@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from scoring.power import informal_power
+
+
+def test_power_broker_outranks_the_org_chart(mapb) -> None:
+    # The chairman's niece: staff on paper, outside the reporting lines, yet the GM and both VPs listen
+    # to her. (PageRank semantics: her boss, if she had one swaying her, would inherit her weight.)
+    g = (mapb().contact("gm", level="executive").contact("vp1", level="vp").contact("vp2", level="vp")
+         .contact("aide", level="staff").contact("gone", level="executive", status="left")
+         .edge("REPORTS_TO", "vp1", "gm").edge("REPORTS_TO", "vp2", "gm")
+         .edge("INFLUENCES", "aide", "gm", strength=0.9).edge("INFLUENCES", "aide", "vp1", strength=0.9)
+         .edge("INFLUENCES", "aide", "vp2", strength=0.9).edge("INFLUENCES", "gone", "aide", strength=1.0)
+         .build())
+    rows = informal_power(g)["contacts"]
+    assert rows[0]["contact_id"] == "aide"
+    assert "gone" not in [r["contact_id"] for r in rows]
+    by_id = {r["contact_id"]: r for r in rows}
+    assert by_id["gm"]["formal_rank"] == 1 and by_id["aide"]["formal_rank"] == 4
+    assert by_id["vp1"]["formal_rank"] == by_id["vp2"]["formal_rank"] == 2
+    assert by_id["aide"]["informal_rank"] == 1 and by_id["aide"]["informal_power"] == pytest.approx(1.0)
+    assert by_id["aide"]["power_gap"] == 3
+    powers = [r["informal_power"] for r in rows]
+    assert powers == sorted(powers, reverse=True)
+    for r in rows:
+        assert set(r) >= {"contact_id", "name", "level", "informal_power", "formal_rank", "informal_rank"}
+
+
+def test_org_chart_alone_puts_the_boss_on_top(mapb) -> None:
+    g = (mapb().contacts("gm", "a", "b", "c").edge("REPORTS_TO", "a", "gm").edge("REPORTS_TO", "b", "gm")
+         .edge("REPORTS_TO", "c", "a").build())
+    rows = informal_power(g)["contacts"]
+    assert rows[0]["contact_id"] == "gm"
+    assert {r["contact_id"]: r["formal_rank"] for r in rows} == {"gm": 1, "a": 2, "b": 2, "c": 4}  # competition ranks
+
+
+def test_formal_rank_without_levels_follows_the_org_chart(mapb) -> None:
+    g = (mapb().contacts("top", "mid", "low").edge("REPORTS_TO", "low", "mid").edge("REPORTS_TO", "mid", "top")
+         .build())
+    ranks = {r["contact_id"]: r["formal_rank"] for r in informal_power(g)["contacts"]}
+    assert ranks == {"top": 1, "mid": 2, "low": 3}
+
+
+def test_reporting_cycle_does_not_hang(mapb) -> None:
+    g = mapb().contacts("a", "b").edge("REPORTS_TO", "a", "b").edge("REPORTS_TO", "b", "a").build()
+    assert len(informal_power(g)["contacts"]) == 2
+
+
+def test_no_contacts(mapb) -> None:
+    assert informal_power(mapb().team("t").build()) == {"contacts": []}
+
+
+def test_isolated_contacts_tie(mapb) -> None:
+    rows = informal_power(mapb().contacts("a", "b").build())["contacts"]
+    assert [r["informal_rank"] for r in rows] == [1, 1]
+    assert [r["informal_power"] for r in rows] == pytest.approx([1.0, 1.0])

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from scoring.texts import LANGS, TEXTS, join, label, norm_lang, text
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_every_code_has_english_and_chinese(code: str) -> None:
+    for lang in LANGS:
+        assert TEXTS[code].get(lang, "").strip(), f"{code} has no {lang} text"
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_both_languages_use_the_same_placeholders(code: str) -> None:
+    assert _fields(TEXTS[code]["en"]) == _fields(TEXTS[code]["zh-CN"])
+
+
+@pytest.mark.parametrize("lang, expected", [("en", "en"), ("zh-CN", "zh-CN"), ("zh-cn", "zh-CN"),
+                                            ("fr", "en"), ("", "en"), (None, "en")])
+def test_language_falls_back_to_english(lang: str | None, expected: str) -> None:
+    assert norm_lang(lang) == expected
+
+
+def test_text_fills_placeholders_and_keeps_unknown_ones() -> None:
+    assert text("reason.sways_decision_maker", "en", name="Chen") == "Sways Chen, who makes the decision."
+    assert "{name}" in text("reason.sways_decision_maker", "en")
+
+
+def test_labels_and_lists() -> None:
+    assert label("role", "decision_maker", "zh-CN") == "决策者"
+    assert label("stance", "unheard-of", "en") == "unheard-of"
+    assert join(["A", "B"], "zh-CN") == "A、B"
