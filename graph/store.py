@@ -174,12 +174,17 @@ class Store:
         """Remove a person's personal data for good, keeping a tombstone so the map stays whole.
 
         The name, title, notes and contact dates go; so do notes on their relationships and every copy
-        of their data in the audit trail. The erasure itself is audited (without the erased data)."""
+        of their data in the audit trail. The erasure itself is audited (without the erased data).
+        The tombstone is a valid contact named ``[erased]`` (account, level and status kept), so the
+        account's export still re-imports."""
+        # Relationships of theirs whose notes are in the audit trail, deleted ones and notes since
+        # removed included: found in a read first, so the write lock is not held during the scan.
+        noted_history = self.backend.read(lambda tx: _noted_edges_in_audit(tx, id))
 
         def work(tx: Tx) -> NodeRecord:
             current = _expect_node(tx, NodeKind.contact, id, None)
             kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
-            tombstone = replace(current, data={**kept, "name": ERASED_NAME, "erased": True},
+            tombstone = replace(current, data={**kept, "name": ERASED_NAME},
                                 updated_at=now_iso(), version=current.version + 1)
             tx.put_nodes([tombstone])
             edges = tx.edges_touching([id])
@@ -187,7 +192,7 @@ class Store:
                                 updated_at=tombstone.updated_at, version=e.version + 1)
                         for e in edges if "note" in e.data]
             tx.put_edges(scrubbed)
-            for record_id in [id, *(e.id for e in scrubbed)]:
+            for record_id in sorted({id, *(e.id for e in scrubbed), *noted_history}):
                 tx.scrub_audit(record_id, {"erased": True})
             tx.append_audit([_audit(actor, "erase", NodeKind.contact, id, {"erased": True},
                                     tombstone.as_json())])
@@ -447,6 +452,7 @@ class Store:
                     errors.append({"loc": [*_where(loc), field], "msg": f"no {kind} with id {ref!r}"})
             if record.kind == NodeKind.account and record.data.get("parent_id"):
                 self._check_parent_chain(tx, record, known, loc, errors)
+        self._check_members_stay(tx, nodes, edges, known, errors)
 
         placed: list[EdgeRecord] = []
         for edge, loc in edges:
@@ -470,6 +476,28 @@ class Store:
         if errors:
             raise InvalidGraph(errors)
         return placed
+
+    @staticmethod
+    def _check_members_stay(tx: Tx, nodes: Sequence[tuple[NodeRecord, Loc]],
+                            edges: Sequence[tuple[EdgeRecord, Loc]], known: dict[str, NodeRecord],
+                            errors: list[dict[str, Any]]) -> None:
+        """A contact or opportunity may not move to another account while a stored decision-chain
+        membership would then join a contact and an opportunity of different accounts."""
+        where = {record.id: loc for record, loc in nodes
+                 if record.kind in (NodeKind.contact, NodeKind.opportunity)}
+        rewritten = {edge.id for edge, _ in edges}
+        members = [e for e in tx.edges_touching(list(where)) if e.type == EdgeType.MEMBER_OF
+                   and e.id not in rewritten] if where else []
+        known.update(tx.get_nodes({end for e in members for end in (e.source, e.target)} - known.keys()))
+        for member in members:
+            contact, opportunity = known.get(member.source), known.get(member.target)
+            if contact is None or opportunity is None or contact.account_id == opportunity.account_id:
+                continue
+            moved = member.source if member.source in where else member.target
+            errors.append({"loc": [*_where(where[moved]), "account_id"],
+                           "msg": f"contact {member.source!r} is in the decision chain of opportunity "
+                                  f"{member.target!r}, which would then be at another account; "
+                                  "remove that member first"})
 
     @staticmethod
     def _check_parent_chain(tx: Tx, record: NodeRecord, known: dict[str, NodeRecord], loc: Loc,
@@ -530,6 +558,24 @@ def _audit(actor: str, action: str, entity_type: str, entity_id: str, before: di
            after: dict[str, Any] | None) -> AuditEntry:
     return AuditEntry(at=now_iso(), actor=actor, action=action, entity_type=str(entity_type),
                       entity_id=entity_id, before=before, after=after)
+
+
+def _noted_edges_in_audit(tx: Tx, contact_id: str) -> set[str]:
+    """Ids of relationships of ``contact_id`` that carried a note in some audit entry."""
+    found: set[str] = set()
+    edge_types = set(EdgeType)
+    before: str | None = None
+    while True:
+        page = tx.list_audit(entity_id=None, before=before, limit=1000)
+        for entry in page:
+            if entry.entity_type not in edge_types:
+                continue
+            for side in (entry.before, entry.after):
+                if side and "note" in side and contact_id in (side.get("source"), side.get("target")):
+                    found.add(entry.entity_id)
+        if len(page) < 1000:
+            return found
+        before = page[-1].seq
 
 
 def _edge_record(model: RelationshipIn | ChainMemberIn) -> EdgeRecord:
