@@ -1,0 +1,89 @@
+"""Schema migrations for Neo4j: ``migrations/neo4j/V*.cypher``, applied in version order.
+
+- One file is applied in one write transaction (its statements split on ``;`` at line ends, comment
+  lines dropped — :func:`statements`, the same split the Cypher lint uses).
+- Neo4j refuses schema commands and data writes in one transaction, so the file's record
+  ``(:Migration {name, checksum, applied_at})`` is written in a second transaction right after. Files use
+  ``IF NOT EXISTS`` (and data files must be idempotent too): should the process die between the two,
+  the next run applies the file again harmlessly and records it.
+- An applied file whose checksum (sha256 of its text) changed is refused: migrations are append-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, LiteralString, cast
+
+from neo4j import Driver, ManagedTransaction
+
+from graph.errors import StoreUnavailable
+from graph.neo4j import queries
+from graph.records import now_iso
+from migrations import Migration, migrations
+
+
+class MigrationChanged(StoreUnavailable):
+    """An applied migration file was edited afterwards (the store is not usable until that is fixed)."""
+
+
+@dataclass(frozen=True)
+class Status:
+    applied: dict[str, str]  # name → checksum recorded in the database
+    files: list[Migration]
+
+    @property
+    def pending(self) -> list[Migration]:
+        return [m for m in self.files if m.name not in self.applied]
+
+    @property
+    def changed(self) -> list[str]:
+        return [m.name for m in self.files if m.name in self.applied and self.applied[m.name] != m.checksum]
+
+
+def files() -> list[Migration]:
+    return migrations("neo4j")
+
+
+def statements(migration: Migration) -> list[LiteralString]:
+    """The statements of a migration file, without their final ``;``.
+
+    The file is part of the code base (never input), hence the cast: the driver takes only literal
+    query strings."""
+    return [cast(LiteralString, s.rstrip().removesuffix(";").rstrip())  # type: ignore[redundant-cast]
+            for s in migration.statements()]
+
+
+def _applied(tx: ManagedTransaction) -> dict[str, str]:
+    return {record["name"]: record["checksum"] for record in tx.run(queries.APPLIED_MIGRATIONS)}
+
+
+def _apply(tx: ManagedTransaction, migration: Migration) -> None:
+    for statement in statements(migration):
+        tx.run(statement).consume()
+
+
+def _record(tx: ManagedTransaction, migration: Migration) -> None:
+    tx.run(queries.RECORD_MIGRATION, name=migration.name, checksum=migration.checksum,
+           applied_at=now_iso()).consume()
+
+
+def status(driver: Driver, session_config: dict[str, Any]) -> Status:
+    with driver.session(**session_config) as session:
+        return Status(session.execute_read(_applied), files())
+
+
+def migrate(driver: Driver, session_config: dict[str, Any]) -> list[str]:
+    """Apply every pending migration; return the names applied (empty when up to date).
+
+    Raises MigrationChanged, before applying anything, when an applied file was edited."""
+    with driver.session(**session_config) as session:
+        current = Status(session.execute_write(_applied), files())
+        if current.changed:
+            raise MigrationChanged(f"applied migration(s) changed since: {', '.join(current.changed)}; "
+                                   "restore them and add a new migration file instead")
+        done: list[str] = []
+        for migration in current.pending:
+            session.execute_write(_apply, migration)
+            session.execute_write(_record, migration)
+            done.append(migration.name)
+        return done

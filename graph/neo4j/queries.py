@@ -1,0 +1,397 @@
+"""Every Cypher statement the Neo4j adapter sends, as named constants.
+
+Rules (enforced by ``tests/neo4j/test_neo4j_unit.py`` and linted by ``tests/test_cypher_lint.py``):
+
+- values only ever travel as parameters (``$ids``, ``$rows``...); no statement is formatted with input;
+- labels and relationship types, which Cypher cannot parameterise, come from the closed whitelist in
+  :mod:`graph.neo4j.schema`; statements that depend on them are generated here once, at import time;
+- every module-level ``str`` here (and every ``str`` value of a module-level ``dict``) is a complete
+  statement, so the lint can collect them all by walking this module. Fragments live in functions.
+
+Conventions: node statements return the columns ``kind, id, data, created_at, updated_at, version``;
+edge statements ``type, id, source, target, account_id, data, created_at, updated_at, version``.
+Statements ending in ``_FOR_UPDATE`` take write locks on what they read (Neo4j reads are
+read-committed; the lock turns the store's read-check-write into a serialised one, see
+:class:`graph.neo4j.store.Neo4jTx`).
+"""
+
+from __future__ import annotations
+
+from typing import Final, LiteralString
+
+from graph.neo4j import schema
+
+
+def _node_columns() -> LiteralString:
+    return ("n.kind AS kind, n.id AS id, n.data AS data, n.created_at AS created_at, "
+            "n.updated_at AS updated_at, n.version AS version")
+
+
+def _edge_columns() -> LiteralString:
+    """Edge columns for a relationship ``r`` from ``s`` to ``t``."""
+    return ("type(r) AS type, r.id AS id, s.id AS source, t.id AS target, r.account_id AS account_id, "
+            "r.data AS data, r.created_at AS created_at, r.updated_at AS updated_at, r.version AS version")
+
+
+def _lock(variable: LiteralString) -> LiteralString:
+    """Take the write lock of a node or relationship (the documented Cypher idiom: write a dummy
+    property, then remove it; the lock is held until the transaction ends)."""
+    return "SET " + variable + "._lock = true\nREMOVE " + variable + "._lock\n"
+
+
+def _all_edge_types() -> LiteralString:
+    return "|".join(schema.EDGE_TYPES)
+
+
+def _edge_by_id(id_variable: LiteralString) -> LiteralString:
+    """A subquery finding the relationship whose id is ``id_variable``, whatever its type: one branch
+    per type, so that each branch is a seek on that type's unique id index."""
+    branches = [
+        "  MATCH (s:" + schema.ENTITY + ")-[r:" + edge_type + " {id: " + id_variable + "}]->(t:"
+        + schema.ENTITY + ")\n  RETURN s, r, t\n"
+        for edge_type in schema.EDGE_TYPES
+    ]
+    return "CALL (" + id_variable + ") {\n" + "  UNION ALL\n".join(branches) + "}\n"
+
+
+# ---- nodes ----------------------------------------------------------------------------------------
+
+GET_NODES: Final[LiteralString] = (
+    "MATCH (n:Entity)\n"
+    "WHERE n.id IN $ids\n"
+    "RETURN " + _node_columns()
+)
+
+GET_NODES_FOR_UPDATE: Final[LiteralString] = (
+    "MATCH (n:Entity)\n"
+    "WHERE n.id IN $ids\n"
+    + _lock("n")
+    + "RETURN " + _node_columns()
+)
+
+
+def _put_nodes() -> LiteralString:
+    labels = schema.KIND_LABELS
+    relabel = "".join(
+        "FOREACH (_ IN CASE WHEN row.kind = '" + kind + "' THEN [1] ELSE [] END |\n"
+        "  REMOVE n:" + ":".join(other for other in labels.values() if other != label) + "\n"
+        "  SET n:" + label + ")\n"
+        for kind, label in labels.items()
+    )
+    return (
+        # 1. the nodes themselves; rows the transaction saw absent are CREATEd, so that a concurrent
+        #    creation of the same id fails on the unique constraint instead of being overwritten
+        "UNWIND $rows AS row\n"
+        "FOREACH (_ IN CASE WHEN row.create THEN [1] ELSE [] END |\n"
+        "  CREATE (:Entity {id: row.id, created_at: row.created_at}))\n"
+        "MERGE (n:Entity {id: row.id})\n"
+        "ON CREATE SET n.created_at = row.created_at\n"
+        "SET n.kind = row.kind, n.name = row.name, n.owner_id = row.owner_id,\n"
+        "    n.competitor_ids = row.competitor_ids, n.data = row.data, n.updated_at = row.updated_at,\n"
+        "    n.version = row.version\n"
+        + relabel
+        # 2. BELONGS_TO follows owner_id (after every row of step 1, so an account and its contacts can
+        #    come in one batch, in any order). COUNT {...} = 0 says NOT EXISTS {...}: the Cypher lint's
+        #    schema check misreads a negated pattern.
+        + "WITH count(*) AS written\n"
+        "UNWIND $rows AS row\n"
+        "MATCH (n:Entity {id: row.id})\n"
+        "CALL (n, row) {\n"
+        "  MATCH (n)-[old:BELONGS_TO]->(previous:Account)\n"
+        "  WHERE row.owner_id IS NULL OR previous.id <> row.owner_id\n"
+        "  DELETE old\n"
+        "}\n"
+        "CALL (n, row) {\n"
+        "  MATCH (owner:Account {id: row.owner_id})\n"
+        "  WHERE COUNT { (n)-[:BELONGS_TO]->(owner) } = 0\n"
+        "  CREATE (n)-[:BELONGS_TO]->(owner)\n"
+        "}\n"
+        # 3. members stored before their account (or left behind by its deletion) join it now
+        "WITH count(*) AS linked\n"
+        "UNWIND $rows AS row\n"
+        "MATCH (a:Account {id: row.id})\n"
+        "CALL (a) {\n"
+        "  MATCH (member:Entity {owner_id: a.id})\n"
+        "  WHERE COUNT { (member)-[:BELONGS_TO]->(a) } = 0\n"
+        "  CREATE (member)-[:BELONGS_TO]->(a)\n"
+        "}"
+    )
+
+
+PUT_NODES: Final[LiteralString] = _put_nodes()
+
+# The caller has removed the nodes' edges; their BELONGS_TO links go with them. A node that still has
+# an edge cannot be deleted: Neo4j refuses the transaction (a constraint error, reported as Conflict).
+DELETE_NODES: Final[LiteralString] = (
+    "MATCH (n:Entity)\n"
+    "WHERE n.id IN $ids\n"
+    "CALL (n) {\n"
+    "  MATCH (n)-[link:BELONGS_TO]-(:Entity)\n"
+    "  DELETE link\n"
+    "}\n"
+    "DELETE n"
+)
+
+NODES_OF_ACCOUNTS: Final[LiteralString] = (
+    "MATCH (n:Entity)\n"
+    "WHERE n.owner_id IN $account_ids\n"
+    "RETURN " + _node_columns()
+)
+
+NODES_OF_ACCOUNTS_FOR_UPDATE: Final[LiteralString] = (
+    "MATCH (n:Entity)\n"
+    "WHERE n.owner_id IN $account_ids\n"
+    + _lock("n")
+    + "RETURN " + _node_columns()
+)
+
+# kind → statement: nodes of that kind ordered by id, after a cursor
+LIST_NODES: Final[dict[str, LiteralString]] = {
+    kind: (
+        "MATCH (n:" + label + ")\n"
+        "WHERE n.id > $after\n"
+        "RETURN " + _node_columns() + "\n"
+        "ORDER BY id\n"
+        "LIMIT $limit"
+    )
+    for kind, label in schema.KIND_LABELS.items()
+}
+
+# kind → statement: the same, of one account (owner_id: an account's child accounts, for accounts)
+LIST_NODES_OF_ACCOUNT: Final[dict[str, LiteralString]] = {
+    kind: (
+        "MATCH (n:Entity:" + label + " {owner_id: $account_id})\n"
+        "WHERE n.id > $after\n"
+        "RETURN " + _node_columns() + "\n"
+        "ORDER BY id\n"
+        "LIMIT $limit"
+    )
+    for kind, label in schema.KIND_LABELS.items()
+}
+
+# ---- edges ----------------------------------------------------------------------------------------
+
+GET_EDGES: Final[LiteralString] = (
+    "UNWIND $ids AS edge_id\n"
+    + _edge_by_id("edge_id")
+    + "RETURN " + _edge_columns()
+)
+
+GET_EDGES_FOR_UPDATE: Final[LiteralString] = (
+    "UNWIND $ids AS edge_id\n"
+    + _edge_by_id("edge_id")
+    + _lock("r")
+    + "RETURN " + _edge_columns()
+)
+
+
+def _put_edges() -> LiteralString:
+    writes = "".join(
+        "FOREACH (_ IN CASE WHEN row.type = '" + edge_type + "' AND row.create AND NOT orphan"
+        " THEN [1] ELSE [] END |\n"
+        "  CREATE (s)-[:" + edge_type + " {id: row.id, created_at: row.created_at, account_id: row.account_id,\n"
+        "    data: row.data, updated_at: row.updated_at, version: row.version}]->(t))\n"
+        "FOREACH (_ IN CASE WHEN row.type = '" + edge_type + "' AND NOT row.create AND NOT orphan"
+        " THEN [1] ELSE [] END |\n"
+        "  MERGE (s)-[r:" + edge_type + " {id: row.id}]->(t)\n"
+        "  ON CREATE SET r.created_at = row.created_at\n"
+        "  SET r.account_id = row.account_id, r.data = row.data, r.updated_at = row.updated_at,\n"
+        "      r.version = row.version)\n"
+        for edge_type in schema.EDGE_TYPES
+    )
+    return (
+        # An edge keeps its type and endpoints for life (the store refuses to change them); a stored
+        # edge of the same id between other nodes makes MERGE create a second one, which the unique
+        # constraint refuses (Conflict). Rows whose endpoints are missing are written nowhere and
+        # reported back, and the adapter aborts the transaction.
+        "UNWIND $rows AS row\n"
+        "OPTIONAL MATCH (s:Entity) WHERE s.id = row.source\n"
+        "OPTIONAL MATCH (t:Entity) WHERE t.id = row.target\n"
+        "WITH row, s, t, s IS NULL OR t IS NULL AS orphan\n"
+        + writes
+        + "RETURN collect(CASE WHEN orphan THEN row.id END) AS orphans"
+    )
+
+
+PUT_EDGES: Final[LiteralString] = _put_edges()
+
+DELETE_EDGES: Final[LiteralString] = (
+    "UNWIND $ids AS edge_id\n"
+    + _edge_by_id("edge_id")
+    + "DELETE r"
+)
+
+EDGES_TOUCHING: Final[LiteralString] = (
+    "MATCH (n:Entity)-[r:" + _all_edge_types() + "]-(:Entity)\n"
+    "WHERE n.id IN $ids\n"
+    "WITH DISTINCT r, startNode(r) AS s, endNode(r) AS t\n"
+    "RETURN " + _edge_columns()
+)
+
+EDGES_TOUCHING_FOR_UPDATE: Final[LiteralString] = (
+    "MATCH (n:Entity)-[r:" + _all_edge_types() + "]-(:Entity)\n"
+    "WHERE n.id IN $ids\n"
+    "WITH DISTINCT r, startNode(r) AS s, endNode(r) AS t\n"
+    + _lock("r")
+    + "RETURN " + _edge_columns()
+)
+
+REPORTING_LINES: Final[LiteralString] = (
+    "MATCH (report:Entity)-[r:REPORTS_TO]->(boss:Entity)\n"
+    "WHERE r.account_id IN $account_ids\n"
+    "RETURN report.id AS report, boss.id AS boss"
+)
+
+LIST_EDGES: Final[LiteralString] = (
+    "MATCH (s:Entity)-[r:" + _all_edge_types() + "]->(t:Entity)\n"
+    "WHERE type(r) IN $types AND r.id > $after\n"
+    "RETURN " + _edge_columns() + "\n"
+    "ORDER BY id\n"
+    "LIMIT $limit"
+)
+
+# Anchored on the target node; the account filter is optional here.
+LIST_EDGES_TO_TARGET: Final[LiteralString] = (
+    "MATCH (s:Entity)-[r:" + _all_edge_types() + "]->(t:Entity {id: $target})\n"
+    "WHERE type(r) IN $types AND r.id > $after\n"
+    "  AND ($account_id IS NULL OR r.account_id = $account_id)\n"
+    "RETURN " + _edge_columns() + "\n"
+    "ORDER BY id\n"
+    "LIMIT $limit"
+)
+
+
+def _list_edges_of_account() -> LiteralString:
+    branches = [
+        "  MATCH (s:Entity)-[r:" + edge_type + "]->(t:Entity)\n"
+        "  WHERE r.account_id = $account_id AND r.id > $after AND type(r) IN $types\n"
+        "  RETURN s, r, t\n"
+        for edge_type in schema.EDGE_TYPES
+    ]
+    return (
+        # one branch per type, each a seek on that type's account_id index
+        "CALL () {\n" + "  UNION ALL\n".join(branches) + "}\n"
+        "RETURN " + _edge_columns() + "\n"
+        "ORDER BY id\n"
+        "LIMIT $limit"
+    )
+
+
+LIST_EDGES_OF_ACCOUNT: Final[LiteralString] = _list_edges_of_account()
+
+# ---- the account's map, in one round trip ---------------------------------------------------------
+
+# The account; its members (contacts and opportunities); every edge touching a member; the nodes at the
+# far end of those edges (our team members, competitors...); and the competitors its opportunities
+# name. Every subquery aggregates, so each returns exactly one row, even for an empty account.
+ACCOUNT_SUBGRAPH: Final[LiteralString] = (
+    "MATCH (a:Account {id: $account_id})\n"
+    "CALL (a) {\n"
+    "  MATCH (m:Entity {owner_id: a.id})\n"
+    "  WHERE m:Contact OR m:Opportunity\n"
+    "  RETURN collect(m) AS members\n"
+    "}\n"
+    "CALL (members) {\n"
+    "  UNWIND members AS m\n"
+    "  MATCH (m)-[r:" + _all_edge_types() + "]-(:Entity)\n"
+    "  RETURN collect(DISTINCT r) AS rels\n"
+    "}\n"
+    "CALL (members) {\n"
+    "  UNWIND members AS m\n"
+    "  UNWIND coalesce(m.competitor_ids, []) AS competitor_id\n"
+    "  MATCH (c:Competitor {id: competitor_id})\n"
+    "  RETURN collect(c) AS named\n"
+    "}\n"
+    "CALL (members, rels, named) {\n"
+    "  UNWIND members + named + [r IN rels | startNode(r)] + [r IN rels | endNode(r)] AS n\n"
+    "  RETURN collect(DISTINCT n) AS nodes\n"
+    "}\n"
+    "RETURN a {.kind, .id, .data, .created_at, .updated_at, .version} AS account,\n"
+    "       [n IN nodes WHERE n <> a | n {.kind, .id, .data, .created_at, .updated_at, .version}] AS nodes,\n"
+    "       [r IN rels | {type: type(r), id: r.id, source: startNode(r).id, target: endNode(r).id,\n"
+    "                     account_id: r.account_id, data: r.data, created_at: r.created_at,\n"
+    "                     updated_at: r.updated_at, version: r.version}] AS edges"
+)
+
+# ---- audit trail ----------------------------------------------------------------------------------
+
+APPEND_AUDIT: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "CREATE (:AuditEntry {seq: row.seq, at: row.at, actor: row.actor, action: row.action,\n"
+    "                     entity_type: row.entity_type, entity_id: row.entity_id, before: row.before,\n"
+    "                     after: row.after})"
+)
+
+
+def _audit_columns() -> LiteralString:
+    return ("e.seq AS seq, e.at AS at, e.actor AS actor, e.action AS action, e.entity_type AS entity_type, "
+            "e.entity_id AS entity_id, e.before AS before, e.after AS after")
+
+
+LIST_AUDIT: Final[LiteralString] = (
+    "MATCH (e:AuditEntry)\n"
+    "WHERE e.seq < $before\n"
+    "RETURN " + _audit_columns() + "\n"
+    "ORDER BY seq DESC\n"
+    "LIMIT $limit"
+)
+
+LIST_AUDIT_OF_ENTITY: Final[LiteralString] = (
+    "MATCH (e:AuditEntry {entity_id: $entity_id})\n"
+    "WHERE e.seq < $before\n"
+    "RETURN " + _audit_columns() + "\n"
+    "ORDER BY seq DESC\n"
+    "LIMIT $limit"
+)
+
+SCRUB_AUDIT: Final[LiteralString] = (
+    "MATCH (e:AuditEntry {entity_id: $entity_id})\n"
+    "SET e.before = CASE WHEN e.before IS NULL THEN NULL ELSE $replacement END,\n"
+    "    e.after = CASE WHEN e.after IS NULL THEN NULL ELSE $replacement END"
+)
+
+# ---- API keys -------------------------------------------------------------------------------------
+
+# CREATE, not MERGE: a taken id or hash is a Conflict (unique constraints), never an overwrite.
+PUT_KEY: Final[LiteralString] = (
+    "CREATE (:ApiKey {id: $id, role: $role, name: $name, key_hash: $key_hash, created_at: $created_at})"
+)
+
+KEY_BY_HASH: Final[LiteralString] = (
+    "MATCH (k:ApiKey {key_hash: $key_hash})\n"
+    "RETURN k.id AS id, k.role AS role, k.name AS name, k.key_hash AS key_hash, k.created_at AS created_at"
+)
+
+DELETE_KEY: Final[LiteralString] = (
+    "OPTIONAL MATCH (k:ApiKey {id: $id})\n"
+    "WITH k, k IS NOT NULL AS found\n"
+    "DELETE k\n"
+    "RETURN found"
+)
+
+LIST_KEYS: Final[LiteralString] = (
+    "MATCH (k:ApiKey)\n"
+    "RETURN k.id AS id, k.role AS role, k.name AS name, k.key_hash AS key_hash, k.created_at AS created_at\n"
+    "ORDER BY id"
+)
+
+# ---- migrations -----------------------------------------------------------------------------------
+
+APPLIED_MIGRATIONS: Final[LiteralString] = (
+    "MATCH (m:Migration)\n"
+    "RETURN m.name AS name, m.checksum AS checksum"
+)
+
+RECORD_MIGRATION: Final[LiteralString] = (
+    "MERGE (m:Migration {name: $name})\n"
+    "ON CREATE SET m.checksum = $checksum, m.applied_at = $applied_at"
+)
+
+# ---- tests ----------------------------------------------------------------------------------------
+
+# Empties the database for the contract suite (the schema and the migration records stay).
+WIPE_FOR_TESTS: Final[LiteralString] = (
+    "MATCH (n)\n"
+    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey\n"
+    "DETACH DELETE n"
+)

@@ -1,0 +1,75 @@
+"""The Neo4j graph model: which labels and relationship types Guanxi uses, as a closed whitelist.
+
+Cypher cannot take a label or a relationship type as a parameter, so every statement that depends on
+the node kind or the edge type is generated once, at import time, from the names below (see
+:mod:`graph.neo4j.queries`). They are spelled out as literals — not derived from user input, nor even
+from the enum values — and checked against :class:`graph.models.NodeKind` and
+:class:`graph.models.EdgeType` when this module is imported, so a new kind or type in the domain model
+cannot silently go unsupported here.
+
+The stored model:
+
+- every node of the map has the label ``Entity`` and its kind's label (``Account``, ``Contact``,
+  ``TeamMember``, ``Competitor``, ``Opportunity``), with properties ``id``, ``kind``, ``name``,
+  ``owner_id`` (the account a contact or opportunity belongs to, or an account's parent account),
+  ``competitor_ids`` (opportunities: the competitors they name), ``data`` (the record's data as a JSON
+  string), ``created_at``, ``updated_at`` and ``version``;
+- every edge of the map is a relationship of its own type (``REPORTS_TO``...) with properties ``id``,
+  ``account_id``, ``data`` (JSON), ``created_at``, ``updated_at``, ``version``;
+- ``BELONGS_TO`` (contact/opportunity → account, account → parent account) mirrors ``owner_id`` for
+  people browsing the graph; it is maintained by ``put_nodes`` and never handed out as an edge;
+- ``AuditEntry``, ``ApiKey`` and ``Migration`` nodes hold the audit trail, API keys and applied schema
+  migrations.
+"""
+
+from __future__ import annotations
+
+from typing import Final, LiteralString
+
+from graph.models import EdgeType, NodeKind
+
+ENTITY: Final[LiteralString] = "Entity"
+BELONGS_TO: Final[LiteralString] = "BELONGS_TO"
+
+# node kind (API value) → label
+KIND_LABELS: Final[dict[str, LiteralString]] = {
+    "account": "Account",
+    "contact": "Contact",
+    "team_member": "TeamMember",
+    "competitor": "Competitor",
+    "opportunity": "Opportunity",
+}
+
+EDGE_TYPES: Final[tuple[LiteralString, ...]] = (
+    "REPORTS_TO",
+    "INFLUENCES",
+    "PROMOTED_BY",
+    "ALLY",
+    "RIVAL",
+    "COVERS",
+    "MIRRORS",
+    "MEMBER_OF",
+    "FAVORS",
+    "HAS_INTEREST",
+)
+
+OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration")
+
+# Every property the adapter reads or writes, for the Cypher lint's schema.
+PROPERTY_KEYS: Final[tuple[str, ...]] = (
+    "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
+    "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
+    "role", "key_hash", "checksum", "applied_at",
+)
+
+
+def _check_whitelist() -> None:
+    kinds = {kind.value for kind in NodeKind}
+    types = {edge_type.value for edge_type in EdgeType}
+    if set(KIND_LABELS) != kinds or set(EDGE_TYPES) != types or len(EDGE_TYPES) != len(types):
+        raise RuntimeError(
+            "graph/neo4j/schema.py is out of step with graph/models.py: "
+            f"kinds {sorted(kinds ^ set(KIND_LABELS))}, edge types {sorted(types ^ set(EDGE_TYPES))}")
+
+
+_check_whitelist()

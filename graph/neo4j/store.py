@@ -1,0 +1,435 @@
+"""The Neo4j backend: the store's transactional primitives as Cypher over the official driver.
+
+- One driver per backend, created without connecting; it pools connections, follows a cluster's
+  routing table for ``neo4j://`` URIs and reconnects by itself, so the backend recovers when the
+  database comes back (no failed state is cached here).
+- Reads run in managed read transactions (``execute_read``: routed to readers), writes in managed
+  write transactions (``execute_write``); the driver retries transient failures (leader switch,
+  deadlock, lost connection) by running the whole unit of work again. Sessions share one bookmark
+  manager, so a read that follows a write sees it, even on a replica.
+- Every primitive is one statement, batched with ``UNWIND`` (see :mod:`graph.neo4j.queries`).
+- Driver failures become the store's errors: an unreachable database, expired session, exhausted
+  retries or refused credentials → :class:`StoreUnavailable`; a violated constraint → :class:`Conflict`.
+
+Neo4j isolates transactions at read-committed. So that the store's read-check-write (versions,
+``If-Match``, "is this id taken?") cannot lose an update, reads inside a write transaction lock what
+they return, and records the transaction saw as absent are written with ``CREATE`` (a concurrent
+creation of the same id then fails on its unique constraint) rather than ``MERGE``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Final, LiteralString, TypeVar
+
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConnectionPoolError,
+    ConstraintError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from graph.errors import Conflict, StoreError, StoreUnavailable
+from graph.neo4j import migrate as migrations
+from graph.neo4j import queries
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord
+
+T = TypeVar("T")
+
+# Driver settings unless the caller passes its own (``Neo4jBackend(..., connection_timeout=2)``):
+# fail over to StoreUnavailable within seconds rather than the driver's 30 s + 30 s of retries.
+DEFAULT_DRIVER_CONFIG: Final[dict[str, Any]] = {
+    "connection_timeout": 5.0,
+    "connection_acquisition_timeout": 10.0,
+    "max_transaction_retry_time": 15.0,
+    "user_agent": "guanxi",
+}
+# Server errors meaning "this database is not there right now" rather than "your statement is wrong".
+_UNAVAILABLE_CODES: Final = frozenset({
+    "Neo.ClientError.Database.DatabaseNotFound",
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+})
+# Sorts after every seq (digits, hex and '-'): "before the end" for the first page of the audit trail.
+_AUDIT_END: Final = "~"
+
+
+def _translate(error: Neo4jError | DriverError) -> StoreError | None:
+    """The store error a driver failure means, or None for a bug (a failing statement) to re-raise."""
+    if isinstance(error, ConstraintError):
+        return Conflict(f"the write contradicts stored data: {_message(error)}")
+    if isinstance(error, AuthError):
+        return StoreUnavailable(f"Neo4j refused the configured credentials: {_message(error)}")
+    if isinstance(error, (ServiceUnavailable, SessionExpired, ConnectionPoolError)):
+        return StoreUnavailable(f"Neo4j cannot be reached: {_message(error)}")
+    if isinstance(error, TransientError):
+        return StoreUnavailable(f"Neo4j is busy or changing leaders; retry later: {_message(error)}")
+    if isinstance(error, ClientError) and error.code in _UNAVAILABLE_CODES:
+        return StoreUnavailable(f"Neo4j database unavailable: {_message(error)}")
+    return None
+
+
+def _message(error: Exception) -> str:
+    """The first line of the server's or driver's message."""
+    text = str(getattr(error, "message", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# ---- records in and out ---------------------------------------------------------------------------
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _owner(record: NodeRecord) -> str | None:
+    """The account a contact or opportunity belongs to, or an account's parent (SQLite's owner_id)."""
+    owner = record.data.get("parent_id") if record.kind == "account" else record.data.get("account_id")
+    return owner if isinstance(owner, str) else None
+
+
+def _node_row(record: NodeRecord, create: bool) -> dict[str, Any]:
+    name = record.data.get("name")
+    competitors = record.data.get("competitor_ids") if record.kind == "opportunity" else None
+    return {
+        "id": record.id,
+        "kind": str(record.kind),
+        "name": name if isinstance(name, str) else None,
+        "owner_id": _owner(record),
+        "competitor_ids": [str(c) for c in competitors] if isinstance(competitors, list) and competitors else None,
+        "data": _dumps(record.data),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": record.version,
+        "create": create,
+    }
+
+
+def _edge_row(record: EdgeRecord, create: bool) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "type": str(record.type),
+        "source": record.source,
+        "target": record.target,
+        "account_id": record.account_id,
+        "data": _dumps(record.data),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": record.version,
+        "create": create,
+    }
+
+
+def _node(row: Mapping[str, Any]) -> NodeRecord:
+    return NodeRecord(row["kind"], row["id"], json.loads(row["data"]), row["created_at"], row["updated_at"],
+                      row["version"])
+
+
+def _edge(row: Mapping[str, Any]) -> EdgeRecord:
+    return EdgeRecord(row["type"], row["id"], row["source"], row["target"], json.loads(row["data"]),
+                      row["account_id"], row["created_at"], row["updated_at"], row["version"])
+
+
+def _audit(row: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(at=row["at"], actor=row["actor"], action=row["action"], entity_type=row["entity_type"],
+                      entity_id=row["entity_id"],
+                      before=json.loads(row["before"]) if row["before"] is not None else None,
+                      after=json.loads(row["after"]) if row["after"] is not None else None, seq=row["seq"])
+
+
+def _key(row: Mapping[str, Any]) -> ApiKey:
+    return ApiKey(row["id"], row["role"], row["name"], row["key_hash"], row["created_at"])
+
+
+def _unique(ids: Collection[str]) -> list[str]:
+    return list(dict.fromkeys(str(i) for i in ids))
+
+
+def _last_per_id(records: Sequence[Any]) -> list[Any]:
+    return list({record.id: record for record in records}.values())
+
+
+class _AuditClock:
+    """Audit ``seq`` values: strictly increasing in this process (a nanosecond clock that never repeats
+    or goes back), fixed width so that they sort as strings, with a random tail against other processes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def next(self) -> str:
+        with self._lock:
+            self._last = max(time.time_ns(), self._last + 1)
+            tick = self._last
+        return f"{tick:020d}-{uuid.uuid4().hex[:8]}"
+
+
+_AUDIT_CLOCK: Final = _AuditClock()
+
+
+# ---- one transaction ------------------------------------------------------------------------------
+
+
+class Neo4jTx:
+    """The :class:`graph.backend.Tx` primitives inside one managed Neo4j transaction."""
+
+    def __init__(self, tx: ManagedTransaction, *, writable: bool) -> None:
+        self._tx = tx
+        self._writable = writable
+        # ids this write transaction read and found absent: writing them means creating them
+        self._absent_nodes: set[str] = set()
+        self._absent_edges: set[str] = set()
+
+    def _run(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
+        try:
+            return [record.data() for record in self._tx.run(query, parameters)]
+        except ConstraintError as e:
+            raise Conflict(f"the write contradicts stored data: {_message(e)}") from e
+
+    def _pick(self, read: LiteralString, for_update: LiteralString) -> LiteralString:
+        return for_update if self._writable else read
+
+    # nodes
+
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        wanted = _unique(ids)
+        if not wanted:
+            return {}
+        rows = self._run(self._pick(queries.GET_NODES, queries.GET_NODES_FOR_UPDATE), ids=wanted)
+        found = {row["id"]: _node(row) for row in rows}
+        if self._writable:
+            self._absent_nodes.update(set(wanted) - found.keys())
+        return found
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        batch = _last_per_id(records)
+        if not batch:
+            return
+        rows = [_node_row(r, create=r.id in self._absent_nodes) for r in batch]
+        self._run(queries.PUT_NODES, rows=rows)
+        self._absent_nodes.difference_update(r.id for r in batch)
+
+    def delete_nodes(self, ids: Collection[str]) -> None:
+        doomed = _unique(ids)
+        if doomed:
+            self._run(queries.DELETE_NODES, ids=doomed)
+
+    def nodes_of_accounts(self, account_ids: Collection[str]) -> list[NodeRecord]:
+        accounts = _unique(account_ids)
+        if not accounts:
+            return []
+        query = self._pick(queries.NODES_OF_ACCOUNTS, queries.NODES_OF_ACCOUNTS_FOR_UPDATE)
+        return [_node(row) for row in self._run(query, account_ids=accounts)]
+
+    def list_nodes(self, kind: str, *, account_id: str | None, after: str | None,
+                   limit: int) -> list[NodeRecord]:
+        statements = queries.LIST_NODES if account_id is None else queries.LIST_NODES_OF_ACCOUNT
+        query = statements.get(str(kind))
+        if query is None:
+            raise ValueError(f"unknown node kind {kind!r}")
+        rows = self._run(query, account_id=account_id, after=after or "", limit=max(int(limit), 0))
+        return [_node(row) for row in rows]
+
+    # edges
+
+    def get_edges(self, ids: Collection[str]) -> dict[str, EdgeRecord]:
+        wanted = _unique(ids)
+        if not wanted:
+            return {}
+        rows = self._run(self._pick(queries.GET_EDGES, queries.GET_EDGES_FOR_UPDATE), ids=wanted)
+        found = {row["id"]: _edge(row) for row in rows}
+        if self._writable:
+            self._absent_edges.update(set(wanted) - found.keys())
+        return found
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        batch = _last_per_id(records)
+        if not batch:
+            return
+        rows = [_edge_row(r, create=r.id in self._absent_edges) for r in batch]
+        result = self._run(queries.PUT_EDGES, rows=rows)
+        orphans = result[0]["orphans"] if result else []
+        if orphans:
+            raise Conflict(f"relationship(s) {', '.join(map(repr, orphans[:5]))} join nodes that do not exist",
+                           details={"ids": orphans})
+        self._absent_edges.difference_update(r.id for r in batch)
+
+    def delete_edges(self, ids: Collection[str]) -> None:
+        doomed = _unique(ids)
+        if doomed:
+            self._run(queries.DELETE_EDGES, ids=doomed)
+
+    def edges_touching(self, node_ids: Collection[str]) -> list[EdgeRecord]:
+        ids = _unique(node_ids)
+        if not ids:
+            return []
+        query = self._pick(queries.EDGES_TOUCHING, queries.EDGES_TOUCHING_FOR_UPDATE)
+        return [_edge(row) for row in self._run(query, ids=ids)]
+
+    def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
+        accounts = _unique(account_ids)
+        if not accounts:
+            return []
+        return [(row["report"], row["boss"]) for row in self._run(queries.REPORTING_LINES, account_ids=accounts)]
+
+    def list_edges(self, *, types: Collection[str], account_id: str | None, target: str | None,
+                   after: str | None, limit: int) -> list[EdgeRecord]:
+        wanted = _unique(types)
+        if not wanted:
+            return []
+        if target is not None:
+            query = queries.LIST_EDGES_TO_TARGET
+        elif account_id is not None:
+            query = queries.LIST_EDGES_OF_ACCOUNT
+        else:
+            query = queries.LIST_EDGES
+        rows = self._run(query, types=wanted, account_id=account_id, target=target, after=after or "",
+                         limit=max(int(limit), 0))
+        return [_edge(row) for row in rows]
+
+    def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
+        rows = self._run(queries.ACCOUNT_SUBGRAPH, account_id=account_id)
+        if not rows:
+            return None
+        row = rows[0]
+        nodes = sorted((_node(n) for n in row["nodes"]), key=lambda n: n.id)
+        edges = sorted((_edge(e) for e in row["edges"]), key=lambda e: e.id)
+        return AccountSubgraph(_node(row["account"]), nodes, edges)
+
+    # audit
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
+        rows = [{"seq": _AUDIT_CLOCK.next(), "at": e.at, "actor": e.actor, "action": e.action,
+                 "entity_type": str(e.entity_type), "entity_id": e.entity_id,
+                 "before": None if e.before is None else _dumps(e.before),
+                 "after": None if e.after is None else _dumps(e.after)} for e in entries]
+        self._run(queries.APPEND_AUDIT, rows=rows)
+
+    def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
+        query = queries.LIST_AUDIT if entity_id is None else queries.LIST_AUDIT_OF_ENTITY
+        rows = self._run(query, entity_id=entity_id, before=before or _AUDIT_END, limit=max(int(limit), 0))
+        return [_audit(row) for row in rows]
+
+    def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
+        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json.dumps(replacement))
+
+    # keys
+
+    def put_key(self, key: ApiKey) -> None:
+        self._run(queries.PUT_KEY, id=key.id, role=key.role, name=key.name, key_hash=key.key_hash,
+                  created_at=key.created_at)
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        rows = self._run(queries.KEY_BY_HASH, key_hash=key_hash)
+        return _key(rows[0]) if rows else None
+
+    def delete_key(self, key_id: str) -> bool:
+        rows = self._run(queries.DELETE_KEY, id=key_id)
+        return bool(rows and rows[0]["found"])
+
+    def list_keys(self) -> list[ApiKey]:
+        return [_key(row) for row in self._run(queries.LIST_KEYS)]
+
+
+# ---- the backend ----------------------------------------------------------------------------------
+
+
+class Neo4jBackend:
+    """Guanxi's store in a Neo4j database (5.23 or later: the statements use ``CALL (x) {...}``).
+
+    ``uri`` is ``neo4j://host:7687`` (routing: reads may go to a cluster's secondaries), ``bolt://``
+    (one server) or their ``+s``/``+ssc`` TLS forms. Extra keyword arguments are driver settings
+    (``connection_timeout``, ``max_transaction_retry_time``...) over :data:`DEFAULT_DRIVER_CONFIG`.
+    Creating the backend does not connect; :meth:`check_ready` does.
+    """
+
+    name = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = "neo4j",
+                 **driver_config: Any) -> None:
+        self.uri = uri
+        self.database = database or None  # None: the server's default database
+        self._driver: Driver = GraphDatabase.driver(uri, auth=(user, password),
+                                                    **{**DEFAULT_DRIVER_CONFIG, **driver_config})
+        self._bookmarks = GraphDatabase.bookmark_manager()
+
+    def __repr__(self) -> str:
+        return f"Neo4jBackend({self.uri!r}, database={self.database!r})"
+
+    def _session_config(self, access_mode: str, **extra: Any) -> dict[str, Any]:
+        return {"database": self.database, "default_access_mode": access_mode,
+                "bookmark_manager": self._bookmarks, **extra}
+
+    def _session(self, access_mode: str) -> Session:
+        return self._driver.session(**self._session_config(access_mode))
+
+    def _translated(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except (Neo4jError, DriverError) as e:
+            translated = _translate(e)
+            if translated is None:
+                raise
+            raise translated from e
+
+    def read(self, work: Callable[[Neo4jTx], T]) -> T:
+        def unit(tx: ManagedTransaction) -> T:
+            return work(Neo4jTx(tx, writable=False))
+
+        def run() -> T:
+            with self._session(READ_ACCESS) as session:
+                return session.execute_read(unit)
+
+        return self._translated(run)
+
+    def write(self, work: Callable[[Neo4jTx], T]) -> T:
+        def unit(tx: ManagedTransaction) -> T:
+            return work(Neo4jTx(tx, writable=True))
+
+        def run() -> T:
+            with self._session(WRITE_ACCESS) as session:
+                return session.execute_write(unit)
+
+        return self._translated(run)
+
+    def migrate(self) -> list[str]:
+        return self._translated(lambda: migrations.migrate(self._driver, self._session_config(WRITE_ACCESS)))
+
+    def check_ready(self) -> None:
+        # A probe answers now: one attempt, no retries.
+        config = self._session_config(READ_ACCESS, max_transaction_retry_time=0.0)
+        try:
+            status = migrations.status(self._driver, config)
+        except (Neo4jError, DriverError) as e:
+            raise StoreUnavailable(f"Neo4j does not answer at {self.uri}: {_message(e)}") from e
+        if status.changed:
+            raise StoreUnavailable(f"migrations changed after they were applied: {', '.join(status.changed)}")
+        if status.pending:
+            names = ", ".join(m.name for m in status.pending)
+            raise StoreUnavailable(f"migrations not applied: {names} (run `guanxi migrate`)")
+
+    def wipe_for_tests(self) -> None:
+        """Delete every map node, audit entry and API key (schema and migration records stay).
+        For the contract suite against a throw-away database only."""
+        def unit(tx: ManagedTransaction) -> None:
+            tx.run(queries.WIPE_FOR_TESTS).consume()
+
+        def run() -> None:
+            with self._session(WRITE_ACCESS) as session:
+                session.execute_write(unit)
+
+        self._translated(run)
+
+    def close(self) -> None:
+        self._driver.close()
