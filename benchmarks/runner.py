@@ -1,0 +1,642 @@
+"""The benchmark suite: generate maps, start ``guanxi serve``, measure over HTTP, write a Markdown report.
+
+See ``python -m benchmarks --help`` and docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks import generator as gen
+from benchmarks.measure import Latency, measure_latency, measure_throughput
+from benchmarks.server import BENCH_MAX_BODY_BYTES, Server, neo4j_uri, run_cli
+
+# (key, label, route template, path builder) — the per-size latency endpoints, map last.
+ENDPOINTS = (
+    ("decision_chain", "decision chain", "/v1/opportunities/{id}/decision-chain"),
+    ("coverage_gaps", "coverage gaps", "/v1/opportunities/{id}/coverage-gaps"),
+    ("next_best", "who to win next (k=5)", "/v1/opportunities/{id}/next-best-contacts"),
+    ("paths", "influence paths (k=3)", "/v1/accounts/{id}/paths"),
+    ("map_png", "map (PNG)", "/v1/accounts/{id}/map"),
+)
+TARGET_SIZE = 10_000
+BULK_ROWS = 10_000
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Config:
+    sizes: list[int]
+    accounts: tuple[int, int] | None
+    repeat: int
+    out: Path
+    seed: int = 7
+    budget: float = 20.0
+    timeout: float = 300.0
+    threads: int = 4
+    tput_seconds: float = 5.0
+    tput_requests: int = 3000
+    work_dir: Path | None = None
+    keep: bool = False
+    store_cache: Path | None = None
+    build_budget: float | None = None
+    profile: bool = True
+    cli_import: bool = True
+    smoke: bool = False
+    json_out: Path | None = None
+    merge: bool = False
+    command: str = ""
+
+
+@dataclass
+class Results:
+    meta: dict[str, Any] = field(default_factory=dict)
+    sizes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    multi: dict[str, Any] = field(default_factory=dict)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"meta": self.meta, "sizes": {str(k): v for k, v in self.sizes.items()}, "multi": self.multi,
+                "targets": self.targets, "profiles": self.profiles, "notes": self.notes}
+
+
+# ---- the machine -------------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_bytes": ram, "python": platform.python_version(),
+            "platform": platform.platform(), "load_at_start": [round(x, 2) for x in load]}
+
+
+def git_commit() -> str:
+    try:
+        root = Path(__file__).resolve().parent.parent
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=root, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], check=False, cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha + (" (with uncommitted changes)" if dirty else "") if sha else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# ---- helpers -----------------------------------------------------------------------------------------
+
+def routes_of(client: httpx.Client) -> set[str]:
+    try:
+        return set(client.get("/openapi.json").json().get("paths", {}))
+    except (httpx.HTTPError, ValueError):
+        return set()
+
+
+def post_bundle(client: httpx.Client, body: bytes, timeout: float) -> tuple[float, dict[str, Any]]:
+    started = time.perf_counter()
+    r = client.post("/v1/import", content=body, headers={"Content-Type": "application/json"}, timeout=timeout)
+    elapsed = time.perf_counter() - started
+    if r.status_code != 200:
+        raise RuntimeError(f"POST /v1/import answered {r.status_code}: {r.text[:2000]}")
+    return elapsed, r.json()
+
+
+def encode(bundle: gen.Bundle) -> bytes:
+    return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def account_queries(bundle: gen.Bundle) -> dict[str, list[str]]:
+    """The request paths for each endpoint, for the account of ``bundle``."""
+    account = bundle["accounts"][0]["id"]
+    opp = bundle["opportunities"][0]["id"]
+    chain = bundle["decision_chain"]
+    dm = next(m["contact_id"] for m in chain if m["role"] == "decision_maker")
+    eb = next(m["contact_id"] for m in chain if m["role"] == "economic_buyer")
+    covers = [r for r in bundle["relationships"] if r["type"] == "COVERS"]
+    rep = covers[0]["source"] if covers else bundle["team"][0]["id"]
+    staff = next((c["id"] for c in reversed(bundle["contacts"]) if c["status"] == "active"), dm)
+    pairs = [(rep, dm), (rep, eb), (staff, dm)]
+    return {
+        "decision_chain": [f"/v1/opportunities/{opp}/decision-chain"],
+        "coverage_gaps": [f"/v1/opportunities/{opp}/coverage-gaps"],
+        "next_best": [f"/v1/opportunities/{opp}/next-best-contacts?k=5"],
+        "paths": [f"/v1/accounts/{account}/paths?from={a}&to={b}&k=3" for a, b in pairs if a != b],
+        "map_png": [f"/v1/accounts/{account}/map?format=png&opportunity_id={opp}"],
+    }
+
+
+def _mb(n: int | None) -> float | None:
+    return None if n is None else n / 2**20
+
+
+# ---- one size ----------------------------------------------------------------------------------------
+
+def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -> dict[str, Any]:
+    """Measure one account of ``n`` contacts; results go into ``out`` as they come (kept on failure)."""
+    out["contacts"] = n
+    here = work / f"s{n}"
+    here.mkdir(parents=True, exist_ok=True)
+    log(f"[{n:,}] generating the account")
+    started = time.perf_counter()
+    bundle = gen.generate_account(n, cfg.seed, account_id=f"{tag}s{n}")
+    out["generate_seconds"] = time.perf_counter() - started
+    body = encode(bundle)
+    out["rows"], out["body_bytes"] = gen.row_count(bundle), len(body)
+    out["chain_members"] = len(bundle["decision_chain"])
+    out["relationships"] = len(bundle["relationships"])
+
+    if cfg.cli_import:
+        # The CLI imports the same map (under other ids when the store is a shared Neo4j database) into a
+        # data directory of its own, with no server running.
+        cli_bundle = bundle if not neo4j_uri() else gen.generate_account(n, cfg.seed, account_id=f"{tag}cli{n}")
+        path = here / "bundle.json"
+        path.write_bytes(body if cli_bundle is bundle else encode(cli_bundle))
+        log(f"[{n:,}] guanxi import ({out['rows']:,} rows, {len(body) / 2**20:.1f} MiB)")
+        try:
+            seconds, _ = run_cli(["import", str(path), "--data-dir", str(here / "cli-data")], timeout=3600)
+            out["cli_import"] = {"seconds": seconds, "rows": gen.row_count(cli_bundle),
+                                 "rows_per_s": gen.row_count(cli_bundle) / seconds}
+            log(f"[{n:,}] guanxi import: {seconds:.1f} s, {gen.row_count(cli_bundle) / seconds:,.0f} rows/s")
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            out["cli_import"] = {"error": str(e)[-500:]}
+            log(f"[{n:,}] guanxi import failed: {e}")
+        path.unlink(missing_ok=True)
+        shutil.rmtree(here / "cli-data", ignore_errors=True)
+
+    data_dir = here / "data"
+    out["data_dir"] = str(data_dir)
+    with Server(data_dir, here / "server.log") as srv, srv.client(cfg.timeout) as client:
+        out["rss_idle"] = srv.memory()
+        log(f"[{n:,}] POST /v1/import")
+        seconds, answer = post_bundle(client, body, cfg.timeout * 4)
+        out["http_import"] = {"seconds": seconds, "rows": out["rows"], "rows_per_s": out["rows"] / seconds,
+                              "counts": answer.get("counts")}
+        log(f"[{n:,}] POST /v1/import: {seconds:.1f} s, {out['rows'] / seconds:,.0f} rows/s")
+        del body
+        out["rss_after_import"] = srv.memory()
+        routes = routes_of(client)
+        queries = account_queries(bundle)
+        out["queries"] = queries
+        out["latency"] = {}
+        for key, label, route in ENDPOINTS:
+            if key == "map_png":
+                continue
+            out["latency"][key] = _latency(cfg, client, routes, key, label, route, queries[key], n)
+        if out["latency"]["decision_chain"]["status"] == "ok":
+            out["throughput"] = _throughput(cfg, srv, routes, queries["decision_chain"][0], n)
+        else:
+            out["throughput"] = {"status": "decision chain " + out["latency"]["decision_chain"]["status"]}
+        out["rss_after_queries"] = srv.memory()
+        key, label, route = ENDPOINTS[-1]
+        out["latency"][key] = _latency(cfg, client, routes, key, label, route, queries[key], n)
+        out["rss_after_map"] = srv.memory()
+    return out
+
+
+def _latency(cfg: Config, client: httpx.Client, routes: set[str], key: str, label: str, route: str,
+             paths: list[str], n: int) -> dict[str, Any]:
+    if routes and route not in routes:
+        log(f"[{n:,}] {label}: not available (the server has no route {route})")
+        return Latency(paths[0], status="not available", detail="no such route").as_json()
+    result = measure_latency(client, paths, route, repeat=cfg.repeat, budget=cfg.budget, timeout=cfg.timeout)
+    if result.status == "ok":
+        log(f"[{n:,}] {label}: median {ms(result.median)}, p95 {ms(result.p95)} "
+            f"(n={len(result.samples)}, server mean {ms(result.server_mean)})")
+    else:
+        log(f"[{n:,}] {label}: {result.status} ({result.detail[:200]})")
+    return result.as_json()
+
+
+def _throughput(cfg: Config, srv: Server, routes: set[str], chain_path: str, n: int) -> dict[str, Any]:
+    if routes and ENDPOINTS[0][2] not in routes:
+        return {"status": "not available"}
+    def make() -> httpx.Client:
+        return srv.client(cfg.timeout)
+
+    health = measure_throughput(make, "/health", threads=cfg.threads, max_requests=cfg.tput_requests,
+                                max_seconds=cfg.tput_seconds, timeout=cfg.timeout)
+    chain = measure_throughput(make, chain_path, threads=cfg.threads, max_requests=cfg.tput_requests,
+                               max_seconds=cfg.tput_seconds, timeout=cfg.timeout)
+    ratio = chain.rps / health.rps if health.rps else None
+    log(f"[{n:,}] throughput: /health {health.rps:,.0f} req/s, decision chain {chain.rps:,.1f} req/s, "
+        f"ratio {ratio if ratio is None else round(ratio, 3)}")
+    return {"status": "ok", "threads": cfg.threads, "health": health.as_json(), "decision_chain": chain.as_json(),
+            "ratio": ratio}
+
+
+# ---- many accounts -----------------------------------------------------------------------------------
+
+def bench_accounts(cfg: Config, n_accounts: int, n_contacts: int, work: Path, tag: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"accounts": n_accounts, "contacts_per_account": n_contacts,
+                           "contacts": n_accounts * n_contacts}
+    prefix = f"{tag}m"
+    k = min(n_accounts - 1, n_accounts // 2 + 7)
+    if k % 50 == 0 and k > 0:
+        k -= 1
+    out["measured_account"] = f"{prefix}{k}"
+    team = gen.make_team(f"{prefix}.", max(6, n_accounts // 10), cfg.seed)
+    competitors = gen.make_competitors(f"{prefix}.", 20)
+
+    # 1. The measured account alone in a store.
+    single = gen.account_of_many(k, n_contacts, cfg.seed, prefix, team=team, competitors=competitors,
+                                 standalone=True)
+    queries = account_queries(single)
+    here = work / "single"
+    with Server(here / "data", work / "single.log") as srv, srv.client(cfg.timeout) as client:
+        post_bundle(client, encode(single), cfg.timeout)
+        routes = routes_of(client)
+        out["single"] = {key: _latency(cfg, client, routes, key, label, route, queries[key], n_contacts)
+                         for key, label, route in ENDPOINTS[:3]}
+    shutil.rmtree(here, ignore_errors=True)
+
+    # 2. The store of many accounts: built account by account over HTTP (resumable with --store-cache).
+    data_dir = (cfg.store_cache or work / "multi") / "data"
+    state_path = (cfg.store_cache or work / "multi") / "build.json"
+    want = {"accounts": n_accounts, "contacts": n_contacts, "seed": cfg.seed, "prefix": prefix,
+            "generator": _generator_fingerprint()}
+    state: dict[str, Any] = {"params": want, "done": 0, "seconds": 0.0, "rows": 0, "requests": 0,
+                             "peak_rss": 0, "sessions": 0}
+    if state_path.exists():
+        old = json.loads(state_path.read_text())
+        if old.get("params") == want:
+            state = old
+        else:
+            log(f"[{n_accounts}×{n_contacts}] the cached store was built with other parameters; rebuilding")
+            shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if state["done"] < n_accounts:
+        state["sessions"] += 1
+        log(f"[{n_accounts}×{n_contacts}] building the store: accounts {state['done']}..{n_accounts - 1}")
+        session_started = time.perf_counter()
+        with Server(data_dir, work / "multi-build.log") as srv, srv.client(cfg.timeout) as client:
+            for i in range(state["done"], n_accounts):
+                bundle = gen.account_of_many(i, n_contacts, cfg.seed, prefix, team=team, competitors=competitors)
+                body = encode(bundle)
+                seconds, _ = post_bundle(client, body, cfg.timeout)
+                state["seconds"] += seconds
+                state["rows"] += gen.row_count(bundle)
+                state["requests"] += 1
+                state["done"] = i + 1
+                if state["done"] % 100 == 0 or state["done"] == n_accounts:
+                    state["peak_rss"] = max(state["peak_rss"], srv.memory().get("VmHWM", 0))
+                    state_path.write_text(json.dumps(state, indent=1))
+                    log(f"[{n_accounts}×{n_contacts}] {state['done']} accounts, {state['rows']:,} rows, "
+                        f"{state['rows'] / state['seconds']:,.0f} rows/s")
+                if cfg.build_budget and time.perf_counter() - session_started > cfg.build_budget:
+                    log(f"[{n_accounts}×{n_contacts}] build budget spent; {state['done']} accounts stored")
+                    break
+            state["peak_rss"] = max(state["peak_rss"], srv.memory().get("VmHWM", 0))
+            state["last_rss"] = srv.memory().get("VmRSS", 0)
+        state_path.write_text(json.dumps(state, indent=1))
+    out["build"] = dict(state)
+    out["build"]["rows_per_s"] = state["rows"] / state["seconds"] if state["seconds"] else None
+    out["build"]["complete"] = state["done"] >= n_accounts
+    out["stored_contacts"] = state["done"] * n_contacts
+    out["db_bytes"] = sum(p.stat().st_size for p in data_dir.glob("*") if p.is_file())
+    if state["done"] <= k:
+        out["status"] = f"store incomplete: {state['done']} of {n_accounts} accounts"
+        return out
+
+    # 3. A fresh server on the stored accounts: memory, and the same account's latency.
+    with Server(data_dir, work / "multi.log") as srv, srv.client(cfg.timeout) as client:
+        out["rss_started"] = srv.memory()
+        routes = routes_of(client)
+        out["many"] = {key: _latency(cfg, client, routes, key, label, route, queries[key], n_contacts)
+                       for key, label, route in ENDPOINTS[:3]}
+        # Touch other accounts as users would, then read the memory again.
+        rng = random.Random(cfg.seed)
+        others = rng.sample(range(state["done"]), k=min(state["done"], 10 if cfg.smoke else 200))
+        touched = []
+        if ENDPOINTS[0][2] in routes:
+            for i in others:
+                started = time.perf_counter()
+                r = client.get(f"/v1/opportunities/{prefix}{i}.o1/decision-chain")
+                if r.status_code == 200:
+                    touched.append(time.perf_counter() - started)
+        if touched:
+            touched.sort()
+            out["other_accounts"] = {"n": len(touched), "median": touched[len(touched) // 2],
+                                     "p95": touched[int(len(touched) * 0.95) - 1 if len(touched) > 1 else 0]}
+        out["rss_after_queries"] = srv.memory()
+    out["data_dir"] = str(data_dir)
+    return out
+
+
+def _generator_fingerprint() -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:12]
+
+
+# ---- targets -----------------------------------------------------------------------------------------
+
+def _lat(res: Results, n: int, key: str, stat: str = "median") -> float | None:
+    entry = res.sizes.get(n, {}).get("latency", {}).get(key)
+    if not entry or entry.get("status") != "ok":
+        return None
+    value = entry.get(stat)
+    return float(value) if value is not None else None
+
+
+def _status(res: Results, n: int, key: str) -> str:
+    entry = res.sizes.get(n, {}).get("latency", {}).get(key)
+    if n not in res.sizes:
+        return f"not measured ({n:,} contacts not in --sizes)"
+    return "not measured" if not entry else f"{entry['status']}" + (f": {entry['detail']}" if entry.get("detail")
+                                                                       else "")
+
+
+def ms(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 1000:,.1f} ms" if x < 10 else f"{x:,.1f} s"
+
+
+def evaluate(res: Results) -> list[dict[str, Any]]:
+    t: list[dict[str, Any]] = []
+
+    def add(name: str, met: bool | None, figure: str, key: str) -> None:
+        t.append({"key": key, "target": name, "met": met, "figure": figure})
+
+    n = TARGET_SIZE
+    nb10, nb1 = _lat(res, n, "next_best"), _lat(res, 1000, "next_best")
+    if nb10 is None:
+        add("who-to-win-next ≤ 300 ms at 10,000 contacts", None, _status(res, n, "next_best"), "next_best_abs")
+        add("who-to-win-next at 10,000 ≤ 15× its 1,000-contact time", None, _status(res, n, "next_best"),
+            "next_best_growth")
+    else:
+        add("who-to-win-next ≤ 300 ms at 10,000 contacts", nb10 <= 0.3,
+            f"median {ms(nb10)}, p95 {ms(_lat(res, n, 'next_best', 'p95'))}", "next_best_abs")
+        if nb1 is None:
+            add("who-to-win-next at 10,000 ≤ 15× its 1,000-contact time", None, _status(res, 1000, "next_best"),
+                "next_best_growth")
+        else:
+            add("who-to-win-next at 10,000 ≤ 15× its 1,000-contact time", nb10 / nb1 <= 15,
+                f"{nb10 / nb1:.1f}× ({ms(nb1)} → {ms(nb10)})", "next_best_growth")
+    for key, name, limit in (("decision_chain", "decision chain ≤ 100 ms at 10,000 contacts", 0.1),
+                             ("coverage_gaps", "coverage gaps ≤ 300 ms at 10,000 contacts", 0.3)):
+        v = _lat(res, n, key)
+        add(name, None if v is None else v <= limit,
+            _status(res, n, key) if v is None else f"median {ms(v)}, p95 {ms(_lat(res, n, key, 'p95'))}", key)
+    tp = res.sizes.get(n, {}).get("throughput", {})
+    if tp.get("ratio") is not None:
+        others = ", ".join(f"{m:,}: {res.sizes[m]['throughput']['ratio']:.2f}" for m in sorted(res.sizes)
+                           if m != n and res.sizes[m].get("throughput", {}).get("ratio") is not None)
+        add("decision-chain throughput ≥ ½ of /health's (10,000 contacts)", tp["ratio"] >= 0.5,
+            f"{tp['decision_chain']['rps']:,.1f} vs {tp['health']['rps']:,.0f} req/s = {tp['ratio']:.3f}"
+            + (f" (other sizes: {others})" if others else ""), "throughput")
+    else:
+        add("decision-chain throughput ≥ ½ of /health's (10,000 contacts)", None,
+            "not measured" if n not in res.sizes else tp.get("status", "not measured"), "throughput")
+    # Bulk rates: imports of at least 10,000 rows (smaller ones mostly time the fixed costs, such as the
+    # CLI's interpreter start); the account-by-account build of the multi-account store counts as a whole.
+    imports = [(f"HTTP, {m:,} contacts", s["http_import"]["rows_per_s"]) for m, s in sorted(res.sizes.items())
+               if s.get("http_import") and s["rows"] >= BULK_ROWS]
+    imports += [(f"CLI, {m:,} contacts", s["cli_import"]["rows_per_s"]) for m, s in sorted(res.sizes.items())
+                if s.get("cli_import", {}).get("rows_per_s") and s["rows"] >= BULK_ROWS]
+    if res.multi.get("build", {}).get("rows_per_s") and res.multi["build"]["rows"] >= BULK_ROWS:
+        imports.append((f"HTTP, {res.multi['build']['requests']:,} account-sized bundles",
+                        res.multi["build"]["rows_per_s"]))
+    if imports:
+        worst = min(imports, key=lambda x: x[1])
+        add("import ≥ 5,000 rows/s (imports of ≥ 10,000 rows)", worst[1] >= 5000,
+            "; ".join(f"{v:,.0f} rows/s ({where})" for where, v in imports), "import")
+    else:
+        add("import ≥ 5,000 rows/s (imports of ≥ 10,000 rows)", None, "not measured", "import")
+    one = (res.multi.get("single") or {}).get("decision_chain", {})
+    many = (res.multi.get("many") or {}).get("decision_chain", {})
+    if one.get("status") == "ok" and many.get("status") == "ok":
+        ratio = many["median"] / one["median"]
+        same = ratio <= 1.25 or many["median"] - one["median"] <= 0.002
+        add(f"per-account latency the same with 1 or {res.multi['accounts']:,} accounts", same,
+            f"decision chain on a {res.multi['contacts_per_account']}-contact account: median {ms(one['median'])} "
+            f"(1 account) vs {ms(many['median'])} ({res.multi['accounts']:,} accounts), ×{ratio:.2f}", "per_account")
+    else:
+        add("per-account latency the same with 1 or 2,000 accounts", None,
+            res.multi.get("status") or ("not measured" if not res.multi else
+                                        f"decision chain {one.get('status')}/{many.get('status')}"),
+            "per_account")
+    rss = (res.multi.get("rss_after_queries") or {}).get("VmRSS")
+    stored = res.multi.get("stored_contacts", 0)
+    if rss and stored:
+        add(f"server RSS ≤ 1 GiB with {stored:,} contacts stored", rss <= 2**30 if stored >= 1_000_000 else None,
+            f"{rss / 2**20:,.0f} MiB" + ("" if stored >= 1_000_000 else " (fewer than 1,000,000 contacts stored)"),
+            "rss")
+    else:
+        add("server RSS ≤ 1 GiB with 1,000,000 contacts stored", None, res.multi.get("status", "not measured"), "rss")
+    return t
+
+
+# ---- profiles of misses ------------------------------------------------------------------------------
+
+def profile_misses(cfg: Config, res: Results, measured: set[int], accounts: bool) -> None:
+    """Profile the requests behind missed targets that this run measured (their data is still on disk)."""
+    from benchmarks.profile import profile_request, top_frames
+
+    wanted: list[tuple[str, Path, str]] = []
+    missed = {t["key"] for t in res.targets if t["met"] is False}
+    size = res.sizes.get(TARGET_SIZE) if TARGET_SIZE in measured else None
+    if size and size.get("data_dir") and size.get("queries"):
+        q = size["queries"]
+        for key, path_key in (("next_best_abs", "next_best"), ("next_best_growth", "next_best"),
+                              ("decision_chain", "decision_chain"), ("coverage_gaps", "coverage_gaps"),
+                              ("throughput", "decision_chain")):
+            if key in missed and all(w[2] != q[path_key][0] for w in wanted):
+                wanted.append((f"{path_key} at {TARGET_SIZE:,} contacts", Path(size["data_dir"]), q[path_key][0]))
+    if "per_account" in missed and accounts and res.multi.get("data_dir"):
+        acc = res.multi["measured_account"]
+        wanted.append((f"decision chain, {res.multi['accounts']:,} accounts stored", Path(res.multi["data_dir"]),
+                       f"/v1/opportunities/{acc}.o1/decision-chain"))
+    for label, data_dir, path in wanted:
+        if neo4j_uri():
+            break
+        log(f"profiling {label}: {path}")
+        res.profiles = [p for p in res.profiles if p["label"] != label]
+        try:
+            p = profile_request(data_dir, path, repeat=3)
+            res.profiles.append({"label": label, "path": path, "seconds": p["seconds"], "status": p["status"],
+                                 "top": top_frames(p["text"], 60)})
+        except Exception as e:  # noqa: BLE001 - a failed profile must not lose the results
+            res.profiles.append({"label": label, "path": path, "error": repr(e)})
+
+
+# ---- main --------------------------------------------------------------------------------------------
+
+def merge_previous(res: Results, cfg: Config) -> None:
+    """Fill in what this run did not measure from the raw results embedded in ``cfg.out``."""
+    from benchmarks.report import read_raw
+
+    prev = read_raw(cfg.out)
+    if not prev:
+        return
+    for key, value in prev.get("sizes", {}).items():
+        res.sizes.setdefault(int(key), value)
+    res.sizes = dict(sorted(res.sizes.items()))
+    if not cfg.accounts and prev.get("multi"):
+        res.multi = prev["multi"]
+    measured_labels = {p["label"] for p in res.profiles}
+    res.profiles = [p for p in prev.get("profiles", []) if p["label"] not in measured_labels] + res.profiles
+    # The runs that still contribute results, oldest first.
+    contributing = [v.get("run") for _, v in sorted(res.sizes.items())] + [res.multi.get("run")]
+    runs: list[dict[str, Any]] = []
+    for run in filter(None, contributing):
+        if run not in runs:
+            runs.append(run)
+    res.meta["runs"] = sorted(runs, key=lambda r: r.get("started", ""))
+
+
+def parse_args(argv: list[str] | None) -> Config:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description="Benchmark the Guanxi service over HTTP.")
+    p.add_argument("--sizes", default="100,1000,10000,100000", help="contacts per single-account run")
+    p.add_argument("--accounts", default="2000x500",
+                   help="multi-account store as ACCOUNTSxCONTACTS, or 'none' (default 2000x500)")
+    p.add_argument("--repeat", type=int, default=20, help="timed requests per endpoint and size (default 20)")
+    p.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"), help="Markdown report to write")
+    p.add_argument("--smoke", action="store_true",
+                   help="tiny and fast: 100 contacts, 1 repeat, 5×100 accounts, no profiles (for CI)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--budget", type=float, default=20.0, help="seconds per endpoint and size, at most (default 20)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per request (default 300)")
+    p.add_argument("--threads", type=int, default=4, help="client threads for throughput (default 4)")
+    p.add_argument("--throughput-seconds", type=float, default=5.0)
+    p.add_argument("--throughput-requests", type=int, default=3000)
+    p.add_argument("--work-dir", type=Path, help="where data directories go (default: a temporary directory)")
+    p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--store-cache", type=Path,
+                   help="keep the multi-account store here and reuse it in later runs (the build resumes "
+                        "where it stopped; its time is added up)")
+    p.add_argument("--build-budget", type=float,
+                   help="stop building the multi-account store after this many seconds (resume later "
+                        "with --store-cache)")
+    p.add_argument("--no-profile", action="store_true", help="do not profile missed targets")
+    p.add_argument("--no-cli-import", action="store_true", help="skip the `guanxi import` measurement")
+    p.add_argument("--json", type=Path, help="also write the raw results as JSON")
+    p.add_argument("--merge", action="store_true",
+                   help="keep the results of --out for the sizes (and many-account store) this run does not "
+                        "measure, so a long suite can run in parts")
+    a = p.parse_args(argv)
+    cfg = Config(sizes=[int(s.replace("_", "")) for s in a.sizes.split(",") if s.strip()],
+                 accounts=_accounts(a.accounts), repeat=a.repeat, out=a.out, seed=a.seed, budget=a.budget,
+                 timeout=a.timeout, threads=a.threads, tput_seconds=a.throughput_seconds,
+                 tput_requests=a.throughput_requests, work_dir=a.work_dir, keep=a.keep,
+                 store_cache=a.store_cache, build_budget=a.build_budget, profile=not a.no_profile,
+                 cli_import=not a.no_cli_import, smoke=a.smoke, json_out=a.json, merge=a.merge,
+                 command=" ".join(["python -m benchmarks", *map(shlex.quote, argv if argv is not None
+                                                                  else sys.argv[1:])]))
+    if a.smoke:
+        cfg.sizes, cfg.repeat, cfg.accounts = [100], 1, (5, 100)
+        cfg.budget, cfg.tput_seconds, cfg.tput_requests, cfg.threads = 5.0, 0.5, 100, 2
+        cfg.timeout, cfg.profile = 60.0, False
+    return cfg
+
+
+def _accounts(text: str) -> tuple[int, int] | None:
+    if text.strip().lower() in ("", "none", "0", "no"):
+        return None
+    a, _, c = text.lower().partition("x")
+    return int(a.replace("_", "")), int(c.replace("_", ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.report import render
+
+    cfg = parse_args(argv)
+    res = Results()
+    res.meta = {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                "commit": git_commit(), "command": cfg.command, "backend": "neo4j" if neo4j_uri() else "sqlite",
+                "repeat": cfg.repeat, "budget": cfg.budget, "threads": cfg.threads, "seed": cfg.seed,
+                "max_body_bytes": BENCH_MAX_BODY_BYTES, "smoke": cfg.smoke}
+    run = {"command": cfg.command, "started": res.meta["started"], "commit": res.meta["commit"],
+           "load": res.meta["machine"]["load_at_start"][0]}
+    res.meta["runs"] = [run]
+    work = cfg.work_dir or Path(tempfile.mkdtemp(prefix="guanxi-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    tag = f"b{int(time.time())}-" if neo4j_uri() else ""
+    wall = time.perf_counter()
+    try:
+        if neo4j_uri():
+            log("NEO4J_URI is set: the server and the CLI use Neo4j; applying its migrations")
+            run_cli(["migrate"])
+        for n in cfg.sizes:
+            res.sizes[n] = {"run": run}
+            try:
+                bench_size(cfg, n, work, tag, res.sizes[n])
+            except Exception as e:  # noqa: BLE001 - keep what was measured and the other sizes
+                log(f"[{n:,}] failed: {e}")
+                res.sizes[n]["error"] = f"{type(e).__name__}: {e}"[-2000:]
+        if cfg.accounts:
+            try:
+                res.multi = bench_accounts(cfg, *cfg.accounts, work, tag)
+                res.multi["run"] = run
+            except Exception as e:  # noqa: BLE001
+                log(f"[accounts] failed: {e}")
+                res.multi = {"accounts": cfg.accounts[0], "contacts_per_account": cfg.accounts[1],
+                             "error": str(e)[-2000:], "status": "failed", "run": run}
+        if cfg.merge:
+            merge_previous(res, cfg)
+        res.targets = evaluate(res)
+        if cfg.profile:
+            profile_misses(cfg, res, measured=set(cfg.sizes), accounts=bool(cfg.accounts))
+        res.meta["wall_seconds"] = time.perf_counter() - wall
+        res.meta["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        text = render(res, cfg.out)
+        cfg.out.parent.mkdir(parents=True, exist_ok=True)
+        cfg.out.write_text(text, encoding="utf-8")
+        if cfg.json_out:
+            cfg.json_out.write_text(json.dumps(res.as_json(), indent=1, ensure_ascii=False))
+        log(f"wrote {cfg.out} in {res.meta['wall_seconds']:.0f} s")
+        print(summary(res))
+    finally:
+        if not cfg.keep and cfg.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        elif cfg.keep:
+            log(f"kept {work}")
+    failed = [str(n) for n, s in res.sizes.items() if "error" in s] + (["accounts"] if res.multi.get("error") else [])
+    failed += [f"{n}:{k}" for n, s in res.sizes.items() for k, v in s.get("latency", {}).items()
+               if v.get("status") == "error"]
+    failed += [f"accounts:{k}" for part in ("single", "many") for k, v in (res.multi.get(part) or {}).items()
+               if v.get("status") == "error"]
+    if failed:
+        log(f"failures (exit status 1): {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def summary(res: Results) -> str:
+    lines = ["", "Targets:"]
+    for t in res.targets:
+        verdict = {True: "met", False: "NOT MET", None: "not measured"}[t["met"]]
+        lines.append(f"  [{verdict:>12}] {t['target']}: {t['figure']}")
+    return "\n".join(lines)
