@@ -30,7 +30,8 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def _authenticate(request: Request, authorization: str | None) -> Principal:
+def authenticate(request: Request, authorization: str | None) -> Principal:
+    """The caller's principal from ``Authorization: Bearer <key>``; 401 without a valid key."""
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "Unauthorized", "send an API key as 'Authorization: Bearer <key>'",
@@ -50,7 +51,8 @@ def require(role: str):  # type: ignore[no-untyped-def]
 
     def dependency(request: Request,
                    authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
-        principal = _authenticate(request, authorization)
+        # Usually already found by the app's RequireKey middleware, before the body was read.
+        principal = getattr(request.state, "principal", None) or authenticate(request, authorization)
         if ROLES.index(principal.role) < needed:
             raise ApiError(403, "Forbidden", f"this needs the {role} role; the key is a {principal.role}")
         return principal

@@ -9,10 +9,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.concurrency import run_in_threadpool
 
 from app import errors
+from app.deps import authenticate
 from app.routers import analytics, bulk, operations, resources
 from app.settings import Settings, make_backend
+from graph.errors import StoreUnavailable
 from graph.store import Store
 from scoring.options import ScoringOptions
 
@@ -74,6 +77,31 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": response.body})
 
 
+class RequireKey:
+    """Refuses ``/v1`` requests without a valid key (401) before their body is read, so that nobody
+    without a key can make the server parse a body or learn from its validation errors. Roles are
+    checked by each route; the principal found here is handed to them in ``request.state``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            principal = await run_in_threadpool(authenticate, request, request.headers.get("authorization"))
+        except errors.ApiError as e:
+            await errors.problem(e.status, e.title, e.detail, e.errors, e.headers)(scope, receive, send)
+            return
+        except StoreUnavailable as e:
+            await errors.problem(503, "Store unavailable", str(e))(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -100,6 +128,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     latency = Histogram("guanxi_request_seconds", "HTTP request latency", ["method", "route"],
                         registry=registry)
     app.state.metrics = registry
+
+    app.add_middleware(RequireKey)
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
