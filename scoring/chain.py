@@ -51,8 +51,8 @@ def propagated_support(h: nx.DiGraph | nx.MultiDiGraph, stances: Mapping[str, fl
     rivals = h.graph.get("rivals", {})
     negative = ((u, v, w) for (u, v), w in rivals.items() if u in keep and v in keep)
     prop = Propagation.from_edges(positive, negative)
-    result = prop.forward({k: float(v) for k, v in stances.items() if k in keep}, o.alpha, o.rounds)
-    return {c: result.get(c, 0.0) for c in contacts}
+    start = {k: float(v) for k, v in stances.items() if k in keep}
+    return prop.forward_at(contacts, start, o.alpha, o.rounds)
 
 
 @dataclass
@@ -89,12 +89,12 @@ def analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOptions
         share = {c: w / total for c, w in weights.items()}
         sensitivity = amap.propagation().backward(share, options.alpha, options.rounds)
     us = sum(r * stances.get(c, 0.0) for c, r in sensitivity.items())
-    wanted = [str(c) for c in opportunity.get("competitor_ids") or []]
-    for competitor, fans in amap.favors.items():
-        if competitor not in wanted and any(sensitivity.get(c) for c in fans):
-            wanted.append(competitor)
-    competitors = {k: sum(sensitivity.get(c, 0.0) * f for c, f in amap.favors.get(k, {}).items())
-                   for k in wanted}
+    # Competitor support = r·f, with f the FAVORS strengths: only people with r ≠ 0 matter.
+    competitors: dict[str, float] = {str(k): 0.0 for k in opportunity.get("competitor_ids") or []}
+    for c, r in sensitivity.items():
+        if c in amap.active:
+            for k, f in sorted(amap.favors_of(c).items()):
+                competitors[k] = competitors.get(k, 0.0) + r * f
     return ChainAnalysis(opportunity_id, opportunity, members, active, weights, total, stances,
                          sensitivity, us, competitors)
 
@@ -130,7 +130,8 @@ def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOpti
 
 
 def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> dict[str, Any]:
-    propagated = amap.propagation().forward(chain.stances, o.alpha, o.rounds) if chain.stances else {}
+    propagated = (amap.propagation().forward_at([m.contact_id for m in chain.active], chain.stances,
+                                                  o.alpha, o.rounds) if chain.stances else {})
     rows = []
     for m in chain.members:
         contact = amap.contacts[m.contact_id]

@@ -201,13 +201,14 @@ def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions
 def _left_supporters(amap: AccountMap, today: dt.date, o: ScoringOptions) -> list[str]:
     """Contacts who supported us in any opportunity and left within the window (undated: counted)."""
     since = today - dt.timedelta(days=o.champion_left_days)
-    result = []
-    for contact, memberships in amap.memberships.items():
-        if contact in amap.active or not any(m.stance in o.supportive_stances for _, m in memberships):
-            continue
-        left_at = parse_date(amap.contacts[contact].get("left_at"))
-        if left_at is None or left_at >= since:
-            result.append(contact)
+    result = set()
+    for members in amap.members.values():
+        for m in members:
+            if m.contact_id in amap.active or m.stance not in o.supportive_stances:
+                continue
+            left_at = parse_date(amap.contacts[m.contact_id].get("left_at"))
+            if left_at is None or left_at >= since:
+                result.add(m.contact_id)
     return sorted(result)
 
 

@@ -9,6 +9,7 @@ Nine codes (each gap: code, severity high|medium|low, the contacts involved, a m
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import networkx as nx
@@ -50,8 +51,8 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     active = chain.active
     weights = chain.weights
     supporters = [m.contact_id for m in active if m.stance in o.supportive_stances]
-    ranker = Ranker.build(amap, chain, o)       # our reach: team members and supporters
-    ranker.reach.run()
+    ranker = Ranker.build(amap, chain, o)
+    ours = set(supporters)
     executive = amap.our_executive(o)
     gaps: list[dict[str, Any]] = []
 
@@ -69,11 +70,21 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         return "medium" if w >= o.medium_weight else "low"
 
     def intro(c: str) -> str | None:
-        """The contact nearest to c on our strongest path to them, if any (the one to introduce us)."""
-        if ranker.reach.strength(c) < o.min_reach:
-            return None
-        via = [n for n in ranker.reach.path(c)[:-1] if n in amap.contacts]
-        return via[-1] if via else None
+        """Who could introduce us to c: someone c listens to who supports us or whom our team covers,
+        the strongest such tie (tie strength × how well we hold them), if at least ``min_reach``."""
+        best, best_value = None, o.min_reach
+        for u, entry in sorted(amap.local(c).inn.items()):
+            if u not in amap.active:
+                continue
+            if u in ours:
+                held = 1.0
+            else:
+                cover = amap.best_cover(u)
+                held = cover.closeness if cover else 0.0
+            value = entry[0] * held
+            if value >= best_value and (best is None or value > best_value):
+                best, best_value = u, value
+        return best
 
     # missing_role
     present = {m.role for m in active}
@@ -105,7 +116,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
 
     # single_threaded
     if len(supporters) < o.min_supporters:
-        picks = [c for _, c in ranker.ranked(set())[: o.min_supporters - len(supporters)]]
+        picks = [p.contact for p in ranker.top(o.min_supporters - len(supporters))]
         action = (text("gap.single_threaded.action", lang, names=join([name(c) for c in picks], lang))
                   if picks else text("gap.single_threaded.action_generic", lang))
         gaps.append(_gap("single_threaded", "high" if len(supporters) <= 1 else "medium",
@@ -158,7 +169,8 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
                          action, last_contact_at=last.isoformat()))
 
     # unreached_opponent
-    from_supporters = Reach(amap.path_costs())
+    from_supporters = Reach(amap.path_costs(), max_cost=-math.log(o.min_reach) if o.min_reach > 0
+                            else math.inf)
     from_supporters.add_sources({s: [] for s in supporters})
     opponents = [m for m in active
                  if m.stance in o.opposing_stances and m.influence >= o.influential_rating]
@@ -173,15 +185,13 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
                          text("gap.unreached_opponent.action", lang, name=name(c))))
 
     # uncovered_department
-    covered_departments = set()
-    for c, data in amap.active.items():
-        if data.get("department") and (amap.covers.get(c) or data.get("knows_us", False)):
-            covered_departments.add(data["department"])
     by_department: dict[str, list[str]] = {}
     for m in active:
         dept = amap.contacts[m.contact_id].get("department")
-        if dept and dept not in covered_departments:
+        if dept:
             by_department.setdefault(dept, []).append(m.contact_id)
+    for dept in _known_departments(amap, set(by_department)):
+        del by_department[dept]
     for dept, contacts in by_department.items():
         contacts.sort(key=lambda c: (-weights.get(c, 0.0), c))
         top = max(weights.get(c, 0.0) for c in contacts)
@@ -206,6 +216,16 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     order = {code: i for i, code in enumerate(GAP_CODES)}
     gaps.sort(key=lambda gap: (_SEVERITY[gap["severity"]], order[gap["code"]]))
     return gaps
+
+
+def _known_departments(amap: AccountMap, departments: set[str]) -> set[str]:
+    """Which of these departments have an active contact who knows us or whom our team covers."""
+    known = {d.get("department") for d in amap.active.values() if d.get("knows_us", False)}
+    for t in amap.team:
+        for x, keyed in amap.g.succ[t].items():
+            if x in amap.active and any(d.get("type") == "COVERS" for d in keyed.values()):
+                known.add(amap.active[x].get("department"))
+    return departments & {k for k in known if k}
 
 
 def _member(chain: ChainAnalysis, contact: str) -> Member:

@@ -30,13 +30,14 @@ from scoring.options import ScoringOptions, resolve
 
 
 def _to_digraph(amap: AccountMap) -> nx.DiGraph:
+    links, rivals = amap.all_links()
     h = nx.DiGraph(account_id=amap.account_id)
     h.add_nodes_from((c, {"kind": "contact", "name": d.get("name")}) for c, d in amap.active.items())
     h.add_nodes_from((t, {"kind": "team_member", "name": d.get("name")}) for t, d in amap.team.items())
     h.add_edges_from(
         (u, v, {"weight": e[0], "cost": -math.log(e[0]), "type": e[2]})
-        for u, row in amap.links.items() for v, e in row.items())
-    h.graph["rivals"] = {(u, v): w for u, row in amap.rivals.items() for v, w in row.items()}
+        for u, row in links.items() for v, e in row.items())
+    h.graph["rivals"] = {(u, v): w for u, row in rivals.items() for v, w in row.items()}
     return h
 
 

@@ -1,8 +1,10 @@
-"""One pass over an account graph: the plain structures every analytic works on.
+"""The account graph as the analytics see it: a lazy, read-only view with the model's rules applied.
 
-``AccountMap.build(g, options)`` reads the projection's ``MultiDiGraph`` once (nodes, then edges) and
-never writes to it. Everything else in ``scoring`` works on the result, so each public function is
-linear in the size of the map, with no per-node queries.
+``AccountMap.build(g, options)`` wraps the projection's ``MultiDiGraph`` and never writes to it. Each
+node's edges are read from its own adjacency the first time they are needed and cached, so the
+decision chain, the gains and the reach only touch the neighbourhood they need, and the global
+analytics touch each edge a bounded number of times: everything is linear (or E log V) in the size of
+the map, with no queries to anything but the in-memory graph.
 
 Conventions (DESIGN.md, "the default model"):
 
@@ -22,7 +24,7 @@ import datetime as dt
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +40,11 @@ class NotFound(LookupError):
 def unit(value: Any, default: float) -> float:
     """A weight in [0, 1]; a missing or non-numeric value gets ``default``.
 
-    >>> unit(None, 0.5), unit(1.7, 0.5), unit(-1, 0.5), unit("x", 0.2)
-    (0.5, 1.0, 0.0, 0.2)
+    >>> unit(None, 0.5), unit(1.7, 0.5), unit(-1, 0.5), unit("x", 0.2), unit(0.25, 0.5)
+    (0.5, 1.0, 0.0, 0.2, 0.25)
     """
+    if type(value) is float and 0.0 <= value <= 1.0:
+        return value
     if value is None or isinstance(value, bool):
         return default
     try:
@@ -100,129 +104,355 @@ class Cover:
 
 
 @dataclass
-class AccountMap:
-    account_id: Any
-    account: dict[str, Any]
-    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)   # every contact, left included
-    active: dict[str, dict[str, Any]] = field(default_factory=dict)     # active contacts only
-    team: dict[str, dict[str, Any]] = field(default_factory=dict)
-    competitors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Combined influence edges among active contacts and from team members:
-    # links[u][v] = [combined weight 1 − Π(1 − wᵢ), strongest wᵢ, kind of the strongest].
-    links: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-    # Combined rival ties, both directions, active contacts only: rivals[u][v] = 1 − Π(1 − wᵢ).
-    rivals: dict[str, dict[str, float]] = field(default_factory=dict)
-    covers: dict[str, list[Cover]] = field(default_factory=dict)         # contact → our coverage
-    mirrors: dict[str, list[str]] = field(default_factory=dict)          # contact → our counterparts
-    members: dict[str, list[Member]] = field(default_factory=dict)       # opportunity → chain
-    memberships: dict[str, list[tuple[str, Member]]] = field(default_factory=dict)  # contact → (opp, m)
-    favors: dict[str, dict[str, float]] = field(default_factory=dict)    # competitor → contact → strength
-    interests: dict[str, list[Interest]] = field(default_factory=dict)   # contact → interests
-    bosses: dict[str, list[str]] = field(default_factory=dict)           # contact → REPORTS_TO targets
-    _propagation: Propagation | None = None
-    _paths: dict[str, list[tuple[str, float]]] | None = None
+class Local:
+    """What one node's own edges say (both directions), computed on first use and cached.
 
-    # ------------------------------------------------------------------ building
+    ``out``/``inn``: combined influence links to/from active contacts (and, into a contact, from our team
+    members), as ``{other: [weight 1 − Π(1 − wᵢ), strongest wᵢ, its kind]}``; ``rivals``: combined rival
+    strength with each other active contact.
+    """
+
+    out: dict[str, list[Any]] = field(default_factory=dict)
+    inn: dict[str, list[Any]] = field(default_factory=dict)
+    rivals: dict[str, float] = field(default_factory=dict)
+    favors: dict[str, float] = field(default_factory=dict)       # competitor → strength
+    interests: list[Interest] = field(default_factory=list)
+    covers: list[Cover] = field(default_factory=list)
+    mirrors: list[str] = field(default_factory=list)
+    bosses: list[str] = field(default_factory=list)
+
+
+def _combine(table: dict[str, list[Any]], other: str, w: float, kind: str) -> None:
+    if w <= 0.0:
+        return
+    entry = table.get(other)
+    if entry is None:
+        table[other] = [w, w, kind]       # a single edge keeps its weight exactly
+    else:
+        entry[0] = 1.0 - (1.0 - entry[0]) * (1.0 - w)
+        if w > entry[1]:
+            entry[1], entry[2] = w, kind
+
+
+class _Lazy(Mapping[str, Any]):
+    """A read-only mapping whose values are computed per key on first use; iterating lists ``keys()``."""
+
+    def __init__(self, compute: Callable[[str], Any], keys: Callable[[], Iterable[str]],
+                 contains: Callable[[str], bool] | None = None) -> None:
+        self._compute, self._keys, self._cache = compute, keys, {}  # type: ignore[var-annotated]
+        self._missing = object()
+        if contains is not None:
+            self.__dict__["_contains"] = contains
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._cache.get(key, self._missing)
+        if value is self._missing:
+            value = self._compute(key)
+            self._cache[key] = value
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._keys() if k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        contains = self.__dict__.get("_contains")
+        if contains is not None:
+            return bool(contains(key))
+        try:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+
+class AccountMap:
+    """A lazy, read-only view of the projection graph with the model's rules applied.
+
+    Every question is answered from the nodes' own adjacency (``g.succ``/``g.pred``), on first use, and
+    cached: the decision chain, gains and reach only ever touch the neighbourhood they need, and the
+    global analytics (informal power, the full influence graph) touch each edge a bounded number of
+    times. The input graph is never written to.
+    """
+
+    def __init__(self, g: nx.MultiDiGraph, options: ScoringOptions) -> None:
+        self.g, self.o = g, options
+        self.account_id = g.graph.get("account_id")
+        self.account: dict[str, Any] = dict(g.graph.get("account") or {})
+        # The graph's own adjacency dicts (read only): NetworkX's views cost a call per access.
+        self._node: dict[str, dict[str, Any]] = g._node
+        self._succ: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._succ
+        self._pred: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._pred
+        self._kinds: dict[str, list[str]] | None = None
+        self._locals: dict[str, Local] = {}
+        self._roles: dict[str, str] = {}
+        self._costs: dict[str, list[tuple[str, float]]] = {}
+        node = self._node
+
+        def of_kind(kind: str, active_only: bool = False) -> Callable[[str], dict[str, Any] | None]:
+            def get(n: str) -> dict[str, Any] | None:
+                try:
+                    data = node.get(n)
+                except TypeError:
+                    return None
+                if data is None or data.get("kind") != kind:
+                    return None
+                if active_only and data.get("status", "active") == "left":
+                    return None
+                return data
+            return get
+
+        self.contacts = _Lazy(of_kind("contact"), lambda: self.kind_ids("contact"))
+        self.active = _Lazy(of_kind("contact", True), lambda: self.kind_ids("contact"),
+                            lambda n: self.role(n) == "a")
+        self.team = _Lazy(of_kind("team_member"), lambda: self.kind_ids("team_member"),
+                          lambda n: self.role(n) == "t")
+        self.competitors = _Lazy(of_kind("competitor"), lambda: self.kind_ids("competitor"))
+        self.opportunities = _Lazy(of_kind("opportunity"), lambda: self.kind_ids("opportunity"))
+        def in_graph(n: str) -> bool:
+            return self.role(n) == "a"
+
+        def linked(n: str) -> Iterable[str]:
+            return [*self.kind_ids("contact"), *self.kind_ids("team_member")]
+
+        self.links = _Lazy(lambda n: self.local(n).out if self.role(n) in ("a", "t") else None,
+                           lambda: linked(""))
+        self.rivals = _Lazy(lambda n: self.local(n).rivals if in_graph(n) else None,
+                            lambda: self.kind_ids("contact"))
+        self.covers = _Lazy(lambda n: self.local(n).covers if in_graph(n) else None,
+                            lambda: self.kind_ids("contact"))
+        self.mirrors = _Lazy(lambda n: self.local(n).mirrors if in_graph(n) else None,
+                             lambda: self.kind_ids("contact"))
+        self.interests = _Lazy(lambda n: self.interests_of(n) if self.role(n) in ("a", "l") else None,
+                               lambda: self.kind_ids("contact"))
+        self.bosses = _Lazy(lambda n: self.bosses_of(n) if self.role(n) in ("a", "l") else None,
+                            lambda: self.kind_ids("contact"))
+        self.members = _Lazy(self._members, lambda: self.kind_ids("opportunity"))
+        self._propagation: Propagation | None = None
+
     @classmethod
     def build(cls, g: nx.MultiDiGraph, options: ScoringOptions) -> AccountMap:
-        amap = cls(account_id=g.graph.get("account_id"), account=dict(g.graph.get("account") or {}))
-        kinds: dict[str, str] = {}
-        for node, data in g.nodes(data=True):
-            kind = data.get("kind")
-            kinds[node] = kind
+        return cls(g, options)
+
+    # ------------------------------------------------------------------ node scans (global questions)
+    def kind_ids(self, kind: str) -> list[str]:
+        """Ids of every node of a kind, in graph order (one scan of the nodes, shared by all kinds)."""
+        if self._kinds is None:
+            kinds: dict[str, list[str]] = defaultdict(list)
+            roles = self._roles
+            for n, d in self._node.items():
+                k = d.get("kind")
+                kinds[k].append(n)
+                if k == "contact":
+                    roles[n] = "l" if d.get("status", "active") == "left" else "a"
+                else:
+                    roles[n] = "t" if k == "team_member" else ""
+            self._kinds = dict(kinds)
+        return self._kinds.get(kind, [])
+
+    def carry(self, etype: Any, d: Mapping[str, Any]) -> tuple[float, float]:
+        """The influence an edge u→v of this type carries: (weight u→v, weight v→u), 0 for none.
+
+        The one place the model's edge rules live (DESIGN.md): INFLUENCES its strength one way;
+        REPORTS_TO report→boss 0.3 and boss→report 0.7; PROMOTED_BY protégé→patron 0.4 and
+        patron→protégé 0.8; ALLY its strength both ways. RIVAL carries nothing here (see ``rivals``).
+        """
+        o = self.o
+        if etype == "INFLUENCES" or etype == "ALLY":
+            s = d.get("strength")
+            w = o.default_strength if s is None else unit(s, o.default_strength)
+            return (w, w) if etype == "ALLY" else (w, 0.0)
+        if etype == "REPORTS_TO":
+            return o.reports_up, o.reports_down
+        if etype == "PROMOTED_BY":
+            return o.promoted_up, o.promoted_down
+        return 0.0, 0.0
+
+    def rival_strength(self, d: Mapping[str, Any]) -> float:
+        return unit(d.get("strength"), self.o.default_strength)
+
+    def role(self, n: Any) -> str:
+        """"a" active contact, "l" contact who left, "t" team member, "" anything else (cached)."""
+        r = self._roles.get(n)
+        if r is None:
+            try:
+                d = self._node.get(n)
+            except TypeError:
+                return ""
+            kind = d.get("kind") if d is not None else None
             if kind == "contact":
-                amap.contacts[node] = data
-                if data.get("status", "active") != "left":
-                    amap.active[node] = data
-            elif kind == "team_member":
-                amap.team[node] = data
-            elif kind == "competitor":
-                amap.competitors[node] = data
-            elif kind == "opportunity":
-                amap.opportunities[node] = data
-        active, team, o = amap.active, amap.team, options
-        links, rivals = amap.links, amap.rivals
-
-        def link(u: str, v: str, w: float, kind: str) -> None:
-            if w <= 0.0 or u == v:
-                return
-            row = links.setdefault(u, {})
-            entry = row.get(v)
-            if entry is None:
-                row[v] = [w, w, kind]     # a single edge keeps its weight exactly
+                r = "l" if d.get("status", "active") == "left" else "a"  # type: ignore[union-attr]
             else:
-                entry[0] = 1.0 - (1.0 - entry[0]) * (1.0 - w)
-                if w > entry[1]:
-                    entry[1], entry[2] = w, kind
+                r = "t" if kind == "team_member" else ""
+            self._roles[n] = r
+        return r
 
-        def rival(u: str, v: str, w: float) -> None:
-            if w <= 0.0 or u == v:
-                return
-            row = rivals.setdefault(u, {})
-            row[v] = 1.0 - (1.0 - row.get(v, 0.0)) * (1.0 - w)
+    # ------------------------------------------------------------------ one node's edges
+    def local(self, n: str) -> Local:
+        cached = self._locals.get(n)
+        if cached is not None:
+            return cached
+        o, node, role = self.o, self._node, self.role
+        loc = Local()
+        data = node[n]
+        kind = data.get("kind")
+        if kind == "team_member":
+            for x, keyed in self._succ[n].items():
+                if role(x) != "a":
+                    continue
+                for d in keyed.values():
+                    t = d.get("type")
+                    if t == "COVERS":
+                        _combine(loc.out, x, unit(d.get("closeness"), o.default_cover_closeness), "COVERS")
+                    elif t == "MIRRORS":
+                        _combine(loc.out, x, o.mirrors_weight, "MIRRORS")
+            self._locals[n] = loc
+            return loc
+        me_active = role(n) == "a"
+        out, inn, default, carry = loc.out, loc.inn, o.default_strength, self.carry
+        for x, keyed in self._succ[n].items():
+            x_active = me_active and x != n and role(x) == "a"
+            for d in keyed.values():
+                t = d.get("type")
+                if t == "HAS_INTEREST":
+                    loc.interests.append(Interest(x, str(d.get("kind") or "other"),
+                                                  unit(d.get("threat"), o.default_threat), d.get("note")))
+                elif t == "FAVORS":
+                    if me_active:
+                        loc.favors[x] = max(loc.favors.get(x, 0.0), unit(d.get("strength"), default))
+                elif t == "REPORTS_TO" and role(x) in ("a", "l"):
+                    loc.bosses.append(x)
+                if not x_active:
+                    continue
+                if t == "RIVAL":
+                    w = self.rival_strength(d)
+                    if w > 0.0:
+                        loc.rivals[x] = 1.0 - (1.0 - loc.rivals.get(x, 0.0)) * (1.0 - w)
+                    continue
+                forward, backward = carry(t, d)
+                if forward > 0.0:
+                    _combine(out, x, forward, t)
+                if backward > 0.0:
+                    _combine(inn, x, backward, t)
+        if me_active:
+            for x, keyed in self._pred[n].items():
+                if x == n:
+                    continue
+                rx = role(x)
+                if rx != "a":
+                    if rx == "t":
+                        for d in keyed.values():
+                            t = d.get("type")
+                            if t == "COVERS":
+                                c = unit(d.get("closeness"), o.default_cover_closeness)
+                                loc.covers.append(Cover(x, c, d.get("last_contact_at")))
+                                _combine(inn, x, c, "COVERS")
+                            elif t == "MIRRORS":
+                                loc.mirrors.append(x)
+                                _combine(inn, x, o.mirrors_weight, "MIRRORS")
+                    continue
+                for d in keyed.values():
+                    t = d.get("type")
+                    if t == "RIVAL":
+                        w = self.rival_strength(d)
+                        if w > 0.0:
+                            loc.rivals[x] = 1.0 - (1.0 - loc.rivals.get(x, 0.0)) * (1.0 - w)
+                        continue
+                    forward, backward = carry(t, d)      # x→n carries forward into n
+                    if forward > 0.0:
+                        _combine(inn, x, forward, t)
+                    if backward > 0.0:
+                        _combine(out, x, backward, t)
+        self._locals[n] = loc
+        return loc
 
-        for u, v, data in g.edges(data=True):
-            etype = data.get("type")
-            if etype == "MEMBER_OF":
-                if u in amap.contacts:
-                    member = Member(
-                        contact_id=u, role=str(data.get("role") or ""),
-                        stance=str(data.get("stance") or "unknown"),
-                        influence=_rating(data.get("influence"), o.default_influence),
-                        closeness=merged_closeness(amap.contacts[u].get("closeness"),
-                                                   data.get("closeness")),
-                        note=data.get("note"))
-                    chain = amap.members.setdefault(v, [])
-                    if all(m.contact_id != u for m in chain):
-                        chain.append(member)
-                        amap.memberships.setdefault(u, []).append((v, member))
+    def all_links(self) -> tuple[dict[str, dict[str, list[Any]]], dict[str, dict[str, float]]]:
+        """Every combined influence link (``links`` for all nodes) and every rival tie, in one pass over
+        the edges: for the analytics that need the whole influence graph."""
+        self.kind_ids("contact")
+        roles, carry = self._roles, self.carry
+        links: dict[str, dict[str, list[Any]]] = {}
+        rivals: dict[str, dict[str, float]] = {}
+        for u, nbrs in self._succ.items():
+            ru = roles.get(u)
+            if ru == "t":
+                if self.local(u).out:
+                    links[u] = self.local(u).out
                 continue
-            if etype == "HAS_INTEREST":
-                if u in amap.contacts:
-                    amap.interests.setdefault(u, []).append(Interest(
-                        target_id=v, kind=str(data.get("kind") or "other"),
-                        threat=unit(data.get("threat"), o.default_threat), note=data.get("note")))
+            if ru != "a":
                 continue
-            if etype == "FAVORS":
-                if u in active:
-                    strength = unit(data.get("strength"), o.default_strength)
-                    row = amap.favors.setdefault(v, {})
-                    row[u] = max(row.get(u, 0.0), strength)
+            for x, keyed in nbrs.items():
+                if x == u or roles.get(x) != "a":
+                    continue
+                for d in keyed.values():
+                    t = d.get("type")
+                    if t == "RIVAL":
+                        w = self.rival_strength(d)
+                        if w > 0.0:
+                            for a, b in ((u, x), (x, u)):
+                                row = rivals.setdefault(a, {})
+                                row[b] = 1.0 - (1.0 - row.get(b, 0.0)) * (1.0 - w)
+                        continue
+                    forward, backward = carry(t, d)
+                    if forward > 0.0:
+                        _combine(links.setdefault(u, {}), x, forward, t)
+                    if backward > 0.0:
+                        _combine(links.setdefault(x, {}), u, backward, t)
+        return links, rivals
+
+    def bosses_of(self, c: str) -> list[str]:
+        """The contacts c reports to (REPORTS_TO targets, whatever their status)."""
+        if c in self._locals:
+            return self._locals[c].bosses
+        return [x for x, keyed in self._succ[c].items()
+                if self.role(x) in ("a", "l") and any(d.get("type") == "REPORTS_TO" for d in keyed.values())]
+
+    def favors_of(self, c: str) -> dict[str, float]:
+        """FAVORS strengths of one active contact, by competitor (its outgoing edges only)."""
+        if c in self._locals:
+            return self._locals[c].favors
+        result: dict[str, float] = {}
+        if self.role(c) != "a":
+            return result
+        for x, keyed in self._succ[c].items():
+            for d in keyed.values():
+                if d.get("type") == "FAVORS":
+                    result[x] = max(result.get(x, 0.0), unit(d.get("strength"), self.o.default_strength))
+        return result
+
+    def interests_of(self, c: str) -> list[Interest]:
+        """HAS_INTEREST edges of one contact (its outgoing edges only)."""
+        if c in self._locals:
+            return self._locals[c].interests
+        return [Interest(x, str(d.get("kind") or "other"), unit(d.get("threat"), self.o.default_threat),
+                         d.get("note"))
+                for x, keyed in self._succ[c].items() for d in keyed.values() if d.get("type") == "HAS_INTEREST"]
+
+    def _members(self, opportunity_id: str) -> list[Member] | None:
+        if opportunity_id not in self.opportunities:
+            return None
+        chain: list[Member] = []
+        seen: set[str] = set()
+        o = self.o
+        for c, keyed in self._pred[opportunity_id].items():
+            contact = self.contacts.get(c)
+            if contact is None or c in seen:
                 continue
-            if etype == "COVERS":
-                if u in team and v in active:
-                    closeness = unit(data.get("closeness"), o.default_cover_closeness)
-                    amap.covers.setdefault(v, []).append(Cover(u, closeness, data.get("last_contact_at")))
-                    link(u, v, closeness, "COVERS")
-                continue
-            if etype == "MIRRORS":
-                if u in team and v in active:
-                    amap.mirrors.setdefault(v, []).append(u)
-                    link(u, v, o.mirrors_weight, "MIRRORS")
-                continue
-            if etype == "REPORTS_TO" and u in amap.contacts and v in amap.contacts:
-                amap.bosses.setdefault(u, []).append(v)
-            if u not in active or v not in active:
-                continue
-            if etype == "INFLUENCES":
-                link(u, v, unit(data.get("strength"), o.default_strength), "INFLUENCES")
-            elif etype == "REPORTS_TO":
-                link(v, u, o.reports_down, "REPORTS_TO")
-                link(u, v, o.reports_up, "REPORTS_TO")
-            elif etype == "PROMOTED_BY":
-                link(v, u, o.promoted_down, "PROMOTED_BY")
-                link(u, v, o.promoted_up, "PROMOTED_BY")
-            elif etype == "ALLY":
-                strength = unit(data.get("strength"), o.default_strength)
-                link(u, v, strength, "ALLY")
-                link(v, u, strength, "ALLY")
-            elif etype == "RIVAL":
-                strength = unit(data.get("strength"), o.default_strength)
-                rival(u, v, strength)
-                rival(v, u, strength)
-        del kinds
-        return amap
+            for d in keyed.values():
+                if d.get("type") != "MEMBER_OF":
+                    continue
+                seen.add(c)
+                chain.append(Member(
+                    contact_id=c, role=str(d.get("role") or ""), stance=str(d.get("stance") or "unknown"),
+                    influence=_rating(d.get("influence"), o.default_influence),
+                    closeness=merged_closeness(contact.get("closeness"), d.get("closeness")),
+                    note=d.get("note")))
+                break
+        return chain
 
     # ------------------------------------------------------------------ derived structures
     def weight(self, u: str, v: str) -> float:
@@ -231,19 +461,62 @@ class AccountMap:
         return 0.0 if entry is None else float(entry[0])
 
     def propagation(self) -> Propagation:
+        """The propagation operator over active contacts, built lazily around the nodes it is asked about."""
         if self._propagation is None:
-            positive = ((u, v, e[0]) for u, row in self.links.items() if u in self.active
-                        for v, e in row.items())
-            negative = ((u, v, w) for u, row in self.rivals.items() for v, w in row.items())
-            self._propagation = Propagation.from_edges(positive, negative)
+            role = self.role
+
+            def inward(v: str) -> list[tuple[str, float]] | None:
+                if role(v) != "a":
+                    return None
+                loc = self.local(v)
+                pairs = [(u, e[0]) for u, e in loc.inn.items() if role(u) == "a"]
+                pairs += [(u, -w) for u, w in loc.rivals.items()]
+                return normalised(pairs)
+
+            self._propagation = Propagation(inward)
         return self._propagation
 
-    def path_costs(self) -> dict[str, list[tuple[str, float]]]:
-        """Out-adjacency with −log(weight) costs, for strongest-path searches."""
-        if self._paths is None:
-            self._paths = {u: [(v, -math.log(e[0])) for v, e in row.items()]
-                           for u, row in self.links.items()}
-        return self._paths
+    def path_costs(self) -> Callable[[str], list[tuple[str, float]]]:
+        """Out-links with −log(weight) costs, for strongest-path searches, read per node on demand.
+
+        The same links as ``links`` (parallel edges combined as 1 − Π(1 − wᵢ)), computed by a lean scan
+        of the node's own edges and cached: a search may visit much of a large account, so this is the
+        hot loop of the recommendations.
+        """
+        succ, pred, locals_, carry = self._succ, self._pred, self._locals, self.carry
+        self.kind_ids("contact")                      # one node scan: every node's role is known
+        roles, cache, log = self._roles, self._costs, math.log
+
+        def costs(u: str) -> list[tuple[str, float]]:
+            row = cache.get(u)
+            if row is None:
+                row = cache[u] = compute(u)
+            return row
+
+        def compute(u: str) -> list[tuple[str, float]]:
+            r = roles.get(u, "")
+            if u in locals_ or r == "t":
+                return [(v, -log(e[0])) for v, e in self.local(u).out.items()]
+            if r != "a":
+                return []
+            survive: dict[str, float] = {}
+            for x, keyed in succ[u].items():
+                if roles.get(x) != "a" or x == u:
+                    continue
+                for d in keyed.values():
+                    w = carry(d.get("type"), d)[0]
+                    if w > 0.0:
+                        survive[x] = survive.get(x, 1.0) * (1.0 - w)
+            for x, keyed in pred[u].items():
+                if roles.get(x) != "a" or x == u:
+                    continue
+                for d in keyed.values():
+                    w = carry(d.get("type"), d)[1]
+                    if w > 0.0:
+                        survive[x] = survive.get(x, 1.0) * (1.0 - w)
+            return [(v, -log(1.0 - q)) for v, q in survive.items() if q < 1.0]
+
+        return costs
 
     def stances(self, opportunity_id: str, options: ScoringOptions) -> dict[str, float]:
         """Stance toward us per active chain member, as a number (non-members count 0)."""
@@ -354,18 +627,28 @@ def composite(closeness: Mapping[str, float | None], options: ScoringOptions) ->
 
 
 # ---------------------------------------------------------------------- propagation (linear)
-@dataclass
+def normalised(pairs: list[tuple[str, float]]) -> list[tuple[str, float]] | None:
+    """Signed influence weights divided by their total absolute weight (None when nobody influences)."""
+    total = sum(abs(w) for _, w in pairs)
+    if total <= 0.0:
+        return None
+    return [(u, w / total) for u, w in pairs]
+
+
 class Propagation:
-    """The linear propagation operator over contacts, kept as sparse lists.
+    """The linear propagation operator over contacts.
 
     One round maps a stance vector s to M·s with
     (M·s)_v = (1 − α)·s_v + α·Σ_u (±w_uv / Σ|w|)·s_u for a person with influencers, and s_v otherwise
-    (rivals count with a minus sign). ``forward`` applies M^rounds; ``backward`` applies its transpose,
-    so that cᵀ·M^r·s = (backwardᵀ(c))·s for any weights c — one backward pass prices every person.
+    (rivals count with a minus sign). ``forward_at`` gives (M^rounds·s) at the people asked about,
+    pulling only from their ``rounds``-step upstream neighbourhood; ``backward`` applies the transpose,
+    so that cᵀ·M^r·s = (backward(c))·s for any weights c — one backward pass prices every person.
+    ``inward(v)`` gives v's normalised influencers; it is called at most once per person.
     """
 
-    inward: dict[str, list[tuple[str, float]]]   # v → [(u, ±w_uv / D_v)]
-    outward: dict[str, list[tuple[str, float]]]  # u → [(v, ±w_uv / D_v)]
+    def __init__(self, inward: Callable[[str], list[tuple[str, float]] | None]) -> None:
+        self._inward_fn = inward
+        self._cache: dict[str, list[tuple[str, float]] | None] = {}
 
     @classmethod
     def from_edges(cls, positive: Iterable[tuple[str, str, float]],
@@ -375,39 +658,44 @@ class Propagation:
             raw[v].append((u, w))
         for u, v, w in negative:
             raw[v].append((u, -w))
-        inward: dict[str, list[tuple[str, float]]] = {}
-        outward: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for v, pairs in raw.items():
-            total = sum(abs(w) for _, w in pairs)
-            if total <= 0.0:
-                continue
-            row = [(u, w / total) for u, w in pairs]
-            inward[v] = row
-            for u, wn in row:
-                outward[u].append((v, wn))
-        return cls(inward=inward, outward=dict(outward))
+        table = {v: normalised(pairs) for v, pairs in raw.items()}
+        return cls(table.get)
 
-    def forward(self, stances: Mapping[str, float], alpha: float, rounds: int) -> dict[str, float]:
-        """Propagated stances (sparse: people with no stance and no influence on them are left out)."""
-        current = {k: v for k, v in stances.items() if v}
+    def inward(self, v: str) -> list[tuple[str, float]] | None:
+        try:
+            return self._cache[v]
+        except KeyError:
+            row = self._cache[v] = self._inward_fn(v)
+            return row
+
+    def forward_at(self, targets: Iterable[str], stances: Mapping[str, float], alpha: float,
+                   rounds: int) -> dict[str, float]:
+        """Propagated stances of ``targets`` (people not in ``stances`` start at 0)."""
+        need = [set(targets)]
         for _ in range(rounds):
-            nxt: dict[str, float] = defaultdict(float)
-            inward, outward = self.inward, self.outward
-            for u, value in current.items():
-                nxt[u] += (1.0 - alpha) * value if u in inward else value
-                for v, wn in outward.get(u, ()):
-                    nxt[v] += alpha * wn * value
-            current = nxt
-        return dict(current)
+            wider = set(need[-1])
+            for v in need[-1]:
+                wider.update(u for u, _ in self.inward(v) or ())
+            need.append(wider)
+        values = {v: stances.get(v, 0.0) for v in need[-1]}
+        for r in range(rounds - 1, -1, -1):
+            nxt = {}
+            for v in need[r]:
+                row = self.inward(v)
+                if row is None:
+                    nxt[v] = values[v]
+                else:
+                    nxt[v] = (1.0 - alpha) * values[v] + alpha * sum(wn * values[u] for u, wn in row)
+            values = nxt
+        return values
 
     def backward(self, weights: Mapping[str, float], alpha: float, rounds: int) -> dict[str, float]:
         """(Mᵀ)^rounds · weights: how much a unit of stance at each person moves Σ weights·s̃."""
         current = {k: v for k, v in weights.items() if v}
         for _ in range(rounds):
             nxt: dict[str, float] = defaultdict(float)
-            inward = self.inward
             for v, value in current.items():
-                row = inward.get(v)
+                row = self.inward(v)
                 if row is None:
                     nxt[v] += value
                     continue
@@ -421,14 +709,16 @@ class Propagation:
 # ---------------------------------------------------------------------- strongest paths (Dijkstra)
 @dataclass
 class Reach:
-    """Multi-source strongest paths: cost = −log(strength), kept updatable as new sources are won.
+    """Multi-source strongest paths: cost = −log(strength), one Dijkstra from all sources at once.
 
-    Dijkstra with lazy deletion and a heap that survives between calls: a search stopped early (once
-    its targets are settled) or extended with new sources later (plan mode) stays exact, and adding a
-    source only costs the region whose strongest path it improves.
+    Lazy deletion and a heap that survives between calls: a search stopped early (once its targets are
+    settled) can be resumed and stays exact. ``max_cost`` bounds the search (paths weaker than the
+    cold-outreach reach are not worth following).
     """
 
-    costs: dict[str, list[tuple[str, float]]]
+    costs: Callable[[str], list[tuple[str, float]]]
+    # Paths weaker than exp(−max_cost) are not followed (e.g. below the cold-outreach reach).
+    max_cost: float = math.inf
     dist: dict[str, float] = field(default_factory=dict)
     pred: dict[str, str | None] = field(default_factory=dict)
     prefix: dict[str, list[str]] = field(default_factory=dict)   # source → ids shown before it
@@ -446,23 +736,33 @@ class Reach:
             heapq.heappush(self.heap, (0.0, self._seq, source))
             self._seq += 1
 
-    def run(self, targets: Iterable[str] | None = None) -> None:
-        """Relax until every target is settled (all nodes when ``targets`` is None)."""
+    def run(self, targets: Iterable[str] | None = None, on_settle: Callable[[str, float], None] | None = None,
+            stop: Callable[[float], bool] | None = None) -> None:
+        """Relax until every target is settled (all nodes within the bound when ``targets`` is None).
+
+        ``on_settle(node, cost)`` hears of each node as its strongest path becomes final; ``stop(cost)``
+        is asked before each step with the smallest cost still open (a lower bound on every unsettled
+        node's cost) and ends the search when it answers True.
+        """
         remaining: set[str] | None = None
         if targets is not None:
             # Targets settled in an earlier run keep their labels.
             remaining = {t for t in targets if not self._settled(t)}
             if not remaining:
                 return
-        dist, pred, costs, heap = self.dist, self.pred, self.costs, self.heap
+        dist, pred, costs, heap, bound = self.dist, self.pred, self.costs, self.heap, self.max_cost
         seq = self._seq
         while heap:
+            if stop is not None and stop(heap[0][0]):
+                break
             d, _, u = heapq.heappop(heap)
             if d > dist.get(u, math.inf):
                 continue
-            for v, c in costs.get(u, ()):
+            if on_settle is not None:
+                on_settle(u, d)
+            for v, c in costs(u):
                 nd = d + c
-                if nd < dist.get(v, math.inf) - 1e-15:
+                if nd <= bound and nd < dist.get(v, math.inf) - 1e-15:
                     dist[v] = nd
                     pred[v] = u
                     heapq.heappush(heap, (nd, seq, v))

@@ -13,7 +13,6 @@ informal rank: positive means more weight than the title suggests.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import networkx as nx
@@ -56,33 +55,54 @@ def informal_power(g: nx.MultiDiGraph, options: ScoringOptions | None = None) ->
 
 
 def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[str, float]:
-    n = len(contacts)
-    active = amap.active
-    # Reversed edges: for each influence u→v (u sways v), rank flows v → u. The out-weight of v in the
-    # reversed graph is the total weight of the people who sway v.
-    flows: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for u, row in amap.links.items():
-        if u not in active:
+    """Weighted PageRank on the reversed influence graph, ``power_iterations`` power steps."""
+    index = {c: i for i, c in enumerate(contacts)}
+    links, _ = amap.all_links()
+    # For each influence u→v (u sways v), rank flows v → u, in proportion to w_uv among everyone who
+    # sways v. Dangling people (nobody sways them) spread their rank evenly.
+    source, target, weight = [], [], []
+    for u, row in links.items():
+        iu = index.get(u)
+        if iu is None:
             continue
         for v, entry in row.items():
-            if v in active:
-                flows[v].append((u, entry[0]))
-    shares: dict[str, list[tuple[str, float]]] = {}
-    for v, pairs in flows.items():
-        total = sum(w for _, w in pairs)
-        shares[v] = [(u, w / total) for u, w in pairs]
-    dangling = [c for c in contacts if c not in shares]
-    d = o.power_damping
-    rank = dict.fromkeys(contacts, 1.0 / n)
+            iv = index.get(v)
+            if iv is not None:
+                source.append(iv)
+                target.append(iu)
+                weight.append(entry[0])
+    n, d = len(contacts), o.power_damping
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with matplotlib, a dependency
+        return _pagerank_python(contacts, source, target, weight, d, o.power_iterations)
+    src, dst, w = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64), np.array(weight)
+    total_in = np.bincount(src, weights=w, minlength=n)
+    share = w / total_in[src] if len(w) else w
+    dangling = total_in == 0
+    rank = np.full(n, 1.0 / n)
     for _ in range(o.power_iterations):
-        leak = d * sum(rank[c] for c in dangling) / n
-        nxt = dict.fromkeys(contacts, (1.0 - d) / n + leak)
-        for v, pairs in shares.items():
-            mass = d * rank[v]
-            for u, share in pairs:
-                nxt[u] += mass * share
+        leak = d * rank[dangling].sum() / n
+        rank = (1.0 - d) / n + leak + d * np.bincount(dst, weights=rank[src] * share, minlength=n)
+    return {c: float(rank[i]) for c, i in index.items()}
+
+
+def _pagerank_python(contacts: list[str], source: list[int], target: list[int], weight: list[float],
+                     d: float, iterations: int) -> dict[str, float]:
+    n = len(contacts)
+    total_in = [0.0] * n
+    for s, w in zip(source, weight, strict=True):
+        total_in[s] += w
+    share = [w / total_in[s] for s, w in zip(source, weight, strict=True)]
+    dangling = [i for i in range(n) if total_in[i] == 0]
+    rank = [1.0 / n] * n
+    for _ in range(iterations):
+        leak = d * sum(rank[i] for i in dangling) / n
+        nxt = [(1.0 - d) / n + leak] * n
+        for s, t, sh in zip(source, target, share, strict=True):
+            nxt[t] += d * rank[s] * sh
         rank = nxt
-    return rank
+    return {c: rank[i] for i, c in enumerate(contacts)}
 
 
 def _formal_keys(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[str, tuple[int, int]]:

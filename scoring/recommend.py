@@ -19,13 +19,16 @@ updates the strongest paths they improve.
 
 from __future__ import annotations
 
+import heapq
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from scoring.chain import ChainAnalysis, analyse_chain, relevant_interests
-from scoring.model import AccountMap, Member, Reach
+from scoring.model import AccountMap, Member, Reach, _neg_id
 from scoring.options import ScoringOptions, resolve
 from scoring.texts import item, join, label
 
@@ -61,51 +64,119 @@ def support_gains(g: nx.MultiDiGraph, opportunity_id: str,
 
 
 @dataclass
+class Pick:
+    contact: str
+    score: float
+    gain: float
+    reach: float
+    risk: float
+    path: list[str]
+
+
+@dataclass
 class Ranker:
+    """Scores candidates against one set of sources of reach, searching only as far as the top k need.
+
+    The strongest-path search settles people in order of falling reach. A candidate not yet settled can
+    score at most gain × max(reach still open, cold outreach), so once k settled candidates beat the
+    best such bound the search stops: in practice the top k are known long before the whole account
+    has been explored.
+    """
+
     amap: AccountMap
     chain: ChainAnalysis
     o: ScoringOptions
     gains: dict[str, float]
-    risks: dict[str, float]
-    reach: Reach
+    _risks: dict[str, float]
 
     @classmethod
     def build(cls, amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) -> Ranker:
         gains = {c: g for c, g in _gains(amap, chain, o).items() if g > _EPS}
-        risks = {c: max((i.threat for i in relevant_interests(amap, c, chain.opportunity_id)), default=0.0)
-                 for c in gains}
-        reach = Reach(amap.path_costs())
-        reach.add_sources({t: [] for t in amap.team})
-        sources = {}
-        for s in amap.supporters(chain.opportunity_id, o):
-            cover = amap.best_cover(s)
+        return cls(amap, chain, o, gains, {})
+
+    def risk(self, contact: str) -> float:
+        risk = self._risks.get(contact)
+        if risk is None:
+            risk = max((i.threat for i in relevant_interests(self.amap, contact, self.chain.opportunity_id)),
+                       default=0.0)
+            self._risks[contact] = risk
+        return risk
+
+    def sources(self, won: Mapping[str, list[str]] | None = None) -> dict[str, list[str]]:
+        """Our team members, our supporters (shown behind their closest team member) and, in plan
+        mode, the people already won (shown behind the path that won them)."""
+        sources: dict[str, list[str]] = {t: [] for t in self.amap.team}
+        for s in self.amap.supporters(self.chain.opportunity_id, self.o):
+            cover = self.amap.best_cover(s)
             sources[s] = [cover.team_member_id] if cover else []
-        reach.add_sources(sources)
-        return cls(amap, chain, o, gains, risks, reach)
+        sources.update(won or {})
+        return sources
 
-    def factors(self, contact: str) -> tuple[float, float, float, list[str]]:
-        strength = self.reach.strength(contact)
-        if strength >= self.o.cold_outreach:
-            reach, path = strength, self.reach.path(contact)
-        else:
-            reach, path = self.o.cold_outreach, []
-        gain, risk = self.gains[contact], self.risks.get(contact, 0.0)
-        return gain * reach * (1.0 - risk), reach, risk, path
+    def reach_search(self) -> Reach:
+        cold = self.o.cold_outreach
+        return Reach(self.amap.path_costs(), max_cost=-math.log(cold) if cold > 0 else math.inf)
 
-    def ranked(self, exclude: set[str]) -> list[tuple[float, str]]:
-        todo = [c for c in self.gains if c not in exclude]
-        self.reach.run(todo)
-        scored = [(self.factors(c)[0], c) for c in todo]
-        scored = [(s, c) for s, c in scored if s > _EPS]
-        scored.sort(key=lambda sc: (-sc[0], -self.gains[sc[1]], str(sc[1])))
-        return scored
+    def top(self, k: int, won: Mapping[str, list[str]] | None = None) -> list[Pick]:
+        """The k best candidates (excluding those already won), best first."""
+        won = won or {}
+        gains = {c: g for c, g in self.gains.items() if c not in won}
+        if k <= 0 or not gains:
+            return []
+        cold = self.o.cold_outreach
+        reach = self.reach_search()
+        reach.add_sources(self.sources(won))
+        by_gain = sorted(gains, key=lambda c: (-gains[c], str(c)))
+        settled: set[str] = set()
+        best: list[tuple[float, float, str]] = []     # min-heap of (score, gain, contact), size ≤ k
+        cursor = 0
 
-    def recommendation(self, contact: str, lang: str, won: set[str]) -> dict[str, Any]:
-        score, reach, risk, path = self.factors(contact)
-        reasons, tactics = explain(self.amap, self.chain, self.o, contact, path, reach, won, lang)
-        return {"contact_id": contact, "name": self.amap.contacts[contact].get("name"), "score": score,
-                "gain": self.gains[contact], "reach": reach, "risk": risk, "path": path,
-                "reasons": reasons, "tactics": tactics}
+        def on_settle(node: str, cost: float) -> None:
+            gain = gains.get(node)
+            if gain is None:
+                return
+            settled.add(node)
+            score = gain * max(math.exp(-cost), cold) * (1.0 - self.risk(node))
+            if score > _EPS:
+                _keep(best, k, (score, gain, _neg_id(str(node)), node))
+
+        def stop(cost: float) -> bool:
+            nonlocal cursor
+            if len(best) < k:
+                return False
+            while cursor < len(by_gain) and by_gain[cursor] in settled:
+                cursor += 1
+            if cursor == len(by_gain):
+                return True
+            return best[0][0] > gains[by_gain[cursor]] * max(math.exp(-cost), cold)
+
+        reach.run(on_settle=on_settle, stop=stop)
+        if not reach.heap:
+            # Everyone left unsettled is out of reach: a cold approach.
+            for node in by_gain:
+                if node not in settled:
+                    score = gains[node] * cold * (1.0 - self.risk(node))
+                    if score > _EPS:
+                        _keep(best, k, (score, gains[node], _neg_id(str(node)), node))
+        picks = []
+        for score, gain, _, node in sorted(best, reverse=True):
+            strength = reach.strength(node) if node in settled else 0.0
+            path = reach.path(node) if strength >= cold else []
+            picks.append(Pick(node, score, gain, max(strength, cold), self.risk(node), path))
+        return picks
+
+    def recommendation(self, pick: Pick, lang: str, won: set[str]) -> dict[str, Any]:
+        reasons, tactics = explain(self.amap, self.chain, self.o, pick.contact, pick.path, pick.reach, won,
+                                   lang)
+        return {"contact_id": pick.contact, "name": self.amap.contacts[pick.contact].get("name"),
+                "score": pick.score, "gain": pick.gain, "reach": pick.reach, "risk": pick.risk,
+                "path": pick.path, "reasons": reasons, "tactics": tactics}
+
+
+def _keep(heap: list[Any], k: int, entry: tuple[Any, ...]) -> None:
+    if len(heap) < k:
+        heapq.heappush(heap, entry)
+    elif entry > heap[0]:
+        heapq.heapreplace(heap, entry)
 
 
 def next_best_contacts(g: nx.MultiDiGraph, opportunity_id: str, k: int = 5, plan: bool = False,
@@ -128,19 +199,17 @@ def recommendations(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, k
         return []
     ranker = Ranker.build(amap, chain, o)
     if not plan:
-        return [ranker.recommendation(c, lang, set()) for _, c in ranker.ranked(set())[:k]]
+        return [ranker.recommendation(p, lang, set()) for p in ranker.top(k)]
     picked: list[dict[str, Any]] = []
-    won: set[str] = set()
+    won: dict[str, list[str]] = {}
     for step in range(1, k + 1):
-        ranked = ranker.ranked(won)
-        if not ranked:
+        top = ranker.top(1, won)
+        if not top:
             break
-        contact = ranked[0][1]
-        rec = ranker.recommendation(contact, lang, won)
+        rec = ranker.recommendation(top[0], lang, set(won))
         rec["step"] = step
         picked.append(rec)
-        won.add(contact)
-        ranker.reach.add_sources({contact: rec["path"][:-1]})
+        won[top[0].contact] = rec["path"][:-1]
     return picked
 
 
