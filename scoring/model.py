@@ -135,55 +135,54 @@ def _combine(table: dict[str, list[Any]], other: str, w: float, kind: str) -> No
 
 
 class _Lazy(Mapping[str, Any]):
-    """A read-only mapping whose values are computed per key on first use; iterating lists ``keys()``."""
+    """A read-only mapping whose values are computed per key on first use (``None`` means absent);
+    iterating walks ``keys()``. ``contains`` answers membership without computing the value."""
 
     def __init__(self, compute: Callable[[str], Any], keys: Callable[[], Iterable[str]],
-                 contains: Callable[[str], bool] | None = None) -> None:
-        self._compute, self._keys, self._cache = compute, keys, {}  # type: ignore[var-annotated]
-        self._missing = object()
-        if contains is not None:
-            self.__dict__["_contains"] = contains
+                 contains: Callable[[Any], bool]) -> None:
+        self._compute, self._keys, self._contains = compute, keys, contains
+        self._cache: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
-        value = self._cache.get(key, self._missing)
-        if value is self._missing:
-            value = self._compute(key)
-            self._cache[key] = value
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        value = self._compute(key) if self._contains(key) else None
         if value is None:
             raise KeyError(key)
+        self._cache[key] = value
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k in self._keys() if k in self)
+        return (k for k in self._keys() if self._contains(k))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
     def __contains__(self, key: object) -> bool:
-        contains = self.__dict__.get("_contains")
-        if contains is not None:
-            return bool(contains(key))
-        try:
-            self[key]  # type: ignore[index]
-        except (KeyError, TypeError):
-            return False
-        return True
+        return self._contains(key)
 
 
 class AccountMap:
     """A lazy, read-only view of the projection graph with the model's rules applied.
 
-    Every question is answered from the nodes' own adjacency (``g.succ``/``g.pred``), on first use, and
-    cached: the decision chain, gains and reach only ever touch the neighbourhood they need, and the
-    global analytics (informal power, the full influence graph) touch each edge a bounded number of
-    times. The input graph is never written to.
+    Every question is answered from the nodes' own adjacency, on first use, and cached: the decision
+    chain, the gains and the reach only touch the neighbourhood they need, and the global analytics
+    (informal power, the whole influence graph) read each edge a bounded number of times. The input
+    graph is never written to.
+
+    Mappings by id: ``contacts`` (left ones included), ``active``, ``team``, ``competitors``,
+    ``opportunities`` (node data); ``links`` (combined out-links of an active contact or team member),
+    ``covers``, ``mirrors`` (of an active contact), ``interests``, ``bosses`` (of any contact),
+    ``members`` (decision chain of an opportunity).
     """
 
     def __init__(self, g: nx.MultiDiGraph, options: ScoringOptions) -> None:
         self.g, self.o = g, options
         self.account_id = g.graph.get("account_id")
         self.account: dict[str, Any] = dict(g.graph.get("account") or {})
-        # The graph's own adjacency dicts (read only): NetworkX's views cost a call per access.
+        # The graph's own adjacency dicts, read only: NetworkX's views cost a call per access.
         self._node: dict[str, dict[str, Any]] = g._node
         self._succ: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._succ
         self._pred: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._pred
@@ -191,48 +190,37 @@ class AccountMap:
         self._locals: dict[str, Local] = {}
         self._roles: dict[str, str] = {}
         self._costs: dict[str, list[tuple[str, float]]] = {}
-        node = self._node
-
-        def of_kind(kind: str, active_only: bool = False) -> Callable[[str], dict[str, Any] | None]:
-            def get(n: str) -> dict[str, Any] | None:
-                try:
-                    data = node.get(n)
-                except TypeError:
-                    return None
-                if data is None or data.get("kind") != kind:
-                    return None
-                if active_only and data.get("status", "active") == "left":
-                    return None
-                return data
-            return get
-
-        self.contacts = _Lazy(of_kind("contact"), lambda: self.kind_ids("contact"))
-        self.active = _Lazy(of_kind("contact", True), lambda: self.kind_ids("contact"),
-                            lambda n: self.role(n) == "a")
-        self.team = _Lazy(of_kind("team_member"), lambda: self.kind_ids("team_member"),
-                          lambda n: self.role(n) == "t")
-        self.competitors = _Lazy(of_kind("competitor"), lambda: self.kind_ids("competitor"))
-        self.opportunities = _Lazy(of_kind("opportunity"), lambda: self.kind_ids("opportunity"))
-        def in_graph(n: str) -> bool:
-            return self.role(n) == "a"
-
-        def linked(n: str) -> Iterable[str]:
-            return [*self.kind_ids("contact"), *self.kind_ids("team_member")]
-
-        self.links = _Lazy(lambda n: self.local(n).out if self.role(n) in ("a", "t") else None,
-                           lambda: linked(""))
-        self.rivals = _Lazy(lambda n: self.local(n).rivals if in_graph(n) else None,
-                            lambda: self.kind_ids("contact"))
-        self.covers = _Lazy(lambda n: self.local(n).covers if in_graph(n) else None,
-                            lambda: self.kind_ids("contact"))
-        self.mirrors = _Lazy(lambda n: self.local(n).mirrors if in_graph(n) else None,
-                             lambda: self.kind_ids("contact"))
-        self.interests = _Lazy(lambda n: self.interests_of(n) if self.role(n) in ("a", "l") else None,
-                               lambda: self.kind_ids("contact"))
-        self.bosses = _Lazy(lambda n: self.bosses_of(n) if self.role(n) in ("a", "l") else None,
-                            lambda: self.kind_ids("contact"))
-        self.members = _Lazy(self._members, lambda: self.kind_ids("opportunity"))
         self._propagation: Propagation | None = None
+
+        def data(n: str) -> dict[str, Any]:
+            return self._node[n]
+
+        def is_(*roles: str) -> Callable[[Any], bool]:
+            return lambda n: self.role(n) in roles
+
+        def ids(*kinds: str) -> Callable[[], list[str]]:
+            return lambda: [n for k in kinds for n in self.kind_ids(k)]
+
+        def of_kind(kind: str) -> Callable[[Any], bool]:
+            def test(n: Any) -> bool:
+                try:
+                    d = self._node.get(n)
+                except TypeError:
+                    return False
+                return d is not None and d.get("kind") == kind
+            return test
+
+        self.contacts = _Lazy(data, ids("contact"), is_("a", "l"))
+        self.active = _Lazy(data, ids("contact"), is_("a"))
+        self.team = _Lazy(data, ids("team_member"), is_("t"))
+        self.competitors = _Lazy(data, ids("competitor"), of_kind("competitor"))
+        self.opportunities = _Lazy(data, ids("opportunity"), of_kind("opportunity"))
+        self.links = _Lazy(lambda n: self.local(n).out, ids("contact", "team_member"), is_("a", "t"))
+        self.covers = _Lazy(lambda n: self.local(n).covers, ids("contact"), is_("a"))
+        self.mirrors = _Lazy(lambda n: self.local(n).mirrors, ids("contact"), is_("a"))
+        self.interests = _Lazy(self.interests_of, ids("contact"), is_("a", "l"))
+        self.bosses = _Lazy(self.bosses_of, ids("contact"), is_("a", "l"))
+        self.members = _Lazy(self._members, ids("opportunity"), of_kind("opportunity"))
 
     @classmethod
     def build(cls, g: nx.MultiDiGraph, options: ScoringOptions) -> AccountMap:
@@ -277,12 +265,12 @@ class AccountMap:
 
     def role(self, n: Any) -> str:
         """"a" active contact, "l" contact who left, "t" team member, "" anything else (cached)."""
-        r = self._roles.get(n)
+        try:
+            r = self._roles.get(n)
+        except TypeError:            # not even hashable: not a node
+            return ""
         if r is None:
-            try:
-                d = self._node.get(n)
-            except TypeError:
-                return ""
+            d = self._node.get(n)
             kind = d.get("kind") if d is not None else None
             if kind == "contact":
                 r = "l" if d.get("status", "active") == "left" else "a"  # type: ignore[union-attr]

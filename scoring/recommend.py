@@ -9,12 +9,14 @@ For every active contact who is not yet a supporter or champion of this opportun
 * **reach** = the strongest path from any of our team members or current supporters/champions
   (one multi-source Dijkstra on −log w), at least the cold-outreach reach (0.1). A path starting at a
   supporter is shown with the team member who covers that supporter most closely in front of it.
+  The search is bounded twice: paths weaker than the cold outreach are not followed, and it stops as
+  soon as no unsettled candidate can still beat the k-th best score (see ``Ranker``).
 * **risk** = the highest entrenched-interest threat on them (this opportunity or any competitor).
 * **score** = gain × reach × (1 − risk).
 
 Plan mode picks k in sequence, each assuming the earlier ones became champions: by linearity the
-others' gains do not change, the won contacts just become new sources of reach, so each step only
-updates the strongest paths they improve.
+others' gains do not change, the won contacts just become new sources of reach (shown behind the
+path that won them); each step re-runs the bounded search, reusing the links already read.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class Ranker:
         reach.add_sources(self.sources(won))
         by_gain = sorted(gains, key=lambda c: (-gains[c], str(c)))
         settled: set[str] = set()
-        best: list[tuple[float, float, str]] = []     # min-heap of (score, gain, contact), size ≤ k
+        best: list[tuple[Any, ...]] = []   # min-heap of (score, gain, id key, contact), size ≤ k
         cursor = 0
 
         def on_settle(node: str, cost: float) -> None:

@@ -1,6 +1,6 @@
 """A rerunnable speed check of the scoring functions on a generated large account (not a timed test).
 
-    python tests/scoring/bench_scoring.py [contacts] [repeats]
+    python tests/scoring/bench_scoring.py [contacts] [repeats] [local 0|1]
 
 Builds one account with ``contacts`` contacts (default 10,000): an org tree, informal influence,
 alliances, rivalries, patronage, our team's coverage, a 40-person decision chain, a competitor's fans
@@ -20,8 +20,20 @@ from typing import Any
 import networkx as nx
 
 
-def make_account(n: int = 10_000, seed: int = 7, chain_size: int = 40) -> nx.MultiDiGraph:
+def make_account(n: int = 10_000, seed: int = 7, chain_size: int = 40, local: bool = False) -> nx.MultiDiGraph:
+    """A generated account. ``local=False``: informal ties between random people anywhere in the company
+    (an expander, the worst case for path searches); ``local=True``: ties mostly between people close in
+    the company (within ±50 positions), as real influence maps tend to be."""
     rnd = random.Random(seed)
+
+    def pair() -> tuple[str, str]:
+        if not local:
+            u, v = rnd.sample(ids, 2)
+            return u, v
+        i = rnd.randrange(n)
+        j = min(n - 1, max(0, i + rnd.choice((-1, 1)) * rnd.randint(1, 50)))
+        return ids[i], ids[j if j != i else (i + 1) % n]
+
     g = nx.MultiDiGraph(account_id="big", account={"id": "big", "name": "Big Co", "metrics": {
         "annual_revenue": 2e7, "margin_pct": 15, "revenue_growth_pct": 4, "wallet_size": 9e7,
         "share_of_wallet_pct": 20, "payment_days": 60, "credit_rating": "A", "satisfaction": 7,
@@ -49,11 +61,11 @@ def make_account(n: int = 10_000, seed: int = 7, chain_size: int = 40) -> nx.Mul
         if i:
             add(c, ids[rnd.randrange(max(1, i // 4), i) if i > 4 else 0], "REPORTS_TO")
     for _ in range(int(1.5 * n)):
-        u, v = rnd.sample(ids, 2)
+        u, v = pair()
         add(u, v, "INFLUENCES", strength=round(rnd.uniform(0.1, 1.0), 2))
     for kind, share in (("ALLY", 0.2), ("RIVAL", 0.1), ("PROMOTED_BY", 0.1)):
         for _ in range(int(share * n)):
-            u, v = rnd.sample(ids, 2)
+            u, v = pair()
             add(u, v, kind, **({} if kind == "PROMOTED_BY" else {"strength": round(rnd.random(), 2)}))
     team = [f"t{i}" for i in range(50)]
     for i, t in enumerate(team):
@@ -95,7 +107,7 @@ def _calibration_ms() -> float:
     return min(_times_ms(lambda: sum(range(10**6)), 5)[1:2])
 
 
-def main(n: int = 10_000, repeats: int = 7) -> None:
+def main(n: int = 10_000, repeats: int = 7, local: int = 0) -> None:
     from scoring import (
         classify_account,
         coverage_gaps,
@@ -105,7 +117,7 @@ def main(n: int = 10_000, repeats: int = 7) -> None:
         strongest_paths,
     )
 
-    g = make_account(n)
+    g = make_account(n, local=bool(local))
     today = dt.date(2026, 11, 22)
     print(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges; "
           f"calibration sum(range(10**6)) = {_calibration_ms():.1f} ms")
@@ -125,4 +137,4 @@ def main(n: int = 10_000, repeats: int = 7) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    main(*(int(a) for a in sys.argv[1:4]))

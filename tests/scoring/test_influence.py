@@ -113,3 +113,24 @@ def test_input_graph_is_not_mutated(furniture_graph) -> None:
     influence_graph(furniture_graph)
     strongest_paths(furniture_graph, "us-se", "gzf-gm")
     assert _snapshot(furniture_graph) == before
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_view_of_the_links_agrees(random_graph, seed: int) -> None:
+    """The per-node links, the lean path costs and the one-pass influence graph apply the same rules."""
+    from scoring.model import AccountMap
+    from scoring.options import DEFAULT_OPTIONS
+
+    g = random_graph(seed)
+    h = influence_graph(g)
+    amap = AccountMap.build(g, DEFAULT_OPTIONS)
+    costs = amap.path_costs()
+    for u in h:
+        expected = {v: h[u][v]["weight"] for v in h[u]}
+        assert {v: e[0] for v, e in amap.links[u].items()} == pytest.approx(expected)
+        assert {v: math.exp(-c) for v, c in costs(u)} == pytest.approx(expected)
+        for v in h[u]:
+            assert amap.local(v).inn[u][0] == pytest.approx(h[u][v]["weight"])
+            assert amap.links[u][v][2] == h[u][v]["type"]
+    rivals = {(u, v): w for u in h if u in amap.active for v, w in amap.local(u).rivals.items()}
+    assert rivals == pytest.approx(h.graph["rivals"])

@@ -56,3 +56,22 @@ def test_isolated_contacts_tie(mapb) -> None:
     rows = informal_power(mapb().contacts("a", "b").build())["contacts"]
     assert [r["informal_rank"] for r in rows] == [1, 1]
     assert [r["informal_power"] for r in rows] == pytest.approx([1.0, 1.0])
+
+
+def test_pure_python_pagerank_matches_numpy(random_graph) -> None:
+    from scoring.model import AccountMap
+    from scoring.options import DEFAULT_OPTIONS
+    from scoring.power import _pagerank, _pagerank_python
+
+    g = random_graph(3, n=30)
+    amap = AccountMap.build(g, DEFAULT_OPTIONS)
+    contacts = list(amap.active)
+    fast = _pagerank(amap, contacts, DEFAULT_OPTIONS)
+    index = {c: i for i, c in enumerate(contacts)}
+    links, _ = amap.all_links()
+    edges = [(index[v], index[u], e[0]) for u, row in links.items() if u in index for v, e in row.items()
+             if v in index]
+    slow = _pagerank_python(contacts, [s for s, _, _ in edges], [t for _, t, _ in edges],
+                            [w for _, _, w in edges], 0.85, 40)
+    assert slow == pytest.approx(fast)
+    assert sum(fast.values()) == pytest.approx(1.0)
