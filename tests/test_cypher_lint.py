@@ -76,7 +76,7 @@ def run_lint(statements: list[dict[str, Any]], tmp_path: Path) -> tuple[int, dic
     schema_file.write_text(json.dumps(lint_schema()), encoding="utf-8")
     done = subprocess.run([node, str(LINT), "--schema", str(schema_file), "--cypher", VERSIONS, "--strict",
                            "--json"], input=json.dumps(statements), capture_output=True, text=True,
-                          cwd=LINT_DIR, timeout=300, check=False)
+                          cwd=LINT_DIR, timeout=900, check=False)
     if done.returncode not in (0, 1):
         pytest.fail(f"the Cypher linter failed to run (exit {done.returncode}):\n{done.stderr}{done.stdout}")
     return done.returncode, json.loads(done.stdout)

@@ -125,11 +125,10 @@ PUT_NODES: Final[LiteralString] = _put_nodes()
 DELETE_NODES: Final[LiteralString] = (
     "MATCH (n:Entity)\n"
     "WHERE n.id IN $ids\n"
-    "CALL (n) {\n"
-    "  MATCH (n)-[link:BELONGS_TO]-(:Entity)\n"
-    "  DELETE link\n"
-    "}\n"
-    "DELETE n"
+    "OPTIONAL MATCH (n)-[link:BELONGS_TO]-(:Entity)\n"
+    "WITH collect(DISTINCT n) AS doomed, collect(DISTINCT link) AS links\n"
+    "FOREACH (link IN links | DELETE link)\n"
+    "FOREACH (n IN doomed | DELETE n)"
 )
 
 NODES_OF_ACCOUNTS: Final[LiteralString] = (
