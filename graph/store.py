@@ -184,7 +184,8 @@ class Store:
         def work(tx: Tx) -> NodeRecord:
             current = _expect_node(tx, NodeKind.contact, id, None)
             kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
-            tombstone = replace(current, data={**kept, "name": ERASED_NAME},
+            tombstone = replace(current, data=node_data(NODE_MODELS[NodeKind.contact].model_validate(
+                                    {**kept, "name": ERASED_NAME})),
                                 updated_at=now_iso(), version=current.version + 1)
             tx.put_nodes([tombstone])
             edges = tx.edges_touching([id])
@@ -198,7 +199,11 @@ class Store:
                                     tombstone.as_json())])
             return tombstone
 
-        return self.backend.write(work)
+        tombstone = self.backend.write(work)
+        purge = getattr(self.backend, "purge", None)  # backends whose files keep old page versions
+        if purge is not None:
+            purge()
+        return tombstone
 
     # ---- edges -------------------------------------------------------------------------------------
 

@@ -219,6 +219,8 @@ class SqliteBackend:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA foreign_keys = ON")
+                # Deleted and overwritten content is zeroed, not left in free space (erasure).
+                conn.execute("PRAGMA secure_delete = ON")
                 conn.execute("PRAGMA busy_timeout = 30000")
             except (OSError, sqlite3.Error) as e:
                 raise StoreUnavailable(f"cannot open the database at {self.path}: {e}") from e
@@ -255,6 +257,14 @@ class SqliteBackend:
                 return work(SqliteTx(conn))
             except sqlite3.IntegrityError as e:
                 raise Conflict(f"the write contradicts stored data: {e}") from e
+
+    def purge(self) -> None:
+        """Leave no old copy of erased data in the files: copy the WAL into the database and truncate
+        it (the WAL keeps every page version written since the last checkpoint)."""
+        try:
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"could not checkpoint the database: {e}") from e
 
     def applied(self) -> dict[str, str]:
         conn = self._connection()
