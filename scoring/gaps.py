@@ -1,9 +1,28 @@
 """Coverage gaps of an opportunity: where the relationship map says we are exposed, and what to do.
 
-Nine codes (each gap: code, severity high|medium|low, the contacts involved, a message, an action):
-``missing_role``, ``uncovered_member``, ``single_threaded``, ``no_executive_counterpart``,
-``leader_unaware``, ``stale_relationship``, ``unreached_opponent``, ``uncovered_department``,
-``supporter_left``. Gaps come sorted by severity, then in that order of codes.
+Each gap: ``code``, ``severity`` (high | medium | low), ``contact_ids``, ``message``, ``action`` (texts
+from ``scoring.texts``) and, for some codes, a detail field (``role``, ``department``...). Only active
+contacts count, except for ``supporter_left``. The codes, in the order they are listed:
+
+* ``missing_role`` — no decision maker / economic buyer (high) or no coach (medium) in the chain; one
+  gap per role (``role``). The coach action names our closest supporter as the first candidate.
+* ``uncovered_member`` — a chain member no team member COVERS; severity by role and decision weight;
+  the action names who could introduce us (someone they listen to whom we hold).
+* ``single_threaded`` — fewer than 3 supporters/champions (high with 0–1, medium with 2); the action
+  names the next best contacts to win (``suggested_ids``).
+* ``no_executive_counterpart`` — a chain member at executive or VP level with no MIRRORS from us.
+* ``leader_unaware`` — an executive/VP/director in the chain who does not know us: a danger signal
+  (high); the action is an executive-to-executive visit, introduced by whoever can.
+* ``stale_relationship`` — the latest touch (the contact's ``last_contact_at`` or any COVERS
+  ``last_contact_at``) is more than 90 days before ``today``; people never touched are not "stale"
+  (they are ``uncovered_member``).
+* ``unreached_opponent`` — a skeptic/opponent with influence ≥ 3 whom no supporter/champion reaches
+  with a path of strength ≥ 0.1 (rivalry is no path).
+* ``uncovered_department`` — a department of the chain where no active contact knows us or is
+  covered by us; one gap per department (``department``).
+* ``supporter_left`` — a champion/supporter of this chain whose status is ``left`` (high).
+
+Gaps come sorted by severity, then in the order above.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ class Local:
     bosses: list[str] = field(default_factory=list)
 
 
-def _combine(table: dict[str, list[Any]], other: str, w: float, kind: str) -> None:
+def _combine(table: dict[str, list[Any]], other: str, w: float, kind: Any) -> None:
     if w <= 0.0:
         return
     entry = table.get(other)
@@ -233,7 +233,7 @@ class AccountMap:
             kinds: dict[str, list[str]] = defaultdict(list)
             roles = self._roles
             for n, d in self._node.items():
-                k = d.get("kind")
+                k = str(d.get("kind"))
                 kinds[k].append(n)
                 if k == "contact":
                     roles[n] = "l" if d.get("status", "active") == "left" else "a"
@@ -523,7 +523,7 @@ class AccountMap:
                 if m.contact_id in self.active and m.stance in options.supportive_stances]
 
     def best_cover(self, contact_id: str) -> Cover | None:
-        covers = self.covers.get(contact_id)
+        covers: list[Cover] = self.covers.get(contact_id) or []
         if not covers:
             return None
         return max(covers, key=lambda c: (c.closeness, _neg_id(c.team_member_id)))
@@ -543,7 +543,8 @@ class AccountMap:
     def require_opportunity(self, opportunity_id: str) -> dict[str, Any]:
         if opportunity_id not in self.opportunities:
             raise NotFound(f"unknown opportunity {opportunity_id!r}")
-        return self.opportunities[opportunity_id]
+        data: dict[str, Any] = self.opportunities[opportunity_id]
+        return data
 
 
 def _neg_id(value: str) -> tuple[int, ...]:

@@ -149,7 +149,7 @@ class Ranker:
                 cursor += 1
             if cursor == len(by_gain):
                 return True
-            return best[0][0] > gains[by_gain[cursor]] * max(math.exp(-cost), cold)
+            return bool(best[0][0] > gains[by_gain[cursor]] * max(math.exp(-cost), cold))
 
         reach.run(on_settle=on_settle, stop=stop)
         if not reach.heap:

@@ -37,3 +37,38 @@ def test_labels_and_lists() -> None:
     assert label("role", "decision_maker", "zh-CN") == "决策者"
     assert label("stance", "unheard-of", "en") == "unheard-of"
     assert join(["A", "B"], "zh-CN") == "A、B"
+
+
+def _texts(answer: object) -> list[str]:
+    found: list[str] = []
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            if key in ("text", "message", "action", "label") and isinstance(value, str):
+                found.append(value)
+            else:
+                found += _texts(value)
+    elif isinstance(answer, list):
+        for value in answer:
+            found += _texts(value)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_answer_text_is_filled_in(furniture_graph, handset_graph, random_graph, lang: str) -> None:
+    import datetime as dt
+
+    from scoring import classify_account, coverage_gaps, decision_chain, next_best_contacts
+
+    today = dt.date(2026, 11, 22)
+    cases = [(furniture_graph, "gzf-upgrade"), (handset_graph, "hs-platform")]
+    cases += [(random_graph(seed), "o1") for seed in range(6)]
+    texts: list[str] = []
+    for g, opp in cases:
+        texts += _texts(decision_chain(g, opp, lang=lang))
+        texts += _texts(coverage_gaps(g, opp, today, lang=lang))
+        texts += _texts(next_best_contacts(g, opp, k=10, plan=True, lang=lang))
+        texts += _texts(next_best_contacts(g, opp, k=10, lang=lang))
+        texts += _texts(classify_account(g, today, lang=lang))
+    assert len(texts) > 100
+    for value in texts:
+        assert value.strip() and "{" not in value and "}" not in value, value
