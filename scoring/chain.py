@@ -1,7 +1,8 @@
 """The decision chain of an opportunity: who weighs how much, where they stand, how close we are.
 
 Support for us is Σ weight·s̃ / Σ weight over the active chain members, where s̃ is the stance after
-propagation over the influence graph (DESIGN.md). Propagation is linear, so instead of propagating
+propagation over the influence graph (DESIGN.md). Members who left the client stay in the answer
+(``status: left``, decision weight 0) but no longer count: not in support, closeness or roles. Propagation is linear, so instead of propagating
 the stance vector forward we push the normalised chain weights c backward once: r = (Mᵀ)^rounds·c.
 Then support = r·s for us, r·f for each competitor (f = FAVORS strengths), and r is exactly what the
 recommendations need to price every contact's gain.

@@ -138,7 +138,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         picks = [p.contact for p in ranker.top(o.min_supporters - len(supporters))]
         action = (text("gap.single_threaded.action", lang, names=join([name(c) for c in picks], lang))
                   if picks else text("gap.single_threaded.action_generic", lang))
-        gaps.append(_gap("single_threaded", "high" if len(supporters) <= 1 else "medium",
+        gaps.append(_gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
                          list(supporters), text("gap.single_threaded.message", lang, count=len(supporters)),
                          action, suggested_ids=picks))
 

@@ -93,6 +93,8 @@ class ScoringOptions:
     critical_roles: tuple[str, ...] = ("decision_maker", "economic_buyer")
     # Complex sales need 3–5 people on our side: fewer supporters/champions than this is single-threaded.
     min_supporters: int = 3
+    # With this many supporters or fewer, single-threading is a high-severity gap (else medium).
+    single_thread_high: int = 1
     # A relationship not touched for this many days is stale.
     stale_days: int = 90
     # Levels that need an executive counterpart of ours (MIRRORS).

@@ -116,7 +116,7 @@ def _formal_keys(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> di
         while node is not None and node not in depth and node not in on_trail:
             trail.append(node)
             on_trail.add(node)
-            bosses = [b for b in amap.bosses.get(node, []) if b in amap.contacts]
+            bosses = amap.bosses_of(node)
             node = min(bosses) if bosses else None
         base = depth.get(node, -1) if node is not None and node in depth else -1
         for i, item in enumerate(reversed(trail)):
