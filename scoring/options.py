@@ -10,6 +10,8 @@ pass it to any scoring function; nothing in ``scoring`` reads a global setting.
 1.0
 >>> DEFAULT_OPTIONS.stance_values["unknown"]
 0.0
+>>> ScoringOptions(role_weights={"coach": 0.9}).role_weights["coach"]
+0.9
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class ScoringOptions:
     # ---------------------------------------------------------------- decision weight
     # How much each buying role weighs in the decision before the person's own influence rating:
     # the people who sign and who own the budget weigh most; coaches and gatekeepers steer but do not vote.
-    role_weights: Mapping[str, float] = field(default_factory=lambda: _frozen({
+    role_weights: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
         "decision_maker": 1.0, "economic_buyer": 1.0, "technical_evaluator": 0.6, "business_user": 0.5,
         "procurement": 0.5, "influencer": 0.4, "coach": 0.3, "gatekeeper": 0.3}))
     # Weight of a role we do not know (the store validates roles, so this is only a safety net).
@@ -44,7 +46,7 @@ class ScoringOptions:
 
     # ---------------------------------------------------------------- stances
     # Stance toward us as a number; ``unknown`` counts as 0 and is flagged in the answers.
-    stance_values: Mapping[str, float] = field(default_factory=lambda: _frozen({
+    stance_values: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
         "champion": 1.0, "supporter": 0.5, "neutral": 0.0, "skeptic": -0.5, "opponent": -1.0,
         "unknown": 0.0}))
     # Stances that count as "on our side" (sources of reach, supporters for single-threading).
@@ -83,7 +85,7 @@ class ScoringOptions:
     # ---------------------------------------------------------------- closeness
     # Composite closeness = 0.5 relationship + 0.3 solution acceptance + 0.2 price acceptance;
     # a measure nobody recorded counts as 0 (nothing established yet).
-    closeness_weights: Mapping[str, float] = field(default_factory=lambda: _frozen({
+    closeness_weights: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
         "relationship": 0.5, "solution": 0.3, "price": 0.2}))
 
     # ---------------------------------------------------------------- coverage gaps
@@ -132,7 +134,7 @@ class ScoringOptions:
     payment_good_days: float = 30.0
     payment_bad_days: float = 120.0
     # Credit ratings as a score.
-    credit_scores: Mapping[str, float] = field(default_factory=lambda: _frozen({
+    credit_scores: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
         "AAA": 1.0, "AA": 0.9, "A": 0.8, "BBB": 0.65, "BB": 0.5, "B": 0.35, "CCC": 0.2, "CC": 0.1,
         "C": 0.05, "D": 0.0}))
     # Qualification: the mean of all known criteria must reach this, with at least this many criteria
@@ -165,6 +167,13 @@ class ScoringOptions:
     competitor_margin: float = 0.0
     # Opportunity stages that are closed (not used for "competitor gaining" or account closeness).
     closed_stages: tuple[str, ...] = ("won", "lost")
+
+    def __post_init__(self) -> None:
+        # Mappings given by the caller are copied read-only: options never change once built.
+        for name in ("role_weights", "stance_values", "closeness_weights", "credit_scores"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, _frozen(dict(value)))
 
 
 DEFAULT_OPTIONS = ScoringOptions()
