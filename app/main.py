@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import errors
 from app.deps import authenticate
-from app.routers import analytics, bulk, operations, resources
+from app.routers import analytics, bulk, maps, operations, resources
 from app.settings import Settings, make_backend
 from graph.errors import StoreUnavailable
 from graph.store import Store
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         latency.labels(request.method, route).observe(time.perf_counter() - started)
         return response
 
-    for module in (operations, resources, bulk, analytics):
+    for module in (operations, resources, bulk, analytics, maps):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -1,0 +1,86 @@
+"""The CJK-capable font the maps are drawn with, found without any system package.
+
+The font is Noto Sans SC (SIL Open Font License 1.1, from notofonts/noto-cjk), shipped on PyPI as the
+data-only package ``pylopdf-fonts-zh-cn`` (a project dependency). It is registered with matplotlib's font
+manager the first time a map is drawn. If the package is missing, a CJK font the system already has is
+used; if there is none either, DejaVu Sans (Chinese then shows as empty boxes, and a warning is logged).
+
+SVG keeps text as text: the ``font-family`` it names lists common CJK fonts after ours, so a browser
+without Noto Sans SC still finds one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib import font_manager
+
+log = logging.getLogger("guanxi.maps")
+
+# Families a viewer of an SVG may have, after ours; the last is CSS's generic family.
+SVG_FALLBACKS = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN",
+                 "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei",
+                 "DejaVu Sans", "Arial", "sans-serif")
+# System CJK families tried when the packaged font is missing.
+_SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+               "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN")
+# Matplotlib's own font, used for any glyph the CJK font lacks (arrows, rare symbols).
+LATIN_FALLBACK = "DejaVu Sans"
+
+
+@dataclass(frozen=True)
+class MapFont:
+    family: str              # the family name matplotlib knows it by
+    path: Path | None        # the font file (None: only DejaVu Sans is available)
+
+
+_lock = threading.Lock()
+_font: MapFont | None = None
+
+
+def packaged_font_path() -> Path | None:
+    """The Noto Sans SC file of the ``pylopdf-fonts-zh-cn`` package, if installed."""
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        return None
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    return path if path.is_file() else None
+
+
+def map_font() -> MapFont:
+    """The font maps are drawn with, registered with matplotlib once per process."""
+    global _font
+    with _lock:
+        if _font is None:
+            _font = _find_font()
+        return _font
+
+
+def _find_font() -> MapFont:
+    path = packaged_font_path()
+    if path is not None:
+        font_manager.fontManager.addfont(str(path))
+        return MapFont(font_manager.FontProperties(fname=str(path)).get_name(), path)
+    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    for family in _SYSTEM_CJK:
+        if family in by_name:
+            log.warning("maps: pylopdf-fonts-zh-cn is not installed; using the system font %s", family)
+            return MapFont(family, Path(by_name[family]))
+    log.warning("maps: no CJK font found (install pylopdf-fonts-zh-cn): Chinese will not render")
+    return MapFont(LATIN_FALLBACK, None)
+
+
+def font_families() -> list[str]:
+    """The family list for matplotlib: ours first, DejaVu Sans for what it lacks."""
+    family = map_font().family
+    return [family] if family == LATIN_FALLBACK else [family, LATIN_FALLBACK]
+
+
+def svg_font_family() -> str:
+    """The CSS ``font-family`` value written into SVG text."""
+    names = [map_font().family] + [f for f in SVG_FALLBACKS if f != map_font().family]
+    return ", ".join(n if n == "sans-serif" else f"'{n}'" for n in names)

@@ -1,0 +1,132 @@
+"""The words and colours of a map: stance colours, buying-role badges, legend and title texts.
+
+Languages are those of the analytics (``en``, ``zh-CN``); role and stance names come from
+``scoring.texts`` so the map and the analytics speak alike.
+
+>>> badge("decision_maker", "zh-CN"), badge("decision_maker", "en")
+('决策 DM', 'DM')
+>>> word("title", "zh-CN")
+'客户关系地图'
+"""
+
+from __future__ import annotations
+
+from scoring.texts import label, norm_lang
+
+STANCES = ("champion", "supporter", "neutral", "skeptic", "opponent", "unknown")
+
+# Stance → (fill, border). Fills are light so that names stay readable; borders carry the colour.
+STANCE_COLOURS: dict[str, tuple[str, str]] = {
+    "champion": ("#b7e4c7", "#1b7a3d"),
+    "supporter": ("#e3f4d7", "#6ab04c"),
+    "neutral": ("#fdf3c4", "#c9a227"),
+    "skeptic": ("#fddcc0", "#e07020"),
+    "opponent": ("#f8c4c4", "#c62828"),
+    "unknown": ("#eceff1", "#90a4ae"),
+}
+LEFT_COLOURS = ("#f5f5f5", "#9e9e9e")      # departed contacts
+TEAM_COLOURS = ("#dbe9ff", "#1f5fbf")      # our team members
+COMPETITOR_COLOURS = ("#efe6f6", "#6d4c8d")
+PANEL_COLOURS = ("#f3f5f8", "#cfd6de")
+GAP_COLOUR = "#d32f2f"
+
+# Relationship line styles: colour, line style.
+LINE_STYLES: dict[str, tuple[str, str]] = {
+    "REPORTS_TO": ("#8a9199", "-"),
+    "REPORTS_TO_SECONDARY": ("#8a9199", ":"),
+    "INFLUENCES": ("#e65100", "-"),
+    "PROMOTED_BY": ("#8e24aa", "-"),
+    "ALLY": ("#2e9d4f", "--"),
+    "RIVAL": ("#d32f2f", ":"),
+    "COVERS": ("#1f5fbf", "-"),
+    "MIRRORS": ("#00897b", "-."),
+    "FAVORS": ("#6d4c8d", "--"),
+}
+
+ROLE_SHORT: dict[str, tuple[str, str]] = {
+    "decision_maker": ("决策", "DM"),
+    "economic_buyer": ("预算", "EB"),
+    "technical_evaluator": ("技术", "TE"),
+    "business_user": ("业务", "BU"),
+    "procurement": ("采购", "PR"),
+    "influencer": ("影响", "IN"),
+    "coach": ("内线", "CO"),
+    "gatekeeper": ("把关", "GK"),
+}
+
+INTEREST_SHORT: dict[str, dict[str, str]] = {
+    "kickback": {"zh-CN": "回扣", "en": "kickback"},
+    "incumbent_loyalty": {"zh-CN": "亲现供应商", "en": "incumbent loyalty"},
+    "job_threat": {"zh-CN": "岗位威胁", "en": "job threat"},
+    "influence_loss": {"zh-CN": "影响力受损", "en": "influence loss"},
+    "budget_ownership": {"zh-CN": "预算归属", "en": "budget ownership"},
+    "personal": {"zh-CN": "个人利益", "en": "personal"},
+    "other": {"zh-CN": "其他利益", "en": "other interest"},
+}
+
+WORDS: dict[str, dict[str, str]] = {
+    "title": {"zh-CN": "客户关系地图", "en": "Relationship map"},
+    "opportunity": {"zh-CN": "商机", "en": "Opportunity"},
+    "all_opportunities": {"zh-CN": "全部商机（未选定商机）", "en": "All opportunities (none selected)"},
+    "closes": {"zh-CN": "预计成交", "en": "closes"},
+    "as_of": {"zh-CN": "制图日期", "en": "as of"},
+    "redacted": {"zh-CN": "已脱敏：不含个人备注与利益信息", "en": "redacted: no personal notes or interests"},
+    "our_team": {"zh-CN": "我方团队", "en": "Our team"},
+    "competitors": {"zh-CN": "竞争对手", "en": "Competitors"},
+    "no_manager": {"zh-CN": "汇报关系未知", "en": "No known manager"},
+    "left": {"zh-CN": "已离职", "en": "left"},
+    "interest": {"zh-CN": "利益", "en": "interest"},
+    "gaps": {"zh-CN": "覆盖缺口", "en": "Coverage gaps"},
+    "no_gaps": {"zh-CN": "无", "en": "none"},
+    "more_gaps": {"zh-CN": "另有 {n} 项，见覆盖缺口接口", "en": "{n} more: see the coverage-gaps API"},
+    "legend": {"zh-CN": "图例", "en": "Legend"},
+    "roles": {"zh-CN": "购买角色", "en": "Buying roles"},
+    "severity.high": {"zh-CN": "高", "en": "high"},
+    "severity.medium": {"zh-CN": "中", "en": "medium"},
+    "severity.low": {"zh-CN": "低", "en": "low"},
+    "legend.left": {"zh-CN": "已离职", "en": "departed"},
+    "legend.faded": {"zh-CN": "不在本商机决策链", "en": "not in this decision chain"},
+    "legend.team": {"zh-CN": "我方成员", "en": "our team member"},
+    "legend.competitor": {"zh-CN": "竞争对手", "en": "competitor"},
+    "legend.REPORTS_TO": {"zh-CN": "汇报关系", "en": "reports to"},
+    "legend.REPORTS_TO_SECONDARY": {"zh-CN": "第二汇报线", "en": "second reporting line"},
+    "legend.INFLUENCES": {"zh-CN": "影响（越粗越强）", "en": "influences (thicker = stronger)"},
+    "legend.PROMOTED_BY": {"zh-CN": "提拔（恩主→门生）", "en": "promoted (patron → protégé)"},
+    "legend.ALLY": {"zh-CN": "盟友", "en": "allies"},
+    "legend.RIVAL": {"zh-CN": "对立", "en": "rivals"},
+    "legend.COVERS": {"zh-CN": "我方覆盖（越粗越紧密）", "en": "we cover (thicker = closer)"},
+    "legend.MIRRORS": {"zh-CN": "高层对等", "en": "executive counterpart"},
+    "legend.FAVORS": {"zh-CN": "倾向竞争对手", "en": "favours competitor"},
+    "legend.gap": {"zh-CN": "覆盖缺口（编号见右）", "en": "coverage gap (numbers at right)"},
+    "legend.interest": {"zh-CN": "根深蒂固的利益", "en": "entrenched interest"},
+    "legend.group": {"zh-CN": "同一上级的下属", "en": "reports of one manager"},
+}
+
+
+def lang_of(lang: str | None) -> str:
+    """``zh-CN`` or ``en``."""
+    return norm_lang(lang)
+
+
+def word(key: str, lang: str, **kw: object) -> str:
+    entry = WORDS[key]
+    return entry.get(lang, entry["en"]).format(**kw)
+
+
+def stance_label(stance: str, lang: str) -> str:
+    return label("stance", stance, lang)
+
+
+def role_label(role: str, lang: str) -> str:
+    return label("role", role, lang)
+
+
+def badge(role: str, lang: str) -> str:
+    """The short buying-role badge: Chinese and English in Chinese maps, English otherwise."""
+    zh, en = ROLE_SHORT.get(role, (role[:4], role[:2].upper()))
+    return f"{zh} {en}" if lang == "zh-CN" else en
+
+
+def interest_short(kind: str, lang: str) -> str:
+    entry = INTEREST_SHORT.get(kind, INTEREST_SHORT["other"])
+    return entry.get(lang, entry["en"])

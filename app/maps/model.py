@@ -1,0 +1,306 @@
+"""What a map shows, decided once for every format: who is drawn, in which stance, with which badges,
+which lines, which gaps; the redaction of personal notes and entrenched interests.
+
+``build_map(graph, ...)`` reads the projection's ``MultiDiGraph`` (see ``graph.projection``) and returns
+a ``MapModel``; the image and the graph files are both drawn from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from app.maps.labels import lang_of
+from scoring.gaps import coverage_gaps
+from scoring.options import ScoringOptions
+
+CLOSED_STAGES = ("won", "lost")
+INFLUENCE_TYPES = ("INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL")
+COVERAGE_TYPES = ("COVERS", "MIRRORS")
+# Gaps about the chain as a whole (their contact_ids are the few supporters, or nobody): listed, but not
+# marked on anyone.
+UNMARKED_GAPS = ("single_threaded", "missing_role")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+class MapError(ValueError):
+    """A map request that cannot be served as asked (an opportunity of another account...)."""
+
+    def __init__(self, message: str, loc: list[str | int]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+@dataclass
+class Person:
+    """A box on the map: a client contact or one of our team members."""
+
+    id: str
+    kind: str                          # contact | team_member | competitor
+    name: str
+    title: str = ""
+    department: str = ""
+    level: str = ""
+    left: bool = False
+    left_at: str = ""
+    knows_us: bool = False
+    stance: str = "unknown"
+    role: str | None = None            # buying role in the chosen opportunity
+    influence: float | None = None
+    in_chain: bool = False
+    faded: bool = False
+    external: str | None = None        # the contact's account when it is not this account
+    interests: list[tuple[str, float]] = field(default_factory=list)   # (kind, threat), worst first
+    gaps: list[int] = field(default_factory=list)                     # numbers of the gaps listed
+
+
+@dataclass
+class Line:
+    type: str                          # an edge type, or REPORTS_TO_SECONDARY
+    source: str
+    target: str
+    weight: float                      # strength / closeness in 0..1 (drawn as thickness)
+    faded: bool = False
+
+
+@dataclass
+class Gap:
+    number: int
+    code: str
+    severity: str
+    contact_ids: list[str]
+    message: str
+    action: str
+
+
+@dataclass
+class MapModel:
+    account_id: str
+    account_name: str
+    lang: str
+    today: dt.date
+    redacted: bool
+    graph: nx.MultiDiGraph                       # the (redacted, when asked) projection
+    opportunity: dict[str, Any] | None           # the chosen opportunity's fields and id
+    contacts: dict[str, Person]
+    team: dict[str, Person]
+    competitors: dict[str, Person]
+    manager: dict[str, str]                      # contact → the manager it hangs under on the chart
+    lines: list[Line]
+    gaps: list[Gap]
+
+    def person(self, node: str) -> Person | None:
+        return self.contacts.get(node) or self.team.get(node) or self.competitors.get(node)
+
+
+def redact(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy without personal notes (``notes``, edge ``note``) and without entrenched interests
+    (HAS_INTEREST edges: their kind, threat and note).
+
+    >>> g = nx.MultiDiGraph(account_id="a", account={"id": "a", "notes": "x"})
+    >>> g.add_node("c", kind="contact", notes="喜欢打高尔夫")
+    >>> _ = g.add_edge("c", "o", key="i", type="HAS_INTEREST", kind="kickback", note="回扣")
+    >>> r = redact(g)
+    >>> dict(r.nodes["c"]), r.number_of_edges(), r.graph["account"]
+    ({'kind': 'contact'}, 0, {'id': 'a'})
+    """
+    out = nx.MultiDiGraph()
+    out.graph.update({k: v for k, v in graph.graph.items() if k != "account"})
+    out.graph["account"] = {k: v for k, v in (graph.graph.get("account") or {}).items() if k != "notes"}
+    for node, data in graph.nodes(data=True):
+        out.add_node(node, **{k: v for k, v in data.items() if k != "notes"})
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if data.get("type") == "HAS_INTEREST":
+            continue
+        out.add_edge(u, v, key=key, **{k: val for k, val in data.items() if k != "note"})
+    return out
+
+
+def guess_lang(graph: nx.MultiDiGraph) -> str:
+    """``zh-CN`` when the account's or its people's names are written in Chinese, else ``en``."""
+    names = [str((graph.graph.get("account") or {}).get("name") or "")]
+    names += [str(d.get("name") or "") for _, d in graph.nodes(data=True) if d.get("kind") == "contact"]
+    cjk = sum(1 for n in names if _CJK.search(n))
+    return "zh-CN" if cjk * 2 >= len(names) else "en"
+
+
+def _unit(value: Any, default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return min(1.0, max(0.0, float(value)))
+
+
+def _open(opportunity: dict[str, Any]) -> bool:
+    return opportunity.get("stage") not in CLOSED_STAGES
+
+
+def check_opportunity(graph: nx.MultiDiGraph, opportunity_id: str) -> bool:
+    """Whether the opportunity is one of this account's; False when it is not in the map at all.
+
+    Raises ``MapError`` when it is in the map but belongs to another account.
+    """
+    if opportunity_id not in graph:
+        return False
+    data = graph.nodes[opportunity_id]
+    account_id = graph.graph.get("account_id")
+    if data.get("kind") != "opportunity":
+        raise MapError(f"{opportunity_id!r} is a {data.get('kind')}, not an opportunity",
+                       ["query", "opportunity_id"])
+    if data.get("account_id") != account_id:
+        raise MapError(f"opportunity {opportunity_id!r} belongs to account {data.get('account_id')!r}, "
+                       f"not to {account_id!r}", ["query", "opportunity_id"])
+    return True
+
+
+def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, redacted: bool = False,
+              lang: str | None = None, today: dt.date | None = None,
+              options: ScoringOptions | None = None) -> MapModel:
+    """The map of one account's projected graph; the opportunity, if given, must be the account's."""
+    if redacted:
+        graph = redact(graph)
+    lang = lang_of(lang) if lang else guess_lang(graph)
+    today = today or dt.datetime.now(dt.UTC).date()
+    account = graph.graph.get("account") or {}
+    account_id = str(graph.graph.get("account_id"))
+    opportunities = {n: d for n, d in graph.nodes(data=True) if d.get("kind") == "opportunity"}
+    opportunity = None
+    if opportunity_id is not None:
+        opportunity = {"id": opportunity_id, **opportunities[opportunity_id]}
+
+    contacts: dict[str, Person] = {}
+    team: dict[str, Person] = {}
+    competitors: dict[str, Person] = {}
+    for node, d in graph.nodes(data=True):
+        kind = d.get("kind")
+        if kind == "contact":
+            contacts[node] = Person(
+                node, "contact", str(d.get("name") or node), title=str(d.get("title") or ""),
+                department=str(d.get("department") or ""), level=str(d.get("level") or ""),
+                left=d.get("status") == "left", left_at=str(d.get("left_at") or ""),
+                knows_us=bool(d.get("knows_us", False)),
+                external=None if d.get("account_id") in (None, account_id) else str(d.get("account_id")))
+        elif kind == "team_member":
+            team[node] = Person(node, "team_member", str(d.get("name") or node), title=str(d.get("title") or ""),
+                                level=str(d.get("level") or ""))
+        elif kind == "competitor":
+            competitors[node] = Person(node, "competitor", str(d.get("name") or node))
+
+    # Stances and roles: from the chosen opportunity, or each contact's best-known stance.
+    memberships: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    bosses: dict[str, list[str]] = defaultdict(list)
+    lines: list[Line] = []
+    for u, v, d in graph.edges(data=True):
+        kind = d.get("type")
+        if kind == "MEMBER_OF" and u in contacts and v in opportunities:
+            memberships[u].append((v, d))
+        elif kind == "REPORTS_TO" and u in contacts and v in contacts:
+            bosses[u].append(v)
+        elif kind == "HAS_INTEREST" and u in contacts:
+            contacts[u].interests.append((str(d.get("kind") or "other"), _unit(d.get("threat"), 0.5)))
+        elif kind in INFLUENCE_TYPES and u in contacts and v in contacts:
+            default = 0.8 if kind == "PROMOTED_BY" else 0.5
+            lines.append(Line(str(kind), u, v, _unit(d.get("strength"), default)))
+        elif kind in COVERAGE_TYPES and u in team and v in contacts:
+            lines.append(Line(str(kind), u, v, _unit(d.get("closeness"), 0.5 if kind == "COVERS" else 0.6)))
+        elif kind == "FAVORS" and u in contacts and v in competitors:
+            lines.append(Line("FAVORS", u, v, _unit(d.get("strength"), 0.5)))
+    for person in contacts.values():
+        person.interests.sort(key=lambda i: (-i[1], i[0]))
+        chosen = _stance_of(memberships.get(person.id, []), opportunities, opportunity_id)
+        if chosen is not None:
+            person.stance = str(chosen.get("stance") or "unknown")
+        if opportunity_id is not None:
+            person.in_chain = chosen is not None
+            person.faded = chosen is None
+            if chosen is not None:
+                person.role = str(chosen.get("role") or "")
+                influence = chosen.get("influence")
+                person.influence = float(influence) if isinstance(influence, int | float) else None
+
+    # Reporting lines: one manager a contact hangs under (the first active one, by id); any other
+    # manager is drawn as a second reporting line.
+    manager: dict[str, str] = {}
+    for c, bs in bosses.items():
+        ordered = sorted(set(bs), key=lambda b: (contacts[b].left, b))
+        manager[c] = ordered[0]
+        lines.extend(Line("REPORTS_TO_SECONDARY", c, b, 1.0) for b in ordered[1:])
+
+    if opportunity_id is not None:
+        for line in lines:
+            ends = (line.source, line.target)
+            line.faded = not any(contacts[e].in_chain for e in ends if e in contacts)
+
+    # Team members that touch nobody on the map are left out of the image (not of the graph files).
+    linked = {ln.source for ln in lines if ln.source in team}
+    team = {k: v for k, v in team.items() if k in linked}
+    favored = {ln.target for ln in lines if ln.type == "FAVORS"}
+    competitors = {k: v for k, v in competitors.items() if k in favored}
+
+    gaps = _gaps(graph, opportunity_id, opportunities, today, options, lang)
+    for gap in gaps:
+        if gap.code in UNMARKED_GAPS:
+            continue
+        for c in gap.contact_ids:
+            if c in contacts and gap.number not in contacts[c].gaps:
+                contacts[c].gaps.append(gap.number)
+    return MapModel(account_id, str(account.get("name") or account_id), lang, today, redacted, graph,
+                    opportunity, contacts, team, competitors, manager, lines, gaps)
+
+
+def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dict[str, dict[str, Any]],
+               opportunity_id: str | None) -> dict[str, Any] | None:
+    """The MEMBER_OF edge that colours a contact: the chosen opportunity's, or else the best-known
+    stance: a known stance before ``unknown``, open opportunities before closed ones, the latest close
+    date first."""
+    if opportunity_id is not None:
+        return next((d for o, d in memberships if o == opportunity_id), None)
+    if not memberships:
+        return None
+
+    def rank(item: tuple[str, dict[str, Any]]) -> tuple[bool, bool, str, str]:
+        opp, d = item
+        data = opportunities.get(opp, {})
+        return (d.get("stance") in (None, "unknown"), not _open(data),
+                _invert(str(data.get("close_date") or "")), opp)
+
+    return min(memberships, key=rank)[1]
+
+
+def _invert(text: str) -> str:
+    """A key that sorts ISO dates latest first (missing dates last)."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in text) if text else "\U0010ffff"
+
+
+def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, opportunities: dict[str, dict[str, Any]],
+          today: dt.date, options: ScoringOptions | None, lang: str) -> list[Gap]:
+    """The coverage gaps of ``scoring.gaps`` (one definition of a gap): the chosen opportunity's, or,
+    with none chosen, those of every open opportunity of the account (named in each message when there
+    are several)."""
+    account_id = graph.graph.get("account_id")
+    if opportunity_id is not None:
+        chosen = [opportunity_id]
+    else:
+        chosen = sorted(o for o, d in opportunities.items() if d.get("account_id") == account_id and _open(d))
+    found: list[Gap] = []
+    seen: set[tuple[str, tuple[str, ...], str]] = set()
+    for opp in chosen:
+        for g in coverage_gaps(graph, opp, today, options, lang)["gaps"]:
+            key = (g["code"], tuple(g["contact_ids"]), g["message"])
+            if key in seen:
+                continue
+            seen.add(key)
+            message = str(g["message"])
+            if len(chosen) > 1:
+                message = f"[{opportunities[opp].get('name') or opp}] {message}"
+            found.append(Gap(len(found) + 1, str(g["code"]), str(g["severity"]), list(g["contact_ids"]),
+                             message, str(g.get("action") or "")))
+    order = {"high": 0, "medium": 1, "low": 2}
+    found.sort(key=lambda g: (order.get(g.severity, 3), g.number))
+    for i, gap in enumerate(found, 1):
+        gap.number = i
+    return found
