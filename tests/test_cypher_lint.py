@@ -48,9 +48,7 @@ def collect_statements(module: types.ModuleType = queries) -> list[dict[str, Any
     for migration in migrate.files():
         for i, statement in enumerate(migrate.statements(migration), start=1):
             found.append({"name": f"{migration.name}#{i}", "query": statement})
-    for statement in found:
-        statement["parameters"] = {p: None for p in PARAMETER.findall(statement["query"])}
-    return found
+    return [{**s, "parameters": {p: None for p in PARAMETER.findall(s["query"])}} for s in found]
 
 
 def lint_schema() -> dict[str, Any]:

@@ -250,13 +250,14 @@ def test_migration_files_are_idempotent_schema_statements() -> None:
 
 
 def _constraints() -> set[tuple[str, str]]:
+    """(label or relationship type, property) of every uniqueness constraint the migrations create."""
+    pattern = re.compile(r"FOR (?:\(\w+:(\w+)\)|\(\)-\[\w+:(\w+)\]-\(\)) REQUIRE \w+\.(\w+) IS UNIQUE")
     found = set()
     for migration in migrate.files():
         for statement in migrate.statements(migration):
-            node = re.search(r"FOR \(\w+:(\w+)\) REQUIRE \w+\.(\w+) IS UNIQUE", statement)
-            rel = re.search(r"FOR \(\)-\[\w+:(\w+)\]-\(\) REQUIRE \w+\.(\w+) IS UNIQUE", statement)
-            if node or rel:
-                found.add((node or rel).groups())  # type: ignore[union-attr]
+            match = pattern.search(statement)
+            if match:
+                found.add((match.group(1) or match.group(2), match.group(3)))
     return found
 
 
@@ -298,8 +299,8 @@ def test_queries_are_literal_constants_never_formatted() -> None:
             assert node.func.attr not in {"format", "format_map", "replace"}, f"line {node.lineno}"
         assert not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod)), f"% at line {node.lineno}"
     # every public constant is a LiteralString statement (or a whitelist-keyed dict of them)
-    hints = {name: ast.unparse(node.annotation) for node in tree.body if isinstance(node, ast.AnnAssign)
-             for name in [node.target.id] if isinstance(node.target, ast.Name)}
+    hints = {node.target.id: ast.unparse(node.annotation) for node in tree.body
+             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)}
     for name, value in vars(queries).items():
         if name.startswith("_") or not isinstance(value, str | dict):
             continue
