@@ -174,9 +174,10 @@ def _png(canvas: FigureCanvasAgg) -> bytes:
 # ---------------------------------------------------------------------------------------- page
 
 
-def _content_bounds(model: MapModel, layout: MapLayout, m: Metrics) -> tuple[float, float, float, float]:
-    xs = [p[0] for n, p in layout.pos.items()] or [0.0]
-    ys = [p[1] for n, p in layout.pos.items()] or [0.0]
+def _content_bounds(layout: MapLayout, m: Metrics) -> tuple[float, float, float, float]:
+    """The drawn area in layout inches: every box, the chart, room for the column headers."""
+    xs = [p[0] for p in layout.pos.values()] or [0.0]
+    ys = [p[1] for p in layout.pos.values()] or [0.0]
     x0 = min(min(xs) - m.box_w / 2, layout.chart[0])
     x1 = max(max(xs) + m.box_w / 2, layout.chart[2])
     y0 = min(min(ys) - m.box_h / 2, layout.chart[1]) - (0.55 if layout.team_x is not None
@@ -186,7 +187,7 @@ def _content_bounds(model: MapModel, layout: MapLayout, m: Metrics) -> tuple[flo
 
 
 def _page(model: MapModel, layout: MapLayout, m: Metrics) -> tuple[_Page, float]:
-    x0, y0, x1, y1 = _content_bounds(model, layout, m)
+    x0, y0, x1, y1 = _content_bounds(layout, m)
     map_w, map_h = x1 - x0, y1 - y0
     width = max(MIN_WIDTH, map_w + 2 * MARGIN)
     footer = _Footer.plan(model, layout, width)
@@ -206,9 +207,8 @@ def _page(model: MapModel, layout: MapLayout, m: Metrics) -> tuple[_Page, float]
     page_footer.set_axis_off()
     footer.draw(page_footer, page, model, width)
     _title(model, page, width, height)
-    # 100 dpi keeps an 8-point title line 11 px high; small maps get more.
-    pixels = width * s
-    dpi = 150.0 if pixels <= 14 else 120.0 if pixels <= 22 else 100.0
+    # At least 100 dpi (a 7.5-point title line is 10 px high); small maps get up to 150, about 2,100 px wide.
+    dpi = min(150.0, max(100.0, 2100.0 / (width * s)))
     return page, dpi
 
 
@@ -273,7 +273,7 @@ def _column_header(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) 
                      lw=1 * page.s)
 
 
-def _colours(person: Person) -> tuple[str, str, str, str]:
+def colours(person: Person) -> tuple[str, str, str, str]:
     """Fill, border, name colour, title colour."""
     if person.kind == "team_member":
         fill, edge = TEAM_COLOURS
@@ -296,7 +296,7 @@ def _box(person: Person, at: tuple[float, float], page: _Page, m: Metrics, model
     ax = page.ax
     x, y = at
     w, h = m.box_w, m.box_h
-    fill, edge, name_c, title_c = _colours(person)
+    fill, edge, name_c, title_c = colours(person)
     emphasised = person.in_chain and not person.left
     if person.gaps and not person.faded:
         ax.add_artist(FancyBboxPatch((x - w / 2 - 0.045, y - h / 2 - 0.045), w + 0.09, h + 0.09,
@@ -476,20 +476,20 @@ class _Footer:
         ncol = max(1, min(math.ceil(len(entries) / 6), int(usable // col_w)))
         rows = math.ceil(len(entries) / ncol)
         legend_w = ncol * col_w
+        room = usable - legend_w - 0.6
+        below = bool(model.gaps) and room < 4.5               # too narrow beside the legend: below it
         role_lines: list[str] = []
         if roles:
+            role_w = usable if below or not model.gaps else max(legend_w, 5.0)
             role_lines = _join_lines([f"{badge(r, lang)} = {role_label(r, lang)}" for r in roles], "  ·  ", 8,
-                                     max(legend_w, 5.0) - 0.1)
+                                     role_w - 0.1)
         legend_h = 0.45 + rows * ROW_H + (0.12 + ROW_H * len(role_lines) if role_lines else 0.0)
-        gap_w, gap_cols, gap_lines, gaps_h = 0.0, 1, [], 0.0
-        below, area = False, 0.0
+        gap_w, gap_cols, gap_lines, gaps_h, area = 0.0, 1, [], 0.0, 0.0
         if model.gaps:
-            room = usable - legend_w - 0.6
-            below = room < 4.5                              # too narrow beside the legend: below it
             area = usable if below else room
             gap_cols = max(1, min(3, int(area // 7.5)))
             gap_w = area / gap_cols - (0.3 if gap_cols > 1 else 0.0)
-            budget = max(rows + len(role_lines) + 1, 14) * gap_cols
+            budget = max(rows + len(role_lines) + 1, 18) * gap_cols
             gap_lines = cls._gap_lines(model, gap_w - 0.45, budget)
             per_col = math.ceil(len(gap_lines) / gap_cols)
             gaps_h = 0.45 + per_col * ROW_H * 0.92

@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from app.maps.draw import _colours
+from app.maps.draw import colours
 from app.maps.labels import LINE_STYLES
 from app.maps.layout import MapLayout
 from app.maps.model import MapModel
@@ -68,7 +68,7 @@ def export_graph(model: MapModel, layout: MapLayout) -> nx.MultiDiGraph:
         attrs["x"], attrs["y"] = _position(layout, node)
         person = model.person(node)
         if person is not None:
-            fill, edge, _, _ = _colours(person)
+            fill, edge, _, _ = colours(person)
             attrs.update({"map_fill": fill, "map_border": edge, "map_faded": person.faded})
             if person.kind == "contact":
                 attrs.update({"map_stance": person.stance, "map_in_chain": person.in_chain,
