@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.deps import Admin, Cursor, Limit, StoreDep
@@ -30,7 +31,7 @@ def ready(store: StoreDep) -> Any:
     return {"status": "ready", "backend": store.backend.name}
 
 
-@router.get("/metrics", tags=["operations"])
+@router.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
 def metrics(request: Request) -> Response:
     """Prometheus text format: request counts and latencies by route."""
     return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -4,7 +4,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from app.deps import Admin, Cursor, Editor, IfMatch, Limit, StoreDep, Viewer, with_etag
 from graph.models import (
@@ -22,6 +22,7 @@ from graph.models import (
     TeamMemberIn,
     default_edge_id,
 )
+from graph.errors import NotFound
 from graph.records import EdgeRecord, NodeRecord, Page
 
 router = APIRouter(prefix="/v1")
@@ -141,7 +142,11 @@ def list_members(opportunity_id: PathId, store: StoreDep, _: Viewer, limit: Limi
 @router.post(MEMBERS, tags=["decision chain"], status_code=status.HTTP_201_CREATED)
 def add_member(opportunity_id: PathId, body: ChainMemberFields, store: StoreDep, who: Editor,
                response: Response) -> dict[str, Any]:
-    member = ChainMemberIn.model_validate({**body.model_dump(), "opportunity_id": opportunity_id})
+    try:
+        member = ChainMemberIn.model_validate({**body.model_dump(), "opportunity_id": opportunity_id})
+    except ValidationError as e:  # the body is valid already: the path's id is not an id at all
+        raise NotFound(NodeKind.opportunity, opportunity_id) from e
+    store.get_node(NodeKind.opportunity, opportunity_id)  # an unknown id in the path is a 404
     record = store.create_edge(member, actor=who.name)
     with_etag(response, record.version)
     return _member_view(record)
