@@ -11,7 +11,9 @@ ROLES = ("viewer", "editor", "admin")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GUANXI_", extra="ignore")
+    # populate_by_name: Settings(neo4j_uri=...) works too (it used to be ignored silently: only the
+    # aliases were accepted).
+    model_config = SettingsConfigDict(env_prefix="GUANXI_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("guanxi-data")
     neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI", "GUANXI_NEO4J_URI"))
@@ -20,6 +22,13 @@ class Settings(BaseSettings):
                                                                           "GUANXI_NEO4J_PASSWORD"))
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE",
                                                                                "GUANXI_NEO4J_DATABASE"))
+    # Seconds to wait for a Neo4j connection, and to keep retrying a transaction that failed on a lost
+    # connection or a leader switch, before answering 503: short, so an unreachable database fails
+    # fast instead of holding requests for the driver's default half a minute.
+    neo4j_connection_timeout: float = Field(default=3.0, gt=0, le=300, validation_alias=AliasChoices(
+        "NEO4J_CONNECTION_TIMEOUT", "GUANXI_NEO4J_CONNECTION_TIMEOUT"))
+    neo4j_retry_time: float = Field(default=2.0, ge=0, le=300, validation_alias=AliasChoices(
+        "NEO4J_RETRY_TIME", "GUANXI_NEO4J_RETRY_TIME"))
     # Comma-separated "role:secret" pairs, for deployments that hand keys in through the environment.
     api_keys: str = ""
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
@@ -49,7 +58,8 @@ def make_backend(settings: Settings):  # type: ignore[no-untyped-def]
         from graph.neo4j.store import Neo4jBackend
 
         return Neo4jBackend(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
-                            settings.neo4j_database)
+                            settings.neo4j_database, connection_timeout=settings.neo4j_connection_timeout,
+                            max_transaction_retry_time=settings.neo4j_retry_time)
     from graph.sqlite.store import SqliteBackend
 
     return SqliteBackend(settings.data_dir)
