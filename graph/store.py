@@ -79,6 +79,14 @@ def _validation_errors(error: ValidationError, prefix: Loc) -> list[dict[str, An
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"]} for e in error.errors()]
 
 
+def _validated(model_type: type[Any], merged: dict[str, Any]) -> Any:
+    """The merged fields of an update, validated as a whole; errors name the body's fields."""
+    try:
+        return model_type.model_validate(merged)
+    except ValidationError as e:
+        raise InvalidGraph(_validation_errors(e, ("body",))) from e
+
+
 def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
     """(field, referenced id, kind it must be) for every reference a node makes."""
     if record.kind in (NodeKind.contact, NodeKind.opportunity):
@@ -133,11 +141,7 @@ class Store:
         def work(tx: Tx) -> NodeRecord:
             current = _expect_node(tx, kind, id, if_version)
             merged = {**current.data, **changes, "id": id}
-            try:
-                model = NODE_MODELS[kind].model_validate(merged)
-            except ValidationError as e:
-                raise InvalidGraph(_validation_errors(e, ("body",))) from e
-            data = node_data(model)
+            data = node_data(_validated(NODE_MODELS[kind], merged))
             if data == current.data:
                 return current
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
@@ -248,11 +252,7 @@ class Store:
             model_type = ChainMemberIn if current.type == EdgeType.MEMBER_OF else RelationshipIn
             if model_type is ChainMemberIn:
                 merged.pop("id")
-            try:
-                model = model_type.model_validate(merged)
-            except ValidationError as e:
-                raise InvalidGraph(_validation_errors(e, ("body",))) from e
-            data = edge_data(model)
+            data = edge_data(_validated(model_type, merged))
             if data == current.data:
                 return current
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
