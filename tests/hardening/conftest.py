@@ -107,15 +107,15 @@ def run_cli(*args: str, data_dir: Path) -> str:
 class LiveServer:
     """``guanxi serve`` in its own process on a free loopback port."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
-        self.data_dir, self.log_path = data_dir, log
+    def __init__(self, data_dir: Path, log: Path, env: dict[str, str] | None = None) -> None:
+        self.data_dir, self.log_path, self.extra_env = data_dir, log, env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "GUANXI_API_KEYS": KEYS_ENV}
+        env = {**os.environ, "GUANXI_API_KEYS": KEYS_ENV, **self.extra_env}
         env.pop("NEO4J_URI", None)
         env.pop("GUANXI_NEO4J_URI", None)
         with open(self.log_path, "ab") as log:
