@@ -10,6 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive as ASGIReceive
+from starlette.types import Scope
+from starlette.types import Send as ASGISend
 
 from app import errors
 from app.deps import authenticate
@@ -85,7 +88,7 @@ class RequireKey:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, ValidationError
 
 from app.deps import Admin, Cursor, Editor, IfMatch, Limit, StoreDep, Viewer, with_etag
+from graph.errors import NotFound
 from graph.models import (
     ID_PATTERN,
     RELATIONSHIP_TYPES,
@@ -22,7 +23,6 @@ from graph.models import (
     TeamMemberIn,
     default_edge_id,
 )
-from graph.errors import NotFound
 from graph.records import EdgeRecord, NodeRecord, Page
 
 router = APIRouter(prefix="/v1")

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph.errors import Conflict, StoreUnavailable
+from graph.errors import Conflict, InvalidGraph, StoreUnavailable
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
 from migrations import migrations
 
@@ -166,7 +166,9 @@ class SqliteTx:
 
     def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
         sql = "SELECT seq, at, actor, action, entity_type, entity_id, before, after FROM audit WHERE seq < ?"
-        params: list[Any] = [int(before) if before and before.isdigit() else 2**62]
+        if before is not None and not (before.isascii() and before.isdigit() and len(before) <= 18):
+            raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
+        params: list[Any] = [int(before) if before is not None else 2**62]
         if entity_id is not None:
             sql += " AND entity_id = ?"
             params.append(entity_id)

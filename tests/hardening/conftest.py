@@ -99,7 +99,7 @@ def guanxi_command() -> list[str]:
 def run_cli(*args: str, data_dir: Path) -> str:
     """Run ``guanxi <args> --data-dir D`` and return its standard output."""
     result = subprocess.run([*guanxi_command(), *args, "--data-dir", str(data_dir)], capture_output=True,
-                            text=True, timeout=60, env={**os.environ, "GUANXI_API_KEYS": ""})
+                            text=True, timeout=60, check=False, env={**os.environ, "GUANXI_API_KEYS": ""})
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -171,5 +171,5 @@ def loaded(client: TestClient | httpx.Client, *names: str) -> None:
         assert response.status_code == 200, response.text
 
 
-__all__ = ["ADMIN", "EDITOR", "VIEWER", "KEYS_ENV", "LiveServer", "assert_problem", "audit_count", "auth",
+__all__ = ["ADMIN", "EDITOR", "KEYS_ENV", "VIEWER", "LiveServer", "assert_problem", "audit_count", "auth",
            "bundle", "db_digest", "loaded", "run_cli", "snapshot"]

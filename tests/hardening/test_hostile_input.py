@@ -267,6 +267,7 @@ for _name, _cursor in [("slashes", "////"), ("not-utf8", "%FF%FE"), ("padding-on
     CASES.append((f"cursor-{_name}", "GET", f"/v1/contacts?cursor={_cursor}", {}, (422,), "cursor", None))
 CASES += [
     ("audit-cursor-not-a-seq", "GET", "/v1/audit?cursor=YWJj", {}, (422,), "cursor", None),
+    ("audit-cursor-of-another-backend", "GET", "/v1/audit?cursor=YWJjLTE", {}, (422,), "cursor", None),
     ("audit-cursor-huge-number", "GET", "/v1/audit?cursor=OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", {}, (422,),
      "cursor", None),
 ]

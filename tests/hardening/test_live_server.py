@@ -4,6 +4,7 @@ work end to end."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -85,7 +86,7 @@ def test_concurrent_if_match_edits_lose_no_update(live_server: LiveServer) -> No
         assert {e["after"]["notes"] for e in updates} == {notes for _, notes in won}
         # each audited update starts from the one before it: a chain, no lost update
         chain = sorted(updates, key=lambda e: e["after"]["version"])
-        for earlier, later in zip(chain, chain[1:]):
+        for earlier, later in itertools.pairwise(chain):
             assert later["before"]["notes"] == earlier["after"]["notes"]
 
 
