@@ -15,23 +15,24 @@ from app.main import create_app
 from app.settings import Settings
 from tests.hardening.conftest import ADMIN, KEYS_ENV, auth, db_digest, loaded, snapshot
 
-NASTY = [
-    pytest.param("'); DROP TABLE nodes;--", id="sql-drop"),
-    pytest.param("Robert'); DELETE FROM audit WHERE ('1'='1", id="sql-delete-audit"),
-    pytest.param("x' OR '1'='1", id="sql-tautology"),
-    pytest.param('"}) MATCH (n) DETACH DELETE n //', id="cypher-detach-delete"),
-    pytest.param("`}) CALL db.clearQueryCaches() //", id="cypher-backtick"),
-    pytest.param("$name {id: 1} :Contact", id="cypher-params"),
-    pytest.param("\u202eevil\u202c \u200fمرحبا\u200e", id="bidi-controls"),
-    pytest.param("👩‍💼 王总 🚀🇨🇳", id="emoji-zwj-flags"),
-    pytest.param("e\u0301\u0301\u0301 Z̷̢͓a̸l̴g̵o", id="combining-marks"),
-    pytest.param("\u200b\u2060\ufeffzero width", id="zero-width"),
-    pytest.param("null\u0000byte", id="nul"),
-    pytest.param("<script>alert(1)</script>&amp;", id="html"),
-    pytest.param("%s %d {0} ${jndi:ldap://x}", id="format-strings"),
-    pytest.param("\\x00\\n\\\\ back\\slashes", id="backslashes"),
-    pytest.param("𠀀𪚥 astral CJK", id="astral-cjk"),
-]
+NASTY_TEXTS: dict[str, str] = {
+    "sql-drop": "'); DROP TABLE nodes;--",
+    "sql-delete-audit": "Robert'); DELETE FROM audit WHERE ('1'='1",
+    "sql-tautology": "x' OR '1'='1",
+    "cypher-detach-delete": '"}) MATCH (n) DETACH DELETE n //',
+    "cypher-backtick": "`}) CALL db.clearQueryCaches() //",
+    "cypher-params": "$name {id: 1} :Contact",
+    "bidi-controls": "\u202eevil\u202c \u200fمرحبا\u200e",
+    "emoji-zwj-flags": "👩‍💼 王总 🚀🇨🇳",
+    "combining-marks": "e\u0301\u0301\u0301 Z̷̢͓a̸l̴g̵o",
+    "zero-width": "\u200b\u2060\ufeffzero width",
+    "nul": "null\u0000byte",
+    "html": "<script>alert(1)</script>&amp;",
+    "format-strings": "%s %d {0} ${jndi:ldap://x}",
+    "backslashes": "\\x00\\n\\\\ back\\slashes",
+    "astral-cjk": "𠀀𪚥 astral CJK",
+}
+NASTY = [pytest.param(text, id=ident) for ident, text in NASTY_TEXTS.items()]
 
 
 @pytest.mark.parametrize("text", NASTY)
@@ -81,7 +82,7 @@ def test_metacharacters_in_lookups_match_nothing(furniture: TestClient, text: st
 
 
 def test_nasty_names_survive_csv_import_and_export_round_trip(furniture: TestClient) -> None:
-    texts = [p.values[0] for p in NASTY if "\u0000" not in p.values[0]]
+    texts = [text for text in NASTY_TEXTS.values() if "\u0000" not in text]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Id", "Name", "Title", "AccountId"])

@@ -26,7 +26,7 @@ FAST = 10.0  # seconds: connection refused, then at most the configured retry ti
 @pytest.fixture(scope="module")
 def unreachable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("neo4j-down"), api_keys=KEYS_ENV,
-                        NEO4J_URI=NOWHERE, NEO4J_PASSWORD="not-used")
+                        neo4j_uri=NOWHERE, neo4j_password="not-used")
     assert settings.neo4j_uri == NOWHERE
     with TestClient(create_app(settings), headers=auth(ADMIN), raise_server_exceptions=False) as client:
         yield client
@@ -41,8 +41,10 @@ def _unavailable(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def test_settings_by_field_name_are_honoured(tmp_path: Path) -> None:
+def test_neo4j_settings_by_field_name_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings(data_dir=tmp_path, neo4j_uri=NOWHERE).neo4j_uri == NOWHERE
+    monkeypatch.setenv("NEO4J_URI", NOWHERE)
+    assert Settings(data_dir=tmp_path).neo4j_uri == NOWHERE
 
 
 def test_ready_answers_503_at_once(unreachable: TestClient) -> None:
