@@ -337,6 +337,13 @@ class Store:
             if not dry_run:
                 tx.put_nodes(node_writes)
                 tx.put_edges(edge_writes)
+                # Stored relationships of nodes that moved to another account move with them, as on
+                # update_node (they were left filed under the old account).
+                moved = {n.id: n for n in node_writes
+                         if n.id in stored_nodes and stored_nodes[n.id].account_id != n.account_id}
+                written = {e.id for e in edge_writes}
+                stale = [e for e in tx.edges_touching(list(moved)) if e.id not in written] if moved else []
+                tx.put_edges(self._with_accounts(tx, stale, moved))
                 tx.append_audit(audit)
             return {section: Counts(*c) for section, c in counts.items()}
 
@@ -480,7 +487,7 @@ class Store:
                                "msg": f"contact {edge.source!r} is not at the opportunity's account "
                                       f"{target.account_id!r}"})
             placed.append(replace(edge, account_id=_edge_account(edge, known)))
-        self._check_reporting_lines(tx, placed, edges, errors)
+        self._check_reporting_lines(tx, placed, edges, errors, known)
         if errors:
             raise InvalidGraph(errors)
         return placed
@@ -521,14 +528,26 @@ class Store:
 
     @staticmethod
     def _check_reporting_lines(tx: Tx, placed: list[EdgeRecord], edges: Sequence[tuple[EdgeRecord, Loc]],
-                               errors: list[dict[str, Any]]) -> None:
+                               errors: list[dict[str, Any]], known: dict[str, NodeRecord]) -> None:
         new_lines = [(e, loc) for e, (_, loc) in zip(placed, edges, strict=True)
                      if e.type == EdgeType.REPORTS_TO]
         if not new_lines:
             return
-        accounts = {e.account_id for e, _ in new_lines if e.account_id}
-        org = nx.DiGraph(tx.reporting_lines(accounts))
+        org = nx.DiGraph()
         org.add_edges_from((e.source, e.target) for e, _ in new_lines)
+        # A line is filed under its reporting person's account, and a boss may sit at another account
+        # (a group's subsidiary): load the lines of every account the chains above the new lines reach.
+        wanted = {e.account_id for e, _ in new_lines if e.account_id}
+        wanted |= {a for e, _ in new_lines if e.target in known and (a := known[e.target].account_id)}
+        loaded: set[str] = set()
+        while wanted - loaded:
+            batch = wanted - loaded
+            loaded |= batch
+            lines = tx.reporting_lines(batch)
+            org.add_edges_from(lines)
+            bosses = {boss for _, boss in lines} - known.keys()
+            found = {**{b: known[b] for _, b in lines if b in known}, **tx.get_nodes(bosses)}
+            wanted |= {n.account_id for n in found.values() if n.account_id}
         if nx.is_directed_acyclic_graph(org):  # a topological sort: far faster than find_cycle's search
             return
         try:
