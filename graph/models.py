@@ -11,7 +11,16 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
 
@@ -167,11 +176,12 @@ class ContactIn(Strict):
     closeness: Closeness = Field(default_factory=Closeness)
     last_contact_at: Date | None = None
 
-    @model_validator(mode="after")
-    def _left_at_only_when_left(self) -> ContactIn:
-        if self.left_at is not None and self.status != "left":
+    @field_validator("left_at")
+    @classmethod
+    def _left_at_only_when_left(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if value is not None and info.data.get("status") != "left":
             raise ValueError("left_at is only allowed when status is 'left'")
-        return self
+        return value
 
 
 class TeamMemberIn(Strict):
@@ -253,20 +263,28 @@ class RelationshipIn(Strict):
     strength: Unit | None = None
     closeness: Unit | None = None
     last_contact_at: Date | None = None
-    kind: InterestKind | None = None
+    kind: Annotated[InterestKind | None, Field(validate_default=True)] = None
     threat: Unit | None = None
 
-    @model_validator(mode="after")
-    def _fits_type(self) -> RelationshipIn:
-        if self.source == self.target:
+    # Field validators (not one model check) so that each error names its field.
+    @field_validator("target")
+    @classmethod
+    def _not_a_self_loop(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("source"):
             raise ValueError("a relationship cannot join a node to itself")
-        allowed = EDGE_PROPERTIES[EdgeType(self.type)]
-        for prop in ("strength", "closeness", "last_contact_at", "kind", "threat"):
-            if getattr(self, prop) is not None and prop not in allowed:
-                raise ValueError(f"{self.type} has no property {prop!r}")
-        if self.type == "HAS_INTEREST" and self.kind is None:
+        return value
+
+    @field_validator("strength", "closeness", "last_contact_at", "kind", "threat")
+    @classmethod
+    def _fits_type(cls, value: Any, info: ValidationInfo) -> Any:
+        edge_type = info.data.get("type")
+        if edge_type is None:
+            return value
+        if value is not None and info.field_name not in EDGE_PROPERTIES[EdgeType(edge_type)]:
+            raise ValueError(f"{edge_type} has no property {info.field_name!r}")
+        if info.field_name == "kind" and value is None and edge_type == "HAS_INTEREST":
             raise ValueError("HAS_INTEREST needs a kind")
-        return self
+        return value
 
 
 class ChainMemberFields(Strict):
