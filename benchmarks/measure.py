@@ -207,3 +207,46 @@ def measure_throughput(make_client: Any, path: str, *, threads: int, max_request
         w.join(timeout=max_seconds + timeout + 10)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def measure_interleaved(clients: dict[str, httpx.Client], paths: dict[str, list[str]], route: str, *,
+                        repeat: int, budget: float, timeout: float) -> dict[str, Latency]:
+    """Requests to several servers (``paths`` per client), alternating which goes first in each round, so
+    that whatever else the machine is doing weighs on all of them alike. One :class:`Latency` per client."""
+    results = {name: Latency(paths[name][0]) for name in clients}
+    before = {}
+    for name, client in clients.items():
+        before[name] = _timings(client, route)
+        started = time.perf_counter()
+        try:
+            r = client.get(paths[name][0], timeout=timeout)
+        except httpx.HTTPError as e:
+            results[name].status, results[name].detail = "error", f"{type(e).__name__}: {e}"
+            continue
+        results[name].first = time.perf_counter() - started
+        if r.status_code != 200:
+            missing = r.status_code == 404 and _route_missing(r)
+            results[name].status = "not available" if missing else "error"
+            results[name].detail = "404 for the route" if missing else f"HTTP {r.status_code}: {r.text[:300]}"
+        before[name] = _timings(client, route)
+    live = [name for name in clients if results[name].status == "ok"]
+    deadline = time.perf_counter() + budget
+    for i in range(max(1, repeat)):
+        order = live if i % 2 == 0 else list(reversed(live))
+        for name in order:
+            if results[name].status != "ok":
+                continue
+            one = Latency(paths[name][0])
+            path = paths[name][i % len(paths[name])]
+            _repeat(clients[name], [path], one, repeat=1, budget=budget, timeout=timeout)
+            results[name].samples += one.samples
+            if one.status != "ok":
+                results[name].status, results[name].detail = one.status, one.detail
+        if time.perf_counter() > deadline:
+            break
+    for name in live:
+        after = _timings(clients[name], route)
+        counted = after[1] - before[name][1]
+        if counted > 0 and results[name].status == "ok":
+            results[name].server_mean = (after[0] - before[name][0]) / counted
+    return results

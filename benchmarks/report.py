@@ -279,8 +279,11 @@ def render(res: Results, out: Path) -> str:
   Client and server share the machine's cores, so the `/health` figure is partly the client's limit.
 - **Memory:** VmRSS (and the peak, VmHWM) of the `guanxi serve` process from `/proc/PID/status`.
 - **Many accounts:** the store is built with one `POST /v1/import` per account (account-sized bundles sharing
-  a pool of team members and competitors; every 50th account heads a group). Then a fresh server is started
-  on it, and the same 500-contact account is measured as when it was alone in a store; the memory is read
+  a pool of team members and competitors; every 50th account heads a group); with `--store-cache DIR` it is
+  kept, and a build cut short by `--build-budget` resumes in the next run (import times add up). Then a
+  fresh server is started on it beside a second server holding only the measured account (the same bundle,
+  without its group parent), and requests alternate between the two, so that the machine's other load
+  weighs on both alike. The memory of the many-account server is read right after its start and again
   after reading other accounts' decision chains as users would.""")
     add("")
     add("<details><summary>Raw results (JSON)</summary>")

@@ -13,6 +13,7 @@ import platform
 import random
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 
 from benchmarks import generator as gen
-from benchmarks.measure import Latency, measure_latency, measure_throughput
+from benchmarks.measure import Latency, measure_interleaved, measure_latency, measure_throughput
 from benchmarks.server import BENCH_MAX_BODY_BYTES, Server, neo4j_uri, run_cli
 
 # (key, label, route template, path builder) — the per-size latency endpoints, map last.
@@ -270,19 +271,7 @@ def bench_accounts(cfg: Config, n_accounts: int, n_contacts: int, work: Path, ta
     team = gen.make_team(f"{prefix}.", max(6, n_accounts // 10), cfg.seed)
     competitors = gen.make_competitors(f"{prefix}.", 20)
 
-    # 1. The measured account alone in a store.
-    single = gen.account_of_many(k, n_contacts, cfg.seed, prefix, team=team, competitors=competitors,
-                                 standalone=True)
-    queries = account_queries(single)
-    here = work / "single"
-    with Server(here / "data", work / "single.log") as srv, srv.client(cfg.timeout) as client:
-        post_bundle(client, encode(single), cfg.timeout)
-        routes = routes_of(client)
-        out["single"] = {key: _latency(cfg, client, routes, key, label, route, queries[key], n_contacts)
-                         for key, label, route in ENDPOINTS[:3]}
-    shutil.rmtree(here, ignore_errors=True)
-
-    # 2. The store of many accounts: built account by account over HTTP (resumable with --store-cache).
+    # 1. The store of many accounts: built account by account over HTTP (resumable with --store-cache).
     data_dir = (cfg.store_cache or work / "multi") / "data"
     state_path = (cfg.store_cache or work / "multi") / "build.json"
     want = {"accounts": n_accounts, "contacts": n_contacts, "seed": cfg.seed, "prefix": prefix,
@@ -330,12 +319,34 @@ def bench_accounts(cfg: Config, n_accounts: int, n_contacts: int, work: Path, ta
         out["status"] = f"store incomplete: {state['done']} of {n_accounts} accounts"
         return out
 
-    # 3. A fresh server on the stored accounts: memory, and the same account's latency.
-    with Server(data_dir, work / "multi.log") as srv, srv.client(cfg.timeout) as client:
+    # 2. A fresh server on the stored accounts, and the measured account alone in a store of its own
+    #    (the same bundle, without its group parent), side by side: requests alternate between the two.
+    # (With Neo4j both servers share one database, so the lone copy gets ids of its own.)
+    solo = prefix + "solo" if neo4j_uri() else prefix
+    single = gen.account_of_many(k, n_contacts, cfg.seed, solo, team=gen.make_team(f"{solo}.", len(team), cfg.seed),
+                                 competitors=gen.make_competitors(f"{solo}.", 20), standalone=True)
+    if not neo4j_uri():
+        assert single == gen.account_of_many(k, n_contacts, cfg.seed, prefix, team=team, competitors=competitors,
+                                             standalone=True)
+    queries = {"single": account_queries(single),
+               "many": account_queries(gen.account_of_many(k, n_contacts, cfg.seed, prefix, team=team,
+                                                           competitors=competitors))}
+    with Server(data_dir, work / "multi.log") as srv, srv.client(cfg.timeout) as client, \
+            Server(work / "single" / "data", work / "single.log") as alone, alone.client(cfg.timeout) as one:
         out["rss_started"] = srv.memory()
+        post_bundle(one, encode(single), cfg.timeout)
         routes = routes_of(client)
-        out["many"] = {key: _latency(cfg, client, routes, key, label, route, queries[key], n_contacts)
-                       for key, label, route in ENDPOINTS[:3]}
+        out["single"], out["many"] = {}, {}
+        for key, label, route in ENDPOINTS[:3]:
+            if routes and route not in routes:
+                out["single"][key] = out["many"][key] = {"status": "not available"}
+                continue
+            both = measure_interleaved({"single": one, "many": client},
+                                       {"single": queries["single"][key], "many": queries["many"][key]}, route,
+                                       repeat=cfg.repeat, budget=cfg.budget, timeout=cfg.timeout)
+            out["single"][key], out["many"][key] = both["single"].as_json(), both["many"].as_json()
+            log(f"[{n_accounts}×{n_contacts}] {label} on {out['measured_account']}: median "
+                f"{ms(both['single'].median)} alone, {ms(both['many'].median)} among {n_accounts:,}")
         # Touch other accounts as users would, then read the memory again.
         rng = random.Random(cfg.seed)
         others = rng.sample(range(state["done"]), k=min(state["done"], 10 if cfg.smoke else 200))
@@ -351,6 +362,7 @@ def bench_accounts(cfg: Config, n_accounts: int, n_contacts: int, work: Path, ta
             out["other_accounts"] = {"n": len(touched), "median": touched[len(touched) // 2],
                                      "p95": touched[int(len(touched) * 0.95) - 1 if len(touched) > 1 else 0]}
         out["rss_after_queries"] = srv.memory()
+    shutil.rmtree(work / "single", ignore_errors=True)
     out["data_dir"] = str(data_dir)
     return out
 
@@ -574,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.report import render
 
     cfg = parse_args(argv)
+    # Stopped with SIGTERM: unwind, so that the servers this run started are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     res = Results()
     res.meta = {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                 "commit": git_commit(), "command": cfg.command, "backend": "neo4j" if neo4j_uri() else "sqlite",
