@@ -62,15 +62,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.demo:
         store = _store(args)
         store.import_bundle(Bundle.model_validate_json(DEMO.read_text(encoding="utf-8")), actor="demo")
-        _print_demo_key(store)
+        _print_demo_key(store, f"http://{args.host}:{args.port}")
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 
-def _print_demo_key(store: Store) -> None:
+def _print_demo_key(store: Store, base_url: str) -> None:
     _, secret = store.create_key("admin", name="demo")
     print("Demo account 'gzf' loaded (广州某家具制造有限公司). An admin key for trying it:")
-    print(f"  curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8000/v1/accounts/gzf/map?format=png"
-          " -o map.png")
+    print(f"  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/accounts/gzf/map?format=png"
+          "&opportunity_id=gzf-upgrade' -o map.png")
+    print(f"  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/opportunities/gzf-upgrade/"
+          "next-best-contacts'")
+    print(f"  API docs: {base_url}/docs")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
