@@ -192,3 +192,20 @@ def test_cli_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = tmp_path / "hs.json"
     cli(["export", "hs-tj", "--data-dir", str(tmp_path / "d"), "-o", str(out)])
     assert '"hs-purch"' in out.read_text(encoding="utf-8")
+
+
+def test_the_demo_account_loads_and_its_printed_key_works(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import DEMO, _print_demo_key
+    from graph.models import Bundle
+    from graph.sqlite.store import SqliteBackend
+    from graph.store import Store
+
+    store = Store(SqliteBackend(tmp_path / "d"))
+    store.backend.migrate()
+    store.import_bundle(Bundle.model_validate_json(DEMO.read_text(encoding="utf-8")), actor="demo")
+    _print_demo_key(store, "http://127.0.0.1:8000")
+    secret = capsys.readouterr().out.split("Bearer ")[1].split("'")[0]
+    with TestClient(create_app(Settings(data_dir=tmp_path / "d"))) as client:
+        chain = client.get("/v1/opportunities/gzf-upgrade/decision-chain", headers=auth(secret))
+        assert chain.status_code == 200 and len(chain.json()["members"]) == 7
