@@ -47,6 +47,10 @@ class Tx(Protocol):
         """Newest first; ``before`` is the ``seq`` of the last entry of the previous page."""
     def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
         """Replace ``before``/``after`` of every entry about ``entity_id`` (erasure)."""
+    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        """The stored revision of each scope (an account id, or SHARED_SCOPE); absent ones are left out."""
+    def bump_revisions(self, scopes: Collection[str]) -> None:
+        """Add one to the revision of each scope (creating it at 1)."""
     def put_key(self, key: ApiKey) -> None: ...
     def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
     def delete_key(self, key_id: str) -> bool: ...

@@ -13,10 +13,12 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 from pydantic import BaseModel, ValidationError
@@ -37,9 +39,14 @@ from graph.models import (
     edge_data,
     node_data,
 )
+from graph.projection import account_graph
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, Page, now_iso
 
+T = TypeVar("T")
 Loc = tuple[str | int, ...]
+# Team members and competitors appear in every account's map that touches them: their writes bump
+# this one shared revision (ids cannot contain "*", so it never names an account).
+SHARED_SCOPE = "*shared"
 ROLES = ("viewer", "editor", "admin")
 MAX_PAGE = 500
 ERASED_NAME = "[erased]"
@@ -98,10 +105,69 @@ def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
 
 
 class Store:
-    """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail."""
+    """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail.
 
-    def __init__(self, backend: Backend) -> None:
+    Projected account maps are kept (up to ``graph_cache_size`` accounts, least recently used out)
+    while the account's revision stands: every write bumps the revisions of the accounts whose map it
+    changes, in the same transaction, so a reader never gets a stale map — also across processes."""
+
+    def __init__(self, backend: Backend, *, graph_cache_size: int = 16) -> None:
         self.backend = backend
+        self._graphs: OrderedDict[str, tuple[tuple[int, int], nx.MultiDiGraph]] = OrderedDict()
+        self._graph_cache_size = graph_cache_size
+        self._graphs_lock = threading.Lock()
+
+    def _write(self, work: Callable[[Tx], T]) -> T:
+        """Run a write transaction that also bumps the revisions of the accounts it changes."""
+
+        def revising(tx: Tx) -> T:
+            noted = _Revising(tx)
+            result = work(cast(Tx, noted))
+            if noted.scopes:
+                tx.bump_revisions(noted.scopes)
+            return result
+
+        return self.backend.write(revising)
+
+    def account_graph(self, account_id: str) -> nx.MultiDiGraph:
+        """The account's map projected for scoring (see :mod:`graph.projection`); treat it as read-only."""
+        graph = self.backend.read(lambda tx: self._account_graph(tx, account_id))
+        if graph is None:
+            raise NotFound(NodeKind.account, account_id)
+        return graph
+
+    def opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph:
+        """The map of the account an opportunity belongs to, read in one transaction."""
+
+        def work(tx: Tx) -> nx.MultiDiGraph | None:
+            opportunity = tx.get_nodes([opportunity_id]).get(opportunity_id)
+            if opportunity is None or opportunity.kind != NodeKind.opportunity or not opportunity.account_id:
+                return None
+            return self._account_graph(tx, opportunity.account_id)
+
+        graph = self.backend.read(work)
+        if graph is None:
+            raise NotFound(NodeKind.opportunity, opportunity_id)
+        return graph
+
+    def _account_graph(self, tx: Tx, account_id: str) -> nx.MultiDiGraph | None:
+        revisions = tx.revisions([account_id, SHARED_SCOPE])
+        key = (revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0))
+        with self._graphs_lock:
+            cached = self._graphs.get(account_id)
+            if cached is not None and cached[0] == key:
+                self._graphs.move_to_end(account_id)
+                return cached[1]
+        subgraph = tx.account_subgraph(account_id)
+        if subgraph is None:
+            return None
+        graph = account_graph(subgraph)
+        with self._graphs_lock:
+            self._graphs[account_id] = (key, graph)
+            self._graphs.move_to_end(account_id)
+            while len(self._graphs) > self._graph_cache_size:
+                self._graphs.popitem(last=False)
+        return graph
 
     # ---- nodes -------------------------------------------------------------------------------------
 
@@ -131,7 +197,7 @@ class Store:
             tx.append_audit([_audit(actor, "create", kind, id, None, record.as_json())])
             return record
 
-        return self.backend.write(work)
+        return self._write(work)
 
     def update_node(self, kind: NodeKind, id: str, changes: dict[str, Any], *, actor: str,
                     if_version: int | None = None) -> NodeRecord:
@@ -152,7 +218,7 @@ class Store:
             tx.append_audit([_audit(actor, "update", kind, id, current.as_json(), record.as_json())])
             return record
 
-        return self.backend.write(work)
+        return self._write(work)
 
     def delete_node(self, kind: NodeKind, id: str, *, actor: str, cascade: bool = False,
                     if_version: int | None = None) -> None:
@@ -172,7 +238,7 @@ class Store:
             tx.delete_nodes([n.id for n in doomed_nodes])
             tx.append_audit(entries)
 
-        self.backend.write(work)
+        self._write(work)
 
     def erase_contact(self, id: str, *, actor: str) -> NodeRecord:
         """Remove a person's personal data for good, keeping a tombstone so the map stays whole.
@@ -203,7 +269,7 @@ class Store:
                                     tombstone.as_json())])
             return tombstone
 
-        tombstone = self.backend.write(work)
+        tombstone = self._write(work)
         purge = getattr(self.backend, "purge", None)  # backends whose files keep old page versions
         if purge is not None:
             purge()
@@ -236,7 +302,7 @@ class Store:
             tx.append_audit([_audit(actor, "create", placed.type, placed.id, None, placed.as_json())])
             return placed
 
-        return self.backend.write(work)
+        return self._write(work)
 
     def update_edge(self, id: str, changes: dict[str, Any], *, actor: str, if_version: int | None = None,
                     types: Sequence[str] = RELATIONSHIP_TYPES) -> EdgeRecord:
@@ -260,7 +326,7 @@ class Store:
             tx.append_audit([_audit(actor, "update", record.type, id, current.as_json(), record.as_json())])
             return record
 
-        return self.backend.write(work)
+        return self._write(work)
 
     def delete_edge(self, id: str, *, actor: str, if_version: int | None = None,
                     types: Sequence[str] = RELATIONSHIP_TYPES) -> None:
@@ -269,7 +335,7 @@ class Store:
             tx.delete_edges([id])
             tx.append_audit([_audit(actor, "delete", current.type, id, current.as_json(), None)])
 
-        self.backend.write(work)
+        self._write(work)
 
     # ---- bulk --------------------------------------------------------------------------------------
 
@@ -347,7 +413,7 @@ class Store:
                 tx.append_audit(audit)
             return {section: Counts(*c) for section, c in counts.items()}
 
-        return self.backend.read(work) if dry_run else self.backend.write(work)
+        return self.backend.read(work) if dry_run else self._write(work)
 
     def export_account(self, account_id: str) -> dict[str, list[dict[str, Any]]]:
         """The account's bundle (with its parent accounts), which re-imports as the same graph."""
@@ -387,20 +453,6 @@ class Store:
             raise NotFound(NodeKind.account, account_id)
         return subgraph
 
-    def opportunity_subgraph(self, opportunity_id: str) -> AccountSubgraph:
-        """The map of the account an opportunity belongs to, read in one transaction."""
-
-        def work(tx: Tx) -> AccountSubgraph | None:
-            opportunity = tx.get_nodes([opportunity_id]).get(opportunity_id)
-            if opportunity is None or opportunity.kind != NodeKind.opportunity or not opportunity.account_id:
-                return None
-            return tx.account_subgraph(opportunity.account_id)
-
-        subgraph = self.backend.read(work)
-        if subgraph is None:
-            raise NotFound(NodeKind.opportunity, opportunity_id)
-        return subgraph
-
     # ---- audit and keys ----------------------------------------------------------------------------
 
     def list_audit(self, *, entity_id: str | None = None, limit: int = 100,
@@ -429,7 +481,7 @@ class Store:
             tx.append_audit([_audit(actor, "create", "api_key", key.id, None,
                                     {"id": key.id, "role": role, "name": key.name})])
 
-        self.backend.write(work)
+        self._write(work)
         return key, secret
 
     def find_key(self, secret: str) -> ApiKey | None:
@@ -443,7 +495,7 @@ class Store:
                 raise NotFound("api_key", key_id)
             tx.append_audit([_audit(actor, "revoke", "api_key", key_id, {"id": key_id}, None)])
 
-        self.backend.write(work)
+        self._write(work)
 
     def list_keys(self) -> list[ApiKey]:
         return self.backend.read(lambda tx: tx.list_keys())
@@ -564,6 +616,49 @@ class Store:
         ends = {end for e in edges for end in (e.source, e.target)}
         known = {**tx.get_nodes(ends - overrides.keys()), **overrides}
         return [replace(e, account_id=_edge_account(e, known)) for e in edges]
+
+
+class _Revising:
+    """A write transaction that notes whose maps its writes change (old and new owners alike)."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self.scopes: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+    def _note_nodes(self, records: Iterable[NodeRecord]) -> None:
+        for record in records:
+            if record.kind in (NodeKind.team_member, NodeKind.competitor):
+                self.scopes.add(SHARED_SCOPE)
+            elif record.kind == NodeKind.account:
+                self.scopes.add(record.id)
+            elif record.account_id:
+                self.scopes.add(record.account_id)
+
+    def _note_edges(self, records: Iterable[EdgeRecord]) -> None:
+        self.scopes.update(record.account_id for record in records if record.account_id)
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        if records:
+            self._note_nodes([*records, *self._tx.get_nodes([r.id for r in records]).values()])
+        self._tx.put_nodes(records)
+
+    def delete_nodes(self, ids: Collection[str]) -> None:
+        if ids:
+            self._note_nodes(self._tx.get_nodes(ids).values())
+        self._tx.delete_nodes(ids)
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        if records:
+            self._note_edges([*records, *self._tx.get_edges([r.id for r in records]).values()])
+        self._tx.put_edges(records)
+
+    def delete_edges(self, ids: Collection[str]) -> None:
+        if ids:
+            self._note_edges(self._tx.get_edges(ids).values())
+        self._tx.delete_edges(ids)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

@@ -6,14 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import networkx as nx
 from fastapi import APIRouter, Header, Query, Request
 
 from app.deps import StoreDep, Viewer
 from graph.errors import NotFound
 from graph.models import ID_PATTERN
-from graph.projection import account_graph
-from graph.store import Store
 from scoring.chain import decision_chain
 from scoring.classify import classify_account
 from scoring.gaps import coverage_gaps
@@ -57,10 +54,6 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _opportunity_graph(store: Store, opportunity_id: str) -> nx.MultiDiGraph:
-    return account_graph(store.opportunity_subgraph(opportunity_id))
-
-
 def _scored(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     """Run a scoring function; an id missing from the account's map is a 404."""
     try:
@@ -74,7 +67,7 @@ def _scored(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
 def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
                        accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Who decides: members with role, stance, weight and closeness; support for us and each rival."""
-    return _scored(decision_chain, _opportunity_graph(store, id), id, _options(request),
+    return _scored(decision_chain, store.opportunity_graph(id), id, _options(request),
                    language(accept_language))
 
 
@@ -82,7 +75,7 @@ def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
 def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
                       accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders..."""
-    return _scored(coverage_gaps, _opportunity_graph(store, id), id, _today(), _options(request),
+    return _scored(coverage_gaps, store.opportunity_graph(id), id, _today(), _options(request),
                    language(accept_language))
 
 
@@ -93,7 +86,7 @@ def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request
                                                                    "earlier ones were won")] = False,
                            accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Who to win over next, and through whom."""
-    return _scored(next_best_contacts, _opportunity_graph(store, id), id, k, plan, _options(request),
+    return _scored(next_best_contacts, store.opportunity_graph(id), id, k, plan, _options(request),
                    language(accept_language))
 
 
@@ -103,7 +96,7 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
               target: Annotated[str, Query(alias="to", pattern=ID_PATTERN)],
               k: Annotated[int, Query(ge=1, le=20)] = 3) -> dict[str, Any]:
     """The k strongest influence paths from one person to another, strongest first."""
-    graph = account_graph(store.account_subgraph(id))
+    graph = store.account_graph(id)
     for end in (source, target):
         if end not in graph:
             raise NotFound("contact or team member at this account", end)
@@ -113,12 +106,12 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
 @router.get("/accounts/{id}/influence")
 def get_influence(id: str, store: StoreDep, _: Viewer, request: Request) -> dict[str, Any]:
     """Informal power beside formal rank, highest first: who really carries weight."""
-    return _scored(informal_power, account_graph(store.account_subgraph(id)), _options(request))
+    return _scored(informal_power, store.account_graph(id), _options(request))
 
 
 @router.get("/accounts/{id}/classification")
 def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
                        accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
-    return _scored(classify_account, account_graph(store.account_subgraph(id)), _today(),
+    return _scored(classify_account, store.account_graph(id), _today(),
                    _options(request), language(accept_language))

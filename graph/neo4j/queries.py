@@ -386,11 +386,26 @@ RECORD_MIGRATION: Final[LiteralString] = (
     "ON CREATE SET m.checksum = $checksum, m.applied_at = $applied_at"
 )
 
+# ---- revisions of accounts' maps ------------------------------------------------------------------
+
+REVISIONS: Final[LiteralString] = (
+    "UNWIND $scopes AS scope\n"
+    "MATCH (r:Revision {scope: scope})\n"
+    "RETURN r.scope AS scope, r.revision AS revision"
+)
+
+BUMP_REVISIONS: Final[LiteralString] = (
+    "UNWIND $scopes AS scope\n"
+    "MERGE (r:Revision {scope: scope})\n"
+    "ON CREATE SET r.revision = 1\n"
+    "ON MATCH SET r.revision = r.revision + 1"
+)
+
 # ---- tests ----------------------------------------------------------------------------------------
 
 # Empties the database for the contract suite (the schema and the migration records stay).
 WIPE_FOR_TESTS: Final[LiteralString] = (
     "MATCH (n)\n"
-    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey\n"
+    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision\n"
     "DETACH DELETE n"
 )

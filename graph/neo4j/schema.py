@@ -18,8 +18,8 @@ The stored model:
   ``account_id``, ``data`` (JSON), ``created_at``, ``updated_at``, ``version``;
 - ``BELONGS_TO`` (contact/opportunity → account, account → parent account) mirrors ``owner_id`` for
   people browsing the graph; it is maintained by ``put_nodes`` and never handed out as an edge;
-- ``AuditEntry``, ``ApiKey`` and ``Migration`` nodes hold the audit trail, API keys and applied schema
-  migrations.
+- ``AuditEntry``, ``ApiKey``, ``Migration`` and ``Revision`` nodes hold the audit trail, API keys, applied
+  schema migrations and the per-account revision counters.
 """
 
 from __future__ import annotations
@@ -53,13 +53,13 @@ EDGE_TYPES: Final[tuple[LiteralString, ...]] = (
     "HAS_INTEREST",
 )
 
-OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration")
+OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision")
 
 # Every property the adapter reads or writes, for the Cypher lint's schema.
 PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
-    "role", "key_hash", "checksum", "applied_at",
+    "role", "key_hash", "checksum", "applied_at", "scope", "revision",
 )
 
 

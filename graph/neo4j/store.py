@@ -341,6 +341,13 @@ class Neo4jTx:
     def list_keys(self) -> list[ApiKey]:
         return [_key(row) for row in self._run(queries.LIST_KEYS)]
 
+    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        rows = self._run(queries.REVISIONS, scopes=_unique(scopes))
+        return {row["scope"]: row["revision"] for row in rows}
+
+    def bump_revisions(self, scopes: Collection[str]) -> None:
+        self._run(queries.BUMP_REVISIONS, scopes=sorted(set(scopes)))
+
 
 # ---- the backend ----------------------------------------------------------------------------------
 

@@ -195,6 +195,16 @@ class SqliteTx:
     def delete_key(self, key_id: str) -> bool:
         return self.conn.execute("DELETE FROM api_keys WHERE id = ?", (key_id,)).rowcount > 0
 
+    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        rows = self.conn.execute("SELECT scope, revision FROM revisions WHERE scope IN "
+                                 "(SELECT value FROM json_each(?))", (_json_ids(scopes),))
+        return dict(rows.fetchall())
+
+    def bump_revisions(self, scopes: Collection[str]) -> None:
+        self.conn.executemany("INSERT INTO revisions (scope, revision) VALUES (?, 1) "
+                              "ON CONFLICT (scope) DO UPDATE SET revision = revision + 1",
+                              [(scope,) for scope in sorted(set(scopes))])
+
     def list_keys(self) -> list[ApiKey]:
         rows = self.conn.execute("SELECT id, role, name, key_hash, created_at FROM api_keys ORDER BY id")
         return [ApiKey(*r) for r in rows]

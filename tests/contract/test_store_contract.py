@@ -252,3 +252,33 @@ def test_erasure_leaves_a_tombstone_and_scrubs_the_audit(store: Store) -> None:
     bundle = store.export_account("gzf")
     assert len(bundle["relationships"]) == 24
     assert "现供应商回扣" not in json.dumps(bundle, ensure_ascii=False)
+
+
+def test_projected_maps_are_kept_until_a_write_changes_them(store: Store) -> None:
+    store.import_bundle(load("furniture"), actor="t")
+    store.import_bundle(load("handset"), actor="t")
+    first = store.account_graph("gzf")
+    assert store.opportunity_graph("gzf-upgrade") is first
+    store.update_node(NodeKind.contact, "hs-plant", {"title": "厂长"}, actor="t")  # another account
+    assert store.account_graph("gzf") is first
+    store.update_edge("INFLUENCES:gzf-salesvp:gzf-gm", {"strength": 0.9}, actor="t")
+    changed = store.account_graph("gzf")
+    assert changed is not first
+    assert changed.edges["gzf-salesvp", "gzf-gm", "INFLUENCES:gzf-salesvp:gzf-gm"]["strength"] == 0.9
+    store.update_node(NodeKind.team_member, "us-se", {"name": "张敏敏"}, actor="t")  # shared by accounts
+    renamed = store.account_graph("gzf")
+    assert renamed is not changed and renamed.nodes["us-se"]["name"] == "张敏敏"
+    store.create_node(NodeKind.contact, ContactIn(id="gzf-new", account_id="gzf", name="新人"), actor="t")
+    store.update_node(NodeKind.contact, "gzf-new", {"account_id": "hs-tj"}, actor="t")  # moves away
+    assert "gzf-new" not in store.account_graph("gzf") and "gzf-new" in store.account_graph("hs-tj")
+    with pytest.raises(NotFound):
+        store.opportunity_graph("gzf")
+
+
+def test_a_second_store_on_the_same_database_sees_every_write(store: Store) -> None:
+    store.import_bundle(load("furniture"), actor="t")
+    other = Store(store.backend)
+    before = other.account_graph("gzf")
+    store.erase_contact("gzf-proc", actor="admin")
+    assert other.account_graph("gzf") is not before
+    assert other.account_graph("gzf").nodes["gzf-proc"]["name"] == "[erased]"

@@ -1,0 +1,3 @@
+// A counter per account (and one for the shared team and competitors), bumped by every write that
+// changes what the account's map holds: readers keep a projected map while its revisions stand.
+CREATE CONSTRAINT revision_scope IF NOT EXISTS FOR (r:Revision) REQUIRE r.scope IS UNIQUE;
