@@ -15,6 +15,7 @@ from starlette.types import Scope
 from starlette.types import Send as ASGISend
 
 from app import errors
+from app.answers import Answers
 from app.deps import authenticate
 from app.routers import analytics, bulk, maps, operations, resources
 from app.settings import Settings, make_backend
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.scoring_options = ScoringOptions()
+    app.state.answers = Answers()
     errors.install(app)
 
     registry = CollectorRegistry()

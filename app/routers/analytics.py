@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import networkx as nx
 from fastapi import APIRouter, Header, Query, Request
 
+from app.answers import Answers
 from app.deps import StoreDep, Viewer
 from graph.errors import NotFound
 from graph.models import ID_PATTERN
@@ -54,12 +56,19 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _scored(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Run a scoring function; an id missing from the account's map is a 404."""
-    try:
-        result: dict[str, Any] = call(*args, **kwargs)
-    except NotInGraph as e:
-        raise NotFound("node", str(e)) from e
+def _scored(request: Request, call: Any, graph: nx.MultiDiGraph, *args: Any) -> dict[str, Any]:
+    """Score a map (or recall the answer to the same question about the same map); an id missing
+    from the account's map is a 404."""
+
+    def compute() -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = call(graph, *args)
+        except NotInGraph as e:
+            raise NotFound("node", str(e)) from e
+        return result
+
+    answers: Answers = request.app.state.answers
+    result: dict[str, Any] = answers.answer(graph, (call.__name__, *args), compute)
     return result
 
 
@@ -67,7 +76,7 @@ def _scored(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
 def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
                        accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Who decides: members with role, stance, weight and closeness; support for us and each rival."""
-    return _scored(decision_chain, store.opportunity_graph(id), id, _options(request),
+    return _scored(request, decision_chain, store.opportunity_graph(id), id, _options(request),
                    language(accept_language))
 
 
@@ -75,7 +84,7 @@ def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
 def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
                       accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders..."""
-    return _scored(coverage_gaps, store.opportunity_graph(id), id, _today(), _options(request),
+    return _scored(request, coverage_gaps, store.opportunity_graph(id), id, _today(), _options(request),
                    language(accept_language))
 
 
@@ -86,7 +95,7 @@ def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request
                                                                    "earlier ones were won")] = False,
                            accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Who to win over next, and through whom."""
-    return _scored(next_best_contacts, store.opportunity_graph(id), id, k, plan, _options(request),
+    return _scored(request, next_best_contacts, store.opportunity_graph(id), id, k, plan, _options(request),
                    language(accept_language))
 
 
@@ -100,18 +109,18 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
     for end in (source, target):
         if end not in graph:
             raise NotFound("contact or team member at this account", end)
-    return _scored(strongest_paths, graph, source, target, k, _options(request))
+    return _scored(request, strongest_paths, graph, source, target, k, _options(request))
 
 
 @router.get("/accounts/{id}/influence")
 def get_influence(id: str, store: StoreDep, _: Viewer, request: Request) -> dict[str, Any]:
     """Informal power beside formal rank, highest first: who really carries weight."""
-    return _scored(informal_power, store.account_graph(id), _options(request))
+    return _scored(request, informal_power, store.account_graph(id), _options(request))
 
 
 @router.get("/accounts/{id}/classification")
 def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
                        accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
-    return _scored(classify_account, store.account_graph(id), _today(),
+    return _scored(request, classify_account, store.account_graph(id), _today(),
                    _options(request), language(accept_language))

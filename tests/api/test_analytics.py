@@ -138,3 +138,14 @@ def test_unknown_ids_are_404(furniture: TestClient, path: str) -> None:
 def test_absurd_k_is_422(furniture: TestClient, k: object) -> None:
     response = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts", params={"k": k})
     assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["query", "k"]
+
+
+def test_answers_follow_every_write(furniture: TestClient) -> None:
+    url = "/v1/opportunities/gzf-upgrade/decision-chain"
+    before = furniture.get(url).json()
+    assert furniture.get(url).json() == before
+    furniture.patch("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-gm", json={"stance": "champion"})
+    after = furniture.get(url).json()
+    assert after["support"]["us"] > before["support"]["us"]
+    moves = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts", params={"k": 9}).json()
+    assert "gzf-gm" not in [m["contact_id"] for m in moves["recommendations"]]
