@@ -7,6 +7,7 @@ import re
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,9 +211,11 @@ def measure_throughput(make_client: Any, path: str, *, threads: int, max_request
 
 
 def measure_interleaved(clients: dict[str, httpx.Client], paths: dict[str, list[str]], route: str, *,
-                        repeat: int, budget: float, timeout: float) -> dict[str, Latency]:
+                        repeat: int, budget: float, timeout: float,
+                        writes: dict[str, Write] | None = None) -> dict[str, Latency]:
     """Requests to several servers (``paths`` per client), alternating which goes first in each round, so
-    that whatever else the machine is doing weighs on all of them alike. One :class:`Latency` per client."""
+    that whatever else the machine is doing weighs on all of them alike; with ``writes``, each timed request
+    follows a write to its server (see :func:`measure_after_write`). One :class:`Latency` per client."""
     results = {name: Latency(paths[name][0]) for name in clients}
     before = {}
     for name, client in clients.items():
@@ -236,6 +239,12 @@ def measure_interleaved(clients: dict[str, httpx.Client], paths: dict[str, list[
         for name in order:
             if results[name].status != "ok":
                 continue
+            if writes:
+                try:
+                    writes[name](i)
+                except (httpx.HTTPError, RuntimeError) as e:
+                    results[name].status, results[name].detail = "error", f"the write failed: {e}"
+                    continue
             one = Latency(paths[name][0])
             path = paths[name][i % len(paths[name])]
             _repeat(clients[name], [path], one, repeat=1, budget=budget, timeout=timeout)
@@ -250,3 +259,46 @@ def measure_interleaved(clients: dict[str, httpx.Client], paths: dict[str, list[
         if counted > 0 and results[name].status == "ok":
             results[name].server_mean = (after[0] - before[name][0]) / counted
     return results
+
+
+Write = Callable[[int], None]
+
+
+def measure_after_write(client: httpx.Client, paths: list[str], route: str, write: Write, *, samples: int,
+                        budget: float, timeout: float) -> Latency:
+    """Latency of the first read after a write: before each timed request, ``write(i)`` changes the account
+    (untimed), so the service cannot answer from what it kept of the map; up to ``samples`` requests or as
+    many as fit in ``budget`` seconds, at least one."""
+    result = Latency(paths[0])
+    before = _timings(client, route)
+    deadline = time.perf_counter() + budget
+    for i in range(max(1, samples)):
+        try:
+            write(i)
+        except (httpx.HTTPError, RuntimeError) as e:
+            result.status, result.detail = "error", f"the write failed: {e}"
+            break
+        one = Latency(paths[0])
+        _repeat(client, [paths[i % len(paths)]], one, repeat=1, budget=budget, timeout=timeout)
+        result.samples += one.samples
+        if one.status != "ok":
+            result.status, result.detail = one.status, one.detail
+            break
+        if time.perf_counter() > deadline:
+            break
+    after = _timings(client, route)
+    if after[1] > before[1] and result.status == "ok":
+        result.server_mean = (after[0] - before[0]) / (after[1] - before[1])
+    return result
+
+
+def contact_writer(client: httpx.Client, contact_id: str, timeout: float) -> Write:
+    """A write that changes nothing the analytics use: a contact's notes (a new revision of the map)."""
+
+    def write(i: int) -> None:
+        r = client.patch(f"/v1/contacts/{contact_id}", json={"notes": f"benchmark write {i} {time.time()}"},
+                         timeout=timeout)
+        if r.status_code != 200:
+            raise RuntimeError(f"PATCH /v1/contacts/{contact_id} answered {r.status_code}: {r.text[:300]}")
+
+    return write
