@@ -86,24 +86,26 @@ def render(res: Results, out: Path) -> str:
         "every figure below. Nothing here is a timed test: the figures depend on the machine and on what "
         "else runs on it.")
     add("")
-    add(f"- **Run:** {m['started']}, commit `{m['commit']}`, backend **{m['backend']}**, "
-        f"{m.get('wall_seconds', 0) / 60:.1f} min wall clock")
-    add(f"- **Machine:** {mach['cpu']}, {mach['cores']} cores, {_mib(mach['ram_bytes'])} RAM "
-        f"({mach['ram_bytes'] / 2**30:.0f} GiB), Python {mach['python']}, {mach['platform']}; load average "
-        f"{mach['load_at_start'][0]} at the start and {m.get('load_at_end', ['?'])[0]} at the end "
-        "(the machine is shared)")
+    add(f"- **Machine:** {mach['cpu']}, {mach['cores']} cores, {mach['ram_bytes'] / 2**30:.0f} GiB RAM, "
+        f"Python {mach['python']}, {mach['platform']}; shared with other work (load averages below)")
+    add(f"- **Backend:** {m['backend']}")
     runs = m.get("runs") or [{"command": m["command"]}]
+
+    def when(r: dict[str, Any]) -> str:
+        wall = f", {r['wall_seconds'] / 60:.1f} min" if r.get("wall_seconds") else ""
+        load = f", load average {r.get('load', '?')}" + (f" → {r['load_end']}" if "load_end" in r else "")
+        return f"{r.get('started', '?')}, commit `{r.get('commit', '?')}`{wall}{load}"
+
     if len(runs) == 1:
-        add(f"- **Reproduce:** `{runs[0]['command']}`")
+        add(f"- **Reproduce:** `{runs[0]['command']}` ({when(runs[0])})")
     else:
         add("- **Reproduce:** the suite ran in parts (`--merge`), each part's command below; the one-line "
             "equivalent is `python -m benchmarks --sizes 100,1000,10000,100000 --accounts 2000x500`")
         for r in runs:
             parts = [f"{n:,} contacts" for n, v in sorted(res.sizes.items()) if v.get("run") == r]
             if res.multi.get("run") == r:
-                parts.append(f"{res.multi['accounts']:,} × {res.multi['contacts_per_account']} accounts")
-            add(f"  - `{r['command']}` — {', '.join(parts) or 'superseded'} ({r.get('started', '?')}, "
-                f"commit `{r.get('commit', '?')}`, load average {r.get('load', '?')})")
+                parts.append(f"{res.multi['accounts']:,} accounts × {res.multi['contacts_per_account']} contacts")
+            add(f"  - `{r['command']}` — {', '.join(parts) or 'superseded'} ({when(r)})")
     add("")
 
     add("## Targets")
@@ -255,7 +257,8 @@ def render(res: Results, out: Path) -> str:
             if p.get("error"):
                 add(f"Profiling failed: `{p['error']}`")
             else:
-                add(f"{p['seconds'] * 1000:,.0f} ms per request under the profiler (HTTP {p['status']}).")
+                add(f"{p['seconds'] * 1000:,.1f} ms per request under the profiler (HTTP {p['status']}); the tree "
+                    f"adds up {p.get('repeat', 3)} requests.")
                 add("")
                 add("```")
                 add(p["top"])
