@@ -34,7 +34,7 @@ def profile_request(data_dir: Path, path: str, *, repeat: int = 1, interval: flo
     key = "prof_" + secrets.token_urlsafe(24)
     settings = Settings(data_dir=data_dir, api_keys=f"admin:{key}")
     try:
-        store = Store(make_backend(settings), graph_cache_size=0 if cold else 16)  # type: ignore[call-arg,unused-ignore]
+        store = Store(make_backend(settings), graph_cache_elements=0 if cold else 300_000)
     except TypeError:  # a store that keeps no maps
         store = Store(make_backend(settings))
     if settings.auto_migrate and not settings.neo4j_uri:

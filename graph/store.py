@@ -107,14 +107,16 @@ def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
 class Store:
     """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail.
 
-    Projected account maps are kept (up to ``graph_cache_size`` accounts, least recently used out)
-    while the account's revision stands: every write bumps the revisions of the accounts whose map it
+    Projected account maps are kept (up to ``graph_cache_elements`` nodes and edges in all, about
+    1.6 KiB each, least recently used out, the latest always kept; 0 keeps none) while the
+    account's revision stands: every write bumps the revisions of the accounts whose map it
     changes, in the same transaction, so a reader never gets a stale map — also across processes."""
 
-    def __init__(self, backend: Backend, *, graph_cache_size: int = 16) -> None:
+    def __init__(self, backend: Backend, *, graph_cache_elements: int = 300_000) -> None:
         self.backend = backend
-        self._graphs: OrderedDict[str, tuple[tuple[int, int], nx.MultiDiGraph]] = OrderedDict()
-        self._graph_cache_size = graph_cache_size
+        self._graphs: OrderedDict[str, tuple[tuple[int, int], nx.MultiDiGraph, int]] = OrderedDict()
+        self._graph_cache_elements = graph_cache_elements
+        self._cached_elements = 0
         self._graphs_lock = threading.Lock()
 
     def _write(self, work: Callable[[Tx], T]) -> T:
@@ -162,11 +164,16 @@ class Store:
         if subgraph is None:
             return None
         graph = account_graph(subgraph)
+        size = graph.number_of_nodes() + graph.number_of_edges()
+        if self._graph_cache_elements <= 0:
+            return graph
         with self._graphs_lock:
-            self._graphs[account_id] = (key, graph)
-            self._graphs.move_to_end(account_id)
-            while len(self._graphs) > self._graph_cache_size:
-                self._graphs.popitem(last=False)
+            replaced = self._graphs.pop(account_id, None)
+            self._cached_elements -= replaced[2] if replaced else 0
+            self._graphs[account_id] = (key, graph, size)
+            self._cached_elements += size
+            while self._cached_elements > self._graph_cache_elements and len(self._graphs) > 1:
+                self._cached_elements -= self._graphs.popitem(last=False)[1][2]
         return graph
 
     # ---- nodes -------------------------------------------------------------------------------------

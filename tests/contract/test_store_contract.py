@@ -282,3 +282,13 @@ def test_a_second_store_on_the_same_database_sees_every_write(store: Store) -> N
     store.erase_contact("gzf-proc", actor="admin")
     assert other.account_graph("gzf") is not before
     assert other.account_graph("gzf").nodes["gzf-proc"]["name"] == "[erased]"
+
+
+def test_the_map_cache_keeps_within_its_size(store: Store) -> None:
+    store.import_bundle(load("furniture"), actor="t")
+    store.import_bundle(load("handset"), actor="t")
+    small = Store(store.backend, graph_cache_elements=60)  # furniture ~44 elements, handset ~31
+    furniture = small.account_graph("gzf")
+    assert small.account_graph("gzf") is furniture
+    small.account_graph("hs-tj")  # over the budget together: the least recently used goes
+    assert small.account_graph("gzf") is not furniture
