@@ -1,7 +1,9 @@
 """Pure analytics over an account's relationship map (a NetworkX graph from ``graph.projection``).
 
 No I/O, no HTTP, no database; no function mutates its input graph. Every number of the model is in
-``scoring.options.ScoringOptions``; every text in ``scoring.texts``.
+``scoring.options.ScoringOptions``; every text in ``scoring.texts``. A graph frozen with ``nx.freeze``
+is scored once per graph object: what one call reads and derives is reused by the next (see
+``scoring.model.AccountMap.build``); the answers are the same either way.
 """
 
 from scoring.chain import decision_chain, decision_weight, propagated_support

@@ -2,17 +2,22 @@
 
 Support for us is Σ weight·s̃ / Σ weight over the active chain members, where s̃ is the stance after
 propagation over the influence graph (DESIGN.md). Members who left the client stay in the answer
-(``status: left``, decision weight 0) but no longer count: not in support, closeness or roles. Propagation is linear, so instead of propagating
-the stance vector forward we push the normalised chain weights c backward once: r = (Mᵀ)^rounds·c.
-Then support = r·s for us, r·f for each competitor (f = FAVORS strengths), and r is exactly what the
-recommendations need to price every contact's gain.
+(``status: left``, decision weight 0) but no longer count: not in support, closeness or roles.
+
+Propagation is linear: support = cᵀ·M^rounds·s with c the normalised chain weights. The chain itself
+pulls the stances s (and, for each competitor, the FAVORS strengths f) forward from the people who
+hold them to the chain members, reading the influencers only of people the stances can reach in time
+(``Propagation.forward_from``): on a large account that is a small part of the chain's upstream
+neighbourhood. The recommendations need the other side, r = (Mᵀ)^rounds·c pushed backward once
+(``ChainAnalysis.sensitivity``, computed on first use): r·s is the same support, and r_j prices every
+contact's gain at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -23,6 +28,7 @@ from scoring.texts import text
 __all__ = ["ChainAnalysis", "analyse_chain", "decision_chain", "decision_weight", "propagated_support"]
 
 MEASURES = ("relationship", "solution", "price")
+T = TypeVar("T")
 
 
 def propagated_support(h: nx.DiGraph | nx.MultiDiGraph, stances: Mapping[str, float],
@@ -58,7 +64,12 @@ def propagated_support(h: nx.DiGraph | nx.MultiDiGraph, stances: Mapping[str, fl
 
 @dataclass
 class ChainAnalysis:
-    """Everything the chain, gaps and recommendations share for one opportunity."""
+    """Everything the chain, gaps and recommendations share for one opportunity.
+
+    Built once per map and opportunity (``analyse_chain``) and read only afterwards; what the answers
+    derive from it (the sensitivity, propagated stances, gains, risks) is kept in ``derived``, computed
+    on first use.
+    """
 
     opportunity_id: str
     opportunity: dict[str, Any]
@@ -67,9 +78,16 @@ class ChainAnalysis:
     weights: dict[str, float]            # decision weight per active member
     total: float                         # Σ decision weights
     stances: dict[str, float]            # stance toward us per active member
-    sensitivity: dict[str, float]        # r = (Mᵀ)^rounds · (w / Σw): d(support)/d(stance) per contact
     us: float
     competitors: dict[str, float] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _sensitivity: Callable[[], dict[str, float]] = field(default=dict, repr=False, compare=False)
+
+    @property
+    def sensitivity(self) -> dict[str, float]:
+        """r = (Mᵀ)^rounds · (w / Σw): d(support)/d(stance) per contact (computed on first use: the
+        decision chain itself does not need it, the gains do)."""
+        return self.cached("sensitivity", self._sensitivity)
 
     def member(self, contact_id: str) -> Member | None:
         for m in self.members:
@@ -77,27 +95,92 @@ class ChainAnalysis:
                 return m
         return None
 
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """A value derived from this analysis, computed once."""
+        try:
+            value: T = self.derived[key]
+            return value
+        except KeyError:
+            pass
+        value = compute()
+        self.derived[key] = value
+        return value
+
 
 def analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOptions) -> ChainAnalysis:
+    """The opportunity's chain analysis, computed once per map (and options) and shared by the decision
+    chain, the gaps, the recommendations and the account class.
+
+    Raises ``scoring.model.NotFound`` when the opportunity is not in the graph.
+    """
+    return amap.cached(("chain", opportunity_id, options), lambda: _analyse_chain(amap, opportunity_id, options))
+
+
+def _analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOptions) -> ChainAnalysis:
+    """Support = Σ share_c · s̃_c over the chain (share = w / Σw), for us and for each competitor.
+
+    The propagated stances s̃ of the chain members are pulled forward from the people who hold a
+    stance (or favor a competitor), which reads far less of a large map than the backward pass the
+    gains need (r = (Mᵀ)^rounds · share, so that support = r·s): that pass runs only when asked for.
+    """
     opportunity = amap.require_opportunity(opportunity_id)
     members = amap.members.get(opportunity_id, [])
     active = [m for m in members if m.contact_id in amap.active]
     weights = amap.chain_weights(opportunity_id, options)
     total = sum(weights.values())
     stances = amap.stances(opportunity_id, options)
-    sensitivity: dict[str, float] = {}
-    if total > 0.0:
-        share = {c: w / total for c, w in weights.items()}
-        sensitivity = amap.propagation().backward(share, options.alpha, options.rounds)
-    us = sum(r * stances.get(c, 0.0) for c, r in sensitivity.items())
-    # Competitor support = r·f, with f the FAVORS strengths: only people with r ≠ 0 matter.
+    alpha, rounds = options.alpha, options.rounds
+    prop = amap.propagation()
+    share = {c: w / total for c, w in weights.items()} if total > 0.0 else {}
+
+    def sensitivity() -> dict[str, float]:
+        return prop.backward(share, alpha, rounds) if share else {}
+
+    derived: dict[str, Any] = {}
+    if stances:
+        derived["propagated"] = prop.forward_at([m.contact_id for m in active], stances, alpha, rounds)
+    # Chain members who weigh in the decision (the backward pass starts from these).
+    deciders = [c for c, x in share.items() if x]
+    us: float = 0
+    if deciders:
+        propagated = derived["propagated"]
+        us = sum(share[c] * propagated[c] for c in deciders)
     competitors: dict[str, float] = {str(k): 0.0 for k in opportunity.get("competitor_ids") or []}
-    for c, r in sensitivity.items():
-        if c in amap.active:
-            for k, f in sorted(amap.favors_of(c).items()):
-                competitors[k] = competitors.get(k, 0.0) + r * f
-    return ChainAnalysis(opportunity_id, opportunity, members, active, weights, total, stances,
-                         sensitivity, us, competitors)
+    if deciders:
+        # Competitor support: the same, with the FAVORS strengths as stances. A competitor the
+        # opportunity does not list counts when someone who favors it is within ``rounds`` steps of a
+        # decider (as in r·f: r is defined exactly there); with two or more of those, their order is
+        # the order in which the backward pass meets their friends, so the support comes from r·f.
+        fans = amap.favored_by()
+        extra = []
+        for k, friends in fans.items():
+            support, reached = _support_from(prop, deciders, share, friends, alpha, rounds)
+            if k in competitors:
+                competitors[k] = support
+            elif reached:
+                extra.append((k, support))
+        if len(extra) == 1:
+            competitors[extra[0][0]] = extra[0][1]
+        elif extra:
+            r = sensitivity()
+            derived["sensitivity"] = r
+            competitors = {str(k): 0.0 for k in opportunity.get("competitor_ids") or []}
+            favors = amap.favors()
+            for c, rc in r.items():
+                row = favors.get(c)
+                if row:
+                    for k, f in sorted(row.items()):
+                        competitors[k] = competitors.get(k, 0.0) + rc * f
+    return ChainAnalysis(opportunity_id, opportunity, members, active, weights, total, stances, us,
+                         competitors, derived, sensitivity)
+
+
+def _support_from(prop: Propagation, deciders: list[str], share: Mapping[str, float],
+                  friends: Mapping[str, float], alpha: float, rounds: int) -> tuple[float, bool]:
+    """Σ share·s̃ over the deciders for the stances ``friends``, and whether any friend (even one of
+    strength 0) is within ``rounds`` steps upstream of a decider."""
+    values, reached = prop.forward_from(deciders, friends, alpha, rounds, sources=friends)
+    return sum(share[c] * values[c] for c in deciders), bool(reached)
 
 
 def chain_closeness(amap: AccountMap, members: list[Member], weights: Mapping[str, float],
@@ -131,8 +214,9 @@ def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOpti
 
 
 def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> dict[str, Any]:
-    propagated = (amap.propagation().forward_at([m.contact_id for m in chain.active], chain.stances,
-                                                  o.alpha, o.rounds) if chain.stances else {})
+    propagated = chain.cached("propagated", lambda: (
+        amap.propagation().forward_at([m.contact_id for m in chain.active], chain.stances, o.alpha, o.rounds)
+        if chain.stances else {}))
     rows = []
     for m in chain.members:
         contact = amap.contacts[m.contact_id]

@@ -70,7 +70,6 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     active = chain.active
     weights = chain.weights
     supporters = [m.contact_id for m in active if m.stance in o.supportive_stances]
-    ranker = Ranker.build(amap, chain, o)
     ours = set(supporters)
     executive = amap.our_executive(o)
     gaps: list[dict[str, Any]] = []
@@ -135,7 +134,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
 
     # single_threaded
     if len(supporters) < o.min_supporters:
-        picks = [p.contact for p in ranker.top(o.min_supporters - len(supporters))]
+        picks = [p.contact for p in Ranker.build(amap, chain, o).top(o.min_supporters - len(supporters))]
         action = (text("gap.single_threaded.action", lang, names=join([name(c) for c in picks], lang))
                   if picks else text("gap.single_threaded.action_generic", lang))
         gaps.append(_gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
@@ -239,12 +238,18 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
 
 def _known_departments(amap: AccountMap, departments: set[str]) -> set[str]:
     """Which of these departments have an active contact who knows us or whom our team covers."""
-    known = {d.get("department") for d in amap.active.values() if d.get("knows_us", False)}
+    return departments & amap.cached("known_departments", lambda: _all_known_departments(amap))
+
+
+def _all_known_departments(amap: AccountMap) -> frozenset[str]:
+    """Every department with an active contact who knows us or whom our team covers (once per map)."""
+    node, succ = amap._node, amap._succ
+    known = {node[c].get("department") for c in amap.active if node[c].get("knows_us", False)}
     for t in amap.team:
-        for x, keyed in amap.g.succ[t].items():
+        for x, keyed in succ[t].items():
             if x in amap.active and any(d.get("type") == "COVERS" for d in keyed.values()):
                 known.add(amap.active[x].get("department"))
-    return departments & {k for k in known if k}
+    return frozenset(k for k in known if k)
 
 
 def _member(chain: ChainAnalysis, contact: str) -> Member:

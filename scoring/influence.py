@@ -5,6 +5,9 @@ team members (see ``scoring.model`` for the edge rules). Each edge carries ``wei
 ``cost`` = −log(weight) and ``type``, its strongest underlying kind. Rival ties are not edges (they
 never carry a path); they are kept in ``graph["rivals"]`` as ``{(u, v): strength}`` for propagation.
 
+``strongest_paths`` never builds that graph: it runs Yen's algorithm (as ``nx.shortest_simple_paths``)
+over the nodes' own links, read on demand, bounded first by the cold-outreach reach.
+
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph(account_id="a", account={})
 >>> g.add_node("boss", kind="contact", status="active")
@@ -19,8 +22,10 @@ never carry a path); they are kept in ``graph["rivals"]`` as ``{(u, v): strength
 
 from __future__ import annotations
 
+import heapq
 import math
-from itertools import islice, pairwise
+from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import networkx as nx
@@ -50,21 +55,165 @@ def strongest_paths(g: nx.MultiDiGraph, source: str, target: str, k: int = 3,
                     options: ScoringOptions | None = None) -> dict[str, Any]:
     """The ``k`` strongest simple paths from ``source`` to ``target`` (strength = product of weights).
 
-    Left contacts, unknown ids and ``source == target`` give no paths. Paths are found lazily as
-    shortest simple paths on −log(weight), so only the first ``k`` are ever computed.
+    Left contacts, unknown ids and ``source == target`` give no paths. Paths are found as shortest
+    simple paths on −log(weight) (Yen's algorithm, each spur a two-ended Dijkstra over the nodes' own
+    links read on demand, never the whole influence graph). The search first ignores every path weaker
+    than the cold-outreach reach (no better than no path at all); only when fewer than ``k`` paths are
+    that strong is it run again without that bound, so the answer is always the exact k strongest.
     """
-    h = influence_graph(g, options)
-    if k <= 0 or source == target or source not in h or target not in h:
+    o = resolve(options)
+    amap = AccountMap.build(g, o)
+    if k <= 0 or source == target or amap.role(source) not in ("a", "t") or amap.role(target) not in ("a", "t"):
         return {"paths": []}
-    try:
-        found = list(islice(nx.shortest_simple_paths(h, source, target, weight="cost"), k))
-    except nx.NetworkXNoPath:
-        return {"paths": []}
+    out, inn = amap.path_costs(), amap.in_costs()
+    bound = -math.log(o.cold_outreach) if 0.0 < o.cold_outreach < 1.0 else math.inf
+    found = _k_shortest_paths(out, inn, source, target, k, bound)
+    if len(found) < k and bound < math.inf:
+        found = _k_shortest_paths(out, inn, source, target, k, math.inf)
     paths = []
     for nodes in found:
-        hops = [{"from": u, "to": v, "type": h[u][v]["type"], "weight": h[u][v]["weight"]}
-                for u, v in pairwise(nodes)]
+        hops = []
+        for u, v in pairwise(nodes):
+            entry = amap.influence_link(u, v)
+            assert entry is not None
+            hops.append({"from": u, "to": v, "type": entry[2], "weight": entry[0]})
         strength = math.prod(hop["weight"] for hop in hops)
         paths.append({"strength": strength, "hops": hops})
     paths.sort(key=lambda p: -p["strength"])
     return {"paths": paths}
+
+
+Costs = Callable[[str], list[tuple[str, float]]]
+# Slack on the bound while searching, so that rounding never hides a path within the bound.
+_SLACK = 1e-9
+
+
+def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, bound: float
+                      ) -> list[list[str]]:
+    """Up to ``k`` shortest simple paths of cost ≤ ``bound``, shortest first (Yen's algorithm, as
+    ``nx.shortest_simple_paths``, on out-/in-link costs read on demand).
+
+    Spur searches are bounded too: by ``bound`` less the root's cost and, once enough candidates are
+    waiting, by the cost of the last candidate that could still be listed (a spur path costlier than
+    that can never be among the first k; one of equal cost would be listed after it).
+    """
+    first = _bidirectional_dijkstra(out, inn, source, target, bound + _SLACK, set(), set())
+    if first is None or first[0] > bound:
+        return []
+    listed: list[list[str]] = []
+    candidates: list[tuple[float, int, list[str]]] = [(first[0], 0, first[1])]
+    queued = {tuple(first[1])}
+    counter = 1
+    while candidates:
+        _, _, path = heapq.heappop(candidates)
+        queued.discard(tuple(path))
+        listed.append(path)
+        if len(listed) == k:
+            break
+        ignore_nodes: set[str] = set()
+        ignore_edges: set[tuple[str, str]] = set()
+        root_length = 0.0
+        for i in range(1, len(path)):
+            root = path[:i]
+            if i > 1:
+                root_length += _cost(out, path[i - 2], path[i - 1])
+            for p in listed:
+                if p[:i] == root:
+                    ignore_edges.add((p[i - 1], p[i]))
+            limit = bound
+            wanted = k - len(listed)
+            if len(candidates) >= wanted:
+                limit = min(limit, heapq.nsmallest(wanted, candidates)[-1][0])
+            spur = _bidirectional_dijkstra(out, inn, root[-1], target, limit - root_length + _SLACK,
+                                           ignore_nodes, ignore_edges)
+            if spur is not None:
+                total = root_length + spur[0]
+                candidate = root[:-1] + spur[1]
+                if total <= limit and tuple(candidate) not in queued:
+                    heapq.heappush(candidates, (total, counter, candidate))
+                    queued.add(tuple(candidate))
+                    counter += 1
+            ignore_nodes.add(root[-1])
+    return listed
+
+
+def _cost(out: Costs, u: str, v: str) -> float:
+    for x, c in out(u):
+        if x == v:
+            return c
+    raise KeyError((u, v))          # pragma: no cover - paths only use existing links
+
+
+def _bidirectional_dijkstra(out: Costs, inn: Costs, source: str, target: str, bound: float,
+                            ignore_nodes: set[str], ignore_edges: set[tuple[str, str]]
+                            ) -> tuple[float, list[str]] | None:
+    """The shortest path source → target avoiding some nodes and edges, as (cost, nodes); None when
+    there is none of cost ≤ ``bound``. Nodes farther than ``bound`` from either end are not expanded.
+
+    NetworkX's ``_bidirectional_dijkstra`` step for step (the same alternation, order of relaxation and
+    tie-breaking), with the bound, and with each side's paths kept as predecessor links rather than
+    copied lists: a node's link changes only until it is settled, and a path is read off the links at
+    the moment it becomes the best meeting, so it is the path NetworkX would have recorded. The bound
+    also ends the search early: once the two fringes' smallest distances add up to more than it, no
+    path within it is left to meet (and the best met so far, if within it, can no longer improve).
+    """
+    if source in ignore_nodes or target in ignore_nodes:
+        return None
+    if source == target:
+        return 0.0, [source]
+    dists: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    links: tuple[dict[str, str | None], dict[str, str | None]] = ({source: None}, {target: None})
+    seen: tuple[dict[str, float], dict[str, float]] = ({source: 0.0}, {target: 0.0})
+    fringe: tuple[list[tuple[float, int, str]], list[tuple[float, int, str]]] = (
+        [(0.0, 0, source)], [(0.0, 1, target)])
+    neighbours = (out, inn)
+    counter = 2
+    final_dist = math.inf
+    final_path: list[str] = []
+    direction = 1
+    push, pop = heapq.heappush, heapq.heappop
+    while fringe[0] and fringe[1]:
+        if fringe[0][0][0] + fringe[1][0][0] > bound:
+            # Every path not met yet costs at least this much: none within the bound is left, and
+            # the best one met (if within the bound) is the shortest, as NetworkX would return it.
+            return (final_dist, final_path) if final_dist <= bound else None
+        direction = 1 - direction
+        dist, _, v = pop(fringe[direction])
+        here = dists[direction]
+        if v in here:
+            continue
+        here[v] = dist
+        if v in dists[1 - direction]:
+            return final_dist, final_path
+        seen_here, seen_there, link = seen[direction], seen[1 - direction], links[direction]
+        heap = fringe[direction]
+        forward = direction == 0
+        for w, cost in neighbours[direction](v):
+            if w in ignore_nodes:
+                continue
+            if ignore_edges and ((v, w) if forward else (w, v)) in ignore_edges:
+                continue
+            length = dist + cost
+            if length > bound or w in here:
+                continue
+            if w not in seen_here or length < seen_here[w]:
+                seen_here[w] = length
+                push(heap, (length, counter, w))
+                counter += 1
+                link[w] = v
+                if w in seen_there:
+                    total = length + seen_there[w]
+                    if not final_path or final_dist > total:
+                        final_dist = total
+                        final_path = _walk(links[0], w)[::-1] + _walk(links[1], w)[1:]
+    # One side has nothing left within the bound: every node of a path within it was settled on that
+    # side, so that path was met (at its end) and the best met is the shortest.
+    return (final_dist, final_path) if final_path and final_dist <= bound else None
+
+
+def _walk(link: dict[str, str | None], node: str) -> list[str]:
+    """The nodes from ``node`` back to its side's end, following the predecessor links."""
+    nodes = [node]
+    while (p := link[nodes[-1]]) is not None:
+        nodes.append(p)
+    return nodes

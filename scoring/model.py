@@ -6,6 +6,12 @@ decision chain, the gains and the reach only touch the neighbourhood they need, 
 analytics touch each edge a bounded number of times: everything is linear (or E log V) in the size of
 the map, with no queries to anything but the in-memory graph.
 
+Reuse across calls: for a graph frozen with ``nx.freeze`` (a promise that it will not change) the map
+and everything derived from it — each node's links, propagation rows, path costs, chain analyses,
+gains — is kept per graph object and options and shared by later calls, from any thread (see
+``AccountMap.build``). The cache is a ``WeakKeyDictionary`` outside the graph: nothing is written to the
+graph, a map lives as long as its graph, and a graph that is not frozen gets a fresh map per call.
+
 Conventions (DESIGN.md, "the default model"):
 
 * Only **active** contacts and team members take part in the influence graph; a contact whose status is
@@ -23,14 +29,18 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from scoring.options import ScoringOptions
+
+T = TypeVar("T")
 
 
 class NotFound(LookupError):
@@ -135,33 +145,42 @@ def _combine(table: dict[str, list[Any]], other: str, w: float, kind: Any) -> No
 
 
 class _Lazy(Mapping[str, Any]):
-    """A read-only mapping whose values are computed per key on first use (``None`` means absent);
-    iterating walks ``keys()``. ``contains`` answers membership without computing the value."""
+    """A read-only mapping over a fixed list of ids (``keys``, in graph order) whose values are computed
+    per key on first use and cached (``None`` means absent). Membership never computes a value: a key
+    belongs when ``kinds`` maps it to one of ``allowed`` (node roles, or node kinds)."""
 
-    def __init__(self, compute: Callable[[str], Any], keys: Callable[[], Iterable[str]],
-                 contains: Callable[[Any], bool]) -> None:
-        self._compute, self._keys, self._contains = compute, keys, contains
+    def __init__(self, compute: Callable[[str], Any], keys: list[str], kinds: Mapping[Any, str],
+                 allowed: frozenset[str]) -> None:
+        self._compute, self._keys, self._kinds, self._allowed = compute, keys, kinds, allowed
         self._cache: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
         try:
             return self._cache[key]
-        except KeyError:
+        except (KeyError, TypeError):
             pass
-        value = self._compute(key) if self._contains(key) else None
+        value = self._compute(key) if key in self else None
         if value is None:
             raise KeyError(key)
         self._cache[key] = value
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k in self._keys() if self._contains(k))
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return len(self._keys)
 
     def __contains__(self, key: object) -> bool:
-        return self._contains(key)
+        try:
+            return self._kinds.get(key) in self._allowed
+        except TypeError:            # not even hashable: not a node
+            return False
+
+
+# The maps of frozen graphs, per graph object and options (see ``AccountMap.build``).
+_MAPS: weakref.WeakKeyDictionary[Any, dict[ScoringOptions, AccountMap]] = weakref.WeakKeyDictionary()
+_MAPS_LOCK = threading.Lock()
 
 
 class AccountMap:
@@ -170,84 +189,127 @@ class AccountMap:
     Every question is answered from the nodes' own adjacency, on first use, and cached: the decision
     chain, the gains and the reach only touch the neighbourhood they need, and the global analytics
     (informal power, the whole influence graph) read each edge a bounded number of times. The input
-    graph is never written to.
+    graph is never written to, and the map keeps no reference to the graph object itself (only to its
+    node and adjacency dicts), so a cache of maps keyed on the graph lets the graph be collected.
 
     Mappings by id: ``contacts`` (left ones included), ``active``, ``team``, ``competitors``,
     ``opportunities`` (node data); ``links`` (combined out-links of an active contact or team member),
     ``covers``, ``mirrors`` (of an active contact), ``interests``, ``bosses`` (of any contact),
     ``members`` (decision chain of an opportunity).
+
+    A map may be shared by concurrent requests (see ``build``): every cache below is filled by storing
+    a finished value under its key, and nothing stored is changed afterwards.
     """
 
     def __init__(self, g: nx.MultiDiGraph, options: ScoringOptions) -> None:
-        self.g, self.o = g, options
+        self.o = options
         self.account_id = g.graph.get("account_id")
         self.account: dict[str, Any] = dict(g.graph.get("account") or {})
         # The graph's own adjacency dicts, read only: NetworkX's views cost a call per access.
         self._node: dict[str, dict[str, Any]] = g._node
         self._succ: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._succ
         self._pred: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._pred
-        self._kinds: dict[str, list[str]] | None = None
         self._locals: dict[str, Local] = {}
-        self._roles: dict[str, str] = {}
         self._costs: dict[str, list[tuple[str, float]]] = {}
+        self._in_costs: dict[str, list[tuple[str, float]]] = {}
         self._propagation: Propagation | None = None
+        self._memo: dict[Any, Any] = {}
 
-        def data(n: str) -> dict[str, Any]:
-            return self._node[n]
+        # One scan of the nodes: every node's role and the ids of each kind, in graph order.
+        roles: dict[Any, str] = {}
+        contact_ids: list[str] = []
+        active: list[str] = []
+        team_ids: list[str] = []
+        others: dict[str, list[str]] = {}
+        for n, d in self._node.items():
+            k = d.get("kind")
+            if k == "contact":
+                contact_ids.append(n)
+                if d.get("status", "active") == "left":
+                    roles[n] = "l"
+                else:
+                    roles[n] = "a"
+                    active.append(n)
+            elif k == "team_member":
+                team_ids.append(n)
+                roles[n] = "t"
+            else:
+                roles[n] = ""
+                others.setdefault(str(k), []).append(n)
+        self._kinds: dict[str, list[str]] = {"contact": contact_ids, "team_member": team_ids, **others}
+        self._roles = roles
+        competitor_ids, opportunity_ids = self.kind_ids("competitor"), self.kind_ids("opportunity")
+        kind_of = {n: "competitor" for n in competitor_ids}
+        kind_of.update((n, "opportunity") for n in opportunity_ids)
+        data = self._node.__getitem__
+        a, al, at = frozenset("a"), frozenset("al"), frozenset("at")
 
-        def is_(*roles: str) -> Callable[[Any], bool]:
-            return lambda n: self.role(n) in roles
-
-        def ids(*kinds: str) -> Callable[[], list[str]]:
-            return lambda: [n for k in kinds for n in self.kind_ids(k)]
-
-        def of_kind(kind: str) -> Callable[[Any], bool]:
-            def test(n: Any) -> bool:
-                try:
-                    d = self._node.get(n)
-                except TypeError:
-                    return False
-                return d is not None and d.get("kind") == kind
-            return test
-
-        self.contacts = _Lazy(data, ids("contact"), is_("a", "l"))
-        self.active = _Lazy(data, ids("contact"), is_("a"))
-        self.team = _Lazy(data, ids("team_member"), is_("t"))
-        self.competitors = _Lazy(data, ids("competitor"), of_kind("competitor"))
-        self.opportunities = _Lazy(data, ids("opportunity"), of_kind("opportunity"))
-        self.links = _Lazy(lambda n: self.local(n).out, ids("contact", "team_member"), is_("a", "t"))
-        self.covers = _Lazy(lambda n: self.local(n).covers, ids("contact"), is_("a"))
-        self.mirrors = _Lazy(lambda n: self.local(n).mirrors, ids("contact"), is_("a"))
-        self.interests = _Lazy(self.interests_of, ids("contact"), is_("a", "l"))
-        self.bosses = _Lazy(self.bosses_of, ids("contact"), is_("a", "l"))
-        self.members = _Lazy(self._members, ids("opportunity"), of_kind("opportunity"))
+        self.contacts = _Lazy(data, contact_ids, roles, al)
+        self.active = _Lazy(data, active, roles, a)
+        self.team = _Lazy(data, team_ids, roles, frozenset("t"))
+        self.competitors = _Lazy(data, competitor_ids, kind_of, frozenset({"competitor"}))
+        self.opportunities = _Lazy(data, opportunity_ids, kind_of, frozenset({"opportunity"}))
+        self.links = _Lazy(lambda n: self.local(n).out, [n for n in contact_ids + team_ids if roles[n] != "l"],
+                           roles, at)
+        self.covers = _Lazy(self.covers_of, active, roles, a)
+        self.mirrors = _Lazy(self.mirrors_of, active, roles, a)
+        self.interests = _Lazy(self.interests_of, contact_ids, roles, al)
+        self.bosses = _Lazy(self.bosses_of, contact_ids, roles, al)
+        self.members = _Lazy(self._members, opportunity_ids, kind_of, frozenset({"opportunity"}))
 
     @classmethod
     def build(cls, g: nx.MultiDiGraph, options: ScoringOptions) -> AccountMap:
-        return cls(g, options)
+        """The map of ``g`` under ``options``.
+
+        For a **frozen** graph (``nx.freeze(g)``: the caller promises it will not change) the map is
+        built once per graph object and options and reused by every later call, across threads: what
+        one request reads and derives (each node's links, propagation rows, path costs, decision-chain
+        analyses) is there for the next. The HTTP layer keeps one projected graph per unchanged account,
+        so freezing it there makes repeated requests skip that work. Maps live in a
+        ``WeakKeyDictionary`` keyed on the graph object, never in the graph: they go when the graph
+        goes, and a copy of a graph starts afresh. A graph that is not frozen may be edited between
+        calls, so each call builds a fresh map (the answers are the same either way).
+        """
+        if not getattr(g, "frozen", False):
+            return cls(g, options)
+        try:
+            with _MAPS_LOCK:
+                per_graph = _MAPS.get(g)
+                hit = per_graph.get(options) if per_graph is not None else None
+        except TypeError:            # a graph that cannot be weakly referenced: no cache
+            return cls(g, options)
+        if hit is not None:
+            return hit
+        amap = cls(g, options)
+        with _MAPS_LOCK:
+            return _MAPS.setdefault(g, {}).setdefault(options, amap)
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """A value derived from this map, computed once per key (for the analytics built on the map)."""
+        try:
+            value: T = self._memo[key]
+            return value
+        except KeyError:
+            pass
+        except TypeError:            # an unhashable key (e.g. a bad id): nothing to share
+            return compute()
+        value = compute()
+        self._memo[key] = value
+        return value
 
     # ------------------------------------------------------------------ node scans (global questions)
     def kind_ids(self, kind: str) -> list[str]:
-        """Ids of every node of a kind, in graph order (one scan of the nodes, shared by all kinds)."""
-        if self._kinds is None:
-            kinds: dict[str, list[str]] = defaultdict(list)
-            roles = self._roles
-            for n, d in self._node.items():
-                k = str(d.get("kind"))
-                kinds[k].append(n)
-                if k == "contact":
-                    roles[n] = "l" if d.get("status", "active") == "left" else "a"
-                else:
-                    roles[n] = "t" if k == "team_member" else ""
-            self._kinds = dict(kinds)
+        """Ids of every node of a kind, in graph order (from the one scan of the nodes)."""
         return self._kinds.get(kind, [])
 
     def carry(self, etype: Any, d: Mapping[str, Any]) -> tuple[float, float]:
         """The influence an edge u→v of this type carries: (weight u→v, weight v→u), 0 for none.
 
-        The one place the model's edge rules live (DESIGN.md): INFLUENCES its strength one way;
+        The one place the model's edge rules are stated (DESIGN.md): INFLUENCES its strength one way;
         REPORTS_TO report→boss 0.3 and boss→report 0.7; PROMOTED_BY protégé→patron 0.4 and
         patron→protégé 0.8; ALLY its strength both ways. RIVAL carries nothing here (see ``rivals``).
+        The scans below (``local``, ``all_links``) inline these rules for speed; the tests hold every
+        view of the links to agree.
         """
         o = self.o
         if etype == "INFLUENCES" or etype == "ALLY":
@@ -264,105 +326,189 @@ class AccountMap:
         return unit(d.get("strength"), self.o.default_strength)
 
     def role(self, n: Any) -> str:
-        """"a" active contact, "l" contact who left, "t" team member, "" anything else (cached)."""
+        """"a" active contact, "l" contact who left, "t" team member, "" anything else."""
         try:
-            r = self._roles.get(n)
+            return self._roles.get(n, "")
         except TypeError:            # not even hashable: not a node
             return ""
-        if r is None:
-            d = self._node.get(n)
-            kind = d.get("kind") if d is not None else None
-            if kind == "contact":
-                r = "l" if d.get("status", "active") == "left" else "a"  # type: ignore[union-attr]
-            else:
-                r = "t" if kind == "team_member" else ""
-            self._roles[n] = r
-        return r
 
     # ------------------------------------------------------------------ one node's edges
     def local(self, n: str) -> Local:
+        """What node n's own edges say (``Local``), from one pass over its out- and in-edges; cached.
+
+        The model's edge rules (``carry``) are inlined: this is the hot loop of every first call.
+        """
         cached = self._locals.get(n)
         if cached is not None:
             return cached
-        o, node, role = self.o, self._node, self.role
+        o, roles = self.o, self._roles
+        succ = self._succ[n]                  # a KeyError for an unknown node, as before
         loc = Local()
-        data = node[n]
-        kind = data.get("kind")
-        if kind == "team_member":
-            for x, keyed in self._succ[n].items():
-                if role(x) != "a":
+        out, inn = loc.out, loc.inn
+        role_n = roles.get(n, "")
+        if role_n == "t":
+            for x, keyed in succ.items():
+                if roles.get(x) != "a":
                     continue
                 for d in keyed.values():
                     t = d.get("type")
                     if t == "COVERS":
-                        _combine(loc.out, x, unit(d.get("closeness"), o.default_cover_closeness), "COVERS")
+                        w = unit(d.get("closeness"), o.default_cover_closeness)
                     elif t == "MIRRORS":
-                        _combine(loc.out, x, o.mirrors_weight, "MIRRORS")
+                        w = o.mirrors_weight
+                    else:
+                        continue
+                    if w > 0.0:
+                        e = out.get(x)
+                        if e is None:
+                            out[x] = [w, w, t]
+                        else:
+                            e[0] = 1.0 - (1.0 - e[0]) * (1.0 - w)
+                            if w > e[1]:
+                                e[1], e[2] = w, t
             self._locals[n] = loc
             return loc
-        me_active = role(n) == "a"
-        out, inn, default, carry = loc.out, loc.inn, o.default_strength, self.carry
-        for x, keyed in self._succ[n].items():
-            x_active = me_active and x != n and role(x) == "a"
+        me_active = role_n == "a"
+        default = o.default_strength
+        up, down, p_up, p_down = o.reports_up, o.reports_down, o.promoted_up, o.promoted_down
+        rivals = loc.rivals
+        # Out-edges n→x: INFLUENCES/ALLY/REPORTS_TO/PROMOTED_BY carry forward into ``out`` and (the
+        # reverse weight) into ``inn``; RIVAL both ways; the rest says something about n itself.
+        for x, keyed in succ.items():
+            rx = roles.get(x, "")
+            linked = me_active and rx == "a" and x != n
             for d in keyed.values():
                 t = d.get("type")
-                if t == "HAS_INTEREST":
+                if t == "INFLUENCES":
+                    if not linked:
+                        continue
+                    s = d.get("strength")
+                    fw = s if type(s) is float and 0.0 <= s <= 1.0 else unit(s, default)
+                    bw = 0.0
+                elif t == "REPORTS_TO":
+                    if rx == "a" or rx == "l":
+                        loc.bosses.append(x)
+                    if not linked:
+                        continue
+                    fw, bw = up, down
+                elif t == "ALLY":
+                    if not linked:
+                        continue
+                    s = d.get("strength")
+                    fw = bw = s if type(s) is float and 0.0 <= s <= 1.0 else unit(s, default)
+                elif t == "PROMOTED_BY":
+                    if not linked:
+                        continue
+                    fw, bw = p_up, p_down
+                elif t == "RIVAL":
+                    if linked:
+                        w = unit(d.get("strength"), default)
+                        if w > 0.0:
+                            rivals[x] = 1.0 - (1.0 - rivals.get(x, 0.0)) * (1.0 - w)
+                    continue
+                elif t == "HAS_INTEREST":
                     loc.interests.append(Interest(x, str(d.get("kind") or "other"),
                                                   unit(d.get("threat"), o.default_threat), d.get("note")))
+                    continue
                 elif t == "FAVORS":
                     if me_active:
                         loc.favors[x] = max(loc.favors.get(x, 0.0), unit(d.get("strength"), default))
-                elif t == "REPORTS_TO" and role(x) in ("a", "l"):
-                    loc.bosses.append(x)
-                if not x_active:
                     continue
-                if t == "RIVAL":
-                    w = self.rival_strength(d)
-                    if w > 0.0:
-                        loc.rivals[x] = 1.0 - (1.0 - loc.rivals.get(x, 0.0)) * (1.0 - w)
+                else:
                     continue
-                forward, backward = carry(t, d)
-                if forward > 0.0:
-                    _combine(out, x, forward, t)
-                if backward > 0.0:
-                    _combine(inn, x, backward, t)
+                if fw > 0.0:
+                    e = out.get(x)
+                    if e is None:
+                        out[x] = [fw, fw, t]
+                    else:
+                        e[0] = 1.0 - (1.0 - e[0]) * (1.0 - fw)
+                        if fw > e[1]:
+                            e[1], e[2] = fw, t
+                if bw > 0.0:
+                    e = inn.get(x)
+                    if e is None:
+                        inn[x] = [bw, bw, t]
+                    else:
+                        e[0] = 1.0 - (1.0 - e[0]) * (1.0 - bw)
+                        if bw > e[1]:
+                            e[1], e[2] = bw, t
         if me_active:
+            # In-edges x→n: from active contacts as above (forward into ``inn``, reverse into ``out``);
+            # from our team members COVERS and MIRRORS.
             for x, keyed in self._pred[n].items():
-                if x == n:
-                    continue
-                rx = role(x)
+                rx = roles.get(x, "")
                 if rx != "a":
                     if rx == "t":
                         for d in keyed.values():
                             t = d.get("type")
                             if t == "COVERS":
-                                c = unit(d.get("closeness"), o.default_cover_closeness)
-                                loc.covers.append(Cover(x, c, d.get("last_contact_at")))
-                                _combine(inn, x, c, "COVERS")
+                                w = unit(d.get("closeness"), o.default_cover_closeness)
+                                loc.covers.append(Cover(x, w, d.get("last_contact_at")))
                             elif t == "MIRRORS":
                                 loc.mirrors.append(x)
-                                _combine(inn, x, o.mirrors_weight, "MIRRORS")
+                                w = o.mirrors_weight
+                            else:
+                                continue
+                            if w > 0.0:
+                                e = inn.get(x)
+                                if e is None:
+                                    inn[x] = [w, w, t]
+                                else:
+                                    e[0] = 1.0 - (1.0 - e[0]) * (1.0 - w)
+                                    if w > e[1]:
+                                        e[1], e[2] = w, t
+                    continue
+                if x == n:
                     continue
                 for d in keyed.values():
                     t = d.get("type")
-                    if t == "RIVAL":
-                        w = self.rival_strength(d)
+                    if t == "INFLUENCES":
+                        s = d.get("strength")
+                        fw = s if type(s) is float and 0.0 <= s <= 1.0 else unit(s, default)
+                        bw = 0.0
+                    elif t == "REPORTS_TO":
+                        fw, bw = up, down
+                    elif t == "ALLY":
+                        s = d.get("strength")
+                        fw = bw = s if type(s) is float and 0.0 <= s <= 1.0 else unit(s, default)
+                    elif t == "PROMOTED_BY":
+                        fw, bw = p_up, p_down
+                    elif t == "RIVAL":
+                        w = unit(d.get("strength"), default)
                         if w > 0.0:
-                            loc.rivals[x] = 1.0 - (1.0 - loc.rivals.get(x, 0.0)) * (1.0 - w)
+                            rivals[x] = 1.0 - (1.0 - rivals.get(x, 0.0)) * (1.0 - w)
                         continue
-                    forward, backward = carry(t, d)      # x→n carries forward into n
-                    if forward > 0.0:
-                        _combine(inn, x, forward, t)
-                    if backward > 0.0:
-                        _combine(out, x, backward, t)
+                    else:
+                        continue
+                    if fw > 0.0:                  # x→n carries forward into n
+                        e = inn.get(x)
+                        if e is None:
+                            inn[x] = [fw, fw, t]
+                        else:
+                            e[0] = 1.0 - (1.0 - e[0]) * (1.0 - fw)
+                            if fw > e[1]:
+                                e[1], e[2] = fw, t
+                    if bw > 0.0:
+                        e = out.get(x)
+                        if e is None:
+                            out[x] = [bw, bw, t]
+                        else:
+                            e[0] = 1.0 - (1.0 - e[0]) * (1.0 - bw)
+                            if bw > e[1]:
+                                e[1], e[2] = bw, t
         self._locals[n] = loc
         return loc
 
     def all_links(self) -> tuple[dict[str, dict[str, list[Any]]], dict[str, dict[str, float]]]:
         """Every combined influence link (``links`` for all nodes) and every rival tie, in one pass over
-        the edges: for the analytics that need the whole influence graph."""
-        self.kind_ids("contact")
-        roles, carry = self._roles, self.carry
+        the edges: for the analytics that need the whole influence graph. Computed once per map; the
+        answer is shared, read only."""
+        return self.cached("all_links", self._all_links)
+
+    def _all_links(self) -> tuple[dict[str, dict[str, list[Any]]], dict[str, dict[str, float]]]:
+        roles, o = self._roles, self.o
+        default = o.default_strength
+        up, down, p_up, p_down = o.reports_up, o.reports_down, o.promoted_up, o.promoted_down
         links: dict[str, dict[str, list[Any]]] = {}
         rivals: dict[str, dict[str, float]] = {}
         for u, nbrs in self._succ.items():
@@ -378,39 +524,137 @@ class AccountMap:
                     continue
                 for d in keyed.values():
                     t = d.get("type")
-                    if t == "RIVAL":
-                        w = self.rival_strength(d)
+                    if t == "INFLUENCES":
+                        s = d.get("strength")
+                        fw = s if type(s) is float and 0.0 <= s <= 1.0 else unit(s, default)
+                        bw = 0.0
+                    elif t == "REPORTS_TO":
+                        fw, bw = up, down
+                    elif t == "ALLY":
+                        s = d.get("strength")
+                        fw = bw = s if type(s) is float and 0.0 <= s <= 1.0 else unit(s, default)
+                    elif t == "PROMOTED_BY":
+                        fw, bw = p_up, p_down
+                    elif t == "RIVAL":
+                        w = unit(d.get("strength"), default)
                         if w > 0.0:
                             for a, b in ((u, x), (x, u)):
                                 row = rivals.setdefault(a, {})
                                 row[b] = 1.0 - (1.0 - row.get(b, 0.0)) * (1.0 - w)
                         continue
-                    forward, backward = carry(t, d)
-                    if forward > 0.0:
-                        _combine(links.setdefault(u, {}), x, forward, t)
-                    if backward > 0.0:
-                        _combine(links.setdefault(x, {}), u, backward, t)
+                    else:
+                        continue
+                    if fw > 0.0:
+                        table = links.get(u)
+                        if table is None:
+                            table = links[u] = {}
+                        e = table.get(x)
+                        if e is None:
+                            table[x] = [fw, fw, t]
+                        else:
+                            e[0] = 1.0 - (1.0 - e[0]) * (1.0 - fw)
+                            if fw > e[1]:
+                                e[1], e[2] = fw, t
+                    if bw > 0.0:
+                        table = links.get(x)
+                        if table is None:
+                            table = links[x] = {}
+                        e = table.get(u)
+                        if e is None:
+                            table[u] = [bw, bw, t]
+                        else:
+                            e[0] = 1.0 - (1.0 - e[0]) * (1.0 - bw)
+                            if bw > e[1]:
+                                e[1], e[2] = bw, t
         return links, rivals
+
+    def influence_link(self, u: str, v: str) -> list[Any] | None:
+        """The influence graph's edge u→v (``all_links``): [weight, strongest wᵢ, its kind], or None.
+
+        The same edges as ``links[u][v]``, combined in the order the one-pass scan meets them (the
+        edges of whichever endpoint comes first in the graph), so that weight and kind agree with the
+        influence graph to the last bit, ties between equally strong kinds included.
+        """
+        roles = self._roles
+        if roles.get(u) == "t":
+            return self.local(u).out.get(v)
+        if u == v or roles.get(u) != "a" or roles.get(v) != "a":
+            return None
+        forward = [(self.carry(d.get("type"), d)[0], d.get("type")) for d in self._succ[u].get(v, {}).values()]
+        backward = [(self.carry(d.get("type"), d)[1], d.get("type")) for d in self._succ[v].get(u, {}).values()]
+        position = self.cached("positions", lambda: {n: i for i, n in enumerate(self._succ)})
+        table: dict[str, list[Any]] = {}
+        for w, t in (forward + backward if position[u] < position[v] else backward + forward):
+            if w > 0.0:
+                _combine(table, v, w, t)
+        return table.get(v)
+
+    def covers_of(self, c: str) -> list[Cover]:
+        """Our team members' COVERS of one active contact, as ``local(c).covers`` (read from its
+        in-edges from team members only, when its links are not needed)."""
+        if c in self._locals or self._roles.get(c) != "a":
+            return self.local(c).covers
+        roles, default = self._roles, self.o.default_cover_closeness
+        return [Cover(x, unit(d.get("closeness"), default), d.get("last_contact_at"))
+                for x, keyed in self._pred[c].items() if roles.get(x) == "t"
+                for d in keyed.values() if d.get("type") == "COVERS"]
+
+    def mirrors_of(self, c: str) -> list[str]:
+        """Our team members' MIRRORS of one active contact, as ``local(c).mirrors``."""
+        if c in self._locals or self._roles.get(c) != "a":
+            return self.local(c).mirrors
+        roles = self._roles
+        return [x for x, keyed in self._pred[c].items() if roles.get(x) == "t"
+                for d in keyed.values() if d.get("type") == "MIRRORS"]
 
     def bosses_of(self, c: str) -> list[str]:
         """The contacts c reports to (REPORTS_TO targets, whatever their status)."""
         if c in self._locals:
             return self._locals[c].bosses
-        return [x for x, keyed in self._succ[c].items()
-                if self.role(x) in ("a", "l") and any(d.get("type") == "REPORTS_TO" for d in keyed.values())]
+        roles = self._roles
+        bosses = []
+        for x, keyed in self._succ[c].items():
+            r = roles.get(x)
+            if r == "a" or r == "l":
+                for d in keyed.values():
+                    if d.get("type") == "REPORTS_TO":
+                        bosses.append(x)
+                        break
+        return bosses
+
+    def favors(self) -> dict[str, dict[str, float]]:
+        """FAVORS strengths of every active contact who favors someone, by contact then target: one pass
+        over the in-edges of the nodes that are neither contacts nor team members (competitors)."""
+        return self.cached("favors", self._favors)
+
+    def _favors(self) -> dict[str, dict[str, float]]:
+        roles, default = self._roles, self.o.default_strength
+        result: dict[str, dict[str, float]] = {}
+        for k, r in roles.items():
+            if r:
+                continue
+            for x, keyed in self._pred[k].items():
+                if roles.get(x) != "a":
+                    continue
+                for d in keyed.values():
+                    if d.get("type") == "FAVORS":
+                        row = result.setdefault(x, {})
+                        row[k] = max(row.get(k, 0.0), unit(d.get("strength"), default))
+        return result
+
+    def favored_by(self) -> dict[str, dict[str, float]]:
+        """The same FAVORS strengths by target (competitor), then contact."""
+        def invert() -> dict[str, dict[str, float]]:
+            result: dict[str, dict[str, float]] = {}
+            for c, row in self.favors().items():
+                for k, f in row.items():
+                    result.setdefault(k, {})[c] = f
+            return result
+        return self.cached("favored_by", invert)
 
     def favors_of(self, c: str) -> dict[str, float]:
         """FAVORS strengths of one active contact, by competitor (its outgoing edges only)."""
-        if c in self._locals:
-            return self._locals[c].favors
-        result: dict[str, float] = {}
-        if self.role(c) != "a":
-            return result
-        for x, keyed in self._succ[c].items():
-            for d in keyed.values():
-                if d.get("type") == "FAVORS":
-                    result[x] = max(result.get(x, 0.0), unit(d.get("strength"), self.o.default_strength))
-        return result
+        return dict(self.favors().get(c) or {})
 
     def interests_of(self, c: str) -> list[Interest]:
         """HAS_INTEREST edges of one contact (its outgoing edges only)."""
@@ -451,58 +695,65 @@ class AccountMap:
     def propagation(self) -> Propagation:
         """The propagation operator over active contacts, built lazily around the nodes it is asked about."""
         if self._propagation is None:
-            role = self.role
+            roles, local = self._roles, self.local
 
             def inward(v: str) -> list[tuple[str, float]] | None:
-                if role(v) != "a":
+                if roles.get(v) != "a":
                     return None
-                loc = self.local(v)
-                pairs = [(u, e[0]) for u, e in loc.inn.items() if role(u) == "a"]
-                pairs += [(u, -w) for u, w in loc.rivals.items()]
-                return normalised(pairs)
+                loc = local(v)
+                people, weights = [], []
+                for u, e in loc.inn.items():
+                    if roles.get(u) == "a":
+                        people.append(u)
+                        weights.append(e[0])
+                if loc.rivals:
+                    for u, w in loc.rivals.items():
+                        people.append(u)
+                        weights.append(-w)
+                total = sum(map(abs, weights))        # as ``normalised``: the same sum, in order
+                if total <= 0.0:
+                    return None
+                return [(u, w / total) for u, w in zip(people, weights)]
 
-            self._propagation = Propagation(inward)
+            def outward(u: str) -> list[str]:
+                # Everyone whose ``inward`` lists u: the active contacts u sways, and u's rivals.
+                if roles.get(u) != "a":
+                    return []
+                loc = local(u)
+                return [*loc.out, *loc.rivals] if loc.rivals else list(loc.out)
+
+            self._propagation = Propagation(inward, outward)
         return self._propagation
 
     def path_costs(self) -> Callable[[str], list[tuple[str, float]]]:
         """Out-links with −log(weight) costs, for strongest-path searches, read per node on demand.
 
-        The same links as ``links`` (parallel edges combined as 1 − Π(1 − wᵢ)), computed by a lean scan
-        of the node's own edges and cached: a search may visit much of a large account, so this is the
-        hot loop of the recommendations.
+        The same links as ``links`` (parallel edges combined as 1 − Π(1 − wᵢ)), cached per node: a
+        search may visit much of a large account, so this is the hot loop of the recommendations.
         """
-        succ, pred, locals_, carry = self._succ, self._pred, self._locals, self.carry
-        self.kind_ids("contact")                      # one node scan: every node's role is known
-        roles, cache, log = self._roles, self._costs, math.log
+        cache, roles, local, log = self._costs, self._roles, self.local, math.log
 
         def costs(u: str) -> list[tuple[str, float]]:
             row = cache.get(u)
             if row is None:
-                row = cache[u] = compute(u)
+                r = roles.get(u, "")
+                row = [(v, -log(e[0])) for v, e in local(u).out.items()] if r == "a" or r == "t" else []
+                cache[u] = row
             return row
 
-        def compute(u: str) -> list[tuple[str, float]]:
-            r = roles.get(u, "")
-            if u in locals_ or r == "t":
-                return [(v, -log(e[0])) for v, e in self.local(u).out.items()]
-            if r != "a":
-                return []
-            survive: dict[str, float] = {}
-            for x, keyed in succ[u].items():
-                if roles.get(x) != "a" or x == u:
-                    continue
-                for d in keyed.values():
-                    w = carry(d.get("type"), d)[0]
-                    if w > 0.0:
-                        survive[x] = survive.get(x, 1.0) * (1.0 - w)
-            for x, keyed in pred[u].items():
-                if roles.get(x) != "a" or x == u:
-                    continue
-                for d in keyed.values():
-                    w = carry(d.get("type"), d)[1]
-                    if w > 0.0:
-                        survive[x] = survive.get(x, 1.0) * (1.0 - w)
-            return [(v, -log(1.0 - q)) for v, q in survive.items() if q < 1.0]
+        return costs
+
+    def in_costs(self) -> Callable[[str], list[tuple[str, float]]]:
+        """In-links with −log(weight) costs (from active contacts and our team members), per node on
+        demand: the backward half of a two-ended strongest-path search."""
+        cache, roles, local, log = self._in_costs, self._roles, self.local, math.log
+
+        def costs(v: str) -> list[tuple[str, float]]:
+            row = cache.get(v)
+            if row is None:
+                row = [(u, -log(e[0])) for u, e in local(v).inn.items()] if roles.get(v) == "a" else []
+                cache[v] = row
+            return row
 
         return costs
 
@@ -633,11 +884,17 @@ class Propagation:
     pulling only from their ``rounds``-step upstream neighbourhood; ``backward`` applies the transpose,
     so that cᵀ·M^r·s = (backward(c))·s for any weights c — one backward pass prices every person.
     ``inward(v)`` gives v's normalised influencers; it is called at most once per person.
+    ``outward(u)``, when given, names everyone u influences (those whose ``inward`` lists u): with it
+    ``forward_at`` also follows the stances downstream from the people who hold one, and reads the
+    influencers only of those people the stances can reach in time.
     """
 
-    def __init__(self, inward: Callable[[str], list[tuple[str, float]] | None]) -> None:
+    def __init__(self, inward: Callable[[str], list[tuple[str, float]] | None],
+                 outward: Callable[[str], Iterable[str]] | None = None) -> None:
         self._inward_fn = inward
+        self._outward_fn = outward
         self._cache: dict[str, list[tuple[str, float]] | None] = {}
+        self._out_cache: dict[str, list[str]] = {}
 
     @classmethod
     def from_edges(cls, positive: Iterable[tuple[str, str, float]],
@@ -657,9 +914,19 @@ class Propagation:
             row = self._cache[v] = self._inward_fn(v)
             return row
 
+    def outward(self, u: str) -> list[str]:
+        try:
+            return self._out_cache[u]
+        except KeyError:
+            assert self._outward_fn is not None
+            row = self._out_cache[u] = list(self._outward_fn(u))
+            return row
+
     def forward_at(self, targets: Iterable[str], stances: Mapping[str, float], alpha: float,
                    rounds: int) -> dict[str, float]:
         """Propagated stances of ``targets`` (people not in ``stances`` start at 0)."""
+        if self._outward_fn is not None:
+            return self.forward_from(targets, stances, alpha, rounds)[0]
         need = [set(targets)]
         for _ in range(rounds):
             wider = set(need[-1])
@@ -677,6 +944,49 @@ class Propagation:
                     nxt[v] = (1.0 - alpha) * values[v] + alpha * sum(wn * values[u] for u, wn in row)
             values = nxt
         return values
+
+    def forward_from(self, targets: Iterable[str], stances: Mapping[str, float], alpha: float, rounds: int,
+                     sources: Iterable[str] | None = None) -> tuple[dict[str, float], set[str]]:
+        """Propagated stances of ``targets``, following the stances from where they are (needs
+        ``outward``), and which of the ``sources`` (default: the people with a non-zero stance) are
+        within ``rounds`` steps upstream of a target.
+
+        After j rounds the stances can only have reached people within j steps downstream of a source
+        (``spread[j]``); everyone else is still at exactly 0. So the value after j rounds is computed only
+        for people who are both needed by a target (within ``rounds − j`` steps upstream of one) and
+        reached; the others count 0. The arithmetic is that of the dense pass term by term (a term
+        left out is a product with 0), so the answers are the same.
+        """
+        spread = [set(sources) if sources is not None else {u for u, x in stances.items() if x}]
+        frontier = spread[0]
+        for _ in range(rounds - 1):
+            new: set[str] = set()
+            for u in frontier:
+                new.update(self.outward(u))
+            new -= spread[-1]
+            spread.append(spread[-1] | new)
+            frontier = new
+        levels = [set(targets)]                 # levels[i]: needed after rounds − i rounds
+        for j in range(rounds, 0, -1):
+            wider = set(levels[-1])
+            for x in levels[-1]:
+                row = self.inward(x)
+                if row:
+                    wider.update(u for u, _ in row)
+            levels.append(wider & spread[j - 1])
+        levels.reverse()                        # levels[j]: needed after j rounds
+        values = {u: stances.get(u, 0.0) for u in levels[0]}
+        for j in range(1, rounds + 1):
+            nxt = {}
+            for x in levels[j]:
+                row = self.inward(x)
+                own = values.get(x, 0.0)
+                if row is None:
+                    nxt[x] = own
+                else:
+                    nxt[x] = (1.0 - alpha) * own + alpha * sum(wn * values.get(u, 0.0) for u, wn in row)
+            values = nxt
+        return values, levels[0] & spread[0]
 
     def backward(self, weights: Mapping[str, float], alpha: float, rounds: int) -> dict[str, float]:
         """(Mᵀ)^rounds · weights: how much a unit of stance at each person moves Σ weights·s̃."""

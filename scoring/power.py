@@ -37,21 +37,33 @@ def informal_power(g: nx.MultiDiGraph, options: ScoringOptions | None = None) ->
     """
     o = resolve(options)
     amap = AccountMap.build(g, o)
+    ranked = amap.cached(("informal_power", o), lambda: _ranking(amap, o))
+    node = amap._node
+    rows = []
+    for c, power, formal, informal in ranked:
+        data = node[c]
+        rows.append({"contact_id": c, "name": data.get("name"), "level": data.get("level"),
+                     "title": data.get("title"), "department": data.get("department"),
+                     "informal_power": power, "formal_rank": formal, "informal_rank": informal,
+                     "power_gap": formal - informal})
+    return {"contacts": rows}
+
+
+def _ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int, int]]:
+    """(contact, informal power, formal rank, informal rank) in the answer's order; once per map."""
     contacts = list(amap.active)
     if not contacts:
-        return {"contacts": []}
+        return []
     power = _pagerank(amap, contacts, o)
     top = max(power.values()) or 1.0
     power = {c: p / top for c, p in power.items()}
     formal_key = _formal_keys(amap, contacts, o)
-    formal_rank = _competition_rank(contacts, lambda c: formal_key[c])
-    informal_rank = _competition_rank(contacts, lambda c: -round(power[c], 9))
-    rows = [{"contact_id": c, "name": amap.contacts[c].get("name"), "level": amap.contacts[c].get("level"),
-             "title": amap.contacts[c].get("title"), "department": amap.contacts[c].get("department"),
-             "informal_power": power[c], "formal_rank": formal_rank[c], "informal_rank": informal_rank[c],
-             "power_gap": formal_rank[c] - informal_rank[c]} for c in contacts]
-    rows.sort(key=lambda r: (r["informal_rank"], r["formal_rank"], str(r["contact_id"])))
-    return {"contacts": rows}
+    formal_rank = _competition_rank(contacts, formal_key.__getitem__)
+    informal_key = {c: -round(p, 9) for c, p in power.items()}
+    informal_rank = _competition_rank(contacts, informal_key.__getitem__)
+    ranked = [(c, power[c], formal_rank[c], informal_rank[c]) for c in contacts]
+    ranked.sort(key=lambda r: (r[3], r[2], str(r[0])))
+    return ranked
 
 
 def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[str, float]:
@@ -109,6 +121,7 @@ def _formal_keys(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> di
     """(level index, org-chart depth) per contact; depth by memoised walk up REPORTS_TO (cycle-safe)."""
     order = {lvl: i for i, lvl in enumerate(o.level_order)}
     depth: dict[str, int] = {}
+    bosses_of = amap.bosses_of
     for start in contacts:
         trail: list[str] = []
         on_trail: set[str] = set()
@@ -116,14 +129,15 @@ def _formal_keys(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> di
         while node is not None and node not in depth and node not in on_trail:
             trail.append(node)
             on_trail.add(node)
-            bosses = amap.bosses_of(node)
+            bosses = bosses_of(node)
             node = min(bosses) if bosses else None
         base = depth.get(node, -1) if node is not None and node in depth else -1
         for i, item in enumerate(reversed(trail)):
             depth[item] = base + 1 + i
     keys = {}
+    data = amap._node
     for c in contacts:
-        level = amap.contacts[c].get("level")
+        level = data[c].get("level")
         index = order.get(level, min(depth[c], len(order) - 1)) if level else min(depth[c], len(order) - 1)
         keys[c] = (index, depth[c])
     return keys

@@ -6,6 +6,8 @@ For every active contact who is not yet a supporter or champion of this opportun
   Support is linear in the stance vector (support = cᵀ·Mʳ·s), so the gain of contact j is
   r_j·(1 − s_j) with r = (Mᵀ)ʳ·c computed once by running the propagation rounds backward
   (``ChainAnalysis.sensitivity``): one pass prices every candidate, instead of one propagation each.
+  The gains, their order and the risks are kept with the chain analysis (shared by plan steps, the
+  gaps and, on a frozen graph, later requests).
 * **reach** = the strongest path from any of our team members or current supporters/champions
   (one multi-source Dijkstra on −log w), at least the cold-outreach reach (0.1). A path starting at a
   supporter is shown with the team member who covers that supporter most closely in front of it.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -42,13 +44,19 @@ _DIRECT_DEFUSE = ("job_threat", "influence_loss")
 
 def _gains(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) -> dict[str, float]:
     """Gain of every candidate with a non-zero effect on the chain's support."""
+    return chain.cached("gains", lambda: _compute_gains(amap, chain, o))
+
+
+def _compute_gains(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) -> dict[str, float]:
     supportive = set(o.supportive_stances)
     stance_of = {m.contact_id: m.stance for m in chain.active}
+    stances = chain.stances
+    active = amap.active
     gains = {}
     for contact, r in chain.sensitivity.items():
-        if contact not in amap.active or stance_of.get(contact) in supportive:
+        if contact not in active or stance_of.get(contact) in supportive:
             continue
-        gains[contact] = r * (1.0 - chain.stances.get(contact, 0.0))
+        gains[contact] = r * (1.0 - stances.get(contact, 0.0))
     return gains
 
 
@@ -82,7 +90,8 @@ class Ranker:
     The strongest-path search settles people in order of falling reach. A candidate not yet settled can
     score at most gain × max(reach still open, cold outreach), so once k settled candidates beat the
     best such bound the search stops: in practice the top k are known long before the whole account
-    has been explored.
+    has been explored. The gains, their order and the risks are kept with the chain analysis, so every
+    ranking of the same chain (plan steps, the gaps, repeated requests) shares them.
     """
 
     amap: AccountMap
@@ -90,11 +99,14 @@ class Ranker:
     o: ScoringOptions
     gains: dict[str, float]
     _risks: dict[str, float]
+    by_gain: list[str] = field(default_factory=list)   # candidates, highest gain first (ties: id)
 
     @classmethod
     def build(cls, amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) -> Ranker:
-        gains = {c: g for c, g in _gains(amap, chain, o).items() if g > _EPS}
-        return cls(amap, chain, o, gains, {})
+        gains = chain.cached("candidate_gains",
+                             lambda: {c: g for c, g in _gains(amap, chain, o).items() if g > _EPS})
+        by_gain = chain.cached("by_gain", lambda: sorted(gains, key=lambda c: (-gains[c], str(c))))
+        return cls(amap, chain, o, gains, chain.cached("risks", dict), by_gain)
 
     def risk(self, contact: str) -> float:
         risk = self._risks.get(contact)
@@ -121,20 +133,19 @@ class Ranker:
     def top(self, k: int, won: Mapping[str, list[str]] | None = None) -> list[Pick]:
         """The k best candidates (excluding those already won), best first."""
         won = won or {}
-        gains = {c: g for c, g in self.gains.items() if c not in won}
-        if k <= 0 or not gains:
+        gains, by_gain = self.gains, self.by_gain
+        if k <= 0 or len(gains) <= sum(1 for c in won if c in gains):
             return []
         cold = self.o.cold_outreach
         reach = self.reach_search()
         reach.add_sources(self.sources(won))
-        by_gain = sorted(gains, key=lambda c: (-gains[c], str(c)))
         settled: set[str] = set()
         best: list[tuple[Any, ...]] = []   # min-heap of (score, gain, id key, contact), size ≤ k
         cursor = 0
 
         def on_settle(node: str, cost: float) -> None:
             gain = gains.get(node)
-            if gain is None:
+            if gain is None or node in won:
                 return
             settled.add(node)
             score = gain * max(math.exp(-cost), cold) * (1.0 - self.risk(node))
@@ -145,7 +156,7 @@ class Ranker:
             nonlocal cursor
             if len(best) < k:
                 return False
-            while cursor < len(by_gain) and by_gain[cursor] in settled:
+            while cursor < len(by_gain) and (by_gain[cursor] in settled or by_gain[cursor] in won):
                 cursor += 1
             if cursor == len(by_gain):
                 return True
@@ -153,12 +164,17 @@ class Ranker:
 
         reach.run(on_settle=on_settle, stop=stop)
         if not reach.heap:
-            # Everyone left unsettled is out of reach: a cold approach.
+            # Everyone left unsettled is out of reach: a cold approach. Candidates come by falling gain,
+            # so once gain × cold cannot beat the k-th best score, none of the rest can.
             for node in by_gain:
-                if node not in settled:
-                    score = gains[node] * cold * (1.0 - self.risk(node))
-                    if score > _EPS:
-                        _keep(best, k, (score, gains[node], _neg_id(str(node)), node))
+                if node in settled or node in won:
+                    continue
+                gain = gains[node]
+                if len(best) == k and gain * cold < best[0][0]:
+                    break
+                score = gain * cold * (1.0 - self.risk(node))
+                if score > _EPS:
+                    _keep(best, k, (score, gain, _neg_id(str(node)), node))
         picks = []
         for score, gain, _, node in sorted(best, reverse=True):
             strength = reach.strength(node) if node in settled else 0.0
