@@ -66,9 +66,10 @@ def propagated_support(h: nx.DiGraph | nx.MultiDiGraph, stances: Mapping[str, fl
 class ChainAnalysis:
     """Everything the chain, gaps and recommendations share for one opportunity.
 
-    Built once per map and opportunity (``analyse_chain``) and read only afterwards; what the answers
-    derive from it (the sensitivity, propagated stances, gains, risks) is kept in ``derived``, computed
-    on first use.
+    Built once per map and opportunity (``analyse_chain``) and read only afterwards. What only some
+    answers need is computed on first use and kept in ``derived``: the support (``us``,
+    ``competitors`` and the propagated stances, for the decision chain and the account class), the
+    sensitivity (for the gains), the gains, their order and the risks (for the recommendations).
     """
 
     opportunity_id: str
@@ -78,15 +79,32 @@ class ChainAnalysis:
     weights: dict[str, float]            # decision weight per active member
     total: float                         # Σ decision weights
     stances: dict[str, float]            # stance toward us per active member
-    us: float
-    competitors: dict[str, float] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _support: Callable[[], dict[str, Any]] = field(default=dict, repr=False, compare=False)
     _sensitivity: Callable[[], dict[str, float]] = field(default=dict, repr=False, compare=False)
 
     @property
+    def us(self) -> float:
+        """Chain support for us, in [−1, 1]."""
+        value: float = self.cached("support", self._support)["us"]
+        return value
+
+    @property
+    def competitors(self) -> dict[str, float]:
+        """Chain support per competitor: those the opportunity lists, then any other someone favors
+        within reach of the chain."""
+        value: dict[str, float] = self.cached("support", self._support)["competitors"]
+        return value
+
+    @property
+    def propagated(self) -> dict[str, float]:
+        """Propagated stance of each active member."""
+        value: dict[str, float] = self.cached("support", self._support)["propagated"]
+        return value
+
+    @property
     def sensitivity(self) -> dict[str, float]:
-        """r = (Mᵀ)^rounds · (w / Σw): d(support)/d(stance) per contact (computed on first use: the
-        decision chain itself does not need it, the gains do)."""
+        """r = (Mᵀ)^rounds · (w / Σw): d(support)/d(stance) per contact (for the gains)."""
         return self.cached("sensitivity", self._sensitivity)
 
     def member(self, contact_id: str) -> Member | None:
@@ -117,12 +135,6 @@ def analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOptions
 
 
 def _analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOptions) -> ChainAnalysis:
-    """Support = Σ share_c · s̃_c over the chain (share = w / Σw), for us and for each competitor.
-
-    The propagated stances s̃ of the chain members are pulled forward from the people who hold a
-    stance (or favor a competitor), which reads far less of a large map than the backward pass the
-    gains need (r = (Mᵀ)^rounds · share, so that support = r·s): that pass runs only when asked for.
-    """
     opportunity = amap.require_opportunity(opportunity_id)
     members = amap.members.get(opportunity_id, [])
     active = [m for m in members if m.contact_id in amap.active]
@@ -136,43 +148,55 @@ def _analyse_chain(amap: AccountMap, opportunity_id: str, options: ScoringOption
     def sensitivity() -> dict[str, float]:
         return prop.backward(share, alpha, rounds) if share else {}
 
-    derived: dict[str, Any] = {}
-    if stances:
-        derived["propagated"] = prop.forward_at([m.contact_id for m in active], stances, alpha, rounds)
+    def support() -> dict[str, Any]:
+        return _support(amap, prop, chain, share, alpha, rounds)
+
+    chain = ChainAnalysis(opportunity_id, opportunity, members, active, weights, total, stances,
+                          _support=support, _sensitivity=sensitivity)
+    return chain
+
+
+def _support(amap: AccountMap, prop: Propagation, chain: ChainAnalysis, share: Mapping[str, float],
+             alpha: float, rounds: int) -> dict[str, Any]:
+    """Support = Σ share_c · s̃_c over the chain (share = w / Σw), for us and for each competitor.
+
+    The propagated stances s̃ of the chain members are pulled forward from the people who hold a
+    stance (or favor a competitor), which reads far less of a large map than the backward pass the
+    gains need (r = (Mᵀ)^rounds · share, so that support = r·s).
+    """
+    stances = chain.stances
+    propagated = (prop.forward_at([m.contact_id for m in chain.active], stances, alpha, rounds)
+                  if stances else {})
     # Chain members who weigh in the decision (the backward pass starts from these).
     deciders = [c for c, x in share.items() if x]
     us: float = 0
     if deciders:
-        propagated = derived["propagated"]
         us = sum(share[c] * propagated[c] for c in deciders)
-    competitors: dict[str, float] = {str(k): 0.0 for k in opportunity.get("competitor_ids") or []}
+    listed = chain.opportunity.get("competitor_ids") or []
+    competitors: dict[str, float] = {str(k): 0.0 for k in listed}
     if deciders:
         # Competitor support: the same, with the FAVORS strengths as stances. A competitor the
         # opportunity does not list counts when someone who favors it is within ``rounds`` steps of a
         # decider (as in r·f: r is defined exactly there); with two or more of those, their order is
         # the order in which the backward pass meets their friends, so the support comes from r·f.
-        fans = amap.favored_by()
         extra = []
-        for k, friends in fans.items():
-            support, reached = _support_from(prop, deciders, share, friends, alpha, rounds)
+        for k, friends in amap.favored_by().items():
+            value, reached = _support_from(prop, deciders, share, friends, alpha, rounds)
             if k in competitors:
-                competitors[k] = support
+                competitors[k] = value
             elif reached:
-                extra.append((k, support))
+                extra.append((k, value))
         if len(extra) == 1:
             competitors[extra[0][0]] = extra[0][1]
         elif extra:
-            r = sensitivity()
-            derived["sensitivity"] = r
-            competitors = {str(k): 0.0 for k in opportunity.get("competitor_ids") or []}
+            competitors = {str(k): 0.0 for k in listed}
             favors = amap.favors()
-            for c, rc in r.items():
+            for c, rc in chain.sensitivity.items():
                 row = favors.get(c)
                 if row:
                     for k, f in sorted(row.items()):
                         competitors[k] = competitors.get(k, 0.0) + rc * f
-    return ChainAnalysis(opportunity_id, opportunity, members, active, weights, total, stances, us,
-                         competitors, derived, sensitivity)
+    return {"us": us, "competitors": competitors, "propagated": propagated}
 
 
 def _support_from(prop: Propagation, deciders: list[str], share: Mapping[str, float],
@@ -214,9 +238,7 @@ def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOpti
 
 
 def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> dict[str, Any]:
-    propagated = chain.cached("propagated", lambda: (
-        amap.propagation().forward_at([m.contact_id for m in chain.active], chain.stances, o.alpha, o.rounds)
-        if chain.stances else {}))
+    propagated = chain.propagated
     rows = []
     for m in chain.members:
         contact = amap.contacts[m.contact_id]
