@@ -51,10 +51,10 @@ def _compute_gains(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) ->
     supportive = set(o.supportive_stances)
     stance_of = {m.contact_id: m.stance for m in chain.active}
     stances = chain.stances
-    active = amap.active
+    roles = amap._roles                  # "a": an active contact
     gains = {}
     for contact, r in chain.sensitivity.items():
-        if contact not in active or stance_of.get(contact) in supportive:
+        if roles.get(contact) != "a" or stance_of.get(contact) in supportive:
             continue
         gains[contact] = r * (1.0 - stances.get(contact, 0.0))
     return gains
@@ -105,7 +105,7 @@ class Ranker:
     def build(cls, amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) -> Ranker:
         gains = chain.cached("candidate_gains",
                              lambda: {c: g for c, g in _gains(amap, chain, o).items() if g > _EPS})
-        by_gain = chain.cached("by_gain", lambda: sorted(gains, key=lambda c: (-gains[c], str(c))))
+        by_gain = chain.cached("by_gain", lambda: _by_gain(gains))
         return cls(amap, chain, o, gains, chain.cached("risks", dict), by_gain)
 
     def risk(self, contact: str) -> float:
@@ -188,6 +188,13 @@ class Ranker:
         return {"contact_id": pick.contact, "name": self.amap.contacts[pick.contact].get("name"),
                 "score": pick.score, "gain": pick.gain, "reach": pick.reach, "risk": pick.risk,
                 "path": pick.path, "reasons": reasons, "tactics": tactics}
+
+
+def _by_gain(gains: Mapping[str, float]) -> list[str]:
+    """Candidates by falling gain, ties by id: sorted by id, then (stably) by gain, highest first."""
+    order = sorted(gains, key=str)
+    order.sort(key=gains.__getitem__, reverse=True)
+    return order
 
 
 def _keep(heap: list[Any], k: int, entry: tuple[Any, ...]) -> None:
