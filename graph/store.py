@@ -163,7 +163,8 @@ class Store:
         subgraph = tx.account_subgraph(account_id)
         if subgraph is None:
             return None
-        graph = account_graph(subgraph)
+        # Frozen: it is shared by concurrent requests, and scoring reuses its work on frozen maps.
+        graph = nx.freeze(account_graph(subgraph))
         size = graph.number_of_nodes() + graph.number_of_edges()
         if self._graph_cache_elements <= 0:
             return graph
