@@ -103,7 +103,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     if args.format == "bundle":
         data = json.dumps(store.export_account(args.account), ensure_ascii=False, indent=2).encode()
     else:
-        from app.maps import render_account_map
+        from rendering import render_account_map
 
         data, _ = render_account_map(store, args.account, args.format, opportunity_id=args.opportunity,
                                      redact=args.redact)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.deps import StoreDep, Viewer
 from app.errors import ApiError
-from app.maps import EXTENSIONS, MapError, render_account_map
+from rendering import EXTENSIONS, MapError, render_account_map
 from graph.models import ID_PATTERN
 from scoring.options import ScoringOptions
 

@@ -3,7 +3,7 @@
 
     python -m tests.maps.make_samples [OUT_DIR]
 
-Each is rendered by ``app.maps.render_account_map`` on a temporary embedded store, as the API would;
+Each is rendered by ``rendering.render_account_map`` on a temporary embedded store, as the API would;
 one above ``LIMIT`` bytes is re-quantised to 64 colours, so that the repository stays small.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from app.maps import render_account_map
+from rendering import render_account_map
 from app.settings import Settings, make_backend
 from graph.models import Bundle
 from graph.store import Store

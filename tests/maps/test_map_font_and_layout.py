@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
-from app.maps import fonts
-from app.maps.layout import COMPACT, Metrics, org_chart
+from rendering import fonts
+from rendering.layout import COMPACT, Metrics, org_chart
 from tests.conftest import FIXTURES
 from tests.maps.conftest import fetch, png_size, read_cytoscape, svg_texts
 from tests.maps.generator import large_account
@@ -49,7 +49,7 @@ def test_the_font_has_a_glyph_for_every_character_of_the_demo_names() -> None:
     missing = sorted(ch for ch in characters if ord(ch) not in cmap)
     assert missing == [], missing
     # ... and for the map's own words (legend, badges, titles).
-    from app.maps.labels import INTEREST_SHORT, ROLE_SHORT, WORDS
+    from rendering.labels import INTEREST_SHORT, ROLE_SHORT, WORDS
 
     words = [w for entry in WORDS.values() for w in entry.values()]
     words += [z for z, _ in ROLE_SHORT.values()] + [e["zh-CN"] for e in INTEREST_SHORT.values()]

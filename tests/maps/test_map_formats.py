@@ -239,7 +239,7 @@ def test_viewers_may_read_maps_and_strangers_may_not(furniture: TestClient) -> N
 
 
 def test_render_account_map_is_what_the_cli_calls(furniture: TestClient, tmp_path: object) -> None:
-    from app.maps import MapError, render_account_map
+    from rendering import MapError, render_account_map
 
     store = furniture.app.state.store  # type: ignore[attr-defined]
     data, media_type = render_account_map(store, "gzf", "svg", opportunity_id="gzf-upgrade", redact=True,
@@ -264,8 +264,8 @@ def test_cli_exports_a_png(tmp_path: object) -> None:
     assert png_size(out.read_bytes())[0] >= 800
 
 
-@pytest.mark.parametrize("module", ["app.maps.labels", "app.maps.model", "app.maps.layout", "app.maps.draw",
-                                    "app.maps.files"])
+@pytest.mark.parametrize("module", ["rendering.labels", "rendering.model", "rendering.layout", "rendering.draw",
+                                    "rendering.files"])
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0

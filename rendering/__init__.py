@@ -3,14 +3,14 @@ Cytoscape.js JSON), with an opportunity's decision chain emphasised and personal
 
 ``render_account_map`` is the one entry point (the HTTP route and ``guanxi export`` both call it): it
 loads the account's subgraph in one store call, projects it with ``graph.projection.account_graph``,
-decides what the map shows (``app.maps.model``), lays it out (``app.maps.layout``) and writes the format.
+decides what the map shows (``rendering.model``), lays it out (``rendering.layout``) and writes the format.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from app.maps.model import MapError, build_map, check_opportunity
+from rendering.model import MapError, build_map, check_opportunity
 from graph.models import NodeKind
 from graph.projection import account_graph
 from graph.store import Store
@@ -50,14 +50,14 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
                        f"not to {account_id!r}", ["query", "opportunity_id"])
     model = build_map(graph, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
                       options=options)
-    from app.maps.layout import layout_map
+    from rendering.layout import layout_map
 
     layout = layout_map(model)
     if fmt in ("png", "svg"):
-        from app.maps.draw import render_image
+        from rendering.draw import render_image
 
         return render_image(model, layout, fmt), MEDIA_TYPES[fmt]
-    from app.maps import files
+    from rendering import files
 
     graph_file = files.export_graph(model, layout)
     writer = {"graphml": files.graphml, "gexf": files.gexf, "cytoscape": files.cytoscape}[fmt]

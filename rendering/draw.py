@@ -24,8 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
-from app.maps import fonts
-from app.maps.labels import (
+from rendering import fonts
+from rendering.labels import (
     COMPETITOR_COLOURS,
     GAP_COLOUR,
     LEFT_COLOURS,
@@ -41,8 +41,8 @@ from app.maps.labels import (
     stance_label,
     word,
 )
-from app.maps.layout import MapLayout, Metrics
-from app.maps.model import Line, MapModel, Person
+from rendering.layout import MapLayout, Metrics
+from rendering.model import Line, MapModel, Person
 
 MIN_WIDTH = 12.0          # inches: with the PNG's dpi, at least 1,200 px wide
 MAX_SIDE = 44.0           # inches: larger maps are scaled down as a whole

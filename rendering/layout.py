@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.maps.labels import word
-from app.maps.model import MapModel
+from rendering.labels import word
+from rendering.model import MapModel
 
 Point = tuple[float, float]
 Segment = tuple[Point, Point]

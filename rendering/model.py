@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from app.maps.labels import lang_of
+from rendering.labels import lang_of
 from scoring.gaps import coverage_gaps
 from scoring.options import ScoringOptions
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import networkx as nx
 
-from app.maps.draw import colours
-from app.maps.labels import LINE_STYLES
-from app.maps.layout import MapLayout
-from app.maps.model import MapModel
+from rendering.draw import colours
+from rendering.labels import LINE_STYLES
+from rendering.layout import MapLayout
+from rendering.model import MapModel
 
 PIXELS_PER_INCH = 100.0
 Scalar = str | float | bool
