@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:
             app.state.store = Store(make_backend(settings))
-            if settings.auto_migrate and not settings.neo4j_uri:
+            if settings.auto_migrate and app.state.store.backend.migrates_on_start:
                 app.state.store.backend.migrate()
         yield
         app.state.store.backend.close()

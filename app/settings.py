@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph import backends
+from graph.backend import Backend
+from graph.backends import BackendConfig
 
 ROLES = ("viewer", "editor", "admin")
 
@@ -32,9 +37,16 @@ class Settings(BaseSettings):
     # Comma-separated "role:secret" pairs, for deployments that hand keys in through the environment.
     api_keys: str = ""
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
-    # The embedded store migrates itself on start so that `guanxi serve` just works; Neo4j deployments
-    # migrate once, explicitly (`guanxi migrate`, the compose `migrate` service).
+    # Which registered backend (graph.backends.BACKENDS) keeps the maps; unset: neo4j when NEO4J_URI
+    # is set, else the embedded sqlite store.
+    backend: Literal["sqlite", "neo4j"] | None = None
+    # Whether a backend whose policy is to migrate on start may do so (the embedded store does, so that
+    # `guanxi serve` just works; Neo4j deployments migrate once, explicitly: `guanxi migrate`).
     auto_migrate: bool = True
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend or ("neo4j" if self.neo4j_uri else "sqlite")
 
     @field_validator("api_keys")
     @classmethod
@@ -52,14 +64,11 @@ class Settings(BaseSettings):
         return {secret: role for role, _, secret in pairs}
 
 
-def make_backend(settings: Settings):  # type: ignore[no-untyped-def]
-    """The configured backend: Neo4j when a URI is set, else the embedded SQLite file."""
-    if settings.neo4j_uri:
-        from graph.neo4j.store import Neo4jBackend
-
-        return Neo4jBackend(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
-                            settings.neo4j_database, connection_timeout=settings.neo4j_connection_timeout,
-                            max_transaction_retry_time=settings.neo4j_retry_time)
-    from graph.sqlite.store import SqliteBackend
-
-    return SqliteBackend(settings.data_dir)
+def make_backend(settings: Settings) -> Backend:
+    """The configured backend from the registry in :mod:`graph.backends`."""
+    config = BackendConfig(data_dir=settings.data_dir, neo4j_uri=settings.neo4j_uri,
+                           neo4j_user=settings.neo4j_user, neo4j_password=settings.neo4j_password,
+                           neo4j_database=settings.neo4j_database,
+                           neo4j_connection_timeout=settings.neo4j_connection_timeout,
+                           neo4j_retry_time=settings.neo4j_retry_time)
+    return backends.make_backend(settings.backend_name, config)

@@ -37,7 +37,7 @@ def profile_request(data_dir: Path, path: str, *, repeat: int = 1, interval: flo
         store = Store(make_backend(settings), graph_cache_elements=0 if cold else 300_000)
     except TypeError:  # a store that keeps no maps
         store = Store(make_backend(settings))
-    if settings.auto_migrate and not settings.neo4j_uri:
+    if settings.auto_migrate and store.backend.migrates_on_start:
         store.backend.migrate()  # as `guanxi serve` does on start
     app = create_app(settings, store=store)
 

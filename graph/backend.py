@@ -43,8 +43,9 @@ class Tx(Protocol):
     def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
         """The account's whole map in one round trip (see :class:`AccountSubgraph`), or None."""
     def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
-    def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
-        """Newest first; ``before`` is the ``seq`` of the last entry of the previous page."""
+    def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
+        """Newest first (descending ``seq``); ``before`` is the ``seq`` of the last entry of the previous
+        page. Seqs are positive integers assigned by the database, strictly increasing in commit order."""
     def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
         """Replace ``before``/``after`` of every entry about ``entity_id`` (erasure)."""
     def revisions(self, scopes: Collection[str]) -> dict[str, int]:
@@ -58,7 +59,17 @@ class Tx(Protocol):
 
 
 class Backend(Protocol):
+    """A database holding the maps. Backends are registered by name in :mod:`graph.backends`; every
+    one passes the port suite (``tests/contract/test_backend_port.py``) and the store suite.
+
+    Failures reach the caller as the store's errors only: the database unreachable, busy, locked,
+    out of space or timing out → ``StoreUnavailable`` (503); a violated uniqueness → ``Conflict``
+    (409). Anything else is a bug and propagates as it is."""
+
     name: str
+    #: Whether the service applies pending migrations when it starts (the embedded store does; a
+    #: shared server is migrated once, explicitly, by `guanxi migrate`).
+    migrates_on_start: bool
 
     def read(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` in a read transaction (may go to a replica)."""
@@ -68,4 +79,10 @@ class Backend(Protocol):
         """Apply pending migrations; return the names applied. Idempotent."""
     def check_ready(self) -> None:
         """Raise StoreUnavailable unless the database answers and is fully migrated."""
+    def purge(self) -> None:
+        """After an erasure: leave no old copy of erased data in files the service controls (SQLite's
+        write-ahead log). A backend whose database keeps none within reach does nothing."""
+    def reset(self) -> None:
+        """Delete every record, audit entry, key and counter (the schema and migrations stay).
+        For tests against a throw-away database."""
     def close(self) -> None: ...

@@ -345,4 +345,4 @@ def edge_data(rel: RelationshipIn | ChainMemberIn) -> dict[str, Any]:
     """The stored properties of an edge (endpoints and id are kept apart)."""
     exclude = {"id", "type", "source", "target", "opportunity_id", "contact_id"}
     data = rel.model_dump(mode="json", exclude=exclude, exclude_none=True)
-    return data
+    return {k: v for k, v in data.items() if v != {}}

@@ -60,7 +60,7 @@ class AuditEntry:
     entity_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    seq: str = ""
+    seq: int = 0  # the backend's sequence number: strictly increasing in commit order
 
     def as_json(self) -> dict[str, Any]:
         return {"at": self.at, "actor": self.actor, "action": self.action, "entity_type": self.entity_type,

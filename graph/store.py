@@ -278,9 +278,7 @@ class Store:
             return tombstone
 
         tombstone = self._write(work)
-        purge = getattr(self.backend, "purge", None)  # backends whose files keep old page versions
-        if purge is not None:
-            purge()
+        self.backend.purge()
         return tombstone
 
     # ---- edges -------------------------------------------------------------------------------------
@@ -465,16 +463,16 @@ class Store:
 
     def list_audit(self, *, entity_id: str | None = None, limit: int = 100,
                    cursor: str | None = None) -> Page[AuditEntry]:
-        before = decode_cursor(cursor)
-        # Backends' audit seqs are short ASCII tokens (SQLite: a row number; Neo4j: clock-hex); each
-        # backend refuses a well-formed token that is not one of its own.
-        token = (before or "").replace("-", "")
-        if before is not None and not (before.isascii() and token.isalnum() and len(before) <= 64):
+        # Every backend numbers audit entries with integers in commit order: a cursor is the seq of the
+        # last entry of the previous page.
+        token = decode_cursor(cursor)
+        if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 18):
             raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
+        before = int(token) if token is not None else None
         rows = self.backend.read(lambda tx: tx.list_audit(entity_id=entity_id, before=before,
                                                            limit=limit + 1))
         more = len(rows) > limit
-        return Page(rows[:limit], encode_cursor(rows[limit - 1].seq) if more else None)
+        return Page(rows[:limit], encode_cursor(str(rows[limit - 1].seq)) if more else None)
 
     def create_key(self, role: str, *, name: str = "", actor: str = "cli") -> tuple[ApiKey, str]:
         """A new API key; the secret is returned once and only its hash is stored."""
@@ -696,7 +694,7 @@ def _noted_edges_in_audit(tx: Tx, contact_id: str) -> set[str]:
     """Ids of relationships of ``contact_id`` that carried a note in some audit entry."""
     found: set[str] = set()
     edge_types = set(EdgeType)
-    before: str | None = None
+    before: int | None = None
     while True:
         page = tx.list_audit(entity_id=None, before=before, limit=1000)
         for entry in page:

@@ -1,4 +1,5 @@
-"""Versioned schema migrations: ``sqlite/V*.sql`` and ``neo4j/V*.cypher``, applied in version order."""
+"""Versioned migrations: ``sqlite/V*.sql``, and ``neo4j/V*.cypher`` (schema) or ``neo4j/V*.py`` (data
+conversions that Cypher alone cannot do, e.g. parsing JSON without plugins), applied in version order."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ class Migration:
     text: str
 
     @property
+    def is_python(self) -> bool:
+        """A data migration written in Python (it runs its own batched transactions)."""
+        return self.name.endswith(".py")
+
+    @property
     def checksum(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
@@ -26,6 +32,7 @@ class Migration:
 
 def migrations(backend: str) -> list[Migration]:
     """Migrations of ``backend`` ("sqlite" or "neo4j") in version order (V0001 before V0002...)."""
-    suffix = {"sqlite": ".sql", "neo4j": ".cypher"}[backend]
-    files = sorted((ROOT / backend).glob(f"V*{suffix}"), key=lambda p: int(p.name[1:].split("__")[0]))
+    suffixes = {"sqlite": (".sql",), "neo4j": (".cypher", ".py")}[backend]
+    files = sorted((p for p in (ROOT / backend).glob("V*") if p.suffix in suffixes),
+                   key=lambda p: int(p.name[1:].split("__")[0]))
     return [Migration(p.name, p.read_text(encoding="utf-8")) for p in files]

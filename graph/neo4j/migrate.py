@@ -1,6 +1,8 @@
 """Schema migrations for Neo4j: ``migrations/neo4j/V*.cypher``, applied in version order.
 
-- One file is applied in one write transaction (its statements split on ``;`` at line ends, comment
+- A Python file (``V*.py``, data conversions) runs its own batched write transactions through its
+  ``migrate(session)`` function and is idempotent.
+- One Cypher file is applied in one write transaction (its statements split on ``;`` at line ends, comment
   lines dropped — :func:`statements`, the same split the Cypher lint uses).
 - Neo4j refuses schema commands and data writes in one transaction, so the file's record
   ``(:Migration {name, checksum, applied_at})`` is written in a second transaction right after. Files use
@@ -11,10 +13,11 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, LiteralString, cast
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Session
 
 from graph.errors import StoreUnavailable
 from graph.neo4j import queries
@@ -62,6 +65,13 @@ def _apply(tx: ManagedTransaction, migration: Migration) -> None:
         tx.run(statement).consume()
 
 
+def _run_python(session: Session, migration: Migration) -> None:
+    """A Python data migration: its module's ``migrate(session)`` runs batched write transactions and
+    must be idempotent (it is run again should the process die before it is recorded)."""
+    module = importlib.import_module(f"migrations.neo4j.{migration.name.removesuffix('.py')}")
+    module.migrate(session)
+
+
 def _record(tx: ManagedTransaction, migration: Migration) -> None:
     tx.run(queries.RECORD_MIGRATION, name=migration.name, checksum=migration.checksum,
            applied_at=now_iso()).consume()
@@ -83,7 +93,10 @@ def migrate(driver: Driver, session_config: dict[str, Any]) -> list[str]:
                                    "restore them and add a new migration file instead")
         done: list[str] = []
         for migration in current.pending:
-            session.execute_write(_apply, migration)
+            if migration.is_python:
+                _run_python(session, migration)
+            else:
+                session.execute_write(_apply, migration)
             session.execute_write(_record, migration)
             done.append(migration.name)
         return done

@@ -8,8 +8,10 @@ Rules (enforced by ``tests/neo4j/test_neo4j_unit.py`` and linted by ``tests/test
 - every module-level ``str`` here (and every ``str`` value of a module-level ``dict``) is a complete
   statement, so the lint can collect them all by walking this module. Fragments live in functions.
 
-Conventions: node statements return the columns ``kind, id, data, created_at, updated_at, version``;
-edge statements ``type, id, source, target, account_id, data, created_at, updated_at, version``.
+Conventions: node statements return the columns ``kind, props`` (every property of the node);
+edge statements ``type, source, target, props``; writes take rows whose ``props`` map is the whole
+record (see :mod:`graph.neo4j.properties`), set with ``SET x = row.props`` so that a field the new
+version lacks is removed.
 Statements ending in ``_FOR_UPDATE`` take write locks on what they read (Neo4j reads are
 read-committed; the lock turns the store's read-check-write into a serialised one, see
 :class:`graph.neo4j.store.Neo4jTx`).
@@ -23,14 +25,12 @@ from graph.neo4j import schema
 
 
 def _node_columns() -> LiteralString:
-    return ("n.kind AS kind, n.id AS id, n.data AS data, n.created_at AS created_at, "
-            "n.updated_at AS updated_at, n.version AS version")
+    return "n.kind AS kind, properties(n) AS props"
 
 
 def _edge_columns() -> LiteralString:
     """Edge columns for a relationship ``r`` from ``s`` to ``t``."""
-    return ("type(r) AS type, r.id AS id, s.id AS source, t.id AS target, r.account_id AS account_id, "
-            "r.data AS data, r.created_at AS created_at, r.updated_at AS updated_at, r.version AS version")
+    return "type(r) AS type, s.id AS source, t.id AS target, properties(r) AS props"
 
 
 def _lock(variable: LiteralString) -> LiteralString:
@@ -83,12 +83,9 @@ def _put_nodes() -> LiteralString:
         #    creation of the same id fails on the unique constraint instead of being overwritten
         "UNWIND $rows AS row\n"
         "FOREACH (_ IN CASE WHEN row.create THEN [1] ELSE [] END |\n"
-        "  CREATE (:Entity {id: row.id, created_at: row.created_at}))\n"
+        "  CREATE (:Entity {id: row.id}))\n"
         "MERGE (n:Entity {id: row.id})\n"
-        "ON CREATE SET n.created_at = row.created_at\n"
-        "SET n.kind = row.kind, n.name = row.name, n.owner_id = row.owner_id,\n"
-        "    n.competitor_ids = row.competitor_ids, n.data = row.data, n.updated_at = row.updated_at,\n"
-        "    n.version = row.version\n"
+        "SET n = row.props\n"
         + relabel
         # 2. BELONGS_TO follows owner_id (after every row of step 1, so an account and its contacts can
         #    come in one batch, in any order). COUNT {...} = 0 says NOT EXISTS {...}: the Cypher lint's
@@ -150,7 +147,7 @@ LIST_NODES: Final[dict[str, LiteralString]] = {
         "MATCH (n:" + label + ")\n"
         "WHERE n.id > $after\n"
         "RETURN " + _node_columns() + "\n"
-        "ORDER BY id\n"
+        "ORDER BY n.id\n"
         "LIMIT $limit"
     )
     for kind, label in schema.KIND_LABELS.items()
@@ -162,7 +159,7 @@ LIST_NODES_OF_ACCOUNT: Final[dict[str, LiteralString]] = {
         "MATCH (n:Entity:" + label + " {owner_id: $account_id})\n"
         "WHERE n.id > $after\n"
         "RETURN " + _node_columns() + "\n"
-        "ORDER BY id\n"
+        "ORDER BY n.id\n"
         "LIMIT $limit"
     )
     for kind, label in schema.KIND_LABELS.items()
@@ -188,21 +185,28 @@ def _put_edges() -> LiteralString:
     writes = "".join(
         "FOREACH (_ IN CASE WHEN row.type = '" + edge_type + "' AND row.create AND NOT orphan"
         " THEN [1] ELSE [] END |\n"
-        "  CREATE (s)-[:" + edge_type + " {id: row.id, created_at: row.created_at, account_id: row.account_id,\n"
-        "    data: row.data, updated_at: row.updated_at, version: row.version}]->(t))\n"
+        "  CREATE (s)-[r:" + edge_type + "]->(t)\n"
+        "  SET r = row.props)\n"
         "FOREACH (_ IN CASE WHEN row.type = '" + edge_type + "' AND NOT row.create AND NOT orphan"
         " THEN [1] ELSE [] END |\n"
         "  MERGE (s)-[r:" + edge_type + " {id: row.id}]->(t)\n"
-        "  ON CREATE SET r.created_at = row.created_at\n"
-        "  SET r.account_id = row.account_id, r.data = row.data, r.updated_at = row.updated_at,\n"
-        "      r.version = row.version)\n"
+        "  SET r = row.props)\n"
         for edge_type in schema.EDGE_TYPES
     )
     return (
-        # An edge keeps its type and endpoints for life (the store refuses to change them); a stored
-        # edge of the same id between other nodes makes MERGE create a second one, which the unique
-        # constraint refuses (Conflict). Rows whose endpoints are missing are written nowhere and
-        # reported back, and the adapter aborts the transaction.
+        # 1. A record replaces the whole edge of its id: a stored edge of that id with another type or
+        #    other ends is deleted first (relationship ids are unique per type only, so without this a
+        #    changed type would leave two relationships with one id).
+        "UNWIND [row IN $rows WHERE NOT row.create] AS row\n"
+        "WITH row, row.id AS edge_id\n"
+        + _edge_by_id("edge_id")
+        + "WITH row, s, r, t\n"
+        "WHERE type(r) <> row.type OR s.id <> row.source OR t.id <> row.target\n"
+        "DELETE r\n"
+        # 2. Rows the transaction saw absent are CREATEd (a concurrent creation of the same id fails
+        #    on the unique constraint: Conflict), others MERGEd. Rows whose endpoints are missing are
+        #    written nowhere and reported back, and the adapter aborts the transaction.
+        "WITH count(*) AS replaced\n"
         "UNWIND $rows AS row\n"
         "OPTIONAL MATCH (s:Entity) WHERE s.id = row.source\n"
         "OPTIONAL MATCH (t:Entity) WHERE t.id = row.target\n"
@@ -245,7 +249,7 @@ LIST_EDGES: Final[LiteralString] = (
     "MATCH (s:Entity)-[r:" + _all_edge_types() + "]->(t:Entity)\n"
     "WHERE type(r) IN $types AND r.id > $after\n"
     "RETURN " + _edge_columns() + "\n"
-    "ORDER BY id\n"
+    "ORDER BY r.id\n"
     "LIMIT $limit"
 )
 
@@ -255,7 +259,7 @@ LIST_EDGES_TO_TARGET: Final[LiteralString] = (
     "WHERE type(r) IN $types AND r.id > $after\n"
     "  AND ($account_id IS NULL OR r.account_id = $account_id)\n"
     "RETURN " + _edge_columns() + "\n"
-    "ORDER BY id\n"
+    "ORDER BY r.id\n"
     "LIMIT $limit"
 )
 
@@ -271,7 +275,7 @@ def _list_edges_of_account() -> LiteralString:
         # one branch per type, each a seek on that type's account_id index
         "CALL () {\n" + "  UNION ALL\n".join(branches) + "}\n"
         "RETURN " + _edge_columns() + "\n"
-        "ORDER BY id\n"
+        "ORDER BY r.id\n"
         "LIMIT $limit"
     )
 
@@ -305,18 +309,24 @@ ACCOUNT_SUBGRAPH: Final[LiteralString] = (
     "  UNWIND members + named + [r IN rels | startNode(r)] + [r IN rels | endNode(r)] AS n\n"
     "  RETURN collect(DISTINCT n) AS nodes\n"
     "}\n"
-    "RETURN a {.kind, .id, .data, .created_at, .updated_at, .version} AS account,\n"
-    "       [n IN nodes WHERE n <> a | n {.kind, .id, .data, .created_at, .updated_at, .version}] AS nodes,\n"
-    "       [r IN rels | {type: type(r), id: r.id, source: startNode(r).id, target: endNode(r).id,\n"
-    "                     account_id: r.account_id, data: r.data, created_at: r.created_at,\n"
-    "                     updated_at: r.updated_at, version: r.version}] AS edges"
+    "RETURN {kind: a.kind, props: properties(a)} AS account,\n"
+    "       [n IN nodes WHERE n <> a | {kind: n.kind, props: properties(n)}] AS nodes,\n"
+    "       [r IN rels | {type: type(r), source: startNode(r).id, target: endNode(r).id,\n"
+    "                     props: properties(r)}] AS edges"
 )
 
 # ---- audit trail ----------------------------------------------------------------------------------
 
+# Sequence numbers come from a counter in the database, taken under its write lock: strictly
+# increasing in commit order whichever client writes (a client's clock would not be).
 APPEND_AUDIT: Final[LiteralString] = (
-    "UNWIND $rows AS row\n"
-    "CREATE (:AuditEntry {seq: row.seq, at: row.at, actor: row.actor, action: row.action,\n"
+    "MERGE (counter:Sequence {name: 'audit'})\n"
+    "ON CREATE SET counter.value = 0\n"
+    "SET counter.value = counter.value + size($rows)\n"
+    "WITH counter.value - size($rows) AS base\n"
+    "UNWIND range(0, size($rows) - 1) AS i\n"
+    "WITH base + i + 1 AS seq, $rows[i] AS row\n"
+    "CREATE (:AuditEntry {seq: seq, at: row.at, actor: row.actor, action: row.action,\n"
     "                     entity_type: row.entity_type, entity_id: row.entity_id, before: row.before,\n"
     "                     after: row.after})"
 )
@@ -386,6 +396,71 @@ RECORD_MIGRATION: Final[LiteralString] = (
     "ON CREATE SET m.checksum = $checksum, m.applied_at = $applied_at"
 )
 
+# ---- data migration V0005: from JSON strings to native properties ------------------------------------
+
+V5_OLD_NODES: Final[LiteralString] = (
+    "MATCH (n:Entity)\n"
+    "WHERE n.data IS NOT NULL\n"
+    "RETURN elementId(n) AS element_id, n.data AS data, properties(n) AS props\n"
+    "LIMIT $batch"
+)
+
+V5_SET_NODE_PROPERTIES: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "MATCH (n:Entity)\n"
+    "WHERE elementId(n) = row.element_id\n"
+    "SET n = row.props"
+)
+
+V5_OLD_EDGES: Final[LiteralString] = (
+    "MATCH (:Entity)-[r:" + _all_edge_types() + "]->(:Entity)\n"
+    "WHERE r.data IS NOT NULL\n"
+    "RETURN elementId(r) AS element_id, r.data AS data, properties(r) AS props\n"
+    "LIMIT $batch"
+)
+
+V5_SET_EDGE_PROPERTIES: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "MATCH (:Entity)-[r]->(:Entity)\n"
+    "WHERE elementId(r) = row.element_id\n"
+    "SET r = row.props"
+)
+
+# Entries numbered by the old clock-hex strings, oldest first.
+V5_OLD_AUDIT: Final[LiteralString] = (
+    "MATCH (e:AuditEntry)\n"
+    "WHERE e.seq IS :: STRING\n"
+    "RETURN elementId(e) AS element_id, e.at AS at\n"
+    "ORDER BY e.seq\n"
+    "LIMIT $batch"
+)
+
+V5_RENUMBER_AUDIT: Final[LiteralString] = (
+    "MERGE (counter:Sequence {name: 'audit'})\n"
+    "ON CREATE SET counter.value = 0\n"
+    "WITH counter, counter.value AS base\n"
+    "SET counter.value = base + size($rows)\n"
+    "WITH base\n"
+    "UNWIND range(0, size($rows) - 1) AS i\n"
+    "WITH base + i + 1 AS seq, $rows[i] AS row\n"
+    "MATCH (e:AuditEntry)\n"
+    "WHERE elementId(e) = row.element_id\n"
+    "SET e.seq = seq, e.at = row.at"
+)
+
+V5_OLD_KEYS: Final[LiteralString] = (
+    "MATCH (k:ApiKey)\n"
+    "WHERE k.created_at IS :: STRING\n"
+    "RETURN elementId(k) AS element_id, k.created_at AS created_at"
+)
+
+V5_SET_KEY_TIMESTAMPS: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "MATCH (k:ApiKey)\n"
+    "WHERE elementId(k) = row.element_id\n"
+    "SET k.created_at = row.created_at"
+)
+
 # ---- revisions of accounts' maps ------------------------------------------------------------------
 
 REVISIONS: Final[LiteralString] = (
@@ -406,6 +481,14 @@ BUMP_REVISIONS: Final[LiteralString] = (
 # Empties the database for the contract suite (the schema and the migration records stay).
 WIPE_FOR_TESTS: Final[LiteralString] = (
     "MATCH (n)\n"
-    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision\n"
+    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision OR n:Sequence\n"
     "DETACH DELETE n"
+)
+
+# Every property of every node and relationship in the database, for tests that look for data that
+# must be gone (erasure).
+DUMP_FOR_TESTS: Final[LiteralString] = (
+    "MATCH (n)\n"
+    "OPTIONAL MATCH (n)-[r]->()\n"
+    "RETURN labels(n) AS labels, properties(n) AS node, collect(properties(r)) AS relationships"
 )

@@ -20,9 +20,6 @@ creation of the same id then fails on its unique constraint) rather than ``MERGE
 from __future__ import annotations
 
 import json
-import threading
-import time
-import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, LiteralString, TypeVar
 
@@ -41,7 +38,7 @@ from neo4j.exceptions import (
 
 from graph.errors import Conflict, StoreError, StoreUnavailable
 from graph.neo4j import migrate as migrations
-from graph.neo4j import queries
+from graph.neo4j import properties, queries
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord
 
 T = TypeVar("T")
@@ -53,14 +50,17 @@ DEFAULT_DRIVER_CONFIG: Final[dict[str, Any]] = {
     "connection_acquisition_timeout": 10.0,
     "max_transaction_retry_time": 15.0,
     "user_agent": "guanxi",
+    # The server's hints (e.g. "label does not exist" on an empty database) are for people writing
+    # queries, not for the service's log.
+    "notifications_min_severity": "OFF",
 }
 # Server errors meaning "this database is not there right now" rather than "your statement is wrong".
 _UNAVAILABLE_CODES: Final = frozenset({
     "Neo.ClientError.Database.DatabaseNotFound",
     "Neo.ClientError.Transaction.TransactionTimedOut",
 })
-# Sorts after every seq (digits, hex and '-'): "before the end" for the first page of the audit trail.
-_AUDIT_END: Final = "~"
+# Above every audit seq: "before the end" for the first page of the audit trail.
+_AUDIT_END: Final = 2**62
 
 
 def _translate(error: Neo4jError | DriverError) -> StoreError | None:
@@ -98,56 +98,45 @@ def _owner(record: NodeRecord) -> str | None:
 
 
 def _node_row(record: NodeRecord, create: bool) -> dict[str, Any]:
-    name = record.data.get("name")
-    competitors = record.data.get("competitor_ids") if record.kind == "opportunity" else None
-    return {
-        "id": record.id,
-        "kind": str(record.kind),
-        "name": name if isinstance(name, str) else None,
-        "owner_id": _owner(record),
-        "competitor_ids": [str(c) for c in competitors] if isinstance(competitors, list) and competitors else None,
-        "data": _dumps(record.data),
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "version": record.version,
-        "create": create,
-    }
+    props = properties.encode(record.data, id=record.id, kind=str(record.kind), owner_id=_owner(record),
+                              created_at=record.created_at, updated_at=record.updated_at,
+                              version=record.version)
+    return {"id": record.id, "kind": str(record.kind), "props": props, "create": create}
 
 
 def _edge_row(record: EdgeRecord, create: bool) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "type": str(record.type),
-        "source": record.source,
-        "target": record.target,
-        "account_id": record.account_id,
-        "data": _dumps(record.data),
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "version": record.version,
-        "create": create,
-    }
+    props = properties.encode(record.data, id=record.id, account_id=record.account_id,
+                              created_at=record.created_at, updated_at=record.updated_at,
+                              version=record.version)
+    return {"id": record.id, "type": str(record.type), "source": record.source, "target": record.target,
+            "props": props, "create": create}
 
 
 def _node(row: Mapping[str, Any]) -> NodeRecord:
-    return NodeRecord(row["kind"], row["id"], json.loads(row["data"]), row["created_at"], row["updated_at"],
-                      row["version"])
+    props = row["props"]
+    return NodeRecord(row["kind"], props["id"], properties.decode(props, properties.NODE_RESERVED),
+                      properties.plain(props["created_at"]), properties.plain(props["updated_at"]),
+                      props["version"])
 
 
 def _edge(row: Mapping[str, Any]) -> EdgeRecord:
-    return EdgeRecord(row["type"], row["id"], row["source"], row["target"], json.loads(row["data"]),
-                      row["account_id"], row["created_at"], row["updated_at"], row["version"])
+    props = row["props"]
+    return EdgeRecord(row["type"], props["id"], row["source"], row["target"],
+                      properties.decode(props, properties.EDGE_RESERVED), props.get("account_id"),
+                      properties.plain(props["created_at"]), properties.plain(props["updated_at"]),
+                      props["version"])
 
 
 def _audit(row: Mapping[str, Any]) -> AuditEntry:
-    return AuditEntry(at=row["at"], actor=row["actor"], action=row["action"], entity_type=row["entity_type"],
-                      entity_id=row["entity_id"],
+    return AuditEntry(at=properties.plain(row["at"]), actor=row["actor"], action=row["action"],
+                      entity_type=row["entity_type"], entity_id=row["entity_id"],
                       before=json.loads(row["before"]) if row["before"] is not None else None,
-                      after=json.loads(row["after"]) if row["after"] is not None else None, seq=row["seq"])
+                      after=json.loads(row["after"]) if row["after"] is not None else None,
+                      seq=row["seq"])
 
 
 def _key(row: Mapping[str, Any]) -> ApiKey:
-    return ApiKey(row["id"], row["role"], row["name"], row["key_hash"], row["created_at"])
+    return ApiKey(row["id"], row["role"], row["name"], row["key_hash"], properties.plain(row["created_at"]))
 
 
 def _unique(ids: Collection[str]) -> list[str]:
@@ -156,24 +145,6 @@ def _unique(ids: Collection[str]) -> list[str]:
 
 def _last_per_id(records: Sequence[Any]) -> list[Any]:
     return list({record.id: record for record in records}.values())
-
-
-class _AuditClock:
-    """Audit ``seq`` values: strictly increasing in this process (a nanosecond clock that never repeats
-    or goes back), fixed width so that they sort as strings, with a random tail against other processes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last = 0
-
-    def next(self) -> str:
-        with self._lock:
-            self._last = max(time.time_ns(), self._last + 1)
-            tick = self._last
-        return f"{tick:020d}-{uuid.uuid4().hex[:8]}"
-
-
-_AUDIT_CLOCK: Final = _AuditClock()
 
 
 # ---- one transaction ------------------------------------------------------------------------------
@@ -205,7 +176,7 @@ class Neo4jTx:
         if not wanted:
             return {}
         rows = self._run(self._pick(queries.GET_NODES, queries.GET_NODES_FOR_UPDATE), ids=wanted)
-        found = {row["id"]: _node(row) for row in rows}
+        found = {node.id: node for node in map(_node, rows)}
         if self._writable:
             self._absent_nodes.update(set(wanted) - found.keys())
         return found
@@ -246,7 +217,7 @@ class Neo4jTx:
         if not wanted:
             return {}
         rows = self._run(self._pick(queries.GET_EDGES, queries.GET_EDGES_FOR_UPDATE), ids=wanted)
-        found = {row["id"]: _edge(row) for row in rows}
+        found = {edge.id: edge for edge in map(_edge, rows)}
         if self._writable:
             self._absent_edges.update(set(wanted) - found.keys())
         return found
@@ -310,15 +281,16 @@ class Neo4jTx:
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
             return
-        rows = [{"seq": _AUDIT_CLOCK.next(), "at": e.at, "actor": e.actor, "action": e.action,
+        rows = [{"at": properties.timestamp(e.at), "actor": e.actor, "action": e.action,
                  "entity_type": str(e.entity_type), "entity_id": e.entity_id,
                  "before": None if e.before is None else _dumps(e.before),
                  "after": None if e.after is None else _dumps(e.after)} for e in entries]
         self._run(queries.APPEND_AUDIT, rows=rows)
 
-    def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
+    def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
         query = queries.LIST_AUDIT if entity_id is None else queries.LIST_AUDIT_OF_ENTITY
-        rows = self._run(query, entity_id=entity_id, before=before or _AUDIT_END, limit=max(int(limit), 0))
+        rows = self._run(query, entity_id=entity_id, before=before if before is not None else _AUDIT_END,
+                         limit=max(int(limit), 0))
         return [_audit(row) for row in rows]
 
     def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
@@ -328,7 +300,7 @@ class Neo4jTx:
 
     def put_key(self, key: ApiKey) -> None:
         self._run(queries.PUT_KEY, id=key.id, role=key.role, name=key.name, key_hash=key.key_hash,
-                  created_at=key.created_at)
+                  created_at=properties.timestamp(key.created_at))
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None:
         rows = self._run(queries.KEY_BY_HASH, key_hash=key_hash)
@@ -362,6 +334,7 @@ class Neo4jBackend:
     """
 
     name = "neo4j"
+    migrates_on_start = False
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = "neo4j",
                  **driver_config: Any) -> None:
@@ -426,9 +399,13 @@ class Neo4jBackend:
             names = ", ".join(m.name for m in status.pending)
             raise StoreUnavailable(f"migrations not applied: {names} (run `guanxi migrate`)")
 
-    def wipe_for_tests(self) -> None:
-        """Delete every map node, audit entry and API key (schema and migration records stay).
-        For the contract suite against a throw-away database only."""
+    def purge(self) -> None:
+        """Nothing to do: erased values are gone from the store's records and audit trail; Neo4j's own
+        transaction logs rotate out by the server's retention policy (see docs/neo4j.md)."""
+
+    def reset(self) -> None:
+        """Delete every map node, audit entry, API key and counter (schema and migration records stay).
+        For tests against a throw-away database only."""
         def unit(tx: ManagedTransaction) -> None:
             tx.run(queries.WIPE_FOR_TESTS).consume()
 

@@ -57,6 +57,33 @@ def _owner(record: NodeRecord) -> str | None:
     return owner if isinstance(owner, str) else None
 
 
+# Primary result codes (the low byte of sqlite_errorcode) that mean "the database cannot serve this now"
+# rather than "the statement is wrong": busy, locked, read-only, I/O error, corrupt, full, cannot open,
+# not a database.
+_UNAVAILABLE_CODES = frozenset({5, 6, 8, 10, 11, 13, 14, 26})
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """SQLite failures as the store's errors: constraint → Conflict; busy, locked, I/O, full... →
+    StoreUnavailable (503); anything else (a broken statement) stays a bug."""
+    try:
+        yield
+    except sqlite3.IntegrityError as e:
+        raise Conflict(f"the write contradicts stored data: {e}") from e
+    except sqlite3.DatabaseError as e:
+        code = getattr(e, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _UNAVAILABLE_CODES:
+            raise StoreUnavailable(f"the database cannot serve this now: {e}") from e
+        raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is still open (after some I/O errors SQLite has already rolled back itself)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 class SqliteTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -79,16 +106,18 @@ class SqliteTx:
         self.conn.executemany(
             "INSERT INTO nodes (id, kind, owner_id, data, created_at, updated_at, version) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
-            "owner_id = excluded.owner_id, data = excluded.data, updated_at = excluded.updated_at, "
-            "version = excluded.version",
+            "owner_id = excluded.owner_id, data = excluded.data, created_at = excluded.created_at, "
+            "updated_at = excluded.updated_at, version = excluded.version",
             [(r.id, r.kind, _owner(r), json.dumps(r.data, ensure_ascii=False), r.created_at, r.updated_at,
               r.version) for r in records])
 
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
         self.conn.executemany(
             "INSERT INTO edges (id, type, source, target, account_id, data, created_at, updated_at, version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, "
-            "data = excluded.data, updated_at = excluded.updated_at, version = excluded.version",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET type = excluded.type, "
+            "source = excluded.source, target = excluded.target, account_id = excluded.account_id, "
+            "data = excluded.data, created_at = excluded.created_at, updated_at = excluded.updated_at, "
+            "version = excluded.version",
             [(r.id, r.type, r.source, r.target, r.account_id, json.dumps(r.data, ensure_ascii=False),
               r.created_at, r.updated_at, r.version) for r in records])
 
@@ -164,18 +193,16 @@ class SqliteTx:
               None if e.before is None else json.dumps(e.before, ensure_ascii=False),
               None if e.after is None else json.dumps(e.after, ensure_ascii=False)) for e in entries])
 
-    def list_audit(self, *, entity_id: str | None, before: str | None, limit: int) -> list[AuditEntry]:
+    def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
         sql = "SELECT seq, at, actor, action, entity_type, entity_id, before, after FROM audit WHERE seq < ?"
-        if before is not None and not (before.isascii() and before.isdigit() and len(before) <= 18):
-            raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
-        params: list[Any] = [int(before) if before is not None else 2**62]
+        params: list[Any] = [before if before is not None else 2**62]
         if entity_id is not None:
             sql += " AND entity_id = ?"
             params.append(entity_id)
         rows = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [AuditEntry(at=r[1], actor=r[2], action=r[3], entity_type=r[4], entity_id=r[5],
                            before=json.loads(r[6]) if r[6] else None,
-                           after=json.loads(r[7]) if r[7] else None, seq=str(r[0])) for r in rows]
+                           after=json.loads(r[7]) if r[7] else None, seq=r[0]) for r in rows]
 
     def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
         text = json.dumps(replacement)
@@ -214,6 +241,7 @@ class SqliteBackend:
     """A SQLite database file in ``data_dir``; one connection per thread."""
 
     name = "sqlite"
+    migrates_on_start = True
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)
@@ -251,24 +279,26 @@ class SqliteBackend:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as e:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise StoreUnavailable(f"commit failed: {e}") from e
 
     def read(self, work: Callable[[SqliteTx], T]) -> T:
-        with self._transaction("BEGIN") as conn:
+        with _translated(), self._transaction("BEGIN") as conn:
             return work(SqliteTx(conn))
 
     def write(self, work: Callable[[SqliteTx], T]) -> T:
+        with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
+            return work(SqliteTx(conn))
+
+    def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:
-            try:
-                return work(SqliteTx(conn))
-            except sqlite3.IntegrityError as e:
-                raise Conflict(f"the write contradicts stored data: {e}") from e
+            for table in ("edges", "nodes", "audit", "api_keys", "revisions"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     def purge(self) -> None:
         """Leave no old copy of erased data in the files: copy the WAL into the database and truncate

@@ -22,7 +22,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import ADMIN, EDITOR, VIEWER, auth, bundle
+from app.settings import Settings
+from tests.conftest import ADMIN, EDITOR, VIEWER, auth, backend_env, bundle
 
 KEYS_ENV = f"admin:{ADMIN},editor:{EDITOR},viewer:{VIEWER}"
 PROBLEM = "application/problem+json"
@@ -84,6 +85,22 @@ def db_digest(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def database_text(settings: Settings) -> str:
+    """Everything the store's database holds, as text: on SQLite the bytes of every file in the data
+    directory (free pages and the write-ahead log included), on Neo4j every property of every node and
+    relationship."""
+    if settings.backend_name == "sqlite":
+        return "\n".join(f.read_bytes().decode("utf-8", "replace") for f in Path(settings.data_dir).iterdir())
+    from neo4j import GraphDatabase
+
+    from graph.neo4j import queries
+
+    assert settings.neo4j_uri
+    with GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password)) as driver:
+        records, _, _ = driver.execute_query(queries.DUMP_FOR_TESTS, database_=settings.neo4j_database)
+    return "\n".join(repr(record.data()) for record in records)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,19 +113,23 @@ def guanxi_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
-def run_cli(*args: str, data_dir: Path) -> str:
-    """Run ``guanxi <args> --data-dir D`` and return its standard output."""
+def run_cli(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> str:
+    """Run ``guanxi <args> --data-dir D`` (with ``env`` added to the environment) and return its
+    standard output."""
     result = subprocess.run([*guanxi_command(), *args, "--data-dir", str(data_dir)], capture_output=True,
-                            text=True, timeout=60, check=False, env={**os.environ, "GUANXI_API_KEYS": ""})
+                            text=True, timeout=60, check=False,
+                            env={**os.environ, "GUANXI_API_KEYS": "", **(env or {})})
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 class LiveServer:
-    """``guanxi serve`` in its own process on a free loopback port."""
+    """``guanxi serve`` in its own process on a free loopback port, on the backend ``backend``."""
 
-    def __init__(self, data_dir: Path, log: Path, env: dict[str, str] | None = None) -> None:
-        self.data_dir, self.log_path, self.extra_env = data_dir, log, env or {}
+    def __init__(self, data_dir: Path, log: Path, env: dict[str, str] | None = None,
+                 backend: str = "sqlite") -> None:
+        self.data_dir, self.log_path, self.backend = data_dir, log, backend
+        self.extra_env = {**backend_env(backend), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
@@ -116,8 +137,6 @@ class LiveServer:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "GUANXI_API_KEYS": KEYS_ENV, **self.extra_env}
-        env.pop("NEO4J_URI", None)
-        env.pop("GUANXI_NEO4J_URI", None)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [*guanxi_command(), "serve", "--data-dir", str(self.data_dir), "--port", str(port)],
@@ -156,9 +175,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A real server process on a fresh data directory, stopped afterwards."""
-    server = LiveServer(tmp_path / "data", tmp_path / "server.log").start()
+def live_server(tmp_path: Path, backend_name: str) -> Iterator[LiveServer]:
+    """A real server process on a fresh store of each backend, stopped afterwards."""
+    server = LiveServer(tmp_path / "data", tmp_path / "server.log", backend=backend_name).start()
     try:
         yield server
     finally:

@@ -27,7 +27,7 @@ def backend() -> Iterator[Neo4jBackend]:
     live = Neo4jBackend(uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
                         os.environ.get("NEO4J_DATABASE", "neo4j"))
     live.migrate()
-    live.wipe_for_tests()
+    live.reset()
     yield live
     live.close()
 
