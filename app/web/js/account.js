@@ -1,0 +1,616 @@
+// An account's page and an opportunity's page: the map, the person panel, the analytics and the edits.
+
+import { api, listAll, download, queryEnum, hasPath, ApiError } from './api.js';
+import { h, clear, toast, fmt, signed, daysSince } from './dom.js';
+import { t, label, lang, STANCES, ROLES } from './i18n.js';
+import { RelationshipMap } from './map.js';
+
+const LINE_TYPES = ['INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
+const UNDIRECTED = ['ALLY', 'RIVAL'];
+const MAP_FORMATS = ['png', 'svg', 'pdf', 'graphml', 'gexf', 'cytoscape'];
+
+/**
+ * Renders the page of account `accountId` into `root`; with `opportunityId`, the opportunity's page
+ * (its chain on the map, support, gaps, who to win next). `session.me` says what the key may do.
+ */
+export async function accountPage(root, session, { accountId, opportunityId = null }) {
+  const page = new AccountPage(root, session, accountId, opportunityId);
+  await page.start();
+  return page;
+}
+
+class AccountPage {
+  constructor(root, session, accountId, opportunityId) {
+    Object.assign(this, { root, session, accountId, opportunityId });
+    this.canEdit = Boolean(session.me?.can_edit);
+    this.selected = null;
+    this.focus = { mode: opportunityId ? 'chain' : 'all', department: '', depth: 1 };
+    this.highlightIds = [];
+    this.pathIndex = 0;
+    this.picking = null;
+    this.onKey = (e) => this.key(e);
+  }
+
+  async start() {
+    clear(this.root, h('p', { class: 'loading', role: 'status' }, t('loading')));
+    await this.load();
+    this.build();
+    this.map.fit();
+    document.addEventListener('keydown', this.onKey);
+  }
+
+  destroy() {
+    document.removeEventListener('keydown', this.onKey);
+    this.map?.destroy();
+  }
+
+  // ---- data -------------------------------------------------------------------------------------
+
+  async load() {
+    const id = encodeURIComponent(this.accountId);
+    const [account, contacts, edges, team, competitors, opportunities, influence] = await Promise.all([
+      api(`/accounts/${id}`), listAll(`/contacts?account_id=${id}`), listAll(`/relationships?account_id=${id}`),
+      listAll('/team'), listAll('/competitors'), listAll(`/opportunities?account_id=${id}`),
+      api(`/accounts/${id}/influence`).catch(() => ({ contacts: [] })),
+    ]);
+    Object.assign(this, { account, contacts, edges, opportunities });
+    this.contactById = new Map(contacts.map((c) => [c.id, c]));
+    const linked = new Set(edges.filter((e) => ['COVERS', 'MIRRORS'].includes(e.type)).map((e) => e.source));
+    this.team = team.filter((m) => linked.has(m.id));
+    this.teamById = new Map(team.map((m) => [m.id, m]));
+    this.competitorById = new Map(competitors.map((c) => [c.id, c]));
+    this.opportunityById = new Map(opportunities.map((o) => [o.id, o]));
+    this.power = new Map((influence.contacts || []).map((p) => [p.contact_id, p]));
+    const chains = await Promise.all(opportunities.map((o) =>
+      listAll(`/opportunities/${encodeURIComponent(o.id)}/decision-chain/members`)));
+    this.members = new Map(opportunities.map((o, i) => [o.id, new Map(chains[i].map((m) => [m.contact_id, m]))]));
+    if (this.opportunityId) {
+      const oid = encodeURIComponent(this.opportunityId);
+      const [chain, gaps, next] = await Promise.all([
+        api(`/opportunities/${oid}/decision-chain`), api(`/opportunities/${oid}/coverage-gaps`),
+        api(`/opportunities/${oid}/next-best-contacts?k=5&plan=true`),
+      ]);
+      Object.assign(this, { chain, gaps: gaps.gaps || [], recommendations: next.recommendations || [] });
+    } else {
+      this.classification = await api(`/accounts/${id}/classification`).catch(() => null);
+    }
+  }
+
+  /** After an edit: fetch everything again and redraw, keeping the view (selection, focus, zoom). */
+  async refresh() {
+    await this.load();
+    this.map.setData({ contacts: this.contacts, team: this.team, edges: this.edges });
+    this.renderHead();
+    this.renderSide();
+    this.renderChainTable();
+    this.applyMap();
+  }
+
+  name(id) {
+    return this.contactById.get(id)?.name || this.teamById.get(id)?.name || this.competitorById.get(id)?.name
+      || this.opportunityById.get(id)?.name || id;
+  }
+
+  // ---- layout -----------------------------------------------------------------------------------
+
+  build() {
+    this.head = h('div', { class: 'page-head' });
+    this.mapBox = h('div', { class: 'map', 'data-testid': 'map', tabindex: '0', role: 'group',
+      'aria-label': t('map_label', { name: this.account.name }) });
+    this.toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('map') });
+    this.banner = h('div', { class: 'banner', role: 'status', hidden: true });
+    this.chainBox = h('section', { class: 'chain', 'aria-labelledby': 'chain-title' });
+    this.side = h('aside', { class: 'side', 'aria-label': this.opportunityId ? t('next') : t('account_class') });
+    clear(this.root, h('div', { class: 'workspace' },
+      h('section', { class: 'main-column' }, this.head, this.toolbar, this.banner, this.mapBox, legend(),
+        this.opportunityId ? this.chainBox : null),
+      this.side));
+    this.map = new RelationshipMap(this.mapBox, { onPerson: (id) => this.person(id) });
+    this.map.setData({ contacts: this.contacts, team: this.team, edges: this.edges });
+    this.mapBox.addEventListener('keydown', (e) => this.mapKey(e));
+    this.renderHead();
+    this.renderToolbar();
+    this.renderSide();
+    this.renderChainTable();
+    this.applyMap();
+  }
+
+  renderHead() {
+    const o = this.opportunityId ? this.opportunityById.get(this.opportunityId) : null;
+    const crumbs = h('nav', { class: 'crumbs', 'aria-label': 'breadcrumb' },
+      h('a', { href: '#/' }, t('accounts')), ' / ',
+      o ? h('a', { href: `#/accounts/${encodeURIComponent(this.accountId)}` }, this.account.name) : this.account.name,
+      o ? ' / ' : null, o ? o.name : null);
+    const title = o ? o.name : this.account.name;
+    const parts = [crumbs, h('h1', {}, title)];
+    if (o && this.chain) parts.push(supportMeter(this.chain.support, this.competitorById));
+    else if (this.classification) parts.push(classBadge(this.classification.class));
+    clear(this.head, ...parts);
+  }
+
+  renderToolbar() {
+    const focus = h('select', { id: 'focus-mode', 'aria-label': t('focus'), onchange: (e) => {
+      this.focus.mode = e.target.value; this.renderToolbar(); this.applyMap(); this.map.fit(); } });
+    const options = [['all', t('focus_all')]];
+    if (this.opportunityId) options.push(['chain', t('focus_chain')]);
+    options.push(['department', t('focus_department')], ['around', t('focus_around')]);
+    for (const [value, text] of options) focus.append(h('option', { value, selected: this.focus.mode === value }, text));
+    const controls = [h('label', { for: 'focus-mode' }, t('focus')), focus];
+    if (this.focus.mode === 'department') {
+      const departments = [...new Set(this.contacts.map((c) => c.department).filter(Boolean))].sort();
+      if (!departments.includes(this.focus.department)) this.focus.department = departments[0] || '';
+      const select = h('select', { id: 'focus-department', 'aria-label': t('focus_department'), onchange: (e) => {
+        this.focus.department = e.target.value; this.applyMap(); this.map.fit(); } },
+      departments.map((d) => h('option', { value: d, selected: d === this.focus.department }, d)));
+      controls.push(select);
+    }
+    if (this.focus.mode === 'around') {
+      const depth = h('select', { id: 'focus-depth', 'aria-label': t('depth'), onchange: (e) => {
+        this.focus.depth = Number(e.target.value); this.applyMap(); this.map.fit(); } },
+      [1, 2, 3].map((d) => h('option', { value: String(d), selected: d === this.focus.depth }, String(d))));
+      controls.push(h('label', { for: 'focus-depth' }, t('depth')), depth);
+    }
+    controls.push(h('span', { class: 'spacer' }),
+      h('button', { type: 'button', class: 'icon', 'aria-label': t('zoom_out'), title: t('zoom_out'),
+        onclick: () => this.map.zoomBy(1 / 1.25) }, '−'),
+      h('button', { type: 'button', class: 'icon', 'aria-label': t('zoom_in'), title: t('zoom_in'),
+        onclick: () => this.map.zoomBy(1.25) }, '+'),
+      h('button', { type: 'button', 'aria-label': t('fit'), onclick: () => this.map.fit() }, t('fit')));
+    clear(this.toolbar, ...controls);
+  }
+
+  /** Which people the focus shows: null for everyone. */
+  visible() {
+    const mode = this.focus.mode;
+    let people = null;
+    if (mode === 'chain' && this.opportunityId) {
+      people = new Set(this.members.get(this.opportunityId)?.keys() || []);
+    } else if (mode === 'department') {
+      people = new Set(this.contacts.filter((c) => c.department === this.focus.department).map((c) => c.id));
+    } else if (mode === 'around') {
+      if (!this.selected) return null;
+      people = new Set([this.selected]);
+      let frontier = [this.selected];
+      for (let d = 0; d < this.focus.depth; d += 1) {
+        const next = [];
+        for (const e of this.edges) {
+          if (!['REPORTS_TO', ...LINE_TYPES].includes(e.type)) continue;
+          for (const [a, b] of [[e.source, e.target], [e.target, e.source]]) {
+            if (frontier.includes(a) && !people.has(b) && this.contactById.has(b)) { people.add(b); next.push(b); }
+          }
+        }
+        frontier = next;
+      }
+    }
+    if (!people) return null;
+    for (const e of this.edges) {
+      if (['COVERS', 'MIRRORS'].includes(e.type) && people.has(e.target)) people.add(e.source);
+    }
+    for (const id of this.currentPath()) people.add(id);
+    return people;
+  }
+
+  currentPath() {
+    return this.recommendations?.[this.pathIndex]?.path || [];
+  }
+
+  applyMap() {
+    this.map.setChain(this.opportunityId ? this.members.get(this.opportunityId) : null);
+    this.map.setPath(this.currentPath());
+    this.map.setVisible(this.visible());
+    this.map.highlight(this.highlightIds);
+    this.map.select(this.selected);
+  }
+
+  // ---- side panel -------------------------------------------------------------------------------
+
+  renderSide() {
+    const sections = [];
+    if (this.selected && this.contactById.has(this.selected)) sections.push(this.personPanel(this.selected));
+    if (this.opportunityId) {
+      sections.push(this.opportunityFacts(), this.planSection(), this.gapsSection());
+    } else {
+      sections.push(this.classSection(), this.opportunitiesSection());
+    }
+    sections.push(h('div', { class: 'later-sections' }));
+    clear(this.side, ...sections);
+    const later = this.side.querySelector('.later-sections');
+    this.exportsSection().then((s) => later.append(s));
+    this.reviewsSection().then((s) => { if (s) later.append(s); });
+  }
+
+  classSection() {
+    const c = this.classification;
+    if (!c) return null;
+    return h('section', { class: 'card' },
+      h('h2', {}, t('account_class'), ' ', classBadge(c.class)),
+      c.drivers?.length ? h('h3', {}, t('drivers')) : null,
+      h('ul', { class: 'plain' }, (c.drivers || []).map((d) => h('li', {}, d.text))),
+      c.playbook?.length ? h('h3', {}, t('playbook')) : null,
+      h('ol', {}, (c.playbook || []).map((p) => h('li', {}, typeof p === 'string' ? p : p.text))));
+  }
+
+  opportunitiesSection() {
+    return h('section', { class: 'card' }, h('h2', {}, t('opportunities')),
+      this.opportunities.length ? h('ul', { class: 'links' }, this.opportunities.map((o) => h('li', {},
+        h('a', { href: `#/opportunities/${encodeURIComponent(o.id)}`, 'data-testid': `opportunity-${o.id}` }, o.name),
+        h('span', { class: 'muted' }, ` · ${o.stage || ''} · ${o.status || 'open'}`,
+          o.amount ? ` · ${Number(o.amount).toLocaleString(lang())} ${o.currency || ''}` : ''))))
+        : h('p', { class: 'muted' }, t('no_opportunities')));
+  }
+
+  opportunityFacts() {
+    const o = this.opportunityById.get(this.opportunityId);
+    const criteria = Object.entries(o.criteria || {}).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ');
+    return h('section', { class: 'card facts' },
+      h('dl', {},
+        h('dt', {}, t('stage')), h('dd', {}, o.stage || t('none')),
+        h('dt', {}, t('status')), h('dd', {}, o.status || 'open'),
+        h('dt', {}, t('amount')), h('dd', {}, o.amount ? `${Number(o.amount).toLocaleString(lang())} ${o.currency || ''}` : t('none')),
+        h('dt', {}, t('close_date')), h('dd', {}, o.close_date || t('none')),
+        h('dt', {}, t('criteria')), h('dd', {}, criteria || t('none'))));
+  }
+
+  planSection() {
+    const recs = this.recommendations || [];
+    const list = h('ol', { class: 'plan' }, recs.map((r, i) => {
+      const active = i === this.pathIndex;
+      return h('li', { class: `move${active ? ' active' : ''}`, 'data-testid': `recommendation-${r.contact_id}` },
+        h('div', { class: 'move-head' },
+          h('button', { type: 'button', class: 'link', 'aria-pressed': String(active), title: t('show_path'),
+            onclick: () => { this.pathIndex = i; this.renderSide(); this.applyMap(); } },
+          h('span', { class: 'step' }, t('move', { n: r.step || i + 1 })), ' ', h('strong', {}, r.name)),
+          h('span', { class: 'score', title: `${t('gain')} ${fmt(r.gain)} × ${t('reach')} ${fmt(r.reach)} × (1 − ${t('risk')} ${fmt(r.risk)})` },
+            `${t('score')} ${fmt(r.score)}`)),
+        h('p', { class: 'path' }, h('span', { class: 'muted' }, `${t('path')}: `),
+          (r.path || []).map((id) => this.name(id)).join(' → ')),
+        h('details', { open: active },
+          h('summary', {}, `${t('reasons')} · ${t('tactics')}`),
+          h('ul', { class: 'plain reasons' }, (r.reasons || []).map((x) => h('li', {}, x.text))),
+          h('ul', { class: 'tactics' }, (r.tactics || []).map((x) => h('li', {}, x.text)))));
+    }));
+    return h('section', { class: 'card' }, h('h2', {}, t('next')), h('p', { class: 'muted small' }, t('plan_intro')),
+      recs.length ? list : h('p', {}, t('no_recommendations')));
+  }
+
+  gapsSection() {
+    const groups = new Map();
+    for (const g of this.gaps) {
+      if (!groups.has(g.code)) groups.set(g.code, []);
+      groups.get(g.code).push(g);
+    }
+    const rank = { high: 0, medium: 1, low: 2 };
+    const sections = [...groups.entries()].map(([code, gaps]) => {
+      const people = [...new Set(gaps.flatMap((g) => g.contact_ids || []))];
+      const worst = gaps.map((g) => g.severity).sort((a, b) => rank[a] - rank[b])[0];
+      const shown = sameSet(people, this.highlightIds) && people.length > 0;
+      return h('section', { class: `gap severity-${worst}`, 'data-testid': `gap-${code}` },
+        h('h3', {}, h('button', { type: 'button', class: 'link', 'aria-pressed': String(shown), title: t('gap_people'),
+          onclick: () => this.showPeople(shown ? [] : people) },
+        h('span', { class: `severity severity-${worst}` }, label('severity', worst)), ' ', label('gap', code),
+        gaps.length > 1 ? ` (${gaps.length})` : '')),
+        h('ul', { class: 'plain' }, gaps.map((g) => {
+          const ids = [...(g.contact_ids || [])];
+          const on = ids.length > 0 && sameSet(ids, this.highlightIds);
+          return h('li', {},
+            h('button', { type: 'button', class: 'gap-item', 'aria-pressed': String(on), disabled: !ids.length,
+              onclick: () => this.showPeople(on ? [] : ids) }, g.message),
+            h('p', { class: 'action' }, '→ ', g.action));
+        })));
+    });
+    return h('section', { class: 'card' }, h('h2', {}, t('gaps')), sections.length ? sections : h('p', {}, t('no_gaps')));
+  }
+
+  showPeople(ids) {
+    this.highlightIds = ids;
+    this.renderSide();
+    this.applyMap();
+  }
+
+  async exportsSection() {
+    const formats = await queryEnum('/v1/accounts/{id}/map', 'format', MAP_FORMATS);
+    const select = h('select', { id: 'export-format', 'aria-label': t('export_format') },
+      formats.map((f) => h('option', { value: f }, f.toUpperCase())), h('option', { value: 'bundle' }, t('export_bundle')));
+    const redact = h('input', { type: 'checkbox', id: 'export-redact' });
+    const go = async () => {
+      const format = select.value;
+      const id = encodeURIComponent(this.accountId);
+      const opportunity = this.opportunityId ? `&opportunity_id=${encodeURIComponent(this.opportunityId)}` : '';
+      try {
+        if (format === 'bundle') await download(`/accounts/${id}/export`, `${this.accountId}.json`);
+        else await download(`/accounts/${id}/map?format=${format}${opportunity}&redact=${redact.checked}`, `${this.accountId}-map.${format}`);
+      } catch (e) { toast(t('error', { detail: e.message }), 'error'); }
+    };
+    return h('section', { class: 'card' }, h('h2', {}, t('exports')),
+      h('div', { class: 'row' }, h('label', { for: 'export-format' }, t('export_format')), select,
+        h('button', { type: 'button', onclick: go, 'data-testid': 'export-download' }, t('download'))),
+      h('div', { class: 'row' }, redact, h('label', { for: 'export-redact' }, t('redact'))));
+  }
+
+  async reviewsSection() {
+    if (!(await hasPath('/v1/accounts/{id}/changes'))) return null;
+    const id = encodeURIComponent(this.accountId);
+    const opportunity = this.opportunityId ? `&opportunity_id=${encodeURIComponent(this.opportunityId)}` : '';
+    const body = [h('h2', {}, t('reviews'))];
+    try {
+      const reviews = (await hasPath('/v1/accounts/{id}/reviews')) ? await api(`/accounts/${id}/reviews?limit=1`) : { items: [] };
+      const last = reviews.items?.[0];
+      if (!last) {
+        body.push(h('p', { class: 'muted' }, t('no_reviews')));
+      } else {
+        const changes = await api(`/accounts/${id}/changes?since=${encodeURIComponent(last.id)}${opportunity}`);
+        body.push(h('p', {}, t('changes_since', { title: last.title || last.id, date: String(last.held_at || '').slice(0, 10) })));
+        const items = changes.changes || [];
+        body.push(items.length ? h('ul', { class: 'plain changes' }, items.slice(0, 30).map((c) => h('li', {}, c.text || `${c.kind} ${c.entity_id}`)))
+          : h('p', { class: 'muted' }, t('no_changes')));
+      }
+    } catch (e) {
+      body.push(h('p', { class: 'muted' }, t('error', { detail: e.message })));
+    }
+    if (await hasPath('/v1/accounts/{id}/review-deck')) {
+      const formats = await queryEnum('/v1/accounts/{id}/review-deck', 'format', ['pptx', 'pdf']);
+      const select = h('select', { id: 'deck-format', 'aria-label': t('export_format') }, formats.map((f) => h('option', { value: f }, f.toUpperCase())));
+      body.push(h('div', { class: 'row' }, h('label', { for: 'deck-format' }, t('review_deck')), select,
+        h('button', { type: 'button', onclick: () => download(`/accounts/${id}/review-deck?format=${select.value}${opportunity}`,
+          `${this.accountId}-review.${select.value}`).catch((e) => toast(t('error', { detail: e.message }), 'error')) }, t('download'))));
+    }
+    return h('section', { class: 'card' }, ...body);
+  }
+
+  // ---- decision chain ---------------------------------------------------------------------------
+
+  renderChainTable() {
+    if (!this.opportunityId || !this.chain) return;
+    const rows = (this.chain.members || []).map((m) => h('tr', { class: m.contact_id === this.selected ? 'selected' : '' },
+      h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', onclick: () => this.person(m.contact_id) }, m.name),
+        h('div', { class: 'muted small' }, m.title || '')),
+      h('td', {}, label('role', m.role)),
+      h('td', {}, h('span', { class: `pill stance-${m.stance}` }, label('stance', m.stance))),
+      h('td', { class: 'num' }, fmt(m.influence, 0)),
+      h('td', { class: 'num' }, fmt(m.decision_weight)),
+      h('td', { class: 'num' }, fmt(m.closeness?.composite)),
+      h('td', {}, (m.covered_by || []).map((c) => this.name(c.team_member_id)).join(', ') || h('span', { class: 'warn' }, t('nobody')))));
+    const missing = this.chain.missing_roles?.length
+      ? h('p', { class: 'warn' }, t('missing_roles', { roles: this.chain.missing_roles.map((r) => label('role', r)).join(', ') })) : null;
+    clear(this.chainBox, h('h2', { id: 'chain-title' }, t('decision_chain')), missing,
+      h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'decision-chain' },
+        h('thead', {}, h('tr', {}, [t('name'), t('role'), t('stance'), t('influence'), t('weight'), t('closeness'), t('covered_by')]
+          .map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows))));
+  }
+
+  // ---- a person ---------------------------------------------------------------------------------
+
+  person(id) {
+    if (this.picking) { this.finishPick(id); return; }
+    if (!this.contactById.has(id)) return;
+    this.selected = id;
+    if (this.focus.mode === 'around') this.map.setVisible(this.visible());
+    this.renderSide();
+    this.renderChainTable();
+    this.map.select(id);
+    this.side.scrollTop = 0;
+    this.side.querySelector('[data-testid="person-panel"] h2')?.focus();
+  }
+
+  personPanel(id) {
+    const c = this.contactById.get(id);
+    const boss = this.edges.find((e) => e.type === 'REPORTS_TO' && e.source === id);
+    const lines = this.edges.filter((e) => LINE_TYPES.includes(e.type) && (e.source === id || e.target === id));
+    const incoming = lines.filter((e) => e.target === id || UNDIRECTED.includes(e.type));
+    const outgoing = lines.filter((e) => e.source === id && !UNDIRECTED.includes(e.type));
+    const power = this.power.get(id);
+    const covers = this.edges.filter((e) => ['COVERS', 'MIRRORS'].includes(e.type) && e.target === id);
+    const interests = this.edges.filter((e) => e.type === 'HAS_INTEREST' && e.source === id);
+    const favors = this.edges.filter((e) => e.type === 'FAVORS' && e.source === id);
+    const status = c.status === 'left' ? (c.left_at ? t('left_on', { date: c.left_at }) : t('left')) : t('active');
+
+    const lineItem = (e) => {
+      const other = e.source === id ? e.target : e.source;
+      const text = `${this.name(other)} · ${label('rel', e.type)}${e.strength !== undefined && e.strength !== null ? ` (${fmt(e.strength)})` : ''}`;
+      return h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => this.person(other) }, text),
+        e.note ? h('span', { class: 'muted small' }, ` — ${e.note}`) : null,
+        this.canEdit ? h('button', { type: 'button', class: 'remove', 'data-edit': 'remove-line',
+          'aria-label': t('remove_line', { from: this.name(e.source), to: this.name(e.target) }),
+          onclick: () => this.write(() => api(`/relationships/${encodeURIComponent(e.id)}`, { method: 'DELETE', version: e.version })) }, '×') : null);
+    };
+
+    const memberships = this.opportunities.filter((o) => this.members.get(o.id)?.has(id));
+    const roles = memberships.map((o) => this.membershipRow(o, this.members.get(o.id).get(id)));
+
+    const coverage = covers.map((e) => {
+      const days = daysSince(e.last_contact_at);
+      const when = e.type === 'MIRRORS' ? t('mirrors') : days === null ? t('never') : days === 0 ? t('today') : t('days_ago', { n: days });
+      return h('li', {}, h('strong', {}, this.name(e.source)), ` · ${label('rel', e.type)}`,
+        e.closeness !== undefined && e.closeness !== null ? ` · ${t('closeness')} ${fmt(e.closeness)}` : '', ` · ${when}`);
+    });
+
+    return h('section', { class: 'card person-panel', 'data-testid': 'person-panel', 'aria-labelledby': 'person-name' },
+      h('div', { class: 'panel-head' },
+        h('h2', { id: 'person-name', tabindex: '-1' }, c.name),
+        h('button', { type: 'button', class: 'icon', 'aria-label': t('close'), title: t('close'),
+          onclick: () => { this.selected = null; this.renderSide(); this.renderChainTable(); this.map.select(null); } }, '×')),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('title')), h('dd', { 'data-field': 'title' }, c.title || t('none')),
+        h('dt', {}, t('department')), h('dd', { 'data-field': 'department' }, c.department || t('none')),
+        h('dt', {}, t('level')), h('dd', { 'data-field': 'level' }, label('level', c.level)),
+        h('dt', {}, t('status')), h('dd', { 'data-field': 'status', class: c.status === 'left' ? 'warn' : '' }, status),
+        h('dt', {}, t('knows_us')), h('dd', { 'data-field': 'knows_us', class: c.knows_us === false ? 'warn' : '' },
+          c.knows_us === false ? t('no') : c.knows_us ? t('yes') : t('none')),
+        h('dt', {}, t('manager')), h('dd', { 'data-field': 'manager' }, boss
+          ? h('button', { type: 'button', class: 'link', onclick: () => this.person(boss.target) }, this.name(boss.target)) : t('none')),
+        power ? h('dt', {}, t('informal_power')) : null,
+        power ? h('dd', {}, `${fmt(power.informal_power)} · ${t('rank', { informal: power.informal_rank, formal: power.formal_rank })}`) : null,
+        h('dt', {}, t('closeness')), h('dd', {}, ['relationship', 'solution', 'price']
+          .map((k) => `${t(k)} ${fmt(c.closeness?.[k])}`).join(' · '))),
+      roles.length ? h('h3', {}, t('per_opportunity')) : null, ...roles,
+      h('h3', {}, t('influence_in')), incoming.length ? h('ul', { class: 'plain lines' }, incoming.map(lineItem)) : h('p', { class: 'muted' }, t('none')),
+      h('h3', {}, t('influence_out')), outgoing.length ? h('ul', { class: 'plain lines' }, outgoing.map(lineItem)) : h('p', { class: 'muted' }, t('none')),
+      this.canEdit ? h('button', { type: 'button', 'data-edit': 'add-line', onclick: () => this.startPick(id) }, t('add_line')) : null,
+      h('h3', {}, t('coverage')), coverage.length ? h('ul', { class: 'plain' }, coverage) : h('p', { class: 'warn' }, t('nobody')),
+      h('h3', {}, t('interests')),
+      interests.length || favors.length ? h('ul', { class: 'plain' },
+        interests.map((e) => h('li', {}, h('strong', {}, label('kind', e.kind)), ` · ${this.name(e.target)} · ${t('threat')} ${fmt(e.threat)}`,
+          e.note ? h('span', { class: 'muted' }, ` — ${e.note}`) : null)),
+        favors.map((e) => h('li', {}, t('favors', { name: this.name(e.target), strength: fmt(e.strength) })))) : h('p', { class: 'muted' }, t('none')),
+      h('h3', {}, t('notes')), h('p', { class: 'notes' }, c.notes || t('no_notes')),
+      this.canEdit ? this.personEditor(c) : null);
+  }
+
+  membershipRow(opportunity, member) {
+    const here = opportunity.id === this.opportunityId;
+    const head = here ? h('strong', {}, opportunity.name)
+      : h('a', { href: `#/opportunities/${encodeURIComponent(opportunity.id)}` }, opportunity.name);
+    if (!this.canEdit) {
+      return h('div', { class: 'membership' }, head, h('p', {},
+        `${label('role', member.role)} · `, h('span', { class: `pill stance-${member.stance}` }, label('stance', member.stance)),
+        ` · ${t('influence')} ${member.influence ?? t('none')}`));
+    }
+    const key = `${opportunity.id}-${member.contact_id}`;
+    const patch = (changes) => this.write(() => api(
+      `/opportunities/${encodeURIComponent(opportunity.id)}/decision-chain/members/${encodeURIComponent(member.contact_id)}`,
+      { method: 'PATCH', body: changes, version: member.version }));
+    return h('div', { class: 'membership edit-grid' }, head,
+      h('label', { for: `stance-${key}` }, t('stance')),
+      h('select', { id: `stance-${key}`, 'data-edit': 'stance', 'data-testid': here || !this.opportunityId ? 'stance-select' : null,
+        onchange: (e) => patch({ stance: e.target.value }) },
+      STANCES.map((s) => h('option', { value: s, selected: s === member.stance }, label('stance', s)))),
+      h('label', { for: `role-${key}` }, t('role')),
+      h('select', { id: `role-${key}`, 'data-edit': 'role', 'data-testid': here ? 'role-select' : null,
+        onchange: (e) => patch({ role: e.target.value }) },
+      ROLES.map((r) => h('option', { value: r, selected: r === member.role }, label('role', r)))),
+      h('label', { for: `influence-${key}` }, t('influence')),
+      h('select', { id: `influence-${key}`, 'data-edit': 'influence', 'data-testid': here ? 'influence-select' : null,
+        onchange: (e) => patch({ influence: Number(e.target.value) }) },
+      [1, 2, 3, 4, 5].map((n) => h('option', { value: String(n), selected: n === Number(member.influence) }, String(n)))));
+  }
+
+  personEditor(c) {
+    const field = (k) => h('input', { type: 'number', id: `closeness-${k}`, min: '0', max: '1', step: '0.05',
+      value: c.closeness?.[k] ?? '', 'data-edit': `closeness-${k}` });
+    const inputs = Object.fromEntries(['relationship', 'solution', 'price'].map((k) => [k, field(k)]));
+    const knows = h('input', { type: 'checkbox', id: 'knows-us', checked: c.knows_us, 'data-edit': 'knows-us' });
+    const saveCloseness = (e) => {
+      e.preventDefault();
+      const closeness = {};
+      for (const [k, input] of Object.entries(inputs)) if (input.value !== '') closeness[k] = Number(input.value);
+      this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`, { method: 'PATCH', version: c.version,
+        body: { closeness, knows_us: knows.checked } }));
+    };
+    const leftDate = h('input', { type: 'date', id: 'left-at', value: new Date().toISOString().slice(0, 10), 'data-edit': 'left-at' });
+    const leaving = c.status === 'left'
+      ? h('button', { type: 'button', 'data-edit': 'rejoin', onclick: () => this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
+        { method: 'PATCH', version: c.version, body: { status: 'active', left_at: null } })) }, t('rejoin'))
+      : h('div', { class: 'row' }, h('label', { for: 'left-at' }, t('left_date')), leftDate,
+        h('button', { type: 'button', 'data-edit': 'mark-left', onclick: () => this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
+          { method: 'PATCH', version: c.version, body: { status: 'left', left_at: leftDate.value } })) }, t('mark_left')));
+    return h('form', { class: 'editor', onsubmit: saveCloseness, 'aria-label': t('edit') },
+      h('h3', {}, t('edit')),
+      h('fieldset', {}, h('legend', {}, t('closeness_edit')),
+        ['relationship', 'solution', 'price'].map((k) => h('div', { class: 'row' }, h('label', { for: `closeness-${k}` }, t(k)), inputs[k]))),
+      h('div', { class: 'row' }, knows, h('label', { for: 'knows-us' }, t('knows_us'))),
+      h('button', { type: 'submit', 'data-edit': 'save-person' }, t('save')),
+      leaving);
+  }
+
+  // ---- edits ------------------------------------------------------------------------------------
+
+  /** Runs one write; a stale version (412) says so and shows the latest; then the analytics refresh. */
+  async write(call, done = t('saved')) {
+    try {
+      await call();
+      toast(done);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 412) toast(t('stale'), 'error');
+      else if (e instanceof ApiError && e.status === 403) toast(t('forbidden'), 'error');
+      else toast(t('error', { detail: e.message }), 'error');
+    }
+    try {
+      await this.refresh();
+    } catch (e) {
+      toast(t('error', { detail: e.message }), 'error');
+    }
+  }
+
+  startPick(source) {
+    this.picking = source;
+    this.map.setPicking(true);
+    clear(this.banner, t('pick_target', { name: this.name(source) }),
+      h('button', { type: 'button', onclick: () => this.cancelPick() }, t('cancel')));
+    this.banner.hidden = false;
+    this.map.focusPerson(source);
+  }
+
+  cancelPick() {
+    this.picking = null;
+    this.map.setPicking(false);
+    this.banner.hidden = true;
+  }
+
+  finishPick(target) {
+    const source = this.picking;
+    this.cancelPick();
+    if (!this.contactById.has(target) || target === source) return;
+    const strength = h('input', { type: 'number', id: 'line-strength', min: '0.05', max: '1', step: '0.05', value: '0.5' });
+    const type = h('select', { id: 'line-type' }, LINE_TYPES.map((x) => h('option', { value: x }, label('rel', x))));
+    clear(this.banner, h('form', { class: 'row', onsubmit: (e) => {
+      e.preventDefault();
+      this.banner.hidden = true;
+      const body = { type: type.value, source, target };
+      if (type.value !== 'PROMOTED_BY') body.strength = Number(strength.value);
+      this.write(() => api('/relationships', { method: 'POST', body }), t('line_added'));
+    } },
+    h('span', {}, `${this.name(source)} → ${this.name(target)}`),
+    h('label', { for: 'line-type' }, t('role')), type,
+    h('label', { for: 'line-strength' }, t('strength')), strength,
+    h('button', { type: 'submit', 'data-edit': 'save-line' }, t('save')),
+    h('button', { type: 'button', onclick: () => { this.banner.hidden = true; } }, t('cancel'))));
+    this.banner.hidden = false;
+    type.focus();
+  }
+
+  // ---- keyboard ---------------------------------------------------------------------------------
+
+  key(e) {
+    if (e.key === 'Escape' && this.picking) { this.cancelPick(); e.preventDefault(); }
+  }
+
+  mapKey(e) {
+    if (e.target !== this.mapBox) return;
+    const step = 60;
+    const actions = { '+': () => this.map.zoomBy(1.25), '=': () => this.map.zoomBy(1.25), '-': () => this.map.zoomBy(0.8),
+      0: () => this.map.fit(), ArrowLeft: () => this.map.panBy(step, 0), ArrowRight: () => this.map.panBy(-step, 0),
+      ArrowUp: () => this.map.panBy(0, step), ArrowDown: () => this.map.panBy(0, -step) };
+    if (actions[e.key]) { actions[e.key](); e.preventDefault(); }
+  }
+}
+
+function sameSet(a, b) {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function classBadge(value) {
+  return h('span', { class: `badge class-${value}`, 'data-testid': 'class-badge' }, label('class', value));
+}
+
+function supportMeter(support, competitors) {
+  const bar = (text, value, testid) => h('div', { class: 'support-row', 'data-testid': testid, 'data-value': String(value) },
+    h('span', { class: 'who' }, text),
+    h('span', { class: 'meter', role: 'meter', 'aria-valuemin': '-1', 'aria-valuemax': '1', 'aria-valuenow': String(value),
+      'aria-label': `${t('support')}: ${text}` },
+    h('span', { class: `fill ${value >= 0 ? 'pos' : 'neg'}`, style: {
+      left: `${value >= 0 ? 50 : 50 + value * 50}%`, width: `${Math.abs(value) * 50}%` } })),
+    h('span', { class: 'value' }, signed(value)));
+  return h('div', { class: 'support', 'aria-label': t('support') },
+    bar(t('support_us'), support?.us ?? 0, 'support-us'),
+    Object.entries(support?.competitors || {}).map(([id, v]) => bar(competitors.get(id)?.name || id, v, `support-${id}`)));
+}
+
+function legend() {
+  const item = (cls, text) => h('li', {}, h('span', { class: `swatch ${cls}`, 'aria-hidden': 'true' }), text);
+  return h('details', { class: 'legend' }, h('summary', {}, t('legend')),
+    h('ul', {}, item('reports', t('legend_reports')), item('influences', t('legend_influences')),
+      item('promoted', t('legend_promoted')), item('ally', t('legend_ally')), item('rival', t('legend_rival')),
+      item('covers', t('legend_covers')), item('path', t('legend_path')),
+      STANCES.map((s) => h('li', {}, h('span', { class: `pill stance-${s}` }, label('stance', s))))));
+}

@@ -1,0 +1,194 @@
+// The app's words in English and Simplified Chinese; the language defaults from the browser.
+
+const STORAGE = 'guanxi.lang';
+
+const TEXT = {
+  en: {
+    app_title: 'Guanxi relationship maps',
+    language: 'Language',
+    sign_in: 'Sign in',
+    sign_out: 'Sign out',
+    sign_in_intro: 'Sign in with your Guanxi API key. It is kept for this browser tab only.',
+    api_key: 'API key',
+    bad_key: 'This key is unknown or revoked.',
+    signed_in_as: 'Signed in: {role}',
+    role_viewer: 'viewer (read only)', role_editor: 'editor', role_admin: 'admin',
+    accounts: 'Accounts',
+    search_accounts: 'Search accounts',
+    search_placeholder: 'Name, industry, region or id',
+    no_accounts: 'No account matches.',
+    loading: 'Loading…',
+    error: 'Something went wrong: {detail}',
+    stale: 'Someone changed this meanwhile. The latest version is shown now: please make your change again.',
+    saved: 'Saved.',
+    forbidden: 'Your key may not do this.',
+    account_class: 'Account class',
+    class_benchmark: 'Benchmark', class_nail: 'Nail', class_danger: 'Danger', class_standard: 'Standard',
+    drivers: 'Why', playbook: 'Playbook',
+    opportunities: 'Opportunities', no_opportunities: 'No opportunities yet.',
+    map: 'Relationship map', map_label: 'Relationship map of {name}. Use the people buttons to select a person.',
+    focus: 'Show', focus_all: 'Everyone', focus_chain: 'Decision chain', focus_department: 'Department',
+    focus_around: 'Around the selected person', depth: 'Depth',
+    zoom_in: 'Zoom in', zoom_out: 'Zoom out', fit: 'Fit to screen',
+    pick_person_first: 'Select a person on the map first.',
+    legend: 'Legend', legend_reports: 'reports to', legend_influences: 'influences', legend_promoted: 'promoted by',
+    legend_ally: 'ally', legend_rival: 'rival', legend_covers: 'our coverage', legend_path: 'path to take',
+    our_team: 'Our team',
+    exports: 'Export', export_format: 'Format', download: 'Download', redact: 'Leave personal notes out',
+    export_bundle: 'bundle (JSON)',
+    back_to_account: 'Back to {name}',
+    stage: 'Stage', status: 'Status', amount: 'Amount', close_date: 'Close date', criteria: 'Client weights',
+    decision_chain: 'Decision chain', name: 'Name', title: 'Title', role: 'Role', stance: 'Stance',
+    influence: 'Influence', weight: 'Weight', closeness: 'Closeness', covered_by: 'Covered by', nobody: 'nobody',
+    support: 'Support', support_us: 'Us', missing_roles: 'Missing roles: {roles}',
+    gaps: 'Coverage gaps', no_gaps: 'No gaps.', gap_people: 'Show these people on the map',
+    next: 'Who to win next', plan_intro: 'A plan: each move assumes the earlier ones were won.',
+    no_recommendations: 'Nobody left to win over.', move: 'Move {n}', score: 'score', gain: 'gain', reach: 'reach',
+    risk: 'risk', path: 'Path', reasons: 'Why', tactics: 'How', show_path: 'Draw this path on the map',
+    person: 'Person', close: 'Close', department: 'Department', level: 'Level', manager: 'Manager',
+    none: '—', knows_us: 'Knows us', yes: 'yes', no: 'no', active: 'active', left: 'left', left_on: 'left on {date}',
+    influence_in: 'Influenced by', influence_out: 'Influences', per_opportunity: 'In opportunities',
+    coverage: 'Our coverage', days_ago: '{n} days ago', today: 'today', never: 'never', interests: 'Entrenched interests',
+    favors: 'Favours {name} ({strength})', notes: 'Notes', no_notes: 'No notes.', threat: 'threat',
+    informal_power: 'Informal power', rank: 'rank {informal} informally, {formal} formally',
+    edit: 'Edit', save: 'Save', cancel: 'Cancel', relationship: 'Relationship', solution: 'Solution', price: 'Price',
+    composite: 'Composite',
+    closeness_edit: 'Closeness (0–1)', mark_left: 'Mark as left', left_date: 'Left on', rejoin: 'Mark as active',
+    add_line: 'Add an influence line from this person', pick_target: 'Pick on the map the person {name} influences (Esc cancels).',
+    strength: 'Strength', remove: 'Remove', remove_line: 'Remove the line {from} → {to}', line_added: 'Influence line added.',
+    mirrors: 'executive counterpart',
+    reviews: 'Since the last review', no_reviews: 'No review recorded yet.', review_deck: 'Review deck',
+    changes_since: 'Changes since {title} ({date})', no_changes: 'No change since then.',
+    rel_REPORTS_TO: 'reports to', rel_INFLUENCES: 'influences', rel_PROMOTED_BY: 'promoted by', rel_ALLY: 'ally',
+    rel_RIVAL: 'rival', rel_COVERS: 'covers', rel_MIRRORS: 'mirrors',
+    stance_champion: 'champion', stance_supporter: 'supporter', stance_neutral: 'neutral', stance_skeptic: 'skeptic',
+    stance_opponent: 'opponent', stance_unknown: 'unknown',
+    role_decision_maker: 'decision maker', role_economic_buyer: 'economic buyer',
+    role_technical_evaluator: 'technical evaluator', role_business_user: 'business user', role_procurement: 'procurement',
+    role_influencer: 'influencer', role_coach: 'coach', role_gatekeeper: 'gatekeeper',
+    level_executive: 'executive', level_vp: 'VP', level_director: 'director', level_manager: 'manager', level_staff: 'staff',
+    kind_kickback: 'kickback', kind_incumbent_loyalty: 'incumbent loyalty', kind_job_threat: 'job threat',
+    kind_influence_loss: 'influence loss', kind_budget_ownership: 'budget ownership', kind_personal: 'personal',
+    kind_other: 'other',
+    gap_missing_role: 'Missing buying role', gap_uncovered_member: 'Nobody covers them',
+    gap_single_threaded: 'Single-threaded', gap_no_executive_counterpart: 'No executive counterpart',
+    gap_leader_unaware: 'Leader does not know us', gap_stale_relationship: 'Stale relationship',
+    gap_unreached_opponent: 'Opponent no supporter reaches', gap_uncovered_department: 'Department we do not know',
+    gap_supporter_left: 'Supporter has left',
+    severity_high: 'high', severity_medium: 'medium', severity_low: 'low',
+  },
+  'zh-CN': {
+    app_title: 'Guanxi 客户关系地图',
+    language: '语言',
+    sign_in: '登录',
+    sign_out: '退出',
+    sign_in_intro: '请用 Guanxi API 密钥登录。密钥只保存在当前浏览器标签页中。',
+    api_key: 'API 密钥',
+    bad_key: '密钥无效或已被吊销。',
+    signed_in_as: '已登录:{role}',
+    role_viewer: '只读', role_editor: '编辑', role_admin: '管理员',
+    accounts: '客户',
+    search_accounts: '搜索客户',
+    search_placeholder: '名称、行业、区域或编号',
+    no_accounts: '没有符合条件的客户。',
+    loading: '加载中…',
+    error: '出错了:{detail}',
+    stale: '该记录已被他人修改。已显示最新版本,请重新修改。',
+    saved: '已保存。',
+    forbidden: '您的密钥没有此权限。',
+    account_class: '客户分类',
+    class_benchmark: '标杆', class_nail: '钉子', class_danger: '危险', class_standard: '一般',
+    drivers: '原因', playbook: '行动方案',
+    opportunities: '商机', no_opportunities: '暂无商机。',
+    map: '关系地图', map_label: '{name}的关系地图。可用人员按钮选择某人。',
+    focus: '显示', focus_all: '全部人员', focus_chain: '决策链', focus_department: '部门',
+    focus_around: '所选人员周边', depth: '层数',
+    zoom_in: '放大', zoom_out: '缩小', fit: '适应屏幕',
+    pick_person_first: '请先在地图上选择一个人。',
+    legend: '图例', legend_reports: '汇报', legend_influences: '影响', legend_promoted: '提拔',
+    legend_ally: '盟友', legend_rival: '对立', legend_covers: '我方覆盖', legend_path: '推荐路径',
+    our_team: '我方团队',
+    exports: '导出', export_format: '格式', download: '下载', redact: '不含个人备注',
+    export_bundle: '数据包 (JSON)',
+    back_to_account: '返回{name}',
+    stage: '阶段', status: '状态', amount: '金额', close_date: '预计成交', criteria: '客户评分权重',
+    decision_chain: '决策链', name: '姓名', title: '职务', role: '角色', stance: '态度',
+    influence: '影响力', weight: '权重', closeness: '紧密度', covered_by: '我方覆盖', nobody: '无人',
+    support: '支持度', support_us: '我方', missing_roles: '缺少角色:{roles}',
+    gaps: '覆盖缺口', no_gaps: '没有缺口。', gap_people: '在地图上标出这些人',
+    next: '下一步争取谁', plan_intro: '行动计划:每一步都假设前面的人已被争取。',
+    no_recommendations: '没有需要争取的人了。', move: '第 {n} 步', score: '得分', gain: '增益', reach: '可达',
+    risk: '风险', path: '路径', reasons: '理由', tactics: '做法', show_path: '在地图上画出此路径',
+    person: '人员', close: '关闭', department: '部门', level: '级别', manager: '上级',
+    none: '—', knows_us: '认识我方', yes: '是', no: '否', active: '在职', left: '已离职', left_on: '{date} 离职',
+    influence_in: '受谁影响', influence_out: '影响谁', per_opportunity: '所在商机',
+    coverage: '我方覆盖', days_ago: '{n} 天前', today: '今天', never: '从未', interests: '既得利益',
+    favors: '倾向 {name}({strength})', notes: '备注', no_notes: '暂无备注。', threat: '威胁',
+    informal_power: '非正式影响力', rank: '非正式排名 {informal},正式排名 {formal}',
+    edit: '编辑', save: '保存', cancel: '取消', relationship: '关系', solution: '方案', price: '价格',
+    composite: '综合',
+    closeness_edit: '紧密度(0–1)', mark_left: '标记为离职', left_date: '离职日期', rejoin: '标记为在职',
+    add_line: '从此人添加一条影响关系', pick_target: '请在地图上选择{name}影响的人(按 Esc 取消)。',
+    strength: '强度', remove: '删除', remove_line: '删除关系 {from} → {to}', line_added: '已添加影响关系。',
+    mirrors: '高层对等',
+    reviews: '自上次复盘以来', no_reviews: '尚无复盘记录。', review_deck: '复盘材料',
+    changes_since: '自 {title}({date})以来的变化', no_changes: '此后没有变化。',
+    rel_REPORTS_TO: '汇报给', rel_INFLUENCES: '影响', rel_PROMOTED_BY: '由其提拔', rel_ALLY: '盟友',
+    rel_RIVAL: '对立', rel_COVERS: '覆盖', rel_MIRRORS: '对等',
+    stance_champion: '铁杆支持', stance_supporter: '支持', stance_neutral: '中立', stance_skeptic: '怀疑',
+    stance_opponent: '反对', stance_unknown: '未知',
+    role_decision_maker: '决策者', role_economic_buyer: '预算决策者',
+    role_technical_evaluator: '技术评估者', role_business_user: '业务使用者', role_procurement: '采购',
+    role_influencer: '影响者', role_coach: '教练', role_gatekeeper: '把关者',
+    level_executive: '高层', level_vp: '副总', level_director: '总监', level_manager: '经理', level_staff: '员工',
+    kind_kickback: '回扣', kind_incumbent_loyalty: '忠于现供应商', kind_job_threat: '职位受威胁',
+    kind_influence_loss: '影响力被削弱', kind_budget_ownership: '预算归属', kind_personal: '个人利益',
+    kind_other: '其他',
+    gap_missing_role: '缺少关键角色', gap_uncovered_member: '无人覆盖',
+    gap_single_threaded: '单线联系', gap_no_executive_counterpart: '缺少高层对等',
+    gap_leader_unaware: '领导不认识我方', gap_stale_relationship: '关系久未维护',
+    gap_unreached_opponent: '反对者无人可及', gap_uncovered_department: '不认识的部门',
+    gap_supporter_left: '支持者已离职',
+    severity_high: '高', severity_medium: '中', severity_low: '低',
+  },
+};
+
+export const LANGUAGES = [['en', 'English'], ['zh-CN', '中文']];
+
+function fromBrowser() {
+  for (const tag of navigator.languages || [navigator.language || 'en']) {
+    const primary = tag.toLowerCase().split('-')[0];
+    if (primary === 'zh') return 'zh-CN';
+    if (primary === 'en') return 'en';
+  }
+  return 'en';
+}
+
+let current = TEXT[localStorage.getItem(STORAGE)] ? localStorage.getItem(STORAGE) : fromBrowser();
+
+export function lang() { return current; }
+
+export function setLang(value) {
+  current = TEXT[value] ? value : 'en';
+  localStorage.setItem(STORAGE, current);
+  document.documentElement.lang = current;
+}
+
+/** The text for `key` in the current language, with `{name}` placeholders filled from `vars`. */
+export function t(key, vars = {}) {
+  const text = TEXT[current][key] ?? TEXT.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** The label of an API enum value (`stance`, `role`, `level`, `kind`, `class`, `gap`, `rel`...). */
+export function label(prefix, value) {
+  if (value === null || value === undefined || value === '') return t('none');
+  const key = `${prefix}_${value}`;
+  return TEXT[current][key] ?? TEXT.en[key] ?? String(value).replace(/_/g, ' ');
+}
+
+export const STANCES = ['champion', 'supporter', 'neutral', 'skeptic', 'opponent', 'unknown'];
+export const ROLES = ['decision_maker', 'economic_buyer', 'technical_evaluator', 'business_user', 'procurement',
+  'influencer', 'coach', 'gatekeeper'];
+
+document.documentElement.lang = current;

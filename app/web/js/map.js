@@ -1,0 +1,248 @@
+// The interactive relationship map: cytoscape draws the lines (pan, zoom), and each person is a real
+// button laid over its node, so people are keyboard reachable, labelled, and text renders with the
+// page's fonts (Chinese included).
+
+import cytoscape from '../vendor/cytoscape.esm.min.js';
+import { h, clear } from './dom.js';
+import { t, label } from './i18n.js';
+import { CARD, orgChart } from './layout.js';
+
+const PERSON_EDGES = ['REPORTS_TO', 'INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
+const TEAM_EDGES = ['COVERS', 'MIRRORS'];
+
+const STYLE = [
+  { selector: 'node', style: {
+    shape: 'round-rectangle', width: CARD.w, height: CARD.h, 'background-opacity': 0, 'border-width': 0,
+    label: '', events: 'yes' } },
+  { selector: 'node.hidden, edge.hidden', style: { display: 'none' } },
+  { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa5b1', 'curve-style': 'bezier', 'target-arrow-shape': 'none',
+    'arrow-scale': 0.9, opacity: 0.9 } },
+  { selector: 'edge[type = "REPORTS_TO"]', style: { 'curve-style': 'taxi', 'taxi-direction': 'downward',
+    'taxi-turn': 32, 'line-color': '#7b8794', width: 1.5 } },
+  { selector: 'edge[type = "INFLUENCES"]', style: { 'line-color': '#2f6fdb', 'target-arrow-color': '#2f6fdb',
+    'target-arrow-shape': 'triangle', width: 'mapData(strength, 0, 1, 1, 6)', 'control-point-step-size': 48 } },
+  { selector: 'edge[type = "PROMOTED_BY"]', style: { 'line-color': '#8b5cf6', 'target-arrow-color': '#8b5cf6',
+    'target-arrow-shape': 'triangle', 'line-style': 'dashed' } },
+  // Allies and rivals often sit side by side: arcs keep their lines off the cards between them.
+  { selector: 'edge[type = "ALLY"]', style: { 'line-color': '#1f9d55', width: 'mapData(strength, 0, 1, 1, 5)',
+    'curve-style': 'unbundled-bezier', 'control-point-distances': -46, 'control-point-weights': 0.5 } },
+  { selector: 'edge[type = "RIVAL"]', style: { 'line-color': '#d64545', 'line-style': 'dashed',
+    width: 'mapData(strength, 0, 1, 1, 5)', 'curve-style': 'unbundled-bezier', 'control-point-distances': 46,
+    'control-point-weights': 0.5 } },
+  { selector: 'edge[type = "COVERS"]', style: { 'line-color': '#e08a00', 'line-style': 'dotted',
+    width: 'mapData(closeness, 0, 1, 1, 5)', 'curve-style': 'unbundled-bezier', 'control-point-distances': 40,
+    'control-point-weights': 0.5, opacity: 0.75 } },
+  { selector: 'edge[type = "MIRRORS"]', style: { 'line-color': '#e08a00', 'line-style': 'dashed', width: 2 } },
+  { selector: 'edge.dim', style: { opacity: 0.12 } },
+  { selector: 'edge.hop', style: { 'line-color': '#f2b705', 'target-arrow-color': '#d99a00',
+    'target-arrow-shape': 'triangle', width: 7, 'curve-style': 'bezier', 'control-point-step-size': 70,
+    opacity: 0.95, 'z-index': 50, 'arrow-scale': 1.2 } },
+];
+
+export class RelationshipMap {
+  /**
+   * `container` gets the canvas and the people; `onPerson(id)` is called when a person is chosen
+   * (click, Enter or Space on their button).
+   */
+  constructor(container, { onPerson }) {
+    this.container = container;
+    this.onPerson = onPerson;
+    this.canvas = h('div', { class: 'map-canvas' });
+    this.people = h('div', { class: 'map-people' });
+    clear(container, this.canvas, this.people);
+    this.cards = new Map();
+    this.path = [];
+    this.cy = cytoscape({
+      container: this.canvas, style: STYLE, elements: [], minZoom: 0.15, maxZoom: 2.5,
+      wheelSensitivity: 0.4, boxSelectionEnabled: false, autoungrabify: true, autounselectify: true,
+    });
+    this.cy.on('viewport resize', () => this.follow());
+    this.people.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    this.people.addEventListener('pointerdown', (e) => this.dragStart(e));
+  }
+
+  /** Draws `contacts` and `team`, joined by `edges` (relationship records of the account). */
+  setData({ contacts, team, edges }) {
+    this.contacts = new Map(contacts.map((c) => [c.id, c]));
+    const ids = new Set([...contacts.map((c) => c.id), ...team.map((m) => m.id)]);
+    const bossOf = new Map();
+    for (const e of edges) if (e.type === 'REPORTS_TO') bossOf.set(e.source, e.target);
+    const positions = orgChart(contacts, bossOf, team);
+    const elements = [];
+    for (const c of contacts) elements.push({ group: 'nodes', data: { id: c.id, kind: 'contact' }, position: positions.get(c.id) });
+    for (const m of team) elements.push({ group: 'nodes', data: { id: m.id, kind: 'team' }, position: positions.get(m.id) });
+    for (const e of edges) {
+      if (![...PERSON_EDGES, ...TEAM_EDGES].includes(e.type) || !ids.has(e.source) || !ids.has(e.target)) continue;
+      // The org chart runs top-down from the boss; every other line from its source.
+      const [source, target] = e.type === 'REPORTS_TO' ? [e.target, e.source] : [e.source, e.target];
+      elements.push({ group: 'edges', data: { id: `e:${e.id}`, source, target, type: e.type,
+        strength: e.strength ?? 0.5, closeness: e.closeness ?? 0.5 } });
+    }
+    this.cy.batch(() => {
+      this.cy.elements().remove();
+      this.cy.add(elements);
+    });
+
+    this.cards.clear();
+    const cards = [];
+    const sorted = [...contacts].sort((a, b) => {
+      const pa = positions.get(a.id); const pb = positions.get(b.id);
+      return pa.y - pb.y || pa.x - pb.x;
+    });
+    for (const c of sorted) {
+      const p = positions.get(c.id);
+      const card = h('button', {
+        type: 'button', class: `person${c.status === 'left' ? ' left' : ''}${c.knows_us === false ? ' unaware' : ''}`,
+        'data-testid': `person-${c.id}`, 'data-id': c.id, style: this.place(p),
+        'aria-label': `${c.name}${c.title ? `, ${c.title}` : ''}${c.status === 'left' ? `, ${t('left')}` : ''}`,
+        onclick: (e) => { if (!this.dragged) this.onPerson(c.id); e.preventDefault(); },
+      }, h('span', { class: 'name' }, c.name), h('span', { class: 'title' }, c.title || label('level', c.level)),
+      h('span', { class: 'badge role', hidden: true }));
+      this.cards.set(c.id, card);
+      cards.push(card);
+    }
+    for (const m of team) {
+      const card = h('div', { class: 'team', 'data-testid': `team-${m.id}`, style: this.place(positions.get(m.id)),
+        title: `${t('our_team')}: ${m.name}` },
+      h('span', { class: 'name' }, m.name), h('span', { class: 'title' }, m.title || ''));
+      this.cards.set(m.id, card);
+      cards.push(card);
+    }
+    clear(this.people, cards);
+    this.container.dataset.people = String(contacts.length);
+    this.path = [];
+    this.follow();
+  }
+
+  place(p) {
+    return { left: `${p.x - CARD.w / 2}px`, top: `${p.y - CARD.h / 2}px`, width: `${CARD.w}px`, height: `${CARD.h}px` };
+  }
+
+  /** Keeps the people over their nodes as the map pans and zooms. */
+  follow() {
+    const { x, y } = this.cy.pan();
+    this.people.style.transform = `translate(${x}px, ${y}px) scale(${this.cy.zoom()})`;
+  }
+
+  fit(ids) {
+    const nodes = ids ? this.cy.nodes().filter((n) => ids.includes(n.id())) : this.cy.nodes(':visible');
+    this.cy.resize();
+    this.cy.fit(nodes.length ? nodes : undefined, 24);
+    if (this.cy.zoom() > 1.2) { this.cy.zoom(1.2); this.cy.center(nodes.length ? nodes : undefined); }
+  }
+
+  zoomBy(factor) {
+    const w = this.canvas.clientWidth; const hgt = this.canvas.clientHeight;
+    this.cy.zoom({ level: this.cy.zoom() * factor, renderedPosition: { x: w / 2, y: hgt / 2 } });
+  }
+
+  panBy(dx, dy) { this.cy.panBy({ x: dx, y: dy }); }
+
+  wheel(e) {
+    e.preventDefault();
+    const box = this.canvas.getBoundingClientRect();
+    const factor = Math.exp(-e.deltaY * 0.0015);
+    this.cy.zoom({ level: this.cy.zoom() * factor, renderedPosition: { x: e.clientX - box.left, y: e.clientY - box.top } });
+  }
+
+  // Dragging from a person's button pans the map like dragging the background does.
+  dragStart(e) {
+    if (e.button !== 0) return;
+    const start = { x: e.clientX, y: e.clientY };
+    let last = start;
+    this.dragged = false;
+    const move = (m) => {
+      if (!this.dragged && Math.hypot(m.clientX - start.x, m.clientY - start.y) < 5) return;
+      this.dragged = true;
+      this.cy.panBy({ x: m.clientX - last.x, y: m.clientY - last.y });
+      last = { x: m.clientX, y: m.clientY };
+    };
+    const up = () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      setTimeout(() => { this.dragged = false; }, 0);
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  }
+
+  /** Stance colours and role badges for one opportunity's chain (Map contact id → member), or none. */
+  setChain(members) {
+    for (const [id, card] of this.cards) {
+      if (!this.contacts?.has(id)) continue;
+      const member = members?.get(id);
+      card.classList.remove(...[...card.classList].filter((c) => c.startsWith('stance-')));
+      card.classList.toggle('member', Boolean(member));
+      const badge = card.querySelector('.badge.role');
+      if (member) {
+        card.classList.add(`stance-${member.stance}`);
+        // The stance is the card's colour (see the legend); the words go to its label and tooltip.
+        badge.textContent = label('role', member.role);
+        card.title = `${label('role', member.role)} · ${label('stance', member.stance)}`;
+        badge.hidden = false;
+      } else {
+        badge.hidden = true;
+        card.removeAttribute('title');
+      }
+    }
+  }
+
+  /** Shows only `visible` (a Set of ids; null: everyone), with lines between shown people. */
+  setVisible(visible) {
+    this.cy.batch(() => {
+      this.cy.nodes().forEach((n) => { n.toggleClass('hidden', Boolean(visible) && !visible.has(n.id())); });
+      this.cy.edges().forEach((e) => {
+        e.toggleClass('hidden', e.source().hasClass('hidden') || e.target().hasClass('hidden'));
+      });
+    });
+    let shown = 0;
+    for (const [id, card] of this.cards) {
+      const hide = Boolean(visible) && !visible.has(id);
+      card.hidden = hide;
+      if (!hide && this.contacts.has(id)) shown += 1;
+    }
+    this.container.dataset.shown = String(shown);
+  }
+
+  /** Marks `ids` (a gap's people, say) and dims everyone else; an empty list clears it. */
+  highlight(ids) {
+    const set = new Set(ids || []);
+    for (const [id, card] of this.cards) {
+      card.classList.toggle('highlight', set.has(id));
+      card.classList.toggle('dim', set.size > 0 && !set.has(id) && !this.path.includes(id));
+    }
+    this.cy.edges().forEach((e) => {
+      if (e.hasClass('hop')) return;
+      e.toggleClass('dim', set.size > 0 && !(set.has(e.source().id()) && set.has(e.target().id())));
+    });
+    this.container.dataset.highlight = [...set].join(' ');
+  }
+
+  /** Draws the path to take, person to person, over the map. */
+  setPath(path) {
+    this.cy.remove('edge.hop');
+    for (const card of this.cards.values()) card.classList.remove('on-path');
+    this.path = (path || []).filter((id) => this.cards.has(id));
+    const hops = [];
+    for (let i = 0; i + 1 < this.path.length; i += 1) {
+      hops.push({ group: 'edges', classes: 'hop', data: { id: `hop:${i}`, source: this.path[i], target: this.path[i + 1], type: 'PATH' } });
+    }
+    this.cy.add(hops);
+    for (const id of this.path) this.cards.get(id).classList.add('on-path');
+    this.container.dataset.path = this.path.join(' ');
+  }
+
+  select(id) {
+    for (const [cid, card] of this.cards) {
+      card.classList.toggle('selected', cid === id);
+      if (card.tagName === 'BUTTON') card.setAttribute('aria-pressed', String(cid === id));
+    }
+  }
+
+  /** In picking mode every person button shows it is a target. */
+  setPicking(on) { this.container.classList.toggle('picking', on); }
+
+  focusPerson(id) { this.cards.get(id)?.focus(); }
+
+  destroy() { this.cy.destroy(); }
+}

@@ -1,0 +1,260 @@
+// A rep's and a viewer's walk through the web app in real Chromium, driven by playwright-core.
+// Run by tests/web/test_browser.py, which starts the service and asserts on the JSON this prints:
+//   node walkthrough.mjs '{"baseUrl", "editorKey", "viewerKey", "screenshots", "tools", "chromium"}'
+// Each step records what it saw; nothing here decides pass or fail except a step that cannot go on.
+
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const config = JSON.parse(process.argv[2]);
+const require = createRequire(path.join(config.tools, 'package.json'));
+const { chromium } = require('playwright-core');
+
+const started = Date.now();
+const report = { steps: {}, console_errors: [], page_errors: [], outside_requests: [], api_languages: [],
+  timings: {} };
+const base = new URL(config.baseUrl);
+mkdirSync(config.screenshots, { recursive: true });
+
+async function newPage(browser, viewport, locale) {
+  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
+  // Nothing may leave the service: any other origin is refused and recorded.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === 'blob:' || url.protocol === 'data:' || (url.hostname === base.hostname && url.port === base.port)) {
+      return route.continue();
+    }
+    report.outside_requests.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') report.console_errors.push({ step: current, text: msg.text(), url: msg.location()?.url || '' });
+  });
+  page.on('pageerror', (err) => report.page_errors.push({ step: current, text: String(err) }));
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/v1/')) report.api_languages.push(request.headers()['accept-language'] || null);
+  });
+  return { context, page };
+}
+
+async function shot(page, name) {
+  const file = path.join(config.screenshots, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+let current = null;
+
+async function step(name, body) {
+  const t0 = Date.now();
+  current = name;
+  try {
+    report.steps[name] = { ok: true, ...(await body()) };
+  } catch (err) {
+    report.steps[name] = { ok: false, error: String(err && err.stack || err) };
+  }
+  report.timings[name] = Date.now() - t0;
+  return report.steps[name].ok;
+}
+
+/** What the map shows: each person's card and whether it lies inside the map's visible box. */
+async function mapPeople(page) {
+  return page.evaluate(() => {
+    const box = document.querySelector('[data-testid="map"]').getBoundingClientRect();
+    return [...document.querySelectorAll('[data-testid="map"] [data-testid^="person-"]')].map((el) => {
+      const r = el.getBoundingClientRect();
+      const inside = !el.hidden && r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1
+        && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+      return { id: el.dataset.id, hidden: el.hidden, inside, text: el.innerText.replace(/\s+/g, ' ').trim(), classes: el.className };
+    });
+  });
+}
+
+const browser = await chromium.launch({ executablePath: config.chromium, headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+report.browser_version = browser.version();
+try {
+  const { context, page } = await newPage(browser, { width: 1280, height: 800 }, 'en-US');
+
+  await step('sign_in', async () => {
+    await page.goto(config.baseUrl + '/');
+    await page.getByTestId('key-input').waitFor();
+    const labelled = await page.getByLabel('API key').count();
+    await page.getByTestId('key-input').fill(config.editorKey);
+    await page.getByTestId('key-input').press('Enter');
+    await page.getByTestId('account-gzf').waitFor();
+    await page.locator('[data-account="gzf"] .badge').waitFor();
+    const role = await page.getByTestId('role').innerText();
+    const badge = await page.locator('[data-account="gzf"] .badge').innerText();
+    await page.getByTestId('account-search').fill('nothing-like-this');
+    const hiddenBySearch = await page.getByTestId('account-gzf').count();
+    await page.getByTestId('account-search').fill('furn');
+    const foundBySearch = await page.getByTestId('account-gzf').count();
+    const keyStored = await page.evaluate(() => ({ session: Boolean(sessionStorage.getItem('guanxi.key')),
+      local: Object.keys(localStorage).some((k) => k.includes('key')) }));
+    return { labelled, role, badge, hiddenBySearch, foundBySearch, keyStored,
+      screenshot: await shot(page, '01-accounts') };
+  });
+
+  await step('account_map', async () => {
+    await page.getByTestId('account-gzf').click();
+    await page.locator('[data-testid="map"] [data-testid^="person-"]').first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="map"] canvas').length > 0);
+    await page.waitForTimeout(300);
+    const people = await mapPeople(page);
+    const edges = await page.evaluate(() => document.querySelectorAll('[data-testid="map"] canvas').length);
+    const opportunities = await page.locator('[data-testid^="opportunity-"]').count();
+    return { people, canvases: edges, opportunities, screenshot: await shot(page, '02-account-map') };
+  });
+
+  await step('person_panel', async () => {
+    await page.getByTestId('person-gzf-gm').click();
+    const panel = page.getByTestId('person-panel');
+    await panel.waitFor();
+    const text = await panel.innerText();
+    const fields = await panel.evaluate((el) => Object.fromEntries([...el.querySelectorAll('[data-field]')]
+      .map((d) => [d.dataset.field, d.innerText.trim()])));
+    return { text, fields, screenshot: await shot(page, '03-general-manager') };
+  });
+
+  await step('focus', async () => {
+    await page.getByLabel('Show', { exact: true }).selectOption('department');
+    await page.locator('#focus-department').selectOption('procurement');
+    const department = await page.getByTestId('map').getAttribute('data-shown');
+    await page.getByLabel('Show', { exact: true }).selectOption('around');
+    const around = await page.getByTestId('map').getAttribute('data-shown');
+    await page.getByLabel('Show', { exact: true }).selectOption('all');
+    const all = await page.getByTestId('map').getAttribute('data-shown');
+    return { department, around, all };
+  });
+
+  await step('opportunity', async () => {
+    await page.getByTestId('opportunity-gzf-upgrade').click();
+    await page.locator('[data-testid^="recommendation-"]').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.dataset.path);
+    await page.waitForTimeout(300);
+    const recommendations = await page.locator('[data-testid^="recommendation-"]').evaluateAll(
+      (els) => els.map((el) => el.dataset.testid));
+    const first = await page.locator('[data-testid^="recommendation-"]').first().innerText();
+    const path = await page.getByTestId('map').getAttribute('data-path');
+    const onPath = await page.locator('[data-testid="map"] .on-path').evaluateAll((els) => els.map((el) => el.dataset.id || el.dataset.testid));
+    const gaps = await page.locator('[data-testid^="gap-"]').evaluateAll((els) => els.map((el) => el.dataset.testid));
+    const chainRows = await page.locator('[data-testid="decision-chain"] tbody tr').count();
+    const people = await mapPeople(page);
+    return { recommendations, first, path, onPath, gaps, chainRows, people, url: page.url(),
+      screenshot: await shot(page, '04-opportunity-plan') };
+  });
+
+  await step('gap_highlight', async () => {
+    await page.getByTestId('gap-leader_unaware').locator('h3 button').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]').dataset.highlight);
+    const highlight = await page.getByTestId('map').getAttribute('data-highlight');
+    const marked = await page.locator('[data-testid="map"] .person.highlight').evaluateAll((els) => els.map((el) => el.dataset.id));
+    const file = await shot(page, '05-gap-highlight');
+    await page.getByTestId('gap-leader_unaware').locator('h3 button').click();
+    return { highlight, marked, screenshot: file };
+  });
+
+  await step('edit_stance', async () => {
+    const before = Number(await page.getByTestId('support-us').getAttribute('data-value'));
+    await page.getByTestId('person-gzf-design').click();
+    await page.getByTestId('person-panel').waitFor();
+    const select = page.getByTestId('stance-select');
+    const count = await select.count();
+    const selectLabel = await select.evaluate((el) => document.querySelector(`label[for="${el.id}"]`)?.innerText);
+    await select.selectOption('supporter');
+    await page.waitForFunction((b) => Number(document.querySelector('[data-testid="support-us"]').dataset.value) !== b, before);
+    const after = Number(await page.getByTestId('support-us').getAttribute('data-value'));
+    const row = await page.locator('[data-testid="decision-chain"] tbody tr', { hasText: '林晓' }).innerText();
+    const stanceNow = await page.getByTestId('stance-select').inputValue();
+    return { before, after, count, selectLabel, row, stanceNow, screenshot: await shot(page, '06-stance-edited') };
+  });
+
+  await step('stale_edit', async () => {
+    // Someone else changes the same member meanwhile: our next edit carries the old version.
+    const response = await page.evaluate(async (key) => {
+      const url = '/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-design';
+      const r = await fetch(url, { method: 'PATCH', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Accept-Language': 'en' },
+        body: JSON.stringify({ influence: 5 }) });
+      return r.status;
+    }, config.editorKey);
+    await page.getByTestId('stance-select').selectOption('champion');
+    const toast = page.locator('#status .toast-error');
+    await toast.waitFor();
+    const message = await toast.innerText();
+    await page.waitForFunction(() => document.querySelector('[data-testid="influence-select"]')?.value === '5');
+    const stanceNow = await page.getByTestId('stance-select').inputValue();
+    return { otherWrite: response, message, stanceNow };
+  });
+
+  await step('language', async () => {
+    await page.locator('#language').selectOption('zh-CN');
+    await page.locator('[data-testid^="recommendation-"]').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="gap-leader_unaware"]')?.innerText.includes('领导'));
+    const heading = await page.locator('.chain h2').innerText();
+    const gapText = await page.getByTestId('gap-leader_unaware').innerText();
+    const lastLanguage = report.api_languages[report.api_languages.length - 1];
+    return { heading, gapText, lastLanguage, htmlLang: await page.evaluate(() => document.documentElement.lang) };
+  });
+
+  await step('tablet', async () => {
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.waitForTimeout(200);
+    await page.getByRole('button', { name: '适应屏幕' }).click();
+    await page.waitForTimeout(200);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const people = await mapPeople(page);
+    return { overflow, people, screenshot: await shot(page, '07-tablet-zh') };
+  });
+
+  await step('keyboard', async () => {
+    await page.locator('#language').selectOption('en');
+    await page.locator('[data-testid^="recommendation-"]').first().waitFor();
+    await page.getByTestId('person-gzf-gm').focus();
+    await page.keyboard.press('Tab');
+    const next = await page.evaluate(() => document.activeElement?.dataset?.testid || document.activeElement?.tagName);
+    await page.getByTestId('person-gzf-cfo').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('person-panel').waitFor();
+    const panelName = await page.locator('#person-name').innerText();
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')].filter((el) => {
+      if (el.closest('[hidden]')) return false;
+      const byLabel = el.getAttribute('aria-label') || (el.id && document.querySelector(`label[for="${el.id}"]`)?.innerText)
+        || el.closest('label')?.innerText;
+      const name = el.tagName === 'BUTTON' ? byLabel || el.innerText || el.getAttribute('title') : byLabel;
+      return !name || !name.trim();
+    }).map((el) => el.outerHTML.slice(0, 120)));
+    return { next, panelName, unlabelled };
+  });
+  await context.close();
+
+  const viewer = await newPage(browser, { width: 1280, height: 800 }, 'zh-CN');
+  await step('viewer', async () => {
+    const p = viewer.page;
+    await p.goto(config.baseUrl + '/#/opportunities/gzf-upgrade');
+    await p.getByTestId('key-input').fill(config.viewerKey);
+    await p.getByTestId('key-input').press('Enter');
+    await p.locator('[data-testid^="recommendation-"]').first().waitFor();
+    await p.getByTestId('person-gzf-design').click();
+    await p.getByTestId('person-panel').waitFor();
+    const editControls = await p.locator('[data-edit], [data-testid="stance-select"]').count();
+    const role = await p.getByTestId('role').innerText();
+    const language = await p.evaluate(() => document.documentElement.lang);
+    const panel = await p.getByTestId('person-panel').innerText();
+    const file = await shot(p, '08-viewer');
+    await p.goto(config.baseUrl + '/#/accounts/gzf');
+    await p.locator('[data-testid="map"] [data-testid^="person-"]').first().waitFor();
+    await p.getByTestId('person-gzf-proc').click();
+    await p.getByTestId('person-panel').waitFor();
+    const editControlsOnAccount = await p.locator('[data-edit], [data-testid="stance-select"]').count();
+    return { editControls, editControlsOnAccount, role, language, panel, screenshot: file };
+  });
+  await viewer.context.close();
+} finally {
+  await browser.close();
+  report.timings.total = Date.now() - started;
+  process.stdout.write(JSON.stringify(report));
+}
