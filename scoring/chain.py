@@ -23,9 +23,22 @@ import networkx as nx
 
 from scoring.model import AccountMap, Member, Propagation, composite, decision_weight
 from scoring.options import ScoringOptions, resolve
-from scoring.texts import text
+from scoring.power import render_signals, signals_of
+from scoring.results import (
+    ChainMember,
+    Closeness,
+    Completeness,
+    CoveredBy,
+    DecisionChain,
+    InterestRow,
+    Seat,
+    Support,
+    plain,
+)
+from scoring.texts import label, text
 
-__all__ = ["ChainAnalysis", "analyse_chain", "decision_chain", "decision_weight", "propagated_support"]
+__all__ = ["ChainAnalysis", "analyse_chain", "chain_report", "completeness", "decision_chain", "decision_weight",
+           "propagated_support"]
 
 MEASURES = ("relationship", "solution", "price")
 T = TypeVar("T")
@@ -227,8 +240,16 @@ def relevant_interests(amap: AccountMap, contact_id: str, opportunity_id: str | 
 
 def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOptions | None = None,
                    lang: str = "en") -> dict[str, Any]:
-    """The opportunity's decision chain with decision weights, closeness, coverage, interests and the
-    propagated support for us and for each competitor. An empty chain is an answer, not an error.
+    """The plain form of ``chain_report``."""
+    result: dict[str, Any] = plain(chain_report(g, opportunity_id, options, lang))
+    return result
+
+
+def chain_report(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOptions | None = None,
+                 lang: str = "en") -> DecisionChain:
+    """The opportunity's decision chain with decision weights, closeness, coverage, interests, each
+    member's signals, the propagated support for us and for each competitor, and how complete the
+    buying committee is for us. An empty chain is an answer, not an error.
 
     Raises ``scoring.model.NotFound`` when the opportunity is not in the graph.
     """
@@ -237,52 +258,88 @@ def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOpti
     return chain_answer(amap, analyse_chain(amap, opportunity_id, o), o, lang)
 
 
-def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> dict[str, Any]:
+def seat_depth(amap: AccountMap, member: Member, o: ScoringOptions) -> float:
+    """How deeply we cover a chain member (0..1): our closest COVERS, a MIRRORS pairing, or their
+    relationship closeness, whichever is highest."""
+    cover = amap.best_cover(member.contact_id)
+    depth = max(cover.closeness if cover else 0.0, member.closeness.get("relationship") or 0.0)
+    if amap.mirrors.get(member.contact_id):
+        depth = max(depth, o.mirrors_weight)
+    return depth
+
+
+def completeness(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> Completeness:
+    """The required seats (``seat_weights``), each valued by its best holder's stance factor ×
+    (floor + (1 − floor) × depth of our coverage); the score is their weighted mean."""
+    seats = []
+    for role, weight in o.seat_weights.items():
+        role_label = label("role", role, lang)
+        holders = [m for m in chain.active if m.role == role]
+        if not holders:
+            seats.append(Seat(role, weight, None, None, 0.0, 0.0, "missing",
+                              text("chain.seat.missing", lang, role=role_label)))
+            continue
+        valued = []
+        for m in holders:
+            depth = seat_depth(amap, m, o)
+            factor = o.seat_stance_factors.get(m.stance, o.seat_stance_factors.get("unknown", 0.0))
+            valued.append((factor * (o.seat_depth_floor + (1.0 - o.seat_depth_floor) * depth), depth, m))
+        value, depth, best = max(valued, key=lambda v: (v[0], v[1], _neg(v[2].contact_id)))
+        if best.stance in o.supportive_stances:
+            status = "won" if depth >= o.seat_thin_depth else "thin"
+        elif best.stance in o.opposing_stances:
+            status = "against"
+        elif best.stance == "unknown" or best.stance not in o.stance_values:
+            status = "unknown"
+        else:
+            status = "neutral"
+        words = None if status == "won" else text(
+            f"chain.seat.{status}", lang, role=role_label, name=amap.name(best.contact_id),
+            stance=label("stance", best.stance, lang))
+        seats.append(Seat(role, weight, best.contact_id, best.stance, depth, value, status, words))
+    total = sum(seat.weight for seat in seats)
+    score = sum(seat.weight * seat.value for seat in seats) / total if total > 0 else 0.0
+    return Completeness(score, tuple(seats), tuple(seat for seat in seats if seat.status != "won"))
+
+
+def _neg(value: str) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in value)
+
+
+def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> DecisionChain:
     propagated = chain.propagated
+    signals = signals_of(amap, o)
     rows = []
     for m in chain.members:
         contact = amap.contacts[m.contact_id]
         is_active = m.contact_id in amap.active
-        closeness = dict(m.closeness)
-        closeness["composite"] = composite(m.closeness, o)
         covers = sorted(amap.covers.get(m.contact_id, []), key=lambda c: (-c.closeness, c.team_member_id))
-        interests = []
-        for i in relevant_interests(amap, m.contact_id, chain.opportunity_id):
-            entry: dict[str, Any] = {"kind": i.kind, "threat": i.threat, "target_id": i.target_id}
-            if i.note:
-                entry["note"] = i.note
-            interests.append(entry)
-        rows.append({
-            "contact_id": m.contact_id,
-            "name": contact.get("name"),
-            "title": contact.get("title"),
-            "department": contact.get("department"),
-            "level": contact.get("level"),
-            "knows_us": bool(contact.get("knows_us", False)),
-            "role": m.role,
-            "stance": m.stance,
-            "influence": m.influence,
-            "decision_weight": chain.weights.get(m.contact_id, 0.0),
-            "propagated_stance": propagated.get(m.contact_id, 0.0) if is_active else 0.0,
-            "closeness": closeness,
-            "covered_by": [{"team_member_id": c.team_member_id, "closeness": c.closeness,
-                            "last_contact_at": c.last_contact_at} for c in covers],
-            "interests": interests,
-            "stance_unknown": m.stance not in o.stance_values or m.stance == "unknown",
-            "status": contact.get("status", "active"),
-        })
-    rows.sort(key=lambda r: (r["status"] == "left", -r["decision_weight"], str(r["contact_id"])))
+        interests = tuple(InterestRow(i.kind, i.threat, i.target_id, i.note)
+                          for i in relevant_interests(amap, m.contact_id, chain.opportunity_id))
+        rows.append(ChainMember(
+            contact_id=m.contact_id, name=contact.get("name"), title=contact.get("title"),
+            department=contact.get("department"), level=contact.get("level"),
+            knows_us=bool(contact.get("knows_us", False)), role=m.role, stance=m.stance,
+            influence=m.influence, decision_weight=chain.weights.get(m.contact_id, 0.0),
+            propagated_stance=propagated.get(m.contact_id, 0.0) if is_active else 0.0,
+            closeness=Closeness(m.closeness.get("relationship"), m.closeness.get("solution"),
+                                m.closeness.get("price"), composite(m.closeness, o)),
+            covered_by=tuple(CoveredBy(c.team_member_id, c.closeness, c.last_contact_at) for c in covers),
+            interests=interests,
+            stance_unknown=m.stance not in o.stance_values or m.stance == "unknown",
+            status=contact.get("status", "active"),
+            signals=render_signals(amap, signals.get(m.contact_id, ()), lang) if is_active else ()))
+    rows.sort(key=lambda r: (r.status == "left", -r.decision_weight, str(r.contact_id)))
     present = {m.role for m in chain.active}
-    answer: dict[str, Any] = {
-        "opportunity_id": chain.opportunity_id,
-        "members": rows,
-        "support": {"us": chain.us, "competitors": dict(chain.competitors)},
-        "closeness": chain_closeness(amap, chain.active, chain.weights, o),
-        "missing_roles": [r for r in o.required_roles if r not in present],
-        "empty": not chain.active,
-    }
+    level = chain_closeness(amap, chain.active, chain.weights, o)
+    message = None
     if not chain.members:
-        answer["message"] = text("chain.empty", lang)
+        message = text("chain.empty", lang)
     elif not chain.active:
-        answer["message"] = text("chain.all_left", lang)
-    return answer
+        message = text("chain.all_left", lang)
+    return DecisionChain(
+        opportunity_id=chain.opportunity_id, members=tuple(rows),
+        support=Support(chain.us, dict(chain.competitors)),
+        closeness=Closeness(level["relationship"], level["solution"], level["price"], level["composite"]),
+        missing_roles=tuple(r for r in o.seat_weights if r not in present),
+        completeness=completeness(amap, chain, o, lang), empty=not chain.active, message=message)

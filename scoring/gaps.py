@@ -22,24 +22,34 @@ contacts count, except for ``supporter_left``. The codes, in the order they are 
   covered by us; one gap per department (``department``).
 * ``supporter_left`` — a champion/supporter of this chain whose status is ``left`` (high).
 
-Gaps come sorted by severity, then in the order above.
+Go-betweens are only people who would help (``scoring.people``): an action never asks a skeptic, an
+opponent or an interest holder to introduce us; when they are the only way, it says so and names the
+alternative. Each action that needs one of ours names who: the counterpart of matching level for a
+client leader, the team member closest to an uncovered person (the start of the strongest path).
+
+Gaps come sorted by severity, then in the order above. ``people`` groups the gaps per person, with their
+actions together; ``completeness`` is the decision chain's (``scoring.chain.completeness``), whose
+empty seats are the ``missing_role`` gaps (the seats held against us or thinly are listed there).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
 
-from scoring.chain import ChainAnalysis, analyse_chain
+from scoring.chain import ChainAnalysis, analyse_chain, completeness
 from scoring.model import AccountMap, Member, Reach, parse_date
 from scoring.options import ScoringOptions, resolve
-from scoring.recommend import Ranker
+from scoring.people import GoBetweens, OurSide, ReachFromUs
+from scoring.recommend import Ranker, alternatives
+from scoring.results import Gap, GapReport, Person, plain
 from scoring.texts import join, label, text
 
-__all__ = ["GAP_CODES", "coverage_gaps"]
+__all__ = ["GAP_CODES", "coverage_gaps", "gap_report"]
 
 GAP_CODES = ("missing_role", "uncovered_member", "single_threaded", "no_executive_counterpart",
              "leader_unaware", "stale_relationship", "unreached_opponent", "uncovered_department",
@@ -48,34 +58,38 @@ _SEVERITY = {"high": 0, "medium": 1, "low": 2}
 
 
 def coverage_gaps(g: nx.MultiDiGraph, opportunity_id: str, today: dt.date,
-                  options: ScoringOptions | None = None, lang: str = "en") -> dict[str, Any]:
-    """The opportunity's coverage gaps as of ``today``.
+                  options: ScoringOptions | None = None, lang: str = "en",
+                  team: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The plain form of ``gap_report``."""
+    result: dict[str, Any] = plain(gap_report(g, opportunity_id, today, options, lang, team))
+    return result
+
+
+def gap_report(g: nx.MultiDiGraph, opportunity_id: str, today: dt.date, options: ScoringOptions | None = None,
+               lang: str = "en", team: Iterable[Mapping[str, Any]] | None = None) -> GapReport:
+    """The opportunity's coverage gaps as of ``today``; ``team`` is the company's roster of our people.
 
     Raises ``scoring.model.NotFound`` when the opportunity is not in the graph.
     """
     o = resolve(options)
     amap = AccountMap.build(g, o)
     chain = analyse_chain(amap, opportunity_id, o)
-    return {"gaps": find_gaps(amap, chain, today, o, lang)}
+    return find_gaps(amap, chain, today, o, lang, OurSide(amap, o, team))
 
 
-def _gap(code: str, severity: str, contacts: list[str], message: str, action: str,
-         **extra: Any) -> dict[str, Any]:
-    return {"code": code, "severity": severity, "contact_ids": contacts, "message": message,
-            "action": action, **extra}
-
-
-def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: ScoringOptions,
-              lang: str) -> list[dict[str, Any]]:
+def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: ScoringOptions, lang: str,
+              us: OurSide) -> GapReport:
     active = chain.active
     weights = chain.weights
+    go = GoBetweens.of(amap, o, chain.opportunity_id)
     supporters = [m.contact_id for m in active if m.stance in o.supportive_stances]
     ours = set(supporters)
-    executive = amap.our_executive(o)
-    gaps: list[dict[str, Any]] = []
+    seats = completeness(amap, chain, o, lang)
+    gaps: list[Gap] = []
+    ways = ReachFromUs(amap, o, chain.opportunity_id, None, go)
 
     def name(c: str) -> str:
-        return amap.name(c)
+        return amap.name(c) if c in amap.contacts else us.name(c)
 
     def title(c: str) -> str:
         return str(amap.contacts[c].get("title") or label("role", _member(chain, c).role, lang))
@@ -87,86 +101,111 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
             return "high"
         return "medium" if w >= o.medium_weight else "low"
 
-    def intro(c: str) -> str | None:
-        """Who could introduce us to c: someone c listens to who supports us or whom our team covers,
-        the strongest such tie (tie strength × how well we hold them), if at least ``min_reach``."""
-        best, best_value = None, o.min_reach
-        for u, entry in sorted(amap.local(c).inn.items()):
-            if u not in amap.active:
-                continue
-            if u in ours:
-                held = 1.0
-            else:
-                cover = amap.best_cover(u)
-                held = cover.closeness if cover else 0.0
-            value = entry[0] * held
-            if value >= best_value and (best is None or value > best_value):
-                best, best_value = u, value
-        return best
+    def intro(c: str) -> tuple[str | None, str | None, str | None]:
+        """(our closest team member, the helpful contact who introduces us, the unhelpful person who
+        would have been the only way): the strongest path from our side through helpful people."""
+        ways.settle([c])
+        path = ways.path(c)
+        owner = path[0] if path and path[0] in us.people else None
+        via = next((n for n in reversed(path[:-1]) if n in amap.contacts), None)
+        return owner, via, None if path else ways.blocked_way(c)
 
-    # missing_role
-    present = {m.role for m in active}
-    for role in o.required_roles:
-        if role in present:
+    def instead(c: str, blocked: str) -> str:
+        """'Do not ask X (why)' and what to do instead, as sentences to append to an action."""
+        why = go.why_not(blocked)
+        sentences = [text("gap.avoid", lang, name=name(blocked), why=why.why(amap, lang) if why else "")]
+        sentences += [t.text for t in alternatives(amap, chain, o, go, us, c, blocked, ours, {}, lang)]
+        return " ".join(sentences)
+
+    # missing_role: the seats of the buying committee nobody fills
+    for seat in seats.seats:
+        if seat.status != "missing":
             continue
+        role = seat.role
+        high = role in o.critical_roles
         if role in ("decision_maker", "economic_buyer"):
             action = text(f"gap.missing_role.action.{role}", lang)
         elif role == "coach":
-            candidates = sorted(supporters, key=lambda c: (-_composite_of(chain, c, o), c))
+            candidates = sorted((c for c in supporters if go.helps(c)), key=lambda c: (-_composite_of(chain, c, o), c))
             action = (text("gap.missing_role.action.coach_candidate", lang, name=name(candidates[0]))
                       if candidates else text("gap.missing_role.action.coach", lang))
         else:
             action = text("gap.missing_role.action.other", lang, role=label("role", role, lang))
-        gaps.append(_gap("missing_role", "high" if role in o.critical_roles else "medium", [],
-                         text("gap.missing_role.message", lang, role=label("role", role, lang)), action,
-                         role=role))
+        gaps.append(Gap("missing_role", "high" if high else "medium", (),
+                        text("gap.missing_role.message", lang, role=label("role", role, lang)), action,
+                        role=role))
 
-    # uncovered_member
+    # uncovered_member: name our closest person and a helpful introducer
     for m in active:
         c = m.contact_id
         if amap.covers.get(c):
             continue
-        via = intro(c)
-        action = (text("gap.uncovered_member.action", lang, name=name(c), via=name(via)) if via
-                  else text("gap.uncovered_member.action_cold", lang, name=name(c)))
-        gaps.append(_gap("uncovered_member", severity(c), [c],
-                         text("gap.uncovered_member.message", lang, name=name(c), title=title(c)), action))
+        owner, via, blocked = intro(c)
+        if via is not None and owner is not None:
+            action = text("gap.uncovered_member.action", lang, name=name(c), owner=name(owner), via=name(via))
+        elif via is not None:
+            action = text("gap.uncovered_member.action_via", lang, name=name(c), via=name(via))
+        elif owner is not None:
+            action = text("gap.uncovered_member.action_owner", lang, name=name(c), owner=name(owner))
+        else:
+            action = text("gap.uncovered_member.action_cold", lang, name=name(c))
+            if blocked is not None:
+                action += " " + instead(c, blocked)
+        gaps.append(Gap("uncovered_member", severity(c), (c,),
+                        text("gap.uncovered_member.message", lang, name=name(c), title=title(c)), action,
+                        owner_id=owner, via_id=via))
 
     # single_threaded
     if len(supporters) < o.min_supporters:
         picks = [p.contact for p in Ranker.build(amap, chain, o).top(o.min_supporters - len(supporters))]
         action = (text("gap.single_threaded.action", lang, names=join([name(c) for c in picks], lang))
                   if picks else text("gap.single_threaded.action_generic", lang))
-        gaps.append(_gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
-                         list(supporters), text("gap.single_threaded.message", lang, count=len(supporters)),
-                         action, suggested_ids=picks))
+        gaps.append(Gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
+                        tuple(supporters), text("gap.single_threaded.message", lang, count=len(supporters)),
+                        action, suggested_ids=tuple(picks)))
 
-    # no_executive_counterpart
+    # no_executive_counterpart: one line per executive of ours we name, for all the leaders they mirror
+    groups: dict[str | None, list[Member]] = {}
     for m in active:
-        c = m.contact_id
-        if amap.contacts[c].get("level") not in o.executive_levels or amap.mirrors.get(c):
-            continue
-        action = (text("gap.no_executive_counterpart.action", lang, exec=name(executive), name=name(c))
-                  if executive else text("gap.no_executive_counterpart.action_sponsor", lang, name=name(c)))
-        gaps.append(_gap("no_executive_counterpart", "high" if m.role in o.critical_roles else "medium",
-                         [c], text("gap.no_executive_counterpart.message", lang, name=name(c), title=title(c)),
-                         action))
+        if amap.contacts[m.contact_id].get("level") in o.executive_levels and not amap.mirrors.get(m.contact_id):
+            groups.setdefault(us.counterpart(m.contact_id), []).append(m)
+    seniority = {lvl: i for i, lvl in enumerate(o.level_order)}
+    for members in groups.values():
+        members.sort(key=lambda m: (seniority.get(amap.contacts[m.contact_id].get("level"), len(seniority)),
+                                    -weights.get(m.contact_id, 0.0), m.contact_id))
+    for executive, members in groups.items():
+        ids = tuple(m.contact_id for m in members)
+        names = join([f"{name(c)}（{title(c)}）" if lang == "zh-CN" else f"{name(c)} ({title(c)})" for c in ids],
+                     lang)
+        plain_names = join([name(c) for c in ids], lang)
+        action = (text("gap.no_executive_counterpart.action", lang, exec=name(executive), title=us.title(executive),
+                       name=plain_names) if executive is not None
+                  else text("gap.no_executive_counterpart.action_sponsor", lang, name=plain_names))
+        high = any(m.role in o.critical_roles for m in members)
+        gaps.append(Gap("no_executive_counterpart", "high" if high else "medium", ids,
+                        text("gap.no_executive_counterpart.message", lang, names=names), action,
+                        owner_id=executive))
 
-    # leader_unaware
+    # leader_unaware: executive to executive, introduced by someone who would help
     for m in active:
         c = m.contact_id
         data = amap.contacts[c]
         if data.get("level") not in o.leader_levels or data.get("knows_us", False):
             continue
-        via = intro(c)
+        executive = us.counterpart(c)
+        _, via, blocked = intro(c)
         if executive is None:
             action = text("gap.leader_unaware.action_sponsor", lang, name=name(c))
         elif via is not None:
             action = text("gap.leader_unaware.action", lang, exec=name(executive), name=name(c), via=name(via))
         else:
             action = text("gap.leader_unaware.action_direct", lang, exec=name(executive), name=name(c))
-        gaps.append(_gap("leader_unaware", "high", [c],
-                         text("gap.leader_unaware.message", lang, name=name(c), title=title(c)), action))
+        if via is None and blocked is not None:
+            why = go.why_not(blocked)
+            action += " " + text("gap.avoid", lang, name=name(blocked), why=why.why(amap, lang) if why else "")
+        gaps.append(Gap("leader_unaware", "high", (c,),
+                        text("gap.leader_unaware.message", lang, name=name(c), title=title(c)), action,
+                        owner_id=executive, via_id=via))
 
     # stale_relationship
     limit = today - dt.timedelta(days=o.stale_days)
@@ -178,18 +217,23 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         if not known or max(known) >= limit:
             continue
         last = max(known)
-        owner = amap.best_cover(c)
-        action = (text("gap.stale_relationship.action", lang, owner=name(owner.team_member_id), name=name(c))
-                  if owner else text("gap.stale_relationship.action_owner", lang, name=name(c)))
-        gaps.append(_gap("stale_relationship", "high" if severity(c) == "high" else "medium", [c],
-                         text("gap.stale_relationship.message", lang, name=name(c),
-                              days=(today - last).days, date=last.isoformat()),
-                         action, last_contact_at=last.isoformat()))
+        cover = amap.best_cover(c)
+        owner = cover.team_member_id if cover else intro(c)[0]
+        if cover is not None:
+            action = text("gap.stale_relationship.action", lang, owner=name(cover.team_member_id), name=name(c))
+        elif owner is not None:
+            action = text("gap.stale_relationship.action_closest", lang, owner=name(owner), name=name(c))
+        else:
+            action = text("gap.stale_relationship.action_owner", lang, name=name(c))
+        gaps.append(Gap("stale_relationship", "high" if severity(c) == "high" else "medium", (c,),
+                        text("gap.stale_relationship.message", lang, name=name(c),
+                             days=(today - last).days, date=last.isoformat()),
+                        action, owner_id=owner, last_contact_at=last.isoformat()))
 
     # unreached_opponent
     from_supporters = Reach(amap.path_costs(), max_cost=-math.log(o.min_reach) if o.min_reach > 0
-                            else math.inf)
-    from_supporters.add_sources({s: [] for s in supporters})
+                            else math.inf, expand=go.helps)
+    from_supporters.add_sources({s: [] for s in supporters if go.helps(s)})
     opponents = [m for m in active
                  if m.stance in o.opposing_stances and m.influence >= o.influential_rating]
     from_supporters.run([m.contact_id for m in opponents])
@@ -197,10 +241,10 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         c = m.contact_id
         if from_supporters.strength(c) >= o.min_reach:
             continue
-        gaps.append(_gap("unreached_opponent", "high" if severity(c) == "high" else "medium", [c],
-                         text("gap.unreached_opponent.message", lang, name=name(c),
-                              stance=label("stance", m.stance, lang), influence=f"{m.influence:g}"),
-                         text("gap.unreached_opponent.action", lang, name=name(c))))
+        gaps.append(Gap("unreached_opponent", "high" if severity(c) == "high" else "medium", (c,),
+                        text("gap.unreached_opponent.message", lang, name=name(c),
+                             stance=label("stance", m.stance, lang), influence=f"{m.influence:g}"),
+                        text("gap.unreached_opponent.action", lang, name=name(c))))
 
     # uncovered_department
     by_department: dict[str, list[str]] = {}
@@ -213,27 +257,56 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     for dept, contacts in by_department.items():
         contacts.sort(key=lambda c: (-weights.get(c, 0.0), c))
         top = max(weights.get(c, 0.0) for c in contacts)
-        vias = [v for v in (intro(c) for c in contacts) if v is not None]
-        action = (text("gap.uncovered_department.action", lang, department=dept, via=name(vias[0])) if vias
-                  else text("gap.uncovered_department.action_cold", lang, department=dept))
-        gaps.append(_gap("uncovered_department", "high" if top >= o.high_weight else "medium", contacts,
-                         text("gap.uncovered_department.message", lang, department=dept,
-                              names=join([name(c) for c in contacts], lang)),
-                         action, department=dept))
+        found = [(owner, via) for owner, via, _ in (intro(c) for c in contacts) if via is not None]
+        owner, via = found[0] if found else (None, None)
+        if via is not None and owner is not None:
+            action = text("gap.uncovered_department.action", lang, department=dept, owner=name(owner),
+                          via=name(via))
+        elif via is not None:
+            action = text("gap.uncovered_department.action_via", lang, department=dept, via=name(via))
+        else:
+            action = text("gap.uncovered_department.action_cold", lang, department=dept)
+        gaps.append(Gap("uncovered_department", "high" if top >= o.high_weight else "medium", tuple(contacts),
+                        text("gap.uncovered_department.message", lang, department=dept,
+                             names=join([name(c) for c in contacts], lang)),
+                        action, owner_id=owner, via_id=via, department=dept))
 
     # supporter_left
     for m in chain.members:
         c = m.contact_id
         if c in amap.active or m.stance not in o.supportive_stances:
             continue
-        gaps.append(_gap("supporter_left", "high", [c],
-                         text("gap.supporter_left.message", lang, name=name(c),
-                              stance=label("stance", m.stance, lang)),
-                         text("gap.supporter_left.action", lang, name=name(c))))
+        gaps.append(Gap("supporter_left", "high", (c,),
+                        text("gap.supporter_left.message", lang, name=name(c),
+                             stance=label("stance", m.stance, lang)),
+                        text("gap.supporter_left.action", lang, name=name(c))))
 
     order = {code: i for i, code in enumerate(GAP_CODES)}
-    gaps.sort(key=lambda gap: (_SEVERITY[gap["severity"]], order[gap["code"]]))
-    return gaps
+    gaps.sort(key=lambda gap: (_SEVERITY[gap.severity], order[gap.code]))
+    return GapReport(tuple(gaps), _per_person(amap, gaps), seats)
+
+
+def _per_person(amap: AccountMap, gaps: list[Gap]) -> tuple[Person, ...]:
+    """The gaps grouped per person concerned (single-threading is about the deal, not its supporters),
+    most severe first: one entry per person with every code and every distinct action."""
+    people: dict[str, dict[str, Any]] = {}
+    for gap in gaps:
+        if gap.code == "single_threaded":
+            continue
+        for c in gap.contact_ids:
+            entry = people.setdefault(c, {"severity": gap.severity, "codes": [], "owner": None, "actions": []})
+            if _SEVERITY[gap.severity] < _SEVERITY[entry["severity"]]:
+                entry["severity"] = gap.severity
+            if gap.code not in entry["codes"]:
+                entry["codes"].append(gap.code)
+            if entry["owner"] is None and gap.owner_id is not None:
+                entry["owner"] = gap.owner_id
+            if gap.action not in entry["actions"]:
+                entry["actions"].append(gap.action)
+    rows = [Person(c, amap.contacts.get(c, {}).get("name"), amap.contacts.get(c, {}).get("title"), e["severity"],
+                   tuple(e["codes"]), e["owner"], tuple(e["actions"])) for c, e in people.items()]
+    rows.sort(key=lambda p: (_SEVERITY[p.severity], -len(p.codes), p.contact_id))
+    return tuple(rows)
 
 
 def _known_departments(amap: AccountMap, departments: set[str]) -> set[str]:

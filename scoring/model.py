@@ -784,13 +784,6 @@ class AccountMap:
             or self.opportunities.get(node) or {}
         return str(data.get("name") or node)
 
-    def our_executive(self, options: ScoringOptions) -> str | None:
-        """Our most senior team member fit to meet a client leader (role executive, or executive/VP)."""
-        order = {lvl: i for i, lvl in enumerate(options.level_order)}
-        fit = [(order.get(d.get("level"), len(order)), t) for t, d in self.team.items()
-               if d.get("role") == "executive" or d.get("level") in options.executive_levels]
-        return min(fit)[1] if fit else None
-
     def require_opportunity(self, opportunity_id: str) -> dict[str, Any]:
         if opportunity_id not in self.opportunities:
             raise NotFound(f"unknown opportunity {opportunity_id!r}")
@@ -1012,12 +1005,14 @@ class Reach:
 
     Lazy deletion and a heap that survives between calls: a search stopped early (once its targets are
     settled) can be resumed and stays exact. ``max_cost`` bounds the search (paths weaker than the
-    cold-outreach reach are not worth following).
+    cold-outreach reach are not worth following). ``expand(node)`` False means a path may end at the node
+    but never run through it (someone who would not help us as a go-between: ``scoring.people``).
     """
 
     costs: Callable[[str], list[tuple[str, float]]]
     # Paths weaker than exp(−max_cost) are not followed (e.g. below the cold-outreach reach).
     max_cost: float = math.inf
+    expand: Callable[[str], bool] | None = None
     dist: dict[str, float] = field(default_factory=dict)
     pred: dict[str, str | None] = field(default_factory=dict)
     prefix: dict[str, list[str]] = field(default_factory=dict)   # source → ids shown before it
@@ -1050,6 +1045,7 @@ class Reach:
             if not remaining:
                 return
         dist, pred, costs, heap, bound = self.dist, self.pred, self.costs, self.heap, self.max_cost
+        expand = self.expand
         seq = self._seq
         while heap:
             if stop is not None and stop(heap[0][0]):
@@ -1059,7 +1055,7 @@ class Reach:
                 continue
             if on_settle is not None:
                 on_settle(u, d)
-            for v, c in costs(u):
+            for v, c in costs(u) if expand is None or expand(u) else ():
                 nd = d + c
                 if nd <= bound and nd < dist.get(v, math.inf) - 1e-15:
                     dist[v] = nd

@@ -82,16 +82,47 @@ class ScoringOptions:
     # Threat from which a recommendation suggests waiting for the person to move as a last resort.
     deep_interest_threat: float = 0.7
 
+    # ---------------------------------------------------------------- go-betweens
+    # A go-between (someone a path runs through, who introduces us, speaks for us or carries our case)
+    # must be someone who would help. Never a skeptic or opponent of the deal (``opposing_stances``;
+    # for the account-wide paths: of any open deal), nor someone holding an entrenched interest
+    # against us: a HAS_INTEREST in the deal or with a competitor whose threat exceeds this (the IT
+    # manager whose role our system diminishes, threat 0.5, is out; a passing worry of 0.2 is not) ...
+    go_between_max_threat: float = 0.2
+    # ... nor someone who favors a competitor at least this strongly (loyalty to a rival, FAVORS).
+    go_between_max_favor: float = 0.5
+
+    # ---------------------------------------------------------------- our own people
+    # Our people fit to meet a client leader: these team roles, or a level among ``executive_levels``.
+    our_leader_roles: tuple[str, ...] = ("executive",)
+
     # ---------------------------------------------------------------- closeness
     # Composite closeness = 0.5 relationship + 0.3 solution acceptance + 0.2 price acceptance;
     # a measure nobody recorded counts as 0 (nothing established yet).
     closeness_weights: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
         "relationship": 0.5, "solution": 0.3, "price": 0.2}))
 
+    # ---------------------------------------------------------------- decision-chain completeness
+    # The seats a complete buying committee fills, each with its weight in the completeness score
+    # (Miller Heiman's buying influences: the one who signs, the one who owns the budget, the one who
+    # judges the solution, and the coach who guides us). A seat counts by who fills it: its best
+    # holder's stance factor × (``seat_depth_floor`` + (1 − floor) × how deeply we cover them).
+    seat_weights: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
+        "decision_maker": 1.0, "economic_buyer": 1.0, "technical_evaluator": 0.6, "coach": 0.6}))
+    # A seat held by a champion is fully ours; a neutral holder only a third won; an opponent not at all.
+    seat_stance_factors: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
+        "champion": 1.0, "supporter": 0.8, "neutral": 0.35, "unknown": 0.25, "skeptic": 0.1,
+        "opponent": 0.0}))
+    # How deeply we cover a holder: the closest COVERS or MIRRORS tie of ours, or their relationship
+    # closeness, whichever is higher (0..1). A seat held by someone nobody covers still counts for this
+    # share of its stance factor: the stance is real even when our access is thin.
+    seat_depth_floor: float = 0.5
+    # Below this depth a seat held by a supporter is "thinly covered" (one weak thread).
+    seat_thin_depth: float = 0.4
+
     # ---------------------------------------------------------------- coverage gaps
-    # Roles a decision chain must name; the first two are "high" gaps, the coach a "medium" one.
-    required_roles: tuple[str, ...] = ("decision_maker", "economic_buyer", "coach")
-    # Roles whose absence is a high-severity gap (the others listed above are medium).
+    # The roles a decision chain must name are the seats of ``seat_weights``. Roles whose absence is a
+    # high-severity gap (the other seats are medium).
     critical_roles: tuple[str, ...] = ("decision_maker", "economic_buyer")
     # Complex sales need 3–5 people on our side: fewer supporters/champions than this is single-threaded.
     min_supporters: int = 3
@@ -116,6 +147,36 @@ class ScoringOptions:
     # (linear in the graph's size, deterministic).
     power_damping: float = 0.85
     power_iterations: int = 40
+    # Informal power weighs informal ties over reporting lines: each tie's influence weight (the
+    # model's edge rules) is multiplied by this factor of its kind before the ranking. A reporting line
+    # is formal authority, which the formal rank already shows; counted in full it would make whoever
+    # has the most direct reports the most "powerful". Influence, patronage and alliances are what the
+    # org chart does not show (Krackhardt & Hanson's advice and trust networks).
+    power_tie_factors: Mapping[str, float] = field(hash=False, default_factory=lambda: _frozen({
+        "INFLUENCES": 1.0, "PROMOTED_BY": 1.0, "ALLY": 1.0, "REPORTS_TO": 0.2}))
+    # Signals per person, from the ranks (1 = top) among the n active contacts. ``hidden_influencer``:
+    # informal rank at least max(``signal_min_places``, ``signal_rank_share`` × n) places above the
+    # formal rank, with an informal power of at least ``hidden_min_power`` (of the top person's).
+    # ``title_without_power``: a leader (``leader_levels``) whose informal rank is as far below the
+    # formal one and whose informal power is under ``title_max_power`` — never the head of the org
+    # chart (formal rank 1), who decides by office however few seek their advice.
+    signal_min_places: int = 2
+    signal_rank_share: float = 0.2
+    hidden_min_power: float = 0.4
+    title_max_power: float = 0.4
+    # ``broker`` (Burt's structural holes): someone with at least ``broker_min_contacts`` contacts (two
+    # groups to bridge, not a go-between of a pair) who do not talk to each other: Burt's constraint at
+    # most this (one contact is constraint 1; three who do not know each other ≈ 0.33) ...
+    broker_constraint: float = 0.36
+    broker_min_contacts: int = 3
+    # ... or a normalised betweenness (share of the strongest influence paths between others that run
+    # through them) of at least this; on a small map betweenness runs high for anyone in the middle,
+    # hence a high bar. Betweenness costs a shortest-path search per person: it is
+    # estimated from ``broker_samples`` seeded sources when there are more contacts than that, and
+    # left out above ``broker_betweenness_max_contacts`` active contacts (constraint alone decides).
+    broker_betweenness: float = 0.4
+    broker_samples: int = 32
+    broker_betweenness_max_contacts: int = 1000
     # Formal seniority, most senior first (rank 1).
     level_order: tuple[str, ...] = ("executive", "vp", "director", "manager", "staff")
 
@@ -165,12 +226,19 @@ class ScoringOptions:
     # at most 2); a competitor whose chain support beats ours on an open opportunity: 1 point.
     champion_left_days: int = 365
     competitor_margin: float = 0.0
-    # Opportunity stages that are closed (not used for "competitor gaining" or account closeness).
-    closed_stages: tuple[str, ...] = ("won", "lost")
+    # An opportunity is closed when its ``status`` is one of these (a deal without a status: when its
+    # ``stage`` is, ignoring case). Stages are the company's own words ("Renewal", "Closed Won"): the
+    # analytics never translate or rename them.
+    closed_stages: tuple[str, ...] = ("won", "lost", "closed won", "closed lost")
+
+    # ---------------------------------------------------------------- numbers in texts
+    # Currency of amounts when neither the account nor its opportunities name one.
+    default_currency: str = "CNY"
 
     def __post_init__(self) -> None:
         # Mappings given by the caller are copied read-only: options never change once built.
-        for name in ("role_weights", "stance_values", "closeness_weights", "credit_scores"):
+        for name in ("role_weights", "stance_values", "closeness_weights", "credit_scores", "seat_weights",
+                     "seat_stance_factors", "power_tie_factors"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, _frozen(dict(value)))

@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 from scoring.chain import ChainAnalysis, analyse_chain, relevant_interests
-from scoring.model import AccountMap, Member, Reach, _neg_id
+from scoring.model import AccountMap, Member, _neg_id
 from scoring.options import ScoringOptions, resolve
-from scoring.texts import item, join, label
+from scoring.people import GoBetweens, OurSide, ReachFromUs, peer_of
+from scoring.power import render_signals, signals_of
+from scoring.results import Recommendation, Recommendations, Text, plain
+from scoring.texts import join, label, percent, text
 
-__all__ = ["next_best_contacts", "support_gains"]
+__all__ = ["next_best_contacts", "support_gains", "who_next"]
 
 _EPS = 1e-12
 _DIRECT_DEFUSE = ("job_threat", "influence_loss")
@@ -81,17 +84,20 @@ class Pick:
     reach: float
     risk: float
     path: list[str]
+    # When no helpful way reaches them: the unhelpful person whose tie would have been the way.
+    blocked_via: str | None = None
 
 
 @dataclass
 class Ranker:
     """Scores candidates against one set of sources of reach, searching only as far as the top k need.
 
-    The strongest-path search settles people in order of falling reach. A candidate not yet settled can
-    score at most gain × max(reach still open, cold outreach), so once k settled candidates beat the
-    best such bound the search stops: in practice the top k are known long before the whole account
-    has been explored. The gains, their order and the risks are kept with the chain analysis, so every
-    ranking of the same chain (plan steps, the gaps, repeated requests) shares them.
+    The strongest-path search settles people in order of falling reach, and never runs through someone
+    who would not help us (``scoring.people.GoBetweens``). A candidate not yet settled can score at most
+    gain × max(reach still open, cold outreach), so once k settled candidates beat the best such bound
+    the search stops: in practice the top k are known long before the whole account has been explored.
+    The gains, their order and the risks are kept with the chain analysis, so every ranking of the same
+    chain (plan steps, the gaps, repeated requests) shares them.
     """
 
     amap: AccountMap
@@ -108,6 +114,10 @@ class Ranker:
         by_gain = chain.cached("by_gain", lambda: _by_gain(gains))
         return cls(amap, chain, o, gains, chain.cached("risks", dict), by_gain)
 
+    @property
+    def go(self) -> GoBetweens:
+        return GoBetweens.of(self.amap, self.o, self.chain.opportunity_id)
+
     def risk(self, contact: str) -> float:
         risk = self._risks.get(contact)
         if risk is None:
@@ -116,20 +126,6 @@ class Ranker:
             self._risks[contact] = risk
         return risk
 
-    def sources(self, won: Mapping[str, list[str]] | None = None) -> dict[str, list[str]]:
-        """Our team members, our supporters (shown behind their closest team member) and, in plan
-        mode, the people already won (shown behind the path that won them)."""
-        sources: dict[str, list[str]] = {t: [] for t in self.amap.team}
-        for s in self.amap.supporters(self.chain.opportunity_id, self.o):
-            cover = self.amap.best_cover(s)
-            sources[s] = [cover.team_member_id] if cover else []
-        sources.update(won or {})
-        return sources
-
-    def reach_search(self) -> Reach:
-        cold = self.o.cold_outreach
-        return Reach(self.amap.path_costs(), max_cost=-math.log(cold) if cold > 0 else math.inf)
-
     def top(self, k: int, won: Mapping[str, list[str]] | None = None) -> list[Pick]:
         """The k best candidates (excluding those already won), best first."""
         won = won or {}
@@ -137,8 +133,8 @@ class Ranker:
         if k <= 0 or len(gains) <= sum(1 for c in won if c in gains):
             return []
         cold = self.o.cold_outreach
-        reach = self.reach_search()
-        reach.add_sources(self.sources(won))
+        ours = ReachFromUs(self.amap, self.o, self.chain.opportunity_id, won, self.go)
+        reach = ours.reach
         settled: set[str] = set()
         best: list[tuple[Any, ...]] = []   # min-heap of (score, gain, id key, contact), size ≤ k
         cursor = 0
@@ -179,15 +175,20 @@ class Ranker:
         for score, gain, _, node in sorted(best, reverse=True):
             strength = reach.strength(node) if node in settled else 0.0
             path = reach.path(node) if strength >= cold else []
-            picks.append(Pick(node, score, gain, max(strength, cold), self.risk(node), path))
+            picks.append(Pick(node, score, gain, max(strength, cold), self.risk(node), path,
+                              None if path else ours.blocked_way(node)))
         return picks
 
-    def recommendation(self, pick: Pick, lang: str, won: set[str]) -> dict[str, Any]:
-        reasons, tactics = explain(self.amap, self.chain, self.o, pick.contact, pick.path, pick.reach, won,
-                                   lang)
-        return {"contact_id": pick.contact, "name": self.amap.contacts[pick.contact].get("name"),
-                "score": pick.score, "gain": pick.gain, "reach": pick.reach, "risk": pick.risk,
-                "path": pick.path, "reasons": reasons, "tactics": tactics}
+    def recommendation(self, pick: Pick, lang: str, won: Mapping[str, int], us: OurSide,
+                       step: int | None = None) -> Recommendation:
+        reasons, tactics = explain(self, us, pick, won, lang)
+        raw = signals_of(self.amap, self.o).get(pick.contact, ())
+        owner = pick.path[0] if pick.path and pick.path[0] in us.people else None
+        return Recommendation(
+            contact_id=pick.contact, name=self.amap.contacts[pick.contact].get("name"), score=pick.score,
+            gain=pick.gain, reach=pick.reach, risk=pick.risk, path=tuple(pick.path), owner_id=owner,
+            reasons=tuple(reasons), tactics=tuple(tactics), signals=render_signals(self.amap, raw, lang),
+            step=step)
 
 
 def _by_gain(gains: Mapping[str, float]) -> list[str]:
@@ -205,149 +206,220 @@ def _keep(heap: list[Any], k: int, entry: tuple[Any, ...]) -> None:
 
 
 def next_best_contacts(g: nx.MultiDiGraph, opportunity_id: str, k: int = 5, plan: bool = False,
-                       options: ScoringOptions | None = None, lang: str = "en") -> dict[str, Any]:
-    """The ``k`` contacts most worth winning over next, with the path to take, reasons and tactics.
+                       options: ScoringOptions | None = None, lang: str = "en",
+                       team: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The plain form of ``who_next``."""
+    result: dict[str, Any] = plain(who_next(g, opportunity_id, k, plan, options, lang, team))
+    for rec in result["recommendations"]:
+        if rec["step"] is None:
+            del rec["step"]
+    return result
 
-    With ``plan=True`` the answer is a sequence: each pick assumes the earlier ones became champions
-    (they become sources of reach for the later picks; each carries its ``step``).
+
+def who_next(g: nx.MultiDiGraph, opportunity_id: str, k: int = 5, plan: bool = False,
+             options: ScoringOptions | None = None, lang: str = "en",
+             team: Iterable[Mapping[str, Any]] | None = None) -> Recommendations:
+    """The ``k`` contacts most worth winning over next, with the path to take, who on our side leads
+    (``owner_id``), reasons, tactics and signals. ``team``: the company's roster of our people (team
+    members with no tie to this account yet can still be named).
+
+    With ``plan=True`` the answer is a sequence: each pick assumes the earlier ones became champions —
+    they become sources of reach (paths may run through them), and the texts refer to them as ours.
     Raises ``scoring.model.NotFound`` when the opportunity is not in the graph.
     """
     o = resolve(options)
     amap = AccountMap.build(g, o)
     chain = analyse_chain(amap, opportunity_id, o)
-    return {"recommendations": recommendations(amap, chain, o, k, plan, lang)}
+    return Recommendations(tuple(recommendations(amap, chain, o, k, plan, lang, OurSide(amap, o, team))))
 
 
 def recommendations(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, k: int, plan: bool,
-                    lang: str) -> list[dict[str, Any]]:
+                    lang: str, us: OurSide) -> list[Recommendation]:
     if k <= 0:
         return []
     ranker = Ranker.build(amap, chain, o)
     if not plan:
-        return [ranker.recommendation(p, lang, set()) for p in ranker.top(k)]
-    picked: list[dict[str, Any]] = []
+        return [ranker.recommendation(p, lang, {}, us) for p in ranker.top(k)]
+    picked: list[Recommendation] = []
     won: dict[str, list[str]] = {}
+    steps: dict[str, int] = {}
     for step in range(1, k + 1):
         top = ranker.top(1, won)
         if not top:
             break
-        rec = ranker.recommendation(top[0], lang, set(won))
-        rec["step"] = step
+        rec = ranker.recommendation(top[0], lang, steps, us, step)
         picked.append(rec)
-        won[top[0].contact] = rec["path"][:-1]
+        won[top[0].contact] = list(rec.path[:-1])
+        steps[top[0].contact] = step
     return picked
 
 
 # ---------------------------------------------------------------------- reasons and tactics
-def explain(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, contact: str, path: list[str],
-            reach: float, won: set[str], lang: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lang: str
+            ) -> tuple[list[Text], list[Text]]:
+    """Why this person, how to reach them and what to do, assuming the people in ``won`` (contact →
+    plan step) are ours already. Nobody who would not help us is asked to; nobody is asked to carry
+    our case to someone on our side, won earlier, or already on the way to them."""
+    amap, chain, o, go = ranker.amap, ranker.chain, ranker.o, ranker.go
+    contact, path, reach = pick.contact, pick.path, pick.reach
     data = amap.contacts[contact]
     member = chain.member(contact)
     members = {m.contact_id: m for m in chain.active}
     level = data.get("level")
     leader = level in o.leader_levels
     knows_us = bool(data.get("knows_us", False))
-    reasons: list[dict[str, str]] = []
-    tactics: list[dict[str, str]] = []
+    ours = set(amap.supporters(chain.opportunity_id, o)) | set(won)
+    reasons: list[Text] = []
+    tactics: list[Text] = []
+
+    def says(code: str, **kw: Any) -> None:
+        reasons.append(_text(code, lang, "reason", **kw))
+
+    def does(code: str, **kw: Any) -> None:
+        tactics.append(_text(code, lang, "tactic", **kw))
+
+    def called(n: str) -> str:
+        """A person's name, marked as ours when a plan won them earlier."""
+        if n in won:
+            return text("label.won_in_step", lang, name=amap.name(n), step=won[n])
+        return amap.name(n)
 
     # Their place in the decision.
     if member is None:
-        reasons.append(item("outside_chain", lang, "reason"))
+        says("outside_chain")
     elif member.role == "decision_maker":
-        reasons.append(item("is_decision_maker", lang, "reason"))
+        says("is_decision_maker")
     elif member.role == "economic_buyer":
-        reasons.append(item("is_economic_buyer", lang, "reason"))
+        says("is_economic_buyer")
     else:
-        reasons.append(item("chain_role", lang, "reason", role=label("role", member.role, lang)))
-    swayed = _swayed(amap, chain, contact, members)
+        says("chain_role", role=label("role", member.role, lang))
+    swayed = _swayed(amap, chain, contact, members, exclude=ours | set(path))
     if swayed is not None:
         code = {"decision_maker": "sways_decision_maker",
                 "economic_buyer": "sways_economic_buyer"}.get(swayed.role, "sways_member")
-        reasons.append(item(code, lang, "reason", name=amap.name(swayed.contact_id),
-                            role=label("role", swayed.role, lang)))
+        says(code, name=amap.name(swayed.contact_id), role=label("role", swayed.role, lang))
+    else:
+        kept = _swayed(amap, chain, contact, {c: m for c, m in members.items() if c in ours}, exclude=set())
+        if kept is not None:
+            says("reinforces_ours", name=called(kept.contact_id))
+    for signal in signals_of(amap, o).get(contact, ()):
+        if signal.code == "broker":
+            says("broker", names=join([amap.name(n) for n in signal.names], lang))
+        else:
+            says(signal.code, informal=signal.informal, formal=signal.formal)
     if member is not None and member.stance in o.opposing_stances:
-        reasons.append(item("currently_opposed", lang, "reason", stance=label("stance", member.stance, lang)))
+        says("currently_opposed", stance=label("stance", member.stance, lang))
     stance_unknown = member is None or member.stance == "unknown" or member.stance not in o.stance_values
     if member is not None and stance_unknown:
-        reasons.append(item("stance_unknown", lang, "reason"))
+        says("stance_unknown")
     if not knows_us:
-        reasons.append(item("leader_not_aware" if leader else "not_aware_of_us", lang, "reason"))
+        says("leader_not_aware" if leader else "not_aware_of_us")
 
-    # How to get there.
+    # How to get there: only through people who would help.
     via = [n for n in path[:-1] if n in amap.contacts]
     if not path:
-        reasons.append(item("cold_outreach", lang, "reason"))
+        if pick.blocked_via is not None:
+            why = go.why_not(pick.blocked_via, won)
+            says("only_through_unhelpful", name=amap.name(pick.blocked_via),
+                 why=why.why(amap, lang) if why else "")
+        else:
+            says("cold_outreach")
     elif not via:
-        reasons.append(item("covered_by", lang, "reason", name=amap.name(path[0]),
-                            strength=f"{amap.weight(path[0], contact):.2f}"))
+        says("covered_by", name=us.name(path[0]), strength=percent(amap.weight(path[0], contact)))
     else:
-        reasons.append(item("reachable_through", lang, "reason", via=join([amap.name(n) for n in via], lang),
-                            strength=f"{reach:.2f}"))
+        says("reachable_through", via=join([called(n) for n in via], lang), strength=percent(reach))
 
     # What stands in the way.
     interests = sorted(relevant_interests(amap, contact, chain.opportunity_id), key=lambda i: -i.threat)
     if interests:
         top = interests[0]
-        reasons.append(item("entrenched_interest", lang, "reason", kind=label("interest", top.kind, lang),
-                            threat=f"{top.threat:.2f}"))
-        tactics.append(item("defuse_earn_trust", lang, "tactic"))
-        ally = _ally(amap, chain, o, contact, won)
+        says("entrenched_interest", kind=label("interest", top.kind, lang), threat=percent(top.threat))
+        does("defuse_earn_trust")
+        ally = _ally(amap, go, contact, ours, won)
         if ally is not None:
-            tactics.append(item("defuse_ally_speaks", lang, "tactic", name=amap.name(ally)))
+            does("defuse_ally_speaks", name=called(ally))
         else:
-            tactics.append(item("defuse_find_ally", lang, "tactic"))
+            does("defuse_find_ally")
         if top.kind in _DIRECT_DEFUSE:
-            tactics.append(item("defuse_show_role", lang, "tactic"))
+            does("defuse_show_role")
         else:
             departments = _other_departments(amap, chain, contact)
             if departments:
-                tactics.append(item("defuse_other_departments", lang, "tactic",
-                                    departments=join(departments, lang)))
+                does("defuse_other_departments", departments=join(departments, lang))
         if top.threat >= o.deep_interest_threat:
-            tactics.append(item("defuse_wait", lang, "tactic"))
+            does("defuse_wait")
 
-    # Leaders: executive to executive.
-    executive = amap.our_executive(o)
+    # Leaders: executive to executive, with our executive of matching level.
+    executive = us.counterpart(contact) if leader else None
     if leader and not knows_us:
         if executive is not None:
-            tactics.append(item("executive_visit", lang, "tactic", exec=amap.name(executive)))
+            does("executive_visit", exec=us.name(executive))
         else:
-            tactics.append(item("executive_visit_sponsor", lang, "tactic"))
+            does("executive_visit_sponsor")
     if level in o.executive_levels and not amap.mirrors.get(contact):
         if executive is not None:
-            tactics.append(item("mirror_counterpart", lang, "tactic", exec=amap.name(executive)))
+            does("mirror_counterpart", exec=us.name(executive))
         else:
-            tactics.append(item("mirror_counterpart_sponsor", lang, "tactic"))
+            does("mirror_counterpart_sponsor")
 
-    # The path.
-    if not path:
-        tactics.append(item("cold_event", lang, "tactic"))
+    # The path; when the only way runs through someone who would not help, the alternatives.
+    if not path and pick.blocked_via is not None:
+        tactics.extend(alternatives(amap, chain, o, go, us, contact, pick.blocked_via, ours, won, lang,
+                                    executive_named=executive is not None and leader))
+    elif not path:
+        does("cold_event")
     elif via:
-        tactics.append(item("introduce_through", lang, "tactic", name=amap.name(via[-1])))
+        does("introduce_through", name=called(via[-1]))
     else:
-        tactics.append(item("deepen_direct", lang, "tactic", name=amap.name(path[0])))
+        does("deepen_direct", name=us.name(path[0]))
 
     # What they care about in this deal.
     role = member.role if member is not None else None
     if role == "decision_maker":
-        tactics.append(item("business_goals", lang, "tactic"))
+        does("business_goals")
     elif role in ("economic_buyer", "procurement"):
-        tactics.append(item("value_case", lang, "tactic"))
+        does("value_case")
     elif role == "technical_evaluator":
-        tactics.append(item("solution_demo", lang, "tactic"))
+        does("solution_demo")
     if stance_unknown:
-        tactics.append(item("discover_stance", lang, "tactic"))
+        does("discover_stance")
     if swayed is not None and swayed.role in ("decision_maker", "economic_buyer"):
-        tactics.append(item("speak_to", lang, "tactic", name=amap.name(swayed.contact_id)))
+        does("speak_to", name=amap.name(swayed.contact_id))
     return reasons, tactics
 
 
-def _swayed(amap: AccountMap, chain: ChainAnalysis, contact: str,
-            members: dict[str, Member]) -> Member | None:
-    """The chain member this contact moves most (influence weight × that member's decision weight)."""
+def _text(code: str, lang: str, prefix: str, **kw: Any) -> Text:
+    return Text(code, text(f"{prefix}.{code}", lang, **kw))
+
+
+def alternatives(amap: AccountMap, chain: ChainAnalysis | None, o: ScoringOptions, go: GoBetweens, us: OurSide,
+                 contact: str, blocked: str, ours: set[str], won: Mapping[str, int], lang: str,
+                 executive_named: bool = False) -> list[Text]:
+    """What to do instead of going through ``blocked``: a peer of the contact on our side, our own
+    executive of matching level (for a leader, unless already named), another department."""
+    found = []
+    peer = peer_of(amap, o, go, contact, ours, won)
+    if peer is not None and peer != blocked:
+        found.append(_text("alternative_peer", lang, "tactic", name=amap.name(peer)))
+    executive = us.counterpart(contact) if amap.contacts[contact].get("level") in o.leader_levels else None
+    if executive is not None and not executive_named:
+        found.append(_text("alternative_executive", lang, "tactic", exec=us.name(executive)))
+    departments = _other_departments(amap, chain, blocked) if chain is not None else []
+    own = amap.contacts[contact].get("department")
+    departments = [d for d in departments if d != own]
+    if departments or not found:
+        found.append(_text("alternative_department", lang, "tactic", name=amap.name(blocked),
+                           departments=join(departments, lang)))
+    return found
+
+
+def _swayed(amap: AccountMap, chain: ChainAnalysis, contact: str, members: Mapping[str, Member],
+            exclude: set[str]) -> Member | None:
+    """The chain member this contact moves most (influence weight × that member's decision weight),
+    leaving out ``exclude`` (people already ours, or on the way to the contact)."""
     best, best_value = None, 0.0
     for v, entry in amap.links.get(contact, {}).items():
-        if v == contact or v not in members:
+        if v == contact or v not in members or v in exclude:
             continue
         value = entry[0] * chain.weights.get(v, 0.0)
         if value > best_value or (value == best_value and best is not None and v < best.contact_id):
@@ -355,14 +427,15 @@ def _swayed(amap: AccountMap, chain: ChainAnalysis, contact: str,
     return best
 
 
-def _ally(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, contact: str,
-          won: set[str]) -> str | None:
-    """A supporter (or a contact won earlier in the plan) whom this contact listens to, strongest tie."""
-    ours = set(amap.supporters(chain.opportunity_id, o)) | won
+def _ally(amap: AccountMap, go: GoBetweens, contact: str, ours: set[str], won: Mapping[str, int]) -> str | None:
+    """Someone on our side (a supporter, or a contact won earlier in the plan) who would help and whom
+    this contact listens to, strongest tie."""
     best, best_w = None, 0.0
-    for u in ours:
+    for u in sorted(ours):
+        if not go.helps(u, won):
+            continue
         w = amap.weight(u, contact)
-        if w > best_w or (w == best_w and best is not None and w > 0 and u < best):
+        if w > best_w:
             best, best_w = u, w
     return best
 
@@ -376,4 +449,3 @@ def _other_departments(amap: AccountMap, chain: ChainAnalysis, contact: str) -> 
         if dept and dept != own:
             weight[dept] = weight.get(dept, 0.0) + chain.weights.get(m.contact_id, 0.0)
     return [d for d, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
-

@@ -46,6 +46,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.class.danger": {"en": "danger", "zh-CN": "危险客户"},
     "label.class.standard": {"en": "standard", "zh-CN": "普通客户"},
     "label.list_separator": {"en": ", ", "zh-CN": "、"},
+    "label.won_in_step": {"en": "{name} (ours since step {step})", "zh-CN": "{name}（第{step}步已争取）"},
+    "label.signal.hidden_influencer": {"en": "hidden influencer", "zh-CN": "隐形影响者"},
+    "label.signal.title_without_power": {"en": "title without power", "zh-CN": "有职无权"},
+    "label.signal.broker": {"en": "broker", "zh-CN": "桥梁人物"},
+    "label.unhelpful.opposed": {"en": "a {stance} of this deal", "zh-CN": "对本商机是{stance}"},
+    "label.unhelpful.opposed_any": {"en": "a {stance} in {opportunity}", "zh-CN": "在{opportunity}中是{stance}"},
+    "label.unhelpful.interest": {"en": "stands to lose if we win: {kind}", "zh-CN": "我们赢单会触动其利益：{kind}"},
+    "label.unhelpful.favors": {"en": "loyal to {competitor}", "zh-CN": "倾向于{competitor}"},
     "label.nobody": {"en": "nobody yet", "zh-CN": "暂无"},
 
     # ------------------------------------------------------------------ decision chain
@@ -56,6 +64,29 @@ TEXTS: dict[str, dict[str, str]] = {
     "chain.all_left": {
         "en": "Everyone in this decision chain has left the client: the chain must be rebuilt.",
         "zh-CN": "决策链中的人都已离开客户公司，需要重新梳理决策链。"},
+
+    "chain.seat.missing": {"en": "No {role} is known in the decision chain.",
+                           "zh-CN": "决策链中还没有明确的{role}。"},
+    "chain.seat.against": {"en": "The {role} seat is held by {name}, a {stance}.",
+                           "zh-CN": "{role}由{name}担任，其态度是{stance}。"},
+    "chain.seat.unknown": {"en": "We do not know where {name} ({role}) stands.",
+                           "zh-CN": "还不清楚{role}{name}的态度。"},
+    "chain.seat.neutral": {"en": "{name} ({role}) is not for us yet.", "zh-CN": "{role}{name}尚未支持我们。"},
+    "chain.seat.thin": {"en": "{name} ({role}) is for us, but our tie to them is thin.",
+                        "zh-CN": "{role}{name}支持我们，但我们与其联系薄弱。"},
+
+    # ------------------------------------------------------------------ signals (informal power)
+    "signal.hidden_influencer": {
+        "en": "Carries more weight than the title says: informal rank {informal} of {count}, formal rank "
+              "{formal}.",
+        "zh-CN": "实际影响力高于职位：非正式影响力排第{informal}位（共{count}人），职位排第{formal}位。"},
+    "signal.title_without_power": {
+        "en": "A senior title with less sway than it suggests: informal rank {informal} of {count}, formal "
+              "rank {formal}.",
+        "zh-CN": "职位高而实际影响力有限：非正式影响力排第{informal}位（共{count}人），职位排第{formal}位。"},
+    "signal.broker": {
+        "en": "A broker: links {names}, who otherwise barely talk to each other.",
+        "zh-CN": "桥梁人物：连接着{names}，这些人彼此之间很少直接往来。"},
 
     # ------------------------------------------------------------------ reasons (who to win over next)
     "reason.is_decision_maker": {"en": "Makes the decision on this deal.", "zh-CN": "是本商机的决策者。"},
@@ -86,6 +117,21 @@ TEXTS: dict[str, dict[str, str]] = {
                              "zh-CN": "目前没有可借助的关系路径，只能直接接触。"},
     "reason.entrenched_interest": {"en": "Stands to lose something if we win: {kind} (threat {threat}).",
                                    "zh-CN": "我们赢单会触动其利益：{kind}（威胁度 {threat}）。"},
+    "reason.hidden_influencer": {
+        "en": "A hidden influencer: carries more weight than the title says (informal rank {informal}, "
+              "formal rank {formal}).",
+        "zh-CN": "隐形影响者：实际影响力高于职位（非正式影响力第{informal}位，职位第{formal}位）。"},
+    "reason.title_without_power": {
+        "en": "Their title carries less sway than it suggests: win the people they listen to as well.",
+        "zh-CN": "其职位的实际影响力有限：也要争取其信任的人。"},
+    "reason.broker": {"en": "A broker between people who otherwise barely talk: {names}.",
+                      "zh-CN": "桥梁人物，连接着彼此少有往来的{names}。"},
+    "reason.reinforces_ours": {"en": "{name}, already with us, listens to them: winning them keeps {name} "
+                                     "on our side.",
+                               "zh-CN": "已支持我们的{name}听取其意见：争取其支持能巩固{name}。"},
+    "reason.only_through_unhelpful": {
+        "en": "The only warm way to them runs through {name} ({why}): we do not go through them.",
+        "zh-CN": "唯一可借助的关系要经过{name}（{why}），我们不走这条路。"},
 
     # ------------------------------------------------------------------ tactics
     "tactic.defuse_earn_trust": {
@@ -145,6 +191,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "tactic.discover_stance": {
         "en": "Find out their stance, their KPIs and what they stand to gain or lose before pushing.",
         "zh-CN": "先摸清其态度、考核指标以及得失，再推进。"},
+    "tactic.alternative_peer": {
+        "en": "Go through {name}, a peer of theirs who is on our side, instead.",
+        "zh-CN": "改由与其平级、站在我们一边的{name}引荐。"},
+    "tactic.alternative_executive": {
+        "en": "Have {exec}, our executive of matching rank, approach them directly.",
+        "zh-CN": "由我方对等职级的{exec}直接拜访。"},
+    "tactic.alternative_department": {
+        "en": "Come in through another department ({departments}) rather than through {name}.",
+        "zh-CN": "绕开{name}，从其他部门（{departments}）切入。"},
     "tactic.speak_to": {
         "en": "Once won, ask them to carry our case to {name}.",
         "zh-CN": "争取过来后，请其向{name}传递我们的价值。"},
@@ -174,8 +229,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Nobody on our team covers {name} ({title}).",
         "zh-CN": "我方无人覆盖{name}（{title}）。"},
     "gap.uncovered_member.action": {
+        "en": "Give {name} an owner: {owner} is closest to them; ask {via} to introduce us.",
+        "zh-CN": "为{name}指定我方负责人：{owner}离其最近；请{via}引荐。"},
+    "gap.uncovered_member.action_via": {
         "en": "Give {name} an owner on our team and ask {via} to introduce us.",
         "zh-CN": "为{name}指定我方负责人，并请{via}引荐。"},
+    "gap.uncovered_member.action_owner": {
+        "en": "Give {name} an owner: {owner} is closest to them and arranges a first meeting.",
+        "zh-CN": "为{name}指定我方负责人：{owner}离其最近，由其安排第一次会面。"},
     "gap.uncovered_member.action_cold": {
         "en": "Give {name} an owner on our team and plan a first meeting.",
         "zh-CN": "为{name}指定我方负责人，安排第一次会面。"},
@@ -189,12 +250,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Widen the threads to 3–5 people across levels and departments.",
         "zh-CN": "把联系扩展到不同层级、不同部门的3–5人。"},
     "gap.no_executive_counterpart.message": {
-        "en": "{name} ({title}) has no executive counterpart on our side.",
-        "zh-CN": "{name}（{title}）在我方没有对等的高层对口人。"},
+        "en": "No executive counterpart on our side for {names}.",
+        "zh-CN": "{names}在我方没有对等的高层对口人。"},
     "gap.no_executive_counterpart.action": {
-        "en": "Name {exec} as the counterpart of {name} and hold regular executive meetings (quarterly or "
-              "half-yearly).",
-        "zh-CN": "指定{exec}作为{name}的对口人，定期（每季度或每半年）举行高层会谈。"},
+        "en": "Name {exec} ({title}) as the counterpart of {name} and hold regular executive meetings "
+              "(quarterly or half-yearly).",
+        "zh-CN": "指定{exec}（{title}）作为{name}的对口人，定期（每季度或每半年）举行高层会谈。"},
     "gap.no_executive_counterpart.action_sponsor": {
         "en": "Ask our management for an executive sponsor to mirror {name}, with regular executive "
               "meetings.",
@@ -220,25 +281,35 @@ TEXTS: dict[str, dict[str, str]] = {
     "gap.stale_relationship.action_owner": {
         "en": "Give {name} an owner on our team who calls or visits this month.",
         "zh-CN": "为{name}指定我方负责人，本月内致电或拜访。"},
+    "gap.stale_relationship.action_closest": {
+        "en": "{owner}, closest to {name} on our side, calls or visits this month and becomes the owner.",
+        "zh-CN": "由我方离{name}最近的{owner}本月内致电或拜访，并作为负责人。"},
     "gap.unreached_opponent.message": {
-        "en": "{name} ({stance}, influence {influence}) works against us and none of our supporters "
+        "en": "{name} ({stance}, influence {influence}/5) works against us and none of our supporters "
               "reaches them.",
-        "zh-CN": "{name}（{stance}，影响力 {influence}）不支持我们，而我们的支持者都够不着。"},
+        "zh-CN": "{name}（{stance}，影响力 {influence}/5）不支持我们，而我们的支持者都够不着。"},
     "gap.unreached_opponent.action": {
         "en": "Map whom {name} listens to, win one of them over to speak for us, and defuse what {name} "
               "stands to lose.",
         "zh-CN": "弄清{name}听谁的，争取其中一人替我们说话，并化解{name}的利益顾虑。"},
     "gap.uncovered_department.message": {
-        "en": "We know nobody in {department}, which has a say in this deal ({names}).",
-        "zh-CN": "我们在{department}部门没有任何关系，而该部门参与这次决策（{names}）。"},
+        "en": "We know nobody in the department “{department}”, which has a say in this deal ({names}).",
+        "zh-CN": "我们在部门“{department}”没有任何关系，而该部门参与这次决策（{names}）。"},
     "gap.uncovered_department.action": {
-        "en": "Build a department-to-department link into {department}: our matching function meets "
+        "en": "Build a department-to-department link into “{department}”: our matching function meets "
+              "theirs, led by {owner}; ask {via} to introduce us.",
+        "zh-CN": "建立部门对部门的联系：由{owner}牵头，我方对应职能对接部门“{department}”，请{via}引荐。"},
+    "gap.uncovered_department.action_via": {
+        "en": "Build a department-to-department link into “{department}”: our matching function meets "
               "theirs; ask {via} to introduce us.",
-        "zh-CN": "建立部门对部门的联系：我方对应职能对接{department}部门，请{via}引荐。"},
+        "zh-CN": "建立部门对部门的联系：我方对应职能对接部门“{department}”，请{via}引荐。"},
     "gap.uncovered_department.action_cold": {
-        "en": "Build a department-to-department link into {department}: our matching function meets "
+        "en": "Build a department-to-department link into “{department}”: our matching function meets "
               "theirs.",
-        "zh-CN": "建立部门对部门的联系：我方对应职能对接{department}部门。"},
+        "zh-CN": "建立部门对部门的联系：我方对应职能对接部门“{department}”。"},
+    "gap.avoid": {
+        "en": "Do not ask {name} for help ({why}).",
+        "zh-CN": "不要请{name}帮忙（{why}）。"},
     "gap.supporter_left.message": {
         "en": "{name}, a {stance} of ours, has left the client.",
         "zh-CN": "我们的{stance}{name}已离开客户公司。"},
@@ -246,6 +317,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Find who took over from {name} and win them early; stay in touch with {name} at the new "
               "company.",
         "zh-CN": "尽快找到接替{name}的人并争取过来；同时与{name}在新公司保持联系。"},
+
+    # ------------------------------------------------------------------ paths
+    "paths.only_through_unhelpful": {
+        "en": "Every way from {source} to {target} runs through {names}, who would not help us: go through "
+              "a peer of {target}, our own executive or another department instead.",
+        "zh-CN": "从{source}到{target}的每条路径都要经过{names}，而他们不会帮我们：请改由{target}的平级同事、"
+                 "我方高管或其他部门接触。"},
+    "paths.avoided": {
+        "en": "Not through {name} ({why}).", "zh-CN": "不经过{name}（{why}）。"},
 
     # ------------------------------------------------------------------ account class drivers
     "driver.influential": {"en": "Influential: others follow it (influence {value}).",
@@ -373,6 +453,51 @@ def label(kind: str, value: Any, lang: str | None = "en") -> str:
     """
     code = f"label.{kind}.{value}"
     return text(code, lang) if code in TEXTS else str(value)
+
+
+_CURRENCY_ZH = {"CNY": "元", "RMB": "元", "USD": "美元", "EUR": "欧元", "JPY": "日元", "HKD": "港元",
+                "GBP": "英镑", "TWD": "新台币", "KRW": "韩元", "SGD": "新加坡元"}
+
+
+def _short(value: float) -> str:
+    """One decimal, none when it is zero: 25.8 → '25.8', 3.0 → '3'."""
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def money(amount: float, currency: str | None, lang: str | None = "en") -> str:
+    """An amount as a manager reads it: "CNY 25.8 million" in English, "约2,580万元" in Chinese.
+
+    >>> money(25_800_000, "CNY", "en"), money(25_800_000, "CNY", "zh-CN")
+    ('CNY 25.8 million', '约2,580万元')
+    >>> money(1.2e9, "USD", "en"), money(1.2e9, "USD", "zh-CN"), money(8_500, "EUR", "zh-CN")
+    ('USD 1.2 billion', '约12亿美元', '8,500欧元')
+    >>> money(640_000, "CNY", "en")
+    'CNY 640,000'
+    """
+    code = (currency or "CNY").upper()
+    size = abs(amount)
+    if norm_lang(lang) == "zh-CN":
+        unit = _CURRENCY_ZH.get(code, code)
+        if size >= 1e8:
+            return f"约{_short(amount / 1e8)}亿{unit}"
+        if size >= 1e4:
+            return f"约{amount / 1e4:,.0f}万{unit}"
+        return f"{amount:,.0f}{unit}"
+    if size >= 1e9:
+        return f"{code} {_short(amount / 1e9)} billion"
+    if size >= 1e6:
+        return f"{code} {_short(amount / 1e6)} million"
+    return f"{code} {amount:,.0f}"
+
+
+def percent(share: float) -> str:
+    """A share in [0, 1] as a whole percentage.
+
+    >>> percent(0.724), percent(1.0)
+    ('72%', '100%')
+    """
+    return f"{share:.0%}"
 
 
 def join(items: list[str], lang: str | None = "en") -> str:

@@ -137,7 +137,7 @@ def test_empty_chain_is_an_answer(mapb) -> None:
     assert chain["members"] == [] and chain["empty"] is True
     assert chain["support"] == {"us": 0.0, "competitors": {"k": 0.0}}
     assert chain["message"] and "决策链" in chain["message"]
-    assert chain["missing_roles"] == ["decision_maker", "economic_buyer", "coach"]
+    assert chain["missing_roles"] == ["decision_maker", "economic_buyer", "technical_evaluator", "coach"]
     assert "empty" in decision_chain(g, "o")["message"]
 
 

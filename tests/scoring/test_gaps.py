@@ -38,7 +38,7 @@ def _base(mapb):
 
 
 def test_a_well_covered_chain_has_no_gaps(mapb) -> None:
-    assert coverage_gaps(_base(mapb).build(), "o", TODAY) == {"gaps": []}
+    assert coverage_gaps(_base(mapb).build(), "o", TODAY)["gaps"] == []
 
 
 def test_gap_shape_and_order(furniture_graph) -> None:
@@ -159,13 +159,14 @@ def test_supporter_left(mapb) -> None:
 def test_left_contact_is_not_a_gap_otherwise(mapb) -> None:
     g = _base(mapb).contact("gone", status="left", level="executive", knows_us=False, department="x") \
         .member("gone", "o", "influencer", "neutral", 5).build()
-    assert coverage_gaps(g, "o", TODAY) == {"gaps": []}
+    assert coverage_gaps(g, "o", TODAY)["gaps"] == []
 
 
 def test_empty_chain_gaps(mapb) -> None:
     g = mapb().contact("a").opportunity("o").build()
     codes = _codes(g)
-    assert {gap["role"] for gap in codes["missing_role"]} == {"decision_maker", "economic_buyer", "coach"}
+    assert {gap["role"] for gap in codes["missing_role"]} == {"decision_maker", "economic_buyer",
+                                                           "technical_evaluator", "coach"}
     assert codes["single_threaded"][0]["severity"] == "high"
 
 

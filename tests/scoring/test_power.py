@@ -61,16 +61,15 @@ def test_isolated_contacts_tie(mapb) -> None:
 def test_pure_python_pagerank_matches_numpy(random_graph) -> None:
     from scoring.model import AccountMap
     from scoring.options import DEFAULT_OPTIONS
-    from scoring.power import _pagerank, _pagerank_python
+    from scoring.power import _pagerank, _pagerank_python, power_ties
 
     g = random_graph(3, n=30)
     amap = AccountMap.build(g, DEFAULT_OPTIONS)
     contacts = list(amap.active)
     fast = _pagerank(amap, contacts, DEFAULT_OPTIONS)
     index = {c: i for i, c in enumerate(contacts)}
-    links, _ = amap.all_links()
-    edges = [(index[v], index[u], e[0]) for u, row in links.items() if u in index for v, e in row.items()
-             if v in index]
+    ties = power_ties(amap, DEFAULT_OPTIONS)
+    edges = [(index[v], index[u], w) for u, row in ties.items() for v, w in row.items()]
     slow = _pagerank_python(contacts, [s for s, _, _ in edges], [t for _, t, _ in edges],
                             [w for _, _, w in edges], 0.85, 40)
     assert slow == pytest.approx(fast)

@@ -81,10 +81,16 @@ def test_furniture_is_a_nail(furniture_graph) -> None:
     assert result["playbook"][0]["code"] == "nail_value_check"
 
 
-def test_furniture_informal_power_lists_every_active_contact(furniture_graph) -> None:
+def test_furniture_informal_power_reads_informal_ties_not_the_org_chart(furniture_graph) -> None:
     rows = informal_power(furniture_graph)["contacts"]
     assert len(rows) == 9
-    assert {r["contact_id"] for r in rows[:3]} & {"gzf-gm", "gzf-coo"}
+    # The design director, who sways the general manager, carries the most weight; the COO's three
+    # direct reports no longer make him the most powerful (formal authority is not informal power).
+    assert rows[0]["contact_id"] == "gzf-design"
+    signals = {r["contact_id"]: {s["code"] for s in r["signals"]} for r in rows}
+    assert "hidden_influencer" in signals["gzf-design"]
+    assert "title_without_power" in signals["gzf-coo"] and "broker" in signals["gzf-coo"]
+    assert not signals["gzf-gm"] & {"title_without_power", "hidden_influencer"}
 
 
 # ---------------------------------------------------------------------- handset plant (a benchmark)
