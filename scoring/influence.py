@@ -32,6 +32,8 @@ import networkx as nx
 
 from scoring.model import AccountMap
 from scoring.options import ScoringOptions, resolve
+from scoring.people import GoBetweens
+from scoring.texts import join, text
 
 
 def _to_digraph(amap: AccountMap) -> nx.DiGraph:
@@ -52,35 +54,79 @@ def influence_graph(g: nx.MultiDiGraph, options: ScoringOptions | None = None) -
 
 
 def strongest_paths(g: nx.MultiDiGraph, source: str, target: str, k: int = 3,
-                    options: ScoringOptions | None = None) -> dict[str, Any]:
-    """The ``k`` strongest simple paths from ``source`` to ``target`` (strength = product of weights).
+                    options: ScoringOptions | None = None, lang: str = "en",
+                    opportunity_id: str | None = None) -> dict[str, Any]:
+    """The ``k`` strongest simple paths from ``source`` to ``target`` (strength = product of weights)
+    that run only through people who would help (``scoring.people.GoBetweens``: for the deal
+    ``opportunity_id``, else for any open deal of the account). The ends may be anyone.
 
     Left contacts, unknown ids and ``source == target`` give no paths. Paths are found as shortest
     simple paths on −log(weight) (Yen's algorithm, each spur a two-ended Dijkstra over the nodes' own
     links read on demand, never the whole influence graph). The search first ignores every path weaker
     than the cold-outreach reach (no better than no path at all); only when fewer than ``k`` paths are
     that strong is it run again without that bound, so the answer is always the exact k strongest.
+
+    ``avoided`` names the people left out whom the strongest way would otherwise have run through, and
+    why; when every way runs through such people, ``message`` says so and what to do instead.
     """
     o = resolve(options)
     amap = AccountMap.build(g, o)
     if k <= 0 or source == target or amap.role(source) not in ("a", "t") or amap.role(target) not in ("a", "t"):
-        return {"paths": []}
+        return {"paths": [], "avoided": [], "message": None}
+    go = GoBetweens.of(amap, o, opportunity_id)
+    ends = {source, target}
+
+    def unhelpful(n: str) -> bool:
+        return n not in ends and not go.helps(n)
+
+    found = _search(amap, o, source, target, k, unhelpful)
+    paths = [_path(amap, nodes) for nodes in found]
+    paths.sort(key=lambda p: -p["strength"])
+    # The strongest way with nobody left out: does it run through someone we avoid?
+    free = _search(amap, o, source, target, 1, None)
+    avoided: list[dict[str, Any]] = []
+    message = None
+    if free and (not paths or _path(amap, free[0])["strength"] > paths[0]["strength"]):
+        for n in free[0][1:-1]:
+            why = go.why_not(n)
+            if why is not None:
+                avoided.append({"contact_id": n, "name": amap.name(n), "code": why.code,
+                                "text": text("paths.avoided", lang, name=amap.name(n), why=why.why(amap, lang))})
+        if not paths and avoided:
+            message = text("paths.only_through_unhelpful", lang, source=amap.name(source), target=amap.name(target),
+                           names=join([a["name"] for a in avoided], lang))
+    return {"paths": paths, "avoided": avoided, "message": message}
+
+
+def _search(amap: AccountMap, o: ScoringOptions, source: str, target: str, k: int,
+            avoid: Callable[[str], bool] | None) -> list[list[str]]:
     out, inn = amap.path_costs(), amap.in_costs()
     bound = -math.log(o.cold_outreach) if 0.0 < o.cold_outreach < 1.0 else math.inf
-    found = _k_shortest_paths(out, inn, source, target, k, bound)
+    found = _k_shortest_paths(out, inn, source, target, k, bound, avoid)
     if len(found) < k and bound < math.inf:
-        found = _k_shortest_paths(out, inn, source, target, k, math.inf)
-    paths = []
-    for nodes in found:
-        hops = []
-        for u, v in pairwise(nodes):
-            entry = amap.influence_link(u, v)
-            assert entry is not None
-            hops.append({"from": u, "to": v, "type": entry[2], "weight": entry[0]})
-        strength = math.prod(hop["weight"] for hop in hops)
-        paths.append({"strength": strength, "hops": hops})
-    paths.sort(key=lambda p: -p["strength"])
-    return {"paths": paths}
+        found = _k_shortest_paths(out, inn, source, target, k, math.inf, avoid)
+    return found
+
+
+def _path(amap: AccountMap, nodes: list[str]) -> dict[str, Any]:
+    hops = []
+    for u, v in pairwise(nodes):
+        entry = amap.influence_link(u, v)
+        assert entry is not None
+        hops.append({"from": u, "to": v, "type": entry[2], "weight": entry[0]})
+    return {"strength": math.prod(hop["weight"] for hop in hops), "hops": hops}
+
+
+class _Ignored(set[str]):
+    """Nodes a search must not enter: those added (Yen's spur roots) and those ``avoid`` rules out."""
+
+    def __init__(self, avoid: Callable[[str], bool] | None) -> None:
+        super().__init__()
+        self._avoid = avoid
+
+    def __contains__(self, node: object) -> bool:
+        return super().__contains__(node) or (self._avoid is not None and isinstance(node, str)
+                                              and self._avoid(node))
 
 
 Costs = Callable[[str], list[tuple[str, float]]]
@@ -88,8 +134,8 @@ Costs = Callable[[str], list[tuple[str, float]]]
 _SLACK = 1e-9
 
 
-def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, bound: float
-                      ) -> list[list[str]]:
+def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, bound: float,
+                      avoid: Callable[[str], bool] | None = None) -> list[list[str]]:
     """Up to ``k`` shortest simple paths of cost ≤ ``bound``, shortest first (Yen's algorithm, as
     ``nx.shortest_simple_paths``, on out-/in-link costs read on demand).
 
@@ -97,7 +143,7 @@ def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, 
     waiting, by the cost of the last candidate that could still be listed (a spur path costlier than
     that can never be among the first k; one of equal cost would be listed after it).
     """
-    first = _bidirectional_dijkstra(out, inn, source, target, bound + _SLACK, set(), set())
+    first = _bidirectional_dijkstra(out, inn, source, target, bound + _SLACK, _Ignored(avoid), set())
     if first is None or first[0] > bound:
         return []
     listed: list[list[str]] = []
@@ -110,7 +156,7 @@ def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, 
         listed.append(path)
         if len(listed) == k:
             break
-        ignore_nodes: set[str] = set()
+        ignore_nodes: set[str] = _Ignored(avoid)
         ignore_edges: set[tuple[str, str]] = set()
         root_length = 0.0
         for i in range(1, len(path)):

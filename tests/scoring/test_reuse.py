@@ -137,9 +137,15 @@ def test_competitor_support_with_unlisted_competitors(random_graph, oracle, seed
 
 # ---------------------------------------------------------------------- strongest paths
 def _networkx_paths(g: nx.MultiDiGraph, source: str, target: str, k: int) -> list[float]:
+    """NetworkX's Yen on the whole influence graph less the people who would not help us (who may only
+    be an end of a path)."""
+    from scoring.people import GoBetweens
+
     h = influence_graph(g)
     if source == target or source not in h or target not in h:
         return []
+    go = GoBetweens(AccountMap.build(g, DEFAULT_OPTIONS), DEFAULT_OPTIONS, None)
+    h = h.subgraph([n for n in h if n in (source, target) or go.helps(n)])
     try:
         found = list(islice(nx.shortest_simple_paths(h, source, target, weight="cost"), k))
     except nx.NetworkXNoPath:
