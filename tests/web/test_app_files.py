@@ -1,0 +1,125 @@
+"""The web app as files and routes: what it serves is what npm pinned, it ships with ``pip install``,
+it fetches nothing from elsewhere, and the service serves it (no key) beside ``/v1/me`` (a key)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.routers.web import CSP, WEB
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ROOT / "tools" / "web"
+VENDORED = {  # file the app serves → the file of the pinned npm package it must equal
+    "vendor/cytoscape.esm.min.js": "cytoscape/dist/cytoscape.esm.min.mjs",
+    "vendor/cytoscape.LICENSE.txt": "cytoscape/LICENSE",
+}
+KEYS = "admin:web-admin-key-000000,editor:web-editor-key-00000,viewer:web-viewer-key-00000"
+OWN_FILES = [p for p in WEB.rglob("*") if p.is_file() and "vendor" not in p.parts]
+
+
+@pytest.mark.parametrize("served, built", VENDORED.items())
+def test_the_vendored_files_are_the_pinned_packages(served: str, built: str) -> None:
+    """CI installs tools/web (``tools/web/install``); then the vendored copy must be byte for byte the
+    package's. To update: bump the version in tools/web/package.json, ``npm install --prefix tools/web``,
+    copy the files named in VENDORED."""
+    source = TOOLS / "node_modules" / built
+    if not source.is_file():
+        message = f"{source} is missing: run tools/web/install"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    assert (WEB / served).read_bytes() == source.read_bytes(), f"app/web/{served} is not {built}: re-copy it"
+
+
+def test_the_lockfile_pins_the_version_that_is_vendored() -> None:
+    package = json.loads((TOOLS / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((TOOLS / "package-lock.json").read_text(encoding="utf-8"))
+    for name, version in package["dependencies"].items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} must be pinned exactly, not {version!r}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    bundle = (WEB / "vendor" / "cytoscape.esm.min.js").read_text(encoding="utf-8")
+    assert f'.version="{package["dependencies"]["cytoscape"]}"' in bundle
+
+
+def test_every_file_of_the_app_ships_with_the_package() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["*"]
+    suffixes = {p.suffix for p in WEB.rglob("*") if p.is_file()}
+    assert suffixes and all(f"*{suffix}" in patterns for suffix in suffixes), (suffixes, patterns)
+    assert any(pattern.startswith("app") for pattern in config["tool"]["setuptools"]["packages"]["find"]["include"])
+
+
+@pytest.mark.parametrize("path", OWN_FILES, ids=lambda p: str(p.relative_to(WEB)))
+def test_the_app_fetches_nothing_from_elsewhere(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    urls = [u for u in re.findall(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s'\")]*", text)
+            if u != "http://www.w3.org/2000/svg"]  # the SVG namespace, never fetched
+    assert urls == [], urls
+    if path.suffix == ".html":
+        assert "<script>" not in text and "<style" not in text   # no inline script or style
+        assert not re.search(r"\son[a-z]+=|style=", text)       # no inline handlers or style attributes
+
+
+def test_every_module_import_resolves_to_a_file_of_the_app() -> None:
+    for path in WEB.rglob("*.js"):
+        if "vendor" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for spec in re.findall(r"^import .*? from '([^']+)';", text, flags=re.MULTILINE):
+            assert spec.startswith("."), f"{path.name} imports {spec!r}: only relative modules, no bare names"
+            assert (path.parent / spec).resolve().is_file(), f"{path.name} imports a missing {spec}"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("web-files"), api_keys=KEYS)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_the_page_is_served_without_a_key_under_a_strict_policy(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == CSP
+    assert "'unsafe-inline'" not in CSP and "script-src 'self'" in CSP and "connect-src 'self'" in CSP
+    for asset in re.findall(r'(?:href|src)="(/assets/[^"]+)"', page.text):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+    assert client.get("/assets/js/main.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/assets/vendor/cytoscape.esm.min.js").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/assets/../routers/web.py", "/assets/%2e%2e/routers/web.py",
+                                  "/assets/..%2Fmain.py", "/assets/js", "/assets/nothing.js", "/assets/index.htm"])
+def test_nothing_but_the_app_is_served(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_the_chinese_font_comes_from_the_service(client: TestClient) -> None:
+    font = client.get("/assets/fonts/noto-sans-sc.otf")
+    assert font.status_code == 200 and font.headers["content-type"] == "font/otf"
+    assert len(font.content) > 1_000_000
+
+
+@pytest.mark.parametrize("key, role, can_edit", [("web-viewer-key-00000", "viewer", False),
+                                                 ("web-editor-key-00000", "editor", True),
+                                                 ("web-admin-key-000000", "admin", True)])
+def test_me_tells_the_app_what_the_key_may_do(client: TestClient, key: str, role: str, can_edit: bool) -> None:
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {key}"})
+    assert me.status_code == 200
+    assert me.json() == {"name": f"env-{role}", "role": role, "can_edit": can_edit}
+
+
+def test_me_needs_a_key(client: TestClient) -> None:
+    response = client.get("/v1/me")
+    assert response.status_code == 401 and response.headers["content-type"].startswith("application/problem+json")
