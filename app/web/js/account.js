@@ -385,7 +385,7 @@ class AccountPage {
     if (this.picking) { this.finishPick(id); return; }
     if (!this.contactById.has(id)) return;
     this.selected = id;
-    if (this.focus.mode === 'around') this.map.setVisible(this.visible());
+    if (this.focus.mode === 'around') { this.map.setVisible(this.visible()); this.map.fit(); }
     this.renderSide();
     this.renderChainTable();
     this.map.select(id);

@@ -67,6 +67,7 @@ export class RelationshipMap {
     const ids = new Set([...contacts.map((c) => c.id), ...team.map((m) => m.id)]);
     const bossOf = new Map();
     for (const e of edges) if (e.type === 'REPORTS_TO') bossOf.set(e.source, e.target);
+    Object.assign(this, { teamList: team, contactList: contacts, bossOf });
     const positions = orgChart(contacts, bossOf, team);
     const elements = [];
     for (const c of contacts) elements.push({ group: 'nodes', data: { id: c.id, kind: 'contact' }, position: positions.get(c.id) });
@@ -202,6 +203,26 @@ export class RelationshipMap {
       if (!hide && this.contacts.has(id)) shown += 1;
     }
     this.container.dataset.shown = String(shown);
+    this.arrange(visible);
+  }
+
+  /** Lays out the people shown as an org chart of their own: whoever's boss is hidden reports to the
+   *  nearest shown boss above, so a focused map stays compact and keeps its hierarchy. */
+  arrange(visible) {
+    const shown = (id) => !visible || visible.has(id);
+    const contacts = this.contactList.filter((c) => shown(c.id));
+    const bossOf = new Map();
+    for (const c of contacts) {
+      let boss = this.bossOf.get(c.id);
+      const seen = new Set([c.id]);
+      while (boss && !shown(boss) && !seen.has(boss)) { seen.add(boss); boss = this.bossOf.get(boss); }
+      if (boss && shown(boss)) bossOf.set(c.id, boss);
+    }
+    const positions = orgChart(contacts, bossOf, this.teamList.filter((m) => shown(m.id)));
+    this.cy.batch(() => {
+      for (const [id, p] of positions) this.cy.getElementById(id).position(p);
+    });
+    for (const [id, p] of positions) Object.assign(this.cards.get(id).style, this.place(p));
   }
 
   /** Marks `ids` (a gap's people, say) and dims everyone else; an empty list clears it. */
