@@ -30,7 +30,7 @@ from scoring.model import AccountMap, Reach
 from scoring.options import ScoringOptions
 from scoring.texts import label, text
 
-__all__ = ["GoBetweens", "OurSide", "Unhelpful", "ReachFromUs", "is_open", "peer_of"]
+__all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "is_open", "peer_of"]
 
 
 def is_open(opportunity: Mapping[str, Any], o: ScoringOptions) -> bool:
@@ -164,7 +164,7 @@ class OurSide:
         for t in self.leaders():
             data = self.people[t]
             tied = t in self.amap.team and self.amap.weight(t, contact_id) > 0.0
-            key = (abs(order.get(data.get("level"), len(order)) - theirs),
+            key = (abs(order.get(str(data.get("level")), len(order)) - theirs),
                    data.get("role") not in self.o.our_leader_roles, not tied, -self.ties(t), t)
             if best is None or key < best:
                 best = key

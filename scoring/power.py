@@ -35,7 +35,7 @@ from scoring.options import ScoringOptions, resolve
 from scoring.results import InfluenceAnswer, PowerRow, Signal, plain
 from scoring.texts import join, label, text
 
-__all__ = ["burt_constraint", "informal_power", "influence_answer", "power_ties", "signals_of"]
+__all__ = ["burt_constraint", "influence_answer", "informal_power", "power_ties", "signals_of"]
 
 
 def informal_power(g: nx.MultiDiGraph, options: ScoringOptions | None = None, lang: str = "en"
@@ -134,7 +134,7 @@ def _power_ties(amap: AccountMap, o: ScoringOptions) -> dict[str, dict[str, floa
             if x == u or role(x) != "a":
                 continue
             for d in keyed.values():
-                factor = factors.get(d.get("type"), 0.0)
+                factor = factors.get(str(d.get("type")), 0.0)
                 if factor > 0.0:
                     forward, backward = amap.carry(d.get("type"), d)
                     add(u, x, forward * factor)
@@ -159,13 +159,13 @@ def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[
         import numpy as np
     except ImportError:  # pragma: no cover - numpy comes with matplotlib, a dependency
         return _pagerank_python(contacts, source, target, weight, d, o.power_iterations)
-    src, dst, w = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64), np.array(weight)
-    total_in = np.bincount(src, weights=w, minlength=n)
+    src, dst, tie = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64), np.array(weight)
+    total_in = np.bincount(src, weights=tie, minlength=n)
     # A person passes on rank in proportion to the ties' own weights once they add up to 1 or more;
     # below that the rest is spread evenly, as a dangling person's is: a lone weak tie (a reporting
     # line at its power factor) passes on only its weight, not everything.
     scale = np.maximum(total_in, 1.0)
-    share = w / scale[src] if len(w) else w
+    share = tie / scale[src] if len(tie) else tie
     kept = 1.0 - total_in / scale
     rank = np.full(n, 1.0 / n)
     for _ in range(o.power_iterations):

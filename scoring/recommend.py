@@ -301,7 +301,7 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
     else:
         kept = _swayed(amap, chain, contact, {c: m for c, m in members.items() if c in ours}, exclude=set())
         if kept is not None:
-            says("reinforces_ours", name=called(kept.contact_id))
+            says("reinforces_ours", name=called(kept.contact_id), short=amap.name(kept.contact_id))
     for signal in signals_of(amap, o).get(contact, ()):
         if signal.code == "broker":
             says("broker", names=join([amap.name(n) for n in signal.names], lang))
@@ -315,8 +315,10 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
     if not knows_us:
         says("leader_not_aware" if leader else "not_aware_of_us")
 
-    # How to get there: only through people who would help.
+    # How to get there: only through people who would help. The reason names the way from the last
+    # person who is ours already (the full way is in ``path``).
     via = [n for n in path[:-1] if n in amap.contacts]
+    start = max((i for i, n in enumerate(via) if n in ours), default=0)
     if not path:
         if pick.blocked_via is not None:
             why = go.why_not(pick.blocked_via, won)
@@ -327,7 +329,7 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
     elif not via:
         says("covered_by", name=us.name(path[0]), strength=percent(amap.weight(path[0], contact)))
     else:
-        says("reachable_through", via=join([called(n) for n in via], lang), strength=percent(reach))
+        says("reachable_through", via=join([called(n) for n in via[start:]], lang), strength=percent(reach))
 
     # What stands in the way.
     interests = sorted(relevant_interests(amap, contact, chain.opportunity_id), key=lambda i: -i.threat)

@@ -126,9 +126,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh-CN": "其职位的实际影响力有限：也要争取其信任的人。"},
     "reason.broker": {"en": "A broker between people who otherwise barely talk: {names}.",
                       "zh-CN": "桥梁人物，连接着彼此少有往来的{names}。"},
-    "reason.reinforces_ours": {"en": "{name}, already with us, listens to them: winning them keeps {name} "
-                                     "on our side.",
-                               "zh-CN": "已支持我们的{name}听取其意见：争取其支持能巩固{name}。"},
+    "reason.reinforces_ours": {"en": "{name} is on our side and listens to them: winning them keeps "
+                                     "{short} with us.",
+                               "zh-CN": "{name}已站在我们一边，且听取其意见：争取其支持能巩固{short}的支持。"},
     "reason.only_through_unhelpful": {
         "en": "The only warm way to them runs through {name} ({why}): we do not go through them.",
         "zh-CN": "唯一可借助的关系要经过{name}（{why}），我们不走这条路。"},
@@ -462,7 +462,7 @@ _CURRENCY_ZH = {"CNY": "元", "RMB": "元", "USD": "美元", "EUR": "欧元", "J
 def _short(value: float) -> str:
     """One decimal, none when it is zero: 25.8 → '25.8', 3.0 → '3'."""
     text = f"{value:,.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def money(amount: float, currency: str | None, lang: str | None = "en") -> str:

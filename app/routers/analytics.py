@@ -4,6 +4,7 @@ account class. Each route loads one account's map, projects it, and hands it to 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import networkx as nx
@@ -11,16 +12,18 @@ from fastapi import APIRouter, Header, Query, Request
 
 from app.answers import Answers
 from app.deps import StoreDep, Viewer
+from app.schemas import analytics as schemas
 from graph.errors import NotFound
-from graph.models import ID_PATTERN
-from scoring.chain import decision_chain
+from graph.models import ID_PATTERN, NodeKind
+from graph.store import Store
+from scoring.chain import chain_report
 from scoring.classify import classify_account
-from scoring.gaps import coverage_gaps
+from scoring.gaps import gap_report
 from scoring.influence import strongest_paths
 from scoring.model import NotFound as NotInGraph
 from scoring.options import ScoringOptions
-from scoring.power import informal_power
-from scoring.recommend import next_best_contacts
+from scoring.power import influence_answer
+from scoring.recommend import who_next
 
 router = APIRouter(prefix="/v1", tags=["analytics"])
 AcceptLanguage = Annotated[str | None, Header(description="en or zh-CN")]
@@ -56,71 +59,118 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _scored(request: Request, call: Any, graph: nx.MultiDiGraph, *args: Any) -> dict[str, Any]:
-    """Score a map (or recall the answer to the same question about the same map); an id missing
-    from the account's map is a 404."""
+# Our people are read whole for the actions that name one of ours; a roster larger than this is cut.
+ROSTER_LIMIT = 5000
 
-    def compute() -> dict[str, Any]:
+
+def _roster(store: Store) -> Callable[[], tuple[dict[str, Any], ...]]:
+    """Our whole team as records (id and fields), read when an answer is computed: a team member with no
+    tie to the account yet is not in its map, and may still be the one to name (a counterpart)."""
+
+    def load() -> tuple[dict[str, Any], ...]:
+        people: list[dict[str, Any]] = []
+        cursor = None
+        while len(people) < ROSTER_LIMIT:
+            page = store.list_nodes(NodeKind.team_member, limit=500, cursor=cursor)
+            people += [{"id": record.id, **record.data} for record in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return tuple(people)
+
+    return load
+
+
+def _scored(request: Request, call: Any, graph: nx.MultiDiGraph, *args: Any,
+            team: Callable[[], tuple[dict[str, Any], ...]] | None = None, model: Any = None) -> Any:
+    """Score a map (or recall the answer to the same question about the same map); an id missing
+    from the account's map is a 404. ``team`` loads our roster for the computation: a write to the
+    team changes every account's map object, so the answer is keyed on the map and the question alone.
+    ``model`` maps the typed answer to its response model."""
+
+    def compute() -> Any:
         try:
-            result: dict[str, Any] = call(graph, *args)
+            result = call(graph, *args, team=team()) if team is not None else call(graph, *args)
         except NotInGraph as e:
             raise NotFound("node", str(e)) from e
-        return result
+        return model.model_validate(result) if model is not None else result
 
     answers: Answers = request.app.state.answers
-    result: dict[str, Any] = answers.answer(graph, (call.__name__, *args), compute)
-    return result
+    return answers.answer(graph, (call.__name__, *args), compute)
 
 
-@router.get("/opportunities/{id}/decision-chain")
+@router.get("/opportunities/{id}/decision-chain", response_model=schemas.DecisionChain)
 def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None) -> dict[str, Any]:
-    """Who decides: members with role, stance, weight and closeness; support for us and each rival."""
-    return _scored(request, decision_chain, store.opportunity_graph(id), id, _options(request),
-                   language(accept_language))
+                       accept_language: AcceptLanguage = None) -> schemas.DecisionChain:
+    """Who decides: members with role, stance, weight, closeness and signals; support for us and each
+    rival; how complete the buying committee is for us, and what is missing."""
+    answer: schemas.DecisionChain = _scored(request, chain_report, store.opportunity_graph(id), id,
+                                            _options(request), language(accept_language),
+                                            model=schemas.DecisionChain)
+    return answer
 
 
-@router.get("/opportunities/{id}/coverage-gaps")
+@router.get("/opportunities/{id}/coverage-gaps", response_model=schemas.CoverageGaps)
 def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
-                      accept_language: AcceptLanguage = None) -> dict[str, Any]:
-    """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders..."""
-    return _scored(request, coverage_gaps, store.opportunity_graph(id), id, _today(), _options(request),
-                   language(accept_language))
+                      accept_language: AcceptLanguage = None) -> schemas.CoverageGaps:
+    """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders...; each
+    action names who on our side leads it and only asks help of people who would help; the gaps are
+    also grouped per person."""
+    answer: schemas.CoverageGaps = _scored(request, gap_report, store.opportunity_graph(id), id, _today(),
+                                           _options(request), language(accept_language),
+                                           team=_roster(store), model=schemas.CoverageGaps)
+    return answer
 
 
-@router.get("/opportunities/{id}/next-best-contacts")
+@router.get("/opportunities/{id}/next-best-contacts", response_model=schemas.NextBestContacts)
 def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request,
                            k: Annotated[int, Query(ge=1, le=50)] = 5,
                            plan: Annotated[bool, Query(description="a sequence, each assuming the "
                                                                    "earlier ones were won")] = False,
-                           accept_language: AcceptLanguage = None) -> dict[str, Any]:
-    """Who to win over next, and through whom."""
-    return _scored(request, next_best_contacts, store.opportunity_graph(id), id, k, plan, _options(request),
-                   language(accept_language))
+                           accept_language: AcceptLanguage = None) -> schemas.NextBestContacts:
+    """Who to win over next, through whom (only people who would help), and who on our side leads."""
+    answer: schemas.NextBestContacts = _scored(request, who_next, store.opportunity_graph(id), id, k, plan,
+                                               _options(request), language(accept_language),
+                                               team=_roster(store), model=schemas.NextBestContacts)
+    return answer
 
 
 @router.get("/accounts/{id}/paths")
 def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
               source: Annotated[str, Query(alias="from", pattern=ID_PATTERN)],
               target: Annotated[str, Query(alias="to", pattern=ID_PATTERN)],
-              k: Annotated[int, Query(ge=1, le=20)] = 3) -> dict[str, Any]:
-    """The k strongest influence paths from one person to another, strongest first."""
+              k: Annotated[int, Query(ge=1, le=20)] = 3,
+              opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN, description=(
+                  "judge who would help by this deal (default: any open deal of the account)"))] = None,
+              accept_language: AcceptLanguage = None) -> dict[str, Any]:
+    """The k strongest influence paths from one person to another, strongest first, running only
+    through people who would help; who was left out, and what to do when nobody else leads there."""
     graph = store.account_graph(id)
     for end in (source, target):
         if end not in graph:
             raise NotFound("contact or team member at this account", end)
-    return _scored(request, strongest_paths, graph, source, target, k, _options(request))
+    if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
+        raise NotFound("opportunity at this account", opportunity_id)
+    result: dict[str, Any] = _scored(request, strongest_paths, graph, source, target, k, _options(request),
+                                     language(accept_language), opportunity_id)
+    return result
 
 
-@router.get("/accounts/{id}/influence")
-def get_influence(id: str, store: StoreDep, _: Viewer, request: Request) -> dict[str, Any]:
-    """Informal power beside formal rank, highest first: who really carries weight."""
-    return _scored(request, informal_power, store.account_graph(id), _options(request))
+@router.get("/accounts/{id}/influence", response_model=schemas.InfluenceAnswer)
+def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
+                  accept_language: AcceptLanguage = None) -> schemas.InfluenceAnswer:
+    """Informal power beside formal rank, highest first: who really carries weight, and the signals —
+    hidden influencers, titles without power, brokers — each explained."""
+    answer: schemas.InfluenceAnswer = _scored(request, influence_answer, store.account_graph(id),
+                                              _options(request), language(accept_language),
+                                              model=schemas.InfluenceAnswer)
+    return answer
 
 
 @router.get("/accounts/{id}/classification")
 def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
                        accept_language: AcceptLanguage = None) -> dict[str, Any]:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
-    return _scored(request, classify_account, store.account_graph(id), _today(),
-                   _options(request), language(accept_language))
+    result: dict[str, Any] = _scored(request, classify_account, store.account_graph(id), _today(),
+                                     _options(request), language(accept_language))
+    return result

@@ -1,0 +1,1 @@
+"""Response models of the HTTP API (pydantic), mapped from the typed answers of ``scoring``."""

@@ -1,0 +1,172 @@
+"""Response models of the analytics: what front ends can rely on, documented in OpenAPI.
+
+Each model reads the frozen dataclass ``scoring`` returns (``model_validate(answer)``, by attribute);
+field names are the API's (API.md, "Analytics"). Texts follow ``Accept-Language``; codes are stable.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["high", "medium", "low"]
+SignalCode = Literal["hidden_influencer", "title_without_power", "broker"]
+SeatStatus = Literal["won", "thin", "neutral", "unknown", "against", "missing"]
+GapCode = Literal["missing_role", "uncovered_member", "single_threaded", "no_executive_counterpart",
+                  "leader_unaware", "stale_relationship", "unreached_opponent", "uncovered_department",
+                  "supporter_left"]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+class CodedText(Answer):
+    code: str = Field(description="stable code; the text is its rendering in the reader's language")
+    text: str
+
+
+class Signal(Answer):
+    code: SignalCode
+    label: str
+    text: str = Field(description="why: the ranks, or whom they link")
+
+
+class PowerRow(Answer):
+    contact_id: str
+    name: str | None
+    level: str | None
+    title: str | None
+    department: str | None
+    informal_power: float = Field(description="0..1, the most powerful contact has 1")
+    formal_rank: int = Field(description="1 = most senior by the org chart (competition rank)")
+    informal_rank: int = Field(description="1 = most informal power (competition rank)")
+    power_gap: int = Field(description="formal rank − informal rank: positive = more weight than the title")
+    signals: list[Signal]
+
+
+class InfluenceAnswer(Answer):
+    contacts: list[PowerRow] = Field(description="active contacts, highest informal power first")
+
+
+class Closeness(Answer):
+    relationship: float | None
+    solution: float | None
+    price: float | None
+    composite: float
+
+
+class CoveredBy(Answer):
+    team_member_id: str
+    closeness: float
+    last_contact_at: str | None
+
+
+class Interest(Answer):
+    kind: str
+    threat: float
+    target_id: str
+    note: str | None
+
+
+class ChainMember(Answer):
+    contact_id: str
+    name: str | None
+    title: str | None
+    department: str | None
+    level: str | None
+    knows_us: bool
+    role: str
+    stance: str
+    influence: float
+    decision_weight: float
+    propagated_stance: float
+    closeness: Closeness
+    covered_by: list[CoveredBy]
+    interests: list[Interest]
+    stance_unknown: bool
+    status: str
+    signals: list[Signal]
+
+
+class Support(Answer):
+    us: float = Field(description="-1..1")
+    competitors: dict[str, float]
+
+
+class Seat(Answer):
+    role: str
+    weight: float
+    contact_id: str | None = Field(description="who fills the seat best for us; null when nobody does")
+    stance: str | None
+    depth: float = Field(description="0..1, how deeply we cover them")
+    value: float = Field(description="0..1, the seat's worth to us: stance factor × coverage depth")
+    status: SeatStatus
+    text: str | None = Field(description="what is missing; null when the seat is won")
+
+
+class Completeness(Answer):
+    score: float = Field(description="0..1: required seats filled, weighted by stance and coverage")
+    seats: list[Seat]
+    missing: list[Seat] = Field(description="the seats not yet won, with what is missing")
+
+
+class DecisionChain(Answer):
+    opportunity_id: str
+    members: list[ChainMember]
+    support: Support
+    closeness: Closeness
+    missing_roles: list[str]
+    completeness: Completeness
+    empty: bool
+    message: str | None
+
+
+class Gap(Answer):
+    code: GapCode
+    severity: Severity
+    contact_ids: list[str]
+    message: str
+    action: str
+    owner_id: str | None = Field(description="who on our side the action names to lead it")
+    via_id: str | None = Field(description="the contact the action asks to introduce us")
+    role: str | None
+    department: str | None
+    suggested_ids: list[str] | None
+    last_contact_at: str | None
+
+
+class GapPerson(Answer):
+    contact_id: str
+    name: str | None
+    title: str | None
+    severity: Severity
+    codes: list[GapCode]
+    owner_id: str | None
+    actions: list[str]
+
+
+class CoverageGaps(Answer):
+    gaps: list[Gap]
+    people: list[GapPerson] = Field(description="the gaps grouped per person, with their actions together")
+    completeness: Completeness
+
+
+class Recommendation(Answer):
+    contact_id: str
+    name: str | None
+    score: float
+    gain: float
+    reach: float
+    risk: float
+    path: list[str] = Field(description="from one of ours through people who would help to the contact")
+    owner_id: str | None = Field(description="who on our side leads the approach")
+    reasons: list[CodedText]
+    tactics: list[CodedText]
+    signals: list[Signal]
+    step: int | None = Field(description="the step in a plan; null outside plan mode")
+
+
+class NextBestContacts(Answer):
+    recommendations: list[Recommendation]
