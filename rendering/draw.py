@@ -1,9 +1,14 @@
-"""The map as an image (PNG or SVG), drawn with matplotlib's object API (no pyplot, no global figure).
+"""The map as an image (PNG, SVG, or a page of the PDF), drawn with matplotlib's object API (no pyplot, no
+global figure).
 
-Everything is measured in inches on the page: the layout's units. A map too large for
-``MAX_SIDE`` inches is scaled down as a whole, fonts included, so its proportions never change.
-Text widths are estimated from the characters (full-width CJK = 1 em), so labels are cut to their box
-before drawing and nothing has to be measured twice.
+Everything is measured in inches on the page: the layout's units. A map too large for ``MAX_SIDE``
+inches is scaled down as a whole, fonts included, so its proportions never change. Boxes, lines and the
+labels inside boxes are drawn by a few collections and one label artist each, not an artist per box, so
+a page of hundreds of people draws in a fraction of a second. Relationship lines follow the routes of
+``rendering.routing``: around boxes, never under them.
+
+User text is never read as markup or math: ``text.parse_math`` and ``text.usetex`` are off and every
+label passes through ``rendering.safe.display_text``.
 """
 
 from __future__ import annotations
@@ -11,18 +16,21 @@ from __future__ import annotations
 import io
 import math
 import threading
-import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PatchCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from matplotlib.path import Path
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from rendering import fonts
 from rendering.labels import (
@@ -43,42 +51,35 @@ from rendering.labels import (
 )
 from rendering.layout import MapLayout, Metrics
 from rendering.model import Line, MapModel, Person
+from rendering.routing import Rect, Route, Router, rounded_corners
+from rendering.safe import display_text
 
 MIN_WIDTH = 12.0          # inches: with the PNG's dpi, at least 1,200 px wide
 MAX_SIDE = 44.0           # inches: larger maps are scaled down as a whole
 MARGIN = 0.45
 TITLE_H = 1.0
+NOTICE_H = 0.3            # a line of "what was left out" under the title
 ROW_H = 0.27              # a legend or gap-list row
+ARROW = 0.13              # arrowhead length, inches
 
 _render_lock = threading.Lock()      # rcParams are global: one render at a time
+DIRECTED = ("INFLUENCES", "PROMOTED_BY", "REPORTS_TO_SECONDARY", "FAVORS")
 
 
 def text_width(text: str, size: float) -> float:
-    """The estimated width in inches of ``text`` at ``size`` points (CJK 1 em, Latin about 0.56 em).
-
-    >>> round(text_width("陈志强", 10), 3), round(text_width("Mark", 10), 3)
-    (0.417, 0.328)
-    """
-    em = size / 72.0
-    total = 0.0
-    for ch in text:
-        if unicodedata.east_asian_width(ch) in ("W", "F"):
-            total += 1.0
-        elif ch in "iljtf.,:;!|'() ":
-            total += 0.3
-        elif ch.isupper() or ch in "mwMW@%":
-            total += 0.68
-        else:
-            total += 0.56
-    return total * em
+    """The width in inches of ``text`` at ``size`` points, from the map font's own metrics."""
+    return fonts.text_width(text, size)
 
 
 def fit(text: str, size: float, width: float) -> str:
-    """``text`` cut with an ellipsis to fit ``width`` inches.
+    """``text`` (made safe for display) cut with an ellipsis to fit ``width`` inches.
 
     >>> fit("Resident application engineer (Tianjin)", 7.5, 1.6)
     'Resident application engineer…'
+    >>> fit("$\\\\frac{1}{2}$ <script>", 10, 3)
+    '$\\\\frac{1}{2}$ <script>'
     """
+    text = display_text(text)
     if text_width(text, size) <= width:
         return text
     while text and text_width(text + "…", size) > width:
@@ -89,7 +90,7 @@ def fit(text: str, size: float, width: float) -> str:
 def wrap(text: str, size: float, width: float, max_lines: int = 3) -> list[str]:
     """``text`` broken into lines of at most ``width`` inches (at spaces when it can)."""
     lines: list[str] = []
-    rest = text
+    rest = display_text(text)
     while rest and len(lines) < max_lines:
         if text_width(rest, size) <= width:
             lines.append(rest)
@@ -126,6 +127,41 @@ def _blend(colour: str, towards: str = "#ffffff", amount: float = 0.6) -> str:
     return matplotlib.colors.to_hex((mixed[0], mixed[1], mixed[2]))
 
 
+class Labels(Artist):
+    """Many one-line labels drawn by one artist: (x, y) in data coordinates, centred vertically, with
+    their size in points, colour and horizontal alignment. Widths come from the font's metrics, so no
+    label is laid out twice; the text is drawn as text (searchable in SVG and PDF), never as math."""
+
+    def __init__(self, items: list[tuple[float, float, str, float, str, str]], zorder: float) -> None:
+        super().__init__()
+        self.items = items
+        self.set_zorder(zorder)
+
+    def draw(self, renderer: RendererBase) -> None:
+        if not self.get_visible() or not self.items:
+            return
+        renderer.open_group("labels", gid=self.get_gid())
+        gc = renderer.new_gc()
+        points = self.get_transform().transform(np.array([(x, y) for x, y, *_ in self.items], dtype=float))
+        px_per_pt = renderer.points_to_pixels(1.0)
+        families = fonts.font_families()
+        height = renderer.get_canvas_width_height()[1]
+        flip = renderer.flipy()                   # Agg and SVG count y from the top, PDF from the bottom
+        props: dict[float, FontProperties] = {}
+        for (px, py), (_, _, text, size, colour, ha) in zip(points, self.items, strict=True):
+            prop = props.get(size)
+            if prop is None:
+                prop = props[size] = FontProperties(family=families, size=size)
+            width = text_width(text, size) * 72.0 * px_per_pt
+            x = px - width / 2 if ha == "center" else px - width if ha == "right" else px
+            baseline = py - 0.36 * size * px_per_pt
+            gc.set_foreground(colour)
+            renderer.draw_text(gc, float(x), float(height - baseline if flip else baseline), text, prop, 0.0,
+                               ismath=False)
+        gc.restore()
+        renderer.close_group("labels")
+
+
 @dataclass
 class _Page:
     fig: Figure
@@ -136,15 +172,21 @@ class _Page:
         return size * self.s
 
 
+@contextmanager
+def drawing() -> Iterator[None]:
+    """Matplotlib's settings for maps, one render at a time (rcParams are global): our font, text as
+    text in SVG, and no math or TeX in any text."""
+    rc: Any = {"font.family": fonts.font_families(), "svg.fonttype": "none", "svg.hashsalt": "guanxi",
+               "axes.unicode_minus": False, "path.simplify": True, "text.parse_math": False,
+               "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 6}
+    with _render_lock, matplotlib.rc_context(rc):
+        yield
+
+
 def render_image(model: MapModel, layout: MapLayout, fmt: str) -> bytes:
     """The map as PNG or SVG bytes."""
-    m = layout.metrics
-    families = fonts.font_families()
-    rc: Any = {"font.family": families, "svg.fonttype": "none", "svg.hashsalt": "guanxi",
-          "axes.unicode_minus": False, "path.simplify": True}
-    with _render_lock, matplotlib.rc_context(rc):
-        page, dpi = _page(model, layout, m)
-        _draw(model, layout, page, m)
+    with drawing():
+        page, dpi = map_page(model, layout)
         buffer = io.BytesIO()
         if fmt == "png":
             page.fig.set_dpi(dpi)
@@ -154,7 +196,7 @@ def render_image(model: MapModel, layout: MapLayout, fmt: str) -> bytes:
         FigureCanvasSVG(page.fig)
         page.fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "Guanxi"})
     svg = buffer.getvalue().decode("utf-8")
-    ours = ", ".join(f"'{f}'" for f in families)
+    ours = ", ".join(f"'{f}'" for f in fonts.font_families())
     return svg.replace(f"font-family: {ours}", f"font-family: {fonts.svg_font_family()}").encode("utf-8")
 
 
@@ -183,40 +225,51 @@ def _content_bounds(layout: MapLayout, m: Metrics) -> tuple[float, float, float,
     y0 = min(min(ys) - m.box_h / 2, layout.chart[1]) - (0.55 if layout.team_x is not None
                                                            or layout.competitor_x is not None else 0.2)
     y1 = max(max(ys) + m.box_h / 2, layout.chart[3]) + 0.2
-    return x0, y0, x1, y1
+    return x0 - 0.3, y0 - 0.1, x1 + 0.3, y1 + 0.3          # room for lines routed round the outside
 
 
-def _page(model: MapModel, layout: MapLayout, m: Metrics) -> tuple[_Page, float]:
+def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True,
+             page_label: str | None = None) -> tuple[_Page, float]:
+    """A figure of the map: title, what it left out, the map, and (``legend``) the legend and gap list.
+    Also the dpi that makes a PNG of it legible."""
+    m = layout.metrics
     x0, y0, x1, y1 = _content_bounds(layout, m)
     map_w, map_h = x1 - x0, y1 - y0
     width = max(MIN_WIDTH, map_w + 2 * MARGIN)
-    footer = _Footer.plan(model, layout, width)
-    height = TITLE_H + map_h + 2 * MARGIN + footer.height
+    notices = [line for notice in model.notices for line in wrap(notice, 10, width - 2 * MARGIN, 4)]
+    footer = _Footer.plan(model, layout, width) if legend else None
+    footer_h = footer.height if footer is not None else 0.2
+    title_h = TITLE_H + NOTICE_H * len(notices)
+    height = title_h + map_h + 2 * MARGIN + footer_h
     s = min(1.0, MAX_SIDE / max(width, height))
     fig = Figure(figsize=(width * s, height * s), facecolor="white")
     left = (width - map_w) / 2
-    bottom = footer.height + MARGIN
+    bottom = footer_h + MARGIN
     ax = fig.add_axes((left / width, bottom / height, map_w / width, map_h / height))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y1, y0)                                       # y down
     ax.set_axis_off()
     page = _Page(fig, ax, s)
-    page_footer = fig.add_axes((0, 0, 1, footer.height / height))
-    page_footer.set_xlim(0, width)
-    page_footer.set_ylim(footer.height, 0)
-    page_footer.set_axis_off()
-    footer.draw(page_footer, page, model, width)
-    _title(model, page, width, height)
+    if footer is not None:
+        page_footer = fig.add_axes((0, 0, 1, footer.height / height))
+        page_footer.set_xlim(0, width)
+        page_footer.set_ylim(footer.height, 0)
+        page_footer.set_axis_off()
+        footer.draw(page_footer, page, model, width)
+    _title(model, page, width, height, notices, page_label)
+    _draw(model, layout, page, m)
     # At least 100 dpi (a 7.5-point title line is 10 px high); small maps get up to 150, about 2,100 px wide.
     dpi = min(150.0, max(100.0, 2100.0 / (width * s)))
     return page, dpi
 
 
-def _title(model: MapModel, page: _Page, width: float, height: float) -> None:
+def _title(model: MapModel, page: _Page, width: float, height: float, notices: list[str],
+           page_label: str | None) -> None:
     lang = model.lang
     top = 1 - 0.32 / height
-    page.fig.text(MARGIN / width, top, f"{model.account_name}  ·  {word('title', lang)}",
-                  fontsize=page.pt(19), color="#1a1f24", va="center", ha="left")
+    fig = page.fig
+    fig.text(MARGIN / width, top, fit(f"{model.account_name}  ·  {word('title', lang)}", 19, width - 2 * MARGIN - 3),
+             fontsize=page.pt(19), color="#1a1f24", va="center", ha="left")
     if model.opportunity is not None:
         opp = model.opportunity
         bits = [f"{word('opportunity', lang)}: {opp.get('name') or opp['id']}", str(opp.get("stage") or "")]
@@ -224,19 +277,74 @@ def _title(model: MapModel, page: _Page, width: float, height: float) -> None:
             bits.append(f"{word('closes', lang)} {opp['close_date']}")
     else:
         bits = [word("all_opportunities", lang)]
+    if model.view:
+        bits.append(model.view)
     bits.append(f"{word('as_of', lang)} {model.today.isoformat()}")
-    page.fig.text(MARGIN / width, top - 0.42 / height, fit("  ·  ".join(b for b in bits if b), 11,
-                                                          width - 2 * MARGIN - 3),
-                  fontsize=page.pt(11), color="#4a5560", va="center", ha="left")
-    if model.redacted:
-        page.fig.text(1 - MARGIN / width, top, word("redacted", lang), fontsize=page.pt(9.5),
-                      color="#8a1c1c", va="center", ha="right",
-                      bbox={"boxstyle": "round,pad=0.35", "fc": "#fdecea", "ec": "#e0a0a0", "lw": 0.8})
-    page.fig.add_artist(matplotlib.lines.Line2D([MARGIN / width, 1 - MARGIN / width],
-                                                [1 - TITLE_H * 0.93 / height] * 2, color="#d5dbe1", lw=1))
+    fig.text(MARGIN / width, top - 0.42 / height, fit("  ·  ".join(b for b in bits if b), 11,
+                                                     width - 2 * MARGIN - 3),
+             fontsize=page.pt(11), color="#4a5560", va="center", ha="left")
+    right = page_label or (word("redacted", lang) if model.redacted else None)
+    if right:
+        fig.text(1 - MARGIN / width, top, display_text(right), fontsize=page.pt(9.5),
+                 color="#8a1c1c" if model.redacted else "#37474f", va="center", ha="right",
+                 bbox={"boxstyle": "round,pad=0.35", "fc": "#fdecea" if model.redacted else "#eef2f5",
+                       "ec": "#e0a0a0" if model.redacted else "#b0bec5", "lw": 0.8})
+    rule = 1 - (TITLE_H * 0.93 + NOTICE_H * len(notices)) / height
+    for i, notice in enumerate(notices):
+        fig.text(MARGIN / width, 1 - (TITLE_H * 0.8 + NOTICE_H * (i + 0.5)) / height, notice,
+                 fontsize=page.pt(10), color="#8a4b00", va="center", ha="left")
+    fig.add_artist(matplotlib.lines.Line2D([MARGIN / width, 1 - MARGIN / width], [rule] * 2, color="#d5dbe1",
+                                           lw=1))
 
 
 # ---------------------------------------------------------------------------------------- the map
+
+
+def box_rects(model: MapModel, layout: MapLayout) -> dict[str, Rect]:
+    """Each drawn person's box: x0, y0, x1, y1 in layout inches (y down)."""
+    m = layout.metrics
+    out: dict[str, Rect] = {}
+    for node in [*model.contacts, *model.team, *model.competitors]:
+        if node in layout.pos:
+            x, y = layout.pos[node]
+            out[node] = (x - m.box_w / 2, y - m.box_h / 2, x + m.box_w / 2, y + m.box_h / 2)
+    return out
+
+
+def _obstacles(model: MapModel, layout: MapLayout) -> list[Rect]:
+    """What lines must not cross besides boxes: panel captions and the side columns' headers."""
+    m = layout.metrics
+    out: list[Rect] = []
+    for panel in layout.panels:
+        if panel.caption:
+            x, y = panel.x + m.panel_pad, panel.y + m.panel_pad + 0.1
+            out.append((x, y - 0.1, x + text_width(display_text(panel.caption), 8.5), y + 0.1))
+    y = layout.chart[1] - 0.3
+    for x in (layout.team_x, layout.competitor_x):
+        if x is not None:
+            out.append((x - m.box_w / 2, y - 0.15, x + m.box_w / 2, y + 0.17))
+    return out
+
+
+def drawn_direction(line: Line) -> tuple[str, str]:
+    """The ends of a line as drawn: a promotion points from the patron to the protégé."""
+    return (line.target, line.source) if line.type == "PROMOTED_BY" else (line.source, line.target)
+
+
+def route_lines(model: MapModel, layout: MapLayout) -> list[tuple[Line, Route]]:
+    """Every relationship line whose two ends are drawn, routed around the boxes (lines between the
+    same two people share one route)."""
+    rects = box_rects(model, layout)
+    router = Router(rects, _obstacles(model, layout))
+    routed: list[tuple[Line, Route]] = []
+    order = sorted(model.lines, key=lambda ln: (ln.faded, ln.type == "COVERS", -ln.weight))
+    for line in order:
+        a, b = drawn_direction(line)
+        if a in rects and b in rects and a != b:
+            route = router.route(a, b)
+            if route is not None:
+                routed.append((line, route))
+    return routed
 
 
 def _draw(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) -> None:
@@ -244,22 +352,17 @@ def _draw(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) -> None:
     for panel in layout.panels:
         ax.add_artist(FancyBboxPatch((panel.x, panel.y), panel.w, panel.h,
                                     boxstyle="round,pad=0,rounding_size=0.12", fc=PANEL_COLOURS[0],
-                                    ec=PANEL_COLOURS[1], lw=0.8, zorder=0.5))
-        if panel.caption:
-            ax.text(panel.x + m.panel_pad, panel.y + m.panel_pad + 0.1, panel.caption, fontsize=page.pt(8.5),
-                    color="#5f6b76", ha="left", va="center", zorder=0.6)
+                                    ec=PANEL_COLOURS[1], lw=0.8 * page.s, zorder=0.5))
+    captions = [(panel.x + m.panel_pad, panel.y + m.panel_pad + 0.1, fit(panel.caption, 8.5, panel.w), 8.5,
+                 "#5f6b76", "left") for panel in layout.panels if panel.caption]
     if layout.segments:
-        ax.add_collection(LineCollection(layout.segments, colors=LINE_STYLES["REPORTS_TO"][0],
-                                         linewidths=1.3 * page.s, zorder=1, capstyle="round"))
+        reports = LineCollection(layout.segments, colors=LINE_STYLES["REPORTS_TO"][0], linewidths=1.3 * page.s,
+                                 zorder=1, capstyle="round")
+        reports.set_gid("reports")
+        ax.add_collection(reports)
     _column_header(model, layout, page, m)
-    boxes: dict[str, FancyBboxPatch] = {}
-    for node, person in [*model.contacts.items(), *model.team.items(), *model.competitors.items()]:
-        if node in layout.pos:
-            boxes[node] = _box(person, layout.pos[node], page, m, model)
-    large = len(model.contacts) > 60
-    for line in sorted(model.lines, key=lambda ln: (not ln.faded, ln.type)):
-        if line.source in boxes and line.target in boxes:
-            _line(line, layout, page, m, large)
+    _lines(route_lines(model, layout), page, len(model.contacts) > 60)
+    _boxes(model, layout, page, m, captions)
 
 
 def _column_header(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) -> None:
@@ -292,130 +395,157 @@ def colours(person: Person) -> tuple[str, str, str, str]:
     return fill, edge, name, title
 
 
-def _box(person: Person, at: tuple[float, float], page: _Page, m: Metrics, model: MapModel) -> FancyBboxPatch:
-    ax = page.ax
-    x, y = at
+def _pill(x: float, y: float, text: str, size: float, ha: str) -> tuple[float, float, float, float]:
+    """The rounded badge behind a short label: x0, y0, width, height in layout inches."""
+    w = text_width(text, size) + 0.1              # layout inches: the page scale applies to both
+    h = size / 72.0 * 1.45
+    x0 = x if ha == "left" else x - w
+    return x0, y - h / 2, w, h
+
+
+def _boxes(model: MapModel, layout: MapLayout, page: _Page, m: Metrics,
+           labels: list[tuple[float, float, str, float, str, str]]) -> None:
+    """Every person's box, gap ring, badges and labels: one collection per layer."""
     w, h = m.box_w, m.box_h
-    fill, edge, name_c, title_c = colours(person)
-    emphasised = person.in_chain and not person.left
-    if person.gaps and not person.faded:
-        ax.add_artist(FancyBboxPatch((x - w / 2 - 0.045, y - h / 2 - 0.045), w + 0.09, h + 0.09,
-                                    boxstyle="round,pad=0,rounding_size=0.11", fc="none", ec=GAP_COLOUR,
-                                    lw=2.0 * page.s, zorder=2.9))
-    patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.08", fc=fill,
-                           ec=edge, lw=(2.2 if emphasised else 1.3) * page.s,
-                           ls=(0, (4, 2.5)) if person.left else "-", zorder=3)
-    ax.add_artist(patch)
+    rings: list[FancyBboxPatch] = []
+    boxes: list[FancyBboxPatch] = []
+    pills: list[FancyBboxPatch] = []
+    strikes: list[list[tuple[float, float]]] = []
+    badge_labels: list[tuple[float, float, str, float, str, str]] = []
     inner = w - 0.18
-    name = fit(person.name, 10.5, inner)
-    ax.text(x, y - 0.13, name, fontsize=page.pt(10.5), color=name_c, ha="center", va="center", zorder=4)
-    if person.left:
-        half = min(text_width(name, 10.5), inner) / 2
-        ax.plot([x - half, x + half], [y - 0.125, y - 0.125], color="#7d858c", lw=1 * page.s, zorder=4.1)
-    sub = person.title
-    if person.kind == "competitor":
-        sub = word("legend.competitor", model.lang)
-    if person.external:
-        sub = f"[{person.external}] {sub}".strip()
-    if person.left:
-        sub = " ".join(b for b in (word("left", model.lang), person.left_at, sub) if b)
-    if sub:
-        ax.text(x, y + 0.17, fit(sub, 7.5, inner), fontsize=page.pt(7.5), color=title_c, ha="center",
-                va="center", zorder=4)
-    badge_y = y - h / 2
-    if person.role:
-        ax.text(x - w / 2 + 0.09, badge_y, badge(person.role, model.lang), fontsize=page.pt(6.8),
-                color="white", ha="left", va="center", zorder=5,
-                bbox={"boxstyle": "round,pad=0.22,rounding_size=0.5", "fc": "#263238" if not person.left
-                      else "#90a4ae", "ec": "none"})
-    if person.gaps and not person.faded:
-        numbers = ",".join(str(g) for g in person.gaps[:3]) + ("+" if len(person.gaps) > 3 else "")
-        ax.text(x + w / 2 - 0.09, badge_y, numbers, fontsize=page.pt(6.8), color="white", ha="right",
-                va="center", zorder=5,
-                bbox={"boxstyle": "round,pad=0.22,rounding_size=0.5", "fc": GAP_COLOUR, "ec": "none"})
-    if person.interests and not person.faded:
-        kind, _ = person.interests[0]
-        more = f" +{len(person.interests) - 1}" if len(person.interests) > 1 else ""
-        text = f"{word('interest', model.lang)}: {interest_short(kind, model.lang)}{more}"
-        ax.text(x + w / 2 - 0.09, y + h / 2, text, fontsize=page.pt(6.5), color="#9b1c1c", ha="right",
-                va="center", zorder=5,
-                bbox={"boxstyle": "round,pad=0.2,rounding_size=0.5", "fc": "#fdecea", "ec": "#d46a6a",
-                      "lw": 0.7 * page.s})
-    return patch
+    for node, person in [*model.contacts.items(), *model.team.items(), *model.competitors.items()]:
+        if node not in layout.pos:
+            continue
+        x, y = layout.pos[node]
+        fill, edge, name_c, title_c = colours(person)
+        emphasised = person.in_chain and not person.left
+        if person.gaps and not person.faded:
+            rings.append(FancyBboxPatch((x - w / 2 - 0.045, y - h / 2 - 0.045), w + 0.09, h + 0.09,
+                                        boxstyle="round,pad=0,rounding_size=0.11", fc="none", ec=GAP_COLOUR,
+                                        lw=2.0 * page.s))
+        boxes.append(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.08",
+                                    fc=fill, ec=edge, lw=(2.2 if emphasised else 1.3) * page.s,
+                                    ls=(0, (4, 2.5)) if person.left else "-"))
+        lines_y = (y - 0.17, y + 0.04, y + 0.22) if person.note else (y - 0.13, y + 0.17, 0.0)
+        name = fit(person.name, 10.5, inner)
+        labels.append((x, lines_y[0], name, page.pt(10.5), name_c, "center"))
+        if person.left:
+            half = min(text_width(name, 10.5), inner) / 2
+            strikes.append([(x - half, lines_y[0] + 0.005), (x + half, lines_y[0] + 0.005)])
+        sub = person.title
+        if person.kind == "competitor":
+            sub = word("legend.competitor", model.lang)
+        if person.external:
+            sub = f"[{person.external}] {sub}".strip()
+        if person.left:
+            sub = " ".join(b for b in (word("left", model.lang), person.left_at, sub) if b)
+        if sub:
+            labels.append((x, lines_y[1], fit(sub, 7.5, inner), page.pt(7.5), title_c, "center"))
+        if person.note:
+            labels.append((x, lines_y[2], fit(person.note, 6.8, inner), page.pt(6.8), "#1f5fbf", "center"))
+        top, bottom = y - h / 2, y + h / 2
+        if person.role:
+            text = badge(person.role, model.lang)
+            x0, y0, bw, bh = _pill(x - w / 2 + 0.09, top, text, 6.8, "left")
+            pills.append(FancyBboxPatch((x0, y0), bw, bh, boxstyle=f"round,pad=0,rounding_size={bh / 2}",
+                                        fc="#263238" if not person.left else "#90a4ae", ec="none"))
+            badge_labels.append((x0 + 0.05, top, text, page.pt(6.8), "white", "left"))
+        if person.gaps and not person.faded:
+            text = ",".join(str(g) for g in person.gaps[:3]) + ("+" if len(person.gaps) > 3 else "")
+            x0, y0, bw, bh = _pill(x + w / 2 - 0.09, top, text, 6.8, "right")
+            pills.append(FancyBboxPatch((x0, y0), bw, bh, boxstyle=f"round,pad=0,rounding_size={bh / 2}",
+                                        fc=GAP_COLOUR, ec="none"))
+            badge_labels.append((x0 + bw - 0.05, top, text, page.pt(6.8), "white", "right"))
+        if person.interests and not person.faded:
+            kind, _ = person.interests[0]
+            more = f" +{len(person.interests) - 1}" if len(person.interests) > 1 else ""
+            text = f"{word('interest', model.lang)}: {interest_short(kind, model.lang)}{more}"
+            x0, y0, bw, bh = _pill(x + w / 2 - 0.09, bottom, text, 6.5, "right")
+            pills.append(FancyBboxPatch((x0, y0), bw, bh, boxstyle=f"round,pad=0,rounding_size={bh / 2}",
+                                        fc="#fdecea", ec="#d46a6a", lw=0.7 * page.s))
+            badge_labels.append((x0 + bw - 0.05, bottom, text, page.pt(6.5), "#9b1c1c", "right"))
+    ax = page.ax
+    for patches, zorder, gid in ((rings, 2.9, "gap-rings"), (boxes, 3.0, "boxes"), (pills, 5.0, "badges")):
+        if patches:
+            collection = PatchCollection(patches, match_original=True, zorder=zorder)
+            collection.set_gid(gid)
+            ax.add_collection(collection)
+    if strikes:
+        ax.add_collection(LineCollection(strikes, colors="#7d858c", linewidths=1 * page.s, zorder=4.1))
+    for items, zorder in ((labels, 4.0), (badge_labels, 6.0)):
+        artist = Labels(items, zorder)
+        artist.set_transform(ax.transData)
+        ax.add_artist(artist)
 
 
-def _exit(centre: tuple[float, float], toward: tuple[float, float], m: Metrics,
-          pad: float = 0.03) -> tuple[float, float] | None:
-    """Where the ray from a box's centre towards a point leaves the box; None if the point is inside.
-
-    >>> x, y = _exit((0.0, 0.0), (10.0, 0.0), Metrics(), pad=0.0)
-    >>> round(x, 6), y
-    (0.975, 0.0)
-    """
-    dx, dy = toward[0] - centre[0], toward[1] - centre[1]
-    tx = (m.box_w / 2 + pad) / abs(dx) if dx else math.inf
-    ty = (m.box_h / 2 + pad) / abs(dy) if dy else math.inf
-    t = min(tx, ty)
-    if t >= 1.0:
-        return None
-    return centre[0] + t * dx, centre[1] + t * dy
-
-
-def _curve(a: tuple[float, float], b: tuple[float, float], rad: float, m: Metrics) -> Path | None:
-    """A quadratic curve from box a's border to box b's (matplotlib's ``arc3`` bend), computed here
-    rather than by clipping against the boxes, which is slow on large maps."""
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-    control = (mx + rad * (b[1] - a[1]), my - rad * (b[0] - a[0]))
-    start, end = _exit(a, control, m), _exit(b, control, m)
-    if start is None or end is None:                    # boxes close together: a straight line
-        start, end = _exit(a, b, m), _exit(b, a, m)
-        if start is None or end is None:
-            return None
-        control = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
-    return Path([start, control, end], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
-
-
-def _line(line: Line, layout: MapLayout, page: _Page, m: Metrics, large: bool) -> None:
+def _line_style(line: Line, large: bool) -> tuple[str, str, float, float]:
+    """Colour, line style, width (points) and opacity of a relationship line."""
     colour, style = LINE_STYLES[line.type]
-    source, target = line.source, line.target
-    head = "-|>"
-    rad = 0.22
     alpha = 0.9
-    zorder = 2.5
-    if line.type == "INFLUENCES":
-        width = 0.7 + 3.3 * line.weight
-    elif line.type == "PROMOTED_BY":
-        source, target = target, source                 # drawn patron → protégé
+    if line.type in ("INFLUENCES", "PROMOTED_BY"):
         width = 0.7 + 3.3 * line.weight
     elif line.type in ("ALLY", "RIVAL"):
-        head, width = "-", 0.9 + 2.4 * line.weight
+        width = 0.9 + 2.4 * line.weight
     elif line.type == "REPORTS_TO_SECONDARY":
-        head, width, rad = "-|>", 1.1, 0.12
+        width = 1.1
     elif line.type == "COVERS":
-        head, width, rad, alpha, zorder = "-", 0.5 + 3.5 * line.weight, 0.06, 0.5, 2.0
+        width, alpha = 0.5 + 3.5 * line.weight, 0.55
     elif line.type == "MIRRORS":
-        head, width, rad, alpha, zorder = "-", 1.8, -0.12, 0.85, 2.1
+        width, alpha = 1.8, 0.85
     else:                                               # FAVORS
-        head, width, rad, alpha, zorder = "-|>", 0.6 + 2.4 * line.weight, -0.06, 0.55, 2.0
+        width, alpha = 0.6 + 2.4 * line.weight, 0.6
     if large:                                           # many lines: lighter, so the chart stays legible
         width *= 0.75
-        alpha *= 0.8
+        alpha *= 0.85
     if line.faded:
-        alpha *= 0.15 if large else 0.3
-    a, b = layout.pos[source], layout.pos[target]
-    if abs(a[0] - b[0]) < 1e-6 and line.type in ("COVERS", "FAVORS", "MIRRORS"):
-        rad = 0.3
-    path = _curve(a, b, rad, m)
-    if path is None:
+        alpha *= 0.25 if large else 0.35
+    return colour, style, width, alpha
+
+
+def _lines(routed: list[tuple[Line, Route]], page: _Page, large: bool) -> None:
+    """The routed relationship lines, their arrowheads and the dots where coverage lines arrive."""
+    paths: list[list[tuple[float, float]]] = []
+    colours_: list[tuple[float, float, float, float]] = []
+    widths: list[float] = []
+    styles: list[Any] = []
+    heads: list[list[tuple[float, float]]] = []
+    head_colours: list[tuple[float, float, float, float]] = []
+    dots: list[Circle] = []
+    for line, route in sorted(routed, key=lambda lr: not lr[0].faded):
+        colour, style, width, alpha = _line_style(line, large)
+        rgba = matplotlib.colors.to_rgba(colour, alpha)
+        points = list(route.points)
+        if line.type in DIRECTED and len(points) >= 2:
+            (ax_, ay), (bx, by) = points[-2], points[-1]
+            length = math.hypot(bx - ax_, by - ay) or 1.0
+            ux, uy = (bx - ax_) / length, (by - ay) / length
+            size = ARROW * (0.8 + 0.1 * width)
+            base = (bx - ux * size, by - uy * size)
+            half = size * 0.42
+            heads.append([(bx, by), (base[0] - uy * half, base[1] + ux * half),
+                          (base[0] + uy * half, base[1] - ux * half)])
+            head_colours.append(matplotlib.colors.to_rgba(colour, min(1.0, alpha + 0.1)))
+            points[-1] = (bx - ux * size * 0.8, by - uy * size * 0.8)
+        if line.type in ("COVERS", "MIRRORS"):          # a dot where the line arrives: it ends at that box
+            bx, by = points[-1]
+            dots.append(Circle((bx, by), 0.04 + 0.02 * line.weight, fc=colour, ec="white", lw=0.6 * page.s,
+                               alpha=min(1.0, alpha + 0.3)))
+        paths.append(rounded_corners(points))
+        colours_.append(rgba)
+        widths.append(width * page.s)
+        styles.append({"-": "solid", "--": (0, (5, 3)), ":": (0, (1.2, 2.2)), "-.": (0, (6, 2.5, 1.2, 2.5))}
+                      .get(style, "solid"))
+    if not paths:
         return
-    if line.type in ("COVERS", "MIRRORS"):                # a dot where the line ends: it is not just
-        end = np.asarray(path.vertices, dtype=float)[-1]  # passing under that box
-        page.ax.add_artist(matplotlib.patches.Circle((float(end[0]), float(end[1])), 0.045 + 0.02 * line.weight,
-                                                     fc=colour, ec="white", lw=0.6 * page.s,
-                                                     alpha=min(1.0, alpha + 0.3), zorder=3.5))
-    page.ax.add_artist(FancyArrowPatch(path=path, arrowstyle=head, mutation_scale=(9 + 3 * width) * page.s,
-                                       lw=width * page.s, color=colour, linestyle=style, alpha=alpha,
-                                       zorder=zorder, capstyle="round", joinstyle="round"))
+    ax = page.ax
+    collection = LineCollection(paths, colors=colours_, linewidths=widths, linestyles=styles, zorder=2,
+                                capstyle="round", joinstyle="round")
+    collection.set_gid("relationship-lines")
+    ax.add_collection(collection)
+    if heads:
+        ax.add_collection(PolyCollection(heads, facecolors=head_colours, edgecolors="none", zorder=2.1))
+    if dots:
+        ax.add_collection(PatchCollection(dots, match_original=True, zorder=3.5))
 
 
 # ---------------------------------------------------------------------------------------- footer

@@ -84,3 +84,47 @@ def svg_font_family() -> str:
     """The CSS ``font-family`` value written into SVG text."""
     names = [map_font().family] + [f for f in SVG_FALLBACKS if f != map_font().family]
     return ", ".join(n if n == "sans-serif" else f"'{n}'" for n in names)
+
+
+# ---------------------------------------------------------------------------------------- metrics
+
+_metrics_lock = threading.Lock()
+_advances: dict[int, float] | None = None
+
+
+def _font_advances() -> dict[int, float]:
+    """Advance widths in em of the map font's characters, read once from the font file (none when
+    only DejaVu Sans is available: then widths are estimated)."""
+    global _advances
+    with _metrics_lock:
+        if _advances is None:
+            path = map_font().path
+            _advances = {}
+            if path is not None:
+                from fontTools.ttLib import TTFont
+
+                font = TTFont(str(path), lazy=True)
+                per_em = float(font["head"].unitsPerEm)
+                metrics = font["hmtx"].metrics
+                _advances = {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()
+                             if glyph in metrics}
+        return _advances
+
+
+def _estimate(ch: str) -> float:
+    """A character's width in em when the font has no glyph for it (DejaVu Sans draws it)."""
+    import unicodedata
+
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 1.0
+    return 0.3 if ch in "iljtf.,:;!|'() " else 0.68 if ch.isupper() or ch in "mwMW@%" else 0.56
+
+
+def text_width(text: str, size: float) -> float:
+    """The width in inches of ``text`` drawn at ``size`` points in the map font.
+
+    >>> round(text_width("陈志强", 10), 3), round(text_width("Mark", 10), 3)
+    (0.417, 0.322)
+    """
+    advances = _font_advances()
+    return sum(advances.get(ord(ch)) or _estimate(ch) for ch in text) * size / 72.0

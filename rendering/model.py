@@ -57,6 +57,8 @@ class Person:
     external: str | None = None        # the contact's account when it is not this account
     interests: list[tuple[str, float]] = field(default_factory=list)   # (kind, threat), worst first
     gaps: list[int] = field(default_factory=list)                     # numbers of the gaps listed
+    opportunities: list[str] = field(default_factory=list)            # whose decision chains they are in
+    note: str = ""                     # a cross-reference drawn under the box ("reports to 王总 — page 3")
 
 
 @dataclass
@@ -93,6 +95,9 @@ class MapModel:
     manager: dict[str, str]                      # contact → the manager it hangs under on the chart
     lines: list[Line]
     gaps: list[Gap]
+    source: nx.MultiDiGraph | None = None        # the unredacted projection, for the influence ranking only
+    view: str = ""                               # what this map shows when it is not everyone
+    notices: list[str] = field(default_factory=list)   # what it left out, and how to ask for it
 
     def person(self, node: str) -> Person | None:
         return self.contacts.get(node) or self.team.get(node) or self.competitors.get(node)
@@ -161,6 +166,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
               lang: str | None = None, today: dt.date | None = None,
               options: ScoringOptions | None = None) -> MapModel:
     """The map of one account's projected graph; the opportunity, if given, must be the account's."""
+    source = graph
     if redacted:
         graph = redact(graph)
     lang = lang_of(lang) if lang else guess_lang(graph)
@@ -211,6 +217,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             lines.append(Line("FAVORS", u, v, _unit(d.get("strength"), 0.5)))
     for person in contacts.values():
         person.interests.sort(key=lambda i: (-i[1], i[0]))
+        person.opportunities = sorted(o for o, _ in memberships.get(person.id, []))
         chosen = _stance_of(memberships.get(person.id, []), opportunities, opportunity_id)
         if chosen is not None:
             person.stance = str(chosen.get("stance") or "unknown")
@@ -235,11 +242,6 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             ends = (line.source, line.target)
             line.faded = not any(contacts[e].in_chain for e in ends if e in contacts)
 
-    # Team members that touch nobody on the map are left out of the image (not of the graph files).
-    linked = {ln.source for ln in lines if ln.source in team}
-    team = {k: v for k, v in team.items() if k in linked}
-    favored = {ln.target for ln in lines if ln.type == "FAVORS"}
-    competitors = {k: v for k, v in competitors.items() if k in favored}
 
     gaps = _gaps(graph, opportunity_id, opportunities, today, options, lang)
     for gap in gaps:
@@ -249,7 +251,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             if c in contacts and gap.number not in contacts[c].gaps:
                 contacts[c].gaps.append(gap.number)
     return MapModel(account_id, str(account.get("name") or account_id), lang, today, redacted, graph,
-                    opportunity, contacts, team, competitors, manager, lines, gaps)
+                    opportunity, contacts, team, competitors, manager, lines, gaps, source=source)
 
 
 def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dict[str, dict[str, Any]],

@@ -1,20 +1,23 @@
-"""The relationship map of an account as an image or a graph file."""
+"""The relationship map of an account as an image, a multi-page PDF or a graph file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.deps import StoreDep, Viewer
 from app.errors import ApiError
-from rendering import EXTENSIONS, MapError, render_account_map
 from graph.models import ID_PATTERN
+from rendering import FORMATS, MapError, render_account_map
+from rendering.focus import MAX_DEPTH, Focus
 from scoring.options import ScoringOptions
 
 router = APIRouter(prefix="/v1", tags=["maps"])
-Format = Literal["png", "svg", "graphml", "gexf", "cytoscape"]
+# The format enum of the API, from the registry of formats.
+MapFormat = enum.StrEnum("MapFormat", {name: name for name in FORMATS})  # type: ignore[misc]
 
 
 def _language(accept_language: str | None) -> str | None:
@@ -27,29 +30,41 @@ def _language(accept_language: str | None) -> str | None:
 
 
 @router.get("/accounts/{id}/map", response_class=Response,
-            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}, "application/graphml+xml": {},
-                                         "application/gexf+xml": {}, "application/json": {}},
-                             "description": "the map in the format asked for"}})
+            responses={200: {"content": {f.media_type: {} for f in FORMATS.values()},
+                             "description": "the map in the format asked for: "
+                                            + "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())}})
 def get_account_map(
     id: str, store: StoreDep, _: Viewer, request: Request,
-    format: Annotated[Format, Query(description="png | svg | graphml | gexf | cytoscape")] = "png",
+    format: Annotated[MapFormat, Query(description=" | ".join(FORMATS))] = MapFormat("png"),
     opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN,
                                                 description="emphasise this opportunity's decision chain")] = None,
     redact: Annotated[bool, Query(description="leave personal notes and entrenched interests out")] = False,
+    scope: Annotated[Literal["chain", "department", "around"] | None,
+                     Query(description="the people to show: an opportunity's chain and the people around it, "
+                                       "one department, or the people around one contact; by default "
+                                       "everyone who fits, else the chain (with an opportunity) or the top "
+                                       "levels and the most influential people")] = None,
+    department: Annotated[str | None, Query(max_length=200, description="with scope=department")] = None,
+    around: Annotated[str | None, Query(pattern=ID_PATTERN, description="a contact id, with scope=around")] = None,
+    depth: Annotated[int | None, Query(ge=1, le=MAX_DEPTH, description="hops around the chain (default 1) "
+                                                                        "or the contact (default 2)")] = None,
     accept_language: Annotated[str | None, Header(description="en or zh-CN for the legend and gap texts; "
                                                               "default: the language of the names")] = None,
 ) -> Response:
     """The account's relationship map: an org chart with influence lines, stances, buying roles, our
-    team's coverage and the coverage gaps (PNG, SVG), or the same graph for other tools (GraphML, GEXF,
-    Cytoscape.js JSON, with the image's positions)."""
+    team's coverage and the coverage gaps (PNG, SVG: at most 150 people, saying what was left out and how
+    to ask for it; PDF: everyone in the scope, page by page), or the same graph for other tools (GraphML,
+    GEXF, Cytoscape.js JSON with the image's positions and a stylesheet)."""
     options: ScoringOptions | None = getattr(request.app.state, "scoring_options", None)
+    fmt = FORMATS[str(format.value)]
     try:
-        data, media_type = render_account_map(store, id, format, opportunity_id=opportunity_id, redact=redact,
+        data, media_type = render_account_map(store, id, fmt.name, opportunity_id=opportunity_id, redact=redact,
                                               lang=_language(accept_language),
-                                              today=dt.datetime.now(dt.UTC).date(), options=options)
+                                              today=dt.datetime.now(dt.UTC).date(), options=options,
+                                              focus=Focus(scope, department, around, depth))
     except MapError as e:
         raise ApiError(422, "Invalid input", str(e), errors=[{"loc": e.loc, "msg": str(e)}]) from e
-    filename = f"{id}-map" + (f"-{opportunity_id}" if opportunity_id else "") + f".{EXTENSIONS[format]}"
+    filename = f"{id}-map" + (f"-{opportunity_id}" if opportunity_id else "") + f".{fmt.extension}"
     return Response(data, media_type=media_type,
                     headers={"Content-Disposition": f'inline; filename="{filename}"',
                              "Cache-Control": "no-store"})

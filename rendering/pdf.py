@@ -1,0 +1,236 @@
+"""The whole org chart of an account (or of the scope asked for) as a multi-page PDF: a contents page, an
+overview (the image's view, with the legend and the gap list), then one department or subtree per page.
+
+The reporting forest is cut into subtrees of at most ``PAGE_BUDGET`` people: bottom-up, a manager whose
+subtree is too large sends its largest report's subtree to a page of its own, until the rest fits (a
+manager's direct reports without reports of their own always stay with them). Pages follow the chart
+top-down. Wherever the chart continues on another page the box says so — "reports to 王总 — page 3",
+"7 reports — page 9" — and each page lists its relationship lines to people on other pages.
+
+Drawn with matplotlib's ``PdfPages`` and the bundled Noto Sans SC (embedded as a subset), so Chinese
+renders on any viewer and the text stays searchable.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from rendering.draw import MARGIN, drawing, fit, map_page
+from rendering.focus import Focus, focused, restrict, view_of
+from rendering.labels import word
+from rendering.layout import LEVELS, layout_map
+from rendering.model import MapModel
+from rendering.safe import display_text
+
+PAGE_BUDGET = 60          # people on one page of the PDF
+XREF_LINES = 8            # lines to other pages listed on a page
+CONTENTS_ROWS = 26        # rows per column of the contents
+CONTENTS_COLUMNS = 3
+LINE_WORDS = {"INFLUENCES": ("影响", "influences"), "PROMOTED_BY": ("提拔", "promoted by"),
+              "ALLY": ("盟友", "ally"), "RIVAL": ("对立", "rival"),
+              "REPORTS_TO_SECONDARY": ("第二汇报线", "also reports to"), "COVERS": ("覆盖", "covers"),
+              "MIRRORS": ("高层对等", "counterpart"), "FAVORS": ("倾向", "favours")}
+
+
+@dataclass
+class Section:
+    """The people of one page: a subtree (its ``root`` and everyone under it not cut away), or a group
+    of people with no known manager."""
+
+    root: str | None
+    people: list[str] = field(default_factory=list)
+    page: int = 0
+    title: str = ""
+
+
+def sections(model: MapModel, people: Sequence[str], budget: int = PAGE_BUDGET) -> list[Section]:
+    """The pages of ``people``, top-down: subtrees of at most ``budget`` people (more only when one
+    manager has more direct reports without reports of their own), then those with no known manager."""
+    kept = set(people)
+    contacts = model.contacts
+
+    def sort_key(c: str) -> tuple[int, str, str, str]:
+        p = contacts[c]
+        return (LEVELS.index(p.level) if p.level in LEVELS else len(LEVELS), p.department, p.name, c)
+
+    parent = {c: b for c, b in model.manager.items() if c in kept and b in kept}
+    children: dict[str, list[str]] = defaultdict(list)
+    for c in sorted(parent, key=sort_key):
+        children[parent[c]].append(c)
+    roots = sorted((c for c in people if c not in parent), key=sort_key)
+    # Post-order sizes, cutting the largest subtrees of an overfull manager onto pages of their own.
+    size: dict[str, int] = {}
+    cut: set[str] = set()
+    order: list[str] = []
+    stack = [(r, False) for r in reversed(roots)]
+    seen: set[str] = set()
+    while stack:
+        v, done = stack.pop()
+        if done:
+            order.append(v)
+            continue
+        if v in seen:                              # a reporting loop (never stored, but): stop here
+            continue
+        seen.add(v)
+        stack.append((v, True))
+        stack.extend((c, False) for c in reversed(children[v]) if c not in seen)
+    for v in order:
+        kids = [c for c in children[v] if c in size]
+        total = 1 + sum(size[c] for c in kids)
+        for c in sorted((c for c in kids if children[c]), key=lambda c: -size[c]):
+            if total <= budget:
+                break
+            cut.add(c)
+            total -= size[c]
+        size[v] = total
+    out: list[Section] = []
+    loners: list[str] = []
+
+    def collect(root: str) -> None:
+        section = Section(root)
+        out.append(section)
+        pending = [root]
+        later: list[str] = []
+        while pending:
+            v = pending.pop()
+            section.people.append(v)
+            for c in reversed(children[v]):
+                (later if c in cut else pending).append(c)
+        for c in sorted(later, key=sort_key):
+            collect(c)
+
+    for r in roots:
+        if children[r]:
+            collect(r)
+        else:
+            loners.append(r)
+    for i in range(0, len(loners), budget):
+        out.append(Section(None, loners[i:i + budget]))
+    return out
+
+
+def _section_title(model: MapModel, section: Section) -> str:
+    lang = model.lang
+    if section.root is None:
+        return word("loners_page", lang)
+    departments = Counter(model.contacts[c].department for c in section.people if model.contacts[c].department)
+    subtree = word("subtree_of", lang, name=model.contacts[section.root].name)
+    if departments:
+        return f"{departments.most_common(1)[0][0]} · {subtree}"
+    return subtree
+
+
+def _pages(numbers: Sequence[int], lang: str) -> str:
+    shown = ", ".join(str(n) for n in sorted(set(numbers))[:4])
+    return shown + ("…" if len(set(numbers)) > 4 else "")
+
+
+def render_pdf(model: MapModel, focus: Focus) -> bytes:
+    """The PDF: contents, overview, then the sections of the view (everyone when no scope is asked)."""
+    lang = model.lang
+    view = view_of(model, focus, budget=len(model.contacts))
+    people = view.order
+    parts = sections(model, people)
+    contents_pages = max(1, math.ceil(len(parts) / (CONTENTS_ROWS * CONTENTS_COLUMNS)))
+    first = contents_pages + 2                     # contents, then the overview
+    for i, section in enumerate(parts):
+        section.page = first + i
+        section.title = _section_title(model, section)
+    total = first + len(parts) - 1
+    page_of = {c: s.page for s in parts for c in s.people}
+    buffer = io.BytesIO()
+    with drawing(), PdfPages(buffer, metadata={"Title": display_text(model.account_name), "Creator": "Guanxi",
+                                               "Producer": "Guanxi", "CreationDate": None}) as pdf:
+        for k in range(contents_pages):
+            pdf.savefig(_contents(model, parts, k, contents_pages, len(people), total))
+        overview = focused(model, focus)
+        page, _ = map_page(overview, layout_map(overview), page_label=_page_label(contents_pages + 1, total, lang))
+        pdf.savefig(page.fig)
+        for section in parts:
+            pdf.savefig(_section_page(model, section, page_of, total))
+    return buffer.getvalue()
+
+
+def _page_label(n: int, total: int, lang: str) -> str:
+    return f"{word('page', lang, n=n)} / {total}"
+
+
+def _section_page(model: MapModel, section: Section, page_of: dict[str, int], total: int) -> Figure:
+    lang = model.lang
+    on_page = set(section.people)
+    lines = [ln for ln in model.lines if ln.source in on_page or ln.target in on_page]
+    team = {ln.source for ln in lines if ln.source in model.team}
+    rivals = {ln.target for ln in lines if ln.target in model.competitors}
+    shown = restrict(model, section.people, team=team, competitors=rivals)
+    shown.view = section.title
+    # Where the chart continues: the manager above the subtree, reports on other pages, other lines.
+    elsewhere: dict[str, list[int]] = defaultdict(list)
+    for c, boss in model.manager.items():
+        if boss in on_page and c in page_of and page_of[c] != section.page:
+            elsewhere[boss].append(page_of[c])
+    for c, person in shown.contacts.items():
+        notes = []
+        boss = model.manager.get(c)
+        if boss is not None and boss in page_of and boss not in on_page:
+            notes.append(word("xref.manager", lang, name=model.contacts[boss].name, page=page_of[boss]))
+        if c in elsewhere:
+            notes.append(word("xref.reports", lang, n=len(elsewhere[c]), pages=_pages(elsewhere[c], lang)))
+        person.note = " · ".join(notes)
+    crossing = [ln for ln in lines if ln.source in model.contacts and ln.target in model.contacts
+                and (ln.source in on_page) != (ln.target in on_page)
+                and page_of.get(ln.target if ln.source in on_page else ln.source) is not None]
+    crossing.sort(key=lambda ln: (ln.faded, -ln.weight))
+    notices = []
+    for ln in crossing[:XREF_LINES]:
+        other = ln.target if ln.source in on_page else ln.source
+        kind = LINE_WORDS.get(ln.type, (ln.type, ln.type))[0 if lang == "zh-CN" else 1]
+        notices.append(word("xref.line", lang, a=model.contacts[ln.source].name, b=model.contacts[ln.target].name,
+                            kind=kind, page=page_of[other]))
+    if len(crossing) > XREF_LINES:
+        notices.append(word("xref.more", lang, n=len(crossing) - XREF_LINES))
+    if notices:
+        shown.notices = [f"{word('xref.lines', lang)}: " + "；".join(notices) if lang == "zh-CN"
+                         else f"{word('xref.lines', lang)}: " + "; ".join(notices)]
+    else:
+        shown.notices = []
+    page, _ = map_page(shown, layout_map(shown), legend=False, page_label=_page_label(section.page, total, lang))
+    return page.fig
+
+
+def _contents(model: MapModel, parts: list[Section], k: int, pages: int, people: int, total: int) -> Figure:
+    """Contents page ``k`` (of ``pages``): the account, what the PDF holds, and a table of its pages."""
+    lang = model.lang
+    width, height = 16.5, 11.7                     # A3 landscape
+    fig = Figure(figsize=(width, height), facecolor="white")
+
+    def text(x: float, y: float, value: str, size: float, colour: str = "#263238", ha: str = "left") -> None:
+        fig.text(x / width, 1 - y / height, value, fontsize=size, color=colour, ha=ha, va="center")
+
+    text(MARGIN, 0.45, fit(f"{model.account_name}  ·  {word('title', lang)}", 19, width - 2 * MARGIN - 2), 19,
+         "#1a1f24")
+    text(width - MARGIN, 0.45, _page_label(k + 1, total, lang), 9.5, "#37474f", "right")
+    text(MARGIN, 0.9, fit(f"{word('contents', lang)}  ·  "
+                          + word("summary", lang, people=f"{people:,}", pages=total)
+                          + f"  ·  {word('as_of', lang)} {model.today.isoformat()}", 11, width - 2 * MARGIN),
+         11, "#4a5560")
+    rows: list[tuple[int, str, str]] = []
+    if k == 0:
+        rows.append((pages + 1, word("overview_page", lang), ""))
+    per_page = CONTENTS_ROWS * CONTENTS_COLUMNS
+    rows += [(s.page, s.title, f"{len(s.people):,}") for s in parts[k * per_page:(k + 1) * per_page]]
+    col_w = (width - 2 * MARGIN) / CONTENTS_COLUMNS
+    for i, (page, title, count) in enumerate(rows):
+        col, row = divmod(i, CONTENTS_ROWS + (1 if k == 0 else 0))
+        x = MARGIN + col * col_w
+        y = 1.5 + row * 0.36
+        text(x, y, f"{page}", 10, "#1f5fbf")
+        text(x + 0.45, y, fit(title, 10, col_w - 1.3), 10)
+        text(x + col_w - 0.25, y, count, 9, "#5f6b76", "right")
+    return fig

@@ -1,0 +1,263 @@
+"""Relationship lines routed around the boxes, never under one: orthogonal paths through the gaps
+between boxes, found by an A* search on a sparse grid.
+
+The grid's lines are the boxes' edges pushed out by a clearance, their centre lines (where lines attach)
+and a few evenly spaced lanes in every wide gap; a grid point or step strictly inside a box pushed out
+by the clearance is blocked. Any path on this grid keeps the clearance from every box, its own two
+boxes included, and attaches to a box's side at a right angle. The search prefers short paths with few
+bends, and steps already taken by earlier lines cost more, so lines spread over the lanes of a gap
+instead of running on top of each other.
+
+Coordinates are inches, y pointing down, as in ``rendering.layout``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Point = tuple[float, float]
+Rect = tuple[float, float, float, float]          # x0, y0, x1, y1 (y down: y0 is the top)
+
+CLEARANCE = 0.09      # between a line and any box (less than half the narrowest gap the layout leaves)
+LANE = 0.11           # spacing of the extra lanes in a wide gap
+MAX_LANES = 5         # extra lanes per gap
+BEND = 0.35           # the cost of a bend, in inches of line
+CROWD = 0.3           # the cost of sharing a step with each earlier line, per inch
+MARGIN = 0.45         # room around everything, so a path can always go round the outside
+GREED = 1.6           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A routed line: its points from the border of the first box to the border of the second."""
+
+    source: str
+    target: str
+    points: list[Point]
+
+
+def _rounded(values: Iterable[float]) -> list[float]:
+    return sorted({round(v, 4) for v in values})
+
+
+def _lanes(edges: list[float]) -> list[float]:
+    """Extra coordinates inside each wide gap between consecutive edges."""
+    out: list[float] = []
+    for a, b in zip(edges, edges[1:], strict=False):
+        n = min(MAX_LANES, int((b - a) / LANE) - 1)
+        out.extend(a + (b - a) * k / (n + 1) for k in range(1, n + 1))
+    return out
+
+
+class Router:
+    """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``."""
+
+    def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE):
+        self.boxes = boxes
+        self.c = clearance
+        c = clearance
+        rects = [(x0 - c, y0 - c, x1 + c, y1 + c) for x0, y0, x1, y1 in [*boxes.values(), *obstacles]]
+        if not rects:
+            rects = [(0.0, 0.0, 0.0, 0.0)]
+        x_edges = _rounded([v for r in rects for v in (r[0], r[2])])
+        y_edges = _rounded([v for r in rects for v in (r[1], r[3])])
+        lo_x, hi_x = x_edges[0] - MARGIN, x_edges[-1] + MARGIN
+        lo_y, hi_y = y_edges[0] - MARGIN, y_edges[-1] + MARGIN
+        ports_x = [v for x0, _, x1, _ in boxes.values() for v in ((x0 + x1) / 2, x0 + (x1 - x0) * 0.25,
+                                                                x0 + (x1 - x0) * 0.75)]
+        ports_y = [(y0 + y1) / 2 for _, y0, _, y1 in boxes.values()]
+        xs_all = [lo_x, hi_x, *x_edges, *ports_x]
+        ys_all = [lo_y, hi_y, *y_edges, *ports_y]
+        self.xs = _rounded(xs_all + _lanes(_rounded(xs_all)))
+        self.ys = _rounded(ys_all + _lanes(_rounded(ys_all)))
+        self._xi = {x: i for i, x in enumerate(self.xs)}
+        self._yi = {y: j for j, y in enumerate(self.ys)}
+        nx_, ny_ = len(self.xs), len(self.ys)
+        xs, ys = np.asarray(self.xs), np.asarray(self.ys)
+        node = np.zeros((nx_, ny_), dtype=bool)
+        horizontal = np.zeros((nx_, ny_), dtype=bool)      # the step from (i, j) to (i + 1, j)
+        vertical = np.zeros((nx_, ny_), dtype=bool)        # the step from (i, j) to (i, j + 1)
+        horizontal[-1, :] = True
+        vertical[:, -1] = True
+        for x0, y0, x1, y1 in rects:
+            il, ir = np.searchsorted(xs, round(x0, 4)), np.searchsorted(xs, round(x1, 4))
+            jt, jb = np.searchsorted(ys, round(y0, 4)), np.searchsorted(ys, round(y1, 4))
+            node[il + 1:ir, jt + 1:jb] = True
+            horizontal[il:ir, jt + 1:jb] = True
+            vertical[il + 1:ir, jt:jb] = True
+        self._ny = ny_
+        self._node = node.ravel().tolist()
+        self._h = horizontal.ravel().tolist()
+        self._v = vertical.ravel().tolist()
+        self._used: dict[tuple[int, int], int] = {}
+
+    # -------------------------------------------------------------------------------- ports
+
+    def _ports(self, name: str) -> list[tuple[int, int, Point]]:
+        """(grid node, axis 0 horizontal / 1 vertical, the point on the box's border) per side."""
+        x0, y0, x1, y1 = self.boxes[name]
+        c = self.c
+        cy = (y0 + y1) / 2
+        out: list[tuple[int, int, Point]] = []
+        for fx in (0.5, 0.25, 0.75):
+            x = x0 + (x1 - x0) * fx
+            for y, border in ((y0 - c, y0), (y1 + c, y1)):
+                out.append((self._index(x, y), 1, (x, border)))
+        for x, border in ((x0 - c, x0), (x1 + c, x1)):
+            out.append((self._index(x, cy), 0, (border, cy)))
+        return [p for p in out if p[0] >= 0 and not self._node[p[0]]]
+
+    def _index(self, x: float, y: float) -> int:
+        i, j = self._xi.get(round(x, 4)), self._yi.get(round(y, 4))
+        return -1 if i is None or j is None else i * self._ny + j
+
+    def _point(self, n: int) -> Point:
+        return self.xs[n // self._ny], self.ys[n % self._ny]
+
+    # -------------------------------------------------------------------------------- search
+
+    def route(self, source: str, target: str) -> Route | None:
+        """The cheapest path from a side of ``source`` to a side of ``target``; None if there is none."""
+        starts = self._ports(source)
+        goals = {n: (axis, border) for n, axis, border in self._ports(target)}
+        if not starts or not goals or source == target:
+            return None
+        ny = self._ny
+        xs, ys = self.xs, self.ys
+        node_blocked, h_blocked, v_blocked, used = self._node, self._h, self._v, self._used
+        tx0, ty0, tx1, ty1 = self.boxes[target]
+        tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
+
+        def estimate(n: int) -> float:
+            # Distance to the target's box, over-weighted: a slightly longer path found far sooner.
+            x, y = xs[n // ny], ys[n % ny]
+            return GREED * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
+                            + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0))
+
+        best: dict[int, float] = {}
+        parent: dict[int, int] = {}
+        heap: list[tuple[float, float, int]] = []
+        start_states: set[int] = set()
+        for n, axis, _ in starts:
+            state = n * 2 + axis
+            best[state] = 0.0
+            parent[state] = -1
+            start_states.add(state)
+            heapq.heappush(heap, (estimate(n), 0.0, state))
+        found = -1
+        while heap:
+            _, cost, state = heapq.heappop(heap)
+            if cost > best.get(state, math.inf):
+                continue
+            n, axis = divmod(state, 2)
+            if n in goals and goals[n][0] == axis and state not in start_states:
+                found = state
+                break
+            i, j = divmod(n, ny)
+            moves: list[tuple[int, int, float]] = []
+            if state not in start_states or axis == 0:
+                if not h_blocked[n] and not node_blocked[n + ny]:
+                    moves.append((n + ny, 0, xs[i + 1] - xs[i]))
+                if i > 0 and not h_blocked[n - ny] and not node_blocked[n - ny]:
+                    moves.append((n - ny, 0, xs[i] - xs[i - 1]))
+            if state not in start_states or axis == 1:
+                if not v_blocked[n] and not node_blocked[n + 1]:
+                    moves.append((n + 1, 1, ys[j + 1] - ys[j]))
+                if j > 0 and not v_blocked[n - 1] and not node_blocked[n - 1]:
+                    moves.append((n - 1, 1, ys[j] - ys[j - 1]))
+            for m, move_axis, length in moves:
+                step = (n, m) if n < m else (m, n)
+                extra = length * CROWD * used.get(step, 0) + (BEND if move_axis != axis else 0.0)
+                new = cost + length + extra
+                s2 = m * 2 + move_axis
+                if new < best.get(s2, math.inf):
+                    best[s2] = new
+                    parent[s2] = state
+                    heapq.heappush(heap, (new + estimate(m), new, s2))
+        if found < 0:
+            return None
+        nodes: list[int] = []
+        state = found
+        while state >= 0:
+            nodes.append(state // 2)
+            state = parent[state]
+        nodes.reverse()
+        for a, b in zip(nodes, nodes[1:], strict=False):
+            step = (a, b) if a < b else (b, a)
+            used[step] = used.get(step, 0) + 1
+        start_border = next(border for n, _, border in starts if n == nodes[0])
+        points = [start_border, *(self._point(n) for n in nodes), goals[nodes[-1]][1]]
+        return Route(source, target, simplify(points))
+
+
+def simplify(points: list[Point]) -> list[Point]:
+    """The polyline without repeated points and without points in the middle of a straight run.
+
+    >>> simplify([(0, 0), (0, 1), (0, 2), (0, 2), (1, 2)])
+    [(0, 0), (0, 2), (1, 2)]
+    """
+    out: list[Point] = []
+    for p in points:
+        if out and abs(p[0] - out[-1][0]) < 1e-9 and abs(p[1] - out[-1][1]) < 1e-9:
+            continue
+        if len(out) >= 2:
+            (ax, ay), (bx, by) = out[-2], out[-1]
+            if abs((bx - ax) * (p[1] - ay) - (by - ay) * (p[0] - ax)) < 1e-9:
+                out[-1] = p
+                continue
+        out.append(p)
+    return out
+
+
+def rounded_corners(points: list[Point], radius: float = 0.07, steps: int = 4) -> list[Point]:
+    """The polyline with each corner replaced by a quarter curve of at most ``radius`` (it stays within
+    the corner, so within the clearance the router kept)."""
+    if len(points) < 3:
+        return list(points)
+    out = [points[0]]
+    for k in range(1, len(points) - 1):
+        (ax, ay), (bx, by), (cx, cy) = points[k - 1], points[k], points[k + 1]
+        d1, d2 = math.hypot(bx - ax, by - ay), math.hypot(cx - bx, cy - by)
+        r = min(radius, d1 / 2, d2 / 2)
+        if r <= 1e-6:
+            out.append(points[k])
+            continue
+        p = (bx - (bx - ax) / d1 * r, by - (by - ay) / d1 * r)
+        q = (bx + (cx - bx) / d2 * r, by + (cy - by) / d2 * r)
+        for s in range(steps + 1):
+            t = s / steps
+            out.append(((1 - t) ** 2 * p[0] + 2 * (1 - t) * t * bx + t * t * q[0],
+                        (1 - t) ** 2 * p[1] + 2 * (1 - t) * t * by + t * t * q[1]))
+    out.append(points[-1])
+    return out
+
+
+def segment_hits_rect(a: Point, b: Point, rect: Rect, tolerance: float = 1e-6) -> bool:
+    """Whether the segment a–b passes through the inside of ``rect`` (touching its border does not count).
+
+    >>> segment_hits_rect((0, 0), (10, 0), (4, -1, 5, 1)), segment_hits_rect((0, 1), (10, 1), (4, -1, 5, 1))
+    (True, False)
+    """
+    x0, y0, x1, y1 = rect[0] + tolerance, rect[1] + tolerance, rect[2] - tolerance, rect[3] - tolerance
+    if x0 >= x1 or y0 >= y1:
+        return False
+    t0, t1 = 0.0, 1.0
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
+        if abs(p) < 1e-12:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 >= t1:
+            return False
+    return True

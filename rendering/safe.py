@@ -1,0 +1,76 @@
+"""User text made safe for every output: names and titles are data, never markup, math or layout orders.
+
+Three kinds of character can break an output or mislead its reader:
+
+* control characters (U+0000–U+001F, U+007F–U+009F) and the line and paragraph separators: XML 1.0
+  cannot hold most of them at all (an SVG or GraphML file with one is not well-formed), and a line
+  break inside a box label breaks the box;
+* noncharacters (U+FDD0–U+FDEF and every code point ending in FFFE or FFFF) and lone surrogates: XML
+  refuses them, UTF-8 cannot encode a lone surrogate;
+* bidirectional controls (U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, the marks
+  U+200E, U+200F, U+061C): an "RTL override" in a name makes a viewer draw the rest of the label
+  backwards, which can make a name look like another.
+
+Images show each such character as U+FFFD (a visible "something was here"); graph files keep the data
+where their format can carry it — JSON as ``\\uXXXX`` escapes, XML bidirectional controls as character
+references — and replace what XML cannot carry with U+FFFD. Matplotlib's math (``$...$``) is switched
+off where text is drawn (see ``rendering.draw``), so no character needs escaping for it here.
+
+>>> display_text("王总\\u202e\\u0001\\n$x$")
+'王总�� $x$'
+>>> xml_text("a\\u0000b\\ufffec\\u202ed")
+'a�b�c\\u202ed'
+>>> json_safe('"\\u202e\\ufffe"')
+'"\\\\u202e\\\\ufffe"'
+"""
+
+from __future__ import annotations
+
+import re
+
+REPLACEMENT = "\ufffd"
+
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
+_SURROGATES = "\ud800-\udfff"
+_SPACES = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+_DISPLAY_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_NONCHARACTERS}{_SURROGATES}]")
+# What XML 1.0 cannot hold at all (tab, newline and carriage return it can), plus noncharacters.
+_XML_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NONCHARACTERS}{_SURROGATES}]")
+_XML_BIDI = re.compile(f"[{_BIDI}]")
+# Characters a JSON text may hold raw but a reader should see escaped.
+_JSON_ESCAPED = re.compile(f"[{_BIDI}{_NONCHARACTERS}{_SURROGATES}\u2028\u2029]")
+
+
+def display_text(text: str) -> str:
+    """One line of user text as an image draws it: separators become spaces, other control characters,
+    noncharacters and bidirectional controls become U+FFFD."""
+    return _DISPLAY_UNSAFE.sub(REPLACEMENT, _SPACES.sub(" ", text))
+
+
+def xml_text(text: str) -> str:
+    """Text an XML 1.0 document can hold: what it cannot becomes U+FFFD (bidirectional controls are
+    kept here and written as character references by :func:`xml_escape_bidi`)."""
+    return _XML_UNSAFE.sub(REPLACEMENT, text)
+
+
+def xml_escape_bidi(document: bytes) -> bytes:
+    """An XML document (UTF-8) with its bidirectional controls written as character references, which
+    parse back to the same characters but never reorder the file as shown in an editor."""
+    text = document.decode("utf-8")
+    return _XML_BIDI.sub(lambda m: f"&#x{ord(m.group()):04X};", text).encode("utf-8")
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with bidirectional controls, noncharacters, lone surrogates and the JavaScript line
+    separators written as ``\\uXXXX`` escapes (the same data once parsed)."""
+
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if code > 0xFFFF:                         # a surrogate pair, as JSON writes astral characters
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+
+    return _JSON_ESCAPED.sub(escape, text)
