@@ -194,6 +194,20 @@ def test_a_stale_edit_says_so_and_reloads(walk: dict[str, Any]) -> None:
     assert seen["stanceNow"] == "supporter"    # our stale change was not written
 
 
+def test_editors_draw_and_remove_lines_and_edit_people_and_the_analytics_follow(walk: dict[str, Any]) -> None:
+    seen = step(walk, "edit_person_and_lines")
+    assert "何丽 · influences (0.80)" in seen["added"]
+    assert "何丽" in seen["gapBefore"] and "何丽" not in seen["gapAfter"] and "林晓" in seen["gapAfter"]
+    assert seen["fields"]["knows_us"] == "yes"
+    assert seen["leftStatus"] == "left on 2026-11-30"
+
+
+def test_the_map_exports_as_the_server_offers(walk: dict[str, Any]) -> None:
+    seen = step(walk, "export")
+    assert seen["filename"] == "gzf-map-gzf-upgrade.png" and seen["size"] > 20_000
+    assert {"png", "svg", "graphml", "gexf", "cytoscape", "bundle"} <= set(seen["formats"])
+
+
 def test_chinese_is_a_switch_away_and_the_api_answers_in_it(walk: dict[str, Any]) -> None:
     seen = step(walk, "language")
     assert seen["heading"] == "决策链"

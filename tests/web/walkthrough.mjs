@@ -4,7 +4,7 @@
 // Each step records what it saw; nothing here decides pass or fail except a step that cannot go on.
 
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const config = JSON.parse(process.argv[2]);
@@ -188,6 +188,48 @@ try {
     await page.waitForFunction(() => document.querySelector('[data-testid="influence-select"]')?.value === '5');
     const stanceNow = await page.getByTestId('stance-select').inputValue();
     return { otherWrite: response, message, stanceNow };
+  });
+
+  await step('edit_person_and_lines', async () => {
+    // An influence line by picking two people, then removed again.
+    await page.getByTestId('person-gzf-it').click();
+    await page.locator('[data-edit="add-line"]').click();
+    await page.getByTestId('person-gzf-cfo').click();
+    await page.locator('#line-strength').fill('0.8');
+    await page.locator('[data-edit="save-line"]').click();
+    const line = page.getByTestId('person-panel').locator('.lines li', { hasText: '何丽' });
+    await line.waitFor();
+    const added = await line.innerText();
+    const lineOnMap = await page.evaluate(() => document.querySelector('[data-testid="map"]').dataset.people);
+    await line.getByRole('button', { name: 'Remove the line 赵明 → 何丽' }).click();
+    await line.waitFor({ state: 'detached' });
+    // The CFO gets to know us: the gap about a leader unaware of us no longer names her.
+    const gapBefore = await page.getByTestId('gap-leader_unaware').innerText();
+    await page.getByTestId('person-gzf-cfo').click();
+    await page.locator('#knows-us').check();
+    await page.locator('#closeness-relationship').fill('0.4');
+    await page.locator('[data-edit="save-person"]').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="gap-leader_unaware"]')?.innerText.includes('何丽'));
+    const gapAfter = await page.getByTestId('gap-leader_unaware').innerText();
+    const fields = await page.getByTestId('person-panel').evaluate((el) => Object.fromEntries([...el.querySelectorAll('[data-field]')]
+      .map((d) => [d.dataset.field, d.innerText.trim()])));
+    // The IT manager leaves, and comes back.
+    await page.getByTestId('person-gzf-it').click();
+    await page.locator('#left-at').fill('2026-11-30');
+    await page.locator('[data-edit="mark-left"]').click();
+    await page.locator('[data-testid="person-gzf-it"].left').waitFor();
+    const leftStatus = await page.locator('[data-field="status"]').innerText();
+    await page.locator('[data-edit="rejoin"]').click();
+    await page.locator('[data-testid="person-gzf-it"]:not(.left)').waitFor();
+    return { added, lineOnMap, gapBefore, gapAfter, fields, leftStatus };
+  });
+
+  await step('export', async () => {
+    await page.locator('#export-format').selectOption('png');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+    const file = await download.path();
+    const formats = await page.locator('#export-format option').evaluateAll((els) => els.map((el) => el.value));
+    return { filename: download.suggestedFilename(), size: statSync(file).size, formats };
   });
 
   await step('language', async () => {
