@@ -28,7 +28,8 @@ import networkx as nx
 from scoring.chain import MEASURES, analyse_chain
 from scoring.model import AccountMap, parse_date, unit
 from scoring.options import ScoringOptions, resolve
-from scoring.texts import item, join, label
+from scoring.people import is_open
+from scoring.texts import item, join, label, money, percent
 
 __all__ = ["classify_account"]
 
@@ -69,6 +70,17 @@ def _log_score(value: float | None, low: float, high: float) -> float | None:
 
 def _fmt(value: float) -> str:
     return f"{value:g}"
+
+
+def _currency(amap: AccountMap, o: ScoringOptions) -> str:
+    """The account's currency: its own (or its metrics'), else the one all its deals share, else the
+    default."""
+    metrics = amap.account.get("metrics") or {}
+    for value in (amap.account.get("currency"), metrics.get("currency")):
+        if isinstance(value, str) and value:
+            return value
+    used = {d.get("currency") for d in amap.opportunities.values() if isinstance(d.get("currency"), str)}
+    return used.pop() if len(used) == 1 else o.default_currency
 
 
 def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | None = None,
@@ -149,7 +161,7 @@ def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions
     if share is not None and share < o.nail_share_pct:
         stuck.append(item("low_share", lang, "driver", value=_fmt(share)))
     if loyalty is not None and loyalty < o.nail_loyalty:
-        stuck.append(item("low_loyalty", lang, "driver", value=_fmt(loyalty)))
+        stuck.append(item("low_loyalty", lang, "driver", value=percent(loyalty)))
     if growth is not None and growth < o.nail_flat_growth_pct:
         stuck.append(item("flat_growth", lang, "driver", value=_fmt(growth)))
     is_nail = (untapped_score is not None and untapped_score >= o.nail_untapped_score
@@ -166,12 +178,13 @@ def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions
                                  names=join([amap.name(c) for c in left_supporters], lang)))
     elif is_benchmark:
         klass = "benchmark"
-        drivers = [item(code, lang, "driver", value=_fmt(v)) for v, _, code in bench if v is not None]
+        drivers = [item(code, lang, "driver", value=_fmt(v) if code == "satisfied" else percent(v))
+                   for v, _, code in bench if v is not None]
         playbook += [item(c, lang, "playbook") for c in
                      ("benchmark_keep", "benchmark_case_study", "benchmark_site_visits", "benchmark_levels")]
     elif is_nail:
         klass = "nail"
-        drivers = [item("untapped_wallet", lang, "driver", amount=f"{untapped:,.0f}"), *stuck]
+        drivers = [item("untapped_wallet", lang, "driver", amount=money(untapped, _currency(amap, o), lang)), *stuck]
         playbook += [item(c, lang, "playbook") for c in ("nail_value_check", "nail_find_cause", "nail_assault")]
         if any(amap.interests.get(c) for c in amap.active):
             playbook.append(item("nail_entrenched", lang, "playbook"))
@@ -186,7 +199,7 @@ def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions
         playbook.append(item("leaders_unaware", lang, "playbook",
                              names=join([amap.name(c) for c in unaware_leaders[:3]], lang)))
     drivers = [*drivers, item("qualification" if qualified else "not_qualified", lang, "driver",
-                              score=f"{score:.2f}", count=len(known))]
+                              score=percent(score), count=len(known))]
     return {
         "class": klass,
         "label": label("class", klass, lang),
@@ -216,7 +229,7 @@ def _competitors_ahead(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, s
     """(competitor, opportunity) pairs where the competitor's chain support beats ours, open deals only."""
     ahead = []
     for opp, data in amap.opportunities.items():
-        if data.get("stage") in o.closed_stages or not amap.members.get(opp):
+        if not is_open(data, o) or not amap.members.get(opp):
             continue
         chain = analyse_chain(amap, opp, o)
         for competitor, support in chain.competitors.items():
@@ -232,8 +245,7 @@ def _account_closeness(amap: AccountMap, o: ScoringOptions) -> dict[str, float]:
     def pairs(open_only: bool) -> list[tuple[float, dict[str, float | None]]]:
         result = []
         for opp, members in amap.members.items():
-            stage = amap.opportunities.get(opp, {}).get("stage")
-            if open_only and stage in o.closed_stages:
+            if open_only and not is_open(amap.opportunities.get(opp, {}), o):
                 continue
             weights = amap.chain_weights(opp, o)
             result += [(weights[m.contact_id], m.closeness) for m in members if m.contact_id in weights]

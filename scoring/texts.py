@@ -241,7 +241,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Give {name} an owner on our team and plan a first meeting.",
         "zh-CN": "为{name}指定我方负责人，安排第一次会面。"},
     "gap.single_threaded.message": {
-        "en": "Only {count} supporter(s) in the decision chain: the deal hangs on too few threads.",
+        "en": "Supporters in the decision chain: {count}. The deal hangs on too few threads.",
         "zh-CN": "决策链中只有{count}位支持者：单线联系，风险太大。"},
     "gap.single_threaded.action": {
         "en": "Widen the threads to 3–5 people across levels and departments; start with {names}.",
@@ -335,7 +335,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "driver.loyal": {"en": "Loyal (loyalty {value}).", "zh-CN": "忠诚度高（{value}）。"},
     "driver.untapped_wallet": {
         "en": "Large untapped wallet: about {amount} a year bought from others.",
-        "zh-CN": "潜力大：每年约{amount}的采购额还在别家。"},
+        "zh-CN": "潜力大：每年{amount}的采购额还在别家。"},
     "driver.low_share": {"en": "We hold only {value}% of their wallet.", "zh-CN": "我们的份额只有{value}%。"},
     "driver.low_loyalty": {"en": "Low loyalty ({value}).", "zh-CN": "忠诚度低（{value}）。"},
     "driver.flat_growth": {"en": "Our business with them is flat ({value}% growth).",
