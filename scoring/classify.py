@@ -184,7 +184,8 @@ def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions
                      ("benchmark_keep", "benchmark_case_study", "benchmark_site_visits", "benchmark_levels")]
     elif is_nail:
         klass = "nail"
-        drivers = [item("untapped_wallet", lang, "driver", amount=money(untapped, _currency(amap, o), lang)), *stuck]
+        drivers = [item("untapped_wallet", lang, "driver", amount=money(untapped or 0.0, _currency(amap, o), lang)),
+                   *stuck]
         playbook += [item(c, lang, "playbook") for c in ("nail_value_check", "nail_find_cause", "nail_assault")]
         if any(amap.interests.get(c) for c in amap.active):
             playbook.append(item("nail_entrenched", lang, "playbook"))
