@@ -561,7 +561,7 @@ class AccountPage {
       this.write(() => api('/relationships', { method: 'POST', body }), t('line_added'));
     } },
     h('span', {}, `${this.name(source)} → ${this.name(target)}`),
-    h('label', { for: 'line-type' }, t('role')), type,
+    h('label', { for: 'line-type' }, t('line_type')), type,
     h('label', { for: 'line-strength' }, t('strength')), strength,
     h('button', { type: 'submit', 'data-edit': 'save-line' }, t('save')),
     h('button', { type: 'button', onclick: () => { this.banner.hidden = true; } }, t('cancel'))));
@@ -612,5 +612,7 @@ function legend() {
     h('ul', {}, item('reports', t('legend_reports')), item('influences', t('legend_influences')),
       item('promoted', t('legend_promoted')), item('ally', t('legend_ally')), item('rival', t('legend_rival')),
       item('covers', t('legend_covers')), item('path', t('legend_path')),
+      h('li', {}, h('span', { class: 'card-swatch unaware', 'aria-hidden': 'true' }), t('legend_unaware')),
+      h('li', {}, h('span', { class: 'card-swatch left', 'aria-hidden': 'true' }), t('legend_left')),
       STANCES.map((s) => h('li', {}, h('span', { class: `pill stance-${s}` }, label('stance', s))))));
 }
