@@ -10,16 +10,19 @@ cannot silently go unsupported here.
 The stored model:
 
 - every node of the map has the label ``Entity`` and its kind's label (``Account``, ``Contact``,
-  ``TeamMember``, ``Competitor``, ``Opportunity``), with properties ``id``, ``kind``, ``name``,
-  ``owner_id`` (the account a contact or opportunity belongs to, or an account's parent account),
-  ``competitor_ids`` (opportunities: the competitors they name), ``data`` (the record's data as a JSON
-  string), ``created_at``, ``updated_at`` and ``version``;
+  ``TeamMember``, ``Competitor``, ``Opportunity``), with properties ``id``, ``kind``, ``owner_id`` (the
+  account a contact or opportunity belongs to, or an account's parent account: indexed), ``created_at``,
+  ``updated_at`` (``datetime``), ``version``, and every field of the record as a typed property of its
+  own (``name``, ``level``, ``knows_us``, ``left_at`` as a ``date``, ``closeness_relationship``... see
+  :mod:`graph.neo4j.properties` and docs/neo4j.md);
 - every edge of the map is a relationship of its own type (``REPORTS_TO``...) with properties ``id``,
-  ``account_id``, ``data`` (JSON), ``created_at``, ``updated_at``, ``version``;
+  ``account_id``, ``created_at``, ``updated_at``, ``version`` and its fields (``strength``, ``stance``,
+  ``role``, ``influence``, ``closeness``, ``last_contact_at``, ``kind``, ``threat``, ``note``...);
 - ``BELONGS_TO`` (contact/opportunity → account, account → parent account) mirrors ``owner_id`` for
   people browsing the graph; it is maintained by ``put_nodes`` and never handed out as an edge;
-- ``AuditEntry``, ``ApiKey``, ``Migration`` and ``Revision`` nodes hold the audit trail, API keys, applied
-  schema migrations and the per-account revision counters.
+- ``AuditEntry``, ``ApiKey``, ``Migration``, ``Revision`` and ``Sequence`` nodes hold the audit trail (its
+  ``before``/``after`` snapshots as JSON documents: a log of records, not part of the map), API keys,
+  applied migrations, the per-account revision counters and the audit trail's sequence counter.
 """
 
 from __future__ import annotations
@@ -53,13 +56,13 @@ EDGE_TYPES: Final[tuple[LiteralString, ...]] = (
     "HAS_INTEREST",
 )
 
-OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision")
+OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision", "Sequence")
 
 # Every property the adapter reads or writes, for the Cypher lint's schema.
 PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
-    "role", "key_hash", "checksum", "applied_at", "scope", "revision",
+    "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value",
 )
 
 

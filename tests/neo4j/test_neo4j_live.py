@@ -1,13 +1,13 @@
 """The Neo4j adapter against a real server: what the contract suite cannot show, i.e. concurrency under
-Neo4j's read-committed isolation and the migration records. Skipped unless ``NEO4J_URI`` is set
-(``docker compose up -d neo4j``, then ``NEO4J_URI=bolt://localhost:7687 NEO4J_PASSWORD=...``).
-The database is wiped: point it at a throw-away one."""
+Neo4j's read-committed isolation and the migration records. Needs ``NEO4J_URI`` (``tools/neo4j/serve``,
+see the README). The database is wiped: point it at a throw-away one."""
 
 from __future__ import annotations
 
-import os
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,17 +15,16 @@ from graph.errors import Conflict
 from graph.neo4j import migrate
 from graph.neo4j.store import Neo4jBackend, Neo4jTx
 from graph.records import EdgeRecord, NodeRecord, now_iso
+from tests.conftest import neo4j_config
 
 pytestmark = pytest.mark.neo4j
 
 
 @pytest.fixture
-def backend() -> Iterator[Neo4jBackend]:
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI is not set (docker compose up -d neo4j)")
-    live = Neo4jBackend(uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
-                        os.environ.get("NEO4J_DATABASE", "neo4j"))
+def backend(tmp_path: Path) -> Iterator[Neo4jBackend]:
+    config = neo4j_config(tmp_path)
+    assert config.neo4j_uri
+    live = Neo4jBackend(config.neo4j_uri, config.neo4j_user, config.neo4j_password, config.neo4j_database)
     live.migrate()
     live.reset()
     yield live
@@ -66,22 +65,21 @@ def test_a_read_in_a_write_transaction_holds_the_record_until_commit(backend: Ne
 
 
 def test_concurrent_creations_of_one_id_let_one_win(backend: Neo4jBackend) -> None:
-    both_checked = threading.Barrier(2, timeout=10)
+    """Two writers check that an id is free, then create it. The check in a write transaction seeks the
+    id's unique index with a lock (``NodeUniqueIndexSeek(Locking)``), so the second writer's check
+    waits until the first commits and then finds the id taken: one creation, one Conflict."""
+    start = threading.Barrier(2, timeout=10)
     outcomes: list[str] = []
 
     def create(name: str) -> None:
-        attempts = 0
-
         def work(tx: Neo4jTx) -> None:
-            nonlocal attempts
-            attempts += 1
-            if tx.get_nodes(["dup"]):  # what the store does; reached when the driver retries
+            if tx.get_nodes(["dup"]):  # what the store does
                 raise Conflict("taken")
-            if attempts == 1:
-                both_checked.wait()  # both have seen the id free
+            time.sleep(0.5)  # the other writer checks meanwhile
             tx.put_nodes([node("dup", name=name)])
 
         try:
+            start.wait()
             backend.write(work)
             outcomes.append("created")
         except Conflict:
