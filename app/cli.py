@@ -150,8 +150,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true")
     p = command("export", "export an account as a bundle, an image or a graph file")
     p.add_argument("account")
-    p.add_argument("--format", default="bundle",
-                   choices=["bundle", "png", "svg", "graphml", "gexf", "cytoscape"])
+    from rendering.formats import FORMATS
+
+    p.add_argument("--format", default="bundle", choices=["bundle", *FORMATS],
+                   help="bundle (JSON, re-importable) or a map format: " + ", ".join(FORMATS))
     p.add_argument("--opportunity", help="emphasise this opportunity's decision chain (maps)")
     p.add_argument("--redact", action="store_true", help="leave personal notes and interests out (maps)")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from rendering.draw import MARGIN, drawing, fit, map_page
-from rendering.focus import Focus, focused, restrict, view_of
+from rendering.focus import LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
 from rendering.labels import word
 from rendering.layout import LEVELS, layout_map
 from rendering.model import MapModel
@@ -166,9 +166,13 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
     lang = model.lang
     on_page = set(section.people)
     lines = [ln for ln in model.lines if ln.source in on_page or ln.target in on_page]
-    team = {ln.source for ln in lines if ln.source in model.team}
-    rivals = {ln.target for ln in lines if ln.target in model.competitors}
-    shown = restrict(model, section.people, team=team, competitors=rivals)
+    inside = [ln for ln in lines if (ln.source in on_page or ln.source in model.team)
+              and (ln.target in on_page or ln.target in model.competitors)]
+    inside.sort(key=lambda ln: line_priority(ln, model))
+    drawn = inside[:LINE_BUDGET]                  # a page is an image too: no more lines than one can read
+    team = {ln.source for ln in drawn if ln.source in model.team}
+    rivals = {ln.target for ln in drawn if ln.target in model.competitors}
+    shown = restrict(model, section.people, lines=drawn, team=team, competitors=rivals)
     shown.view = section.title
     # Where the chart continues: the manager above the subtree, reports on other pages, other lines.
     elsewhere: dict[str, list[int]] = defaultdict(list)
@@ -195,11 +199,14 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
                             kind=kind, page=page_of[other]))
     if len(crossing) > XREF_LINES:
         notices.append(word("xref.more", lang, n=len(crossing) - XREF_LINES))
+    hidden = len(inside) - len(drawn)
     if notices:
         shown.notices = [f"{word('xref.lines', lang)}: " + "；".join(notices) if lang == "zh-CN"
                          else f"{word('xref.lines', lang)}: " + "; ".join(notices)]
     else:
         shown.notices = []
+    if hidden:
+        shown.notices.append(word("notice.lines", lang, n=f"{hidden:,}"))
     page, _ = map_page(shown, layout_map(shown), legend=False, page_label=_page_label(section.page, total, lang))
     return page.fig
 

@@ -25,11 +25,11 @@ Rect = tuple[float, float, float, float]          # x0, y0, x1, y1 (y down: y0 i
 
 CLEARANCE = 0.09      # between a line and any box (less than half the narrowest gap the layout leaves)
 LANE = 0.11           # spacing of the extra lanes in a wide gap
-MAX_LANES = 5         # extra lanes per gap
+MAX_LANES = 3         # extra lanes per gap
 BEND = 0.35           # the cost of a bend, in inches of line
 CROWD = 0.3           # the cost of sharing a step with each earlier line, per inch
 MARGIN = 0.45         # room around everything, so a path can always go round the outside
-GREED = 1.6           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
+GREED = 2.0           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 SVG = "{http://www.w3.org/2000/svg}"
-FORMATS = ("png", "svg", "graphml", "gexf", "cytoscape")
+FORMATS = ("png", "svg", "pdf", "graphml", "gexf", "cytoscape")
 
 
 def fetch(client: TestClient, account: str, fmt: str, **params: Any) -> bytes:
@@ -47,3 +48,9 @@ def read_gexf(data: bytes) -> nx.Graph:
 def read_cytoscape(data: bytes) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(data)
     return document
+
+
+def pdf_pages(data: bytes) -> int:
+    """The number of pages of a PDF that matplotlib wrote (its page objects are not compressed)."""
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    return len(re.findall(rb"/Type /Page\b(?!s)", data))

@@ -15,6 +15,7 @@ from tests.conftest import VIEWER, auth, bundle
 from tests.maps.conftest import (
     FORMATS,
     fetch,
+    pdf_pages,
     png_size,
     read_cytoscape,
     read_gexf,
@@ -201,7 +202,7 @@ def test_unknown_account_is_404(client: TestClient) -> None:
 
 
 def test_unknown_format_is_422_naming_the_formats(furniture: TestClient) -> None:
-    response = furniture.get("/v1/accounts/gzf/map", params={"format": "pdf"})
+    response = furniture.get("/v1/accounts/gzf/map", params={"format": "jpeg"})
     assert response.status_code == 422
     problem = response.json()
     assert problem["errors"][0]["loc"] == ["query", "format"]
@@ -246,7 +247,7 @@ def test_render_account_map_is_what_the_cli_calls(furniture: TestClient, tmp_pat
                                           today=dt.date(2026, 11, 22))
     assert media_type == "image/svg+xml" and "制图日期 2026-11-22" in data.decode()
     with pytest.raises(MapError):
-        render_account_map(store, "gzf", "pdf")
+        render_account_map(store, "gzf", "jpeg")
 
 
 def test_cli_exports_a_png(tmp_path: object) -> None:
@@ -265,7 +266,8 @@ def test_cli_exports_a_png(tmp_path: object) -> None:
 
 
 @pytest.mark.parametrize("module", ["rendering.labels", "rendering.model", "rendering.layout", "rendering.draw",
-                                    "rendering.files"])
+                                    "rendering.files", "rendering.safe", "rendering.routing", "rendering.formats",
+                                    "rendering.fonts"])
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
@@ -280,3 +282,5 @@ def test_an_account_with_nobody_on_it_still_has_a_map(handset: TestClient, fmt: 
         assert any("Global Handset Inc." in t for t in svg_texts(data))
     elif fmt == "cytoscape":
         assert [n["data"]["id"] for n in read_cytoscape(data)["elements"]["nodes"]] == ["hs-global"]
+    elif fmt == "pdf":
+        assert data.startswith(b"%PDF") and pdf_pages(data) == 1

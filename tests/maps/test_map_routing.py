@@ -1,0 +1,65 @@
+"""Lines are routed around boxes: no relationship line and no reporting connector passes under a box
+(its own two boxes included: a line ends at a box's border), on the furniture map and a large one."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rendering.draw import box_rects, drawn_direction, route_lines
+from rendering.focus import Focus, focused
+from rendering.layout import layout_map
+from rendering.model import build_map
+from rendering.routing import Router, rounded_corners, segment_hits_rect
+from tests.maps.generator import large_account
+
+# A line may touch a box's border where it ends; "under a box" means through its inside.
+TOLERANCE = 0.01
+
+
+def _check(client: TestClient, account: str, opportunity: str | None) -> int:
+    graph = client.app.state.store.account_graph(account)  # type: ignore[attr-defined]
+    model = focused(build_map(graph, opportunity_id=opportunity), Focus())
+    layout = layout_map(model)
+    rects = box_rects(model, layout)
+    routed = route_lines(model, layout)
+    drawable = [ln for ln in model.lines if len(set(drawn_direction(ln)) & rects.keys()) == 2
+                and ln.source != ln.target]
+    assert len(routed) == len(drawable)                        # every line found its way
+    for line, route in routed:
+        points = rounded_corners(route.points)
+        a, b = drawn_direction(line)
+        assert route.points[0] != route.points[-1]
+        for p, q in zip(points, points[1:], strict=False):
+            for node, rect in rects.items():
+                assert not segment_hits_rect(p, q, rect, TOLERANCE), (line.type, line.source, line.target,
+                                                                       "under", node)
+        # It starts on the border of its first box and ends on the border of the second.
+        for end, node in ((route.points[0], a), (route.points[-1], b)):
+            x0, y0, x1, y1 = rects[node]
+            on_side = (abs(end[0] - x0) < 1e-6 or abs(end[0] - x1) < 1e-6) and y0 <= end[1] <= y1
+            on_top = (abs(end[1] - y0) < 1e-6 or abs(end[1] - y1) < 1e-6) and x0 <= end[0] <= x1
+            assert on_side or on_top
+    for p, q in layout.segments:                               # reporting connectors too
+        for node, rect in rects.items():
+            assert not segment_hits_rect(p, q, rect, TOLERANCE), ("reporting line under", node)
+    return len(routed)
+
+
+@pytest.mark.parametrize("opportunity", [None, "gzf-upgrade"])
+def test_no_line_passes_under_a_box_on_the_furniture_map(furniture: TestClient, opportunity: str | None) -> None:
+    assert _check(furniture, "gzf", opportunity) >= 12
+
+
+def test_no_line_passes_under_a_box_on_a_large_map(client: TestClient) -> None:
+    client.post("/v1/import", json=large_account(300, seed=7)).raise_for_status()
+    assert _check(client, "big", "big-opp") >= 40
+
+
+def test_a_line_between_neighbours_goes_round_the_box_between_them() -> None:
+    boxes = {"a": (0.0, 0.0, 2.0, 0.7), "b": (2.4, 0.0, 4.4, 0.7), "c": (4.8, 0.0, 6.8, 0.7)}
+    route = Router(boxes).route("a", "c")
+    assert route is not None
+    points = rounded_corners(route.points)
+    assert not any(segment_hits_rect(p, q, boxes["b"]) for p, q in zip(points, points[1:], strict=False))
+    assert min(y for _, y in route.points) < 0 or max(y for _, y in route.points) > 0.7   # above or below
