@@ -121,7 +121,9 @@ def view_of(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> View:
                            "give opportunity_id, or another scope", ["query", "scope"])
         for c in chain:
             order.add_with_managers(c, None)
-        order.rings(chain, focus.depth or 1, None)
+        # Without a depth asked, an image fills its budget ring by ring; a PDF or graph file takes one ring.
+        fill = focus.depth is None and budget < len(contacts)
+        order.rings(chain, focus.depth or (MAX_DEPTH if fill else 1), None, stop_at=budget if fill else None)
         return View("chain", order.out, word("view.chain", lang))
     everyone = set(contacts)
     top = [c for c in order.by_power(everyone) if _depth_within(model, c, everyone) <= 1
@@ -222,7 +224,8 @@ class _Order:
             self._ties = ties
         return self._ties
 
-    def rings(self, start: list[str], depth: int, within: Collection[str] | None, managers: bool = True) -> None:
+    def rings(self, start: list[str], depth: int, within: Collection[str] | None, managers: bool = True,
+              stop_at: int | None = None) -> None:
         """The people ``depth`` hops around ``start``, ring by ring, each ring strongest tie first (and
         with ``managers``, each with their managers: trees read better than loose boxes)."""
         ties = self.ties()
@@ -241,7 +244,7 @@ class _Order:
                 else:
                     self.add(c)
             frontier = ring
-            if not frontier:
+            if not frontier or (stop_at is not None and len(self.out) >= stop_at):
                 break
 
 

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from rendering.draw import MARGIN, drawing, fit, map_page
-from rendering.focus import LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
+from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
 from rendering.labels import word
 from rendering.layout import LEVELS, layout_map
 from rendering.model import MapModel
@@ -137,6 +137,11 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
     lang = model.lang
     view = view_of(model, focus, budget=len(model.contacts))
     people = view.order
+    if len(people) <= IMAGE_BUDGET:                # one page holds them all: the image, as a PDF
+        shown = focused(model, focus)
+        with drawing(), PdfPages(buffer := io.BytesIO(), metadata=_metadata(model)) as pdf:
+            pdf.savefig(map_page(shown, layout_map(shown))[0].fig)
+        return buffer.getvalue()
     parts = sections(model, people)
     contents_pages = max(1, math.ceil(len(parts) / (CONTENTS_ROWS * CONTENTS_COLUMNS)))
     first = contents_pages + 2                     # contents, then the overview
@@ -146,8 +151,7 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
     total = first + len(parts) - 1
     page_of = {c: s.page for s in parts for c in s.people}
     buffer = io.BytesIO()
-    with drawing(), PdfPages(buffer, metadata={"Title": display_text(model.account_name), "Creator": "Guanxi",
-                                               "Producer": "Guanxi", "CreationDate": None}) as pdf:
+    with drawing(), PdfPages(buffer, metadata=_metadata(model)) as pdf:
         for k in range(contents_pages):
             pdf.savefig(_contents(model, parts, k, contents_pages, len(people), total))
         overview = focused(model, focus)
@@ -156,6 +160,11 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
         for section in parts:
             pdf.savefig(_section_page(model, section, page_of, total))
     return buffer.getvalue()
+
+
+def _metadata(model: MapModel) -> dict[str, str | None]:
+    return {"Title": display_text(model.account_name), "Creator": "Guanxi", "Producer": "Guanxi",
+            "CreationDate": None}
 
 
 def _page_label(n: int, total: int, lang: str) -> str:
