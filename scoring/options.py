@@ -176,7 +176,7 @@ class ScoringOptions:
     # left out above ``broker_betweenness_max_contacts`` active contacts (constraint alone decides).
     broker_betweenness: float = 0.4
     broker_samples: int = 32
-    broker_betweenness_max_contacts: int = 1000
+    broker_betweenness_max_contacts: int = 500
     # Formal seniority, most senior first (rank 1).
     level_order: tuple[str, ...] = ("executive", "vp", "director", "manager", "staff")
 

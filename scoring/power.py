@@ -24,7 +24,7 @@ Signals per person (``signals_of``), each explained:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from scoring.options import ScoringOptions, resolve
 from scoring.results import InfluenceAnswer, PowerRow, Signal, plain
 from scoring.texts import join, label, text
 
-__all__ = ["burt_constraint", "influence_answer", "informal_power", "power_ties", "signals_of"]
+__all__ = ["Signals", "burt_constraint", "influence_answer", "informal_power", "power_ties", "signals_of"]
 
 
 def informal_power(g: nx.MultiDiGraph, options: ScoringOptions | None = None, lang: str = "en"
@@ -58,9 +58,13 @@ def informal_power(g: nx.MultiDiGraph, options: ScoringOptions | None = None, la
 
 def influence_answer(g: nx.MultiDiGraph, options: ScoringOptions | None = None, lang: str = "en"
                      ) -> InfluenceAnswer:
-    """The typed answer of ``informal_power``."""
+    """The typed answer of ``informal_power`` (kept with the map, per language)."""
     o = resolve(options)
     amap = AccountMap.build(g, o)
+    return amap.cached(("influence_answer", o, lang), lambda: _influence_answer(amap, o, lang))
+
+
+def _influence_answer(amap: AccountMap, o: ScoringOptions, lang: str) -> InfluenceAnswer:
     ranked = ranking(amap, o)
     node = amap._node
     raw = signals_of(amap, o)
@@ -175,35 +179,68 @@ def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[
 
 
 # ---------------------------------------------------------------------- signals
-def signals_of(amap: AccountMap, o: ScoringOptions) -> dict[str, tuple[RawSignal, ...]]:
-    """Every active contact's signals (only those who have one), once per map."""
-    return amap.cached(("signals", o), lambda: _signals(amap, o))
+def signals_of(amap: AccountMap, o: ScoringOptions) -> Signals:
+    """The signals of the map's active contacts, computed per person on first use (kept with the map)."""
+    return amap.cached(("signals", o), lambda: Signals(amap, o))
 
 
-def _signals(amap: AccountMap, o: ScoringOptions) -> dict[str, tuple[RawSignal, ...]]:
-    ranked = ranking(amap, o)
-    n = len(ranked)
-    if n == 0:
-        return {}
-    places = max(o.signal_min_places, math.ceil(o.signal_rank_share * n))
-    ties = power_ties(amap, o)
-    mutual = _mutual(ties)
-    constraint = burt_constraint(mutual)
-    betweenness = _betweenness(ties, n, o)
-    found: dict[str, list[RawSignal]] = {}
-    for c, power, formal, informal in ranked:
-        level = amap.active[c].get("level")
-        if formal - informal >= places and power >= o.hidden_min_power:
-            found.setdefault(c, []).append(RawSignal("hidden_influencer", informal, formal, n))
-        elif (informal - formal >= places and power < o.title_max_power and level in o.leader_levels
-              and formal > 1):
-            found.setdefault(c, []).append(RawSignal("title_without_power", informal, formal, n))
-        contacts = mutual.get(c, {})
-        if len(contacts) >= o.broker_min_contacts and (constraint.get(c, 1.0) <= o.broker_constraint
-                                                       or betweenness.get(c, 0.0) >= o.broker_betweenness):
+class Signals:
+    """Each active contact's signals. The ranks (and, on small accounts, the betweenness) are the whole
+    account's, computed once; Burt's constraint is read per person from their own ties, so a decision
+    chain or a recommendation pays only for the people it shows."""
+
+    def __init__(self, amap: AccountMap, o: ScoringOptions) -> None:
+        self.amap, self.o = amap, o
+        ranked = ranking(amap, o)
+        self.count = len(ranked)
+        self.places = max(o.signal_min_places, math.ceil(o.signal_rank_share * self.count))
+        self.ranks = {c: (power, formal, informal) for c, power, formal, informal in ranked}
+        self.mutual = _mutual(power_ties(amap, o))
+        self._shares: dict[str, dict[str, float]] = {}
+        self._betweenness: dict[str, float] | None = None
+        self._found: dict[str, tuple[RawSignal, ...]] = {}
+
+    def get(self, c: str, default: tuple[RawSignal, ...] = ()) -> tuple[RawSignal, ...]:
+        """The signals of ``c`` (``default`` for someone who is no active contact)."""
+        if c not in self.ranks:
+            return default
+        try:
+            return self._found[c]
+        except KeyError:
+            found = self._found[c] = self._signals(c)
+            return found
+
+    def _signals(self, c: str) -> tuple[RawSignal, ...]:
+        o, n = self.o, self.count
+        power, formal, informal = self.ranks[c]
+        found = []
+        if formal - informal >= self.places and power >= o.hidden_min_power:
+            found.append(RawSignal("hidden_influencer", informal, formal, n))
+        elif (informal - formal >= self.places and power < o.title_max_power
+              and self.amap.active[c].get("level") in o.leader_levels and formal > 1):
+            found.append(RawSignal("title_without_power", informal, formal, n))
+        contacts = self.mutual.get(c, {})
+        if len(contacts) >= o.broker_min_contacts and (self.constraint(c) <= o.broker_constraint
+                                                       or self.betweenness().get(c, 0.0) >= o.broker_betweenness):
             strongest = sorted(contacts, key=lambda x: (-contacts[x], x))[:4]
-            found.setdefault(c, []).append(RawSignal("broker", informal, formal, n, tuple(strongest)))
-    return {c: tuple(s) for c, s in found.items()}
+            found.append(RawSignal("broker", informal, formal, n, tuple(strongest)))
+        return tuple(found)
+
+    def constraint(self, c: str) -> float:
+        """Burt's constraint of c (1.0 for someone with no tie), as ``burt_constraint``."""
+        return _constraint(c, self._share)
+
+    def _share(self, c: str) -> dict[str, float]:
+        try:
+            return self._shares[c]
+        except KeyError:
+            shares = self._shares[c] = _shares(self.mutual.get(c, {}))
+            return shares
+
+    def betweenness(self) -> dict[str, float]:
+        if self._betweenness is None:
+            self._betweenness = _betweenness(power_ties(self.amap, self.o), self.count, self.o)
+        return self._betweenness
 
 
 def _mutual(ties: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
@@ -224,22 +261,28 @@ def burt_constraint(mutual: Mapping[str, Mapping[str, float]]) -> dict[str, floa
     >>> round(burt_constraint({"a": {"b": 1, "c": 1}, "b": {"a": 1}, "c": {"a": 1}})["a"], 3)
     0.5
     """
-    share: dict[str, dict[str, float]] = {}
-    for u, row in mutual.items():
-        total = sum(row.values())
-        if total > 0.0:
-            share[u] = {v: w / total for v, w in row.items()}
-    result = {}
-    for i, row in share.items():
-        value = 0.0
-        for j, p_ij in row.items():
-            indirect = 0.0
-            for q, p_iq in row.items():
-                if q != j:
-                    indirect += p_iq * share.get(q, {}).get(j, 0.0)
-            value += (p_ij + indirect) ** 2
-        result[i] = value
-    return result
+    shares = {u: _shares(row) for u, row in mutual.items()}
+    return {i: _constraint(i, lambda u: shares.get(u, {})) for i, row in shares.items() if row}
+
+
+def _shares(row: Mapping[str, float]) -> dict[str, float]:
+    """p_ij: the share of i's mutual tie weight spent on each contact j."""
+    total = sum(row.values())
+    return {v: w / total for v, w in row.items()} if total > 0.0 else {}
+
+
+def _constraint(i: str, share: Callable[[str], Mapping[str, float]]) -> float:
+    row = share(i)
+    if not row:
+        return 1.0
+    value = 0.0
+    for j, p_ij in row.items():
+        indirect = 0.0
+        for q, p_iq in row.items():
+            if q != j:
+                indirect += p_iq * share(q).get(j, 0.0)
+        value += (p_ij + indirect) ** 2
+    return value
 
 
 def _betweenness(ties: Mapping[str, Mapping[str, float]], n: int, o: ScoringOptions) -> dict[str, float]:
