@@ -36,6 +36,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from graph.backend import Tx
 from graph.errors import Conflict, StoreError, StoreUnavailable
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
@@ -363,7 +364,7 @@ class Neo4jBackend:
                 raise
             raise translated from e
 
-    def read(self, work: Callable[[Neo4jTx], T]) -> T:
+    def read(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
             return work(Neo4jTx(tx, writable=False))
 
@@ -373,7 +374,7 @@ class Neo4jBackend:
 
         return self._translated(run)
 
-    def write(self, work: Callable[[Neo4jTx], T]) -> T:
+    def write(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
             return work(Neo4jTx(tx, writable=True))
 

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph.errors import Conflict, InvalidGraph, StoreUnavailable
+from graph.backend import Tx
+from graph.errors import Conflict, StoreUnavailable
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
 from migrations import migrations
 
@@ -287,18 +288,18 @@ class SqliteBackend:
             _rollback(conn)
             raise StoreUnavailable(f"commit failed: {e}") from e
 
-    def read(self, work: Callable[[SqliteTx], T]) -> T:
+    def read(self, work: Callable[[Tx], T]) -> T:
         with _translated(), self._transaction("BEGIN") as conn:
             return work(SqliteTx(conn))
 
-    def write(self, work: Callable[[SqliteTx], T]) -> T:
+    def write(self, work: Callable[[Tx], T]) -> T:
         with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
             return work(SqliteTx(conn))
 
     def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:
             for table in ("edges", "nodes", "audit", "api_keys", "revisions"):
-                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                conn.execute(f"DELETE FROM {table}")
 
     def purge(self) -> None:
         """Leave no old copy of erased data in the files: copy the WAL into the database and truncate

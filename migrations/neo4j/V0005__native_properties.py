@@ -11,6 +11,7 @@ layout, so a run that dies half-way is finished by the next one.
 from __future__ import annotations
 
 import json
+
 from neo4j import ManagedTransaction, Session
 
 from graph.neo4j import properties, queries
