@@ -29,7 +29,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _store(args: argparse.Namespace, *, migrate: bool = True) -> Store:
     settings = _settings(args)
     store = Store(make_backend(settings))
-    if migrate and not settings.neo4j_uri:
+    if migrate and settings.auto_migrate and store.backend.migrates_on_start:
         store.backend.migrate()
     return store
 
