@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from scoring.model import AccountMap, Member, Propagation, composite, decision_weight
+from scoring.model import AccountMap, Member, Propagation, _neg_id, composite, decision_weight
 from scoring.options import ScoringOptions, resolve
 from scoring.power import render_signals, signals_of
 from scoring.results import (
@@ -284,7 +284,7 @@ def completeness(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
             depth = seat_depth(amap, m, o)
             factor = o.seat_stance_factors.get(m.stance, o.seat_stance_factors.get("unknown", 0.0))
             valued.append((factor * (o.seat_depth_floor + (1.0 - o.seat_depth_floor) * depth), depth, m))
-        value, depth, best = max(valued, key=lambda v: (v[0], v[1], _neg(v[2].contact_id)))
+        value, depth, best = max(valued, key=lambda v: (v[0], v[1], _neg_id(v[2].contact_id)))
         if best.stance in o.supportive_stances:
             status = "won" if depth >= o.seat_thin_depth else "thin"
         elif best.stance in o.opposing_stances:
@@ -300,10 +300,6 @@ def completeness(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
     total = sum(seat.weight for seat in seats)
     score = sum(seat.weight * seat.value for seat in seats) / total if total > 0 else 0.0
     return Completeness(score, tuple(seats), tuple(seat for seat in seats if seat.status != "won"))
-
-
-def _neg(value: str) -> tuple[int, ...]:
-    return tuple(-ord(ch) for ch in value)
 
 
 def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang: str) -> DecisionChain:
