@@ -8,6 +8,7 @@ the store adds them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -24,15 +25,76 @@ from pydantic import (
 
 ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
 
+
+def _noncharacters() -> str:
+    """The 66 Unicode noncharacters as a regex class body: U+FDD0..U+FDEF and the last two code points
+    of every plane (U+FFFE, U+FFFF, U+1FFFE...)."""
+    ends = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    return "\ufdd0-\ufdef" + ends
+
+
+# What no text accepts: C0 controls (multi-line text keeps tab, newline and carriage return), DEL and the
+# C1 controls, lone surrogates (JSON can spell them, UTF-8 cannot store them) and noncharacters. None of
+# them is something a person typed, and each breaks an output: XML 1.0 forbids most of them, so an SVG,
+# GraphML or GEXF export holding one is not well-formed. Single-line text (names, titles, labels, stages)
+# also refuses line breaks and tabs, and the bidi embedding and override controls U+202A..U+202E, which
+# make a name display as other text ("Trojan source"); the isolates U+2066..U+2069 and the marks U+200E,
+# U+200F stay, as right-to-left names need them. Notes keep the overrides: a pasted Arabic or Hebrew
+# note may carry them, and a note is never an identity shown in a list or on a map.
+_MULTI_LINE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + _noncharacters() + "]")
+_SINGLE_LINE_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e" + _noncharacters() + "]")
+
+
+def _refuse(pattern: re.Pattern[str], value: str) -> str:
+    found = pattern.search(value)
+    if found is not None:
+        char = found.group()
+        kind = ("a line break or tab" if char in "\t\n\r" else
+                "a bidi override" if "\u202a" <= char <= "\u202e" else
+                "a lone surrogate" if "\ud800" <= char <= "\udfff" else
+                "a control character" if ord(char) < 0xA0 else "a Unicode noncharacter")
+        raise ValueError(f"must not contain U+{ord(char):04X} ({kind}), found at position {found.start()}")
+    return value
+
+
+def single_line(value: str) -> str:
+    r"""Refuse controls, line breaks, noncharacters, lone surrogates and bidi overrides in one-line text.
+
+    >>> single_line("王总 (GM)")
+    '王总 (GM)'
+    >>> single_line("a\u202eb")
+    Traceback (most recent call last):
+    ValueError: must not contain U+202E (a bidi override), found at position 1
+    """
+    return _refuse(_SINGLE_LINE_REFUSED, value)
+
+
+def multi_line(value: str) -> str:
+    r"""Refuse controls (but tab, newline, carriage return), noncharacters and lone surrogates.
+
+    >>> multi_line("第一行\n第二行")
+    '第一行\n第二行'
+    >>> multi_line("\x01")
+    Traceback (most recent call last):
+    ValueError: must not contain U+0001 (a control character), found at position 0
+    """
+    return _refuse(_MULTI_LINE_REFUSED, value)
+
+
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-ShortText = Annotated[str, StringConstraints(max_length=200)]
-Label = Annotated[str, StringConstraints(max_length=100)]
-Notes = Annotated[str, StringConstraints(max_length=4000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+                 AfterValidator(single_line)]
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(single_line)]
+Label = Annotated[str, StringConstraints(max_length=100), AfterValidator(single_line)]
+Notes = Annotated[str, StringConstraints(max_length=4000), AfterValidator(multi_line)]
+Note = Annotated[str, StringConstraints(max_length=1000), AfterValidator(multi_line)]
+# A pipeline stage as the company's CRM names it ("Renewal", "Closed Won", "赢单").
+Stage = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
+                  AfterValidator(single_line)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 TEXT_LIMITS = {"name": 200, "title": 200, "department": 100, "industry": 100, "region": 100,
-               "stage": 40, "note": 1000, "notes": 4000, "credit_rating": 10}
+               "stage": 100, "note": 1000, "notes": 4000, "credit_rating": 10}
 
 
 def _not_far_future(value: dt.date) -> dt.date:
@@ -131,7 +193,7 @@ class AccountMetrics(Strict):
     wallet_size: Annotated[float, Field(ge=0, le=1e15)] | None = None
     share_of_wallet_pct: Annotated[float, Field(ge=0, le=100)] | None = None
     payment_days: Annotated[int, Field(ge=0, le=3650)] | None = None
-    credit_rating: Annotated[str, StringConstraints(max_length=10)] | None = None
+    credit_rating: Annotated[str, StringConstraints(max_length=10), AfterValidator(single_line)] | None = None
     satisfaction: Annotated[float, Field(ge=0, le=10)] | None = None
     loyalty: Unit | None = None
     influence: Unit | None = None
@@ -198,16 +260,60 @@ class CompetitorIn(Strict):
     notes: Notes | None = None
 
 
+class OpportunityStatus(StrEnum):
+    open = "open"
+    won = "won"
+    lost = "lost"
+
+
+def _stage_key(stage: str) -> str:
+    return re.sub(r"[\s_\-/:：·.()（）]+", "", stage.casefold())
+
+
+# Stage names that CRMs and Chinese sales teams use for a deal that is over, matched ignoring case, spaces
+# and punctuation ("Closed Won", "closed-won", "CLOSED_WON"); any other stage is an open deal.
+WON_STAGES = frozenset(map(_stage_key, (
+    "won", "closed won", "closedwon", "win", "deal won", "contract signed", "signed",
+    "赢单", "已赢单", "成交", "已成交", "签约", "已签约", "中标", "已中标", "赢得")))
+LOST_STAGES = frozenset(map(_stage_key, (
+    "lost", "closed lost", "closedlost", "loss", "deal lost", "dead", "disqualified",
+    "输单", "已输单", "丢单", "已丢单", "失单", "未中标", "落标", "失败", "关闭丢单")))
+
+
+def status_of_stage(stage: str | None) -> OpportunityStatus:
+    """The status a stage name implies: won and lost stages as CRMs name them, else open.
+
+    >>> [status_of_stage(s).value for s in ("Closed Won", "赢单", "Closed-Lost", "输单", "Renewal", None)]
+    ['won', 'won', 'lost', 'lost', 'open', 'open']
+    """
+    key = _stage_key(stage or "")
+    if key in WON_STAGES:
+        return OpportunityStatus.won
+    if key in LOST_STAGES:
+        return OpportunityStatus.lost
+    return OpportunityStatus.open
+
+
 class OpportunityIn(Strict):
     id: Id | None = None
     account_id: Id
     name: Name
-    stage: Literal["prospecting", "qualification", "proposal", "negotiation", "won", "lost"] = "prospecting"
+    stage: Annotated[Stage | None, Field(description="the pipeline stage in the company's own words, as its "
+                                                     "CRM exports it (at most 100 characters)")] = None
+    status: Annotated[OpportunityStatus | None, Field(
+        description="open, won or lost; when absent, inferred from the stage (\"Closed Won\", \"赢单\" → won; "
+                    "\"Closed Lost\", \"输单\" → lost; anything else → open)")] = None
     amount: Annotated[float, Field(ge=0, le=1e15)] | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
     close_date: Date | None = None
     criteria: Criteria = Field(default_factory=Criteria)
     competitor_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _status_from_stage(self) -> OpportunityIn:
+        if self.status is None:
+            self.status = status_of_stage(self.stage).value  # type: ignore[assignment]
+        return self
 
 
 NODE_MODELS: dict[NodeKind, type[Strict]] = {
@@ -259,7 +365,7 @@ class RelationshipIn(Strict):
     ]
     source: Id
     target: Id
-    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    note: Note | None = None
     strength: Unit | None = None
     closeness: Unit | None = None
     last_contact_at: Date | None = None
@@ -295,7 +401,7 @@ class ChainMemberFields(Strict):
     stance: Stance = Stance.unknown
     influence: Annotated[int, Field(ge=1, le=5)] = 3
     closeness: Closeness | None = None
-    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    note: Note | None = None
 
 
 class ChainMemberIn(ChainMemberFields):

@@ -22,11 +22,12 @@ NASTY_TEXTS: dict[str, str] = {
     "cypher-detach-delete": '"}) MATCH (n) DETACH DELETE n //',
     "cypher-backtick": "`}) CALL db.clearQueryCaches() //",
     "cypher-params": "$name {id: 1} :Contact",
-    "bidi-controls": "\u202eevil\u202c \u200fمرحبا\u200e",
+    # Isolates and marks, as right-to-left names need them (the overrides U+202A..U+202E and the controls
+    # are refused: tests/hardening/test_text_refused.py).
+    "bidi-isolates-marks": "\u2067مرحبا\u2069 \u200fשלום\u200e",
     "emoji-zwj-flags": "👩‍💼 王总 🚀🇨🇳",
     "combining-marks": "e\u0301\u0301\u0301 Z̷̢͓a̸l̴g̵o",
     "zero-width": "\u200b\u2060\ufeffzero width",
-    "nul": "null\u0000byte",
     "html": "<script>alert(1)</script>&amp;",
     "format-strings": "%s %d {0} ${jndi:ldap://x}",
     "backslashes": "\\x00\\n\\\\ back\\slashes",
