@@ -51,7 +51,7 @@ from rendering.labels import (
 )
 from rendering.layout import MapLayout, Metrics
 from rendering.model import Line, MapModel, Person
-from rendering.routing import Rect, Route, Router, rounded_corners
+from rendering.routing import GREED, MAX_LANES, Rect, Route, Router, rounded_corners
 from rendering.safe import display_text
 
 MIN_WIDTH = 12.0          # inches: with the PNG's dpi, at least 1,200 px wide
@@ -148,7 +148,10 @@ class Labels(Artist):
         height = renderer.get_canvas_width_height()[1]
         flip = renderer.flipy()                   # Agg and SVG count y from the top, PDF from the bottom
         props: dict[float, FontProperties] = {}
-        for (px, py), (_, _, text, size, colour, ha) in zip(points, self.items, strict=True):
+        # Same-size labels one after another: a font's size change flushes its glyph cache, and the
+        # CJK font's glyphs are slow to load again (labels never overlap, so their order is free).
+        ordered = sorted(zip(points.tolist(), self.items, strict=True), key=lambda pi: pi[1][3])
+        for (px, py), (_, _, text, size, colour, ha) in ordered:
             prop = props.get(size)
             if prop is None:
                 prop = props[size] = FontProperties(family=families, size=size)
@@ -228,8 +231,8 @@ def _content_bounds(layout: MapLayout, m: Metrics) -> tuple[float, float, float,
     return x0 - 0.3, y0 - 0.1, x1 + 0.3, y1 + 0.3          # room for lines routed round the outside
 
 
-def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True,
-             page_label: str | None = None) -> tuple[_Page, float]:
+def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_label: str | None = None,
+             quick: bool = False) -> tuple[_Page, float]:
     """A figure of the map: title, what it left out, the map, and (``legend``) the legend and gap list.
     Also the dpi that makes a PNG of it legible."""
     m = layout.metrics
@@ -257,7 +260,7 @@ def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True,
         page_footer.set_axis_off()
         footer.draw(page_footer, page, model, width)
     _title(model, page, width, height, notices, page_label)
-    _draw(model, layout, page, m)
+    _draw(model, layout, page, m, quick)
     # At least 100 dpi (a 7.5-point title line is 10 px high); small maps get up to 150, about 2,100 px wide.
     dpi = min(150.0, max(100.0, 2100.0 / (width * s)))
     return page, dpi
@@ -331,11 +334,12 @@ def drawn_direction(line: Line) -> tuple[str, str]:
     return (line.target, line.source) if line.type == "PROMOTED_BY" else (line.source, line.target)
 
 
-def route_lines(model: MapModel, layout: MapLayout) -> list[tuple[Line, Route]]:
-    """Every relationship line whose two ends are drawn, routed around the boxes (lines between the
-    same two people share one route)."""
+def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list[tuple[Line, Route]]:
+    """Every relationship line whose two ends are drawn, routed around the boxes (``quick``: with fewer
+    lanes and a greedier search, for the many pages of a PDF)."""
     rects = box_rects(model, layout)
-    router = Router(rects, _obstacles(model, layout))
+    router = Router(rects, _obstacles(model, layout), lanes=1 if quick else MAX_LANES,
+                    greed=3.0 if quick else GREED)
     routed: list[tuple[Line, Route]] = []
     order = sorted(model.lines, key=lambda ln: (ln.faded, ln.type == "COVERS", -ln.weight))
     for line in order:
@@ -347,7 +351,7 @@ def route_lines(model: MapModel, layout: MapLayout) -> list[tuple[Line, Route]]:
     return routed
 
 
-def _draw(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) -> None:
+def _draw(model: MapModel, layout: MapLayout, page: _Page, m: Metrics, quick: bool = False) -> None:
     ax = page.ax
     for panel in layout.panels:
         ax.add_artist(FancyBboxPatch((panel.x, panel.y), panel.w, panel.h,
@@ -361,7 +365,7 @@ def _draw(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) -> None:
         reports.set_gid("reports")
         ax.add_collection(reports)
     _column_header(model, layout, page, m)
-    _lines(route_lines(model, layout), page, len(model.contacts) > 60)
+    _lines(route_lines(model, layout, quick), page, len(model.contacts) > 60)
     _boxes(model, layout, page, m, captions)
 
 

@@ -216,7 +216,8 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
         shown.notices = []
     if hidden:
         shown.notices.append(word("notice.lines", lang, n=f"{hidden:,}"))
-    page, _ = map_page(shown, layout_map(shown), legend=False, page_label=_page_label(section.page, total, lang))
+    page, _ = map_page(shown, layout_map(shown), legend=False, page_label=_page_label(section.page, total, lang),
+                       quick=True)
     return page.fig
 
 

@@ -45,11 +45,11 @@ def _rounded(values: Iterable[float]) -> list[float]:
     return sorted({round(v, 4) for v in values})
 
 
-def _lanes(edges: list[float]) -> list[float]:
-    """Extra coordinates inside each wide gap between consecutive edges."""
+def _lanes(edges: list[float], lanes: int) -> list[float]:
+    """Extra coordinates inside each wide gap between consecutive edges (at most ``lanes`` per gap)."""
     out: list[float] = []
     for a, b in zip(edges, edges[1:], strict=False):
-        n = min(MAX_LANES, int((b - a) / LANE) - 1)
+        n = min(lanes, int((b - a) / LANE) - 1)
         out.extend(a + (b - a) * k / (n + 1) for k in range(1, n + 1))
     return out
 
@@ -57,9 +57,13 @@ def _lanes(edges: list[float]) -> list[float]:
 class Router:
     """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``."""
 
-    def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE):
+    def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE,
+                 lanes: int = MAX_LANES, greed: float = GREED):
+        """``lanes`` and ``greed`` trade the spread and directness of lines for speed (a page of a
+        long PDF uses fewer lanes and a greedier search)."""
         self.boxes = boxes
         self.c = clearance
+        self.greed = greed
         c = clearance
         rects = [(x0 - c, y0 - c, x1 + c, y1 + c) for x0, y0, x1, y1 in [*boxes.values(), *obstacles]]
         if not rects:
@@ -73,8 +77,8 @@ class Router:
         ports_y = [(y0 + y1) / 2 for _, y0, _, y1 in boxes.values()]
         xs_all = [lo_x, hi_x, *x_edges, *ports_x]
         ys_all = [lo_y, hi_y, *y_edges, *ports_y]
-        self.xs = _rounded(xs_all + _lanes(_rounded(xs_all)))
-        self.ys = _rounded(ys_all + _lanes(_rounded(ys_all)))
+        self.xs = _rounded(xs_all + _lanes(_rounded(xs_all), lanes))
+        self.ys = _rounded(ys_all + _lanes(_rounded(ys_all), lanes))
         self._xi = {x: i for i, x in enumerate(self.xs)}
         self._yi = {y: j for j, y in enumerate(self.ys)}
         nx_, ny_ = len(self.xs), len(self.ys)
@@ -132,11 +136,12 @@ class Router:
         node_blocked, h_blocked, v_blocked, used = self._node, self._h, self._v, self._used
         tx0, ty0, tx1, ty1 = self.boxes[target]
         tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
+        greed = self.greed
 
         def estimate(n: int) -> float:
             # Distance to the target's box, over-weighted: a slightly longer path found far sooner.
             x, y = xs[n // ny], ys[n % ny]
-            return GREED * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
+            return greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
                             + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0))
 
         best: dict[int, float] = {}

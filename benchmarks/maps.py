@@ -1,0 +1,141 @@
+"""Map rendering times, and our full map of a 1,000-person account side by side with Graphviz ``dot``.
+
+    python -m benchmarks.maps [--sizes 100,1000,10000] [--repeat 3]
+
+For each size, a seeded account (``benchmarks.generator``) is imported into a temporary embedded store
+and every image and document format is rendered through ``rendering.render_account_map`` (what the API
+and ``guanxi export`` call), with the store's projected map already cached, as on a running service:
+with the account's opportunity (its chain and the people around it) and without (the top levels and
+the most influential people). The PDF draws everyone in the account, page by page.
+
+At 1,000 people the same org chart — every person as a box with name and title, every reporting
+line — goes to ``dot -Tpdf`` and ``dot -Tsvg``, timed the same way, so the two can be compared: the
+target is that our full map (the PDF) is no slower than ``dot``'s. Without ``dot`` on the PATH the
+comparison is skipped with a note. Timings are medians of ``--repeat`` runs after one warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings, make_backend
+from benchmarks.generator import generate_account
+from graph.models import Bundle
+from graph.store import Store
+from rendering import render_account_map
+
+FORMATS = ("png", "svg", "pdf")
+TARGET_SECONDS = 10.0          # any map of a 10,000-contact account
+TODAY = dt.date(2026, 11, 22)
+
+
+def _median(seconds: list[float]) -> float:
+    return statistics.median(seconds)
+
+
+def time_call(work: Any, repeat: int) -> float:
+    work()                                     # warm-up: imports, fonts, the projected map
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - started)
+    return _median(samples)
+
+
+def org_chart_dot(bundle: dict[str, list[dict[str, Any]]]) -> str:
+    """The account's org chart as Graphviz input: a box per person (name, title), reporting lines."""
+
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["digraph org {", "  rankdir=TB;",
+             '  node [shape=box, style="rounded,filled", fillcolor="#eceff1", fontname="Noto Sans SC"];']
+    for c in bundle["contacts"]:
+        lines.append(f"  {quote(c['id'])} [label={quote(c['name'] + chr(10) + (c.get('title') or ''))}];")
+    for r in bundle["relationships"]:
+        if r["type"] == "REPORTS_TO":
+            lines.append(f"  {quote(r['target'])} -> {quote(r['source'])};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def dot_seconds(source: str, fmt: str, work: Path, repeat: int) -> float:
+    path = work / "org.dot"
+    path.write_text(source, encoding="utf-8")
+    out = work / f"org.{fmt}"
+    return time_call(lambda: subprocess.run(["dot", f"-T{fmt}", str(path), "-o", str(out)], check=True,
+                                            capture_output=True), repeat)
+
+
+def bench_size(n: int, repeat: int, work: Path) -> dict[str, Any]:
+    bundle = generate_account(n, 7, account_id=f"m{n}")
+    store = Store(make_backend(Settings(data_dir=work / f"data{n}")))
+    store.backend.migrate()
+    store.import_bundle(Bundle.model_validate(bundle), actor="bench")
+    account = f"m{n}"
+    opportunity = bundle["opportunities"][0]["id"]
+    store.account_graph(account)
+    out: dict[str, Any] = {"contacts": n}
+    for fmt in FORMATS:
+        for label, opp in (("opportunity", opportunity), ("account", None)):
+            runs = 1 if n >= 10_000 and fmt == "pdf" else repeat
+
+            def render(fmt: str = fmt, opp: str | None = opp) -> None:
+                render_account_map(store, account, fmt, opportunity_id=opp, today=TODAY)
+
+            seconds = time_call(render, runs)
+            out[f"{fmt}/{label}"] = seconds
+            print(f"  {n:>6,} people  {fmt:<4} {label:<11} {seconds:6.2f} s", flush=True)
+    if n == 1_000:
+        out["dot"] = {}
+        if shutil.which("dot") is None:
+            print("  dot is not on the PATH: the side-by-side comparison with Graphviz is skipped "
+                  "(apt-get install graphviz)")
+        else:
+            source = org_chart_dot(bundle)
+            for fmt in ("pdf", "svg"):
+                seconds = dot_seconds(source, fmt, work, repeat)
+                out["dot"][fmt] = seconds
+                print(f"  {n:>6,} people  dot -T{fmt} (the org chart, every person) {seconds:6.2f} s", flush=True)
+    store.backend.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.maps", description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="100,1000,10000", help="account sizes (contacts), comma-separated")
+    p.add_argument("--repeat", type=int, default=3, help="timed runs per figure (after one warm-up)")
+    args = p.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    results = []
+    with tempfile.TemporaryDirectory() as directory:
+        for n in sizes:
+            print(f"[maps] {n:,} contacts", flush=True)
+            results.append(bench_size(n, args.repeat, Path(directory)))
+    print("\nTargets:")
+    for r in results:
+        if r["contacts"] >= 10_000:
+            worst = max(v for k, v in r.items() if "/" in k)
+            print(f"  any map of a {r['contacts']:,}-contact account ≤ {TARGET_SECONDS:.0f} s: "
+                  f"slowest {worst:.2f} s — {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
+        if r.get("dot"):
+            ours, theirs = r["pdf/account"], r["dot"]["pdf"]
+            print(f"  full map of 1,000 people (PDF, everyone drawn) ≤ dot -Tpdf: ours {ours:.2f} s, "
+                  f"dot {theirs:.2f} s — {'met' if ours <= theirs else 'NOT met'}")
+        elif r["contacts"] == 1_000:
+            print("  full map of 1,000 people ≤ dot: not measured (no dot)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
