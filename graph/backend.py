@@ -48,6 +48,18 @@ class Tx(Protocol):
         page. Seqs are positive integers assigned by the database, strictly increasing in commit order."""
     def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
         """Replace ``before``/``after`` of every entry about ``entity_id`` (erasure)."""
+    def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
+                          until: str | None) -> list[AuditEntry]:
+        """Oldest first (ascending ``seq``), ``at`` no later than ``until`` (an ISO timestamp as
+        :func:`graph.records.now_iso` writes them; None: no limit): every entry about an entity that some
+        such entry filed under one of ``account_ids`` concerns (so a record that moved to another
+        account comes with its whole history), and every entry about one of ``entity_ids``."""
+    def put_reviews(self, records: Sequence[NodeRecord]) -> None:
+        """Insert or replace reviews (``kind`` "review"; ``data["account_id"]`` names a stored account)."""
+    def get_reviews(self, ids: Collection[str]) -> dict[str, NodeRecord]: ...
+    def reviews_of_account(self, account_id: str) -> list[NodeRecord]:
+        """The account's reviews, newest ``held_at`` first (ties: id)."""
+    def delete_reviews(self, ids: Collection[str]) -> None: ...
     def revisions(self, scopes: Collection[str]) -> dict[str, int]:
         """The stored revision of each scope (an account id, or SHARED_SCOPE); absent ones are left out."""
     def bump_revisions(self, scopes: Collection[str]) -> None:

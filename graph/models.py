@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -410,6 +411,49 @@ class ChainMemberIn(ChainMemberFields):
     opportunity_id: Id
 
 
+def moment(value: Any) -> str:
+    """An ISO date or datetime as the store's UTC timestamp form (``2026-11-20T09:30:00.000000Z``).
+
+    A date means the end of that day (UTC): "as of 20 November" includes that day's changes. A datetime
+    without an offset is UTC.
+
+    >>> moment("2026-11-20"), moment("2026-11-20T17:30:00+08:00")
+    ('2026-11-20T23:59:59.999999Z', '2026-11-20T09:30:00.000000Z')
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time.max)
+    else:
+        text = str(value).strip()
+        if len(text) > 40:
+            raise ValueError("not an ISO date or datetime")
+        try:
+            parsed = (dt.datetime.combine(dt.date.fromisoformat(text), dt.time.max) if len(text) == 10
+                      else dt.datetime.fromisoformat(text.replace("z", "Z")))
+        except ValueError:
+            raise ValueError("not an ISO date (2026-11-20) or datetime (2026-11-20T09:30:00Z)") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    _not_far_future(parsed.date())
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Moment = Annotated[str, BeforeValidator(moment)]
+
+
+class ReviewIn(Strict):
+    """A dated account review (复盘): a point the map is compared against later. ``held_at`` (an ISO date
+    or datetime; default: when it is recorded) is the moment the review looked at the map."""
+
+    id: Id | None = None
+    account_id: Id
+    title: Name
+    held_at: Moment | None = None
+    notes: Notes | None = None
+    opportunity_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+
+
 class Bundle(Strict):
     """An import/export bundle: everything needed to rebuild one or more accounts' maps."""
 
@@ -420,6 +464,7 @@ class Bundle(Strict):
     opportunities: list[OpportunityIn] = Field(default_factory=list)
     relationships: list[RelationshipIn] = Field(default_factory=list)
     decision_chain: list[ChainMemberIn] = Field(default_factory=list)
+    reviews: list[ReviewIn] = Field(default_factory=list)
 
 
 BUNDLE_SECTIONS: dict[str, NodeKind] = {

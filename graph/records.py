@@ -61,6 +61,9 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     seq: int = 0  # the backend's sequence number: strictly increasing in commit order
+    # The account whose map the entry concerns (SHARED_SCOPE for team members and competitors, None for
+    # keys): filled by the store on append, so an account's history is read without scanning the trail.
+    account_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"at": self.at, "actor": self.actor, "action": self.action, "entity_type": self.entity_type,

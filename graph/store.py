@@ -35,6 +35,7 @@ from graph.models import (
     EdgeType,
     NodeKind,
     RelationshipIn,
+    ReviewIn,
     default_edge_id,
     edge_data,
     node_data,
@@ -50,6 +51,7 @@ SHARED_SCOPE = "*shared"
 ROLES = ("viewer", "editor", "admin")
 MAX_PAGE = 500
 ERASED_NAME = "[erased]"
+REVIEW = "review"  # the record kind of account reviews (not a node of the map)
 
 
 @dataclass(frozen=True)
@@ -235,12 +237,15 @@ class Store:
             members = tx.nodes_of_accounts([id]) if kind == NodeKind.account else []
             doomed_nodes = [*members, current]
             edges = tx.edges_touching([n.id for n in doomed_nodes])
-            if (edges or members) and not cascade:
+            reviews = tx.reviews_of_account(id) if kind == NodeKind.account else []
+            if (edges or members or reviews) and not cascade:
                 raise Conflict(
-                    f"{kind} {id!r} still has {len(edges)} relationships and {len(members)} members; "
-                    "delete them first or pass cascade=true",
-                    details={"relationships": len(edges), "members": len(members)})
-            entries = [_audit(actor, "delete", e.type, e.id, e.as_json(), None) for e in edges]
+                    f"{kind} {id!r} still has {len(edges)} relationships, {len(members)} members and "
+                    f"{len(reviews)} reviews; delete them first or pass cascade=true",
+                    details={"relationships": len(edges), "members": len(members), "reviews": len(reviews)})
+            tx.delete_reviews([r.id for r in reviews])
+            entries = [_audit(actor, "delete", REVIEW, r.id, r.as_json(), None) for r in reviews]
+            entries += [_audit(actor, "delete", e.type, e.id, e.as_json(), None) for e in edges]
             entries += [_audit(actor, "delete", n.kind, n.id, n.as_json(), None) for n in doomed_nodes]
             tx.delete_edges([e.id for e in edges])
             tx.delete_nodes([n.id for n in doomed_nodes])
@@ -361,6 +366,10 @@ class Store:
                 edge = _edge_record(row)
                 _add_unique(edges, edge, (section, i), errors,
                             lambda r: (r.type, r.source, r.target, r.data))
+        reviews: dict[str, tuple[NodeRecord, Loc]] = {}
+        for i, review in enumerate(bundle.reviews):
+            record = _review_record(review, stamp)
+            _add_unique(reviews, record, ("reviews", i), errors, lambda r: r.data)
         if errors:
             raise InvalidGraph(errors)
 
@@ -370,7 +379,7 @@ class Store:
             problems: list[dict[str, Any]] = []
             node_writes, edge_writes, audit = [], [], []
             counts: dict[str, list[int]] = {s: [0, 0, 0] for s in (*BUNDLE_SECTIONS, "relationships",
-                                                                   "decision_chain")}
+                                                                   "decision_chain", "reviews")}
             for id, (record, loc) in nodes.items():
                 old = stored_nodes.get(id)
                 if old is not None and old.kind != record.kind:
@@ -404,11 +413,25 @@ class Store:
                     edge_writes.append(new_edge)
                     audit.append(_audit(actor, "import", new_edge.type, new_edge.id,
                                         old_edge.as_json() if old_edge else None, new_edge.as_json()))
+            problems += _review_problems(tx, list(reviews.values()), {n.id: n for n, _ in nodes.values()})
+            stored_reviews = tx.get_reviews(list(reviews))
+            review_writes = []
+            for review, loc in reviews.values():
+                old_review = stored_reviews.get(review.id)
+                outcome = _outcome(old_review, review.data)
+                counts["reviews"][outcome] += 1
+                if outcome < 2:
+                    new_review = review if old_review is None else replace(
+                        old_review, data=review.data, updated_at=stamp, version=old_review.version + 1)
+                    review_writes.append(new_review)
+                    audit.append(_audit(actor, "import", REVIEW, review.id,
+                                        old_review.as_json() if old_review else None, new_review.as_json()))
             if problems:
                 raise InvalidGraph(problems)
             if not dry_run:
                 tx.put_nodes(node_writes)
                 tx.put_edges(edge_writes)
+                tx.put_reviews(review_writes)
                 # Stored relationships of nodes that moved to another account move with them, as on
                 # update_node (they were left filed under the old account).
                 moved = {n.id: n for n in node_writes
@@ -424,8 +447,9 @@ class Store:
     def export_account(self, account_id: str) -> dict[str, list[dict[str, Any]]]:
         """The account's bundle (with its parent accounts), which re-imports as the same graph."""
 
-        def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord]]:
+        def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord], list[NodeRecord]]:
             subgraph = tx.account_subgraph(account_id)
+            reviews = tx.reviews_of_account(account_id) if subgraph else []
             parents: list[NodeRecord] = []
             parent_id = subgraph.account.data.get("parent_id") if subgraph else None
             while parent_id and len(parents) < 50:
@@ -434,24 +458,57 @@ class Store:
                     break
                 parents.append(parent)
                 parent_id = parent.data.get("parent_id")
-            return subgraph, parents
+            return subgraph, parents, reviews
 
-        subgraph, parents = self.backend.read(work)
+        subgraph, parents, reviews = self.backend.read(work)
         if subgraph is None:
             raise NotFound(NodeKind.account, account_id)
-        bundle: dict[str, list[dict[str, Any]]] = {section: [] for section in Bundle.model_fields}
-        section_of = {kind: section for section, kind in BUNDLE_SECTIONS.items()}
-        for node in sorted([*reversed(parents), subgraph.account, *subgraph.nodes],
-                           key=lambda n: (n.kind != NodeKind.account, n.id)):
-            bundle[section_of[NodeKind(node.kind)]].append({"id": node.id, **node.data})
-        for edge in sorted(subgraph.edges, key=lambda e: e.id):
-            if edge.type == EdgeType.MEMBER_OF:
-                bundle["decision_chain"].append({"opportunity_id": edge.target, "contact_id": edge.source,
-                                                 **edge.data})
-            else:
-                bundle["relationships"].append({"id": edge.id, "type": edge.type, "source": edge.source,
-                                                "target": edge.target, **edge.data})
-        return bundle
+        return bundle_of(subgraph, parents, reviews)
+
+    # ---- reviews -----------------------------------------------------------------------------------
+
+    def create_review(self, model: ReviewIn, *, actor: str) -> NodeRecord:
+        """Record a review point of an account (audited); its opportunities must be the account's."""
+        record = _review_record(model, now_iso())
+
+        def work(tx: Tx) -> NodeRecord:
+            if tx.get_reviews([record.id]):
+                raise Conflict(f"id {record.id!r} is already taken", details={"id": record.id})
+            errors = _review_problems(tx, [(record, ("body",))], {})
+            if any(e["loc"][-1] == "account_id" for e in errors):
+                raise NotFound(NodeKind.account, str(record.account_id))
+            if errors:
+                raise InvalidGraph(errors)
+            tx.put_reviews([record])
+            tx.append_audit([_audit(actor, "create", REVIEW, record.id, None, record.as_json())])
+            return record
+
+        return self._write(work)
+
+    def get_review(self, id: str) -> NodeRecord:
+        found = self.backend.read(lambda tx: tx.get_reviews([id])).get(id)
+        if found is None:
+            raise NotFound(REVIEW, id)
+        return found
+
+    def list_reviews(self, account_id: str, *, limit: int = 100, cursor: str | None = None) -> Page[NodeRecord]:
+        """The account's reviews, newest first; the cursor is the position in that order."""
+        token = decode_cursor(cursor)
+        if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 9):
+            raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
+        start = int(token) if token is not None else 0
+
+        def work(tx: Tx) -> list[NodeRecord] | None:
+            account = tx.get_nodes([account_id]).get(account_id)
+            if account is None or account.kind != NodeKind.account:
+                return None
+            return tx.reviews_of_account(account_id)
+
+        reviews = self.backend.read(work)
+        if reviews is None:
+            raise NotFound(NodeKind.account, account_id)
+        more = len(reviews) > start + limit
+        return Page(reviews[start:start + limit], encode_cursor(str(start + limit)) if more else None)
 
     def account_subgraph(self, account_id: str) -> AccountSubgraph:
         subgraph = self.backend.read(lambda tx: tx.account_subgraph(account_id))
@@ -687,7 +744,71 @@ def _new_id(kind: str) -> str:
 def _audit(actor: str, action: str, entity_type: str, entity_id: str, before: dict[str, Any] | None,
            after: dict[str, Any] | None) -> AuditEntry:
     return AuditEntry(at=now_iso(), actor=actor, action=action, entity_type=str(entity_type),
-                      entity_id=entity_id, before=before, after=after)
+                      entity_id=entity_id, before=before, after=after,
+                      account_id=audit_account(str(entity_type), entity_id, before, after))
+
+
+def audit_account(entity_type: str, entity_id: str, before: dict[str, Any] | None,
+                  after: dict[str, Any] | None) -> str | None:
+    """The account whose map an audit entry concerns: an account itself, the account of a contact, an
+    opportunity, an edge or a review (after the write, else before it), SHARED_SCOPE for our team and
+    competitors, None for keys. The history of an account is read by it (:mod:`graph.history`)."""
+    if entity_type == NodeKind.account:
+        return entity_id
+    if entity_type in (NodeKind.team_member, NodeKind.competitor):
+        return SHARED_SCOPE
+    for snapshot in (after, before):
+        value = (snapshot or {}).get("account_id")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def bundle_of(subgraph: AccountSubgraph, parents: Sequence[NodeRecord],
+              reviews: Sequence[NodeRecord]) -> dict[str, list[dict[str, Any]]]:
+    """An account's bundle from its map, its parent accounts (nearest first) and its reviews."""
+    bundle: dict[str, list[dict[str, Any]]] = {section: [] for section in Bundle.model_fields}
+    section_of = {kind: section for section, kind in BUNDLE_SECTIONS.items()}
+    for node in sorted([*reversed(parents), subgraph.account, *subgraph.nodes],
+                       key=lambda n: (n.kind != NodeKind.account, n.id)):
+        bundle[section_of[NodeKind(node.kind)]].append({"id": node.id, **node.data})
+    for edge in sorted(subgraph.edges, key=lambda e: e.id):
+        if edge.type == EdgeType.MEMBER_OF:
+            bundle["decision_chain"].append({"opportunity_id": edge.target, "contact_id": edge.source,
+                                             **edge.data})
+        else:
+            bundle["relationships"].append({"id": edge.id, "type": edge.type, "source": edge.source,
+                                            "target": edge.target, **edge.data})
+    bundle["reviews"] = [{"id": r.id, **r.data} for r in sorted(reviews, key=lambda r: r.id)]
+    return bundle
+
+
+def _review_record(model: ReviewIn, stamp: str) -> NodeRecord:
+    data = model.model_dump(mode="json", exclude={"id"}, exclude_none=True)
+    data.setdefault("held_at", stamp)
+    return NodeRecord(REVIEW, model.id or _new_id(REVIEW), data, stamp, stamp, 1)
+
+
+def _review_problems(tx: Tx, reviews: Sequence[tuple[NodeRecord, Loc]],
+                     pending: dict[str, NodeRecord]) -> list[dict[str, Any]]:
+    """A review names a stored (or pending) account, and opportunities of that account."""
+    wanted = {ref for review, _ in reviews
+              for ref in (review.account_id, *review.data.get("opportunity_ids", [])) if ref}
+    known = {**tx.get_nodes(wanted - pending.keys()), **pending}
+    errors: list[dict[str, Any]] = []
+    for review, loc in reviews:
+        account = known.get(str(review.account_id))
+        if account is None or account.kind != NodeKind.account:
+            errors.append({"loc": [*_where(loc), "account_id"], "msg": f"no account with id {review.account_id!r}"})
+        for i, opportunity_id in enumerate(review.data.get("opportunity_ids", [])):
+            opportunity = known.get(opportunity_id)
+            if opportunity is None or opportunity.kind != NodeKind.opportunity:
+                errors.append({"loc": [*_where(loc), "opportunity_ids", i],
+                               "msg": f"no opportunity with id {opportunity_id!r}"})
+            elif opportunity.account_id != review.account_id:
+                errors.append({"loc": [*_where(loc), "opportunity_ids", i],
+                               "msg": f"opportunity {opportunity_id!r} is not at account {review.account_id!r}"})
+    return errors
 
 
 def _noted_edges_in_audit(tx: Tx, contact_id: str) -> set[str]:

@@ -328,13 +328,13 @@ APPEND_AUDIT: Final[LiteralString] = (
     "WITH base + i + 1 AS seq, $rows[i] AS row\n"
     "CREATE (:AuditEntry {seq: seq, at: row.at, actor: row.actor, action: row.action,\n"
     "                     entity_type: row.entity_type, entity_id: row.entity_id, before: row.before,\n"
-    "                     after: row.after})"
+    "                     after: row.after, account_id: row.account_id})"
 )
 
 
 def _audit_columns() -> LiteralString:
     return ("e.seq AS seq, e.at AS at, e.actor AS actor, e.action AS action, e.entity_type AS entity_type, "
-            "e.entity_id AS entity_id, e.before AS before, e.after AS after")
+            "e.entity_id AS entity_id, e.before AS before, e.after AS after, e.account_id AS account_id")
 
 
 LIST_AUDIT: Final[LiteralString] = (
@@ -353,10 +353,66 @@ LIST_AUDIT_OF_ENTITY: Final[LiteralString] = (
     "LIMIT $limit"
 )
 
+# An account's history, oldest first: every entry about an entity that some entry filed under one of
+# the accounts concerns (a record that moved away comes with its whole history), and about the entities
+# asked for by id; both lookups are index seeks (account_id, entity_id).
+AUDIT_OF_ACCOUNTS: Final[LiteralString] = (
+    "CALL () {\n"
+    "  MATCH (filed:AuditEntry)\n"
+    "  WHERE filed.account_id IN $account_ids AND filed.at <= $until\n"
+    "  RETURN DISTINCT filed.entity_id AS entity_id\n"
+    "  UNION\n"
+    "  UNWIND $entity_ids AS entity_id\n"
+    "  RETURN entity_id\n"
+    "}\n"
+    "MATCH (e:AuditEntry {entity_id: entity_id})\n"
+    "WHERE e.at <= $until\n"
+    "RETURN " + _audit_columns() + "\n"
+    "ORDER BY seq"
+)
+
 SCRUB_AUDIT: Final[LiteralString] = (
     "MATCH (e:AuditEntry {entity_id: $entity_id})\n"
     "SET e.before = CASE WHEN e.before IS NULL THEN NULL ELSE $replacement END,\n"
     "    e.after = CASE WHEN e.after IS NULL THEN NULL ELSE $replacement END"
+)
+
+# ---- account reviews ------------------------------------------------------------------------------
+
+# A review is a node of its own (not an Entity of the map), linked to its account by BELONGS_TO.
+PUT_REVIEWS: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "MERGE (r:Review {id: row.id})\n"
+    "SET r = row.props\n"
+    "WITH r, row\n"
+    "CALL (r, row) {\n"
+    "  MATCH (r)-[old:BELONGS_TO]->(previous:Account)\n"
+    "  WHERE previous.id <> row.props.account_id\n"
+    "  DELETE old\n"
+    "}\n"
+    "CALL (r, row) {\n"
+    "  MATCH (a:Account {id: row.props.account_id})\n"
+    "  WHERE COUNT { (r)-[:BELONGS_TO]->(a) } = 0\n"
+    "  CREATE (r)-[:BELONGS_TO]->(a)\n"
+    "}"
+)
+
+GET_REVIEWS: Final[LiteralString] = (
+    "MATCH (r:Review)\n"
+    "WHERE r.id IN $ids\n"
+    "RETURN properties(r) AS props"
+)
+
+REVIEWS_OF_ACCOUNT: Final[LiteralString] = (
+    "MATCH (r:Review {account_id: $account_id})\n"
+    "RETURN properties(r) AS props\n"
+    "ORDER BY r.held_at DESC, r.id"
+)
+
+DELETE_REVIEWS: Final[LiteralString] = (
+    "MATCH (r:Review)\n"
+    "WHERE r.id IN $ids\n"
+    "DETACH DELETE r"
 )
 
 # ---- API keys -------------------------------------------------------------------------------------
@@ -461,6 +517,23 @@ V5_SET_KEY_TIMESTAMPS: Final[LiteralString] = (
     "SET k.created_at = row.created_at"
 )
 
+# ---- data migration V0011: the account of old audit entries ----------------------------------------
+
+V11_AUDIT_PAGE: Final[LiteralString] = (
+    "MATCH (e:AuditEntry)\n"
+    "WHERE e.seq > $after AND e.account_id IS NULL\n"
+    "RETURN e.seq AS seq, e.entity_type AS entity_type, e.entity_id AS entity_id, e.before AS before,\n"
+    "       e.after AS after\n"
+    "ORDER BY seq\n"
+    "LIMIT $batch"
+)
+
+V11_SET_AUDIT_ACCOUNTS: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "MATCH (e:AuditEntry {seq: row.seq})\n"
+    "SET e.account_id = row.account_id"
+)
+
 # ---- revisions of accounts' maps ------------------------------------------------------------------
 
 REVISIONS: Final[LiteralString] = (
@@ -481,7 +554,7 @@ BUMP_REVISIONS: Final[LiteralString] = (
 # Empties the database for the contract suite (the schema and the migration records stay).
 WIPE_FOR_TESTS: Final[LiteralString] = (
     "MATCH (n)\n"
-    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision OR n:Sequence\n"
+    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision OR n:Sequence OR n:Review\n"
     "DETACH DELETE n"
 )
 

@@ -22,7 +22,11 @@ The stored model:
   people browsing the graph; it is maintained by ``put_nodes`` and never handed out as an edge;
 - ``AuditEntry``, ``ApiKey``, ``Migration``, ``Revision`` and ``Sequence`` nodes hold the audit trail (its
   ``before``/``after`` snapshots as JSON documents: a log of records, not part of the map), API keys,
-  applied migrations, the per-account revision counters and the audit trail's sequence counter.
+  applied migrations, the per-account revision counters and the audit trail's sequence counter;
+  each ``AuditEntry`` also has the ``account_id`` whose map it concerns (indexed: history is replayed
+  per account, see :mod:`graph.history`);
+- ``Review`` nodes are account reviews (复盘): ``id``, ``account_id``, ``title``, ``held_at``
+  (``datetime``), ``notes``, ``opportunity_ids``, with ``(:Review)-[:BELONGS_TO]->(:Account)``.
 """
 
 from __future__ import annotations
@@ -56,13 +60,14 @@ EDGE_TYPES: Final[tuple[LiteralString, ...]] = (
     "HAS_INTEREST",
 )
 
-OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision", "Sequence")
+OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision", "Sequence",
+                                                  "Review")
 
 # Every property the adapter reads or writes, for the Cypher lint's schema.
 PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
-    "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value",
+    "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value", "held_at",
 )
 
 

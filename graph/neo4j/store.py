@@ -133,7 +133,26 @@ def _audit(row: Mapping[str, Any]) -> AuditEntry:
                       entity_type=row["entity_type"], entity_id=row["entity_id"],
                       before=json.loads(row["before"]) if row["before"] is not None else None,
                       after=json.loads(row["after"]) if row["after"] is not None else None,
-                      seq=row["seq"])
+                      seq=row["seq"], account_id=row.get("account_id"))
+
+
+_REVIEW_RESERVED: Final = frozenset({"id", "created_at", "updated_at", "version"})
+# Later than any audit entry: "no limit" for a history read.
+_END_OF_TIME: Final = properties.timestamp("9999-12-31T23:59:59.999999Z")
+
+
+def _review_row(record: NodeRecord) -> dict[str, Any]:
+    props = properties.encode(record.data, id=record.id, created_at=record.created_at,
+                              updated_at=record.updated_at, version=record.version)
+    props["held_at"] = properties.timestamp(str(record.data["held_at"]))
+    return {"id": record.id, "props": props}
+
+
+def _review(row: Mapping[str, Any]) -> NodeRecord:
+    props = row["props"]
+    return NodeRecord("review", props["id"], properties.decode(props, _REVIEW_RESERVED),
+                      properties.plain(props["created_at"]), properties.plain(props["updated_at"]),
+                      props["version"])
 
 
 def _key(row: Mapping[str, Any]) -> ApiKey:
@@ -285,8 +304,37 @@ class Neo4jTx:
         rows = [{"at": properties.timestamp(e.at), "actor": e.actor, "action": e.action,
                  "entity_type": str(e.entity_type), "entity_id": e.entity_id,
                  "before": None if e.before is None else _dumps(e.before),
-                 "after": None if e.after is None else _dumps(e.after)} for e in entries]
+                 "after": None if e.after is None else _dumps(e.after), "account_id": e.account_id}
+                for e in entries]
         self._run(queries.APPEND_AUDIT, rows=rows)
+
+    def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
+                          until: str | None) -> list[AuditEntry]:
+        rows = self._run(queries.AUDIT_OF_ACCOUNTS, account_ids=_unique(account_ids),
+                         entity_ids=_unique(entity_ids),
+                         until=_END_OF_TIME if until is None else properties.timestamp(until))
+        return [_audit(row) for row in rows]
+
+    # reviews
+
+    def put_reviews(self, records: Sequence[NodeRecord]) -> None:
+        batch = _last_per_id(records)
+        if batch:
+            self._run(queries.PUT_REVIEWS, rows=[_review_row(r) for r in batch])
+
+    def get_reviews(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        wanted = _unique(ids)
+        if not wanted:
+            return {}
+        return {review.id: review for review in map(_review, self._run(queries.GET_REVIEWS, ids=wanted))}
+
+    def reviews_of_account(self, account_id: str) -> list[NodeRecord]:
+        return [_review(row) for row in self._run(queries.REVIEWS_OF_ACCOUNT, account_id=account_id)]
+
+    def delete_reviews(self, ids: Collection[str]) -> None:
+        doomed = _unique(ids)
+        if doomed:
+            self._run(queries.DELETE_REVIEWS, ids=doomed)
 
     def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
         query = queries.LIST_AUDIT if entity_id is None else queries.LIST_AUDIT_OF_ENTITY

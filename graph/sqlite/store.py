@@ -38,6 +38,25 @@ SELECT 'e', {_EDGE_COLUMNS} FROM touching
 """
 
 
+_AUDIT_COLUMNS = "seq, at, actor, action, entity_type, entity_id, before, after, account_id"
+_REVIEW_COLUMNS = "id, 'review', data, created_at, updated_at, version"
+# An account's history: every entry about an entity that some entry filed under the account concerns
+# (a record that moved away comes with its whole history), and about the entities asked for by id.
+_HISTORY_SQL = f"""
+WITH ids AS (SELECT entity_id FROM audit
+             WHERE account_id IN (SELECT value FROM json_each(:accounts)) AND at <= :until
+             UNION SELECT value FROM json_each(:entities))
+SELECT {_AUDIT_COLUMNS} FROM audit WHERE entity_id IN (SELECT entity_id FROM ids) AND at <= :until
+ORDER BY seq
+"""
+
+
+def _audit_entry(r: sqlite3.Row | tuple[Any, ...]) -> AuditEntry:
+    return AuditEntry(at=r[1], actor=r[2], action=r[3], entity_type=r[4], entity_id=r[5],
+                      before=json.loads(r[6]) if r[6] else None, after=json.loads(r[7]) if r[7] else None,
+                      seq=r[0], account_id=r[8])
+
+
 def _node(row: sqlite3.Row | tuple[Any, ...]) -> NodeRecord:
     id, kind, data, created_at, updated_at, version = row
     return NodeRecord(kind, id, json.loads(data), created_at, updated_at, version)
@@ -188,28 +207,57 @@ class SqliteTx:
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         self.conn.executemany(
-            "INSERT INTO audit (at, actor, action, entity_type, entity_id, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, actor, action, entity_type, entity_id, before, after, account_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(e.at, e.actor, e.action, e.entity_type, e.entity_id,
               None if e.before is None else json.dumps(e.before, ensure_ascii=False),
-              None if e.after is None else json.dumps(e.after, ensure_ascii=False)) for e in entries])
+              None if e.after is None else json.dumps(e.after, ensure_ascii=False), e.account_id)
+             for e in entries])
+
+    def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
+                          until: str | None) -> list[AuditEntry]:
+        rows = self.conn.execute(_HISTORY_SQL, {"accounts": _json_ids(account_ids),
+                                                "entities": _json_ids(entity_ids), "until": until or "9999"})
+        return [_audit_entry(r) for r in rows]
 
     def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
-        sql = "SELECT seq, at, actor, action, entity_type, entity_id, before, after FROM audit WHERE seq < ?"
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE seq < ?"
         params: list[Any] = [before if before is not None else 2**62]
         if entity_id is not None:
             sql += " AND entity_id = ?"
             params.append(entity_id)
         rows = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
-        return [AuditEntry(at=r[1], actor=r[2], action=r[3], entity_type=r[4], entity_id=r[5],
-                           before=json.loads(r[6]) if r[6] else None,
-                           after=json.loads(r[7]) if r[7] else None, seq=r[0]) for r in rows]
+        return [_audit_entry(r) for r in rows]
 
     def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
         text = json.dumps(replacement)
         self.conn.execute("UPDATE audit SET before = CASE WHEN before IS NULL THEN NULL ELSE ? END, "
                           "after = CASE WHEN after IS NULL THEN NULL ELSE ? END WHERE entity_id = ?",
                           (text, text, entity_id))
+
+    def put_reviews(self, records: Sequence[NodeRecord]) -> None:
+        self.conn.executemany(
+            "INSERT INTO reviews (id, account_id, held_at, data, created_at, updated_at, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, "
+            "held_at = excluded.held_at, data = excluded.data, created_at = excluded.created_at, "
+            "updated_at = excluded.updated_at, version = excluded.version",
+            [(r.id, r.account_id, r.data["held_at"], json.dumps(r.data, ensure_ascii=False), r.created_at,
+              r.updated_at, r.version) for r in records])
+
+    def get_reviews(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews "
+                                 "WHERE id IN (SELECT value FROM json_each(?))", (_json_ids(ids),))
+        return {r[0]: _node(r) for r in rows}
+
+    def reviews_of_account(self, account_id: str) -> list[NodeRecord]:
+        rows = self.conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE account_id = ? "
+                                 "ORDER BY held_at DESC, id", (account_id,))
+        return [_node(r) for r in rows]
+
+    def delete_reviews(self, ids: Collection[str]) -> None:
+        self.conn.execute("DELETE FROM reviews WHERE id IN (SELECT value FROM json_each(?))", (_json_ids(ids),))
 
     def put_key(self, key: ApiKey) -> None:
         self.conn.execute("INSERT INTO api_keys (id, role, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -298,7 +346,7 @@ class SqliteBackend:
 
     def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:
-            for table in ("edges", "nodes", "audit", "api_keys", "revisions"):
+            for table in ("reviews", "edges", "nodes", "audit", "api_keys", "revisions"):
                 conn.execute(f"DELETE FROM {table}")
 
     def purge(self) -> None:

@@ -1,0 +1,266 @@
+"""The map as it stood: one account's map at a past moment, replayed from the audit trail.
+
+Every write is audited with the record's whole state before and after, in the same transaction, and
+each entry names the account whose map it concerns (:func:`graph.store.audit_account`). So the map as of
+a moment T is, for every record the account's entries mention, its latest audited state at or before T
+(a deleted record's latest state is "absent"). The entries are read in one round trip
+(``Tx.audit_of_accounts``: the account's own and the shared team's and competitors'), and a second one
+only when the map then reached records filed elsewhere (a boss at a parent account).
+
+The current map is never read this way: ``Store.account_graph`` stays the one-query, cached read it was.
+
+Erasure reaches history: it scrubs every snapshot of the erased person (``{"erased": true}``); the
+replay shows such a record as its tombstone (the record as stored now, or a bare ``[erased]`` when it has
+been deleted since), at every past moment, never what it was.
+
+Moments are the store's UTC timestamps (:func:`graph.models.moment` turns an ISO date or datetime into
+one; a date means the end of that day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import networkx as nx
+
+from graph.backend import Tx
+from graph.errors import InvalidGraph, NotFound
+from graph.models import EdgeType, NodeKind, moment
+from graph.projection import account_graph
+from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, NodeRecord, now_iso
+from graph.store import ERASED_NAME, REVIEW, SHARED_SCOPE, Store, bundle_of
+
+ERASED: Final = {"erased": True}
+_SERVER_FIELDS: Final = frozenset({"id", "created_at", "updated_at", "version"})
+_EDGE_FIELDS: Final = _SERVER_FIELDS | {"type", "source", "target", "account_id"}
+_NODE_KINDS: Final = frozenset(k.value for k in NodeKind)
+_EDGE_TYPES: Final = frozenset(t.value for t in EdgeType)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When a record last changed within a period, and by whom."""
+
+    at: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """An account's map at two moments, and who changed what in between."""
+
+    account_id: str
+    since: str
+    until: str
+    before: nx.MultiDiGraph | None         # None: the account did not exist yet
+    after: nx.MultiDiGraph
+    stamps: dict[str, Stamp]               # record id → its last change in (since, until]
+    reviews: list[NodeRecord]              # the account's reviews held up to ``until``, newest first
+
+
+def resolve_moment(store: Store, account_id: str, value: str, loc: str) -> str:
+    """A moment given as an ISO date or datetime, or as the id of one of the account's reviews (its
+    ``held_at``). Raises InvalidGraph naming ``loc`` when it is neither."""
+    try:
+        return moment(value)
+    except ValueError:
+        pass
+    review = store.backend.read(lambda tx: tx.get_reviews([value])).get(value)
+    if review is None or review.account_id != account_id:
+        raise InvalidGraph([{"loc": ["query", loc], "msg": f"{value!r} is neither an ISO date or datetime "
+                                                           f"nor a review of account {account_id!r}"}])
+    return str(review.data["held_at"])
+
+
+def replay(entries: Iterable[AuditEntry], until: str | None = None) -> dict[str, AuditEntry]:
+    """The latest entry about each record at or before ``until`` (entries in ``seq`` order)."""
+    latest: dict[str, AuditEntry] = {}
+    for entry in entries:
+        if until is None or entry.at <= until:
+            latest[entry.entity_id] = entry
+    return latest
+
+
+def subgraph_as_of(tx: Tx, account_id: str, until: str,
+                   entries: Sequence[AuditEntry] | None = None) -> AccountSubgraph | None:
+    """The account's map at ``until`` as :meth:`Tx.account_subgraph` would have returned it then, or None
+    when the account did not exist. ``entries``: the account's history already read (up to at least
+    ``until``), to replay several moments from one read."""
+    if entries is None:
+        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=until)
+    latest = replay(entries, until)
+    state = _records(tx, latest)
+    account = state.get(account_id)
+    if not isinstance(account, NodeRecord) or account.kind != NodeKind.account:
+        return None
+    members = {id: n for id, n in state.items() if isinstance(n, NodeRecord) and id != account_id
+               and n.kind in (NodeKind.contact, NodeKind.opportunity) and n.account_id == account_id}
+    edges = [e for e in state.values() if isinstance(e, EdgeRecord)
+             and (e.source in members or e.target in members)]
+    wanted = {end for e in edges for end in (e.source, e.target)}
+    wanted |= {c for n in members.values() if n.kind == NodeKind.opportunity
+               for c in n.data.get("competitor_ids", [])}
+    missing = sorted(end for end in wanted if not isinstance(state.get(end), NodeRecord) and end not in latest)
+    if missing:  # records of another account that the map reached then (a boss at the parent account)
+        more = replay(tx.audit_of_accounts([], entity_ids=missing, until=until), until)
+        state.update(_records(tx, more))
+    nodes = {end: state[end] for end in wanted if isinstance(state.get(end), NodeRecord)}
+    nodes.update(members)
+    nodes.pop(account_id, None)
+    alive = {*nodes, account_id}
+    kept = sorted((e for e in edges if e.source in alive and e.target in alive), key=lambda e: e.id)
+    return AccountSubgraph(account, sorted((n for n in nodes.values() if isinstance(n, NodeRecord)),
+                                           key=lambda n: n.id), kept)
+
+
+def _records(tx: Tx, latest: dict[str, AuditEntry]) -> dict[str, NodeRecord | EdgeRecord]:
+    """The records the entries leave standing (deleted ones left out); an erased record's scrubbed
+    snapshots become its tombstone as stored now."""
+    out: dict[str, NodeRecord | EdgeRecord] = {}
+    erased_nodes: list[AuditEntry] = []
+    erased_edges: list[AuditEntry] = []
+    for id, entry in latest.items():
+        snapshot = entry.after
+        if snapshot is None:
+            continue
+        if entry.entity_type in _NODE_KINDS:
+            if snapshot == ERASED:
+                erased_nodes.append(entry)
+            else:
+                out[id] = _node(entry.entity_type, snapshot)
+        elif entry.entity_type in _EDGE_TYPES:
+            if snapshot == ERASED:
+                erased_edges.append(entry)
+            else:
+                out[id] = _edge(snapshot)
+    if erased_nodes:
+        stored = tx.get_nodes([e.entity_id for e in erased_nodes])
+        for entry in erased_nodes:
+            found = stored.get(entry.entity_id)
+            out[entry.entity_id] = found if found is not None else NodeRecord(
+                entry.entity_type, entry.entity_id, {"account_id": entry.account_id, "name": ERASED_NAME},
+                entry.at, entry.at, 1)
+    if erased_edges:  # a relationship whose note was erased: as it stands now, if it still does
+        stored_edges = tx.get_edges([e.entity_id for e in erased_edges])
+        out.update({id: edge for id, edge in stored_edges.items()})
+    return out
+
+
+def _node(kind: str, snapshot: dict[str, Any]) -> NodeRecord:
+    data = {k: v for k, v in snapshot.items() if k not in _SERVER_FIELDS}
+    return NodeRecord(kind, str(snapshot["id"]), data, str(snapshot.get("created_at", "")),
+                      str(snapshot.get("updated_at", "")), int(snapshot.get("version", 1)))
+
+
+def _edge(snapshot: dict[str, Any]) -> EdgeRecord:
+    data = {k: v for k, v in snapshot.items() if k not in _EDGE_FIELDS}
+    account = snapshot.get("account_id")
+    return EdgeRecord(str(snapshot["type"]), str(snapshot["id"]), str(snapshot["source"]),
+                      str(snapshot["target"]), data, account if isinstance(account, str) else None,
+                      str(snapshot.get("created_at", "")), str(snapshot.get("updated_at", "")),
+                      int(snapshot.get("version", 1)))
+
+
+# ---- reads as of a moment ----------------------------------------------------------------------------
+
+
+def account_graph_as_of(store: Store, account_id: str, until: str) -> nx.MultiDiGraph:
+    """The account's map at ``until``, projected for scoring (frozen). NotFound when it did not exist."""
+    subgraph = store.backend.read(lambda tx: subgraph_as_of(tx, account_id, until))
+    if subgraph is None:
+        raise NotFound(NodeKind.account, account_id)
+    return nx.freeze(account_graph(subgraph))
+
+
+def opportunity_graph_as_of(store: Store, opportunity_id: str, until: str) -> nx.MultiDiGraph:
+    """The map, at ``until``, of the account the opportunity belonged to then."""
+
+    def work(tx: Tx) -> AccountSubgraph | None:
+        account_id = _account_of_opportunity(tx, opportunity_id, until)
+        return subgraph_as_of(tx, account_id, until) if account_id else None
+
+    subgraph = store.backend.read(work)
+    if subgraph is None or not any(n.id == opportunity_id for n in subgraph.nodes):
+        raise NotFound(NodeKind.opportunity, opportunity_id)
+    return nx.freeze(account_graph(subgraph))
+
+
+def _account_of_opportunity(tx: Tx, opportunity_id: str, until: str) -> str | None:
+    current = tx.get_nodes([opportunity_id]).get(opportunity_id)
+    if current is not None and current.kind == NodeKind.opportunity:
+        return current.account_id
+    # deleted since: its own history says where it was
+    entries = tx.audit_of_accounts([], entity_ids=[opportunity_id], until=until)
+    last = replay(entries, until).get(opportunity_id)
+    return last.account_id if last is not None and last.after is not None else None
+
+
+def export_as_of(store: Store, account_id: str, until: str) -> dict[str, list[dict[str, Any]]]:
+    """The account's bundle as it stood at ``until`` (reviews held by then included); re-importable."""
+
+    def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord], list[NodeRecord]]:
+        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=until)
+        subgraph = subgraph_as_of(tx, account_id, until, entries)
+        if subgraph is None:
+            return None, [], []
+        parents: list[NodeRecord] = []
+        parent_id = subgraph.account.data.get("parent_id")
+        while parent_id and len(parents) < 50:
+            parent = subgraph_as_of(tx, str(parent_id), until)
+            if parent is None:
+                break
+            parents.append(parent.account)
+            parent_id = parent.account.data.get("parent_id")
+        reviews = [r for r in _reviews(tx, account_id, entries, until)]
+        return subgraph, parents, reviews
+
+    subgraph, parents, reviews = store.backend.read(work)
+    if subgraph is None:
+        raise NotFound(NodeKind.account, account_id)
+    return bundle_of(subgraph, parents, reviews)
+
+
+def _reviews(tx: Tx, account_id: str, entries: Sequence[AuditEntry], until: str) -> list[NodeRecord]:
+    """The account's reviews as recorded at ``until`` and held by then, newest first."""
+    found = [_node(REVIEW, e.after) for e in replay(entries, until).values()
+             if e.entity_type == REVIEW and e.after is not None and e.after.get("account_id") == account_id]
+    held = [r for r in found if str(r.data.get("held_at", "")) <= until]
+    return sorted(held, key=lambda r: (str(r.data.get("held_at", "")), r.id), reverse=True)
+
+
+def period(store: Store, account_id: str, since: str, until: str | None = None) -> Period:
+    """The account's map at ``since`` and at ``until`` (default: now), from one read of its history,
+    with the last change of each record in between. NotFound when the account did not exist at
+    ``until``."""
+    end = until or now_iso()
+    if since > end:
+        raise InvalidGraph([{"loc": ["query", "since"], "msg": "since is later than until"}])
+
+    def work(tx: Tx) -> tuple[AccountSubgraph | None, AccountSubgraph | None, list[AuditEntry],
+                              list[NodeRecord]]:
+        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=end)
+        later = subgraph_as_of(tx, account_id, end, entries)
+        earlier = subgraph_as_of(tx, account_id, since, entries) if later is not None else None
+        return earlier, later, entries, _reviews(tx, account_id, entries, end)
+
+    earlier, later, entries, reviews = store.backend.read(work)
+    if later is None:
+        raise NotFound(NodeKind.account, account_id)
+    stamps = {e.entity_id: Stamp(e.at, e.actor) for e in entries if since < e.at <= end}
+    return Period(account_id, since, end, nx.freeze(account_graph(earlier)) if earlier else None,
+                  nx.freeze(account_graph(later)), stamps, reviews)
+
+
+def graphs_at(store: Store, account_id: str, moments: Sequence[str]) -> list[nx.MultiDiGraph | None]:
+    """The account's map at each moment (None where it did not exist yet), from one read."""
+    if not moments:
+        return []
+    end = max(moments)
+
+    def work(tx: Tx) -> list[AccountSubgraph | None]:
+        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=end)
+        return [subgraph_as_of(tx, account_id, m, entries) for m in moments]
+
+    return [nx.freeze(account_graph(s)) if s is not None else None for s in store.backend.read(work)]
