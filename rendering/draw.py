@@ -143,7 +143,7 @@ class Labels(Artist):
         renderer.open_group("labels", gid=self.get_gid())
         gc = renderer.new_gc()
         points = self.get_transform().transform(np.array([(x, y) for x, y, *_ in self.items], dtype=float))
-        px_per_pt = renderer.points_to_pixels(1.0)
+        px_per_pt = float(renderer.points_to_pixels(1.0))  # type: ignore[arg-type]
         families = fonts.font_families()
         height = renderer.get_canvas_width_height()[1]
         flip = renderer.flipy()                   # Agg and SVG count y from the top, PDF from the bottom
@@ -323,9 +323,9 @@ def _obstacles(model: MapModel, layout: MapLayout) -> list[Rect]:
             x, y = panel.x + m.panel_pad, panel.y + m.panel_pad + 0.1
             out.append((x, y - 0.1, x + text_width(display_text(panel.caption), 8.5), y + 0.1))
     y = layout.chart[1] - 0.3
-    for x in (layout.team_x, layout.competitor_x):
-        if x is not None:
-            out.append((x - m.box_w / 2, y - 0.15, x + m.box_w / 2, y + 0.17))
+    for column in (layout.team_x, layout.competitor_x):
+        if column is not None:
+            out.append((column - m.box_w / 2, y - 0.15, column + m.box_w / 2, y + 0.17))
     return out
 
 

@@ -180,7 +180,9 @@ def cytoscape(g: nx.MultiDiGraph) -> bytes:
         taken.add(edge_id)
         faded = g.nodes[u].get("map_faded") and g.nodes[v].get("map_faded")
         edges.append({"data": {"id": edge_id, "edge_id": str(key), "source": str(u), "target": str(v),
-                               **data}, "classes": str(data.get("type") or "") + (" faded" if faded else "")})
+                               **data}, "classes": " ".join(c for c in (
+                                   str(data.get("type") or ""), "faded" if faded else "",
+                                   "" if data.get("type") in LINE_STYLES else "not-drawn") if c)})
     document = {"data": dict(g.graph), "elements": {"nodes": nodes, "edges": edges},
                 "style": STYLESHEET, "layout": {"name": "preset"}}
     return json_safe(json.dumps(document, ensure_ascii=False, indent=1)).encode("utf-8")
@@ -236,7 +238,7 @@ STYLESHEET: list[dict[str, Any]] = [
                                         "border-color": LEFT_COLOURS[1], "color": "#7d858c"}},
     {"selector": "node.faded", "style": {"color": "#8b9399", "opacity": 0.85}},
     {"selector": "edge", "style": {"curve-style": "bezier", "width": 1.5, "arrow-scale": 1.1}},
-    {"selector": "edge.MEMBER_OF, edge.HAS_INTEREST, edge.BELONGS_TO", "style": {"display": "none"}},
+    {"selector": "edge.not-drawn", "style": {"display": "none"}},       # what the image shows otherwise
     *_edge_styles(),
     {"selector": "edge.faded", "style": {"opacity": 0.25}},
 ]

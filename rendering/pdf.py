@@ -185,9 +185,9 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
     shown.view = section.title
     # Where the chart continues: the manager above the subtree, reports on other pages, other lines.
     elsewhere: dict[str, list[int]] = defaultdict(list)
-    for c, boss in model.manager.items():
-        if boss in on_page and c in page_of and page_of[c] != section.page:
-            elsewhere[boss].append(page_of[c])
+    for c, manager in model.manager.items():
+        if manager in on_page and c in page_of and page_of[c] != section.page:
+            elsewhere[manager].append(page_of[c])
     for c, person in shown.contacts.items():
         notes = []
         boss = model.manager.get(c)

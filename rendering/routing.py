@@ -14,6 +14,7 @@ Coordinates are inches, y pointing down, as in ``rendering.layout``.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def _rounded(values: Iterable[float]) -> list[float]:
 def _lanes(edges: list[float], lanes: int) -> list[float]:
     """Extra coordinates inside each wide gap between consecutive edges (at most ``lanes`` per gap)."""
     out: list[float] = []
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in itertools.pairwise(edges):
         n = min(lanes, int((b - a) / LANE) - 1)
         out.extend(a + (b - a) * k / (n + 1) for k in range(1, n + 1))
     return out
@@ -192,7 +193,7 @@ class Router:
             nodes.append(state // 2)
             state = parent[state]
         nodes.reverse()
-        for a, b in zip(nodes, nodes[1:], strict=False):
+        for a, b in itertools.pairwise(nodes):
             step = (a, b) if a < b else (b, a)
             used[step] = used.get(step, 0) + 1
         start_border = next(border for n, _, border in starts if n == nodes[0])

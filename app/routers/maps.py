@@ -18,6 +18,7 @@ from scoring.options import ScoringOptions
 router = APIRouter(prefix="/v1", tags=["maps"])
 # The format enum of the API, from the registry of formats.
 MapFormat = enum.StrEnum("MapFormat", {name: name for name in FORMATS})  # type: ignore[misc]
+DEFAULT_FORMAT = MapFormat("png")
 
 
 def _language(accept_language: str | None) -> str | None:
@@ -35,7 +36,7 @@ def _language(accept_language: str | None) -> str | None:
                                             + "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())}})
 def get_account_map(
     id: str, store: StoreDep, _: Viewer, request: Request,
-    format: Annotated[MapFormat, Query(description=" | ".join(FORMATS))] = MapFormat("png"),
+    format: Annotated[MapFormat, Query(description=" | ".join(FORMATS))] = DEFAULT_FORMAT,
     opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN,
                                                 description="emphasise this opportunity's decision chain")] = None,
     redact: Annotated[bool, Query(description="leave personal notes and entrenched interests out")] = False,

@@ -16,15 +16,16 @@ import io
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from PIL import Image
 
-from rendering import render_account_map
 from app.settings import Settings, make_backend
+from benchmarks.generator import generate_account
 from graph.models import Bundle
 from graph.store import Store
-from benchmarks.generator import generate_account
+from rendering import render_account_map
 from tests.conftest import bundle
 from tests.maps.generator import large_account
 
@@ -32,7 +33,7 @@ TODAY = dt.date(2026, 11, 22)
 LIMIT = 400 * 1024
 
 
-def _store(directory: str, data: dict[str, object]) -> Store:
+def _store(directory: str, data: Mapping[str, object]) -> Store:
     store = Store(make_backend(Settings(data_dir=Path(directory))))
     store.backend.migrate()
     store.import_bundle(Bundle.model_validate(data), actor="samples")

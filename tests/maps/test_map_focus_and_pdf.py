@@ -4,6 +4,7 @@ and the README."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections import Counter
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rendering import FORMATS
-from rendering.focus import IMAGE_BUDGET, Focus, focused, view_of
+from rendering.focus import IMAGE_BUDGET, Focus, view_of
 from rendering.model import build_map
 from rendering.pdf import PAGE_BUDGET, sections
 from tests.maps.conftest import fetch, pdf_pages, read_cytoscape, svg_texts
@@ -167,11 +168,39 @@ def test_the_api_enum_the_cli_and_the_readme_come_from_the_registry(client: Test
     assert enum == list(FORMATS)
     content = schema["paths"]["/v1/accounts/{id}/map"]["get"]["responses"]["200"]["content"]
     assert set(content) == {f.media_type for f in FORMATS.values()}
-    export = next(a for a in parser()._subparsers._group_actions[0].choices["export"]._actions  # type: ignore[union-attr]
-                  if a.dest == "format")
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    export = next(a for a in commands.choices["export"]._actions if a.dest == "format")
     assert list(export.choices or []) == ["bundle", *FORMATS]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Relationship maps", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| `\.(\w+)` \| (.+) \|$", section, flags=re.M)
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| `\.(\w+)` \| (.+) \|$", section, flags=re.MULTILINE)
     assert [(n, m, e) for n, m, e, _ in rows] == [(f.name, f.media_type, f.extension) for f in FORMATS.values()]
     assert "--format bundle|" + "|".join(FORMATS) in readme.replace("\\|", "|")
+
+
+# Cytoscape.js style properties (js.cytoscape.org, "Style"): the stylesheet must use their names.
+CYTOSCAPE_PROPERTIES = {
+    "shape", "width", "height", "background-color", "border-color", "border-width", "border-style", "label",
+    "text-wrap", "text-max-width", "text-valign", "text-halign", "font-size", "font-family", "color", "opacity",
+    "outline-color", "outline-width", "outline-offset", "display", "curve-style", "arrow-scale", "line-color",
+    "line-style", "line-dash-pattern", "target-arrow-shape", "target-arrow-color", "source-arrow-shape",
+    "source-arrow-color", "taxi-direction",
+}
+
+
+def test_the_cytoscape_export_carries_a_stylesheet_drawn_like_the_image(furniture: TestClient) -> None:
+    from rendering.labels import LINE_STYLES, STANCE_COLOURS
+
+    document = read_cytoscape(fetch(furniture, "gzf", "cytoscape", opportunity_id="gzf-upgrade"))
+    assert document["layout"] == {"name": "preset"}
+    used = {name for rule in document["style"] for name in rule["style"]}
+    assert used <= CYTOSCAPE_PROPERTIES, used - CYTOSCAPE_PROPERTIES
+    selectors = {rule["selector"] for rule in document["style"]}
+    assert {f"edge.{kind}" for kind in LINE_STYLES} <= selectors
+    nodes = {n["data"]["id"]: n for n in document["elements"]["nodes"]}
+    gm = nodes["gzf-gm"]
+    assert gm["data"]["map_label"] == "陈志强\n总经理"
+    assert gm["data"]["map_fill"] == STANCE_COLOURS[gm["data"]["map_stance"]][0]   # node colours: data()
+    assert "in-chain" in gm["classes"].split() and "gap" in gm["classes"].split()
+    classes = {c for e in document["elements"]["edges"] for c in e["classes"].split()}
+    assert "not-drawn" in classes and "INFLUENCES" in classes

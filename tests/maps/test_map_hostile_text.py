@@ -50,12 +50,12 @@ def _no_lxml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "lxml.etree", None)
 
 
-@pytest.mark.parametrize("lxml", [True, False], ids=["with-lxml", "without-lxml"])
+@pytest.mark.parametrize("with_lxml", [True, False], ids=["with-lxml", "without-lxml"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("opportunity", [None, "opp"])
-def test_every_format_stays_well_formed(fmt: str, lxml: bool, opportunity: str | None,
+def test_every_format_stays_well_formed(fmt: str, with_lxml: bool, opportunity: str | None,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    if lxml:
+    if with_lxml:
         import lxml.etree  # noqa: F401  (the dev extras install it: this case must use it)
     else:
         _no_lxml(monkeypatch)

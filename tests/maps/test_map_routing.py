@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -30,7 +32,7 @@ def _check(client: TestClient, account: str, opportunity: str | None) -> int:
         points = rounded_corners(route.points)
         a, b = drawn_direction(line)
         assert route.points[0] != route.points[-1]
-        for p, q in zip(points, points[1:], strict=False):
+        for p, q in itertools.pairwise(points):
             for node, rect in rects.items():
                 assert not segment_hits_rect(p, q, rect, TOLERANCE), (line.type, line.source, line.target,
                                                                        "under", node)
@@ -61,5 +63,5 @@ def test_a_line_between_neighbours_goes_round_the_box_between_them() -> None:
     route = Router(boxes).route("a", "c")
     assert route is not None
     points = rounded_corners(route.points)
-    assert not any(segment_hits_rect(p, q, boxes["b"]) for p, q in zip(points, points[1:], strict=False))
+    assert not any(segment_hits_rect(p, q, boxes["b"]) for p, q in itertools.pairwise(points))
     assert min(y for _, y in route.points) < 0 or max(y for _, y in route.points) > 0.7   # above or below
