@@ -17,7 +17,7 @@ from starlette.types import Send as ASGISend
 from app import errors
 from app.answers import Answers
 from app.deps import authenticate
-from app.routers import analytics, bulk, maps, operations, resources, web
+from app.routers import analytics, bulk, maps, operations, resources, reviews, web
 from app.settings import Settings, make_backend
 from graph.errors import StoreUnavailable
 from graph.store import Store
@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.add_middleware(Measure, requests=requests, latency=latency)
 
-    for module in (operations, resources, bulk, analytics, maps, web):
+    for module in (operations, resources, bulk, analytics, maps, reviews, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -60,18 +60,18 @@ class Period:
     reviews: list[NodeRecord]              # the account's reviews held up to ``until``, newest first
 
 
-def resolve_moment(store: Store, account_id: str, value: str, loc: str) -> str:
+def resolve_moment(store: Store, account_id: str, value: str, loc: str) -> tuple[str, NodeRecord | None]:
     """A moment given as an ISO date or datetime, or as the id of one of the account's reviews (its
-    ``held_at``). Raises InvalidGraph naming ``loc`` when it is neither."""
+    ``held_at``, and the review). Raises InvalidGraph naming ``loc`` when it is neither."""
     try:
-        return moment(value)
+        return moment(value), None
     except ValueError:
         pass
     review = store.backend.read(lambda tx: tx.get_reviews([value])).get(value)
     if review is None or review.account_id != account_id:
         raise InvalidGraph([{"loc": ["query", loc], "msg": f"{value!r} is neither an ISO date or datetime "
                                                            f"nor a review of account {account_id!r}"}])
-    return str(review.data["held_at"])
+    return str(review.data["held_at"]), review
 
 
 def replay(entries: Iterable[AuditEntry], until: str | None = None) -> dict[str, AuditEntry]:

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Header, Query, Request
 from app.answers import Answers
 from app.deps import StoreDep, Viewer
 from app.schemas import analytics as schemas
-from graph.errors import NotFound
-from graph.models import ID_PATTERN, NodeKind
+from graph import history
+from graph.errors import InvalidGraph, NotFound
+from graph.models import ID_PATTERN, NodeKind, moment
 from graph.store import Store
 from scoring.chain import chain_report
 from scoring.classify import classify_account
@@ -55,8 +56,31 @@ def _options(request: Request) -> ScoringOptions:
     return options
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+def _today(as_of: str | None = None) -> dt.date:
+    return dt.date.fromisoformat(as_of[:10]) if as_of else dt.datetime.now(dt.UTC).date()
+
+
+AsOf = Annotated[str | None, Query(max_length=40, description=(
+    "ISO date or datetime: the answer as the map stood then (a date means the end of that day, UTC)"))]
+
+
+def as_of_moment(as_of: str | None) -> str | None:
+    """The store's timestamp for ``?as_of=``; a 422 naming the parameter when it is not a date."""
+    if as_of is None:
+        return None
+    try:
+        return moment(as_of)
+    except ValueError as e:
+        raise InvalidGraph([{"loc": ["query", "as_of"], "msg": str(e)}]) from e
+
+
+def account_map(store: Store, id: str, as_of: str | None) -> nx.MultiDiGraph:
+    """The account's map now (the store's cached read), or as it stood at ``as_of`` (replayed)."""
+    return store.account_graph(id) if as_of is None else history.account_graph_as_of(store, id, as_of)
+
+
+def opportunity_map(store: Store, id: str, as_of: str | None) -> nx.MultiDiGraph:
+    return store.opportunity_graph(id) if as_of is None else history.opportunity_graph_as_of(store, id, as_of)
 
 
 # Our people are read whole for the actions that name one of ours; a roster larger than this is cut.
@@ -101,10 +125,11 @@ def _scored(request: Request, call: Any, graph: nx.MultiDiGraph, *args: Any,
 
 @router.get("/opportunities/{id}/decision-chain", response_model=schemas.DecisionChain)
 def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None) -> schemas.DecisionChain:
+                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.DecisionChain:
     """Who decides: members with role, stance, weight, closeness and signals; support for us and each
     rival; how complete the buying committee is for us, and what is missing."""
-    answer: schemas.DecisionChain = _scored(request, chain_report, store.opportunity_graph(id), id,
+    when = as_of_moment(as_of)
+    answer: schemas.DecisionChain = _scored(request, chain_report, opportunity_map(store, id, when), id,
                                             _options(request), language(accept_language),
                                             model=schemas.DecisionChain)
     return answer
@@ -112,11 +137,12 @@ def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
 
 @router.get("/opportunities/{id}/coverage-gaps", response_model=schemas.CoverageGaps)
 def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
-                      accept_language: AcceptLanguage = None) -> schemas.CoverageGaps:
+                      accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.CoverageGaps:
     """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders...; each
     action names who on our side leads it and only asks help of people who would help; the gaps are
     also grouped per person."""
-    answer: schemas.CoverageGaps = _scored(request, gap_report, store.opportunity_graph(id), id, _today(),
+    when = as_of_moment(as_of)
+    answer: schemas.CoverageGaps = _scored(request, gap_report, opportunity_map(store, id, when), id, _today(when),
                                            _options(request), language(accept_language),
                                            team=_roster(store), model=schemas.CoverageGaps)
     return answer
@@ -127,9 +153,10 @@ def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request
                            k: Annotated[int, Query(ge=1, le=50)] = 5,
                            plan: Annotated[bool, Query(description="a sequence, each assuming the "
                                                                    "earlier ones were won")] = False,
-                           accept_language: AcceptLanguage = None) -> schemas.NextBestContacts:
+                           accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.NextBestContacts:
     """Who to win over next, through whom (only people who would help), and who on our side leads."""
-    answer: schemas.NextBestContacts = _scored(request, who_next, store.opportunity_graph(id), id, k, plan,
+    when = as_of_moment(as_of)
+    answer: schemas.NextBestContacts = _scored(request, who_next, opportunity_map(store, id, when), id, k, plan,
                                                _options(request), language(accept_language),
                                                team=_roster(store), model=schemas.NextBestContacts)
     return answer
@@ -142,10 +169,10 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
               k: Annotated[int, Query(ge=1, le=20)] = 3,
               opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN, description=(
                   "judge who would help by this deal (default: any open deal of the account)"))] = None,
-              accept_language: AcceptLanguage = None) -> dict[str, Any]:
+              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> dict[str, Any]:
     """The k strongest influence paths from one person to another, strongest first, running only
     through people who would help; who was left out, and what to do when nobody else leads there."""
-    graph = store.account_graph(id)
+    graph = account_map(store, id, as_of_moment(as_of))
     for end in (source, target):
         if end not in graph:
             raise NotFound("contact or team member at this account", end)
@@ -158,10 +185,10 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
 
 @router.get("/accounts/{id}/influence", response_model=schemas.InfluenceAnswer)
 def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
-                  accept_language: AcceptLanguage = None) -> schemas.InfluenceAnswer:
+                  accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.InfluenceAnswer:
     """Informal power beside formal rank, highest first: who really carries weight, and the signals —
     hidden influencers, titles without power, brokers — each explained."""
-    answer: schemas.InfluenceAnswer = _scored(request, influence_answer, store.account_graph(id),
+    answer: schemas.InfluenceAnswer = _scored(request, influence_answer, account_map(store, id, as_of_moment(as_of)),
                                               _options(request), language(accept_language),
                                               model=schemas.InfluenceAnswer)
     return answer
@@ -169,8 +196,9 @@ def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
 
 @router.get("/accounts/{id}/classification")
 def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None) -> dict[str, Any]:
+                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> dict[str, Any]:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
-    result: dict[str, Any] = _scored(request, classify_account, store.account_graph(id), _today(),
+    when = as_of_moment(as_of)
+    result: dict[str, Any] = _scored(request, classify_account, account_map(store, id, when), _today(when),
                                      _options(request), language(accept_language))
     return result

@@ -51,6 +51,10 @@ def get_account_map(
                                                                         "or the contact (default 2)")] = None,
     accept_language: Annotated[str | None, Header(description="en or zh-CN for the legend and gap texts; "
                                                               "default: the language of the names")] = None,
+    as_of: Annotated[str | None, Query(max_length=40, description="ISO date or datetime: the map as it stood "
+                                                                  "then")] = None,
+    since: Annotated[str | None, Query(max_length=200, description="a review id or ISO date: the map now (or "
+                                       "as_of) with what changed since then marked (png, svg, pdf)")] = None,
 ) -> Response:
     """The account's relationship map: an org chart with influence lines, stances, buying roles, our
     team's coverage and the coverage gaps (PNG, SVG: at most 150 people, saying what was left out and how
@@ -58,6 +62,14 @@ def get_account_map(
     GEXF, Cytoscape.js JSON with the image's positions and a stylesheet)."""
     options: ScoringOptions | None = getattr(request.app.state, "scoring_options", None)
     fmt = FORMATS[str(format.value)]
+    if as_of is not None or since is not None:
+        from app.routers.reviews import history_map
+
+        data, media_type = history_map(store, request, id, fmt.name, as_of=as_of, since=since,
+                                       opportunity_id=opportunity_id, redact=redact,
+                                       lang=_language(accept_language), focus=Focus(scope, department, around, depth))
+        return Response(data, media_type=media_type, headers={
+            "Content-Disposition": f'inline; filename="{id}-map.{fmt.extension}"', "Cache-Control": "no-store"})
     try:
         data, media_type = render_account_map(store, id, fmt.name, opportunity_id=opportunity_id, redact=redact,
                                               lang=_language(accept_language),

@@ -1,0 +1,236 @@
+"""Account reviews (复盘) and history: review points, what changed since one, and the review deck.
+
+Each route reads the account's history through :mod:`graph.history` (the map at two moments from one
+read of its audit trail), hands the maps to pure functions (:mod:`scoring.changes`) and renders
+(:mod:`rendering.change_map`, :mod:`rendering.deck`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import networkx as nx
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import Cursor, Editor, Limit, StoreDep, Viewer
+from app.routers.analytics import (
+    AcceptLanguage,
+    _options,
+    _roster,
+    _today,
+    account_map,
+    as_of_moment,
+    language,
+)
+from app.schemas import reviews as schemas
+from graph import history
+from graph.errors import InvalidGraph, NotFound
+from graph.models import ID_PATTERN, Id, Moment, Name, Notes, ReviewIn
+from graph.records import NodeRecord, now_iso
+from graph.store import Store
+from rendering.focus import Focus
+from rendering.model import MapError, check_opportunity, guess_lang
+from scoring.changes import ChangeList, chosen_opportunity, what_changed
+from scoring.results import plain
+
+router = APIRouter(prefix="/v1", tags=["reviews"])
+Since = Annotated[str | None, Query(max_length=200, description="a review id or an ISO date/datetime; "
+                                                                "default: the latest review")]
+Until = Annotated[str | None, Query(max_length=200, description="a review id or an ISO date/datetime; "
+                                                                "default: now")]
+OpportunityFilter = Annotated[str | None, Query(pattern=ID_PATTERN)]
+
+
+class ReviewBody(BaseModel):
+    """A review point: ``held_at`` defaults to now (a date means the end of that day, UTC)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id | None = None
+    title: Name
+    held_at: Moment | None = None
+    notes: Notes | None = None
+    opportunity_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+
+
+def _review(record: NodeRecord) -> schemas.Review:
+    return schemas.Review.model_validate({"id": record.id, **record.data, "created_at": record.created_at,
+                                          "updated_at": record.updated_at, "version": record.version})
+
+
+@router.post("/accounts/{id}/reviews", status_code=status.HTTP_201_CREATED, response_model=schemas.Review)
+def create_review(id: str, body: ReviewBody, store: StoreDep, who: Editor) -> schemas.Review:
+    """Record a review point of the account (audited; travels with the account's bundle)."""
+    model = ReviewIn.model_validate({**body.model_dump(exclude_none=True), "account_id": id})
+    return _review(store.create_review(model, actor=who.name))
+
+
+@router.get("/accounts/{id}/reviews", response_model=schemas.ReviewList)
+def list_reviews(id: str, store: StoreDep, _: Viewer, limit: Limit = 100,
+                 cursor: Cursor = None) -> schemas.ReviewList:
+    """The account's reviews, newest first."""
+    page = store.list_reviews(id, limit=limit, cursor=cursor)
+    return schemas.ReviewList(items=[_review(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A period of an account's history and what changed in it."""
+
+    period: history.Period
+    changes: ChangeList
+    since_review: NodeRecord | None
+    label: str
+
+
+def _label(moment: str, review: NodeRecord | None) -> str:
+    day = moment[:10]
+    return f"{review.data.get('title')} ({day})" if review is not None else day
+
+
+def _latest_review(store: Store, account_id: str, before: str | None) -> NodeRecord | None:
+    reviews = store.list_reviews(account_id, limit=500).items
+    return next((r for r in reviews if before is None or str(r.data["held_at"]) <= before), None)
+
+
+def compare(store: Store, request: Request, account_id: str, since: str | None, until: str | None,
+            opportunity_id: str | None, lang: str, *, redact: bool = False) -> Compared | None:
+    """What changed from ``since`` (default: the latest review) to ``until`` (default: now); None when
+    no ``since`` was given and the account has no review yet."""
+    end, _ = history.resolve_moment(store, account_id, until, "until") if until else (None, None)
+    if since is not None:
+        start, review = history.resolve_moment(store, account_id, since, "since")
+    else:
+        review = _latest_review(store, account_id, end)
+        if review is None:
+            return None
+        start = str(review.data["held_at"])
+    period = history.period(store, account_id, start, end)
+    if opportunity_id is not None and opportunity_id not in period.after and (
+            period.before is None or opportunity_id not in period.before):
+        raise NotFound("opportunity at this account", opportunity_id)
+    wanted = [*(review.data.get("opportunity_ids", []) if review is not None else [])]
+    changes = what_changed(
+        period.before, period.after, opportunity_id=opportunity_id, lang=lang,
+        stamps={k: (v.at, v.by) for k, v in period.stamps.items()}, options=_options(request),
+        today_before=dt.date.fromisoformat(start[:10]), today_after=dt.date.fromisoformat(period.until[:10]),
+        team=_roster(store)(), redacted=redact, summary_opportunities=wanted)
+    return Compared(period, changes, review, _label(start, review))
+
+
+@router.get("/accounts/{id}/changes", response_model=schemas.Changes)
+def get_changes(id: str, store: StoreDep, _: Viewer, request: Request, since: Since = None, until: Until = None,
+                opportunity_id: OpportunityFilter = None,
+                accept_language: AcceptLanguage = None) -> schemas.Changes:
+    """What changed on the account's map between two moments or reviews: each change with before and
+    after, when and by whom, and a text; then support for us and each competitor before and after,
+    gaps opened and closed, and how the who-next ranking moved."""
+    compared = compare(store, request, id, since, until, opportunity_id, language(accept_language))
+    if compared is None:
+        raise InvalidGraph([{"loc": ["query", "since"],
+                             "msg": "the account has no review yet: give since as a date or datetime"}])
+    body = plain(compared.changes)
+    return schemas.Changes.model_validate({
+        "since": compared.period.since, "until": compared.period.until,
+        "since_review_id": compared.since_review.id if compared.since_review else None, **body})
+
+
+def history_map(store: Store, request: Request, account_id: str, fmt: str, *, as_of: str | None,
+                since: str | None, opportunity_id: str | None, redact: bool, lang: str | None,
+                focus: Focus) -> tuple[bytes, str]:
+    """The account's map as it stood ``as_of``, or (``since``) the change map from ``since`` to ``as_of``
+    (default: now)."""
+    from rendering import FORMATS, render_map
+    from rendering.change_map import FORMATS as CHANGE_FORMATS
+    from rendering.change_map import render_change_map
+
+    when = as_of_moment(as_of)
+    try:
+        if since is None:
+            graph = account_map(store, account_id, when)
+            if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
+                raise NotFound("opportunity at this account", opportunity_id)
+            return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang,
+                              today=_today(when), options=_options(request), focus=focus), FORMATS[fmt].media_type
+        if fmt not in CHANGE_FORMATS:
+            raise InvalidGraph([{"loc": ["query", "format"],
+                                 "msg": f"a change map is drawn as {', '.join(CHANGE_FORMATS)}"}])
+        graph = account_map(store, account_id, when)
+        compared = compare(store, request, account_id, since, when, opportunity_id, lang or guess_lang(graph),
+                           redact=redact)
+        assert compared is not None  # since was given
+        if opportunity_id is not None and not check_opportunity(compared.period.after, opportunity_id):
+            raise NotFound("opportunity at this account", opportunity_id)
+        data = render_change_map(compared.period.after, compared.changes, fmt, since_label=compared.label,
+                                 opportunity_id=opportunity_id, redact=redact, lang=lang, today=_today(when),
+                                 options=_options(request))
+        return data, CHANGE_FORMATS[fmt]
+    except MapError as e:
+        raise InvalidGraph([{"loc": e.loc, "msg": str(e)}]) from e
+
+
+DeckFormat = Literal["pptx", "pdf"]
+DECK_MEDIA = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+              "pdf": "application/pdf"}
+SUPPORT_POINTS = 8
+
+
+def review_deck(store: Store, request: Request, account_id: str, fmt: str, *, opportunity_id: str | None,
+                since: str | None, redact: bool, lang: str | None) -> bytes:
+    """The review deck of the account as it stands now, compared with ``since`` (default: its latest
+    review), in ``fmt`` (pptx or pdf)."""
+    from rendering import render_map
+    from rendering.change_map import render_change_map
+    from rendering.deck import build_deck, support_chart, support_points, write_pdf, write_pptx
+
+    graph = store.account_graph(account_id)
+    lang = lang or guess_lang(graph)
+    compared = compare(store, request, account_id, since, None, opportunity_id, lang, redact=redact)
+    reviews = compared.period.reviews if compared is not None else []
+    wanted = [*(compared.since_review.data.get("opportunity_ids", []) if compared and compared.since_review
+                else [])]
+    opp = opportunity_id or (compared.changes.summary.opportunity_id if compared else None) \
+        or chosen_opportunity(graph, wanted)
+    if opp is not None and opp not in graph:
+        raise NotFound("opportunity at this account", opp)
+    today = dt.datetime.now(dt.UTC).date()
+    options = _options(request)
+    if compared is not None:
+        picture = render_change_map(graph, compared.changes, "png", since_label=compared.label, opportunity_id=opp,
+                                    redact=redact, lang=lang, today=today, options=options)
+    else:
+        picture = render_map(graph, "png", opportunity_id=opp, redact=redact, lang=lang, today=today,
+                             options=options)
+    shown = list(reversed(reviews[:SUPPORT_POINTS - 1]))
+    past = history.graphs_at(store, account_id, [str(r.data["held_at"]) for r in shown])
+    labelled: list[tuple[str, nx.MultiDiGraph | None]] = [
+        (f"{str(r.data.get('title'))[:14]}\n{str(r.data['held_at'])[:10]}", g) for r, g in zip(shown, past, strict=True)]
+    labelled.append((f"{'当前' if lang == 'zh-CN' else 'now'}\n{today.isoformat()}", graph))
+    points = support_points(labelled, opp, options) if opp is not None else []
+    deck = build_deck(graph, opportunity_id=opp, lang=lang, today=today, map_png=picture,
+                      chart_png=support_chart(points, lang), points=points,
+                      changes=compared.changes if compared else None,
+                      since_label=compared.label if compared else None, redact=redact, options=options,
+                      team=_roster(store)())
+    return write_pptx(deck) if fmt == "pptx" else write_pdf(deck)
+
+
+@router.get("/accounts/{id}/review-deck", response_class=Response,
+            responses={200: {"content": {media: {} for media in DECK_MEDIA.values()},
+                             "description": "the review deck as PowerPoint or PDF"}})
+def get_review_deck(id: str, store: StoreDep, _: Viewer, request: Request,
+                    format: Annotated[DeckFormat, Query(description="pptx | pdf")] = "pptx",
+                    opportunity_id: OpportunityFilter = None, since: Since = None,
+                    redact: Annotated[bool, Query(description="leave personal notes and interests out")] = False,
+                    accept_language: AcceptLanguage = None) -> Response:
+    """The slides a manager takes into the review: title, the map with the changes marked, the decision
+    chain, support across the recorded reviews, gaps and actions, next moves, what changed."""
+    data = review_deck(store, request, id, format, opportunity_id=opportunity_id, since=since, redact=redact,
+                       lang=language(accept_language) if accept_language else None)
+    stamp = now_iso()[:10]
+    return Response(data, media_type=DECK_MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="{id}-review-{stamp}.{format}"',
+                             "Cache-Control": "no-store"})

@@ -1,0 +1,99 @@
+"""Response models of account reviews and history (API.md, "Account reviews and history")."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ChangeKind = Literal[
+    "joined", "left", "returned", "removed", "title_changed", "level_changed", "department_changed",
+    "reports_to_changed", "knows_us_changed", "chain_joined", "chain_left", "stance_changed", "role_changed",
+    "influence_changed", "line_added", "line_removed", "line_reweighted", "coverage_gained", "coverage_lost",
+    "closeness_changed", "interest_appeared", "interest_gone"]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+class Review(BaseModel):
+    """A recorded review point (复盘) of an account."""
+
+    id: str
+    account_id: str
+    title: str
+    held_at: str = Field(description="UTC timestamp; the moment the review looked at the map")
+    notes: str | None = None
+    opportunity_ids: list[str] = Field(default_factory=list)
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class ReviewList(BaseModel):
+    items: list[Review] = Field(description="newest first")
+    next_cursor: str | None
+
+
+class Change(Answer):
+    kind: ChangeKind
+    entity_id: str = Field(description="the contact, relationship or decision-chain member that changed")
+    entity_type: str = Field(description="contact, or the relationship type (MEMBER_OF for the chain)")
+    field: str | None = Field(description="what changed: stance, role, status, strength, closeness...")
+    before: Any = Field(description="the value at the start of the period (null: absent)")
+    after: Any = Field(description="the value at its end (null: absent)")
+    at: str | None = Field(description="when the record last changed in the period")
+    by: str | None = Field(description="who changed it (an API key's id)")
+    text: str = Field(description="the change in the reader's language (Accept-Language)")
+    opportunity_id: str | None = None
+    contact_id: str | None = None
+    source: str | None = None
+    target: str | None = None
+
+
+class SupportMove(Answer):
+    before: float | None = Field(description="null: the opportunity was not on the map yet")
+    after: float | None
+
+
+class SupportSummary(Answer):
+    us: SupportMove
+    competitors: dict[str, SupportMove]
+
+
+class GapRow(Answer):
+    code: str
+    severity: Literal["high", "medium", "low"]
+    contact_ids: list[str]
+    message: str
+
+
+class RankMove(Answer):
+    contact_id: str
+    name: str | None
+    before: int | None = Field(description="rank among the next best contacts then (null: not in the top 5)")
+    after: int | None
+
+
+class Summary(Answer):
+    opportunity_id: str | None = Field(description="the opportunity support, gaps and ranking speak of")
+    joined: int
+    left: int
+    stance_changes: int
+    lines_added: int
+    lines_removed: int
+    coverage_gained: int
+    coverage_lost: int
+    support: SupportSummary
+    gaps_opened: list[GapRow]
+    gaps_closed: list[GapRow]
+    ranking: list[RankMove]
+
+
+class Changes(Answer):
+    since: str = Field(description="the start of the period (UTC timestamp)")
+    until: str
+    since_review_id: str | None = Field(default=None, description="when since named a review")
+    changes: list[Change]
+    summary: Summary

@@ -1,0 +1,111 @@
+"""The change map: the account's map as it stands at the end of a period, with what changed since its
+start marked on it — new people (green frame), departures (red frame; the map already strikes them
+through), stance moves (blue frame and an arrow under the name: 中立 → 支持者), new lines (green
+dashes) and lost lines (red dots, between the people as they stand now), with a legend of the marks.
+
+It draws on the same page as every map (``rendering.draw.map_page``) and adds the marks on top, so the
+map itself is exactly the map of ``rendering``; the changes come from ``scoring.changes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Final
+
+import matplotlib.lines
+import matplotlib.patches
+import networkx as nx
+
+from rendering.draw import box_rects, drawing, map_page
+from rendering.focus import Focus, focused, validate
+from rendering.labels import lang_of, stance_label
+from rendering.model import MapError, build_map
+from scoring.changes import ChangeList
+from scoring.options import ScoringOptions
+
+FORMATS: Final = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+# Frames and marks chosen apart from the map's own colours (stances, gap frames in red, ally dashes in
+# green): a highlighter band for new lines, brown dots for lost ones.
+NEW: Final = "#00a152"
+NEW_LINE: Final = "#00e676"
+GONE: Final = "#6d4c41"
+MOVED: Final = "#1565c0"
+LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost")
+
+LEGEND: Final = {
+    "title": {"en": "Changes since {since}", "zh-CN": "自{since}以来的变化"},
+    "joined": {"en": "new on the map", "zh-CN": "新出现"},
+    "left": {"en": "left / removed", "zh-CN": "离职 / 移除"},
+    "stance": {"en": "stance moved (old → new)", "zh-CN": "立场变化（原 → 现）"},
+    "added": {"en": "new line or coverage", "zh-CN": "新增关系或覆盖"},
+    "removed": {"en": "lost line or coverage", "zh-CN": "消失的关系或覆盖"},
+}
+
+
+def _word(key: str, lang: str, **kw: str) -> str:
+    return LEGEND[key].get(lang, LEGEND[key]["en"]).format(**kw)
+
+
+def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, since_label: str,
+                      opportunity_id: str | None = None, redact: bool = False, lang: str | None = None,
+                      today: dt.date | None = None, options: ScoringOptions | None = None) -> bytes:
+    """The map of ``after`` with ``changes`` (``scoring.changes.what_changed``) marked, as PNG, SVG or
+    a one-page PDF. ``since_label`` names the start of the period in the legend."""
+    if fmt not in FORMATS:
+        raise MapError(f"a change map is drawn as {', '.join(FORMATS)}, not {fmt!r}", ["query", "format"])
+    model = build_map(after, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
+                      options=options)
+    lang = lang_of(model.lang)
+    joined = {c.contact_id for c in changes.changes if c.kind == "joined" and c.contact_id}
+    gone = {c.contact_id for c in changes.changes if c.kind in ("left", "removed") and c.contact_id}
+    stance: dict[str, str] = {}
+    for c in changes.changes:
+        if (c.kind == "stance_changed" and c.contact_id and c.contact_id in model.contacts
+                and (opportunity_id is None or c.opportunity_id == opportunity_id)):
+            stance[c.contact_id] = f"{stance_label(str(c.before), lang)} → {stance_label(str(c.after), lang)}"
+    for contact, text in stance.items():
+        model.contacts[contact].note = text
+    shown = focused(model, validate(model, Focus()))
+    from rendering.layout import layout_map
+
+    layout = layout_map(shown)
+    with drawing():
+        page, dpi = map_page(shown, layout)
+        rects = box_rects(shown, layout)
+        ax = page.ax
+        for people, colour in ((joined, NEW), (gone, GONE), (set(stance), MOVED)):
+            for person in people:
+                if person in rects:
+                    x0, y0, x1, y1 = rects[person]
+                    ax.add_patch(matplotlib.patches.FancyBboxPatch(
+                        (x0 - 0.06, y0 - 0.06), x1 - x0 + 0.12, y1 - y0 + 0.12,
+                        boxstyle="round,pad=0,rounding_size=0.08", fill=False, ec=colour, lw=2.6 * page.s,
+                        zorder=30))
+        for change in changes.changes:
+            if change.kind not in LINE_KINDS:
+                continue
+            if change.source not in rects or change.target not in rects:
+                continue
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = rects[change.source], rects[change.target]
+            added = change.kind in ("line_added", "coverage_gained")
+            ax.add_line(matplotlib.lines.Line2D(
+                [(ax0 + ax1) / 2, (bx0 + bx1) / 2], [(ay0 + ay1) / 2, (by0 + by1) / 2],
+                color=NEW_LINE if added else GONE, lw=(8.0 if added else 3.0) * page.s,
+                ls="-" if added else (0, (1, 1.2)), alpha=0.45 if added else 0.9, zorder=25,
+                solid_capstyle="round"))
+        handles = [
+            matplotlib.patches.Patch(fill=False, ec=NEW, lw=2, label=_word("joined", lang)),
+            matplotlib.patches.Patch(fill=False, ec=GONE, lw=2, label=_word("left", lang)),
+            matplotlib.patches.Patch(fill=False, ec=MOVED, lw=2, label=_word("stance", lang)),
+            matplotlib.lines.Line2D([], [], color=NEW_LINE, lw=7, alpha=0.45, label=_word("added", lang)),
+            matplotlib.lines.Line2D([], [], color=GONE, lw=2.5, ls=(0, (1, 1.2)), label=_word("removed", lang)),
+        ]
+        legend = ax.legend(handles=handles, loc="upper right", fontsize=page.pt(9),
+                           title=_word("title", lang, since=since_label), title_fontsize=page.pt(9.5),
+                           frameon=True, framealpha=0.95, edgecolor="#b0bec5")
+        legend.set_zorder(40)
+        buffer = io.BytesIO()
+        page.fig.savefig(buffer, format=fmt, dpi=dpi,
+                         metadata={"Creator": "Guanxi"} if fmt != "png" else None)
+    return buffer.getvalue()

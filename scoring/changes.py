@@ -1,0 +1,427 @@
+"""What changed on an account's map between two moments: a pure diff of two projected maps.
+
+``what_changed(before, after, ...)`` compares the map at the start of a period with the map at its end
+(``graph.history`` replays both from the audit trail) and returns each change — people who joined, left
+or moved; title, level, department, reporting line; stance, role and influence per opportunity;
+influence, ally, rival, promoted-by and favours lines added, removed or re-weighted; coverage gained or
+lost and closeness moves; entrenched interests appearing or gone — with a text in English or Chinese,
+then a summary: support for us and each competitor before and after, gaps opened and closed, and how
+the who-next ranking moved. No I/O: who changed what and when comes in as ``stamps``.
+
+Names come from the maps themselves: an erased person is their tombstone in both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import networkx as nx
+
+from scoring.chain import chain_report
+from scoring.gaps import gap_report
+from scoring.options import ScoringOptions
+from scoring.recommend import who_next
+from scoring.texts import label, norm_lang
+
+__all__ = ["Change", "ChangeList", "RankMove", "Summary", "SupportMove", "what_changed"]
+
+LINE_TYPES: Final = ("INFLUENCES", "ALLY", "RIVAL", "PROMOTED_BY", "FAVORS")
+COVERAGE_TYPES: Final = ("COVERS", "MIRRORS")
+PERSON_FIELDS: Final = ("title", "level", "department")
+RANKED: Final = 5
+WHOLE_CHAIN_GAPS: Final = frozenset({"single_threaded", "no_executive_counterpart"})
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "joined": {"en": "{name} ({title}) joined the map", "zh-CN": "{name}（{title}）新出现在地图上"},
+    "left": {"en": "{name} ({title}) left the company", "zh-CN": "{name}（{title}）已离职"},
+    "returned": {"en": "{name} is active again", "zh-CN": "{name}重新在职"},
+    "removed": {"en": "{name} was removed from the map", "zh-CN": "{name}已从地图上移除"},
+    "title_changed": {"en": "{name}: title {before} → {after}", "zh-CN": "{name}：职位 {before} → {after}"},
+    "level_changed": {"en": "{name}: level {before} → {after}", "zh-CN": "{name}：职级 {before} → {after}"},
+    "department_changed": {"en": "{name} moved from {before} to {after}",
+                           "zh-CN": "{name}从{before}调到{after}"},
+    "reports_to_changed": {"en": "{name} now reports to {after} (before: {before})",
+                           "zh-CN": "{name}改为向{after}汇报（原为{before}）"},
+    "knows_us_changed": {"en": "{name} {after}", "zh-CN": "{name}{after}"},
+    "chain_joined": {"en": "{name} joined the decision chain of {opportunity} as {after}",
+                     "zh-CN": "{name}以{after}身份加入{opportunity}的决策链"},
+    "chain_left": {"en": "{name} is no longer in the decision chain of {opportunity}",
+                   "zh-CN": "{name}已不在{opportunity}的决策链中"},
+    "stance_changed": {"en": "{name}: stance {before} → {after} ({opportunity})",
+                       "zh-CN": "{name}：立场 {before} → {after}（{opportunity}）"},
+    "role_changed": {"en": "{name}: buying role {before} → {after} ({opportunity})",
+                     "zh-CN": "{name}：角色 {before} → {after}（{opportunity}）"},
+    "influence_changed": {"en": "{name}: influence {before} → {after} ({opportunity})",
+                          "zh-CN": "{name}：影响力 {before} → {after}（{opportunity}）"},
+    "line_added": {"en": "new {line} line: {source} → {target} ({after})",
+                   "zh-CN": "新增{line}关系：{source} → {target}（{after}）"},
+    "line_removed": {"en": "{line} line gone: {source} → {target} (was {before})",
+                     "zh-CN": "{line}关系消失：{source} → {target}（原为{before}）"},
+    "line_reweighted": {"en": "{line} line {source} → {target}: {before} → {after}",
+                        "zh-CN": "{line}关系 {source} → {target}：{before} → {after}"},
+    "coverage_gained": {"en": "{member} now {covers} {name} (closeness {after})",
+                        "zh-CN": "{member}开始{covers}{name}（紧密度 {after}）"},
+    "coverage_lost": {"en": "{member} no longer {covers} {name} (closeness was {before})",
+                      "zh-CN": "{member}不再{covers}{name}（原紧密度 {before}）"},
+    "closeness_changed": {"en": "{member} ↔ {name}: closeness {before} → {after}",
+                          "zh-CN": "{member} ↔ {name}：紧密度 {before} → {after}"},
+    "interest_appeared": {"en": "{name}: entrenched interest appeared — {interest} (threat {after})",
+                          "zh-CN": "{name}：出现根深蒂固的利益——{interest}（威胁 {after}）"},
+    "interest_gone": {"en": "{name}: entrenched interest gone — {interest}",
+                      "zh-CN": "{name}：根深蒂固的利益已消除——{interest}"},
+    "line.INFLUENCES": {"en": "influence", "zh-CN": "影响"},
+    "line.ALLY": {"en": "ally", "zh-CN": "盟友"},
+    "line.RIVAL": {"en": "rival", "zh-CN": "对立"},
+    "line.PROMOTED_BY": {"en": "promoted-by", "zh-CN": "提拔"},
+    "line.FAVORS": {"en": "favours", "zh-CN": "倾向"},
+    "covers.COVERS": {"en": "covers", "zh-CN": "覆盖"},
+    "covers.MIRRORS": {"en": "is the counterpart of", "zh-CN": "对口"},
+    "knows_us.true": {"en": "now knows us", "zh-CN": "现在认识我们了"},
+    "knows_us.false": {"en": "no longer knows us", "zh-CN": "不再认识我们"},
+    "nobody": {"en": "nobody", "zh-CN": "无"},
+}
+
+
+def _t(code: str, lang: str, **kw: Any) -> str:
+    entry = TEXTS[code]
+    return (entry.get(lang) or entry["en"]).format(**kw)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    entity_id: str
+    entity_type: str
+    field: str | None
+    before: Any
+    after: Any
+    at: str | None
+    by: str | None
+    text: str
+    opportunity_id: str | None = None
+    contact_id: str | None = None
+    source: str | None = None          # a line's ends
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class SupportMove:
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class RankMove:
+    contact_id: str
+    name: str | None
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
+class GapRow:
+    code: str
+    severity: str
+    contact_ids: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    opportunity_id: str | None
+    joined: int
+    left: int
+    stance_changes: int
+    lines_added: int
+    lines_removed: int
+    coverage_gained: int
+    coverage_lost: int
+    support: Mapping[str, Any]
+    gaps_opened: tuple[GapRow, ...]
+    gaps_closed: tuple[GapRow, ...]
+    ranking: tuple[RankMove, ...]
+
+
+@dataclass(frozen=True)
+class ChangeList:
+    changes: tuple[Change, ...]
+    summary: Summary
+
+
+@dataclass
+class _Diff:
+    before: nx.MultiDiGraph
+    after: nx.MultiDiGraph
+    lang: str
+    stamps: Mapping[str, tuple[str, str]]
+    opportunity_id: str | None
+    redacted: bool
+    out: list[Change] = field(default_factory=list)
+
+    def name(self, node: str) -> str:
+        for g in (self.after, self.before):
+            if node in g and g.nodes[node].get("name"):
+                return str(g.nodes[node]["name"])
+        return node
+
+    def add(self, kind: str, entity_id: str, entity_type: str, fld: str | None, old: Any, new: Any, /,
+            *, opportunity_id: str | None = None, contact_id: str | None = None,
+            ends: tuple[str, str] | None = None, **kw: Any) -> None:
+        """One change; ``kw`` fills the text (its ``before``/``after`` are the values as shown)."""
+        at, by = self.stamps.get(entity_id, (None, None))
+        self.out.append(Change(kind, entity_id, entity_type, fld, old, new, at, by,
+                               _t(kind, self.lang, **kw), opportunity_id, contact_id,
+                               *(ends or (None, None))))
+
+
+def _nodes(g: nx.MultiDiGraph, kind: str) -> dict[str, dict[str, Any]]:
+    return {n: d for n, d in g.nodes(data=True) if d.get("kind") == kind}
+
+
+def _edges(g: nx.MultiDiGraph, types: Iterable[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    wanted = set(types)
+    return {k: (u, v, d) for u, v, k, d in g.edges(keys=True, data=True) if d.get("type") in wanted}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return "—" if value in (None, "") else str(value)
+
+
+def _people(d: _Diff, account_id: str) -> None:
+    before = {n: x for n, x in _nodes(d.before, "contact").items() if x.get("account_id") == account_id}
+    after = {n: x for n, x in _nodes(d.after, "contact").items() if x.get("account_id") == account_id}
+    for c in sorted(after.keys() - before.keys()):
+        x = after[c]
+        kind = "left" if x.get("status") == "left" else "joined"
+        d.add("joined", c, "contact", "status", None, x.get("status", "active"), contact_id=c,
+              name=d.name(c), title=_fmt(x.get("title")))
+        if kind == "left":
+            d.add("left", c, "contact", "status", "active", "left", contact_id=c, name=d.name(c),
+                  title=_fmt(x.get("title")))
+    for c in sorted(before.keys() - after.keys()):
+        d.add("removed", c, "contact", None, before[c].get("status", "active"), None, contact_id=c,
+              name=d.name(c))
+    for c in sorted(before.keys() & after.keys()):
+        old, new = before[c], after[c]
+        if old.get("status") != new.get("status"):
+            kind = "left" if new.get("status") == "left" else "returned"
+            d.add(kind, c, "contact", "status", old.get("status"), new.get("status"), contact_id=c,
+                  name=d.name(c), title=_fmt(new.get("title") or old.get("title")))
+        for fld in PERSON_FIELDS:
+            if old.get(fld) != new.get(fld):
+                d.add(f"{fld}_changed", c, "contact", fld, old.get(fld), new.get(fld), contact_id=c,
+                      name=d.name(c), before=_fmt(old.get(fld)), after=_fmt(new.get(fld)))
+        if bool(old.get("knows_us")) != bool(new.get("knows_us")):
+            d.add("knows_us_changed", c, "contact", "knows_us", bool(old.get("knows_us")),
+                  bool(new.get("knows_us")), contact_id=c, name=d.name(c),
+                  after=_t(f"knows_us.{str(bool(new.get('knows_us'))).lower()}", d.lang))
+    bosses_before = _bosses(d.before)
+    bosses_after = _bosses(d.after)
+    for c in sorted(before.keys() & after.keys()):
+        old_b, new_b = bosses_before.get(c, ()), bosses_after.get(c, ())
+        if old_b != new_b:
+            d.add("reports_to_changed", c, "contact", "reports_to", list(old_b), list(new_b), contact_id=c,
+                  name=d.name(c), before=_names(d, old_b), after=_names(d, new_b))
+
+
+def _bosses(g: nx.MultiDiGraph) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for u, v, x in g.edges(data=True):
+        if x.get("type") == "REPORTS_TO":
+            out.setdefault(u, []).append(v)
+    return {c: tuple(sorted(bs)) for c, bs in out.items()}
+
+
+def _names(d: _Diff, ids: Iterable[str]) -> str:
+    names = [d.name(i) for i in ids]
+    return "、".join(names) if d.lang == "zh-CN" and names else ", ".join(names) or _t("nobody", d.lang)
+
+
+def _chain(d: _Diff) -> None:
+    old, new = _edges(d.before, ["MEMBER_OF"]), _edges(d.after, ["MEMBER_OF"])
+    for key in sorted(old.keys() | new.keys()):
+        u, v, _ = new.get(key) or old[key]
+        if d.opportunity_id is not None and v != d.opportunity_id:
+            continue
+        opp = d.name(v)
+        a, b = old.get(key, (u, v, None))[2], new.get(key, (u, v, None))[2]
+        if a is None and b is not None:
+            d.add("chain_joined", key, "MEMBER_OF", "role", None, b.get("role"), opportunity_id=v, contact_id=u,
+                  name=d.name(u), opportunity=opp, after=label("role", b.get("role"), d.lang))
+            continue
+        if b is None and a is not None:
+            d.add("chain_left", key, "MEMBER_OF", "role", a.get("role"), None, opportunity_id=v, contact_id=u,
+                  name=d.name(u), opportunity=opp)
+            continue
+        assert a is not None and b is not None
+        for fld, kind, kind_label in (("stance", "stance_changed", "stance"), ("role", "role_changed", "role"),
+                                      ("influence", "influence_changed", None)):
+            if a.get(fld) != b.get(fld):
+                shown = ((label(kind_label, a.get(fld), d.lang), label(kind_label, b.get(fld), d.lang))
+                         if kind_label else (_fmt(a.get(fld)), _fmt(b.get(fld))))
+                d.add(kind, key, "MEMBER_OF", fld, a.get(fld), b.get(fld), opportunity_id=v, contact_id=u,
+                      name=d.name(u), opportunity=opp, before=shown[0], after=shown[1])
+
+
+def _weight(x: Mapping[str, Any]) -> Any:
+    return x.get("strength") if x.get("type") != "COVERS" else x.get("closeness")
+
+
+def _lines(d: _Diff) -> None:
+    old, new = _edges(d.before, LINE_TYPES), _edges(d.after, LINE_TYPES)
+    for key in sorted(old.keys() | new.keys()):
+        u, v, x = new.get(key) or old[key]
+        kind = str(x.get("type"))
+        kw = {"line": _t(f"line.{kind}", d.lang), "source": d.name(u), "target": d.name(v)}
+        if key not in old:
+            d.add("line_added", key, kind, "strength", None, _weight(x), contact_id=u, ends=(u, v),
+                  after=_fmt(_weight(x)), **kw)
+        elif key not in new:
+            d.add("line_removed", key, kind, "strength", _weight(x), None, contact_id=u, ends=(u, v),
+                  before=_fmt(_weight(x)), **kw)
+        elif _weight(old[key][2]) != _weight(new[key][2]):
+            a, b = _weight(old[key][2]), _weight(new[key][2])
+            d.add("line_reweighted", key, kind, "strength", a, b, contact_id=u, ends=(u, v), before=_fmt(a),
+                  after=_fmt(b), **kw)
+
+
+def _coverage(d: _Diff) -> None:
+    old, new = _edges(d.before, COVERAGE_TYPES), _edges(d.after, COVERAGE_TYPES)
+    for key in sorted(old.keys() | new.keys()):
+        u, v, x = new.get(key) or old[key]
+        kind = str(x.get("type"))
+        kw = {"member": d.name(u), "name": d.name(v), "covers": _t(f"covers.{kind}", d.lang)}
+        a = old[key][2].get("closeness") if key in old else None
+        b = new[key][2].get("closeness") if key in new else None
+        if key not in old:
+            d.add("coverage_gained", key, kind, "closeness", None, b, contact_id=v, ends=(u, v), after=_fmt(b),
+                  **kw)
+        elif key not in new:
+            d.add("coverage_lost", key, kind, "closeness", a, None, contact_id=v, ends=(u, v), before=_fmt(a),
+                  **kw)
+        elif a != b:
+            d.add("closeness_changed", key, kind, "closeness", a, b, contact_id=v, ends=(u, v), before=_fmt(a),
+                  after=_fmt(b), **kw)
+
+
+def _interests(d: _Diff) -> None:
+    if d.redacted:
+        return
+    old, new = _edges(d.before, ["HAS_INTEREST"]), _edges(d.after, ["HAS_INTEREST"])
+    for key in sorted(old.keys() ^ new.keys()):
+        u, v, x = new.get(key) or old[key]
+        if d.opportunity_id is not None and d.after.nodes.get(v, {}).get("kind") == "opportunity" \
+                and v != d.opportunity_id:
+            continue
+        kind = label("interest", x.get("kind"), d.lang)
+        if key in new:
+            d.add("interest_appeared", key, "HAS_INTEREST", "threat", None, x.get("threat"), contact_id=u,
+                  name=d.name(u), interest=kind, after=_fmt(x.get("threat")))
+        else:
+            d.add("interest_gone", key, "HAS_INTEREST", "threat", x.get("threat"), None, contact_id=u,
+                  name=d.name(u), interest=kind)
+
+
+def _support(g: nx.MultiDiGraph | None, opportunity_id: str, options: ScoringOptions | None,
+             lang: str) -> tuple[float | None, dict[str, float]]:
+    if g is None or opportunity_id not in g:
+        return None, {}
+    report = chain_report(g, opportunity_id, options, lang)
+    return report.support.us, dict(report.support.competitors)
+
+
+def _gaps(g: nx.MultiDiGraph | None, opportunity_id: str, today: dt.date, options: ScoringOptions | None,
+          lang: str, team: Iterable[Mapping[str, Any]] | None) -> dict[tuple[str, tuple[str, ...]], GapRow]:
+    if g is None or opportunity_id not in g:
+        return {}
+    report = gap_report(g, opportunity_id, today, options, lang, team)
+    # A gap about the chain as a whole stays the same gap when the people it lists change; any other
+    # is one gap per role, department or person.
+    return {(gap.code, () if gap.code in WHOLE_CHAIN_GAPS else (gap.role or gap.department or "",
+                                                             *gap.contact_ids)):
+            GapRow(gap.code, gap.severity, tuple(gap.contact_ids), gap.message) for gap in report.gaps}
+
+
+def _ranking(g: nx.MultiDiGraph | None, opportunity_id: str, options: ScoringOptions | None, lang: str,
+             team: Iterable[Mapping[str, Any]] | None) -> dict[str, int]:
+    if g is None or opportunity_id not in g:
+        return {}
+    picks = who_next(g, opportunity_id, RANKED, False, options, lang, team).recommendations
+    return {r.contact_id: i for i, r in enumerate(picks, 1)}
+
+
+def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = ()) -> str | None:
+    """The opportunity a summary speaks of: the first of ``wanted`` on the map, else the account's open
+    opportunity closing first (then by id), else any of its opportunities."""
+    account_id = g.graph.get("account_id")
+    opportunities = {n: x for n, x in _nodes(g, "opportunity").items() if x.get("account_id") == account_id}
+    for o in wanted:
+        if o in opportunities:
+            return o
+    if not opportunities:
+        return None
+    open_ = [o for o, x in opportunities.items() if x.get("stage") not in ("won", "lost")]
+    return min(open_ or opportunities, key=lambda o: (str(opportunities[o].get("close_date") or "9999"), o))
+
+
+def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, opportunity_id: str | None = None,
+                 lang: str = "en", stamps: Mapping[str, tuple[str, str]] | None = None,
+                 options: ScoringOptions | None = None, today_before: dt.date | None = None,
+                 today_after: dt.date | None = None, team: Iterable[Mapping[str, Any]] | None = None,
+                 redacted: bool = False, summary_opportunities: Iterable[str] = ()) -> ChangeList:
+    """The changes from ``before`` (None: the account did not exist yet) to ``after``, oldest record
+    first within each group, and the summary for ``opportunity_id`` (or the one ``chosen_opportunity``
+    picks). ``stamps``: record id → (at, by) of its last change in the period. ``redacted`` leaves
+    entrenched interests out.
+
+    >>> g = nx.MultiDiGraph(account_id="a"); g.add_node("a", kind="account")
+    >>> h = g.copy(); h.add_node("c", kind="contact", account_id="a", name="林晓", title="设计总监")
+    >>> [c.text for c in what_changed(g, h, lang="zh-CN").changes]
+    ['林晓（设计总监）新出现在地图上']
+    """
+    lang = norm_lang(lang)
+    start = before if before is not None else nx.MultiDiGraph(account_id=after.graph.get("account_id"))
+    d = _Diff(start, after, lang, stamps or {}, opportunity_id, redacted)
+    _people(d, str(after.graph.get("account_id")))
+    _chain(d)
+    _lines(d)
+    _coverage(d)
+    _interests(d)
+    changes = tuple(d.out)
+
+    opp = opportunity_id or chosen_opportunity(after, summary_opportunities)
+    team_list = list(team) if team is not None else None
+    support: dict[str, Any] = {"us": SupportMove(None, None), "competitors": {}}
+    opened: tuple[GapRow, ...] = ()
+    closed: tuple[GapRow, ...] = ()
+    ranking: tuple[RankMove, ...] = ()
+    if opp is not None:
+        us_before, them_before = _support(before, opp, options, lang)
+        us_after, them_after = _support(after, opp, options, lang)
+        support = {"us": SupportMove(us_before, us_after),
+                   "competitors": {k: SupportMove(them_before.get(k), them_after.get(k))
+                                   for k in sorted(them_before.keys() | them_after.keys())}}
+        end = today_after or dt.datetime.now(dt.UTC).date()
+        gaps_before = _gaps(before, opp, today_before or end, options, lang, team_list)
+        gaps_after = _gaps(after, opp, end, options, lang, team_list)
+        opened = tuple(gaps_after[k] for k in gaps_after.keys() - gaps_before.keys())
+        closed = tuple(gaps_before[k] for k in gaps_before.keys() - gaps_after.keys())
+        opened = tuple(sorted(opened, key=lambda g: (g.code, g.contact_ids)))
+        closed = tuple(sorted(closed, key=lambda g: (g.code, g.contact_ids)))
+        rank_before = _ranking(before, opp, options, lang, team_list)
+        rank_after = _ranking(after, opp, options, lang, team_list)
+        ranking = tuple(RankMove(c, d.name(c), rank_before.get(c), rank_after.get(c))
+                        for c in sorted(rank_before.keys() | rank_after.keys(),
+                                        key=lambda c: (rank_after.get(c, RANKED + 1), rank_before.get(c, 99), c)))
+    count = {kind: sum(1 for c in changes if c.kind in kinds) for kind, kinds in (
+        ("joined", ("joined",)), ("left", ("left", "removed")),
+        ("stance", ("stance_changed",)), ("added", ("line_added",)), ("removed", ("line_removed",)),
+        ("gained", ("coverage_gained",)), ("lost", ("coverage_lost",)))}
+    summary = Summary(opp, count["joined"], count["left"], count["stance"], count["added"], count["removed"],
+                      count["gained"], count["lost"], support, opened, closed, ranking)
+    return ChangeList(changes, summary)
