@@ -6,11 +6,13 @@ See ``python -m benchmarks --help`` and docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import random
+import secrets
 import shlex
 import shutil
 import signal
@@ -18,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from benchmarks.measure import (
     measure_latency,
     measure_throughput,
 )
-from benchmarks.server import BENCH_MAX_BODY_BYTES, Server, neo4j_uri, run_cli
+from benchmarks.server import BENCH_MAX_BODY_BYTES, Server, free_port, neo4j_uri, run_cli
 
 # (key, label, route template, path builder) — the per-size latency endpoints, map last.
 ENDPOINTS = (
@@ -43,6 +46,7 @@ ENDPOINTS = (
     ("paths", "influence paths (k=3)", "/v1/accounts/{id}/paths"),
     ("map_png", "map (PNG)", "/v1/accounts/{id}/map"),
 )
+ROOT = Path(__file__).resolve().parent.parent
 TARGET_SIZE = 10_000
 BULK_ROWS = 10_000
 
@@ -73,6 +77,7 @@ class Config:
     json_out: Path | None = None
     merge: bool = False
     command: str = ""
+    backend: str = "sqlite"
 
 
 @dataclass
@@ -598,6 +603,12 @@ def parse_args(argv: list[str] | None) -> Config:
     p.add_argument("--no-profile", action="store_true", help="do not profile missed targets")
     p.add_argument("--no-cli-import", action="store_true", help="skip the `guanxi import` measurement")
     p.add_argument("--json", type=Path, help="also write the raw results as JSON")
+    p.add_argument("--backend", choices=("sqlite", "neo4j", "both"),
+                   default="neo4j" if neo4j_uri() else "sqlite",
+                   help="the store to measure (default: neo4j when NEO4J_URI is set, else sqlite). neo4j "
+                        "without NEO4J_URI starts a Neo4j of its own with tools/neo4j/start-background; both "
+                        "measures each in turn and writes them side by side in --out, each backend's full "
+                        "report beside it (benchmarks-sqlite.md, benchmarks-neo4j.md)")
     p.add_argument("--merge", action="store_true",
                    help="keep the results of --out for the sizes (and many-account store) this run does not "
                         "measure, so a long suite can run in parts")
@@ -608,6 +619,7 @@ def parse_args(argv: list[str] | None) -> Config:
                  tput_requests=a.throughput_requests, work_dir=a.work_dir, keep=a.keep,
                  store_cache=a.store_cache, build_budget=a.build_budget, profile=not a.no_profile,
                  cli_import=not a.no_cli_import, smoke=a.smoke, json_out=a.json, merge=a.merge,
+                 backend=a.backend,
                  command=" ".join(["python -m benchmarks", *map(shlex.quote, argv if argv is not None
                                                                   else sys.argv[1:])]))
     if a.smoke:
@@ -624,67 +636,118 @@ def _accounts(text: str) -> tuple[int, int] | None:
     return int(a.replace("_", "")), int(c.replace("_", ""))
 
 
+@contextlib.contextmanager
+def backend_environment(backend: str, work: Path) -> Iterator[None]:
+    """The environment in which `guanxi serve` and the CLI use ``backend``: the embedded store, or Neo4j
+    at NEO4J_URI — started here with tools/neo4j/start-background (and stopped afterwards) when unset."""
+    saved = dict(os.environ)
+    started: Path | None = None
+    try:
+        os.environ["GUANXI_BACKEND"] = backend
+        if backend == "sqlite":
+            os.environ.pop("NEO4J_URI", None)
+            os.environ.pop("GUANXI_NEO4J_URI", None)
+        elif not neo4j_uri():
+            started = work / "neo4j.pid"
+            os.environ["NEO4J_PASSWORD"] = "bench-" + secrets.token_hex(8)
+            port = free_port()
+            log(f"starting Neo4j on port {port} (tools/neo4j/start-background; the first run builds it)")
+            subprocess.run([str(ROOT / "tools" / "neo4j" / "start-background"), "--port", str(port),
+                            "--data-dir", str(work / "neo4j"), "--log", str(work / "neo4j.log"),
+                            "--pid-file", str(started), "--timeout", "900"], check=True, stdout=subprocess.DEVNULL)
+            os.environ["NEO4J_URI"] = f"bolt://127.0.0.1:{port}"
+        yield
+    finally:
+        if started is not None and started.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(started.read_text().strip()), signal.SIGTERM)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.report import render
+    from benchmarks.report import render_side_by_side
 
     cfg = parse_args(argv)
     # Stopped with SIGTERM: unwind, so that the servers this run started are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    res = Results()
-    res.meta = {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-                "commit": git_commit(), "command": cfg.command, "backend": "neo4j" if neo4j_uri() else "sqlite",
-                "repeat": cfg.repeat, "budget": cfg.budget, "threads": cfg.threads, "seed": cfg.seed,
-                "max_body_bytes": BENCH_MAX_BODY_BYTES, "smoke": cfg.smoke}
-    run = {"command": cfg.command, "started": res.meta["started"], "commit": res.meta["commit"],
-           "load": res.meta["machine"]["load_at_start"][0]}
-    res.meta["runs"] = [run]
+    backends = ["sqlite", "neo4j"] if cfg.backend == "both" else [cfg.backend]
+    if len(backends) == 1:
+        return measure_backend(replace(cfg, backend=backends[0]))[0]
+    status, reports = 0, {}
+    for backend in backends:
+        out = cfg.out.with_name(f"{cfg.out.stem}-{backend}{cfg.out.suffix}")
+        code, res = measure_backend(replace(cfg, backend=backend, out=out, json_out=None))
+        status, reports[backend] = max(status, code), (out, res)
+    cfg.out.write_text(render_side_by_side(reports, cfg.out), encoding="utf-8")
+    log(f"wrote {cfg.out}")
+    return status
+
+
+def measure_backend(cfg: Config) -> tuple[int, Results]:
+    """Measure one backend, write its report to ``cfg.out``; the exit status and the results."""
+    from benchmarks.report import render
+
     work = cfg.work_dir or Path(tempfile.mkdtemp(prefix="guanxi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    tag = f"b{int(time.time())}-" if neo4j_uri() else ""
-    wall = time.perf_counter()
     try:
-        if neo4j_uri():
-            log("NEO4J_URI is set: the server and the CLI use Neo4j; applying its migrations")
-            try:
-                run_cli(["migrate"], timeout=600)
-            except (RuntimeError, subprocess.TimeoutExpired) as e:
-                log(f"cannot migrate the Neo4j database at {neo4j_uri()}: {e}")
-                return 2
-        for n in cfg.sizes:
-            res.sizes[n] = {"run": run}
-            try:
-                bench_size(cfg, n, work, tag, res.sizes[n])
-            except Exception as e:  # noqa: BLE001 - keep what was measured and the other sizes
-                log(f"[{n:,}] failed: {e}")
-                res.sizes[n]["error"] = f"{type(e).__name__}: {e}"[-2000:]
-        if cfg.accounts:
-            try:
-                res.multi = bench_accounts(cfg, *cfg.accounts, work, tag)
-                res.multi["run"] = run
-            except Exception as e:  # noqa: BLE001
-                log(f"[accounts] failed: {e}")
-                res.multi = {"accounts": cfg.accounts[0], "contacts_per_account": cfg.accounts[1],
-                             "error": str(e)[-2000:], "status": "failed", "run": run}
-        if cfg.merge:
-            merge_previous(res, cfg)
-        res.targets = evaluate(res)
-        if cfg.profile:
-            profile_misses(cfg, res, measured=set(cfg.sizes), accounts=bool(cfg.accounts))
-        res.meta["wall_seconds"] = run["wall_seconds"] = time.perf_counter() - wall
-        res.meta["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
-        run["load_end"] = res.meta["load_at_end"][0]
-        text = render(res, cfg.out)
-        cfg.out.parent.mkdir(parents=True, exist_ok=True)
-        cfg.out.write_text(text, encoding="utf-8")
-        if cfg.json_out:
-            cfg.json_out.write_text(json.dumps(res.as_json(), indent=1, ensure_ascii=False))
-        log(f"wrote {cfg.out} in {res.meta['wall_seconds']:.0f} s")
-        print(summary(res))
+        with backend_environment(cfg.backend, work):
+            return _measure(cfg, work, render)
     finally:
         if not cfg.keep and cfg.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
         elif cfg.keep:
             log(f"kept {work}")
+
+
+def _measure(cfg: Config, work: Path, render: Callable[[Results, Path], str]) -> tuple[int, Results]:
+    res = Results()
+    res.meta = {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                "commit": git_commit(), "command": cfg.command, "backend": cfg.backend,
+                "repeat": cfg.repeat, "budget": cfg.budget, "threads": cfg.threads, "seed": cfg.seed,
+                "max_body_bytes": BENCH_MAX_BODY_BYTES, "smoke": cfg.smoke}
+    run = {"command": cfg.command, "started": res.meta["started"], "commit": res.meta["commit"],
+           "load": res.meta["machine"]["load_at_start"][0]}
+    res.meta["runs"] = [run]
+    tag = f"b{int(time.time())}-" if neo4j_uri() else ""
+    wall = time.perf_counter()
+    if neo4j_uri():
+        log("NEO4J_URI is set: the server and the CLI use Neo4j; applying its migrations")
+        try:
+            run_cli(["migrate"], timeout=600)
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            log(f"cannot migrate the Neo4j database at {neo4j_uri()}: {e}")
+            return 2, res
+    for n in cfg.sizes:
+        res.sizes[n] = {"run": run}
+        try:
+            bench_size(cfg, n, work, tag, res.sizes[n])
+        except Exception as e:  # noqa: BLE001 - keep what was measured and the other sizes
+            log(f"[{n:,}] failed: {e}")
+            res.sizes[n]["error"] = f"{type(e).__name__}: {e}"[-2000:]
+    if cfg.accounts:
+        try:
+            res.multi = bench_accounts(cfg, *cfg.accounts, work, tag)
+            res.multi["run"] = run
+        except Exception as e:  # noqa: BLE001
+            log(f"[accounts] failed: {e}")
+            res.multi = {"accounts": cfg.accounts[0], "contacts_per_account": cfg.accounts[1],
+                         "error": str(e)[-2000:], "status": "failed", "run": run}
+    if cfg.merge:
+        merge_previous(res, cfg)
+    res.targets = evaluate(res)
+    if cfg.profile:
+        profile_misses(cfg, res, measured=set(cfg.sizes), accounts=bool(cfg.accounts))
+    res.meta["wall_seconds"] = run["wall_seconds"] = time.perf_counter() - wall
+    res.meta["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    run["load_end"] = res.meta["load_at_end"][0]
+    text = render(res, cfg.out)
+    cfg.out.parent.mkdir(parents=True, exist_ok=True)
+    cfg.out.write_text(text, encoding="utf-8")
+    if cfg.json_out:
+        cfg.json_out.write_text(json.dumps(res.as_json(), indent=1, ensure_ascii=False))
+    log(f"wrote {cfg.out} in {res.meta['wall_seconds']:.0f} s")
+    print(f"\n{cfg.backend}:" + summary(res))
     failed = [str(n) for n, s in res.sizes.items() if "error" in s] + (["accounts"] if res.multi.get("error") else [])
     failed += [f"{n}:{k}" for n, s in res.sizes.items() for k, v in s.get("latency", {}).items()
                if v.get("status") == "error"]
@@ -692,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
                if v.get("status") == "error"]
     if failed:
         log(f"failures (exit status 1): {', '.join(failed)}")
-    return 1 if failed else 0
+    return (1 if failed else 0), res
 
 
 def summary(res: Results) -> str:
