@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import backend_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_smoke_run_writes_the_table(tmp_path: Path) -> None:
+def test_smoke_run_writes_the_table(tmp_path: Path, backend_name: str) -> None:
     out = tmp_path / "benchmarks.md"
-    env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_URI", "GUANXI_NEO4J_URI")}
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--out", str(out),
-                           "--work-dir", str(tmp_path / "work")],
+    env = {**os.environ, **backend_env(backend_name)}
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--backend", backend_name,
+                           "--out", str(out), "--work-dir", str(tmp_path / "work")],
                           check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]
     text = out.read_text(encoding="utf-8")
@@ -28,6 +30,7 @@ def test_smoke_run_writes_the_table(tmp_path: Path) -> None:
     assert "Many accounts: 5 × 100 contacts" in text
     assert "rows/s" in text
     assert "Targets:" in done.stdout
+    assert f"- **Backend:** {backend_name}" in text
 
 
 def test_generator_is_seeded_and_valid() -> None:
