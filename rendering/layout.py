@@ -95,7 +95,7 @@ def org_chart(people: Sequence[str], manager: dict[str, str], sort_key: Callable
         return MapLayout({}, [], [], (0.0, 0.0, 0.0, 0.0))
     known = set(people)
     parent = {c: b for c, b in manager.items() if c in known and b in known and b != c}
-    _break_cycles(people, parent, sort_key)
+    break_cycles(people, parent, sort_key)
     children: dict[str, list[str]] = {c: [] for c in people}
     for c, b in parent.items():
         children[b].append(c)
@@ -103,7 +103,7 @@ def org_chart(people: Sequence[str], manager: dict[str, str], sort_key: Callable
         kids.sort(key=lambda c: (bool(children[c]), sort_key(c)))
     roots = sorted((c for c in people if c not in parent), key=sort_key)
     compact = len(people) > 30
-    order = _post_order(roots, children)
+    order = post_order(roots, children)
 
     def build(max_w: float) -> tuple[_Block, dict[str, _Block]]:
         blocks: dict[str, _Block] = {}
@@ -140,7 +140,7 @@ def _widest_item(blocks: dict[str, _Block], top: _Block, m: Metrics) -> float:
     return max([m.box_w] + [p.w for b in blocks.values() for p, _ in b.panels] + [p.w for p, _ in top.panels])
 
 
-def _break_cycles(people: list[str], parent: dict[str, str], sort_key: Callable[[str], Any]) -> None:
+def break_cycles(people: list[str], parent: dict[str, str], sort_key: Callable[[str], Any]) -> None:
     """Reporting lines should never loop (the store refuses it); if they do, the first person of a
     loop (by sort order) becomes a root, so everyone is still drawn."""
     state: dict[str, int] = {}
@@ -158,7 +158,7 @@ def _break_cycles(people: list[str], parent: dict[str, str], sort_key: Callable[
             state[p] = 2
 
 
-def _post_order(roots: list[str], children: dict[str, list[str]]) -> list[str]:
+def post_order(roots: list[str], children: dict[str, list[str]]) -> list[str]:
     order: list[str] = []
     stack: list[tuple[str, bool]] = [(r, False) for r in reversed(roots)]
     while stack:
@@ -360,6 +360,16 @@ def side_column(wanted: dict[str, float], top: float, m: Metrics) -> dict[str, f
 LEVELS = ("executive", "vp", "director", "manager", "staff")
 
 
+def chart_order(model: MapModel) -> Callable[[str], tuple[int, str, str, str]]:
+    """The order of people on the chart: by level, department, name."""
+
+    def key(c: str) -> tuple[int, str, str, str]:
+        p = model.contacts[c]
+        return (LEVELS.index(p.level) if p.level in LEVELS else len(LEVELS), p.department, p.name, c)
+
+    return key
+
+
 def layout_map(model: MapModel, m: Metrics | None = None) -> MapLayout:
     """Positions for every node of the map: the org chart, the team column on the left, the competitor
     column on the right, and a column further right for the nodes the image does not draw (the account,
@@ -367,12 +377,7 @@ def layout_map(model: MapModel, m: Metrics | None = None) -> MapLayout:
     contacts = model.contacts
     m = m or (COMPACT if len(contacts) > 60 else METRICS)
 
-    def sort_key(c: str) -> tuple[int, str, str, str]:
-        p = contacts[c]
-        level = LEVELS.index(p.level) if p.level in LEVELS else len(LEVELS)
-        return (level, p.department, p.name, c)
-
-    layout = org_chart(list(contacts), model.manager, sort_key, m, word("no_manager", model.lang))
+    layout = org_chart(list(contacts), model.manager, chart_order(model), m, word("no_manager", model.lang))
     layout.metrics = m
     x0, y0, x1, _ = layout.chart
     top = y0

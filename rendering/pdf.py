@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from rendering.draw import MARGIN, drawing, fit, map_page
 from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
 from rendering.labels import word
-from rendering.layout import LEVELS, layout_map
+from rendering.layout import break_cycles, chart_order, layout_map, post_order
 from rendering.model import MapModel
 from rendering.safe import display_text
 
@@ -54,13 +54,9 @@ def sections(model: MapModel, people: Sequence[str], budget: int = PAGE_BUDGET) 
     """The pages of ``people``, top-down: subtrees of at most ``budget`` people (more only when one
     manager has more direct reports without reports of their own), then those with no known manager."""
     kept = set(people)
-    contacts = model.contacts
-
-    def sort_key(c: str) -> tuple[int, str, str, str]:
-        p = contacts[c]
-        return (LEVELS.index(p.level) if p.level in LEVELS else len(LEVELS), p.department, p.name, c)
-
+    sort_key = chart_order(model)
     parent = {c: b for c, b in model.manager.items() if c in kept and b in kept}
+    break_cycles(list(people), parent, sort_key)
     children: dict[str, list[str]] = defaultdict(list)
     for c in sorted(parent, key=sort_key):
         children[parent[c]].append(c)
@@ -68,20 +64,7 @@ def sections(model: MapModel, people: Sequence[str], budget: int = PAGE_BUDGET) 
     # Post-order sizes, cutting the largest subtrees of an overfull manager onto pages of their own.
     size: dict[str, int] = {}
     cut: set[str] = set()
-    order: list[str] = []
-    stack = [(r, False) for r in reversed(roots)]
-    seen: set[str] = set()
-    while stack:
-        v, done = stack.pop()
-        if done:
-            order.append(v)
-            continue
-        if v in seen:                              # a reporting loop (never stored, but): stop here
-            continue
-        seen.add(v)
-        stack.append((v, True))
-        stack.extend((c, False) for c in reversed(children[v]) if c not in seen)
-    for v in order:
+    for v in post_order(roots, children):
         kids = [c for c in children[v] if c in size]
         total = 1 + sum(size[c] for c in kids)
         for c in sorted((c for c in kids if children[c]), key=lambda c: -size[c]):
