@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,18 +39,24 @@ TARGET_SECONDS = 10.0          # any map of a 10,000-contact account
 TODAY = dt.date(2026, 11, 22)
 
 
-def _median(seconds: list[float]) -> float:
-    return statistics.median(seconds)
+def _cpu() -> float:
+    """CPU seconds of this process and of the children it waited for (``dot``)."""
+    own = time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own + children.ru_utime + children.ru_stime
 
 
-def time_call(work: Any, repeat: int) -> float:
-    work()                                     # warm-up: imports, fonts, the projected map
-    samples = []
+def time_call(work: Any, repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds of ``work`` after one warm-up run (imports, fonts, the
+    projected map). CPU time is the fairer comparison on a machine shared with other work."""
+    work()
+    walls, cpus = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         work()
-        samples.append(time.perf_counter() - started)
-    return _median(samples)
+        walls.append(time.perf_counter() - started)
+        cpus.append(_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def org_chart_dot(bundle: dict[str, list[dict[str, Any]]]) -> str:
@@ -69,7 +76,7 @@ def org_chart_dot(bundle: dict[str, list[dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-def dot_seconds(source: str, fmt: str, work: Path, repeat: int) -> float:
+def dot_seconds(source: str, fmt: str, work: Path, repeat: int) -> tuple[float, float]:
     path = work / "org.dot"
     path.write_text(source, encoding="utf-8")
     out = work / f"org.{fmt}"
@@ -93,9 +100,10 @@ def bench_size(n: int, repeat: int, work: Path) -> dict[str, Any]:
             def render(fmt: str = fmt, opp: str | None = opp) -> None:
                 render_account_map(store, account, fmt, opportunity_id=opp, today=TODAY)
 
-            seconds = time_call(render, runs)
-            out[f"{fmt}/{label}"] = seconds
-            print(f"  {n:>6,} people  {fmt:<4} {label:<11} {seconds:6.2f} s", flush=True)
+            wall, cpu = time_call(render, runs)
+            out[f"{fmt}/{label}"] = wall
+            out[f"{fmt}/{label}/cpu"] = cpu
+            print(f"  {n:>6,} people  {fmt:<4} {label:<11} {wall:6.2f} s  (CPU {cpu:6.2f} s)", flush=True)
     if n == 1_000:
         out["dot"] = {}
         if shutil.which("dot") is None:
@@ -104,9 +112,10 @@ def bench_size(n: int, repeat: int, work: Path) -> dict[str, Any]:
         else:
             source = org_chart_dot(bundle)
             for fmt in ("pdf", "svg"):
-                seconds = dot_seconds(source, fmt, work, repeat)
-                out["dot"][fmt] = seconds
-                print(f"  {n:>6,} people  dot -T{fmt} (the org chart, every person) {seconds:6.2f} s", flush=True)
+                wall, cpu = dot_seconds(source, fmt, work, repeat)
+                out["dot"][fmt] = (wall, cpu)
+                print(f"  {n:>6,} people  dot -T{fmt} (the org chart, every person) {wall:6.2f} s  (CPU {cpu:6.2f} s)",
+                      flush=True)
     store.backend.close()
     return out
 
@@ -125,12 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets:")
     for r in results:
         if r["contacts"] >= 10_000:
-            worst = max(v for k, v in r.items() if "/" in k)
+            worst = max(v for k, v in r.items() if k.count("/") == 1)
             print(f"  any map of a {r['contacts']:,}-contact account ≤ {TARGET_SECONDS:.0f} s: "
                   f"slowest {worst:.2f} s — {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
         if r.get("dot"):
-            ours, theirs = r["pdf/account"], r["dot"]["pdf"]
-            print(f"  full map of 1,000 people (PDF, everyone drawn) ≤ dot -Tpdf: ours {ours:.2f} s, "
+            ours, theirs = r["pdf/account/cpu"], r["dot"]["pdf"][1]
+            print(f"  full map of 1,000 people (PDF, everyone drawn) ≤ dot -Tpdf, CPU seconds: ours {ours:.2f} s, "
                   f"dot {theirs:.2f} s — {'met' if ours <= theirs else 'NOT met'}")
         elif r["contacts"] == 1_000:
             print("  full map of 1,000 people ≤ dot: not measured (no dot)")
