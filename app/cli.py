@@ -100,8 +100,25 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     store = _store(args)
-    if args.format == "bundle":
-        data = json.dumps(store.export_account(args.account), ensure_ascii=False, indent=2).encode()
+    as_of = _moment(args.as_of, "--as-of") if args.as_of else None
+    if args.format in DECK_FORMATS and (args.format == "pptx" or args.deck):
+        from app.routers.reviews import review_deck
+        from scoring.options import ScoringOptions
+
+        data = review_deck(store, ScoringOptions(), args.account, args.format, opportunity_id=args.opportunity,
+                           since=args.since, redact=args.redact, lang=args.lang)
+    elif args.format == "bundle":
+        from graph import history
+
+        bundle = (store.export_account(args.account) if as_of is None
+                  else history.export_as_of(store, args.account, as_of))
+        data = json.dumps(bundle, ensure_ascii=False, indent=2).encode()
+    elif as_of is not None:
+        from graph import history
+        from rendering import render_map
+
+        data = render_map(history.account_graph_as_of(store, args.account, as_of), args.format,
+                          opportunity_id=args.opportunity, redact=args.redact, lang=args.lang)
     else:
         from rendering import render_account_map
 
@@ -112,6 +129,59 @@ def cmd_export(args: argparse.Namespace) -> None:
     else:
         Path(args.output).write_bytes(data)
         print(f"wrote {args.output} ({len(data)} bytes)", file=sys.stderr)
+
+
+DECK_FORMATS = ("pptx", "pdf")
+
+
+def _moment(value: str, option: str) -> str:
+    from graph.models import moment
+
+    try:
+        return moment(value)
+    except ValueError as e:
+        raise SystemExit(f"guanxi: {option}: {e}") from e
+
+
+def cmd_review(args: argparse.Namespace) -> None:
+    from graph.models import ReviewIn
+
+    store = _store(args)
+    if args.review_command == "create":
+        try:
+            model = ReviewIn.model_validate({"account_id": args.account, "title": args.title,
+                                             "held_at": args.held_at, "notes": args.notes,
+                                             "opportunity_ids": args.opportunity or []})
+        except ValidationError as e:
+            raise SystemExit(f"guanxi review create: {e}") from e
+        review = store.create_review(model, actor="cli")
+        print(json.dumps({"id": review.id, **review.data}, ensure_ascii=False, indent=2))
+        return
+    for review in store.list_reviews(args.account, limit=500).items:
+        print(f"{review.id}\t{review.data['held_at']}\t{review.data['title']}")
+
+
+def cmd_changes(args: argparse.Namespace) -> None:
+    from app.routers.reviews import compare
+    from scoring.options import ScoringOptions
+    from scoring.results import plain
+
+    store = _store(args)
+    compared = compare(store, ScoringOptions(), args.account, args.since, args.until, args.opportunity,
+                       args.lang or "en")
+    if compared is None:
+        raise SystemExit("guanxi changes: the account has no review yet: give --since a date")
+    if args.json:
+        print(json.dumps({"since": compared.period.since, "until": compared.period.until,
+                          **plain(compared.changes)}, ensure_ascii=False, indent=2))
+        return
+    print(f"{args.account}: {compared.label} → {compared.period.until[:19]}")
+    for change in compared.changes.changes:
+        print(f"  {(change.at or '')[:19]}  {change.text}")
+    us = compared.changes.summary.support["us"]
+    if us.before is not None or us.after is not None:
+        shown = ["—" if v is None else f"{v:+.2f}" for v in (us.before, us.after)]
+        print(f"support for us: {shown[0]} → {shown[1]}")
 
 
 def cmd_keys(args: argparse.Namespace) -> None:
@@ -152,11 +222,36 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("account")
     from rendering.formats import FORMATS
 
-    p.add_argument("--format", default="bundle", choices=["bundle", *FORMATS],
-                   help="bundle (JSON, re-importable) or a map format: " + ", ".join(FORMATS))
-    p.add_argument("--opportunity", help="emphasise this opportunity's decision chain (maps)")
-    p.add_argument("--redact", action="store_true", help="leave personal notes and interests out (maps)")
+    p.add_argument("--format", default="bundle", choices=["bundle", *FORMATS, *(f for f in DECK_FORMATS
+                                                                                 if f not in FORMATS)],
+                   help="bundle (JSON, re-importable), a map format (" + ", ".join(FORMATS) + ") or the "
+                        "review deck: pptx, or pdf with --deck")
+    p.add_argument("--deck", action="store_true", help="with --format pdf: the review deck, not the map")
+    p.add_argument("--opportunity", help="emphasise this opportunity's decision chain (maps, deck)")
+    p.add_argument("--redact", action="store_true", help="leave personal notes and interests out (maps, deck)")
+    p.add_argument("--as-of", help="ISO date or datetime: the bundle or map as it stood then")
+    p.add_argument("--since", help="the deck's comparison point: a review id or date (default: the latest review)")
+    p.add_argument("--lang", choices=["en", "zh-CN"], help="language of maps and deck (default: of the names)")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p = command("review", "record or list account reviews (复盘)")
+    reviews = p.add_subparsers(dest="review_command", required=True)
+    create_review = reviews.add_parser("create", help="record a review point of an account")
+    create_review.add_argument("account")
+    create_review.add_argument("--title", required=True)
+    create_review.add_argument("--held-at", help="ISO date or datetime (default: now)")
+    create_review.add_argument("--notes")
+    create_review.add_argument("--opportunity", action="append", help="an opportunity it reviewed (repeatable)")
+    create_review.add_argument("--data-dir", help=argparse.SUPPRESS)
+    list_review = reviews.add_parser("list", help="an account's reviews, newest first")
+    list_review.add_argument("account")
+    list_review.add_argument("--data-dir", help=argparse.SUPPRESS)
+    p = command("changes", "what changed on an account's map since a review or date")
+    p.add_argument("account")
+    p.add_argument("--since", help="a review id or ISO date (default: the latest review)")
+    p.add_argument("--until", help="a review id or ISO date (default: now)")
+    p.add_argument("--opportunity", help="only this opportunity's decision-chain changes; its support")
+    p.add_argument("--lang", choices=["en", "zh-CN"], default="en")
+    p.add_argument("--json", action="store_true", help="the API's JSON answer")
     p = command("keys", "manage API keys")
     keys = p.add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create a key; prints it once, as the last line")
@@ -172,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "migrate": cmd_migrate, "import": cmd_import,
-            "export": cmd_export, "keys": cmd_keys}
+            "export": cmd_export, "keys": cmd_keys, "review": cmd_review, "changes": cmd_changes}
 
 
 def main(argv: list[str] | None = None) -> None:

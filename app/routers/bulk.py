@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from app import csv_bundle
 from app.deps import Editor, StoreDep, Viewer
 from app.errors import ApiError
+from app.routers.analytics import AsOf, as_of_moment
+from graph import history
 from graph.models import Bundle
 from graph.store import Store
 
@@ -57,6 +59,8 @@ async def import_csv(request: Request, store: StoreDep, who: Editor, dry_run: Dr
 
 
 @router.get("/accounts/{id}/export")
-def export_account(id: str, store: StoreDep, _: Viewer) -> dict[str, Any]:
-    """The account's bundle; importing it into an empty store gives the same graph."""
-    return store.export_account(id)
+def export_account(id: str, store: StoreDep, _: Viewer, as_of: AsOf = None) -> dict[str, Any]:
+    """The account's bundle (its reviews included); importing it into an empty store gives the same graph.
+    ``as_of``: the bundle as it stood then."""
+    when = as_of_moment(as_of)
+    return store.export_account(id) if when is None else history.export_as_of(store, id, when)

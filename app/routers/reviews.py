@@ -34,6 +34,7 @@ from graph.store import Store
 from rendering.focus import Focus
 from rendering.model import MapError, check_opportunity, guess_lang
 from scoring.changes import ChangeList, chosen_opportunity, what_changed
+from scoring.options import ScoringOptions
 from scoring.results import plain
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
@@ -96,7 +97,7 @@ def _latest_review(store: Store, account_id: str, before: str | None) -> NodeRec
     return next((r for r in reviews if before is None or str(r.data["held_at"]) <= before), None)
 
 
-def compare(store: Store, request: Request, account_id: str, since: str | None, until: str | None,
+def compare(store: Store, options: ScoringOptions, account_id: str, since: str | None, until: str | None,
             opportunity_id: str | None, lang: str, *, redact: bool = False) -> Compared | None:
     """What changed from ``since`` (default: the latest review) to ``until`` (default: now); None when
     no ``since`` was given and the account has no review yet."""
@@ -115,7 +116,7 @@ def compare(store: Store, request: Request, account_id: str, since: str | None, 
     wanted = [*(review.data.get("opportunity_ids", []) if review is not None else [])]
     changes = what_changed(
         period.before, period.after, opportunity_id=opportunity_id, lang=lang,
-        stamps={k: (v.at, v.by) for k, v in period.stamps.items()}, options=_options(request),
+        stamps={k: (v.at, v.by) for k, v in period.stamps.items()}, options=options,
         today_before=dt.date.fromisoformat(start[:10]), today_after=dt.date.fromisoformat(period.until[:10]),
         team=_roster(store)(), redacted=redact, summary_opportunities=wanted)
     return Compared(period, changes, review, _label(start, review))
@@ -128,7 +129,7 @@ def get_changes(id: str, store: StoreDep, _: Viewer, request: Request, since: Si
     """What changed on the account's map between two moments or reviews: each change with before and
     after, when and by whom, and a text; then support for us and each competitor before and after,
     gaps opened and closed, and how the who-next ranking moved."""
-    compared = compare(store, request, id, since, until, opportunity_id, language(accept_language))
+    compared = compare(store, _options(request), id, since, until, opportunity_id, language(accept_language))
     if compared is None:
         raise InvalidGraph([{"loc": ["query", "since"],
                              "msg": "the account has no review yet: give since as a date or datetime"}])
@@ -159,7 +160,7 @@ def history_map(store: Store, request: Request, account_id: str, fmt: str, *, as
             raise InvalidGraph([{"loc": ["query", "format"],
                                  "msg": f"a change map is drawn as {', '.join(CHANGE_FORMATS)}"}])
         graph = account_map(store, account_id, when)
-        compared = compare(store, request, account_id, since, when, opportunity_id, lang or guess_lang(graph),
+        compared = compare(store, _options(request), account_id, since, when, opportunity_id, lang or guess_lang(graph),
                            redact=redact)
         assert compared is not None  # since was given
         if opportunity_id is not None and not check_opportunity(compared.period.after, opportunity_id):
@@ -178,8 +179,8 @@ DECK_MEDIA = {"pptx": "application/vnd.openxmlformats-officedocument.presentatio
 SUPPORT_POINTS = 8
 
 
-def review_deck(store: Store, request: Request, account_id: str, fmt: str, *, opportunity_id: str | None,
-                since: str | None, redact: bool, lang: str | None) -> bytes:
+def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str, *,
+                opportunity_id: str | None, since: str | None, redact: bool, lang: str | None) -> bytes:
     """The review deck of the account as it stands now, compared with ``since`` (default: its latest
     review), in ``fmt`` (pptx or pdf)."""
     from rendering import render_map
@@ -188,7 +189,7 @@ def review_deck(store: Store, request: Request, account_id: str, fmt: str, *, op
 
     graph = store.account_graph(account_id)
     lang = lang or guess_lang(graph)
-    compared = compare(store, request, account_id, since, None, opportunity_id, lang, redact=redact)
+    compared = compare(store, options, account_id, since, None, opportunity_id, lang, redact=redact)
     reviews = compared.period.reviews if compared is not None else []
     wanted = [*(compared.since_review.data.get("opportunity_ids", []) if compared and compared.since_review
                 else [])]
@@ -197,7 +198,6 @@ def review_deck(store: Store, request: Request, account_id: str, fmt: str, *, op
     if opp is not None and opp not in graph:
         raise NotFound("opportunity at this account", opp)
     today = dt.datetime.now(dt.UTC).date()
-    options = _options(request)
     if compared is not None:
         picture = render_change_map(graph, compared.changes, "png", since_label=compared.label, opportunity_id=opp,
                                     redact=redact, lang=lang, today=today, options=options)
@@ -228,7 +228,7 @@ def get_review_deck(id: str, store: StoreDep, _: Viewer, request: Request,
                     accept_language: AcceptLanguage = None) -> Response:
     """The slides a manager takes into the review: title, the map with the changes marked, the decision
     chain, support across the recorded reviews, gaps and actions, next moves, what changed."""
-    data = review_deck(store, request, id, format, opportunity_id=opportunity_id, since=since, redact=redact,
+    data = review_deck(store, _options(request), id, format, opportunity_id=opportunity_id, since=since, redact=redact,
                        lang=language(accept_language) if accept_language else None)
     stamp = now_iso()[:10]
     return Response(data, media_type=DECK_MEDIA[format],
