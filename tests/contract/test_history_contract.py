@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from graph import history
-from graph.backend import Backend
+from graph.backend import Backend, Tx
 from graph.errors import Conflict, NotFound
 from graph.models import Bundle, ChainMemberIn, NodeKind, RelationshipIn, ReviewIn
 from graph.records import AccountSubgraph, now_iso
@@ -91,14 +91,18 @@ def test_a_person_who_moved_leaves_the_old_accounts_history(store: Store) -> Non
 
 def test_erasure_reaches_every_past_moment(store: Store) -> None:
     _furniture(store)
-    store.create_edge(ChainMemberIn(opportunity_id="gzf-upgrade", contact_id="gzf-qa", role="influencer",
-                                    note="吴芳私下支持我们"), actor="test")
+    store.create_edge(ChainMemberIn.model_validate({"opportunity_id": "gzf-upgrade", "contact_id": "gzf-qa",
+                                                    "role": "influencer", "note": "吴芳私下支持我们"}),
+                      actor="test")
     then = now_iso()
     store.update_node(NodeKind.contact, "gzf-qa", {"title": "品质经理"}, actor="test")
     assert history.account_graph_as_of(store, "gzf", then).nodes["gzf-qa"]["name"] == "吴芳"
     store.erase_contact("gzf-qa", actor="test")
     for moment in (then, now_iso()):
-        subgraph = store.backend.read(lambda tx, m=moment: history.subgraph_as_of(tx, "gzf", m))
+        def replayed(tx: Tx, m: str = moment) -> AccountSubgraph | None:
+            return history.subgraph_as_of(tx, "gzf", m)
+
+        subgraph = store.backend.read(replayed)
         text = json.dumps(_snapshot(subgraph), ensure_ascii=False)
         assert "吴芳" not in text and "品质" not in text and "私下" not in text
         person = next(n for n in subgraph.nodes if n.id == "gzf-qa") if subgraph else None
