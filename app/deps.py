@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.errors import ApiError
 from app.settings import ROLES
@@ -46,13 +47,19 @@ def authenticate(request: Request, authorization: str | None) -> Principal:
     return Principal(key.id, key.role)
 
 
+# Declared so that OpenAPI names the scheme (``bearerAuth``) on every /v1 operation; the key itself is
+# checked by the app's RequireKey middleware before the body is read, and again below if it was not.
+bearer = HTTPBearer(scheme_name="bearerAuth", auto_error=False,
+                    description="an API key: `Authorization: Bearer <key>` (`guanxi keys create --role viewer`)")
+
+
 def require(role: str):  # type: ignore[no-untyped-def]
     needed = ROLES.index(role)
 
     def dependency(request: Request,
-                   authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
-        # Usually already found by the app's RequireKey middleware, before the body was read.
-        principal = getattr(request.state, "principal", None) or authenticate(request, authorization)
+                   _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Principal:
+        principal = (getattr(request.state, "principal", None)
+                     or authenticate(request, request.headers.get("authorization")))
         if ROLES.index(principal.role) < needed:
             raise ApiError(403, "Forbidden", f"this needs the {role} role; the key is a {principal.role}")
         return principal
@@ -64,10 +71,17 @@ Viewer = Annotated[Principal, Depends(require("viewer"))]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 
+ETAG_PATTERN = r'^\s*(\*|(W/)?"?\d{1,18}"?)\s*$'
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+ETAG_HEADER: dict[str, Any] = {"ETag": {"description": 'the record\'s version, e.g. "3": send it back in If-Match',
+                                        "required": True, "schema": {"type": "string"}}}
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+def expected_version(if_match: Annotated[str | None, Header(
+        # Documented, checked below (a 400 naming the header, as for every header error).
+        json_schema_extra={"pattern": ETAG_PATTERN},
+        description='the ETag last read ("3"); the write fails with 412 if the record has changed since; '
+                    '* or none: any version')] = None) -> int | None:
     """The version the client last saw, from ``If-Match`` (``"3"``, ``W/"3"``); ``*`` or none: any."""
     if if_match is None or if_match.strip() == "*":
         return None
@@ -80,7 +94,8 @@ def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | 
 
 IfMatch = Annotated[int | None, Depends(expected_version)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size (max 500)")]
-Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the previous page")]
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,400}$",
+                                     description="next_cursor of the previous page, as the server sent it")]
 
 
 def with_etag(response: Response, version: int) -> None:

@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreError, StoreUnavailable
+from graph.errors import (
+    Conflict,
+    InvalidGraph,
+    NotFound,
+    PreconditionFailed,
+    StorageFull,
+    StoreError,
+    StoreUnavailable,
+)
+from scoring.budget import Abandoned, OverBudget
 
 log = logging.getLogger("guanxi")
 PROBLEM = "application/problem+json"
@@ -68,6 +77,7 @@ STORE_STATUS: list[tuple[type[StoreError], int, str]] = [
     (Conflict, 409, "Conflict"),
     (PreconditionFailed, 412, "Precondition failed"),
     (InvalidGraph, 422, "Invalid input"),
+    (StorageFull, 507, "Insufficient storage"),
     (StoreUnavailable, 503, "Store unavailable"),
 ]
 
@@ -94,20 +104,39 @@ def document_problems(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = generate()
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's, replaced by Problem
+            components.pop(unused, None)
         content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for item in schema.get("paths", {}).values():
+        for path, item in schema.get("paths", {}).items():
             for operation in item.values():
                 responses = operation.setdefault("responses", {})
                 for status, answer in list(responses.items()):
-                    if status.startswith("4") or status == "503":
+                    if status.startswith(("4", "5")):
                         responses[status] = {"description": answer.get("description", "a problem"),
                                              "content": content}
                 responses.setdefault("4XX", {"description": "a problem with the request", "content": content})
+                if path.startswith("/v1/"):
+                    responses.setdefault("503", {"description": "the store is unreachable, or the service is "
+                                                 "busy (Retry-After says when to retry)", "content": content})
+                    responses.setdefault("507", {"description": "the disk holding the store is full",
+                                                 "content": content})
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def allowed_methods(request: Request, fallback: dict[str, str] | None) -> str:
+    """Every method the contract documents at the request's path (Starlette names only the first
+    matching route's: ``Allow: GET`` where POST works too); Starlette's own answer elsewhere."""
+    from app.route_table import route_table
+
+    documented = route_table(request.app).allowed(request.url.path)
+    if documented:
+        return ", ".join(documented)
+    return (fallback or {}).get("Allow", "")
 
 
 def install(app: FastAPI) -> None:
@@ -116,6 +145,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
+
+    @app.exception_handler(OverBudget)
+    async def over_budget(_: Request, exc: OverBudget) -> JSONResponse:
+        return problem(422, "Too much work", f"{exc}: ask a narrower question (fewer paths, a smaller scope "
+                       "or a focused map), or split the import")
+
+    @app.exception_handler(Abandoned)
+    async def abandoned(_: Request, exc: Abandoned) -> JSONResponse:
+        return problem(499, "Client closed request", str(exc))  # nobody is listening any more
 
     @app.exception_handler(StoreError)
     async def store_error(_: Request, exc: StoreError) -> JSONResponse:
@@ -138,13 +176,18 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         unreadable = _unreadable_body(exc)
         if unreadable:
             return problem(400, "Bad request", unreadable, [{"loc": ["body"], "msg": unreadable}])
         titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
-                       headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        detail = str(exc.detail)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request, headers)
+            headers = {**(headers or {}), "Allow": allowed}
+            detail = f"{request.method} is not allowed here; allowed: {allowed}"
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

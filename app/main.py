@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -10,18 +11,24 @@ from typing import Any
 from fastapi import FastAPI, Request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Scope
 from starlette.types import Receive as ASGIReceive
 from starlette.types import Send as ASGISend
 
-from app import errors
+from app import errors, limits
 from app.answers import Answers
 from app.deps import authenticate
-from app.routers import analytics, bulk, maps, operations, resources, reviews, web
+from app.route_table import route_table
+from app.routers import analytics, bulk, docs, maps, operations, resources, reviews, web
+from app.routers.analytics import language
 from app.settings import Settings, make_backend
 from graph.errors import StoreUnavailable
+from graph.models import Bundle
 from graph.store import Store
 from scoring.options import ScoringOptions
+
+log = logging.getLogger("guanxi")
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -106,6 +113,123 @@ class RequireKey:
         await self.app(scope, receive, send)
 
 
+class HeaderLimit:
+    """Refuses requests whose headers are larger than ``max_bytes`` in all, or more than ``max_count``,
+    with 431 (the server's own parser bounds what it reads before this: see ``app/cli.py``)."""
+
+    def __init__(self, app: Any, max_bytes: int, max_count: int = 100) -> None:
+        self.app, self.max_bytes, self.max_count = app, max_bytes, max_count
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        if scope["type"] == "http":
+            headers = scope.get("headers") or []
+            size = sum(len(name) + len(value) + 4 for name, value in headers)
+            if size > self.max_bytes or len(headers) > self.max_count:
+                await errors.problem(431, "Request header fields too large",
+                                     f"request headers are limited to {self.max_bytes} bytes and {self.max_count} "
+                                     f"fields (got {size} bytes in {len(headers)})",
+                                     headers={"Connection": "close"})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class ContainErrors:
+    """An unexpected error becomes a 500 problem answer, logged, and goes no further: the server then
+    keeps the connection open for the client's next request (an exception reaching the server makes it
+    close the connection)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def noting_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_send)
+        except Exception as exc:
+            if started:
+                raise  # half an answer is out: only closing the connection tells the client
+            log.exception("unhandled error", exc_info=exc)
+            await errors.problem(500, "Internal error", "the server failed; the error has been logged"
+                                 )(scope, receive, send)
+
+
+# Pages and images the browser renders get a policy of their own when the route set none: an SVG map
+# draws with inline styles and nothing else (no script, no fetch, sandboxed); any other HTML, nothing.
+SVG_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox; "
+           "frame-ancestors 'none'")
+HTML_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+class ResponseHeaders:
+    """Headers every answer needs: ``nosniff``; ``Cache-Control: private, no-store`` on the API (its
+    answers hold people's data); a strict Content-Security-Policy on HTML and SVG that has none."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        personal = scope["path"].startswith("/v1/")
+
+        async def decorating_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if personal:
+                    headers.setdefault("Cache-Control", "private, no-store")
+                kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+                if kind == "image/svg+xml":
+                    headers.setdefault("Content-Security-Policy", SVG_CSP)
+                elif kind == "text/html":
+                    headers.setdefault("Content-Security-Policy", HTML_CSP)
+            await send(message)
+
+        await self.app(scope, receive, decorating_send)
+
+
+# Routes that, without Accept-Language, answer in the language of the account's own names (maps, decks):
+# their Content-Language is only known when the client asked for one.
+LANGUAGE_OF_NAMES = ("/map", "/review-deck")
+
+
+class LanguageHeaders:
+    """``Vary: Accept-Language`` on every answer of a route whose texts follow the language (the contract
+    gives it an Accept-Language parameter), and ``Content-Language`` on its successes: a cache never
+    serves one reader's language to another."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/") or not route_table(
+                scope["app"]).follows_language(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        asked = next((v.decode("latin-1") for k, v in scope.get("headers") or [] if k == b"accept-language"), None)
+        guesses = scope["path"].endswith(LANGUAGE_OF_NAMES)
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.add_vary_header("Accept-Language")
+                if 200 <= message["status"] < 300 and "content-language" not in headers and (asked or not guesses):
+                    headers["Content-Language"] = language(asked)
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
+
+
 class Measure:
     """Counts requests and times them by route template (plain ASGI: no per-request task or copy)."""
 
@@ -145,9 +269,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         yield
         app.state.store.backend.close()
 
-    app = FastAPI(title="Guanxi", version="0.1.0", lifespan=lifespan,
+    # No redirect_slashes: Starlette builds the redirect from the Host header, so /v1/accounts/ would send
+    # a client to whatever host it named. The docs pages are served offline by app.routers.docs.
+    app = FastAPI(title="Guanxi", version="0.1.0", lifespan=lifespan, redirect_slashes=False,
+                  docs_url=None, redoc_url=None,
                   description="Relationship maps for key-account selling: who decides, who influences "
-                              "whom, where we are not covered, and who to win over next.")
+                              "whom, where we are not covered, and who to win over next. Every /v1 call "
+                              "takes an API key: `Authorization: Bearer <key>`.")
     app.state.settings = settings
     app.state.store = store
     app.state.scoring_options = ScoringOptions()
@@ -161,11 +289,42 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                         registry=registry)
     app.state.metrics = registry
 
+    # Innermost first: heavy work waits for the gate only once its key is known to be good.
+    gate = limits.Gate(limits.GateSettings(settings.heavy_concurrency, settings.heavy_queue,
+                                           settings.heavy_wait_seconds, settings.work_seconds))
+    app.state.gate = gate
+    app.add_middleware(limits.GateHeavy, gate=gate)
     app.add_middleware(RequireKey)
+    app.add_middleware(LanguageHeaders)
 
     app.add_middleware(Measure, requests=requests, latency=latency)
 
-    for module in (operations, resources, bulk, analytics, maps, reviews, web):
+    for module in (operations, resources, bulk, analytics, maps, reviews, web, docs):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
+    app.add_middleware(ContainErrors)
+    app.add_middleware(ResponseHeaders)
+
+    document_bodies(app)
     return app
+
+
+def document_bodies(app: FastAPI) -> None:
+    """Bodies a route reads itself (parsed off the event loop) still get their schema in OpenAPI: the
+    import bundle."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        bundle = Bundle.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+        for name, definition in bundle.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("Bundle", bundle)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     # Comma-separated "role:secret" pairs, for deployments that hand keys in through the environment.
     api_keys: str = ""
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # All request headers together, in bytes (431 above it); `guanxi serve` also bounds what the HTTP
+    # parser reads before the app sees anything.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    # Heavy requests (analytics, maps, imports, exports: app/limits.py): how many run at once, how many
+    # may wait, how long one waits before a 503, and how many seconds of work one may take (then 422).
+    heavy_concurrency: int = Field(default=2, ge=1, le=64)
+    heavy_queue: int = Field(default=64, ge=0, le=10_000)
+    heavy_wait_seconds: float = Field(default=30.0, gt=0, le=3600)
+    work_seconds: float = Field(default=20.0, gt=0, le=3600)
     # Which registered backend (graph.backends.BACKENDS) keeps the maps; unset: neo4j when NEO4J_URI
     # is set, else the embedded sqlite store.
     backend: Literal["sqlite", "neo4j"] | None = None

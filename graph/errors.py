@@ -42,3 +42,7 @@ class InvalidGraph(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached (or is not migrated) right now."""
+
+
+class StorageFull(StoreUnavailable):
+    """The disk holding the database is full: nothing more can be written until space is freed."""

@@ -1,8 +1,13 @@
-"""Bulk: import a bundle (JSON or CRM CSV), export an account's bundle."""
+"""Bulk: import a bundle (JSON or CRM CSV), export an account's bundle.
+
+Bodies are parsed and validated in a worker thread, never on the event loop: a 30 MB import must not
+stall ``/health`` or anyone else's request while it is read.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
@@ -12,12 +17,17 @@ from app import csv_bundle
 from app.deps import Editor, StoreDep, Viewer
 from app.errors import ApiError
 from app.routers.analytics import AsOf, as_of_moment
+from app.schemas.resources import CsvImportResult, ExportBundle, ImportResult
 from graph import history
+from graph.errors import InvalidGraph
 from graph.models import Bundle
 from graph.store import Store
 
 router = APIRouter(prefix="/v1", tags=["bulk"])
-DryRun = Annotated[bool, Query(description="validate only; write nothing")]
+DryRun = Annotated[bool, Query(description="validate only; write nothing (the answer says dry_run: true)")]
+CsvKind = Literal["accounts", "contacts", "team", "competitors", "opportunities", "relationships", "decision_chain"]
+CsvEncoding = Literal["utf-8", "gb18030", "gbk", "gb2312", "big5", "utf-16", "windows-1252", "latin-1"]
+assert set(CsvKind.__args__) == set(csv_bundle.KINDS) and set(CsvEncoding.__args__) == set(csv_bundle.ENCODINGS)
 
 
 def _import(store: Store, bundle: Bundle, actor: str, dry_run: bool) -> dict[str, Any]:
@@ -25,40 +35,89 @@ def _import(store: Store, bundle: Bundle, actor: str, dry_run: bool) -> dict[str
     return {"dry_run": dry_run, "counts": {kind: c.as_json() for kind, c in counts.items()}}
 
 
-@router.post("/import")
-def import_bundle(bundle: Bundle, store: StoreDep, who: Editor, dry_run: DryRun = False) -> dict[str, Any]:
-    """Upsert a bundle by id, all or nothing; counts what was created, updated and unchanged per kind."""
-    return _import(store, bundle, who.name, dry_run)
+def _json_bundle(body: bytes) -> Bundle:
+    """The bundle in a JSON body, read as FastAPI reads the other routes' bodies (``json.loads``), so
+    that every route answers the same about the same bad body."""
+    try:
+        data = json.loads(body)
+    except RecursionError as e:
+        raise _unreadable("the JSON body is nested too deeply") from e
+    except UnicodeDecodeError as e:
+        raise _unreadable(f"the body is not valid UTF-8 (byte {e.start})") from e
+    except json.JSONDecodeError as e:
+        msg = f"the body is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+        raise ApiError(422, "Invalid input", f"body: {msg}", [{"loc": ["body", e.pos], "msg": msg}]) from e
+    try:
+        return Bundle.model_validate(data)
+    except RecursionError as e:
+        raise _unreadable("the JSON body is nested too deeply") from e
+    except ValidationError as e:
+        errors = [{"loc": ["body", *err["loc"]], "msg": str(err["msg"])} for err in e.errors()]
+        detail = f"{'.'.join(map(str, errors[0]['loc']))}: {errors[0]['msg']}"
+        raise ApiError(422, "Invalid input", detail, errors) from e
 
 
-@router.post("/import/csv", openapi_extra={
+def _unreadable(msg: str) -> ApiError:
+    return ApiError(400, "Bad request", msg, [{"loc": ["body"], "msg": msg}])
+
+
+def _is_json(content_type: str) -> bool:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+@router.post("/import", response_model=ImportResult, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bundle"}}}}})
+async def import_bundle(request: Request, store: StoreDep, who: Editor, dry_run: DryRun = False) -> dict[str, Any]:
+    """Upsert a bundle by id, all or nothing; counts what was created, updated and unchanged per kind.
+    Row-level errors name the row (``loc: ["body", "contacts", 17, "account_id"]``)."""
+    content_type = request.headers.get("content-type", "")
+    if not _is_json(content_type):
+        raise ApiError(415, "Unsupported media type", f"send the bundle as application/json, not {content_type[:80]!r}",
+                       [{"loc": ["header", "content-type"], "msg": "must be application/json"}])
+    body = await request.body()
+
+    def work() -> dict[str, Any]:
+        return _import(store, _json_bundle(body), who.name, dry_run)
+
+    result: dict[str, Any] = await run_in_threadpool(work)
+    return result
+
+
+@router.post("/import/csv", response_model=CsvImportResult, openapi_extra={
     "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def import_csv(request: Request, store: StoreDep, who: Editor, dry_run: DryRun = False,
-                     kind: str = Query(pattern="^(" + "|".join(csv_bundle.KINDS) + ")$")) -> dict[str, Any]:
-    """A CRM export with a header row (e.g. ``Id, Name, Title, Department, ReportsToId, AccountId``)."""
+async def import_csv(request: Request, store: StoreDep, who: Editor, kind: Annotated[CsvKind, Query()],
+                     dry_run: DryRun = False,
+                     encoding: Annotated[CsvEncoding | None, Query(description=(
+                         "the CSV's character encoding; default: UTF-8, else GB18030 (what Excel on a Chinese "
+                         "Windows saves)"))] = None) -> dict[str, Any]:
+    """A CRM export with a header row (e.g. ``Id, Name, Title, Department, ReportsToId, AccountId``, or
+    Chinese headers such as 姓名, 职位, 部门). Errors name the CSV row (the header is row 1) and column:
+    ``loc: ["body", 18, "Name"]``."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(("text/csv", "text/plain", "application/csv")):
-        raise ApiError(415, "Unsupported media type", "send the CSV as text/csv")
-    try:
-        text = (await request.body()).decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ApiError(400, "Bad request", f"the CSV is not UTF-8 (byte {e.start})",
-                       errors=[{"loc": ["body"], "msg": "not UTF-8"}]) from e
-    try:
-        records, ignored = csv_bundle.rows(text, kind)
-        raw = csv_bundle.to_bundle(kind, records)
-    except csv_bundle.CsvError as e:
-        raise ApiError(422, "Invalid input", e.msg, errors=[{"loc": e.loc, "msg": e.msg}]) from e
-    try:
-        bundle = Bundle.model_validate(raw)
-    except ValidationError as e:
-        errors = [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in e.errors()]
-        raise ApiError(422, "Invalid input", f"{len(errors)} invalid rows", errors=errors) from e
-    result = await run_in_threadpool(_import, store, bundle, who.name, dry_run)
-    return {**result, "ignored_columns": ignored}
+        raise ApiError(415, "Unsupported media type", "send the CSV as text/csv",
+                       [{"loc": ["header", "content-type"], "msg": "must be text/csv"}])
+    body = await request.body()
+
+    def work() -> dict[str, Any]:
+        try:
+            parsed = csv_bundle.read(body, kind, encoding)
+            bundle = parsed.validated()
+        except csv_bundle.CsvError as e:
+            raise ApiError(e.status, "Invalid input" if e.status == 422 else "Bad request", e.msg, e.errors) from e
+        try:
+            result = _import(store, bundle, who.name, dry_run)
+        except InvalidGraph as e:
+            errors = parsed.locate(e.errors)
+            raise ApiError(422, "Invalid input", errors[0]["msg"] if errors else str(e), errors) from e
+        return {**result, "encoding": parsed.encoding, "ignored_columns": parsed.ignored}
+
+    result: dict[str, Any] = await run_in_threadpool(work)
+    return result
 
 
-@router.get("/accounts/{id}/export")
+@router.get("/accounts/{id}/export", response_model=ExportBundle, response_model_exclude_unset=True)
 def export_account(id: str, store: StoreDep, _: Viewer, as_of: AsOf = None) -> dict[str, Any]:
     """The account's bundle (its reviews included); importing it into an empty store gives the same graph.
     ``as_of``: the bundle as it stood then."""

@@ -10,20 +10,24 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.deps import Admin, Cursor, Limit, StoreDep
 from app.errors import problem
+from app.schemas.resources import AuditPage, Health, Ready
 from graph.errors import StoreUnavailable
 
 router = APIRouter()
 
 
-@router.get("/health", tags=["operations"])
-def health() -> dict[str, str]:
-    """The process is alive."""
+@router.get("/health", tags=["operations"], response_model=Health)
+async def health() -> dict[str, str]:
+    """The process is alive. Answered on the event loop itself: it never waits for a worker thread, so
+    busy workers cannot make a health check fail."""
     return {"status": "ok"}
 
 
-@router.get("/ready", tags=["operations"], responses={503: {"description": "store unreachable or not migrated"}})
+@router.get("/ready", tags=["operations"], response_model=Ready,
+            responses={503: {"description": "the store is unreachable, not migrated, its database file has "
+                                            "vanished, or its disk is full: the detail says which"}})
 def ready(store: StoreDep) -> Any:
-    """The store answers and is fully migrated."""
+    """The store answers, is fully migrated, and has room to write."""
     try:
         store.backend.check_ready()
     except StoreUnavailable as e:
@@ -37,7 +41,7 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/v1/audit", tags=["audit"])
+@router.get("/v1/audit", tags=["audit"], response_model=AuditPage, response_model_exclude_unset=True)
 def audit(store: StoreDep, _: Admin, limit: Limit = 100, cursor: Cursor = None,
           entity_id: str | None = Query(default=None, max_length=128)) -> dict[str, Any]:
     """Every write, newest first (admin)."""

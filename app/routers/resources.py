@@ -1,12 +1,14 @@
 """CRUD for accounts, contacts, team, competitors, opportunities, relationships and decision chains."""
 
 # No `from __future__ import annotations` here: the route factory's annotations must be real classes.
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ValidationError
 
-from app.deps import Admin, Cursor, Editor, IfMatch, Limit, StoreDep, Viewer, with_etag
+from app.deps import ETAG_HEADER, Admin, Cursor, Editor, IfMatch, Limit, StoreDep, Viewer, with_etag
+from app.schemas import resources as schemas
 from graph.errors import NotFound
 from graph.models import (
     ID_PATTERN,
@@ -21,13 +23,11 @@ from graph.models import (
     OpportunityIn,
     RelationshipIn,
     TeamMemberIn,
-    default_edge_id,
 )
 from graph.records import EdgeRecord, NodeRecord, Page
 
 router = APIRouter(prefix="/v1")
 PathId = Annotated[str, "path id"]
-Changes = Annotated[dict[str, Any], Body(description="the fields to change; null clears an optional field")]
 AccountFilter = Annotated[str | None, Query(pattern=ID_PATTERN, description="only this account's")]
 MEMBER_TYPES = (EdgeType.MEMBER_OF.value,)
 
@@ -41,26 +41,48 @@ def _one(record: NodeRecord | EdgeRecord, response: Response) -> dict[str, Any]:
     return record.as_json()
 
 
-def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], by_account: bool) -> None:
-    tag = path.strip("/")
+# The ETag of the record answered, documented so that clients (and schemathesis) can rely on it.
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
+CREATED_WITH_ETAG: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}
 
-    @router.get(path, tags=[tag], name=f"list_{tag}")
+
+def _same(changes: dict[str, Any]) -> dict[str, Any]:
+    return changes
+
+
+def _opportunity_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    # A new stage without a status: the status follows the stage again (inferred by the model).
+    if "stage" in changes and "status" not in changes:
+        return {**changes, "status": None}
+    return changes
+
+
+def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], out: type[BaseModel], page: type[BaseModel],
+                 patch: type[BaseModel], by_account: bool,
+                 prepare: Callable[[dict[str, Any]], dict[str, Any]] = _same) -> None:
+    tag = path.strip("/")
+    account_filter = "" if by_account else " (ignored for this kind)"
+
+    @router.get(path, tags=[tag], name=f"list_{tag}", response_model=page, response_model_exclude_unset=True)
     def list_nodes(store: StoreDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None,
-                   account_id: AccountFilter = None) -> dict[str, Any]:
+                   account_id: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this account's"
+                                                           + account_filter)] = None) -> dict[str, Any]:
         return _items(store.list_nodes(kind, account_id=account_id if by_account else None, limit=limit,
                                        cursor=cursor))
 
-    @router.post(path, tags=[tag], name=f"create_{tag}", status_code=status.HTTP_201_CREATED)
+    @router.post(path, tags=[tag], name=f"create_{tag}", status_code=status.HTTP_201_CREATED, response_model=out, response_model_exclude_unset=True,
+                 responses=CREATED_WITH_ETAG)
     def create(body: model, store: StoreDep, who: Editor, response: Response) -> dict[str, Any]:  # type: ignore[valid-type]
         return _one(store.create_node(kind, body, actor=who.name), response)
 
-    @router.get(path + "/{id}", tags=[tag], name=f"get_{tag}")
+    @router.get(path + "/{id}", tags=[tag], name=f"get_{tag}", response_model=out, response_model_exclude_unset=True, responses=WITH_ETAG)
     def get(id: PathId, store: StoreDep, _: Viewer, response: Response) -> dict[str, Any]:
         return _one(store.get_node(kind, id), response)
 
-    @router.patch(path + "/{id}", tags=[tag], name=f"update_{tag}")
-    def update(id: PathId, changes: Changes, store: StoreDep, who: Editor, version: IfMatch,
+    @router.patch(path + "/{id}", tags=[tag], name=f"update_{tag}", response_model=out, response_model_exclude_unset=True, responses=WITH_ETAG)
+    def update(id: PathId, body: patch, store: StoreDep, who: Editor, version: IfMatch,  # type: ignore[valid-type]
                response: Response) -> dict[str, Any]:
+        changes = prepare(schemas.changes(body))
         return _one(store.update_node(kind, id, changes, actor=who.name, if_version=version), response)
 
     @router.delete(path + "/{id}", tags=[tag], name=f"delete_{tag}", status_code=status.HTTP_204_NO_CONTENT)
@@ -69,18 +91,19 @@ def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], by_account: 
         store.delete_node(kind, id, actor=who.name, cascade=cascade, if_version=version)
 
 
-_RESOURCES: list[tuple[NodeKind, str, type[BaseModel], bool]] = [
-    (NodeKind.account, "/accounts", AccountIn, False),
-    (NodeKind.contact, "/contacts", ContactIn, True),
-    (NodeKind.team_member, "/team", TeamMemberIn, False),
-    (NodeKind.competitor, "/competitors", CompetitorIn, False),
-    (NodeKind.opportunity, "/opportunities", OpportunityIn, True),
-]
-for _kind, _path, _model, _by_account in _RESOURCES:
-    _node_routes(_kind, _path, _model, _by_account)
+_node_routes(NodeKind.account, "/accounts", AccountIn, schemas.Account, schemas.AccountPage, schemas.AccountPatch,
+             False)
+_node_routes(NodeKind.contact, "/contacts", ContactIn, schemas.Contact, schemas.ContactPage, schemas.ContactPatch,
+             True)
+_node_routes(NodeKind.team_member, "/team", TeamMemberIn, schemas.TeamMember, schemas.TeamMemberPage,
+             schemas.TeamMemberPatch, False)
+_node_routes(NodeKind.competitor, "/competitors", CompetitorIn, schemas.Competitor, schemas.CompetitorPage,
+             schemas.CompetitorPatch, False)
+_node_routes(NodeKind.opportunity, "/opportunities", OpportunityIn, schemas.Opportunity, schemas.OpportunityPage,
+             schemas.OpportunityPatch, True, _opportunity_changes)
 
 
-@router.post("/contacts/{id}/erase", tags=["contacts"])
+@router.post("/contacts/{id}/erase", tags=["contacts"], response_model=schemas.Contact, response_model_exclude_unset=True, responses=WITH_ETAG)
 def erase_contact(id: PathId, store: StoreDep, who: Admin, response: Response) -> dict[str, Any]:
     """Remove a person's personal data (privacy request), leaving an audited tombstone (admin)."""
     return _one(store.erase_contact(id, actor=who.name), response)
@@ -88,30 +111,33 @@ def erase_contact(id: PathId, store: StoreDep, who: Admin, response: Response) -
 
 # ---- relationships --------------------------------------------------------------------------------
 
-RelationshipType = Annotated[str | None, Query(pattern="^(" + "|".join(RELATIONSHIP_TYPES) + ")$")]
+TypeFilter = Annotated[schemas.RelationshipType | None, Query(description="only lines of this type")]
 
 
-@router.get("/relationships", tags=["relationships"])
+@router.get("/relationships", tags=["relationships"], response_model=schemas.RelationshipPage, response_model_exclude_unset=True)
 def list_relationships(store: StoreDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None,
-                       account_id: AccountFilter = None, type: RelationshipType = None) -> dict[str, Any]:
+                       account_id: AccountFilter = None, type: TypeFilter = None) -> dict[str, Any]:
     types = (type,) if type else RELATIONSHIP_TYPES
     return _items(store.list_edges(types=types, account_id=account_id, limit=limit, cursor=cursor))
 
 
-@router.post("/relationships", tags=["relationships"], status_code=status.HTTP_201_CREATED)
+@router.post("/relationships", tags=["relationships"], status_code=status.HTTP_201_CREATED,
+             response_model=schemas.Relationship, response_model_exclude_unset=True, responses=CREATED_WITH_ETAG)
 def create_relationship(body: RelationshipIn, store: StoreDep, who: Editor, response: Response) -> dict[str, Any]:
     return _one(store.create_edge(body, actor=who.name), response)
 
 
-@router.get("/relationships/{id}", tags=["relationships"])
+@router.get("/relationships/{id}", tags=["relationships"], response_model=schemas.Relationship, response_model_exclude_unset=True,
+            responses=WITH_ETAG)
 def get_relationship(id: PathId, store: StoreDep, _: Viewer, response: Response) -> dict[str, Any]:
     return _one(store.get_edge(id), response)
 
 
-@router.patch("/relationships/{id}", tags=["relationships"])
-def update_relationship(id: PathId, changes: Changes, store: StoreDep, who: Editor, version: IfMatch,
-                        response: Response) -> dict[str, Any]:
-    return _one(store.update_edge(id, changes, actor=who.name, if_version=version), response)
+@router.patch("/relationships/{id}", tags=["relationships"], response_model=schemas.Relationship, response_model_exclude_unset=True,
+              responses=WITH_ETAG)
+def update_relationship(id: PathId, body: schemas.RelationshipPatch, store: StoreDep, who: Editor,  # type: ignore[valid-type]
+                        version: IfMatch, response: Response) -> dict[str, Any]:
+    return _one(store.update_edge(id, schemas.changes(body), actor=who.name, if_version=version), response)
 
 
 @router.delete("/relationships/{id}", tags=["relationships"], status_code=status.HTTP_204_NO_CONTENT)
@@ -131,7 +157,7 @@ def _member_view(record: EdgeRecord) -> dict[str, Any]:
 MEMBERS = "/opportunities/{opportunity_id}/decision-chain/members"
 
 
-@router.get(MEMBERS, tags=["decision chain"])
+@router.get(MEMBERS, tags=["decision chain"], response_model=schemas.DecisionChainMemberPage, response_model_exclude_unset=True)
 def list_members(opportunity_id: PathId, store: StoreDep, _: Viewer, limit: Limit = 100,
                  cursor: Cursor = None) -> dict[str, Any]:
     store.get_node(NodeKind.opportunity, opportunity_id)
@@ -139,7 +165,8 @@ def list_members(opportunity_id: PathId, store: StoreDep, _: Viewer, limit: Limi
     return {"items": [_member_view(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post(MEMBERS, tags=["decision chain"], status_code=status.HTTP_201_CREATED)
+@router.post(MEMBERS, tags=["decision chain"], status_code=status.HTTP_201_CREATED,
+             response_model=schemas.DecisionChainMember, response_model_exclude_unset=True, responses=CREATED_WITH_ETAG)
 def add_member(opportunity_id: PathId, body: ChainMemberFields, store: StoreDep, who: Editor,
                response: Response) -> dict[str, Any]:
     try:
@@ -152,11 +179,12 @@ def add_member(opportunity_id: PathId, body: ChainMemberFields, store: StoreDep,
     return _member_view(record)
 
 
-@router.patch(MEMBERS + "/{contact_id}", tags=["decision chain"])
-def update_member(opportunity_id: PathId, contact_id: PathId, changes: Changes, store: StoreDep, who: Editor,
-                  version: IfMatch, response: Response) -> dict[str, Any]:
-    id = default_edge_id(EdgeType.MEMBER_OF, contact_id, opportunity_id)
-    record = store.update_edge(id, changes, actor=who.name, if_version=version, types=MEMBER_TYPES)
+@router.patch(MEMBERS + "/{contact_id}", tags=["decision chain"], response_model=schemas.DecisionChainMember, response_model_exclude_unset=True,
+              responses=WITH_ETAG)
+def update_member(opportunity_id: PathId, contact_id: PathId, body: schemas.ChainMemberPatch,  # type: ignore[valid-type]
+                  store: StoreDep, who: Editor, version: IfMatch, response: Response) -> dict[str, Any]:
+    record = store.update_member(opportunity_id, contact_id, schemas.changes(body), actor=who.name,
+                                 if_version=version)
     with_etag(response, record.version)
     return _member_view(record)
 
@@ -164,5 +192,4 @@ def update_member(opportunity_id: PathId, contact_id: PathId, changes: Changes, 
 @router.delete(MEMBERS + "/{contact_id}", tags=["decision chain"], status_code=status.HTTP_204_NO_CONTENT)
 def remove_member(opportunity_id: PathId, contact_id: PathId, store: StoreDep, who: Editor,
                   version: IfMatch) -> None:
-    id = default_edge_id(EdgeType.MEMBER_OF, contact_id, opportunity_id)
-    store.delete_edge(id, actor=who.name, if_version=version, types=MEMBER_TYPES)
+    store.remove_member(opportunity_id, contact_id, actor=who.name, if_version=version)

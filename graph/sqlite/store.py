@@ -4,7 +4,10 @@ per write (``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing h
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -12,12 +15,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.backend import Tx
-from graph.errors import Conflict, StoreUnavailable
+from graph.errors import Conflict, StorageFull, StoreUnavailable
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
 from migrations import migrations
 
 T = TypeVar("T")
 DB_FILE = "guanxi.sqlite3"
+# Below this much free space on the data directory's disk the store is not ready (a write may fail).
+MIN_FREE_BYTES = 16 * 1024 * 1024
+_SQLITE_FULL = 13
 # SQLite caps the number of host parameters per statement; larger id sets go through json_each.
 _NODE_COLUMNS = "id, kind, data, created_at, updated_at, version"
 _EDGE_COLUMNS = "id, type, source, target, account_id, data, created_at, updated_at, version"
@@ -93,9 +99,24 @@ def _translated() -> Iterator[None]:
         raise Conflict(f"the write contradicts stored data: {e}") from e
     except sqlite3.DatabaseError as e:
         code = getattr(e, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF == _SQLITE_FULL:
+            raise StorageFull(f"the disk holding the database is full: {e}") from e
         if code is not None and code & 0xFF in _UNAVAILABLE_CODES:
             raise StoreUnavailable(f"the database cannot serve this now: {e}") from e
         raise
+
+
+def _private(path: Path, mode: int) -> None:
+    """Take group and other permissions away from a file or directory of ours (personal data lives
+    there); never loosen what a stricter umask or the owner set."""
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & ~mode:
+            path.chmod(current & mode)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass  # not ours to change (another owner, a read-only mount): the open below says what is wrong
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -298,12 +319,40 @@ class SqliteBackend:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # (device, inode) of the database file once opened: a file that vanished or was replaced under an
+        # open connection is refused, never written to (the writes would go to a deleted file, or to a
+        # new empty database).
+        self._identity: tuple[int, int] | None = None
+
+    def _check_file(self) -> None:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreUnavailable(f"the database file {self.path} has vanished (was the data directory deleted "
+                                   "or moved?): restore it and restart the service") from None
+        except OSError as e:
+            raise StoreUnavailable(f"cannot reach the database file {self.path}: {e}") from e
+        if (found.st_dev, found.st_ino) != self._identity:
+            raise StoreUnavailable(f"the database file {self.path} was replaced while the service ran: "
+                                   "restart the service to open the new one")
+
+    def _create_private(self) -> None:
+        """The data directory (0700) and the database file (0600), as a stricter umask allows; SQLite
+        gives its WAL and shared-memory files the database file's permissions."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private(self.data_dir, 0o700)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        for suffix in ("", "-wal", "-shm"):
+            _private(self.path.with_name(self.path.name + suffix), 0o600)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None or self._identity is not None:
+            self._check_file()
         if conn is None:
             try:
-                self.data_dir.mkdir(parents=True, exist_ok=True)
+                if self._identity is None:
+                    self._create_private()
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
@@ -313,6 +362,9 @@ class SqliteBackend:
                 conn.execute("PRAGMA busy_timeout = 30000")
             except (OSError, sqlite3.Error) as e:
                 raise StoreUnavailable(f"cannot open the database at {self.path}: {e}") from e
+            if self._identity is None:
+                found = os.stat(self.path)
+                self._identity = (found.st_dev, found.st_ino)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -334,6 +386,8 @@ class SqliteBackend:
             conn.execute("COMMIT")
         except sqlite3.Error as e:
             _rollback(conn)
+            if getattr(e, "sqlite_errorcode", 0) & 0xFF == _SQLITE_FULL:
+                raise StorageFull(f"commit failed, the disk holding the database is full: {e}") from e
             raise StoreUnavailable(f"commit failed: {e}") from e
 
     def read(self, work: Callable[[Tx], T]) -> T:
@@ -387,6 +441,9 @@ class SqliteBackend:
         missing = [m.name for m in migrations("sqlite") if done.get(m.name) != m.checksum]
         if missing:
             raise StoreUnavailable(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
+        free = shutil.disk_usage(self.data_dir).free
+        if free < MIN_FREE_BYTES:
+            raise StorageFull(f"the disk holding {self.data_dir} is full ({free // 1024} KiB free)")
 
     def close(self) -> None:
         with self._lock:
