@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from app import csv_bundle
 from app.settings import ROLES, Settings, make_backend
-from graph.errors import StoreError
+from graph.errors import InvalidGraph, StoreError
 from graph.models import Bundle
 from graph.store import Store
 
 DEMO = Path(__file__).with_name("demo_account.json")
+# The demo's admin key, kept (0600) in the data directory so that every `--demo` start reuses it.
+DEMO_KEY_FILE = "demo-key"
+DATA_DIR_HELP = "embedded store directory (env GUANXI_DATA_DIR, default ./guanxi-data)"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -34,22 +38,33 @@ def _store(args: argparse.Namespace, *, migrate: bool = True) -> Store:
     return store
 
 
-def _read_bundle(path: Path, kind: str | None) -> Bundle:
+def _read_bundle(path: Path, kind: str | None, encoding: str | None = None
+                 ) -> tuple[Bundle, csv_bundle.CsvBundle | None]:
+    """The bundle in a file (a JSON bundle, or a CRM CSV of ``kind``), and the CSV it came from."""
     from tqdm import tqdm
 
-    text = path.read_text(encoding="utf-8")
+    data = path.read_bytes()
     if path.suffix.lower() == ".csv":
         if not kind:
             raise SystemExit("guanxi import: a CSV needs --kind (contacts, relationships, ...)")
-        records, ignored = csv_bundle.rows(text, kind)
-        total = max(text.count("\n") - 1, 0)
-        rows = list(tqdm(records, total=total, unit="rows", desc=f"reading {path.name}", disable=total < 10000))
-        if ignored:
-            print(f"ignored columns: {', '.join(ignored)}", file=sys.stderr)
-        raw: dict[str, Any] = csv_bundle.to_bundle(kind, rows)
-    else:
-        raw = json.loads(text)
-    return Bundle.model_validate(raw)
+        total = max(data.count(b"\n") - 1, 0)
+        parsed = csv_bundle.read(data, kind, encoding, progress=lambda rows: tqdm(
+            rows, total=total, unit="rows", desc=f"reading {path.name}", disable=total < 10000))
+        if parsed.encoding != "utf-8":
+            print(f"read {path.name} as {parsed.encoding}", file=sys.stderr)
+        if parsed.ignored:
+            print(f"ignored columns: {', '.join(parsed.ignored)}", file=sys.stderr)
+        return parsed.validated(), parsed
+    try:
+        raw = json.loads(data.decode(encoding or "utf-8"))
+    except UnicodeDecodeError as e:
+        raise SystemExit(f"guanxi import: {path} is not {encoding or 'UTF-8'} (byte {e.start})") from e
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"guanxi import: {path} is not valid JSON: {e}") from e
+    try:
+        return Bundle.model_validate(raw), None
+    except ValidationError as e:
+        _fail("import", [f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()])
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -58,16 +73,37 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from app.main import create_app
 
     settings = _settings(args)
-    app = create_app(settings)
+    # The store is opened (and migrated) here, so that one that cannot be opened is a one-line error
+    # before the server starts, not a traceback from its startup.
+    store = _store(args)
+    app = create_app(settings, store=store)
     if args.demo:
-        store = _store(args)
         store.import_bundle(Bundle.model_validate_json(DEMO.read_text(encoding="utf-8")), actor="demo")
-        _print_demo_key(store, f"http://{args.host}:{args.port}")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        _print_demo_key(store, settings.data_dir, f"http://{args.host}:{args.port}")
+    # h11 bounds the request head it buffers (httptools does not): headers beyond it are refused before
+    # the app sees them; the app refuses headers above max_header_bytes with 431.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", http="h11",
+                h11_max_incomplete_event_size=4 * settings.max_header_bytes)
 
 
-def _print_demo_key(store: Store, base_url: str) -> None:
+def _demo_key(store: Store, data_dir: Path) -> str:
+    """The demo's admin key: the one kept in the data directory while it is still valid, else a new one."""
+    path = Path(data_dir) / DEMO_KEY_FILE
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        secret = ""
+    if secret and store.find_key(secret) is not None:
+        return secret
     _, secret = store.create_key("admin", name="demo")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(secret + "\n")
+    return secret
+
+
+def _print_demo_key(store: Store, data_dir: Path, base_url: str) -> None:
+    secret = _demo_key(store, data_dir)
     print("Demo account 'gzf' loaded (广州某家具制造有限公司). An admin key for trying it:")
     print(f"  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/accounts/gzf/map?format=png"
           "&opportunity_id=gzf-upgrade' -o map.png")
@@ -89,13 +125,28 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     try:
-        bundle = _read_bundle(Path(args.file), args.kind)
-    except (ValidationError, csv_bundle.CsvError, json.JSONDecodeError) as e:
-        raise SystemExit(f"guanxi import: {e}") from e
+        bundle, parsed = _read_bundle(Path(args.file), args.kind, args.encoding)
+    except csv_bundle.CsvError as e:
+        _fail("import", [err["msg"] for err in e.errors])
     store = _store(args)
-    counts = store.import_bundle(bundle, actor="cli", dry_run=args.dry_run)
+    try:
+        counts = store.import_bundle(bundle, actor="cli", dry_run=args.dry_run)
+    except InvalidGraph as e:
+        errors = parsed.locate(e.errors) if parsed is not None else e.errors
+        _fail("import", [err["msg"] if parsed is not None else f"{'.'.join(map(str, err['loc'][1:]))}: {err['msg']}"
+                         for err in errors])
     print(json.dumps({kind: c.as_json() for kind, c in counts.items() if c.as_json() != {
         "created": 0, "updated": 0, "unchanged": 0}}, ensure_ascii=False, indent=2))
+    if args.dry_run:
+        print("dry run: the file was checked against the store; nothing was written", file=sys.stderr)
+
+
+def _fail(command: str, problems: list[str], shown: int = 20) -> NoReturn:
+    """Exit with one line per problem (at most ``shown``), never a traceback."""
+    lines = [f"guanxi {command}: {len(problems)} problem(s):", *(f"  {p}" for p in problems[:shown])]
+    if len(problems) > shown:
+        lines.append(f"  ... and {len(problems) - shown} more")
+    raise SystemExit("\n".join(lines))
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -202,9 +253,14 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="guanxi", description="Relationship maps for key-account selling.")
     sub = top.add_subparsers(dest="command", required=True)
 
+    # --data-dir is read wherever it stands (`guanxi --data-dir D keys create`, `guanxi keys --data-dir D
+    # create`, `guanxi keys create --data-dir D`): below the top the option has no default, so a
+    # subcommand that was not given it leaves the value found earlier alone.
+    top.add_argument("--data-dir", help=DATA_DIR_HELP)
+
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help)
-        p.add_argument("--data-dir", help="embedded store directory (env GUANXI_DATA_DIR, default ./guanxi-data)")
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
         return p
 
     for name, help in (("serve", "run the HTTP service"), ("demo", "run the service with a demo account")):
@@ -217,7 +273,9 @@ def parser() -> argparse.ArgumentParser:
     p = command("import", "import a bundle (.json) or a CRM export (.csv)")
     p.add_argument("file")
     p.add_argument("--kind", choices=list(csv_bundle.KINDS), help="what the CSV holds")
-    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--encoding", choices=csv_bundle.ENCODINGS,
+                   help="the file's encoding (default: UTF-8, else GB18030 as Chinese Excel saves CSV)")
+    p.add_argument("--dry-run", action="store_true", help="check the file against the store; write nothing")
     p = command("export", "export an account as a bundle, an image or a graph file")
     p.add_argument("account")
     from rendering.formats import FORMATS
@@ -241,10 +299,10 @@ def parser() -> argparse.ArgumentParser:
     create_review.add_argument("--held-at", help="ISO date or datetime (default: now)")
     create_review.add_argument("--notes")
     create_review.add_argument("--opportunity", action="append", help="an opportunity it reviewed (repeatable)")
-    create_review.add_argument("--data-dir", help=argparse.SUPPRESS)
+    create_review.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     list_review = reviews.add_parser("list", help="an account's reviews, newest first")
     list_review.add_argument("account")
-    list_review.add_argument("--data-dir", help=argparse.SUPPRESS)
+    list_review.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p = command("changes", "what changed on an account's map since a review or date")
     p.add_argument("account")
     p.add_argument("--since", help="a review id or ISO date (default: the latest review)")
@@ -257,12 +315,12 @@ def parser() -> argparse.ArgumentParser:
     create = keys.add_parser("create", help="create a key; prints it once, as the last line")
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--name", help="who or what the key is for")
-    create.add_argument("--data-dir", help=argparse.SUPPRESS)
+    create.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     revoke = keys.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
-    revoke.add_argument("--data-dir", help=argparse.SUPPRESS)
+    revoke.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     listing = keys.add_parser("list", help="list keys (ids and roles, never secrets)")
-    listing.add_argument("--data-dir", help=argparse.SUPPRESS)
+    listing.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return top
 
 
@@ -276,6 +334,16 @@ def main(argv: list[str] | None = None) -> None:
         COMMANDS[args.command](args)
     except StoreError as e:
         raise SystemExit(f"guanxi {args.command}: {e}") from e
+    except OSError as e:  # a file that is missing, unreadable, a directory...
+        raise SystemExit(f"guanxi {args.command}: {e.strerror or e}"
+                         + (f": {e.filename}" if e.filename else "")) from e
+    except ValidationError as e:
+        _fail(args.command, [f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()])
+    except Exception as e:
+        if os.environ.get("GUANXI_DEBUG"):
+            raise
+        raise SystemExit(f"guanxi {args.command}: unexpected error: {type(e).__name__}: {e} "
+                         "(set GUANXI_DEBUG=1 to see where)") from e
 
 
 if __name__ == "__main__":
