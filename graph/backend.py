@@ -32,6 +32,9 @@ class Tx(Protocol):
     def nodes_of_accounts(self, account_ids: Collection[str]) -> list[NodeRecord]:
         """Contacts and opportunities whose ``account_id`` is one of ``account_ids``, and child accounts
         whose ``parent_id`` is."""
+    def nodes_naming(self, kind: str, field: str, ids: Collection[str]) -> list[NodeRecord]:
+        """Nodes of ``kind`` whose ``field`` (an id, or a list of ids) names one of ``ids``, ordered by
+        id; in a write transaction, locked. ``field`` comes from :data:`graph.references.REFERENCES`."""
     def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
         """(report, boss) pairs of every REPORTS_TO edge stored under one of ``account_ids``."""
     def list_nodes(self, kind: str, *, account_id: str | None, after: str | None,

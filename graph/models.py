@@ -8,6 +8,7 @@ the store adds them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -82,7 +83,15 @@ def multi_line(value: str) -> str:
     return _refuse(_MULTI_LINE_REFUSED, value)
 
 
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+def _not_only_dots(value: str) -> str:
+    # "." and ".." are path segments that every URL-normalising client (browsers, curl, httpx) resolves
+    # away: a record with such an id could never be read, changed or erased.
+    if value.strip(".") == "":
+        raise ValueError("an id cannot be only dots")
+    return value
+
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), AfterValidator(_not_only_dots)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
                  AfterValidator(single_line)]
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(single_line)]
@@ -477,13 +486,24 @@ BUNDLE_SECTIONS: dict[str, NodeKind] = {
 
 
 def default_edge_id(edge_type: str, source: str, target: str, kind: str | None = None) -> str:
-    """A deterministic id for an edge the client gave none, so re-importing a bundle is idempotent.
+    """A deterministic id for an edge the client gave none, so re-importing a bundle is idempotent, and
+    never the id of another edge: ``TYPE:source:target`` (``:kind`` added for interests) while no part
+    holds a ``:`` and it fits 128 characters; else ``TYPE::`` and a hash of the parts — the empty part
+    marks it, as no id is empty.
 
     >>> default_edge_id("REPORTS_TO", "c2", "c1")
     'REPORTS_TO:c2:c1'
+    >>> default_edge_id("MEMBER_OF", "x", "y:z") != default_edge_id("MEMBER_OF", "x:y", "z")
+    True
+    >>> default_edge_id("MEMBER_OF", "x", "y:z")
+    'MEMBER_OF::7b3eb3c5217c5e1a8c0f380f1888564464bff942'
     """
-    parts = [edge_type, source, target] + ([kind] if kind else [])
-    return ":".join(parts)[:128]
+    parts = [source, target] + ([kind] if kind else [])
+    plain = ":".join([edge_type, *parts])
+    if len(plain) <= 128 and not any(":" in part for part in parts):
+        return plain
+    digest = hashlib.sha256("\x00".join([edge_type, *parts]).encode()).hexdigest()[:40]
+    return f"{edge_type}::{digest}"
 
 
 def node_data(model: BaseModel) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from graph.models import (
 )
 from graph.projection import account_graph
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, Page, now_iso
+from graph.references import naming, references_of
 
 T = TypeVar("T")
 Loc = tuple[str | int, ...]
@@ -97,13 +98,9 @@ def _validated(model_type: type[Any], merged: dict[str, Any]) -> Any:
 
 
 def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
-    """(field, referenced id, kind it must be) for every reference a node makes."""
-    if record.kind in (NodeKind.contact, NodeKind.opportunity):
-        yield "account_id", record.data["account_id"], NodeKind.account
-    if record.kind == NodeKind.account and record.data.get("parent_id"):
-        yield "parent_id", record.data["parent_id"], NodeKind.account
-    for competitor in record.data.get("competitor_ids", []) if record.kind == NodeKind.opportunity else []:
-        yield "competitor_ids", competitor, NodeKind.competitor
+    """(field, referenced id, kind it must be) for every reference a node makes (graph.references)."""
+    for reference, named in references_of(record):
+        yield reference.field, named, reference.target
 
 
 class Store:
@@ -234,10 +231,11 @@ class Store:
                     if_version: int | None = None) -> None:
         def work(tx: Tx) -> None:
             current = _expect_node(tx, kind, id, if_version)
-            members = tx.nodes_of_accounts([id]) if kind == NodeKind.account else []
-            doomed_nodes = [*members, current]
+            doomed_nodes = _with_referrers(tx, current, cascade)
+            members = doomed_nodes[:-1]
             edges = tx.edges_touching([n.id for n in doomed_nodes])
-            reviews = tx.reviews_of_account(id) if kind == NodeKind.account else []
+            accounts = [n.id for n in doomed_nodes if n.kind == NodeKind.account]
+            reviews = [r for account in accounts for r in tx.reviews_of_account(account)]
             if (edges or members or reviews) and not cascade:
                 raise Conflict(
                     f"{kind} {id!r} still has {len(edges)} relationships, {len(members)} members and "
@@ -317,8 +315,24 @@ class Store:
 
     def update_edge(self, id: str, changes: dict[str, Any], *, actor: str, if_version: int | None = None,
                     types: Sequence[str] = RELATIONSHIP_TYPES) -> EdgeRecord:
+        return self._update_edge(lambda tx: _expect_edge(tx, id, if_version, types), changes, actor=actor)
+
+    def update_member(self, opportunity_id: str, contact_id: str, changes: dict[str, Any], *, actor: str,
+                      if_version: int | None = None) -> EdgeRecord:
+        """Change a contact's place in an opportunity's decision chain, found by its two ends (never by
+        an id built from them)."""
+        return self._update_edge(lambda tx: _expect_member(tx, opportunity_id, contact_id, if_version),
+                                 changes, actor=actor)
+
+    def remove_member(self, opportunity_id: str, contact_id: str, *, actor: str,
+                      if_version: int | None = None) -> None:
+        self._delete_edge(lambda tx: _expect_member(tx, opportunity_id, contact_id, if_version), actor=actor)
+
+    def _update_edge(self, locate: Callable[[Tx], EdgeRecord], changes: dict[str, Any], *,
+                     actor: str) -> EdgeRecord:
         def work(tx: Tx) -> EdgeRecord:
-            current = _expect_edge(tx, id, if_version, types)
+            current = locate(tx)
+            id = current.id
             fixed = ({"type": current.type, "source": current.source, "target": current.target}
                      if current.type != EdgeType.MEMBER_OF
                      else {"contact_id": current.source, "opportunity_id": current.target})
@@ -341,10 +355,13 @@ class Store:
 
     def delete_edge(self, id: str, *, actor: str, if_version: int | None = None,
                     types: Sequence[str] = RELATIONSHIP_TYPES) -> None:
+        self._delete_edge(lambda tx: _expect_edge(tx, id, if_version, types), actor=actor)
+
+    def _delete_edge(self, locate: Callable[[Tx], EdgeRecord], *, actor: str) -> None:
         def work(tx: Tx) -> None:
-            current = _expect_edge(tx, id, if_version, types)
-            tx.delete_edges([id])
-            tx.append_audit([_audit(actor, "delete", current.type, id, current.as_json(), None)])
+            current = locate(tx)
+            tx.delete_edges([current.id])
+            tx.append_audit([_audit(actor, "delete", current.type, current.id, current.as_json(), None)])
 
         self._write(work)
 
@@ -452,7 +469,9 @@ class Store:
             reviews = tx.reviews_of_account(account_id) if subgraph else []
             parents: list[NodeRecord] = []
             parent_id = subgraph.account.data.get("parent_id") if subgraph else None
-            while parent_id and len(parents) < 50:
+            seen = {account_id}
+            while parent_id and parent_id not in seen:  # a group of any depth (cycles are refused on write)
+                seen.add(parent_id)
                 parent = tx.get_nodes([parent_id]).get(parent_id)
                 if parent is None:
                     break
@@ -576,12 +595,13 @@ class Store:
         wanted |= {end for record, _ in edges for end in (record.source, record.target)}
         known = {**tx.get_nodes(wanted - pending.keys()), **pending}
 
+        rooted: set[str] = set()  # accounts whose parent chain is known to end without a cycle
         for record, loc in nodes:
             for field, ref, kind in _node_refs(record):
                 if known.get(ref) is None or known[ref].kind != kind:
                     errors.append({"loc": [*_where(loc), field], "msg": f"no {kind} with id {ref!r}"})
             if record.kind == NodeKind.account and record.data.get("parent_id"):
-                self._check_parent_chain(tx, record, known, loc, errors)
+                self._check_parent_chain(tx, record, known, loc, errors, rooted)
         self._check_members_stay(tx, nodes, edges, known, errors)
 
         placed: list[EdgeRecord] = []
@@ -631,15 +651,21 @@ class Store:
 
     @staticmethod
     def _check_parent_chain(tx: Tx, record: NodeRecord, known: dict[str, NodeRecord], loc: Loc,
-                            errors: list[dict[str, Any]]) -> None:
-        seen, parent_id = {record.id}, record.data.get("parent_id")
-        while parent_id:
-            if parent_id in seen:
+                            errors: list[dict[str, Any]], rooted: set[str]) -> None:
+        """The account's parents end somewhere, without a cycle. Walks stop at accounts already found
+        rooted, so checking a whole group of any depth visits each account once (linear, not
+        quadratic, in the depth)."""
+        path, parent_id = [record.id], record.data.get("parent_id")
+        while parent_id and parent_id not in rooted:
+            if parent_id in path:
                 errors.append({"loc": [*_where(loc), "parent_id"], "msg": "parent accounts would form a cycle"})
                 return
-            seen.add(parent_id)
+            path.append(parent_id)
             parent = known.get(parent_id) or tx.get_nodes([parent_id]).get(parent_id)
+            if parent is not None:
+                known.setdefault(parent_id, parent)
             parent_id = parent.data.get("parent_id") if parent else None
+        rooted.update(path)
 
     @staticmethod
     def _check_reporting_lines(tx: Tx, placed: list[EdgeRecord], edges: Sequence[tuple[EdgeRecord, Loc]],
@@ -864,6 +890,43 @@ def _expect_edge(tx: Tx, id: str, if_version: int | None, types: Sequence[str]) 
     if if_version is not None and if_version != current.version:
         raise PreconditionFailed(id, if_version, current.version)
     return current
+
+
+def _with_referrers(tx: Tx, record: NodeRecord, cascade: bool) -> list[NodeRecord]:
+    """What deleting ``record`` takes with it, by :data:`graph.references.REFERENCES`: the records that
+    name it with ``on_delete="cascade"``, and what names those in turn (a group's subsidiaries, their
+    people and deals), then the record itself last. Raises Conflict when a ``refuse`` reference names
+    any of them. Without ``cascade`` the first level is enough to say that there is something."""
+    doomed: dict[str, NodeRecord] = {}
+    frontier = [record]
+    while frontier:
+        found: dict[str, NodeRecord] = {}
+        for reference in {r for node in frontier for r in naming(node.kind)}:
+            ids = [node.id for node in frontier if node.kind == reference.target]
+            referrers = tx.nodes_naming(reference.kind, reference.field, ids)
+            if referrers and reference.on_delete == "refuse":
+                names = ", ".join(repr(n.id) for n in referrers[:5])
+                raise Conflict(f"{record.kind} {record.id!r} is named by {len(referrers)} {reference.kind}(s) "
+                               f"in {reference.field} ({names}); remove it from them first",
+                               details={reference.field: [n.id for n in referrers]})
+            found.update((n.id, n) for n in referrers if n.id not in doomed and n.id != record.id)
+        doomed.update(found)
+        frontier = list(found.values()) if cascade else []
+    return [*doomed.values(), record]
+
+
+def _expect_member(tx: Tx, opportunity_id: str, contact_id: str, if_version: int | None) -> EdgeRecord:
+    """The decision-chain membership joining ``contact_id`` to ``opportunity_id``, found by its ends."""
+    after: str | None = None
+    while True:
+        page = tx.list_edges(types=[EdgeType.MEMBER_OF], account_id=None, target=opportunity_id, after=after,
+                             limit=500)
+        found = next((edge for edge in page if edge.source == contact_id), None)
+        if found is not None:
+            return _expect_edge(tx, found.id, if_version, [EdgeType.MEMBER_OF])  # locked in a write
+        if len(page) < 500:
+            raise NotFound("decision-chain member", f"{opportunity_id}/{contact_id}")
+        after = page[-1].id
 
 
 def _add_unique(into: dict[str, Any], record: Any, loc: Loc, errors: list[dict[str, Any]],

@@ -165,6 +165,26 @@ LIST_NODES_OF_ACCOUNT: Final[dict[str, LiteralString]] = {
     for kind, label in schema.KIND_LABELS.items()
 }
 
+def _nodes_naming(label: LiteralString, lock: bool) -> LiteralString:
+    # n[$field]: the property is named by the reference table (graph/references.py), never by input
+    return (
+        "MATCH (n:" + label + ")\n"
+        "WHERE any(named IN CASE WHEN n[$field] IS :: LIST<ANY> THEN n[$field] ELSE [n[$field]] END\n"
+        "          WHERE named IN $ids)\n"
+        + (_lock("n") if lock else "")
+        + "RETURN " + _node_columns() + "\n"
+        "ORDER BY n.id"
+    )
+
+
+# kind → statement: nodes of that kind naming one of $ids in the property $field (see graph.references)
+NODES_NAMING: Final[dict[str, LiteralString]] = {
+    kind: _nodes_naming(label, lock=False) for kind, label in schema.KIND_LABELS.items()
+}
+NODES_NAMING_FOR_UPDATE: Final[dict[str, LiteralString]] = {
+    kind: _nodes_naming(label, lock=True) for kind, label in schema.KIND_LABELS.items()
+}
+
 # ---- edges ----------------------------------------------------------------------------------------
 
 GET_EDGES: Final[LiteralString] = (

@@ -221,6 +221,14 @@ class Neo4jTx:
         query = self._pick(queries.NODES_OF_ACCOUNTS, queries.NODES_OF_ACCOUNTS_FOR_UPDATE)
         return [_node(row) for row in self._run(query, account_ids=accounts)]
 
+    def nodes_naming(self, kind: str, field: str, ids: Collection[str]) -> list[NodeRecord]:
+        wanted = _unique(ids)
+        statements = queries.NODES_NAMING_FOR_UPDATE if self._writable else queries.NODES_NAMING
+        query = statements.get(str(kind))
+        if query is None:
+            raise ValueError(f"unknown node kind {kind!r}")
+        return [_node(row) for row in self._run(query, field=field, ids=wanted)] if wanted else []
+
     def list_nodes(self, kind: str, *, account_id: str | None, after: str | None,
                    limit: int) -> list[NodeRecord]:
         statements = queries.LIST_NODES if account_id is None else queries.LIST_NODES_OF_ACCOUNT

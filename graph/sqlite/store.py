@@ -182,6 +182,15 @@ class SqliteTx:
             (_json_ids(account_ids),))
         return [_node(r) for r in rows]
 
+    def nodes_naming(self, kind: str, field: str, ids: Collection[str]) -> list[NodeRecord]:
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE kind = ? AND EXISTS (SELECT 1 FROM json_each(nodes.data, "
+            "'$.' || ?) named WHERE named.value IN (SELECT value FROM json_each(?))) ORDER BY id",
+            (kind, field, _json_ids(ids)))
+        return [_node(r) for r in rows]
+
     def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
         rows = self.conn.execute(
             "SELECT source, target FROM edges WHERE type = 'REPORTS_TO' "
