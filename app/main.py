@@ -241,7 +241,7 @@ class Measure:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status = 499  # no answer at all: the client went away first (nginx's "client closed request")
 
         async def noting_send(message: Message) -> None:
             nonlocal status
@@ -251,6 +251,9 @@ class Measure:
 
         try:
             await self.app(scope, receive, noting_send)
+        except Exception:
+            status = 500
+            raise
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             self.requests.labels(scope["method"], route, str(status)).inc()

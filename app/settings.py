@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     heavy_concurrency: int = Field(default=2, ge=1, le=64)
     heavy_queue: int = Field(default=64, ge=0, le=10_000)
     heavy_wait_seconds: float = Field(default=30.0, gt=0, le=3600)
-    work_seconds: float = Field(default=20.0, gt=0, le=3600)
+    work_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Which registered backend (graph.backends.BACKENDS) keeps the maps; unset: neo4j when NEO4J_URI
     # is set, else the embedded sqlite store.
     backend: Literal["sqlite", "neo4j"] | None = None

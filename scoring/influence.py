@@ -30,6 +30,7 @@ from typing import Any
 
 import networkx as nx
 
+from scoring.budget import checkpoint
 from scoring.model import AccountMap
 from scoring.options import ScoringOptions, resolve
 from scoring.people import GoBetweens
@@ -160,6 +161,7 @@ def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, 
         ignore_edges: set[tuple[str, str]] = set()
         root_length = 0.0
         for i in range(1, len(path)):
+            checkpoint()  # within the request's work budget, and only while someone waits for the answer
             root = path[:i]
             if i > 1:
                 root_length += _cost(out, path[i - 2], path[i - 1])
