@@ -60,9 +60,11 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept_erased: int = 0  # rows that would have brought an erased person's data back, left out
 
     def as_json(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        return {**counts, "kept_erased": self.kept_erased} if self.kept_erased else counts
 
 
 def encode_cursor(last: str) -> str:
@@ -254,30 +256,51 @@ class Store:
     def erase_contact(self, id: str, *, actor: str) -> NodeRecord:
         """Remove a person's personal data for good, keeping a tombstone so the map stays whole.
 
-        The name, title, notes and contact dates go; so do notes on their relationships and every copy
-        of their data in the audit trail. The erasure itself is audited (without the erased data).
-        The tombstone is a valid contact named ``[erased]`` (account, level and status kept), so the
-        account's export still re-imports."""
-        # Relationships of theirs whose notes are in the audit trail, deleted ones and notes since
-        # removed included: found in a read first, so the write lock is not held during the scan.
-        noted_history = self.backend.read(lambda tx: _noted_edges_in_audit(tx, id))
+        The name, title, notes and contact dates go; so do their entrenched interests (personal, as
+        redaction treats them), the notes on their relationships and every copy of all this in the
+        audit trail — also for a person already deleted, whose history is all that is left. The
+        erasure itself is audited (without the erased data). The tombstone is a valid contact named
+        ``[erased]`` (account, level and status kept), so the account's export still re-imports; an
+        import that brings the person back (an old export) leaves the tombstone as it is.
+
+        Everything happens in one write transaction, history scan included, so a write racing the
+        erasure is either wholly before it (and erased) or after it; the scan reads only the history
+        of the person's account, so the transaction stays short."""
 
         def work(tx: Tx) -> NodeRecord:
-            current = _expect_node(tx, NodeKind.contact, id, None)
-            kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
-            tombstone = replace(current, data=node_data(NODE_MODELS[NodeKind.contact].model_validate(
-                                    {**kept, "name": ERASED_NAME})),
-                                updated_at=now_iso(), version=current.version + 1)
-            tx.put_nodes([tombstone])
-            edges = tx.edges_touching([id])
+            current = tx.get_nodes([id]).get(id)
+            history = tx.audit_of_accounts([], entity_ids=[id], until=None)
+            if current is None or current.kind != NodeKind.contact:
+                last = next((e.after or e.before for e in reversed(history)
+                             if e.entity_type == NodeKind.contact and (e.after or e.before)), None)
+                if current is not None or last is None:
+                    raise NotFound(NodeKind.contact, id)
+                current = NodeRecord(NodeKind.contact, id, {"account_id": str(last.get("account_id", "")),
+                                                           "name": ERASED_NAME}, str(last.get("created_at", "")),
+                                     now_iso(), int(last.get("version", 0)))
+                tombstone, stored = current, False
+            else:
+                kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
+                tombstone = replace(current, data=node_data(NODE_MODELS[NodeKind.contact].model_validate(
+                                        {**kept, "name": ERASED_NAME})),
+                                    updated_at=now_iso(), version=current.version + 1)
+                stored = True
+                tx.put_nodes([tombstone])
+            edges = tx.edges_touching([id]) if stored else []
+            interests = [e for e in edges if e.type == EdgeType.HAS_INTEREST and e.source == id]
+            tx.delete_edges([e.id for e in interests])
             scrubbed = [replace(e, data={k: v for k, v in e.data.items() if k != "note"},
                                 updated_at=tombstone.updated_at, version=e.version + 1)
-                        for e in edges if "note" in e.data]
+                        for e in edges if "note" in e.data and e not in interests]
             tx.put_edges(scrubbed)
-            for record_id in sorted({id, *(e.id for e in scrubbed), *noted_history}):
+            account = tombstone.account_id
+            noted_history = _noted_edges_in_audit(
+                tx.audit_of_accounts([account], until=None) if account else [], id)
+            for record_id in sorted({id, *(e.id for e in [*scrubbed, *interests]), *noted_history}):
                 tx.scrub_audit(record_id, {"erased": True})
+            tx.append_audit([_audit(actor, "delete", e.type, e.id, {"erased": True}, None) for e in interests])
             tx.append_audit([_audit(actor, "erase", NodeKind.contact, id, {"erased": True},
-                                    tombstone.as_json())])
+                                    tombstone.as_json() if stored else {"id": id, "erased": True})])
             return tombstone
 
         tombstone = self._write(work)
@@ -395,8 +418,24 @@ class Store:
             stored_edges = tx.get_edges(list(edges))
             problems: list[dict[str, Any]] = []
             node_writes, edge_writes, audit = [], [], []
-            counts: dict[str, list[int]] = {s: [0, 0, 0] for s in (*BUNDLE_SECTIONS, "relationships",
-                                                                   "decision_chain", "reviews")}
+            counts: dict[str, list[int]] = {s: [0, 0, 0, 0] for s in (*BUNDLE_SECTIONS, "relationships",
+                                                                      "decision_chain", "reviews")}
+            # An erased person stays erased: an old export that names them leaves their tombstone as it
+            # is, their interests out and their relationships without notes (counted as kept_erased).
+            erased = {id for id, n in stored_nodes.items() if n.kind == NodeKind.contact
+                      and n.data.get("name") == ERASED_NAME}
+            for id in erased & nodes.keys():
+                if nodes[id][0].data != stored_nodes[id].data:
+                    counts[str(nodes[id][1][0])][3] += 1
+                    nodes[id] = (replace(nodes[id][0], data=stored_nodes[id].data), nodes[id][1])
+            for edge_id, (edge, loc) in list(edges.items()):
+                if erased & {edge.source, edge.target} and (edge.type == EdgeType.HAS_INTEREST or "note" in edge.data):
+                    counts[str(loc[0])][3] += 1
+                    if edge.type == EdgeType.HAS_INTEREST and edge.source in erased:
+                        del edges[edge_id]
+                    else:
+                        edges[edge_id] = (replace(edge, data={k: v for k, v in edge.data.items() if k != "note"}),
+                                          loc)
             for id, (record, loc) in nodes.items():
                 old = stored_nodes.get(id)
                 if old is not None and old.kind != record.kind:
@@ -837,22 +876,20 @@ def _review_problems(tx: Tx, reviews: Sequence[tuple[NodeRecord, Loc]],
     return errors
 
 
-def _noted_edges_in_audit(tx: Tx, contact_id: str) -> set[str]:
-    """Ids of relationships of ``contact_id`` that carried a note in some audit entry."""
+def _noted_edges_in_audit(history: Iterable[AuditEntry], contact_id: str) -> set[str]:
+    """Ids of relationships of ``contact_id`` that carried a note or an interest in some entry of
+    ``history`` (their account's audit trail)."""
     found: set[str] = set()
     edge_types = set(EdgeType)
-    before: int | None = None
-    while True:
-        page = tx.list_audit(entity_id=None, before=before, limit=1000)
-        for entry in page:
-            if entry.entity_type not in edge_types:
+    for entry in history:
+        if entry.entity_type not in edge_types:
+            continue
+        for side in (entry.before, entry.after):
+            if not side or contact_id not in (side.get("source"), side.get("target"), side.get("contact_id")):
                 continue
-            for side in (entry.before, entry.after):
-                if side and "note" in side and contact_id in (side.get("source"), side.get("target")):
-                    found.add(entry.entity_id)
-        if len(page) < 1000:
-            return found
-        before = page[-1].seq
+            if "note" in side or (entry.entity_type == EdgeType.HAS_INTEREST and side.get("source") == contact_id):
+                found.add(entry.entity_id)
+    return found
 
 
 def _edge_record(model: RelationshipIn | ChainMemberIn) -> EdgeRecord:
