@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import networkx as nx
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.deps import Cursor, Editor, Limit, StoreDep, Viewer
 from app.routers.analytics import (
@@ -65,7 +65,10 @@ def _review(record: NodeRecord) -> schemas.Review:
 @router.post("/accounts/{id}/reviews", status_code=status.HTTP_201_CREATED, response_model=schemas.Review)
 def create_review(id: str, body: ReviewBody, store: StoreDep, who: Editor) -> schemas.Review:
     """Record a review point of the account (audited; travels with the account's bundle)."""
-    model = ReviewIn.model_validate({**body.model_dump(exclude_none=True), "account_id": id})
+    try:
+        model = ReviewIn.model_validate({**body.model_dump(exclude_none=True), "account_id": id})
+    except ValidationError as e:  # the body is valid already: the path's id is not an id at all
+        raise NotFound("account", id) from e
     return _review(store.create_review(model, actor=who.name))
 
 
