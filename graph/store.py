@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import uuid
@@ -285,22 +286,32 @@ class Store:
                                         {**kept, "name": ERASED_NAME})),
                                     updated_at=now_iso(), version=current.version + 1)
                 stored = True
-                tx.put_nodes([tombstone])
+            # An id that is itself personal data (an e-mail address, a phone number) is replaced by an
+            # opaque one everywhere: the tombstone, its relationships (and their generated ids), the trail.
+            new_id = opaque_id(id) if is_personal_id(id) else id
             edges = tx.edges_touching([id]) if stored else []
             interests = [e for e in edges if e.type == EdgeType.HAS_INTEREST and e.source == id]
-            tx.delete_edges([e.id for e in interests])
-            scrubbed = [replace(e, data={k: v for k, v in e.data.items() if k != "note"},
-                                updated_at=tombstone.updated_at, version=e.version + 1)
-                        for e in edges if "note" in e.data and e not in interests]
-            tx.put_edges(scrubbed)
+            changing = [e for e in edges if e not in interests and ("note" in e.data or new_id != id)]
+            scrubbed = [_moved_edge(replace(e, data={k: v for k, v in e.data.items() if k != "note"},
+                                            updated_at=tombstone.updated_at, version=e.version + 1), id, new_id)
+                        for e in changing]
+            renamed = {old.id: new.id for old, new in zip(changing, scrubbed, strict=True)}
+            if stored:
+                tombstone = replace(tombstone, id=new_id)
+                tx.put_nodes([tombstone])
+                tx.delete_edges([e.id for e in interests] + [old for old, new in renamed.items() if old != new])
+                tx.put_edges(scrubbed)
+                if new_id != id:
+                    tx.delete_nodes([id])
             account = tombstone.account_id
-            noted_history = _noted_edges_in_audit(
-                tx.audit_of_accounts([account], until=None) if account else [], id)
-            for record_id in sorted({id, *(e.id for e in [*scrubbed, *interests]), *noted_history}):
-                tx.scrub_audit(record_id, {"erased": True})
+            touched = _noted_edges_in_audit(tx.audit_of_accounts([account], until=None) if account else [], id,
+                                            every_line=new_id != id)
+            for record_id in sorted({id, *(e.id for e in interests), *renamed, *touched}):
+                target = new_id if record_id == id else renamed.get(record_id)
+                tx.scrub_audit(record_id, {"erased": True}, rename_to=target if target != record_id else None)
             tx.append_audit([_audit(actor, "delete", e.type, e.id, {"erased": True}, None) for e in interests])
-            tx.append_audit([_audit(actor, "erase", NodeKind.contact, id, {"erased": True},
-                                    tombstone.as_json() if stored else {"id": id, "erased": True})])
+            tx.append_audit([_audit(actor, "erase", NodeKind.contact, new_id, {"erased": True},
+                                    tombstone.as_json() if stored else {"id": new_id, "erased": True})])
             return tombstone
 
         tombstone = self._write(work)
@@ -876,9 +887,39 @@ def _review_problems(tx: Tx, reviews: Sequence[tuple[NodeRecord, Loc]],
     return errors
 
 
-def _noted_edges_in_audit(history: Iterable[AuditEntry], contact_id: str) -> set[str]:
+PERSONAL_ID = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}|\+?(?:[0-9][ ._-]?){9,14}[0-9]")
+
+
+def is_personal_id(id: str) -> bool:
+    """Whether an id is itself personal data: an e-mail address, or a phone number (10 to 15 digits).
+
+    >>> [is_personal_id(i) for i in ("li.na@example.com", "13800138000", "gzf-gm", "10023")]
+    [True, True, False, False]
+    """
+    return PERSONAL_ID.fullmatch(id) is not None
+
+
+def opaque_id(id: str) -> str:
+    """The id an erased person with a personal id is known by from then on (stable, not reversible
+    without the original)."""
+    return "erased-" + hashlib.sha256(id.encode()).hexdigest()[:24]
+
+
+def _moved_edge(edge: EdgeRecord, old: str, new: str) -> EdgeRecord:
+    """The edge with ``old`` as an end replaced by ``new``, and a generated id generated again."""
+    if old == new:
+        return edge
+    source, target = (new if edge.source == old else edge.source), (new if edge.target == old else edge.target)
+    kind = edge.data.get("kind") if edge.type == EdgeType.HAS_INTEREST else None
+    generated = edge.id == default_edge_id(edge.type, edge.source, edge.target, kind)
+    id = default_edge_id(edge.type, source, target, kind) if generated else edge.id.replace(old, new)
+    return replace(edge, id=id, source=source, target=target)
+
+
+def _noted_edges_in_audit(history: Iterable[AuditEntry], contact_id: str, *, every_line: bool = False) -> set[str]:
     """Ids of relationships of ``contact_id`` that carried a note or an interest in some entry of
-    ``history`` (their account's audit trail)."""
+    ``history`` (their account's audit trail) — or, with ``every_line``, all of theirs (their entries
+    name the person's id)."""
     found: set[str] = set()
     edge_types = set(EdgeType)
     for entry in history:
@@ -887,7 +928,8 @@ def _noted_edges_in_audit(history: Iterable[AuditEntry], contact_id: str) -> set
         for side in (entry.before, entry.after):
             if not side or contact_id not in (side.get("source"), side.get("target"), side.get("contact_id")):
                 continue
-            if "note" in side or (entry.entity_type == EdgeType.HAS_INTEREST and side.get("source") == contact_id):
+            if every_line or "note" in side or (entry.entity_type == EdgeType.HAS_INTEREST
+                                                and side.get("source") == contact_id):
                 found.add(entry.entity_id)
     return found
 

@@ -394,7 +394,8 @@ AUDIT_OF_ACCOUNTS: Final[LiteralString] = (
 SCRUB_AUDIT: Final[LiteralString] = (
     "MATCH (e:AuditEntry {entity_id: $entity_id})\n"
     "SET e.before = CASE WHEN e.before IS NULL THEN NULL ELSE $replacement END,\n"
-    "    e.after = CASE WHEN e.after IS NULL THEN NULL ELSE $replacement END"
+    "    e.after = CASE WHEN e.after IS NULL THEN NULL ELSE $replacement END,\n"
+    "    e.entity_id = $rename_to"
 )
 
 # ---- account reviews ------------------------------------------------------------------------------

@@ -350,8 +350,9 @@ class Neo4jTx:
                          limit=max(int(limit), 0))
         return [_audit(row) for row in rows]
 
-    def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
-        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json.dumps(replacement))
+    def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
+        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json.dumps(replacement),
+                  rename_to=rename_to or entity_id)
 
     # keys
 

@@ -259,11 +259,11 @@ class SqliteTx:
         rows = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [_audit_entry(r) for r in rows]
 
-    def scrub_audit(self, entity_id: str, replacement: dict[str, object]) -> None:
+    def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
         text = json.dumps(replacement)
         self.conn.execute("UPDATE audit SET before = CASE WHEN before IS NULL THEN NULL ELSE ? END, "
-                          "after = CASE WHEN after IS NULL THEN NULL ELSE ? END WHERE entity_id = ?",
-                          (text, text, entity_id))
+                          "after = CASE WHEN after IS NULL THEN NULL ELSE ? END, entity_id = ? WHERE entity_id = ?",
+                          (text, text, rename_to or entity_id, entity_id))
 
     def put_reviews(self, records: Sequence[NodeRecord]) -> None:
         self.conn.executemany(

@@ -56,3 +56,31 @@ def test_an_old_export_does_not_bring_an_erased_person_back(furniture: TestClien
     assert "赵明" not in export and "担心新系统削弱他的作用" not in export
     assert not any(r["type"] == "HAS_INTEREST" and r["source"] == "gzf-it"
                    for r in furniture.get("/v1/accounts/gzf/export").json()["relationships"])
+
+
+def test_an_id_that_is_personal_data_is_replaced_everywhere(furniture: TestClient) -> None:
+    email = "li.na@example.com"
+    assert furniture.post("/v1/import", json={
+        "contacts": [{"id": email, "account_id": "gzf", "name": "李娜", "notes": "私人手机 13800138000"}],
+        "relationships": [{"type": "INFLUENCES", "source": email, "target": "gzf-gm", "strength": 0.4},
+                          {"type": "COVERS", "source": "us-rep", "target": email, "closeness": 0.5,
+                           "note": f"她的邮箱 {email}"}],
+        "decision_chain": [{"opportunity_id": "gzf-upgrade", "contact_id": email, "role": "influencer",
+                            "stance": "supporter"}]}).status_code == 200
+    erased = furniture.post(f"/v1/contacts/{email}/erase")
+    assert erased.status_code == 200, erased.text
+    new_id = erased.json()["id"]
+    assert new_id != email and "@" not in new_id and erased.json()["name"] == "[erased]"
+    assert furniture.get(f"/v1/contacts/{email}").status_code == 404
+    assert furniture.get(f"/v1/contacts/{new_id}").json()["account_id"] == "gzf"
+    lines = furniture.get("/v1/relationships", params={"account_id": "gzf", "limit": 500}).json()["items"]
+    mine = [r for r in lines if new_id in (r["source"], r["target"])]
+    assert {r["type"] for r in mine} == {"INFLUENCES", "COVERS"}
+    members = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain/members", params={"limit": 50}).json()
+    assert any(m["contact_id"] == new_id and m["stance"] == "supporter" for m in members["items"])
+    for text in (_trail(furniture), json.dumps(furniture.get("/v1/accounts/gzf/export").json(), ensure_ascii=False),
+                 json.dumps(lines, ensure_ascii=False)):
+        assert email not in text and "13800138000" not in text and "李娜" not in text
+    # the map still answers, with the erased supporter in it
+    chain = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain").json()
+    assert any(m["contact_id"] == new_id for m in chain["members"])
