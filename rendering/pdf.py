@@ -48,6 +48,7 @@ class Section:
     people: list[str] = field(default_factory=list)
     page: int = 0
     title: str = ""
+    roots: list[str] = field(default_factory=list)      # the subtrees on the page (siblings share one)
 
 
 def sections(model: MapModel, people: Sequence[str], budget: int = PAGE_BUDGET) -> list[Section]:
@@ -76,22 +77,32 @@ def sections(model: MapModel, people: Sequence[str], budget: int = PAGE_BUDGET) 
     out: list[Section] = []
     loners: list[str] = []
 
-    def collect(root: str) -> None:
-        section = Section(root)
+    def collect(group: list[str]) -> None:
+        section = Section(group[0], roots=group)
         out.append(section)
-        pending = [root]
         later: list[str] = []
-        while pending:
-            v = pending.pop()
-            section.people.append(v)
-            for c in reversed(children[v]):
-                (later if c in cut else pending).append(c)
+        for root in group:
+            pending = [root]
+            while pending:
+                v = pending.pop()
+                section.people.append(v)
+                for c in reversed(children[v]):
+                    (later if c in cut else pending).append(c)
+        # Small sibling subtrees share a page: fewer, fuller pages.
+        packed: list[str] = []
+        filled = 0
         for c in sorted(later, key=sort_key):
-            collect(c)
+            if packed and filled + size[c] > budget:
+                collect(packed)
+                packed, filled = [], 0
+            packed.append(c)
+            filled += size[c]
+        if packed:
+            collect(packed)
 
     for r in roots:
         if children[r]:
-            collect(r)
+            collect([r])
         else:
             loners.append(r)
     for i in range(0, len(loners), budget):
@@ -104,7 +115,9 @@ def _section_title(model: MapModel, section: Section) -> str:
     if section.root is None:
         return word("loners_page", lang)
     departments = Counter(model.contacts[c].department for c in section.people if model.contacts[c].department)
-    subtree = word("subtree_of", lang, name=model.contacts[section.root].name)
+    names = [model.contacts[r].name for r in section.roots[:3]]
+    joined = ("、" if lang == "zh-CN" else ", ").join(names) + ("…" if len(section.roots) > 3 else "")
+    subtree = word("subtree_of", lang, name=joined)
     if departments:
         return f"{departments.most_common(1)[0][0]} · {subtree}"
     return subtree

