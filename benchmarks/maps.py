@@ -46,10 +46,11 @@ def _cpu() -> float:
     return own + children.ru_utime + children.ru_stime
 
 
-def time_call(work: Any, repeat: int) -> tuple[float, float]:
+def time_call(work: Any, repeat: int, warm_up: bool = True) -> tuple[float, float]:
     """Median wall-clock and CPU seconds of ``work`` after one warm-up run (imports, fonts, the
     projected map). CPU time is the fairer comparison on a machine shared with other work."""
-    work()
+    if warm_up:
+        work()
     walls, cpus = [], []
     for _ in range(repeat):
         started, cpu = time.perf_counter(), _cpu()
@@ -100,7 +101,7 @@ def bench_size(n: int, repeat: int, work: Path) -> dict[str, Any]:
             def render(fmt: str = fmt, opp: str | None = opp) -> None:
                 render_account_map(store, account, fmt, opportunity_id=opp, today=TODAY)
 
-            wall, cpu = time_call(render, runs)
+            wall, cpu = time_call(render, runs, warm_up=runs > 1)   # the smaller runs warmed up already
             out[f"{fmt}/{label}"] = wall
             out[f"{fmt}/{label}/cpu"] = cpu
             print(f"  {n:>6,} people  {fmt:<4} {label:<11} {wall:6.2f} s  (CPU {cpu:6.2f} s)", flush=True)
