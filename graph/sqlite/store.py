@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,8 @@ from migrations import migrations
 
 T = TypeVar("T")
 DB_FILE = "guanxi.sqlite3"
+# How long one attempt to empty the write-ahead log after an erasure may hold the write lock (seconds).
+PURGE_WAIT = 0.2
 # Below this much free space on the data directory's disk the store is not ready (a write may fail).
 MIN_FREE_BYTES = 16 * 1024 * 1024
 _SQLITE_FULL = 13
@@ -414,11 +417,33 @@ class SqliteBackend:
 
     def purge(self) -> None:
         """Leave no old copy of erased data in the files: copy the WAL into the database and truncate
-        it (the WAL keeps every page version written since the last checkpoint)."""
+        it (the WAL keeps every page version written since the last checkpoint).
+
+        A reader still using an older snapshot keeps the WAL's frames alive, and a TRUNCATE checkpoint
+        waiting for it holds the write lock: so each attempt waits at most PURGE_WAIT, and while readers
+        are in the way a background thread tries again (its own connection) until the WAL is empty —
+        other writes are never held up by more than one attempt."""
+        if not self._checkpointed(self._connection()):
+            threading.Thread(target=self._purge_later, name="guanxi-purge", daemon=True).start()
+
+    def _checkpointed(self, conn: sqlite3.Connection) -> bool:
         try:
-            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"PRAGMA busy_timeout = {int(PURGE_WAIT * 1000)}")
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as e:
             raise StoreUnavailable(f"could not checkpoint the database: {e}") from e
+        finally:
+            conn.execute("PRAGMA busy_timeout = 30000")
+        return not busy
+
+    def _purge_later(self, give_up_after: float = 600.0) -> None:
+        deadline = time.monotonic() + give_up_after
+        conn = self._connection()  # this thread's own
+        try:
+            while time.monotonic() < deadline and not self._checkpointed(conn):
+                time.sleep(0.05)
+        except StoreUnavailable:
+            pass  # the store is closing or gone; the next erasure tries again
 
     def applied(self) -> dict[str, str]:
         conn = self._connection()
