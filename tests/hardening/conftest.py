@@ -192,3 +192,30 @@ def loaded(client: TestClient | httpx.Client, *names: str) -> None:
 
 __all__ = ["ADMIN", "EDITOR", "KEYS_ENV", "VIEWER", "LiveServer", "assert_problem", "audit_count", "auth",
            "bundle", "db_digest", "loaded", "run_cli", "snapshot"]
+
+
+# ---- helpers added for issue 14 (bounded work, headers, keep-alive over a real server) ----------------
+
+
+@contextlib.contextmanager
+def serving(app: Any, **config: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn (h11, as ``guanxi serve`` does) in a thread on a free loopback port;
+    yields the base URL and stops the server afterwards. For apps a test extends with routes of its own."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http="h11",
+                                           lifespan="on", **config))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
