@@ -16,14 +16,20 @@ T = TypeVar("T")
 
 
 class Tx(Protocol):
-    """One transaction. Reads see the transaction's own writes. Raising aborts everything."""
+    """One transaction. Reads see the transaction's own writes. Raising aborts everything.
+
+    In a write transaction every read locks what it returns (and, for an id it finds absent, whatever
+    the database needs so that a concurrent creation of that id waits or fails), until the transaction
+    ends: the store's read-check-write never loses an update."""
 
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]: ...
     def get_edges(self, ids: Collection[str]) -> dict[str, EdgeRecord]: ...
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
         """Insert or replace whole node records (keyed by id)."""
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
-        """Insert or replace whole edge records (keyed by id); both endpoints exist."""
+        """Insert or replace whole edge records (keyed by id), type and ends included: a stored edge of
+        that id is replaced even when its type or ends change, leaving one edge of that id. Raises
+        Conflict (and writes nothing) when an end does not exist."""
     def delete_nodes(self, ids: Collection[str]) -> None:
         """Delete nodes; the caller has removed their edges first."""
     def delete_edges(self, ids: Collection[str]) -> None: ...
@@ -44,7 +50,8 @@ class Tx(Protocol):
                    after: str | None, limit: int) -> list[EdgeRecord]:
         """Edges of the given types ordered by id, filtered by account and target when given."""
     def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
-        """The account's whole map in one round trip (see :class:`AccountSubgraph`), or None."""
+        """The account's whole map in one round trip (see :class:`AccountSubgraph`), its nodes and its
+        edges each ordered by id, or None."""
     def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
     def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
         """Newest first (descending ``seq``); ``before`` is the ``seq`` of the last entry of the previous

@@ -325,7 +325,8 @@ class SqliteBackend:
     name = "sqlite"
     migrates_on_start = True
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.busy_timeout_ms = int(busy_timeout * 1000)  # how long a statement waits for a lock
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_FILE
         self._local = threading.local()
@@ -371,7 +372,7 @@ class SqliteBackend:
                 conn.execute("PRAGMA foreign_keys = ON")
                 # Deleted and overwritten content is zeroed, not left in free space (erasure).
                 conn.execute("PRAGMA secure_delete = ON")
-                conn.execute("PRAGMA busy_timeout = 30000")
+                conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
             except (OSError, sqlite3.Error) as e:
                 raise StoreUnavailable(f"cannot open the database at {self.path}: {e}") from e
             if self._identity is None:
@@ -433,7 +434,7 @@ class SqliteBackend:
         except sqlite3.Error as e:
             raise StoreUnavailable(f"could not checkpoint the database: {e}") from e
         finally:
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         return not busy
 
     def _purge_later(self, give_up_after: float = 600.0) -> None:

@@ -210,3 +210,30 @@ def test_a_database_out_of_reach_is_unavailable(backend_name: str, tmp_path: Pat
             unreachable.check_ready()
     finally:
         unreachable.close()
+
+
+def test_a_locked_sqlite_database_is_unavailable_not_a_bug(tmp_path: Path) -> None:
+    """'database is locked' (another process holds the write lock), at the start of a transaction or
+    inside one, is a 503, not a 500."""
+    import sqlite3
+
+    from graph.sqlite.store import DB_FILE, SqliteBackend, SqliteTx
+
+    locked = SqliteBackend(tmp_path / "data", busy_timeout=0.2)
+    locked.migrate()
+    holder = sqlite3.connect(tmp_path / "data" / DB_FILE, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreUnavailable):
+            locked.write(lambda tx: tx.put_nodes([_node("competitor", "k1", name="x")]))
+
+        def writes_inside_a_read(tx: object) -> None:
+            assert isinstance(tx, SqliteTx)
+            tx.conn.execute("DELETE FROM revisions")  # needs the write lock the holder has
+
+        with pytest.raises(StoreUnavailable):
+            locked.read(writes_inside_a_read)
+    finally:
+        holder.close()
+        locked.close()
+    assert SqliteBackend(tmp_path / "data").read(lambda tx: tx.get_nodes(["k1"])) == {}

@@ -105,3 +105,36 @@ def test_a_node_with_edges_cannot_be_deleted(backend: Neo4jBackend) -> None:
     sub = backend.read(lambda tx: tx.account_subgraph("acme"))
     assert sub is not None and [n.id for n in sub.nodes] == ["c1", "c2"] and [e.id for e in sub.edges] == ["r1"]
     assert sorted(n.id for n in backend.read(lambda tx: tx.nodes_of_accounts(["acme"]))) == ["c1", "c2"]
+
+
+def test_a_deadlock_is_retried_not_reported(backend: Neo4jBackend) -> None:
+    """Two writers lock two records in opposite orders: Neo4j breaks the deadlock by failing one with a
+    transient error, and the managed transaction runs that one again: both commit, nobody sees an error."""
+    backend.write(lambda tx: tx.put_nodes([node("a"), node("b")]))
+    both_locked_one = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+    attempts: list[str] = []
+
+    def writer(first: str, second: str) -> None:
+        def work(tx: Neo4jTx) -> None:
+            attempts.append(first)
+            tx.get_nodes([first])
+            if attempts.count(first) == 1:
+                both_locked_one.wait()
+            current = tx.get_nodes([second])[second]
+            tx.put_nodes([node(second, version=current.version + 1)])
+
+        try:
+            backend.write(work)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=pair) for pair in (("a", "b"), ("b", "a"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert len(attempts) == 3  # one of them ran twice
+    versions = backend.read(lambda tx: tx.get_nodes(["a", "b"]))
+    assert {k: v.version for k, v in versions.items()} == {"a": 2, "b": 2}
