@@ -5,21 +5,89 @@ Nodes: the id, with ``kind`` (account, contact, team_member, competitor, opportu
 field (``name``, ``title``, ``level``, ``status``, ``knows_us``, ``closeness``...).
 Edges: a ``MultiDiGraph`` keyed by edge id, with ``type`` (REPORTS_TO, INFLUENCES, ...) and the edge's
 properties (``strength``, ``closeness``, ``role``, ``stance``, ``influence``, ``kind``, ``threat``, ``note``).
+
+The order is canonical, whatever order the database returns the records in: the account first, then
+the other nodes by id; edges added by id (so each node's neighbours come in the order of the smallest
+id of their edges, and parallel edges by id). An edited map keeps that order (``graph.map_cache``), so
+the analytics, whose sums run in graph order, give an edited map exactly the answers of a fresh one.
+
+The graph is an :class:`AccountGraph`: a ``MultiDiGraph`` with ``derived``, the memo of what readers
+derive from this one graph (the scoring package's views: ``scoring.view.AccountMap.build``). A copy
+starts with an empty memo.
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from graph.records import AccountSubgraph
 
+T = TypeVar("T")
 
-def account_graph(subgraph: AccountSubgraph) -> nx.MultiDiGraph:
-    graph = nx.MultiDiGraph(account_id=subgraph.account.id, account={"id": subgraph.account.id,
-                                                                     **subgraph.account.data})
+
+class Derived:
+    """What readers derive from one projected map, kept with it (per key, e.g. a scoring view per
+    options). Values that know how to follow an edit (an ``advance(graph, edit)`` method) are carried
+    to the edited map by :meth:`advanced`; the others are computed again when next asked for."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        try:
+            found: T = self._values[key]
+            return found
+        except KeyError:
+            pass
+        value = make()
+        with self._lock:
+            kept: T = self._values.setdefault(key, value)
+            return kept
+
+    def advanced(self, graph: nx.MultiDiGraph, edit: Any) -> Derived:
+        """The memo of ``graph``, an edited copy of this memo's graph (``edit`` says what changed)."""
+        carried = Derived()
+        for key, value in list(self._values.items()):
+            advance = getattr(value, "advance", None)
+            if advance is not None:
+                carried._values[key] = advance(graph, edit)
+        return carried
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Derived:
+        return Derived()            # what was derived from one graph is not the copy's
+
+    def __reduce__(self) -> tuple[type[Derived], tuple[()]]:
+        return Derived, ()
+
+
+class AccountGraph(nx.MultiDiGraph):  # type: ignore[misc]
+    """An account's projected map: a ``MultiDiGraph`` carrying ``derived`` (see :class:`Derived`)."""
+
+    def __init__(self, incoming_graph_data: Any = None, multigraph_input: bool | None = None,
+                 **attr: Any) -> None:
+        super().__init__(incoming_graph_data, multigraph_input, **attr)
+        self.derived = Derived()
+
+
+def account_graph(subgraph: AccountSubgraph) -> AccountGraph:
+    graph = AccountGraph(account_id=subgraph.account.id, account={"id": subgraph.account.id,
+                                                                  **subgraph.account.data})
     graph.add_node(subgraph.account.id, kind="account", **subgraph.account.data)
-    for node in subgraph.nodes:
+    for node in sorted(subgraph.nodes, key=_id):
         graph.add_node(node.id, kind=node.kind, **node.data)
-    for edge in subgraph.edges:
+    for edge in sorted(subgraph.edges, key=_id):
         graph.add_edge(edge.source, edge.target, key=edge.id, type=edge.type, **edge.data)
     return graph
+
+
+def _id(record: Any) -> str:
+    value: str = record.id
+    return value

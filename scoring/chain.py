@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from scoring.model import AccountMap, Member, Propagation, _neg_id, composite, decision_weight
+from scoring.formulas import composite, decision_weight, neg_id
 from scoring.options import ScoringOptions, resolve
 from scoring.power import render_signals, signals_of
+from scoring.propagation import Propagation
 from scoring.results import (
     ChainMember,
     Closeness,
@@ -36,6 +37,7 @@ from scoring.results import (
     plain,
 )
 from scoring.texts import label, text
+from scoring.view import AccountMap, Member
 
 __all__ = ["ChainAnalysis", "analyse_chain", "chain_report", "completeness", "decision_chain", "decision_weight",
            "propagated_support"]
@@ -284,7 +286,7 @@ def completeness(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
             depth = seat_depth(amap, m, o)
             factor = o.seat_stance_factors.get(m.stance, o.seat_stance_factors.get("unknown", 0.0))
             valued.append((factor * (o.seat_depth_floor + (1.0 - o.seat_depth_floor) * depth), depth, m))
-        value, depth, best = max(valued, key=lambda v: (v[0], v[1], _neg_id(v[2].contact_id)))
+        value, depth, best = max(valued, key=lambda v: (v[0], v[1], neg_id(v[2].contact_id)))
         if best.stance in o.supportive_stances:
             status = "won" if depth >= o.seat_thin_depth else "thin"
         elif best.stance in o.opposing_stances:

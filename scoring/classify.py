@@ -26,10 +26,11 @@ from typing import Any
 import networkx as nx
 
 from scoring.chain import MEASURES, analyse_chain
-from scoring.model import AccountMap, parse_date, unit
+from scoring.formulas import parse_date, unit
 from scoring.options import ScoringOptions, resolve
 from scoring.people import is_open
 from scoring.texts import item, join, label, money, percent
+from scoring.view import AccountMap
 
 __all__ = ["classify_account"]
 
@@ -254,7 +255,7 @@ def _account_closeness(amap: AccountMap, o: ScoringOptions) -> dict[str, float]:
 
     weighted = pairs(True) or pairs(False)
     if not weighted:
-        from scoring.model import merged_closeness
+        from scoring.formulas import merged_closeness
 
         weighted = [(1.0, merged_closeness(d.get("closeness"), None)) for d in amap.active.values()]
     total = sum(w for w, _ in weighted)

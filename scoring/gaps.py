@@ -42,12 +42,14 @@ from typing import Any
 import networkx as nx
 
 from scoring.chain import ChainAnalysis, analyse_chain, completeness
-from scoring.model import AccountMap, Member, Reach, parse_date
+from scoring.formulas import parse_date
 from scoring.options import ScoringOptions, resolve
+from scoring.paths import Reach
 from scoring.people import GoBetweens, OurSide, ReachFromUs
 from scoring.recommend import Ranker, alternatives
 from scoring.results import Gap, GapReport, Person, plain
 from scoring.texts import join, label, text
+from scoring.view import AccountMap, Member
 
 __all__ = ["GAP_CODES", "coverage_gaps", "gap_report"]
 

@@ -31,10 +31,10 @@ from typing import Any
 import networkx as nx
 
 from scoring.budget import checkpoint
-from scoring.model import AccountMap
 from scoring.options import ScoringOptions, resolve
 from scoring.people import GoBetweens
 from scoring.texts import join, text
+from scoring.view import AccountMap
 
 
 def _to_digraph(amap: AccountMap) -> nx.DiGraph:

@@ -26,9 +26,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scoring.model import AccountMap, Reach
 from scoring.options import ScoringOptions
+from scoring.paths import Reach
 from scoring.texts import label, text
+from scoring.view import AccountMap
 
 __all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "is_open", "peer_of"]
 

@@ -4,7 +4,7 @@ Informal power is a PageRank on the *reversed* influence graph among active cont
 powerful when powerful people listen to them. Rank flows from v to u along every tie u→v, in
 proportion to its weight; a fixed number of power iterations keeps it linear in the graph's size and
 deterministic. The result is scaled so the most powerful contact has 1.0. The ties are the model's
-influence edges (``AccountMap.carry``), each weighed by ``power_tie_factors``: informal ties
+influence edges (``scoring.rules``), each weighed by ``power_tie_factors``: informal ties
 (influence, promoted-by, alliance) count in full, reporting lines much less — formal authority is what
 the formal rank already shows, and read as informal power it would crown whoever has most reports.
 
@@ -30,10 +30,11 @@ from typing import Any
 
 import networkx as nx
 
-from scoring.model import AccountMap
+from scoring.formulas import combine
 from scoring.options import ScoringOptions, resolve
 from scoring.results import InfluenceAnswer, PowerRow, Signal, plain
 from scoring.texts import join, label, text
+from scoring.view import AccountMap, Facts, ranking_changed, unless
 
 __all__ = ["Signals", "burt_constraint", "influence_answer", "informal_power", "power_ties", "signals_of"]
 
@@ -97,8 +98,18 @@ def render_signals(amap: AccountMap, raw: tuple[RawSignal, ...], lang: str) -> t
 
 
 def ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int, int]]:
-    """(contact, informal power, formal rank, informal rank) in the answer's order; once per map."""
-    return amap.cached(("informal_power", o), lambda: _ranking(amap, o))
+    """(contact, informal power, formal rank, informal rank) in the answer's order; once per map, and
+    kept by an edited map when no tie, reporting line, level or role changed."""
+    return amap.cached(("informal_power", o), lambda: _ranking(amap, o), carry=_keep_ranking)
+
+
+def _keep_ranking(value: Any, amap: AccountMap, facts: Facts) -> Any:
+    return None if ranking_changed(facts, amap.rules) else value
+
+
+def formal_types(amap: AccountMap) -> list[str]:
+    """The edit facts of the org chart's lines (the formal rank reads them)."""
+    return [f"type:{rule.type}" for rule in amap.rules.values() if rule.formal]
 
 
 def _ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int, int]]:
@@ -108,7 +119,8 @@ def _ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int,
     power = _pagerank(amap, contacts, o)
     top = max(power.values()) or 1.0
     power = {c: p / top for c, p in power.items()}
-    formal_key = _formal_keys(amap, contacts, o)
+    formal_key = amap.cached(("formal_keys", o), lambda: _formal_keys(amap, contacts, o),
+                             carry=unless("roles", "field:level", *formal_types(amap)))
     formal_rank = _competition_rank(contacts, formal_key.__getitem__)
     informal_key = {c: -round(p, 9) for c, p in power.items()}
     informal_rank = _competition_rank(contacts, informal_key.__getitem__)
@@ -117,32 +129,45 @@ def _ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int,
     return ranked
 
 
+def tie_row(amap: AccountMap, u: str) -> dict[str, float]:
+    """How much active contact u sways each other active contact: every edge between them weighed by
+    the model's rules (``scoring.rules``) times its kind's ``power_tie_factors`` (the rule's
+    ``power``), parallel ties combined as 1 − Π(1 − wᵢ): u's own edges forward, then the edges to u
+    backward. Kept per person (an edit recomputes the rows of the people it touched)."""
+    rows = amap.per_node("power.tie")
+    row: dict[str, float] | None = rows.get(u)
+    if row is not None:
+        return row
+    row = {}
+    if amap.role(u) == "a":
+        role, rules = amap.role, amap.rules
+        for adjacency, side in ((amap._succ[u], 0), (amap._pred[u], 1)):
+            for x, keyed in adjacency.items():
+                if x == u or role(x) != "a":
+                    continue
+                for d in keyed.values():
+                    rule = rules.get(d.get("type"))   # type: ignore[arg-type]
+                    if rule is None or rule.power <= 0.0:
+                        continue
+                    w = rule.weights(d)[side] * rule.power
+                    if w > 0.0:
+                        row[x] = combine(row.get(x, 0.0), min(1.0, w))
+    rows[u] = row
+    return row
+
+
 def power_ties(amap: AccountMap, o: ScoringOptions) -> dict[str, dict[str, float]]:
-    """u → v → weight: how much u sways v among active contacts, each edge's influence weight (the
-    model's rules, ``AccountMap.carry``) times its kind's ``power_tie_factors``, parallel ties combined
-    as 1 − Π(1 − wᵢ). Once per map."""
+    """u → v → weight: how much u sways v among active contacts (``tie_row`` of every active contact
+    with a tie). Once per map."""
     return amap.cached(("power_ties", o), lambda: _power_ties(amap, o))
 
 
 def _power_ties(amap: AccountMap, o: ScoringOptions) -> dict[str, dict[str, float]]:
-    factors, succ, role = o.power_tie_factors, amap._succ, amap.role
-    ties: dict[str, dict[str, float]] = {}
-
-    def add(u: str, v: str, w: float) -> None:
-        if w > 0.0:
-            row = ties.setdefault(u, {})
-            row[v] = 1.0 - (1.0 - row.get(v, 0.0)) * (1.0 - min(1.0, w))
-
+    ties = {}
     for u in amap.active:
-        for x, keyed in succ[u].items():
-            if x == u or role(x) != "a":
-                continue
-            for d in keyed.values():
-                factor = factors.get(str(d.get("type")), 0.0)
-                if factor > 0.0:
-                    forward, backward = amap.carry(d.get("type"), d)
-                    add(u, x, forward * factor)
-                    add(x, u, backward * factor)
+        row = tie_row(amap, u)
+        if row:
+            ties[u] = row
     return ties
 
 
@@ -186,8 +211,9 @@ def signals_of(amap: AccountMap, o: ScoringOptions) -> Signals:
 
 class Signals:
     """Each active contact's signals. The ranks (and, on small accounts, the betweenness) are the whole
-    account's, computed once; Burt's constraint is read per person from their own ties, so a decision
-    chain or a recommendation pays only for the people it shows."""
+    account's, computed once per map (and kept by an edited map when no tie, level or role changed);
+    Burt's constraint is read per person from their own ties and their contacts', so a decision chain
+    or a recommendation pays only for the people it shows, and an edit only for the people it touched."""
 
     def __init__(self, amap: AccountMap, o: ScoringOptions) -> None:
         self.amap, self.o = amap, o
@@ -195,17 +221,19 @@ class Signals:
         self.count = len(ranked)
         self.places = max(o.signal_min_places, math.ceil(o.signal_rank_share * self.count))
         self.ranks = {c: (power, formal, informal) for c, power, formal, informal in ranked}
-        self.mutual = _mutual(power_ties(amap, o))
-        self._shares: dict[str, dict[str, float]] = {}
         self._betweenness: dict[str, float] | None = None
-        self._found: dict[str, tuple[RawSignal, ...]] = {}
+        # A person's signals read the ranks (and the betweenness, of the ties): recomputed after an edit
+        # that moved them, else only within one step of the people it touched (their constraint).
+        self._found = amap.per_node(("power.signals", o), radius=1,
+                                    clear=lambda facts: ranking_changed(facts, amap.rules))
 
     def get(self, c: str, default: tuple[RawSignal, ...] = ()) -> tuple[RawSignal, ...]:
         """The signals of ``c`` (``default`` for someone who is no active contact)."""
         if c not in self.ranks:
             return default
         try:
-            return self._found[c]
+            found: tuple[RawSignal, ...] = self._found[c]
+            return found
         except KeyError:
             found = self._found[c] = self._signals(c)
             return found
@@ -219,7 +247,7 @@ class Signals:
         elif (informal - formal >= self.places and power < o.title_max_power
               and self.amap.active[c].get("level") in o.leader_levels and formal > 1):
             found.append(RawSignal("title_without_power", informal, formal, n))
-        contacts = self.mutual.get(c, {})
+        contacts = mutual_row(self.amap, c)
         if len(contacts) >= o.broker_min_contacts and (self.constraint(c) <= o.broker_constraint
                                                        or self.betweenness().get(c, 0.0) >= o.broker_betweenness):
             strongest = sorted(contacts, key=lambda x: (-contacts[x], x))[:4]
@@ -228,19 +256,49 @@ class Signals:
 
     def constraint(self, c: str) -> float:
         """Burt's constraint of c (1.0 for someone with no tie), as ``burt_constraint``."""
-        return _constraint(c, self._share)
-
-    def _share(self, c: str) -> dict[str, float]:
+        values = self.amap.per_node("power.constraint", radius=1)
         try:
-            return self._shares[c]
+            value: float = values[c]
+            return value
         except KeyError:
-            shares = self._shares[c] = _shares(self.mutual.get(c, {}))
-            return shares
+            value = values[c] = _constraint(c, lambda q: share_row(self.amap, q))
+            return value
 
     def betweenness(self) -> dict[str, float]:
         if self._betweenness is None:
             self._betweenness = _betweenness(power_ties(self.amap, self.o), self.count, self.o)
         return self._betweenness
+
+
+def mutual_row(amap: AccountMap, c: str) -> dict[str, float]:
+    """Mutual tie weights a_cv = w_cv + w_vc of one active contact (``tie_row``): its own ties first,
+    then those of the people who sway it only. Kept per person."""
+    rows = amap.per_node("power.mutual")
+    row: dict[str, float] | None = rows.get(c)
+    if row is not None:
+        return row
+    own = tie_row(amap, c)
+    row = {}
+    for v, w in own.items():
+        row[v] = w + tie_row(amap, v).get(c, 0.0)
+    if amap.role(c) == "a":
+        for adjacency in (amap._succ[c], amap._pred[c]):
+            for v in adjacency:
+                if v not in row and v != c and amap.role(v) == "a":
+                    w = tie_row(amap, v).get(c, 0.0)
+                    if w > 0.0:
+                        row[v] = w
+    rows[c] = row
+    return row
+
+
+def share_row(amap: AccountMap, c: str) -> dict[str, float]:
+    """p_cj: the share of c's mutual tie weight spent on each contact j (``mutual_row``). Kept per person."""
+    rows = amap.per_node("power.share")
+    row: dict[str, float] | None = rows.get(c)
+    if row is None:
+        row = rows[c] = _shares(mutual_row(amap, c))
+    return row
 
 
 def _mutual(ties: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:

@@ -32,12 +32,13 @@ from typing import Any
 import networkx as nx
 
 from scoring.chain import ChainAnalysis, analyse_chain, relevant_interests
-from scoring.model import AccountMap, Member, _neg_id
+from scoring.formulas import neg_id
 from scoring.options import ScoringOptions, resolve
 from scoring.people import GoBetweens, OurSide, ReachFromUs, peer_of
 from scoring.power import render_signals, signals_of
 from scoring.results import Recommendation, Recommendations, Text, plain
 from scoring.texts import join, label, percent, text
+from scoring.view import AccountMap, Member
 
 __all__ = ["next_best_contacts", "support_gains", "who_next"]
 
@@ -146,7 +147,7 @@ class Ranker:
             settled.add(node)
             score = gain * max(math.exp(-cost), cold) * (1.0 - self.risk(node))
             if score > _EPS:
-                _keep(best, k, (score, gain, _neg_id(str(node)), node))
+                _keep(best, k, (score, gain, neg_id(str(node)), node))
 
         def stop(cost: float) -> bool:
             nonlocal cursor
@@ -170,7 +171,7 @@ class Ranker:
                     break
                 score = gain * cold * (1.0 - self.risk(node))
                 if score > _EPS:
-                    _keep(best, k, (score, gain, _neg_id(str(node)), node))
+                    _keep(best, k, (score, gain, neg_id(str(node)), node))
         picks = []
         for score, gain, _, node in sorted(best, reverse=True):
             strength = reach.strength(node) if node in settled else 0.0

@@ -1,5 +1,6 @@
-"""The fast paths give the slow paths' answers: maps reused across calls on frozen graphs, stances pulled
-forward from where they are, strongest paths searched within the cold-outreach bound first."""
+"""The fast paths give the slow paths' answers: views reused across calls on frozen projected maps (kept in
+the map's own memo, never in the package), stances pulled forward from where they are, strongest paths
+searched within the cold-outreach bound first."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import datetime as dt
 import gc
 import math
 import random
+import weakref
 from itertools import islice, pairwise
 
 import networkx as nx
 import pytest
 
+from graph.projection import AccountGraph
 from scoring import (
     classify_account,
     coverage_gaps,
@@ -24,7 +27,7 @@ from scoring import (
 )
 from scoring.chain import analyse_chain
 from scoring.influence import influence_graph
-from scoring.model import _MAPS, AccountMap, Propagation
+from scoring.model import AccountMap, Propagation
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 
 TODAY = dt.date(2026, 11, 22)
@@ -48,8 +51,8 @@ def _everything(g: nx.MultiDiGraph, pairs: list[tuple[str, str]]) -> dict[str, o
 
 
 # ---------------------------------------------------------------------- maps reused on frozen graphs
-def test_a_frozen_graph_keeps_its_map(random_graph) -> None:
-    g = random_graph(3)
+def test_a_frozen_projected_map_keeps_its_view(random_graph) -> None:
+    g = AccountGraph(random_graph(3))
     assert AccountMap.build(g, DEFAULT_OPTIONS) is not AccountMap.build(g, DEFAULT_OPTIONS)
     nx.freeze(g)
     amap = AccountMap.build(g, DEFAULT_OPTIONS)
@@ -57,18 +60,21 @@ def test_a_frozen_graph_keeps_its_map(random_graph) -> None:
     assert AccountMap.build(g, ScoringOptions()) is amap                 # equal options, same map
     assert AccountMap.build(g, ScoringOptions(alpha=0.4)) is not amap
     assert AccountMap.build(copy.deepcopy(g), DEFAULT_OPTIONS) is not amap   # a copy starts afresh
+    assert AccountMap.build(nx.freeze(g.copy()), DEFAULT_OPTIONS) is not amap
     # A chain analysis is computed once per map.
     assert analyse_chain(amap, "o1", DEFAULT_OPTIONS) is analyse_chain(amap, "o1", DEFAULT_OPTIONS)
 
 
-def test_maps_go_with_their_graph(random_graph) -> None:
+def test_the_package_keeps_nothing(random_graph) -> None:
+    """A frozen graph without a memo of its own gets a fresh view per call, which goes with the call."""
     g = nx.freeze(random_graph(4))
+    first = AccountMap.build(g, DEFAULT_OPTIONS)
+    assert AccountMap.build(g, DEFAULT_OPTIONS) is not first
     decision_chain(g, "o1")
-    assert g in _MAPS
-    before = len(_MAPS)
-    del g
+    gone = weakref.ref(first)
+    del first
     gc.collect()
-    assert len(_MAPS) <= before - 1  # other tests' frozen graphs may go in the same collection
+    assert gone() is None
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -79,6 +85,7 @@ def test_reused_maps_give_the_same_answers(random_graph, seed: int) -> None:
     contacts = sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "contact")
     rnd = random.Random(seed)
     pairs = [("t1", rnd.choice(contacts))] + [tuple(rnd.sample(contacts, 2)) for _ in range(3)]
+    g = AccountGraph(g)
     fresh = _everything(copy.deepcopy(g), pairs)
     frozen = nx.freeze(g)
     assert _everything(frozen, pairs) == fresh
