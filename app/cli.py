@@ -105,6 +105,7 @@ def _demo_key(store: Store, data_dir: Path) -> str:
 def _print_demo_key(store: Store, data_dir: Path, base_url: str) -> None:
     secret = _demo_key(store, data_dir)
     print("Demo account 'gzf' loaded (广州某家具制造有限公司). An admin key for trying it:")
+    print(f"  Web app: {base_url}/  (sign in with the key {secret})")
     print(f"  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/accounts/gzf/map?format=png"
           "&opportunity_id=gzf-upgrade' -o map.png")
     print(f"  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/opportunities/gzf-upgrade/"

@@ -66,7 +66,7 @@ def _is_json(content_type: str) -> bool:
     return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
-@router.post("/import", response_model=ImportResult, openapi_extra={"requestBody": {
+@router.post("/import", response_model=ImportResult, response_model_exclude_none=True, openapi_extra={"requestBody": {
     "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bundle"}}}}})
 async def import_bundle(request: Request, store: StoreDep, who: Editor, dry_run: DryRun = False) -> dict[str, Any]:
     """Upsert a bundle by id, all or nothing; counts what was created, updated and unchanged per kind.
@@ -84,7 +84,7 @@ async def import_bundle(request: Request, store: StoreDep, who: Editor, dry_run:
     return result
 
 
-@router.post("/import/csv", response_model=CsvImportResult, openapi_extra={
+@router.post("/import/csv", response_model=CsvImportResult, response_model_exclude_none=True, openapi_extra={
     "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def import_csv(request: Request, store: StoreDep, who: Editor, kind: Annotated[CsvKind, Query()],
                      dry_run: DryRun = False,

@@ -266,8 +266,8 @@ class ImportCounts(Out):
     created: int
     updated: int
     unchanged: int
-    kept_erased: int = Field(0, description="rows that named an erased person: their data was left out, "
-                                            "the person stays erased")
+    kept_erased: int | None = Field(None, description="present when rows named an erased person: how many; "
+                                                      "their data was left out and the person stays erased")
 
 
 class ImportResult(Out):

@@ -205,7 +205,7 @@ def test_the_demo_account_loads_and_its_printed_key_works(tmp_path: Path,
     store = Store(SqliteBackend(tmp_path / "d"))
     store.backend.migrate()
     store.import_bundle(Bundle.model_validate_json(DEMO.read_text(encoding="utf-8")), actor="demo")
-    _print_demo_key(store, "http://127.0.0.1:8000")
+    _print_demo_key(store, tmp_path / "d", "http://127.0.0.1:8000")
     secret = capsys.readouterr().out.split("Bearer ")[1].split("'")[0]
     with TestClient(create_app(Settings(data_dir=tmp_path / "d"))) as client:
         chain = client.get("/v1/opportunities/gzf-upgrade/decision-chain", headers=auth(secret))
