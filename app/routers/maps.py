@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -12,7 +12,7 @@ from app.deps import StoreDep, Viewer
 from app.errors import ApiError
 from graph.models import ID_PATTERN
 from rendering import FORMATS, MapError, render_account_map
-from rendering.focus import MAX_DEPTH, Focus
+from rendering.focus import MAX_DEPTH, Focus, Scope
 from scoring.options import ScoringOptions
 
 router = APIRouter(prefix="/v1", tags=["maps"])
@@ -40,7 +40,7 @@ def get_account_map(
     opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN,
                                                 description="emphasise this opportunity's decision chain")] = None,
     redact: Annotated[bool, Query(description="leave personal notes and entrenched interests out")] = False,
-    scope: Annotated[Literal["chain", "department", "around"] | None,
+    scope: Annotated[Scope | None,
                      Query(description="the people to show: an opportunity's chain and the people around it, "
                                        "one department, or the people around one contact; by default "
                                        "everyone who fits, else the chain (with an opportunity) or the top "
