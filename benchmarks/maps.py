@@ -135,9 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets:")
     for r in results:
         if r["contacts"] >= 10_000:
-            worst = max(v for k, v in r.items() if k.count("/") == 1)
-            print(f"  any map of a {r['contacts']:,}-contact account ≤ {TARGET_SECONDS:.0f} s: "
-                  f"slowest {worst:.2f} s — {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
+            for label, formats in (("PNG or SVG", ("png", "svg")), ("PDF of everyone", ("pdf",))):
+                worst = max(v for k, v in r.items() if k.count("/") == 1 and k.split("/")[0] in formats)
+                cpu = max(v for k, v in r.items() if k.endswith("/cpu") and k.split("/")[0] in formats)
+                print(f"  any {label} of a {r['contacts']:,}-contact account ≤ {TARGET_SECONDS:.0f} s: slowest "
+                      f"{worst:.2f} s (CPU {cpu:.2f} s) — {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
         if r.get("dot"):
             ours, theirs = r["pdf/account/cpu"], r["dot"]["pdf"][1]
             print(f"  full map of 1,000 people (PDF, everyone drawn) ≤ dot -Tpdf, CPU seconds: ours {ours:.2f} s, "
