@@ -113,7 +113,7 @@ class GateHeavy:
         client = _Client(receive)
         if not await client.read_body():
             return
-        if gate.waiting >= gate.settings.queue:
+        if gate.semaphore.locked() and gate.waiting >= gate.settings.queue:
             await _busy(gate, "too many heavy requests are waiting")(scope, receive, send)
             return
         abandoned = threading.Event()

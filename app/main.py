@@ -269,6 +269,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             app.state.store = Store(make_backend(settings))
             if settings.auto_migrate and app.state.store.backend.migrates_on_start:
                 app.state.store.backend.migrate()
+        # The contract's table of paths (Allow, language headers), built from the OpenAPI document before
+        # the first request rather than on the event loop while it waits.
+        await run_in_threadpool(route_table, app)
         yield
         app.state.store.backend.close()
 
