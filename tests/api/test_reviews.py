@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 ZH = {"Accept-Language": "zh-CN"}
@@ -241,3 +242,29 @@ def test_erasure_reaches_every_answer_about_the_past(furniture: TestClient, tmp_
         assert "IT经理" not in text, what
     chain = json.loads(after["chain as of"])
     assert any(m["contact_id"] == "gzf-it" and m["name"] == "[erased]" for m in chain["members"])
+
+
+def test_the_command_line_records_reviews_lists_changes_and_writes_the_deck(
+        backend_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+    from tests.conftest import FIXTURES, backend_env
+
+    for key, value in backend_env(backend_name).items():
+        monkeypatch.setenv(key, value)
+    data = ["--data-dir", str(tmp_path / "data")]
+    main(["import", str(FIXTURES / "furniture.json"), *data])
+    capsys.readouterr()
+    main(["review", "create", "gzf", "--title", "Q4 复盘", "--opportunity", "gzf-upgrade", *data])
+    review_id = json.loads(capsys.readouterr().out)["id"]
+    main(["review", "list", "gzf", *data])
+    assert review_id in capsys.readouterr().out
+    main(["changes", "gzf", "--since", review_id, "--lang", "zh-CN", *data])
+    assert "Q4 复盘" in capsys.readouterr().out
+    deck = tmp_path / "deck.pptx"
+    main(["export", "gzf", "--format", "pptx", "-o", str(deck), *data])
+    slides, text = _pptx_text(deck.read_bytes())
+    assert slides >= 6 and "陈志强" in text
+    pdf = tmp_path / "deck.pdf"
+    main(["export", "gzf", "--format", "pdf", "--deck", "-o", str(pdf), *data])
+    assert pdf.read_bytes().startswith(b"%PDF-")
