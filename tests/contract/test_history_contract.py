@@ -12,7 +12,7 @@ from graph import history
 from graph.backend import Backend, Tx
 from graph.errors import Conflict, NotFound
 from graph.models import Bundle, ChainMemberIn, NodeKind, RelationshipIn, ReviewIn
-from graph.records import AccountSubgraph, now_iso
+from graph.records import AccountSubgraph, AuditEntry, now_iso
 from graph.store import SHARED_SCOPE, Store
 from tests.conftest import bundle
 
@@ -150,3 +150,46 @@ def test_a_review_names_its_accounts_opportunities_only(store: Store) -> None:
     assert raised.value.errors[0]["loc"] == ["body", "opportunity_ids", 0]
     with pytest.raises(NotFound):
         store.create_review(ReviewIn(account_id="nope", title="x"), actor="test")
+
+
+def test_entries_written_before_history_are_filed_under_their_account(backend_name: str, backend: Backend,
+                                                                      store: Store) -> None:
+    """The backfill of V0010 (SQLite) and V0011 (Neo4j), run again over entries written without an
+    account as before them: from the snapshots, or (scrubbed by an erasure) from the stored record."""
+    _furniture(store)
+    stamp = now_iso()
+    old = [AuditEntry(stamp, "old", "import", "contact", "gzf-gm", None, {"id": "gzf-gm", "account_id": "gzf"}),
+           AuditEntry(stamp, "old", "import", "team_member", "us-vp", None, {"id": "us-vp"}),
+           AuditEntry(stamp, "old", "update", "INFLUENCES", "INFLUENCES:gzf-design:gzf-gm", {"erased": True},
+                      {"erased": True}),
+           AuditEntry(stamp, "old", "create", "api_key", "key_old", None, {"id": "key_old"})]
+    backend.write(lambda tx: tx.append_audit(old))
+    if backend_name == "sqlite":
+        import sqlite3
+        from contextlib import closing
+
+        from graph.sqlite.store import SqliteBackend
+        from migrations import migrations
+
+        assert isinstance(backend, SqliteBackend)
+        backfill = next(s for m in migrations("sqlite") if m.name.startswith("V0010")
+                        for s in m.statements() if s.startswith("UPDATE audit"))
+        with closing(sqlite3.connect(backend.path)) as conn, conn:
+            conn.execute(backfill)
+    else:
+        import importlib
+
+        from neo4j import GraphDatabase
+
+        from tests.conftest import NEO4J_DATABASE, NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER
+
+        assert NEO4J_URI is not None
+        module = importlib.import_module("migrations.neo4j.V0011__audit_accounts")
+        with GraphDatabase.driver(NEO4J_URI, auth=(NEO4J_USER, NEO4J_PASSWORD)) as driver, \
+                driver.session(database=NEO4J_DATABASE) as session:
+            for _ in range(2):  # idempotent
+                module.migrate(session)
+    trail = backend.read(lambda tx: tx.list_audit(entity_id=None, before=None, limit=10))
+    filed = {e.entity_id: e.account_id for e in trail if e.actor == "old"}
+    assert filed == {"gzf-gm": "gzf", "us-vp": SHARED_SCOPE, "INFLUENCES:gzf-design:gzf-gm": "gzf",
+                     "key_old": None}
