@@ -316,9 +316,21 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     return app
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter's schema without ``null``: a parameter is absent or a string, never "null"
+    (``{"anyOf": [{"type": "string"}, {"type": "null"}], "pattern": ...}`` → ``{"type": "string", ...}``)."""
+    options = schema.get("anyOf")
+    if not options:
+        return schema
+    kept = [o for o in options if o != {"type": "null"}]
+    if len(kept) != 1:
+        return schema
+    return {**{k: v for k, v in schema.items() if k != "anyOf"}, **kept[0]}
+
+
 def document_bodies(app: FastAPI) -> None:
-    """Bodies a route reads itself (parsed off the event loop) still get their schema in OpenAPI: the
-    import bundle."""
+    """Bodies a route reads itself (parsed off the event loop) still get their schema in OpenAPI (the
+    import bundle), and optional parameters are documented as absent-or-a-value, never null."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -330,6 +342,10 @@ def document_bodies(app: FastAPI) -> None:
         for name, definition in bundle.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components.setdefault("Bundle", bundle)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                    parameter["schema"] = _not_null(parameter.get("schema", {}))
         app.openapi_schema = schema
         return schema
 

@@ -1,5 +1,8 @@
-"""Schemathesis against the app's own OpenAPI document, in process (ASGI), with an admin key: no 5xx,
-no response that breaks the documented schema. Bounded: a few dozen examples per operation.
+"""Schemathesis against the app's own OpenAPI document, in process (ASGI), with an admin key: no 5xx, and
+every answer as documented — its body against its schema, its status code among the documented ones, its
+documented headers (the ETag of a record) present, its content type the documented one. Bounded: a few
+dozen examples per operation. (The schema types every record, bulk and operations answer, so the checks
+mean something: before issue 14, 0 of 38 success answers had a schema.)
 
 Marked ``slow`` and run in CI by default (``.ci/run`` runs ``python -m pytest`` with no marker filter);
 ``-m "not slow"`` leaves it out locally, ``GUANXI_FUZZ_EXAMPLES=200`` fuzzes harder."""
@@ -23,7 +26,12 @@ from schemathesis.config import (
     SchemathesisConfig,
     StatefulPhaseConfig,
 )
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from app.main import create_app
 from app.settings import Settings
@@ -65,4 +73,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
           phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_responses_match_the_schema(case: Any) -> None:
     case.call_and_validate(headers=auth(ADMIN),
-                           checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+                           checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
+                                   response_headers_conformance, content_type_conformance])
