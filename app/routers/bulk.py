@@ -7,7 +7,7 @@ stall ``/health`` or anyone else's request while it is read.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1", tags=["bulk"])
 DryRun = Annotated[bool, Query(description="validate only; write nothing (the answer says dry_run: true)")]
 CsvKind = Literal["accounts", "contacts", "team", "competitors", "opportunities", "relationships", "decision_chain"]
 CsvEncoding = Literal["utf-8", "gb18030", "gbk", "gb2312", "big5", "utf-16", "windows-1252", "latin-1"]
-assert set(CsvKind.__args__) == set(csv_bundle.KINDS) and set(CsvEncoding.__args__) == set(csv_bundle.ENCODINGS)
+assert set(get_args(CsvKind)) == set(csv_bundle.KINDS) and set(get_args(CsvEncoding)) == set(csv_bundle.ENCODINGS)
 
 
 def _import(store: Store, bundle: Bundle, actor: str, dry_run: bool) -> dict[str, Any]:

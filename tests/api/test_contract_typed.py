@@ -6,6 +6,7 @@ answers had a schema, PATCH bodies were open objects, no security scheme, and /d
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ def schema() -> dict[str, Any]:
     from app.main import create_app
     from app.settings import Settings
 
-    document: dict[str, Any] = create_app(Settings(data_dir="unused-never-opened")).openapi()
+    document: dict[str, Any] = create_app(Settings(data_dir=Path("unused-never-opened"))).openapi()
     return document
 
 
