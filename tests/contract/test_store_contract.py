@@ -12,11 +12,13 @@ from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
 from graph.models import (
     AccountIn,
     Bundle,
+    BuyingRole,
     ChainMemberIn,
     ContactIn,
     EdgeType,
     NodeKind,
     RelationshipIn,
+    Stance,
     TeamMemberIn,
 )
 from graph.store import Store
@@ -120,10 +122,10 @@ def test_chain_members_must_belong_to_the_opportunitys_account(store: Store) -> 
     store.import_bundle(load("handset"), actor="t")
     with pytest.raises(InvalidGraph) as info:
         store.create_edge(ChainMemberIn(opportunity_id="gzf-upgrade", contact_id="hs-plant",
-                                        role="influencer"), actor="t")
+                                        role=BuyingRole.influencer), actor="t")
     assert info.value.errors[0]["loc"] == ["body", "contact_id"]
     member = store.create_edge(ChainMemberIn(opportunity_id="gzf-upgrade", contact_id="gzf-qa",
-                                             role="influencer", stance="supporter"), actor="t")
+                                             role=BuyingRole.influencer, stance=Stance.supporter), actor="t")
     assert member.id == "MEMBER_OF:gzf-qa:gzf-upgrade"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 import pytest
@@ -224,11 +224,24 @@ def random_map(seed: int, n: int = 14) -> nx.MultiDiGraph:
     return b.build()
 
 
+class Oracle(Protocol):
+    """The type of the ``oracle`` fixture (``oracle_support``)."""
+
+    def __call__(self, g: nx.MultiDiGraph, opportunity: str, overrides: dict[str, float] | None = None,
+                 competitor: str | None = None, alpha: float = 0.3, rounds: int = 2) -> float: ...
+
+
+class RandomMap(Protocol):
+    """The type of the ``random_graph`` fixture (``random_map``)."""
+
+    def __call__(self, seed: int, n: int = 14) -> nx.MultiDiGraph: ...
+
+
 @pytest.fixture
-def oracle():
+def oracle() -> Oracle:
     return oracle_support
 
 
 @pytest.fixture
-def random_graph():
+def random_graph() -> RandomMap:
     return random_map

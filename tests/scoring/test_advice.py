@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pytest
@@ -17,19 +19,25 @@ from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 from scoring.people import GoBetweens, OurSide
 from scoring.power import _mutual, burt_constraint, power_ties
 
+if TYPE_CHECKING:
+    from tests.scoring.conftest import MapBuilder, RandomMap
+
 TODAY = dt.date(2026, 11, 22)
 
 
-def _recs(g: nx.MultiDiGraph, k: int = 10, plan: bool = False, **kw: object) -> dict[str, dict]:
-    return {r["contact_id"]: r for r in next_best_contacts(g, "o", k=k, plan=plan, **kw)["recommendations"]}
+def _recs(g: nx.MultiDiGraph, k: int = 10, plan: bool = False,
+          team: Iterable[Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    recs = next_best_contacts(g, "o", k=k, plan=plan, team=team)["recommendations"]
+    return {r["contact_id"]: r for r in recs}
 
 
-def _codes(items: list[dict]) -> list[str]:
+def _codes(items: list[dict[str, Any]]) -> list[str]:
     return [x["code"] for x in items]
 
 
 # ---------------------------------------------------------------------- 1. go-betweens
-def _gatekept(mapb, stance: str = "neutral", interest: float | None = None, favors: float | None = None):
+def _gatekept(mapb: type[MapBuilder], stance: str = "neutral", interest: float | None = None,
+              favors: float | None = None) -> MapBuilder:
     """t covers g (the gatekeeper) strongly; g is the only way to dm; a weaker way runs through ally."""
     b = (mapb().team("t", role="sales", level="manager").competitor("k")
          .contact("dm", level="executive", knows_us=False, department="mgmt")
@@ -50,8 +58,8 @@ def _gatekept(mapb, stance: str = "neutral", interest: float | None = None, favo
     ("neutral", 0.9, None, False), ("neutral", 0.2, None, True),      # a passing worry is no veto
     ("neutral", None, 0.8, False), ("neutral", None, 0.3, True),
 ])
-def test_who_may_be_a_go_between(mapb, stance: str, interest: float | None, favors: float | None,
-                                 helps: bool) -> None:
+def test_who_may_be_a_go_between(mapb: type[MapBuilder], stance: str, interest: float | None,
+                                 favors: float | None, helps: bool) -> None:
     g = _gatekept(mapb, stance, interest, favors).build()
     amap = AccountMap.build(g, DEFAULT_OPTIONS)
     assert GoBetweens(amap, DEFAULT_OPTIONS, "o").helps("g") is helps
@@ -67,7 +75,7 @@ def test_who_may_be_a_go_between(mapb, stance: str, interest: float | None, favo
         assert "introduce_through" not in _codes(dm["tactics"])
 
 
-def test_a_won_opponent_may_carry_a_path_but_an_interest_holder_never(mapb) -> None:
+def test_a_won_opponent_may_carry_a_path_but_an_interest_holder_never(mapb: type[MapBuilder]) -> None:
     opponent = _gatekept(mapb, "opponent").build()
     plan = next_best_contacts(opponent, "o", k=2, plan=True)["recommendations"]
     assert [r["contact_id"] for r in plan] == ["g", "dm"] or plan[0]["contact_id"] == "dm"
@@ -78,7 +86,7 @@ def test_a_won_opponent_may_carry_a_path_but_an_interest_holder_never(mapb) -> N
         assert "g" not in r["path"][:-1]
 
 
-def test_paths_avoid_unhelpful_people_and_say_so(mapb) -> None:
+def test_paths_avoid_unhelpful_people_and_say_so(mapb: type[MapBuilder]) -> None:
     g = _gatekept(mapb, "opponent").contact("peer", level="director", department="sales", knows_us=True) \
         .edge("COVERS", "t", "peer", closeness=0.5).edge("INFLUENCES", "peer", "dm", strength=0.3).build()
     answer = strongest_paths(g, "t", "dm", k=3)
@@ -93,7 +101,7 @@ def test_paths_avoid_unhelpful_people_and_say_so(mapb) -> None:
     assert only["message"] and "g" in only["message"] and "我方高管" in only["message"]
 
 
-def test_account_wide_paths_judge_by_every_open_deal(mapb) -> None:
+def test_account_wide_paths_judge_by_every_open_deal(mapb: type[MapBuilder]) -> None:
     g = (_gatekept(mapb).opportunity("closed", status="lost").opportunity("other", status="open")
          .member("g", "closed", "procurement", "opponent", 3).build())
     assert strongest_paths(g, "t", "dm")["paths"]                     # opposed only in a lost deal
@@ -102,7 +110,7 @@ def test_account_wide_paths_judge_by_every_open_deal(mapb) -> None:
     assert strongest_paths(g2, "t", "dm", opportunity_id="o")["paths"]  # in this deal they are neutral
 
 
-def test_gap_actions_never_ask_help_of_unhelpful_people(mapb) -> None:
+def test_gap_actions_never_ask_help_of_unhelpful_people(mapb: type[MapBuilder]) -> None:
     g = _gatekept(mapb, "opponent").team("vp", role="executive", level="executive").build()
     gaps = coverage_gaps(g, "o", TODAY)
     for gap in gaps["gaps"]:
@@ -113,7 +121,7 @@ def test_gap_actions_never_ask_help_of_unhelpful_people(mapb) -> None:
     assert "introduced by" not in unaware["action"] and "Do not ask g" in unaware["action"]
 
 
-def test_a_peer_on_our_side_is_the_alternative(mapb) -> None:
+def test_a_peer_on_our_side_is_the_alternative(mapb: type[MapBuilder]) -> None:
     # dm's only way runs through g (opponent); p2, at dm's level, supports us.
     g = (_gatekept(mapb, "opponent").contact("p2", level="executive", knows_us=True, department="sales")
          .member("p2", "o", "business_user", "supporter", 3).build())
@@ -124,7 +132,7 @@ def test_a_peer_on_our_side_is_the_alternative(mapb) -> None:
 
 
 # ---------------------------------------------------------------------- 2. texts a manager would write
-def test_nobody_is_asked_to_carry_our_case_to_someone_already_ours(mapb) -> None:
+def test_nobody_is_asked_to_carry_our_case_to_someone_already_ours(mapb: type[MapBuilder]) -> None:
     # x sways dm (a supporter already) and eb (neutral): x's case goes to eb, never to dm.
     g = (mapb().team("t").contacts("x", "dm", "eb").opportunity("o")
          .member("dm", "o", "decision_maker", "supporter", 5).member("eb", "o", "economic_buyer", "neutral", 3)
@@ -143,7 +151,8 @@ def test_nobody_is_asked_to_carry_our_case_to_someone_already_ours(mapb) -> None
     assert b["path"] == ["t", "a", "b"] and "speak_to" not in _codes(b["tactics"])
 
 
-def test_counterpart_gaps_are_one_line_per_executive_of_ours_and_people_group_their_gaps(mapb) -> None:
+def test_counterpart_gaps_are_one_line_per_executive_of_ours_and_people_group_their_gaps(
+        mapb: type[MapBuilder]) -> None:
     b = mapb().team("ours", role="executive", level="vp", name="周海").opportunity("o")
     for c in ("ceo", "cfo", "cto"):
         b.contact(c, level="executive", knows_us=False, department="mgmt").member(c, "o", "influencer", "neutral", 3)
@@ -157,7 +166,7 @@ def test_counterpart_gaps_are_one_line_per_executive_of_ours_and_people_group_th
     assert len(people["ceo"]["actions"]) == len(set(people["ceo"]["actions"]))
 
 
-def test_departments_are_shown_as_the_data_gives_them(mapb) -> None:
+def test_departments_are_shown_as_the_data_gives_them(mapb: type[MapBuilder]) -> None:
     g = (mapb().team("t").contact("d", department="设计部", level="manager").contact("s", department="Sales Ops")
          .opportunity("o").member("d", "o", "technical_evaluator", "neutral", 3)
          .member("s", "o", "decision_maker", "supporter", 3).edge("COVERS", "t", "s").build())
@@ -167,7 +176,7 @@ def test_departments_are_shown_as_the_data_gives_them(mapb) -> None:
 
 
 # ---------------------------------------------------------------------- 3. our own people named
-def test_the_counterpart_matches_level_role_and_ties(mapb) -> None:
+def test_the_counterpart_matches_level_role_and_ties(mapb: type[MapBuilder]) -> None:
     g = (mapb().team("ceo-ours", role="executive", level="executive").team("vp-ours", role="executive", level="vp")
          .team("vp-tied", role="sales", level="vp")
          .contact("gm", level="executive").contact("vp", level="vp").contact("vp2", level="vp")
@@ -183,7 +192,7 @@ def test_the_counterpart_matches_level_role_and_ties(mapb) -> None:
     assert OurSide(AccountMap.build(lone, DEFAULT_OPTIONS), DEFAULT_OPTIONS, roster).counterpart("gm") == "z"
 
 
-def test_gaps_and_recommendations_name_our_people_from_the_roster(mapb) -> None:
+def test_gaps_and_recommendations_name_our_people_from_the_roster(mapb: type[MapBuilder]) -> None:
     g = (mapb().team("rep", role="sales", level="manager").contact("gm", level="executive", knows_us=False)
          .contact("x", knows_us=True).opportunity("o").member("gm", "o", "decision_maker", "neutral", 5)
          .member("x", "o", "business_user", "neutral", 3)
@@ -202,7 +211,7 @@ def test_gaps_and_recommendations_name_our_people_from_the_roster(mapb) -> None:
 
 
 # ---------------------------------------------------------------------- 4. plans that learn
-def test_plans_route_through_people_won_earlier_and_call_them_ours(mapb) -> None:
+def test_plans_route_through_people_won_earlier_and_call_them_ours(mapb: type[MapBuilder]) -> None:
     # a is the strongest pick; c's ally is a (won in step 1); b, a stranger, has a slightly stronger tie.
     g = (mapb().team("t").contacts("a", "c").contact("b", knows_us=True).opportunity("o")
          .member("a", "o", "decision_maker", "neutral", 5).member("c", "o", "economic_buyer", "neutral", 4)
@@ -220,7 +229,7 @@ def test_plans_route_through_people_won_earlier_and_call_them_ours(mapb) -> None
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_no_plan_step_carries_our_case_to_someone_won_earlier(random_graph, seed: int) -> None:
+def test_no_plan_step_carries_our_case_to_someone_won_earlier(random_graph: RandomMap, seed: int) -> None:
     g = random_graph(seed)
     names = {n: d.get("name") for n, d in g.nodes(data=True)}
     won: list[str] = []
@@ -232,7 +241,7 @@ def test_no_plan_step_carries_our_case_to_someone_won_earlier(random_graph, seed
 
 
 # ---------------------------------------------------------------------- 5. formal and informal power apart
-def test_informal_ties_outweigh_reporting_lines(mapb) -> None:
+def test_informal_ties_outweigh_reporting_lines(mapb: type[MapBuilder]) -> None:
     # The COO has four direct reports; the designer sways the GM. Informal power: the designer first.
     b = (mapb().contact("gm", level="executive").contact("coo", level="vp").contact("design", level="director")
          .edge("REPORTS_TO", "coo", "gm").edge("REPORTS_TO", "design", "gm")
@@ -253,7 +262,7 @@ def test_informal_ties_outweigh_reporting_lines(mapb) -> None:
     assert informal_power(b.build(), formal)["contacts"][0]["contact_id"] != "design"
 
 
-def test_a_broker_bridges_people_who_do_not_talk(mapb) -> None:
+def test_a_broker_bridges_people_who_do_not_talk(mapb: type[MapBuilder]) -> None:
     b = mapb().contact("hub", level="manager")
     for leaf in ("a", "b", "c"):
         b.contact(leaf, level="manager").edge("ALLY", "hub", leaf, strength=0.6)
@@ -267,7 +276,7 @@ def test_a_broker_bridges_people_who_do_not_talk(mapb) -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_burt_constraint_is_networkx_constraint(random_graph, seed: int) -> None:
+def test_burt_constraint_is_networkx_constraint(random_graph: RandomMap, seed: int) -> None:
     amap = AccountMap.build(random_graph(seed, n=25), DEFAULT_OPTIONS)
     ties = power_ties(amap, DEFAULT_OPTIONS)
     h = nx.DiGraph()
@@ -279,7 +288,7 @@ def test_burt_constraint_is_networkx_constraint(random_graph, seed: int) -> None
     assert set(ours) == {n for n in h if h.degree(n)}
 
 
-def test_chain_and_who_next_use_the_signals(mapb) -> None:
+def test_chain_and_who_next_use_the_signals(mapb: type[MapBuilder]) -> None:
     g = (mapb().team("t").contact("gm", level="executive").contact("aide", level="staff", knows_us=True)
          .contact("x", level="vp").opportunity("o")
          .member("gm", "o", "decision_maker", "neutral", 5).member("aide", "o", "influencer", "neutral", 2)
@@ -292,7 +301,8 @@ def test_chain_and_who_next_use_the_signals(mapb) -> None:
 
 
 # ---------------------------------------------------------------------- 6. completeness
-def _committee(mapb, coach_stance: str | None = "supporter", cover: float | None = 0.9):
+def _committee(mapb: type[MapBuilder], coach_stance: str | None = "supporter",
+               cover: float | None = 0.9) -> MapBuilder:
     b = (mapb().team("t").contacts("dm", "eb", "te", "co").opportunity("o")
          .member("dm", "o", "decision_maker", "champion", 5).member("eb", "o", "economic_buyer", "supporter", 4)
          .member("te", "o", "technical_evaluator", "opponent", 3)
@@ -304,7 +314,7 @@ def _committee(mapb, coach_stance: str | None = "supporter", cover: float | None
     return b
 
 
-def test_completeness_weighs_who_fills_each_seat(mapb) -> None:
+def test_completeness_weighs_who_fills_each_seat(mapb: type[MapBuilder]) -> None:
     chain = decision_chain(_committee(mapb).build(), "o")
     seats = {s["role"]: s for s in chain["completeness"]["seats"]}
     assert seats["decision_maker"]["status"] == "won" and seats["decision_maker"]["value"] == pytest.approx(0.95)
@@ -321,7 +331,7 @@ def test_completeness_weighs_who_fills_each_seat(mapb) -> None:
     assert all_against < chain["completeness"]["score"]
 
 
-def test_missing_coach_is_named_and_the_gaps_use_the_seats(mapb) -> None:
+def test_missing_coach_is_named_and_the_gaps_use_the_seats(mapb: type[MapBuilder]) -> None:
     g = _committee(mapb, None).build()
     missing = decision_chain(g, "o", lang="zh-CN")["completeness"]["missing"]
     coach = next(s for s in missing if s["role"] == "coach")
@@ -335,7 +345,7 @@ def test_missing_coach_is_named_and_the_gaps_use_the_seats(mapb) -> None:
     assert roles == ["gatekeeper"]
 
 
-def test_seed_maps_are_scored_without_errors(random_graph) -> None:
+def test_seed_maps_are_scored_without_errors(random_graph: RandomMap) -> None:
     rnd = random.Random(0)
     for seed in range(8):
         g = random_graph(seed)

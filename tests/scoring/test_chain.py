@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pytest
@@ -9,6 +10,9 @@ from scoring.chain import analyse_chain, decision_chain, decision_weight, propag
 from scoring.influence import influence_graph
 from scoring.model import AccountMap, NotFound
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+
+if TYPE_CHECKING:
+    from tests.scoring.conftest import MapBuilder, Oracle, RandomMap
 
 
 @pytest.mark.parametrize("role, influence, criteria, expected", [
@@ -23,7 +27,8 @@ from scoring.options import DEFAULT_OPTIONS, ScoringOptions
     ("procurement", 5, {"technical": 0.0, "price": 0.0, "service": 0.0}, 0.5),
     ("business_user", None, None, 0.3),
 ])
-def test_decision_weight(role, influence, criteria, expected) -> None:
+def test_decision_weight(role: str, influence: int | None, criteria: dict[str, float] | None,
+                         expected: float) -> None:
     assert decision_weight(role, influence, criteria) == pytest.approx(expected)
 
 
@@ -32,7 +37,7 @@ def test_decision_weight_uses_the_options() -> None:
     assert decision_weight("coach", 5, None, options) == pytest.approx(0.9)
 
 
-def test_propagation_by_hand(mapb) -> None:
+def test_propagation_by_hand(mapb: type[MapBuilder]) -> None:
     # a → b (0.5); c is b's rival (0.5). b: 0.7·s_b + 0.3·(0.5·s_a − 0.5·s_c)/(0.5 + 0.5)
     g = (mapb().contacts("a", "b", "c").edge("INFLUENCES", "a", "b", strength=0.5)
          .edge("RIVAL", "c", "b", strength=0.5).build())
@@ -49,7 +54,7 @@ def test_propagation_by_hand(mapb) -> None:
     assert two["a"] == pytest.approx(1.0)     # nobody influences a: it keeps its stance
 
 
-def test_left_contact_carries_no_influence(mapb) -> None:
+def test_left_contact_carries_no_influence(mapb: type[MapBuilder]) -> None:
     g = (mapb().contact("gone", status="left").contact("b").opportunity("o")
          .edge("INFLUENCES", "gone", "b", strength=1.0)
          .member("gone", "o", "influencer", "champion").member("b", "o", "decision_maker", "neutral", 5).build())
@@ -59,7 +64,7 @@ def test_left_contact_carries_no_influence(mapb) -> None:
     assert gone["status"] == "left" and gone["decision_weight"] == 0.0
 
 
-def _simple(mapb, stance: str = "neutral"):
+def _simple(mapb: type[MapBuilder], stance: str = "neutral") -> nx.MultiDiGraph:
     return (mapb().contacts("dm", "eb", "te", "out").team("t").competitor("k")
             .opportunity("o", criteria={"technical": 0.5, "price": 0.3, "service": 0.2}, competitor_ids=["k"])
             .member("dm", "o", "decision_maker", stance, 5,
@@ -73,7 +78,7 @@ def _simple(mapb, stance: str = "neutral"):
             .build())
 
 
-def test_chain_answer_shape(mapb) -> None:
+def test_chain_answer_shape(mapb: type[MapBuilder]) -> None:
     g = _simple(mapb)
     g.nodes["dm"]["closeness"] = {"relationship": 0.2, "solution": 0.5}
     g.nodes["dm"]["title"] = "GM"
@@ -101,7 +106,7 @@ def test_chain_answer_shape(mapb) -> None:
     assert chain["closeness"]["relationship"] == pytest.approx(0.9 * 1.0 / sum(w.values()))
 
 
-def test_unknown_stance_counts_zero(mapb, oracle) -> None:
+def test_unknown_stance_counts_zero(mapb: type[MapBuilder], oracle: Oracle) -> None:
     g = _simple(mapb)
     chain = decision_chain(g, "o")
     assert chain["support"]["us"] == pytest.approx(oracle(g, "o"))
@@ -113,7 +118,7 @@ def test_unknown_stance_counts_zero(mapb, oracle) -> None:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_support_matches_the_slow_oracle(random_graph, oracle, seed: int) -> None:
+def test_support_matches_the_slow_oracle(random_graph: RandomMap, oracle: Oracle, seed: int) -> None:
     g = random_graph(seed)
     chain = decision_chain(g, "o1")
     assert chain["support"]["us"] == pytest.approx(oracle(g, "o1"), abs=1e-12)
@@ -122,7 +127,7 @@ def test_support_matches_the_slow_oracle(random_graph, oracle, seed: int) -> Non
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_backward_pass_equals_forward_propagation(random_graph, seed: int) -> None:
+def test_backward_pass_equals_forward_propagation(random_graph: RandomMap, seed: int) -> None:
     g = random_graph(seed)
     amap = AccountMap.build(g, DEFAULT_OPTIONS)
     chain = analyse_chain(amap, "o1", DEFAULT_OPTIONS)
@@ -131,7 +136,7 @@ def test_backward_pass_equals_forward_propagation(random_graph, seed: int) -> No
     assert chain.us == pytest.approx(direct, abs=1e-12)
 
 
-def test_empty_chain_is_an_answer(mapb) -> None:
+def test_empty_chain_is_an_answer(mapb: type[MapBuilder]) -> None:
     g = mapb().contact("a").opportunity("o", competitor_ids=["k"]).competitor("k").build()
     chain = decision_chain(g, "o", lang="zh-CN")
     assert chain["members"] == [] and chain["empty"] is True
@@ -141,7 +146,7 @@ def test_empty_chain_is_an_answer(mapb) -> None:
     assert "empty" in decision_chain(g, "o")["message"]
 
 
-def test_chain_of_people_who_all_left(mapb) -> None:
+def test_chain_of_people_who_all_left(mapb: type[MapBuilder]) -> None:
     g = (mapb().contact("a", status="left").opportunity("o")
          .member("a", "o", "decision_maker", "champion", 5).build())
     chain = decision_chain(g, "o")
@@ -149,12 +154,12 @@ def test_chain_of_people_who_all_left(mapb) -> None:
     assert chain["members"][0]["status"] == "left" and "left" in chain["message"]
 
 
-def test_unknown_opportunity_is_not_found(mapb) -> None:
+def test_unknown_opportunity_is_not_found(mapb: type[MapBuilder]) -> None:
     with pytest.raises(NotFound):
         decision_chain(mapb().contact("a").build(), "nope")
 
 
-def test_chain_does_not_mutate_the_graph(furniture_graph) -> None:
+def test_chain_does_not_mutate_the_graph(furniture_graph: nx.MultiDiGraph) -> None:
     before = nx.node_link_data(furniture_graph, edges="links")
     decision_chain(furniture_graph, "gzf-upgrade")
     assert nx.node_link_data(furniture_graph, edges="links") == before

@@ -1,23 +1,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 import pytest
 
 from scoring.gaps import GAP_CODES, coverage_gaps
 from scoring.model import NotFound
 
+if TYPE_CHECKING:
+    from tests.scoring.conftest import MapBuilder
+
 TODAY = dt.date(2026, 11, 22)
 
 
-def _codes(g, opp: str = "o", today: dt.date = TODAY) -> dict[str, list[dict]]:
-    result: dict[str, list[dict]] = {}
+def _codes(g: nx.MultiDiGraph, opp: str = "o", today: dt.date = TODAY) -> dict[str, list[dict[str, Any]]]:
+    result: dict[str, list[dict[str, Any]]] = {}
     for gap in coverage_gaps(g, opp, today)["gaps"]:
         result.setdefault(gap["code"], []).append(gap)
     return result
 
 
-def _base(mapb):
+def _base(mapb: type[MapBuilder]) -> MapBuilder:
     """A well-covered chain: three supporters, a coach, executives mirrored, everyone known and fresh."""
     return (mapb().team("t", role="sales", level="manager").team("ex", role="executive", level="executive")
             .contact("dm", level="executive", knows_us=True, department="mgmt", last_contact_at="2026-11-01")
@@ -37,11 +42,11 @@ def _base(mapb):
             .edge("MIRRORS", "ex", "dm").edge("MIRRORS", "ex", "eb"))
 
 
-def test_a_well_covered_chain_has_no_gaps(mapb) -> None:
+def test_a_well_covered_chain_has_no_gaps(mapb: type[MapBuilder]) -> None:
     assert coverage_gaps(_base(mapb).build(), "o", TODAY)["gaps"] == []
 
 
-def test_gap_shape_and_order(furniture_graph) -> None:
+def test_gap_shape_and_order(furniture_graph: nx.MultiDiGraph) -> None:
     gaps = coverage_gaps(furniture_graph, "gzf-upgrade", TODAY)["gaps"]
     assert gaps
     rank = {"high": 0, "medium": 1, "low": 2}
@@ -53,7 +58,7 @@ def test_gap_shape_and_order(furniture_graph) -> None:
 
 @pytest.mark.parametrize("role, severity", [("decision_maker", "high"), ("economic_buyer", "high"),
                                             ("coach", "medium")])
-def test_missing_role(mapb, role: str, severity: str) -> None:
+def test_missing_role(mapb: type[MapBuilder], role: str, severity: str) -> None:
     b = _base(mapb)
     b.g.remove_edges_from([(u, v, k) for u, v, k, d in b.g.edges(keys=True, data=True)
                            if d["type"] == "MEMBER_OF" and d["role"] == role])
@@ -61,14 +66,14 @@ def test_missing_role(mapb, role: str, severity: str) -> None:
     assert [(gap["role"], gap["severity"]) for gap in gaps] == [(role, severity)]
 
 
-def test_missing_coach_names_a_supporter_as_candidate(mapb) -> None:
+def test_missing_coach_names_a_supporter_as_candidate(mapb: type[MapBuilder]) -> None:
     b = _base(mapb)
     b.g.remove_node("co")
     (gap,) = _codes(b.build())["missing_role"]
     assert "eb" in gap["action"] or "dm" in gap["action"]
 
 
-def test_uncovered_member_with_introduction(mapb) -> None:
+def test_uncovered_member_with_introduction(mapb: type[MapBuilder]) -> None:
     g = (_base(mapb).contact("new", level="manager", knows_us=True, department="ops")
          .member("new", "o", "influencer", "neutral", 3).edge("INFLUENCES", "co", "new", strength=0.7).build())
     (gap,) = _codes(g)["uncovered_member"]
@@ -77,7 +82,7 @@ def test_uncovered_member_with_introduction(mapb) -> None:
 
 
 @pytest.mark.parametrize("supporters, expected", [(0, "high"), (1, "high"), (2, "medium"), (3, None)])
-def test_single_threaded(mapb, supporters: int, expected: str | None) -> None:
+def test_single_threaded(mapb: type[MapBuilder], supporters: int, expected: str | None) -> None:
     g = _base(mapb).build()
     for contact in ("dm", "eb", "co")[supporters:]:
         for _, v, d in g.out_edges(contact, data=True):
@@ -87,7 +92,7 @@ def test_single_threaded(mapb, supporters: int, expected: str | None) -> None:
     assert [gap["severity"] for gap in gaps] == ([expected] if expected else [])
 
 
-def test_no_executive_counterpart(mapb) -> None:
+def test_no_executive_counterpart(mapb: type[MapBuilder]) -> None:
     b = _base(mapb)
     b.g.remove_edges_from([(u, v, k) for u, v, k, d in b.g.edges(keys=True, data=True)
                            if d["type"] == "MIRRORS" and v == "eb"])
@@ -97,7 +102,7 @@ def test_no_executive_counterpart(mapb) -> None:
 
 @pytest.mark.parametrize("level, flagged", [("executive", True), ("vp", True), ("director", True),
                                             ("manager", False), ("staff", False)])
-def test_leader_unaware(mapb, level: str, flagged: bool) -> None:
+def test_leader_unaware(mapb: type[MapBuilder], level: str, flagged: bool) -> None:
     g = (_base(mapb).contact("lead", level=level, knows_us=False, department="ops")
          .member("lead", "o", "influencer", "neutral", 3).edge("COVERS", "t", "lead").build())
     gaps = _codes(g).get("leader_unaware", [])
@@ -107,7 +112,7 @@ def test_leader_unaware(mapb, level: str, flagged: bool) -> None:
 
 
 @pytest.mark.parametrize("last, stale", [("2026-08-23", True), ("2026-08-24", False), ("2026-11-20", False)])
-def test_stale_relationship_after_90_days(mapb, last: str, stale: bool) -> None:
+def test_stale_relationship_after_90_days(mapb: type[MapBuilder], last: str, stale: bool) -> None:
     g = _base(mapb).build()
     for _, v, d in g.edges(data=True):
         if d["type"] == "COVERS" and v == "co":
@@ -116,13 +121,13 @@ def test_stale_relationship_after_90_days(mapb, last: str, stale: bool) -> None:
     assert [gap["contact_ids"] for gap in gaps] == ([["co"]] if stale else [])
 
 
-def test_latest_touch_counts_for_staleness(mapb) -> None:
+def test_latest_touch_counts_for_staleness(mapb: type[MapBuilder]) -> None:
     g = _base(mapb).build()
     g.nodes["dm"]["last_contact_at"] = "2025-01-01"   # the COVERS edge is fresh
     assert "stale_relationship" not in _codes(g)
 
 
-def test_unreached_opponent(mapb) -> None:
+def test_unreached_opponent(mapb: type[MapBuilder]) -> None:
     b = _base(mapb)
     assert "unreached_opponent" not in _codes(b.build())   # the coach reaches the skeptic
     b.g.remove_edges_from([(u, v, k) for u, v, k, d in b.g.edges(keys=True, data=True)
@@ -131,7 +136,7 @@ def test_unreached_opponent(mapb) -> None:
     assert gap["contact_ids"] == ["sk"]
 
 
-def test_rival_tie_does_not_reach_an_opponent(mapb) -> None:
+def test_rival_tie_does_not_reach_an_opponent(mapb: type[MapBuilder]) -> None:
     b = _base(mapb)
     b.g.remove_edges_from([(u, v, k) for u, v, k, d in b.g.edges(keys=True, data=True)
                            if d["type"] == "INFLUENCES"])
@@ -139,7 +144,7 @@ def test_rival_tie_does_not_reach_an_opponent(mapb) -> None:
     assert "unreached_opponent" in _codes(b.build())
 
 
-def test_uncovered_department(mapb) -> None:
+def test_uncovered_department(mapb: type[MapBuilder]) -> None:
     g = (_base(mapb).contact("des", level="manager", knows_us=False, department="design")
          .member("des", "o", "influencer", "neutral", 3).build())
     (gap,) = _codes(g)["uncovered_department"]
@@ -149,20 +154,20 @@ def test_uncovered_department(mapb) -> None:
     assert "uncovered_department" not in _codes(g)
 
 
-def test_supporter_left(mapb) -> None:
+def test_supporter_left(mapb: type[MapBuilder]) -> None:
     g = _base(mapb).contact("ex-fan", status="left", left_at="2026-10-01", level="manager", department="ops") \
         .member("ex-fan", "o", "influencer", "champion", 3).build()
     (gap,) = _codes(g)["supporter_left"]
     assert gap["contact_ids"] == ["ex-fan"] and gap["severity"] == "high"
 
 
-def test_left_contact_is_not_a_gap_otherwise(mapb) -> None:
+def test_left_contact_is_not_a_gap_otherwise(mapb: type[MapBuilder]) -> None:
     g = _base(mapb).contact("gone", status="left", level="executive", knows_us=False, department="x") \
         .member("gone", "o", "influencer", "neutral", 5).build()
     assert coverage_gaps(g, "o", TODAY)["gaps"] == []
 
 
-def test_empty_chain_gaps(mapb) -> None:
+def test_empty_chain_gaps(mapb: type[MapBuilder]) -> None:
     g = mapb().contact("a").opportunity("o").build()
     codes = _codes(g)
     assert {gap["role"] for gap in codes["missing_role"]} == {"decision_maker", "economic_buyer",
@@ -170,11 +175,11 @@ def test_empty_chain_gaps(mapb) -> None:
     assert codes["single_threaded"][0]["severity"] == "high"
 
 
-def test_unknown_opportunity(mapb) -> None:
+def test_unknown_opportunity(mapb: type[MapBuilder]) -> None:
     with pytest.raises(NotFound):
         coverage_gaps(mapb().build(), "o", TODAY)
 
 
-def test_chinese_texts(furniture_graph) -> None:
+def test_chinese_texts(furniture_graph: nx.MultiDiGraph) -> None:
     gaps = coverage_gaps(furniture_graph, "gzf-upgrade", TODAY, lang="zh-CN")["gaps"]
     assert any("危险信号" in gap["message"] for gap in gaps)

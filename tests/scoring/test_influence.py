@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pytest
@@ -9,33 +10,37 @@ import pytest
 from scoring.influence import influence_graph, strongest_paths
 from scoring.options import ScoringOptions
 
+if TYPE_CHECKING:
+    from tests.scoring.conftest import MapBuilder, RandomMap
 
-def _snapshot(g: nx.MultiDiGraph) -> tuple:
+
+def _snapshot(g: nx.MultiDiGraph) -> tuple[object, ...]:
     return (copy.deepcopy(dict(g.graph)), copy.deepcopy(list(g.nodes(data=True))),
             copy.deepcopy(list(g.edges(keys=True, data=True))))
 
 
-def test_reports_to_carries_influence_both_ways(mapb) -> None:
+def test_reports_to_carries_influence_both_ways(mapb: type[MapBuilder]) -> None:
     h = influence_graph(mapb().contacts("boss", "rep").edge("REPORTS_TO", "rep", "boss").build())
     assert h["boss"]["rep"]["weight"] == pytest.approx(0.7)
     assert h["rep"]["boss"]["weight"] == pytest.approx(0.3)
     assert h["boss"]["rep"]["type"] == h["rep"]["boss"]["type"] == "REPORTS_TO"
 
 
-def test_promoted_by_patron_sways_protege_more(mapb) -> None:
+def test_promoted_by_patron_sways_protege_more(mapb: type[MapBuilder]) -> None:
     h = influence_graph(mapb().contacts("patron", "protege").edge("PROMOTED_BY", "protege", "patron").build())
     assert h["patron"]["protege"]["weight"] == pytest.approx(0.8)
     assert h["protege"]["patron"]["weight"] == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize("props, expected", [({}, 0.5), ({"strength": 0.9}, 0.9)])
-def test_ally_is_stored_once_and_means_both_ways(mapb, props: dict, expected: float) -> None:
+def test_ally_is_stored_once_and_means_both_ways(mapb: type[MapBuilder], props: dict[str, float],
+                                                 expected: float) -> None:
     h = influence_graph(mapb().contacts("a", "b").edge("ALLY", "a", "b", **props).build())
     assert h["a"]["b"]["weight"] == pytest.approx(expected)
     assert h["b"]["a"]["weight"] == pytest.approx(expected)
 
 
-def test_missing_strength_gets_the_default(mapb) -> None:
+def test_missing_strength_gets_the_default(mapb: type[MapBuilder]) -> None:
     h = influence_graph(mapb().contacts("a", "b").edge("INFLUENCES", "a", "b").build())
     assert h["a"]["b"]["weight"] == pytest.approx(0.5)
     h = influence_graph(mapb().contacts("a", "b").edge("INFLUENCES", "a", "b").build(),
@@ -43,7 +48,7 @@ def test_missing_strength_gets_the_default(mapb) -> None:
     assert h["a"]["b"]["weight"] == pytest.approx(0.2)
 
 
-def test_parallel_edges_combine_and_keep_the_strongest_kind(mapb) -> None:
+def test_parallel_edges_combine_and_keep_the_strongest_kind(mapb: type[MapBuilder]) -> None:
     g = (mapb().contacts("boss", "rep").edge("REPORTS_TO", "rep", "boss")
          .edge("INFLUENCES", "rep", "boss", strength=0.6).build())
     h = influence_graph(g)
@@ -52,7 +57,7 @@ def test_parallel_edges_combine_and_keep_the_strongest_kind(mapb) -> None:
     assert h["rep"]["boss"]["cost"] == pytest.approx(-math.log(0.72))
 
 
-def test_weights_are_in_unit_interval_and_zero_strength_is_no_edge(mapb) -> None:
+def test_weights_are_in_unit_interval_and_zero_strength_is_no_edge(mapb: type[MapBuilder]) -> None:
     g = (mapb().contacts("a", "b", "c").edge("INFLUENCES", "a", "b", strength=0.0)
          .edge("INFLUENCES", "b", "c", strength=1.0).build())
     h = influence_graph(g)
@@ -60,7 +65,7 @@ def test_weights_are_in_unit_interval_and_zero_strength_is_no_edge(mapb) -> None
     assert all(0 < w <= 1 for _, _, w in h.edges(data="weight"))
 
 
-def test_team_members_join_through_covers_and_mirrors(mapb) -> None:
+def test_team_members_join_through_covers_and_mirrors(mapb: type[MapBuilder]) -> None:
     g = (mapb().contact("c").team("t1").team("t2").edge("COVERS", "t1", "c", closeness=0.8)
          .edge("MIRRORS", "t2", "c").edge("COVERS", "t2", "c").build())
     h = influence_graph(g)
@@ -71,7 +76,7 @@ def test_team_members_join_through_covers_and_mirrors(mapb) -> None:
     assert not h.has_edge("c", "t1")
 
 
-def test_left_contact_is_not_in_the_graph_and_carries_no_path(mapb) -> None:
+def test_left_contact_is_not_in_the_graph_and_carries_no_path(mapb: type[MapBuilder]) -> None:
     g = (mapb().contacts("a", "c").contact("gone", status="left", left_at="2026-01-01")
          .edge("INFLUENCES", "a", "gone", strength=0.9).edge("INFLUENCES", "gone", "c", strength=0.9)
          .build())
@@ -80,7 +85,7 @@ def test_left_contact_is_not_in_the_graph_and_carries_no_path(mapb) -> None:
     assert strongest_paths(g, "a", "gone")["paths"] == []
 
 
-def test_rivals_never_carry_a_path_but_are_kept_for_propagation(mapb) -> None:
+def test_rivals_never_carry_a_path_but_are_kept_for_propagation(mapb: type[MapBuilder]) -> None:
     g = mapb().contacts("a", "b").edge("RIVAL", "a", "b", strength=0.6).build()
     h = influence_graph(g)
     assert not h.has_edge("a", "b") and not h.has_edge("b", "a")
@@ -88,7 +93,7 @@ def test_rivals_never_carry_a_path_but_are_kept_for_propagation(mapb) -> None:
     assert strongest_paths(g, "a", "b")["paths"] == []
 
 
-def test_strongest_paths_are_ordered_with_hop_kinds(mapb) -> None:
+def test_strongest_paths_are_ordered_with_hop_kinds(mapb: type[MapBuilder]) -> None:
     g = (mapb().contacts("a", "b", "c", "d").team("t")
          .edge("COVERS", "t", "a", closeness=0.9)
          .edge("INFLUENCES", "a", "b", strength=0.9).edge("INFLUENCES", "b", "d", strength=0.9)
@@ -103,12 +108,12 @@ def test_strongest_paths_are_ordered_with_hop_kinds(mapb) -> None:
 
 
 @pytest.mark.parametrize("source, target", [("a", "a"), ("a", "nobody"), ("d", "a")])
-def test_no_paths_is_an_empty_answer(mapb, source: str, target: str) -> None:
+def test_no_paths_is_an_empty_answer(mapb: type[MapBuilder], source: str, target: str) -> None:
     g = mapb().contacts("a", "d").edge("INFLUENCES", "a", "d").build()
     assert strongest_paths(g, source, target)["paths"] == []
 
 
-def test_input_graph_is_not_mutated(furniture_graph) -> None:
+def test_input_graph_is_not_mutated(furniture_graph: nx.MultiDiGraph) -> None:
     before = _snapshot(furniture_graph)
     influence_graph(furniture_graph)
     strongest_paths(furniture_graph, "us-se", "gzf-gm")
@@ -116,7 +121,7 @@ def test_input_graph_is_not_mutated(furniture_graph) -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_every_view_of_the_links_agrees(random_graph, seed: int) -> None:
+def test_every_view_of_the_links_agrees(random_graph: RandomMap, seed: int) -> None:
     """The per-node links, the lean path costs and the one-pass influence graph apply the same rules."""
     from scoring.model import AccountMap
     from scoring.options import DEFAULT_OPTIONS

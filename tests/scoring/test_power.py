@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from scoring.power import informal_power
 
+if TYPE_CHECKING:
+    from tests.scoring.conftest import MapBuilder, RandomMap
 
-def test_power_broker_outranks_the_org_chart(mapb) -> None:
+
+def test_power_broker_outranks_the_org_chart(mapb: type[MapBuilder]) -> None:
     # The chairman's niece: staff on paper, outside the reporting lines, yet the GM and both VPs listen
     # to her. (PageRank semantics: her boss, if she had one swaying her, would inherit her weight.)
     g = (mapb().contact("gm", level="executive").contact("vp1", level="vp").contact("vp2", level="vp")
@@ -28,7 +33,7 @@ def test_power_broker_outranks_the_org_chart(mapb) -> None:
         assert set(r) >= {"contact_id", "name", "level", "informal_power", "formal_rank", "informal_rank"}
 
 
-def test_org_chart_alone_puts_the_boss_on_top(mapb) -> None:
+def test_org_chart_alone_puts_the_boss_on_top(mapb: type[MapBuilder]) -> None:
     g = (mapb().contacts("gm", "a", "b", "c").edge("REPORTS_TO", "a", "gm").edge("REPORTS_TO", "b", "gm")
          .edge("REPORTS_TO", "c", "a").build())
     rows = informal_power(g)["contacts"]
@@ -36,29 +41,29 @@ def test_org_chart_alone_puts_the_boss_on_top(mapb) -> None:
     assert {r["contact_id"]: r["formal_rank"] for r in rows} == {"gm": 1, "a": 2, "b": 2, "c": 4}  # competition ranks
 
 
-def test_formal_rank_without_levels_follows_the_org_chart(mapb) -> None:
+def test_formal_rank_without_levels_follows_the_org_chart(mapb: type[MapBuilder]) -> None:
     g = (mapb().contacts("top", "mid", "low").edge("REPORTS_TO", "low", "mid").edge("REPORTS_TO", "mid", "top")
          .build())
     ranks = {r["contact_id"]: r["formal_rank"] for r in informal_power(g)["contacts"]}
     assert ranks == {"top": 1, "mid": 2, "low": 3}
 
 
-def test_reporting_cycle_does_not_hang(mapb) -> None:
+def test_reporting_cycle_does_not_hang(mapb: type[MapBuilder]) -> None:
     g = mapb().contacts("a", "b").edge("REPORTS_TO", "a", "b").edge("REPORTS_TO", "b", "a").build()
     assert len(informal_power(g)["contacts"]) == 2
 
 
-def test_no_contacts(mapb) -> None:
+def test_no_contacts(mapb: type[MapBuilder]) -> None:
     assert informal_power(mapb().team("t").build()) == {"contacts": []}
 
 
-def test_isolated_contacts_tie(mapb) -> None:
+def test_isolated_contacts_tie(mapb: type[MapBuilder]) -> None:
     rows = informal_power(mapb().contacts("a", "b").build())["contacts"]
     assert [r["informal_rank"] for r in rows] == [1, 1]
     assert [r["informal_power"] for r in rows] == pytest.approx([1.0, 1.0])
 
 
-def test_pure_python_pagerank_matches_numpy(random_graph) -> None:
+def test_pure_python_pagerank_matches_numpy(random_graph: RandomMap) -> None:
     from scoring.model import AccountMap
     from scoring.options import DEFAULT_OPTIONS
     from scoring.power import _pagerank, _pagerank_python, power_ties

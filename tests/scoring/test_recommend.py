@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pytest
@@ -9,9 +10,12 @@ from scoring.model import NotFound
 from scoring.options import ScoringOptions
 from scoring.recommend import next_best_contacts, support_gains
 
+if TYPE_CHECKING:
+    from tests.scoring.conftest import MapBuilder, Oracle, RandomMap
+
 
 @pytest.mark.parametrize("seed", range(25))
-def test_fast_gain_equals_rerunning_propagation(random_graph, oracle, seed: int) -> None:
+def test_fast_gain_equals_rerunning_propagation(random_graph: RandomMap, oracle: Oracle, seed: int) -> None:
     g = random_graph(seed)
     now = oracle(g, "o1")
     gains = support_gains(g, "o1")
@@ -24,7 +28,7 @@ def test_fast_gain_equals_rerunning_propagation(random_graph, oracle, seed: int)
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_recommendations_are_consistent(random_graph, seed: int) -> None:
+def test_recommendations_are_consistent(random_graph: RandomMap, seed: int) -> None:
     g = random_graph(seed)
     recs = next_best_contacts(g, "o1", k=20)["recommendations"]
     scores = [r["score"] for r in recs]
@@ -41,7 +45,7 @@ def test_recommendations_are_consistent(random_graph, seed: int) -> None:
         assert r["reasons"] and r["tactics"]
 
 
-def _deal(mapb):
+def _deal(mapb: type[MapBuilder]) -> nx.MultiDiGraph:
     """dm decides; sway (outside the chain) sways dm strongly; sup supports us and is covered by t."""
     return (mapb().contact("dm", level="executive", knows_us=False).contact("sway", knows_us=True)
             .contact("sup").contact("gone", status="left").contact("far").contact("crook", level="manager")
@@ -63,7 +67,7 @@ def _deal(mapb):
             .build())
 
 
-def test_outsider_who_sways_the_decision_maker_counts(mapb) -> None:
+def test_outsider_who_sways_the_decision_maker_counts(mapb: type[MapBuilder]) -> None:
     recs = {r["contact_id"]: r for r in next_best_contacts(_deal(mapb), "o", k=10)["recommendations"]}
     assert "sway" in recs and "gone" not in recs and "sup" not in recs
     sway = recs["sway"]
@@ -73,7 +77,7 @@ def test_outsider_who_sways_the_decision_maker_counts(mapb) -> None:
     assert sway["risk"] == 0.0
 
 
-def test_path_from_a_supporter_starts_with_its_closest_team_member(mapb) -> None:
+def test_path_from_a_supporter_starts_with_its_closest_team_member(mapb: type[MapBuilder]) -> None:
     recs = {r["contact_id"]: r for r in next_best_contacts(_deal(mapb), "o", k=10)["recommendations"]}
     assert recs["sway"]["path"] == ["t", "sup", "sway"]
     assert recs["sway"]["reach"] == pytest.approx(0.8)      # a supporter is ours already: reach 1 to them
@@ -83,7 +87,7 @@ def test_path_from_a_supporter_starts_with_its_closest_team_member(mapb) -> None
         in recs["dm"]["tactics"]
 
 
-def test_risk_comes_from_entrenched_interests(mapb) -> None:
+def test_risk_comes_from_entrenched_interests(mapb: type[MapBuilder]) -> None:
     recs = {r["contact_id"]: r for r in next_best_contacts(_deal(mapb), "o", k=10)["recommendations"]}
     crook = recs["crook"]
     assert crook["risk"] == pytest.approx(0.9)
@@ -93,7 +97,7 @@ def test_risk_comes_from_entrenched_interests(mapb) -> None:
     assert "entrenched_interest" in [r["code"] for r in crook["reasons"]]
 
 
-def test_leader_who_does_not_know_us_gets_an_executive_visit(mapb) -> None:
+def test_leader_who_does_not_know_us_gets_an_executive_visit(mapb: type[MapBuilder]) -> None:
     recs = {r["contact_id"]: r for r in next_best_contacts(_deal(mapb), "o", k=10, lang="zh-CN")
             ["recommendations"]}
     tactics = {t["code"]: t["text"] for t in recs["dm"]["tactics"]}
@@ -102,7 +106,7 @@ def test_leader_who_does_not_know_us_gets_an_executive_visit(mapb) -> None:
     assert "leader_not_aware" in [r["code"] for r in recs["dm"]["reasons"]]
 
 
-def test_cold_outreach_has_a_floor_and_no_path(mapb) -> None:
+def test_cold_outreach_has_a_floor_and_no_path(mapb: type[MapBuilder]) -> None:
     g = (mapb().contact("dm").team("t").opportunity("o").member("dm", "o", "decision_maker", "neutral", 5)
          .build())
     (rec,) = next_best_contacts(g, "o")["recommendations"]
@@ -113,7 +117,7 @@ def test_cold_outreach_has_a_floor_and_no_path(mapb) -> None:
     assert next_best_contacts(g, "o", options=options)["recommendations"][0]["reach"] == pytest.approx(0.2)
 
 
-def test_plan_assumes_earlier_picks_were_won(mapb) -> None:
+def test_plan_assumes_earlier_picks_were_won(mapb: type[MapBuilder]) -> None:
     # Only a weak path to a; b is reachable only through a; both in the chain.
     g = (mapb().contacts("a", "b").team("t").opportunity("o")
          .member("a", "o", "decision_maker", "neutral", 5).member("b", "o", "economic_buyer", "neutral", 4)
@@ -129,7 +133,7 @@ def test_plan_assumes_earlier_picks_were_won(mapb) -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_plan_matches_greedy_recomputation(random_graph, seed: int) -> None:
+def test_plan_matches_greedy_recomputation(random_graph: RandomMap, seed: int) -> None:
     """Each plan step equals a fresh single-shot ranking on a graph where the earlier picks are champions."""
     g = random_graph(seed)
     plan = next_best_contacts(g, "o1", k=3, plan=True)["recommendations"]
@@ -145,7 +149,7 @@ def test_plan_matches_greedy_recomputation(random_graph, seed: int) -> None:
         member[0]["stance"] = "champion"
 
 
-def test_edge_cases(mapb) -> None:
+def test_edge_cases(mapb: type[MapBuilder]) -> None:
     g = _deal(mapb)
     assert next_best_contacts(g, "o", k=0) == {"recommendations": []}
     empty = mapb().contact("a").opportunity("o").build()
@@ -154,7 +158,7 @@ def test_edge_cases(mapb) -> None:
         next_best_contacts(g, "missing")
 
 
-def test_recommend_does_not_mutate(furniture_graph) -> None:
+def test_recommend_does_not_mutate(furniture_graph: nx.MultiDiGraph) -> None:
     before = nx.node_link_data(furniture_graph, edges="links")
     next_best_contacts(furniture_graph, "gzf-upgrade", k=5, plan=True)
     assert nx.node_link_data(furniture_graph, edges="links") == before

@@ -10,7 +10,9 @@ import gc
 import math
 import random
 import weakref
+from collections.abc import Callable
 from itertools import islice, pairwise
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pytest
@@ -30,12 +32,15 @@ from scoring.influence import influence_graph
 from scoring.model import AccountMap, Propagation
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 
+if TYPE_CHECKING:
+    from tests.scoring.conftest import Oracle, RandomMap
+
 TODAY = dt.date(2026, 11, 22)
 
 
 def _everything(g: nx.MultiDiGraph, pairs: list[tuple[str, str]]) -> dict[str, object]:
     answers: dict[str, object] = {}
-    for name, call in [
+    calls: list[tuple[str, Callable[[], object]]] = [
         ("paths", lambda: [strongest_paths(g, a, b, k=4) for a, b in pairs]),
         ("plan", lambda: next_best_contacts(g, "o1", k=4, plan=True)),
         ("chain", lambda: decision_chain(g, "o1")),
@@ -45,13 +50,14 @@ def _everything(g: nx.MultiDiGraph, pairs: list[tuple[str, str]]) -> dict[str, o
         ("chain2", lambda: decision_chain(g, "o2")),
         ("power", lambda: informal_power(g)),
         ("class", lambda: classify_account(g, TODAY)),
-    ]:
+    ]
+    for name, call in calls:
         answers[name] = call()
     return answers
 
 
 # ---------------------------------------------------------------------- maps reused on frozen graphs
-def test_a_frozen_projected_map_keeps_its_view(random_graph) -> None:
+def test_a_frozen_projected_map_keeps_its_view(random_graph: RandomMap) -> None:
     g = AccountGraph(random_graph(3))
     assert AccountMap.build(g, DEFAULT_OPTIONS) is not AccountMap.build(g, DEFAULT_OPTIONS)
     nx.freeze(g)
@@ -65,7 +71,7 @@ def test_a_frozen_projected_map_keeps_its_view(random_graph) -> None:
     assert analyse_chain(amap, "o1", DEFAULT_OPTIONS) is analyse_chain(amap, "o1", DEFAULT_OPTIONS)
 
 
-def test_the_package_keeps_nothing(random_graph) -> None:
+def test_the_package_keeps_nothing(random_graph: RandomMap) -> None:
     """A frozen graph without a memo of its own gets a fresh view per call, which goes with the call."""
     g = nx.freeze(random_graph(4))
     first = AccountMap.build(g, DEFAULT_OPTIONS)
@@ -78,7 +84,7 @@ def test_the_package_keeps_nothing(random_graph) -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_reused_maps_give_the_same_answers(random_graph, seed: int) -> None:
+def test_reused_maps_give_the_same_answers(random_graph: RandomMap, seed: int) -> None:
     """Every answer on a frozen graph (one map shared by all the calls, in any order, twice) equals the
     answer on a fresh copy (a new map per call)."""
     g = random_graph(seed, n=18)
@@ -95,7 +101,8 @@ def test_reused_maps_give_the_same_answers(random_graph, seed: int) -> None:
 # ---------------------------------------------------------------------- propagation pulled forward
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("rounds", [0, 1, 2, 3])
-def test_forward_from_the_stances_equals_the_dense_pass(random_graph, seed: int, rounds: int) -> None:
+def test_forward_from_the_stances_equals_the_dense_pass(random_graph: RandomMap, seed: int,
+                                                        rounds: int) -> None:
     g = random_graph(seed, n=25)
     amap = AccountMap.build(g, DEFAULT_OPTIONS)
     sparse = amap.propagation()
@@ -111,7 +118,7 @@ def test_forward_from_the_stances_equals_the_dense_pass(random_graph, seed: int,
     assert reached == set(stances) & set(met)
 
 
-def _with_unlisted_competitors(random_map, seed: int) -> nx.MultiDiGraph:
+def _with_unlisted_competitors(random_map: RandomMap, seed: int) -> nx.MultiDiGraph:
     """A random map whose chain members' friends favor competitors the opportunity does not list."""
     g = random_map(seed, n=16)
     rnd = random.Random(seed)
@@ -125,7 +132,8 @@ def _with_unlisted_competitors(random_map, seed: int) -> nx.MultiDiGraph:
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_competitor_support_with_unlisted_competitors(random_graph, oracle, seed: int) -> None:
+def test_competitor_support_with_unlisted_competitors(random_graph: RandomMap, oracle: Oracle,
+                                                      seed: int) -> None:
     """Support per competitor is the slow oracle's; a competitor the opportunity does not list appears
     when someone who favors it moves the chain at all, in the order the backward pass meets them."""
     g = _with_unlisted_competitors(random_graph, seed)
@@ -162,7 +170,7 @@ def _networkx_paths(g: nx.MultiDiGraph, source: str, target: str, k: int) -> lis
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("cold", [0.1, 0.6, 0.0])
-def test_strongest_paths_are_networkx_yen(random_graph, seed: int, cold: float) -> None:
+def test_strongest_paths_are_networkx_yen(random_graph: RandomMap, seed: int, cold: float) -> None:
     """The bounded search finds the k strongest simple paths NetworkX finds on the whole influence graph,
     also when fewer than k are stronger than the cold outreach (the search is run again unbounded)."""
     g = random_graph(seed, n=20)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import string
+from typing import TYPE_CHECKING
 
+import networkx as nx
 import pytest
 
 from scoring.texts import LANGS, TEXTS, join, label, norm_lang, text
+
+if TYPE_CHECKING:
+    from tests.scoring.conftest import RandomMap
 
 
 def _fields(template: str) -> set[str]:
@@ -54,7 +59,8 @@ def _texts(answer: object) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-def test_every_answer_text_is_filled_in(furniture_graph, handset_graph, random_graph, lang: str) -> None:
+def test_every_answer_text_is_filled_in(furniture_graph: nx.MultiDiGraph, handset_graph: nx.MultiDiGraph,
+                                        random_graph: RandomMap, lang: str) -> None:
     import datetime as dt
 
     from scoring import classify_account, coverage_gaps, decision_chain, next_best_contacts
