@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.backend import Backend
+from graph.backend import Backend, Tx
 from graph.backends import BackendConfig, make_backend
 from graph.errors import Conflict, StoreUnavailable
 from graph.records import ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
@@ -42,7 +42,11 @@ def _map(backend: Backend) -> None:
              _edge("COVERS", "e2", "t1", "c1", closeness=0.7, last_contact_at="2026-09-12"),
              _edge("MEMBER_OF", "e4", "c1", "o1", role="decision_maker", stance="neutral", influence=5,
                    closeness={"relationship": 0.4, "price": 0.2})]
-    backend.write(lambda tx: (tx.put_nodes(nodes), tx.put_edges(edges)))
+    def write(tx: Tx) -> None:
+        tx.put_nodes(nodes)
+        tx.put_edges(edges)
+
+    backend.write(write)
 
 
 def test_records_come_back_exactly_as_written(backend: Backend) -> None:

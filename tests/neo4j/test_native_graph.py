@@ -8,7 +8,7 @@ import importlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, LiteralString, cast
+from typing import Any
 
 import neo4j
 import pytest
@@ -37,7 +37,7 @@ def cypher(settings: Settings) -> Iterator[neo4j.Driver]:
 
 
 def run(driver: neo4j.Driver, query: str, **parameters: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(cast(LiteralString, query), parameters, database_="neo4j")
+    records, _, _ = driver.execute_query(query, parameters, database_="neo4j")
     return [record.data() for record in records]
 
 
@@ -49,7 +49,7 @@ def doc_queries() -> dict[str, str]:
         first, _, body = block.partition("\n")
         match = re.fullmatch(r"// name: (\w+)", first.strip())
         assert match, first
-        named[match.group(1)] = body
+        named[str(match.group(1))] = body
     return named
 
 

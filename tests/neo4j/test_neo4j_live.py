@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from graph.backend import Tx
 from graph.errors import Conflict
 from graph.neo4j import migrate
-from graph.neo4j.store import Neo4jBackend, Neo4jTx
+from graph.neo4j.store import Neo4jBackend
 from graph.records import EdgeRecord, NodeRecord, now_iso
 from tests.conftest import neo4j_config
 
@@ -47,13 +48,13 @@ def test_a_read_in_a_write_transaction_holds_the_record_until_commit(backend: Ne
     backend.write(lambda tx: tx.put_nodes([node("x1")]))
     first_has_read, seen_by_second = threading.Event(), []
 
-    def first(tx: Neo4jTx) -> None:
+    def first(tx: Tx) -> None:
         current = tx.get_nodes(["x1"])["x1"]
         first_has_read.set()
         threading.Event().wait(0.5)  # the second transaction tries to read meanwhile
         tx.put_nodes([node("x1", current.version + 1)])
 
-    def second(tx: Neo4jTx) -> None:
+    def second(tx: Tx) -> None:
         seen_by_second.append(tx.get_nodes(["x1"])["x1"].version)
 
     worker = threading.Thread(target=backend.write, args=(first,))
@@ -72,7 +73,7 @@ def test_concurrent_creations_of_one_id_let_one_win(backend: Neo4jBackend) -> No
     outcomes: list[str] = []
 
     def create(name: str) -> None:
-        def work(tx: Neo4jTx) -> None:
+        def work(tx: Tx) -> None:
             if tx.get_nodes(["dup"]):  # what the store does
                 raise Conflict("taken")
             time.sleep(0.5)  # the other writer checks meanwhile
@@ -116,7 +117,7 @@ def test_a_deadlock_is_retried_not_reported(backend: Neo4jBackend) -> None:
     attempts: list[str] = []
 
     def writer(first: str, second: str) -> None:
-        def work(tx: Neo4jTx) -> None:
+        def work(tx: Tx) -> None:
             attempts.append(first)
             tx.get_nodes([first])
             if attempts.count(first) == 1:
