@@ -7,12 +7,15 @@ contract suite in ``tests/contract``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, TypeVar
 
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord
 
 T = TypeVar("T")
+# How many of a scope's latest revisions keep their logged changes (``Tx.log_changes``): a reader further
+# behind loads the map afresh.
+CHANGES_KEPT = 256
 
 
 class Tx(Protocol):
@@ -75,6 +78,16 @@ class Tx(Protocol):
         """The stored revision of each scope (an account id, or SHARED_SCOPE); absent ones are left out."""
     def bump_revisions(self, scopes: Collection[str]) -> None:
         """Add one to the revision of each scope (creating it at 1)."""
+    def log_changes(self, changes: Sequence[MapChanges]) -> None:
+        """Log what this write changed in each scope's map under the revision it bumped the scope to
+        (called after ``bump_revisions`` in the same transaction; ``revision`` is ignored). Only a scope's
+        latest ``CHANGES_KEPT`` revisions stay logged."""
+    def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
+        """The accounts of the contacts and opportunities an edge joins to one of ``node_ids`` (whose
+        maps show those nodes at the far end of an edge)."""
+    def changes_since(self, since: Mapping[str, tuple[int, int]]) -> list[MapChanges]:
+        """The logged changes of each scope whose revision is in (first, last], by scope and revision;
+        revisions no longer logged are missing from the answer."""
     def put_key(self, key: ApiKey) -> None: ...
     def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
     def delete_key(self, key_id: str) -> bool: ...

@@ -93,3 +93,17 @@ class AccountSubgraph:
     account: NodeRecord
     nodes: list[NodeRecord] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MapChanges:
+    """What one write changed in one scope's map (an account, or the shared team and competitors),
+    logged under the revision the write bumped the scope to: the ids of the nodes written or deleted, and
+    the edges as (id, source, target). ``everything``: too much to list (a reader loads the map afresh).
+    Readers keep their projected maps current with these (:mod:`graph.map_cache`)."""
+
+    scope: str
+    revision: int = 0
+    nodes: tuple[str, ...] = ()
+    edges: tuple[tuple[str, str, str], ...] = ()
+    everything: bool = False

@@ -14,18 +14,18 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
+from graph import map_cache
 from graph.backend import Backend, Tx
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
+from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
     BUNDLE_SECTIONS,
     EDGE_ENDPOINTS,
@@ -41,7 +41,6 @@ from graph.models import (
     edge_data,
     node_data,
 )
-from graph.projection import account_graph
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, Page, now_iso
 from graph.references import naming, references_of
 
@@ -49,7 +48,7 @@ T = TypeVar("T")
 Loc = tuple[str | int, ...]
 # Team members and competitors appear in every account's map that touches them: their writes bump
 # this one shared revision (ids cannot contain "*", so it never names an account).
-SHARED_SCOPE = "*shared"
+SHARED_SCOPE = map_cache.SHARED_SCOPE
 ROLES = ("viewer", "editor", "admin")
 MAX_PAGE = 500
 ERASED_NAME = "[erased]"
@@ -110,25 +109,23 @@ class Store:
     """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail.
 
     Projected account maps are kept (up to ``graph_cache_elements`` nodes and edges in all, about
-    1.6 KiB each, least recently used out, the latest always kept; 0 keeps none) while the
-    account's revision stands: every write bumps the revisions of the accounts whose map it
-    changes, in the same transaction, so a reader never gets a stale map — also across processes."""
+    1.6 KiB each, least recently used out, the latest always kept; 0 keeps none) and kept current:
+    every write bumps the revisions of the accounts whose map it changes and logs what it changed, in
+    the same transaction, and a reader applies the changes since its map's revisions to a copy of it
+    (:mod:`graph.map_cache`), so a reader never gets a stale map — also across processes."""
 
     def __init__(self, backend: Backend, *, graph_cache_elements: int = 300_000) -> None:
         self.backend = backend
-        self._graphs: OrderedDict[str, tuple[tuple[int, int], nx.MultiDiGraph, int]] = OrderedDict()
-        self._graph_cache_elements = graph_cache_elements
-        self._cached_elements = 0
-        self._graphs_lock = threading.Lock()
+        self.maps = MapCache(graph_cache_elements)
 
     def _write(self, work: Callable[[Tx], T]) -> T:
-        """Run a write transaction that also bumps the revisions of the accounts it changes."""
+        """Run a write transaction that also bumps the revisions of the accounts it changes and logs
+        what it changed in their maps."""
 
         def revising(tx: Tx) -> T:
-            noted = _Revising(tx)
+            noted = NotingTx(tx)
             result = work(cast(Tx, noted))
-            if noted.scopes:
-                tx.bump_revisions(noted.scopes)
+            finish_write(tx, noted)
             return result
 
         return self.backend.write(revising)
@@ -155,29 +152,8 @@ class Store:
         return graph
 
     def _account_graph(self, tx: Tx, account_id: str) -> nx.MultiDiGraph | None:
-        revisions = tx.revisions([account_id, SHARED_SCOPE])
-        key = (revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0))
-        with self._graphs_lock:
-            cached = self._graphs.get(account_id)
-            if cached is not None and cached[0] == key:
-                self._graphs.move_to_end(account_id)
-                return cached[1]
-        subgraph = tx.account_subgraph(account_id)
-        if subgraph is None:
-            return None
-        # Frozen: it is shared by concurrent requests, and scoring reuses its work on frozen maps.
-        graph = nx.freeze(account_graph(subgraph))
-        size = graph.number_of_nodes() + graph.number_of_edges()
-        if self._graph_cache_elements <= 0:
-            return graph
-        with self._graphs_lock:
-            replaced = self._graphs.pop(account_id, None)
-            self._cached_elements -= replaced[2] if replaced else 0
-            self._graphs[account_id] = (key, graph, size)
-            self._cached_elements += size
-            while self._cached_elements > self._graph_cache_elements and len(self._graphs) > 1:
-                self._cached_elements -= self._graphs.popitem(last=False)[1][2]
-        return graph
+        # Frozen and shared by concurrent requests; scoring keeps its work with it (graph.projection).
+        return self.maps.read(tx, account_id)
 
     # ---- nodes -------------------------------------------------------------------------------------
 
@@ -755,49 +731,6 @@ class Store:
         ends = {end for e in edges for end in (e.source, e.target)}
         known = {**tx.get_nodes(ends - overrides.keys()), **overrides}
         return [replace(e, account_id=_edge_account(e, known)) for e in edges]
-
-
-class _Revising:
-    """A write transaction that notes whose maps its writes change (old and new owners alike)."""
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
-        self.scopes: set[str] = set()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._tx, name)
-
-    def _note_nodes(self, records: Iterable[NodeRecord]) -> None:
-        for record in records:
-            if record.kind in (NodeKind.team_member, NodeKind.competitor):
-                self.scopes.add(SHARED_SCOPE)
-            elif record.kind == NodeKind.account:
-                self.scopes.add(record.id)
-            elif record.account_id:
-                self.scopes.add(record.account_id)
-
-    def _note_edges(self, records: Iterable[EdgeRecord]) -> None:
-        self.scopes.update(record.account_id for record in records if record.account_id)
-
-    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
-        if records:
-            self._note_nodes([*records, *self._tx.get_nodes([r.id for r in records]).values()])
-        self._tx.put_nodes(records)
-
-    def delete_nodes(self, ids: Collection[str]) -> None:
-        if ids:
-            self._note_nodes(self._tx.get_nodes(ids).values())
-        self._tx.delete_nodes(ids)
-
-    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
-        if records:
-            self._note_edges([*records, *self._tx.get_edges([r.id for r in records]).values()])
-        self._tx.put_edges(records)
-
-    def delete_edges(self, ids: Collection[str]) -> None:
-        if ids:
-            self._note_edges(self._tx.get_edges(ids).values())
-        self._tx.delete_edges(ids)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

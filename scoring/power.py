@@ -139,17 +139,17 @@ def tie_row(amap: AccountMap, u: str) -> dict[str, float]:
     if row is not None:
         return row
     row = {}
-    if amap.role(u) == "a":
-        role, rules = amap.role, amap.rules
+    roles, rules = amap._roles, amap.rules
+    if roles.get(u) == "a":
         for adjacency, side in ((amap._succ[u], 0), (amap._pred[u], 1)):
             for x, keyed in adjacency.items():
-                if x == u or role(x) != "a":
+                if x == u or roles.get(x) != "a":
                     continue
                 for d in keyed.values():
                     rule = rules.get(d.get("type"))   # type: ignore[arg-type]
                     if rule is None or rule.power <= 0.0:
                         continue
-                    w = rule.weights(d)[side] * rule.power
+                    w = (rule.fixed or rule.weights(d))[side] * rule.power
                     if w > 0.0:
                         row[x] = combine(row.get(x, 0.0), min(1.0, w))
     rows[u] = row
@@ -176,13 +176,13 @@ def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[
     index = {c: i for i, c in enumerate(contacts)}
     # For each tie u→v (u sways v), rank flows v → u, in proportion to w_uv among everyone who
     # sways v. Dangling people (nobody sways them) spread their rank evenly.
-    source, target, weight = [], [], []
+    source: list[int] = []
+    target: list[int] = []
+    weight: list[float] = []
     for u, row in power_ties(amap, o).items():
-        iu = index[u]
-        for v, w in row.items():
-            source.append(index[v])
-            target.append(iu)
-            weight.append(w)
+        source.extend(map(index.__getitem__, row))
+        target.extend([index[u]] * len(row))
+        weight.extend(row.values())
     n, d = len(contacts), o.power_damping
     try:
         import numpy as np

@@ -52,6 +52,13 @@ class EdgeRule:
     both: bool = False
     power: float = 0.0
     formal: bool = False
+    # (forward, backward) when they do not depend on the edge (``field`` None): the hot loops read this
+    # instead of calling ``weights``.
+    fixed: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.field is None:
+            object.__setattr__(self, "fixed", (self.forward, self.backward))
 
     def weights(self, d: Mapping[str, Any]) -> tuple[float, float]:
         """(weight u→v, weight v→u) of one edge u→v with properties ``d``."""

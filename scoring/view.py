@@ -316,11 +316,13 @@ class AccountMap:
                 changed_roles.add(n)
             if before is not None and after is not None:
                 fields.update(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-        types: set[str] = set()
+        types: set[str] = set()          # of the edges added, changed or removed
         for u, v in edit.pairs:
-            for adjacency in (self._succ, g._succ):
-                for d in adjacency.get(u, {}).get(v, {}).values():
-                    types.add(str(d.get("type")))
+            before_edges, after_edges = self._succ.get(u, {}).get(v, {}), g._succ.get(u, {}).get(v, {})
+            for key in before_edges.keys() | after_edges.keys():
+                was, now = before_edges.get(key), after_edges.get(key)
+                if was != now:
+                    types.update(str(d.get("type")) for d in (was, now) if d is not None)
         facts: Facts = frozenset({*(f"type:{t}" for t in types), *(f"field:{f}" for f in fields),
                                   *(("roles",) if changed_roles else ())})
 
@@ -432,7 +434,7 @@ class AccountMap:
                     if rule.formal and (rx == "a" or rx == "l"):
                         loc.bosses.append(x)
                     if linked:
-                        fw, bw = rule.weights(d)
+                        fw, bw = rule.fixed or rule.weights(d)
                         combine_link(out, x, fw, rule.type)
                         combine_link(inn, x, bw, rule.type)
                 elif view == RIVAL:
@@ -470,7 +472,7 @@ class AccountMap:
                     if rule is None:
                         continue
                     if rule.view == TIE:
-                        fw, bw = rule.weights(d)
+                        fw, bw = rule.fixed or rule.weights(d)
                         combine_link(inn, x, fw, rule.type)     # x→n carries forward into n
                         combine_link(out, x, bw, rule.type)
                     elif rule.view == RIVAL:

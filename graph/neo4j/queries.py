@@ -574,12 +574,45 @@ BUMP_REVISIONS: Final[LiteralString] = (
     "ON MATCH SET r.revision = r.revision + 1"
 )
 
+# What a write changed in each scope's map, under the revision it has just bumped the scope to (the
+# Revision node is locked by the bump); the scope's entries older than $keep revisions go. Edges are
+# three parallel lists (ids, sources, targets): a property holds a list of one simple type.
+LOG_MAP_CHANGES: Final[LiteralString] = (
+    "UNWIND $rows AS row\n"
+    "MATCH (r:Revision {scope: row.scope})\n"
+    "CREATE (:MapChanges {scope: row.scope, revision: r.revision, everything: row.everything,\n"
+    "                     node_ids: row.node_ids, edge_ids: row.edge_ids, edge_sources: row.edge_sources,\n"
+    "                     edge_targets: row.edge_targets})\n"
+    "WITH r\n"
+    "CALL (r) {\n"
+    "  MATCH (old:MapChanges {scope: r.scope})\n"
+    "  WHERE old.revision <= r.revision - $keep\n"
+    "  DELETE old\n"
+    "}"
+)
+
+# The accounts whose maps show these nodes at the far end of an edge.
+NEIGHBOUR_ACCOUNTS: Final[LiteralString] = (
+    "MATCH (n:Entity)-[:" + _all_edge_types() + "]-(m:Entity)\n"
+    "WHERE n.id IN $ids AND (m:Contact OR m:Opportunity)\n"
+    "RETURN DISTINCT m.owner_id AS account_id"
+)
+
+MAP_CHANGES_SINCE: Final[LiteralString] = (
+    "UNWIND $since AS s\n"
+    "MATCH (c:MapChanges {scope: s.scope})\n"
+    "WHERE c.revision > s.first AND c.revision <= s.last\n"
+    "RETURN c.scope AS scope, c.revision AS revision, c.everything AS everything, c.node_ids AS node_ids,\n"
+    "       c.edge_ids AS edge_ids, c.edge_sources AS edge_sources, c.edge_targets AS edge_targets\n"
+    "ORDER BY scope, revision"
+)
+
 # ---- tests ----------------------------------------------------------------------------------------
 
 # Empties the database for the contract suite (the schema and the migration records stay).
 WIPE_FOR_TESTS: Final[LiteralString] = (
     "MATCH (n)\n"
-    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision OR n:Sequence OR n:Review\n"
+    "WHERE n:Entity OR n:AuditEntry OR n:ApiKey OR n:Revision OR n:Sequence OR n:Review OR n:MapChanges\n"
     "DETACH DELETE n"
 )
 

@@ -25,6 +25,9 @@ The stored model:
   applied migrations, the per-account revision counters and the audit trail's sequence counter;
   each ``AuditEntry`` also has the ``account_id`` whose map it concerns (indexed: history is replayed
   per account, see :mod:`graph.history`);
+- ``MapChanges`` nodes log what each write changed in each map (``scope``, ``revision``, ``node_ids``,
+  ``edge_ids``/``edge_sources``/``edge_targets``, ``everything``), for readers that keep maps current
+  (:mod:`graph.map_cache`); only each scope's latest revisions are kept;
 - ``Review`` nodes are account reviews (复盘): ``id``, ``account_id``, ``title``, ``held_at``
   (``datetime``), ``notes``, ``opportunity_ids``, with ``(:Review)-[:BELONGS_TO]->(:Account)``.
 """
@@ -61,13 +64,14 @@ EDGE_TYPES: Final[tuple[LiteralString, ...]] = (
 )
 
 OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision", "Sequence",
-                                                  "Review")
+                                                  "Review", "MapChanges")
 
 # Every property the adapter reads or writes, for the Cypher lint's schema.
 PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
     "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value", "held_at",
+    "everything", "node_ids", "edge_ids", "edge_sources", "edge_targets",
 )
 
 

@@ -36,11 +36,11 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph.backend import Tx
+from graph.backend import CHANGES_KEPT, Tx
 from graph.errors import Conflict, StoreError, StoreUnavailable
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord
 
 T = TypeVar("T")
 
@@ -377,6 +377,29 @@ class Neo4jTx:
 
     def bump_revisions(self, scopes: Collection[str]) -> None:
         self._run(queries.BUMP_REVISIONS, scopes=sorted(set(scopes)))
+
+    def log_changes(self, changes: Sequence[MapChanges]) -> None:
+        rows = [{"scope": c.scope, "everything": c.everything, "node_ids": list(c.nodes),
+                 "edge_ids": [e[0] for e in c.edges], "edge_sources": [e[1] for e in c.edges],
+                 "edge_targets": [e[2] for e in c.edges]} for c in changes]
+        if rows:
+            self._run(queries.LOG_MAP_CHANGES, rows=rows, keep=CHANGES_KEPT)
+
+    def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
+        ids = _unique(node_ids)
+        if not ids:
+            return set()
+        return {row["account_id"] for row in self._run(queries.NEIGHBOUR_ACCOUNTS, ids=ids) if row["account_id"]}
+
+    def changes_since(self, since: Mapping[str, tuple[int, int]]) -> list[MapChanges]:
+        wanted = [{"scope": scope, "first": first, "last": last} for scope, (first, last) in sorted(since.items())]
+        if not wanted:
+            return []
+        return [MapChanges(row["scope"], row["revision"], everything=True) if row["everything"] else
+                MapChanges(row["scope"], row["revision"], tuple(row["node_ids"] or ()),
+                           tuple(zip(row["edge_ids"] or (), row["edge_sources"] or (), row["edge_targets"] or (),
+                                     strict=True)))
+                for row in self._run(queries.MAP_CHANGES_SINCE, since=wanted)]
 
 
 # ---- the backend ----------------------------------------------------------------------------------

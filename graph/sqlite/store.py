@@ -10,14 +10,14 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph.backend import Tx
+from graph.backend import CHANGES_KEPT, Tx
 from graph.errors import Conflict, StorageFull, StoreUnavailable
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord, now_iso
 from migrations import migrations
 
 T = TypeVar("T")
@@ -318,6 +318,44 @@ class SqliteTx:
         rows = self.conn.execute("SELECT id, role, name, key_hash, created_at FROM api_keys ORDER BY id")
         return [ApiKey(*r) for r in rows]
 
+    def log_changes(self, changes: Sequence[MapChanges]) -> None:
+        if not changes:
+            return
+        rows = [(c.scope, None if c.everything else json.dumps(list(c.nodes), ensure_ascii=False),
+                 None if c.everything else json.dumps([list(e) for e in c.edges], ensure_ascii=False))
+                for c in changes]
+        self.conn.executemany("INSERT OR REPLACE INTO map_changes (scope, revision, nodes, edges) "
+                              "SELECT scope, revision, ?, ? FROM revisions WHERE scope = ?",
+                              [(nodes, edges, scope) for scope, nodes, edges in rows])
+        self.conn.executemany("DELETE FROM map_changes WHERE scope = ? AND revision <= "
+                              "(SELECT revision FROM revisions WHERE scope = ?) - ?",
+                              [(scope, scope, CHANGES_KEPT) for scope, _, _ in rows])
+
+    def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
+        if not node_ids:
+            return set()
+        ids = _json_ids(node_ids)
+        rows = self.conn.execute(
+            "SELECT n.owner_id FROM edges e JOIN nodes n ON n.id = e.target "
+            "WHERE e.source IN (SELECT value FROM json_each(?)) AND n.kind IN ('contact', 'opportunity') "
+            "UNION SELECT n.owner_id FROM edges e JOIN nodes n ON n.id = e.source "
+            "WHERE e.target IN (SELECT value FROM json_each(?)) AND n.kind IN ('contact', 'opportunity')",
+            (ids, ids))
+        return {r[0] for r in rows if r[0]}
+
+    def changes_since(self, since: Mapping[str, tuple[int, int]]) -> list[MapChanges]:
+        found = []
+        for scope, (first, last) in sorted(since.items()):
+            rows = self.conn.execute("SELECT revision, nodes, edges FROM map_changes WHERE scope = ? "
+                                     "AND revision > ? AND revision <= ? ORDER BY revision", (scope, first, last))
+            for revision, nodes, edges in rows:
+                if nodes is None or edges is None:
+                    found.append(MapChanges(scope, revision, everything=True))
+                else:
+                    found.append(MapChanges(scope, revision, tuple(json.loads(nodes)),
+                                            tuple((e[0], e[1], e[2]) for e in json.loads(edges))))
+        return found
+
 
 class SqliteBackend:
     """A SQLite database file in ``data_dir``; one connection per thread."""
@@ -413,7 +451,7 @@ class SqliteBackend:
 
     def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:
-            for table in ("reviews", "edges", "nodes", "audit", "api_keys", "revisions"):
+            for table in ("reviews", "edges", "nodes", "audit", "api_keys", "revisions", "map_changes"):
                 conn.execute(f"DELETE FROM {table}")
 
     def purge(self) -> None:

@@ -1,0 +1,480 @@
+"""Projected account maps kept current across writes, on every backend and across processes.
+
+**Writes note what they change.** Every write transaction of the store runs through :class:`NotingTx`,
+which notes, per scope (an account, or :data:`SHARED_SCOPE` for our team and competitors, whose records
+appear in every map that touches them), the nodes and edges it writes or deletes — old and new owners
+alike. When the work is done the store bumps each scope's revision and logs the changes under it
+(``Tx.log_changes``), in the same transaction: a reader that sees a revision sees its changes.
+
+**Readers apply them.** :class:`MapCache` keeps one projected map per account (``graph.projection``),
+labelled with the revisions it reflects. When a scope has moved on, the cache reads the changes logged
+since (``Tx.changes_since``) and the current records they name, and edits a copy of the map: the nodes
+and edges of the account's map (its contacts and opportunities, every edge touching one of them, the
+nodes at the other ends, the competitors its opportunities name) — the same map a fresh load
+(``Tx.account_subgraph``) would give, in the same canonical order. The copy shares everything the edit
+did not touch with the old map, which concurrent readers may still be using and which is never
+written to. What readers derived from the old map (``graph.projection.Derived``: the analytics' views)
+follows the edit too, keeping what it cannot have changed. When the changes are too many to have been
+listed, or no longer logged, or the revisions went back (a reset database), the map is loaded afresh.
+
+A write in another process is picked up the same way: the log is in the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import networkx as nx
+
+from graph.backend import Tx
+from graph.projection import AccountGraph, account_graph
+from graph.records import EdgeRecord, MapChanges, NodeRecord
+
+# Team members and competitors appear in every account's map that touches them: their writes bump
+# this one shared revision (ids cannot contain "*", so it never names an account).
+SHARED_SCOPE = "*shared"
+# A write that changes more records than this in one scope logs "everything" there (an import): a
+# reader loads that map afresh rather than apply thousands of changes one by one.
+MAX_LISTED = 2000
+_MEMBER_KINDS = ("contact", "opportunity")
+
+
+# ---- writes ----------------------------------------------------------------------------------------
+
+
+class NotingTx:
+    """A write transaction that notes whose maps its writes change, and which records: ``scopes`` and,
+    per scope, the node ids and edges (id, source, target) written or deleted.
+
+    A record changes the map of its own account (old and new, when it moves) and, for our team and
+    competitors, the shared scope. An edge also changes the maps of the accounts of both its ends (an
+    edge from a subsidiary's contact to the group's is in both maps); a contact or opportunity that is
+    written also changes the maps that show it at the far end of an edge (``Tx.neighbour_accounts``)."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self.scopes: set[str] = set()
+        self._nodes: dict[str, dict[str, None]] = {}
+        self._edges: dict[str, dict[tuple[str, str, str], None]] = {}
+        # The account of each node this transaction has read or written (None: not a contact or
+        # opportunity), for the accounts of the ends of the edges it writes.
+        self._accounts: dict[str, str | None] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+    def _learn(self, records: Iterable[NodeRecord]) -> None:
+        for record in records:
+            self._accounts[record.id] = record.account_id if record.kind in _MEMBER_KINDS else None
+
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        found = self._tx.get_nodes(ids)
+        self._learn(found.values())
+        return found
+
+    def _note(self, scope: str, node: str | None = None, edge: tuple[str, str, str] | None = None) -> None:
+        self.scopes.add(scope)
+        if node is not None:
+            listed = self._nodes.setdefault(scope, {})
+            if len(listed) <= MAX_LISTED:
+                listed[node] = None
+        if edge is not None:
+            edges = self._edges.setdefault(scope, {})
+            if len(edges) <= MAX_LISTED:
+                edges[edge] = None
+
+    def _note_nodes(self, records: Iterable[NodeRecord]) -> None:
+        for record in records:
+            if record.kind in ("team_member", "competitor"):
+                self._note(SHARED_SCOPE, node=record.id)
+            elif record.kind == "account":
+                self._note(record.id, node=record.id)
+            elif record.account_id:
+                self._note(record.account_id, node=record.id)
+
+    def _note_edges(self, records: Iterable[EdgeRecord]) -> None:
+        records = list(records)
+        unknown = {end for r in records for end in (r.source, r.target)} - self._accounts.keys()
+        if unknown:
+            self._learn(self._tx.get_nodes(unknown).values())
+        for record in records:
+            edge = (record.id, record.source, record.target)
+            for scope in {record.account_id, self._accounts.get(record.source), self._accounts.get(record.target)}:
+                if scope:
+                    self._note(scope, edge=edge)
+
+    def _note_far_ends(self, records: Sequence[NodeRecord], stored: Iterable[NodeRecord]) -> None:
+        """The maps that show a stored contact or opportunity at the far end of an edge."""
+        existing = [r.id for r in stored if r.kind in _MEMBER_KINDS]
+        if existing:
+            for scope in self._tx.neighbour_accounts(existing):
+                for record in records:
+                    if record.id in existing:
+                        self._note(scope, node=record.id)
+
+    def put_nodes(self, records: Sequence[NodeRecord]) -> None:
+        if records:
+            stored = list(self._tx.get_nodes([r.id for r in records]).values())
+            self._note_nodes([*records, *stored])
+            self._note_far_ends(records, stored)
+            self._learn(records)
+        self._tx.put_nodes(records)
+
+    def delete_nodes(self, ids: Collection[str]) -> None:
+        if ids:
+            self._note_nodes(self._tx.get_nodes(ids).values())
+        self._tx.delete_nodes(ids)
+
+    def put_edges(self, records: Sequence[EdgeRecord]) -> None:
+        if records:
+            self._note_edges([*records, *self._tx.get_edges([r.id for r in records]).values()])
+        self._tx.put_edges(records)
+
+    def delete_edges(self, ids: Collection[str]) -> None:
+        if ids:
+            self._note_edges(self._tx.get_edges(ids).values())
+        self._tx.delete_edges(ids)
+
+    def changes(self) -> list[MapChanges]:
+        """What the transaction changed, per scope (to log once the scopes' revisions are bumped)."""
+        found = []
+        for scope in sorted(self.scopes):
+            nodes, edges = self._nodes.get(scope, {}), self._edges.get(scope, {})
+            if len(nodes) + len(edges) > MAX_LISTED:
+                found.append(MapChanges(scope, everything=True))
+            else:
+                found.append(MapChanges(scope, nodes=tuple(nodes), edges=tuple(edges)))
+        return found
+
+
+def finish_write(tx: Tx, noted: NotingTx) -> None:
+    """Bump the revisions of the scopes a write changed and log its changes (in its transaction)."""
+    if noted.scopes:
+        tx.bump_revisions(noted.scopes)
+        tx.log_changes(noted.changes())
+
+
+# ---- reads -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    key: tuple[int, int]            # (the account's revision, the shared revision) the map reflects
+    graph: AccountGraph
+    size: int
+
+
+@dataclass(frozen=True)
+class MapEdit:
+    """What an edit of a cached map changed (``scoring.view.Edit``): the nodes added, changed or removed,
+    and the (source, target) of every edge added, changed or removed."""
+
+    nodes: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+
+
+class MapCache:
+    """Projected maps per account, at most ``max_elements`` nodes and edges in all (about 1.6 KiB each;
+    least recently used out, the latest always kept; 0 keeps none), kept current by applying the
+    changes logged since their revisions (see the module's docstring)."""
+
+    def __init__(self, max_elements: int = 300_000) -> None:
+        self.max_elements = max_elements
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._elements = 0
+        self._lock = threading.Lock()
+        # How each map came to be, for the benchmarks and tests: "hit", "edited", "loaded".
+        self.counts: dict[str, int] = {"hit": 0, "edited": 0, "loaded": 0}
+
+    def read(self, tx: Tx, account_id: str) -> AccountGraph | None:
+        """The account's map as of this read transaction (None: no such account)."""
+        revisions = tx.revisions([account_id, SHARED_SCOPE])
+        key = (revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0))
+        with self._lock:
+            entry = self._entries.get(account_id)
+            if entry is not None:
+                self._entries.move_to_end(account_id)
+        if entry is not None and entry.key == key:
+            self._count("hit")
+            return entry.graph
+        if entry is not None and key[0] >= entry.key[0] and key[1] >= entry.key[1]:
+            edited = _advance(tx, account_id, entry, key)
+            if edited is not None:
+                self._count("edited")
+                return self._keep(account_id, key, edited)
+        subgraph = tx.account_subgraph(account_id)
+        if subgraph is None:
+            with self._lock:
+                dropped = self._entries.pop(account_id, None)
+                self._elements -= dropped.size if dropped else 0
+            return None
+        self._count("loaded")
+        return self._keep(account_id, key, nx.freeze(account_graph(subgraph)))
+
+    def _count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def _keep(self, account_id: str, key: tuple[int, int], graph: AccountGraph) -> AccountGraph:
+        if self.max_elements <= 0:
+            return graph
+        size = graph.number_of_nodes() + graph.number_of_edges()
+        with self._lock:
+            current = self._entries.get(account_id)
+            if current is not None and (current.key[0] > key[0] or current.key[1] > key[1]):
+                return graph            # a concurrent reader has kept a later map: keep that one
+            if current is not None:
+                self._elements -= current.size
+            self._entries[account_id] = _Entry(key, graph, size)
+            self._entries.move_to_end(account_id)
+            self._elements += size
+            while self._elements > self.max_elements and len(self._entries) > 1:
+                self._elements -= self._entries.popitem(last=False)[1].size
+        return graph
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._elements = 0
+
+
+def _advance(tx: Tx, account_id: str, entry: _Entry, key: tuple[int, int]) -> AccountGraph | None:
+    """The cached map edited to ``key``'s revisions, or None when it must be loaded afresh."""
+    since = {scope: (first, last) for scope, first, last in ((account_id, entry.key[0], key[0]),
+                                                             (SHARED_SCOPE, entry.key[1], key[1]))
+             if last > first}
+    logged = tx.changes_since(since)
+    node_ids: dict[str, None] = {}
+    edges: dict[str, tuple[str, str]] = {}
+    seen: dict[str, set[int]] = {}
+    for change in logged:
+        if change.everything:
+            return None
+        seen.setdefault(change.scope, set()).add(change.revision)
+        node_ids.update(dict.fromkeys(change.nodes))
+        for edge_id, source, target in change.edges:
+            edges[edge_id] = (source, target)
+    for scope, (first, last) in since.items():
+        if seen.get(scope, set()) != set(range(first + 1, last + 1)):
+            return None                 # some revisions are no longer logged
+    editing = _Editing(entry.graph, account_id)
+    if not editing.apply(tx, tx.get_nodes(list(node_ids)), list(node_ids), tx.get_edges(list(edges)), edges):
+        return None
+    return editing.finish()
+
+
+class _Editing:
+    """A copy-on-write edit of a frozen projected map: the outer dicts are copied, and each node's own
+    adjacency (and each pair's keyed edges) only when the edit touches it; the old map is never written
+    to. ``finish`` restores the canonical order of ``graph.projection`` where the edit could break it."""
+
+    def __init__(self, old: AccountGraph, account_id: str) -> None:
+        self.old, self.account_id = old, account_id
+        self.node: dict[str, dict[str, Any]] = dict(old._node)
+        self.succ: dict[str, dict[str, dict[str, Any]]] = dict(old._succ)
+        self.pred: dict[str, dict[str, dict[str, Any]]] = dict(old._pred)
+        self.account: dict[str, Any] = dict(old.graph.get("account") or {})
+        self._own_rows: set[tuple[int, str]] = set()     # (0 succ / 1 pred, node) copied already
+        self._pairs: dict[tuple[str, str], dict[str, Any]] = {}
+        self.changed_nodes: set[str] = set()
+        self.node_set_changed = False
+
+    # -- the map's own rules: who belongs
+
+    def member(self, n: str) -> bool:
+        data = self.node.get(n)
+        return data is not None and data.get("kind") in _MEMBER_KINDS and data.get("account_id") == self.account_id
+
+    def _edge_belongs(self, source: str, target: str) -> bool:
+        return self.member(source) or self.member(target)
+
+    # -- low-level edits
+
+    def _row(self, side: int, n: str) -> dict[str, dict[str, Any]]:
+        rows = self.succ if side == 0 else self.pred
+        if (side, n) not in self._own_rows:
+            rows[n] = dict(rows.get(n, {}))
+            self._own_rows.add((side, n))
+        return rows[n]
+
+    def _keyed(self, u: str, v: str) -> dict[str, Any]:
+        keyed = self._pairs.get((u, v))
+        if keyed is None:
+            keyed = self._pairs[(u, v)] = dict(self.succ.get(u, {}).get(v, {}))
+        return keyed
+
+    def set_node(self, n: str, attrs: dict[str, Any]) -> None:
+        if n not in self.node:
+            self.node_set_changed = True
+            self.succ[n], self.pred[n] = {}, {}
+            self._own_rows.update({(0, n), (1, n)})
+        elif self.node[n] == attrs:
+            return
+        self.node[n] = attrs
+        self.changed_nodes.add(n)
+
+    def remove_node(self, n: str) -> None:
+        if n in self.node:
+            del self.node[n]
+            self.succ.pop(n, None)
+            self.pred.pop(n, None)
+            self.node_set_changed = True
+            self.changed_nodes.add(n)
+
+    def set_edge(self, edge: EdgeRecord) -> None:
+        keyed = self._keyed(edge.source, edge.target)
+        attrs = {"type": edge.type, **edge.data}
+        if keyed.get(edge.id) != attrs:
+            keyed[edge.id] = attrs
+
+    def remove_edge(self, edge_id: str, source: str, target: str) -> None:
+        if edge_id in self.succ.get(source, {}).get(target, {}) or (source, target) in self._pairs:
+            self._keyed(source, target).pop(edge_id, None)
+
+    def _pairs_of(self, n: str) -> set[tuple[str, str]]:
+        pairs = {(n, v) for v in self.succ.get(n, {})} | {(u, n) for u in self.pred.get(n, {})}
+        return pairs | {pair for pair in self._pairs if n in pair}
+
+    def edges_of(self, n: str) -> list[tuple[str, str, str]]:
+        """(id, source, target) of every edge of n in the edited map (pending edits included)."""
+        found: list[tuple[str, str, str]] = []
+        for u, v in self._pairs_of(n):
+            keyed = self._pairs.get((u, v), self.succ.get(u, {}).get(v, {}))
+            found.extend((edge_id, u, v) for edge_id in keyed)
+        return found
+
+    # -- the edit
+
+    def apply(self, tx: Tx, nodes: Mapping[str, NodeRecord], node_ids: Sequence[str],
+              edges: Mapping[str, EdgeRecord], endpoints: Mapping[str, tuple[str, str]]) -> bool:
+        """Apply the current records of the changed ids; False when the map must be loaded afresh."""
+        account = self.account_id
+        joined: list[str] = []
+        left: list[str] = []
+        gone: list[str] = []
+        for n in node_ids:
+            record = nodes.get(n)
+            if n == account:
+                if record is None or record.kind != "account":
+                    return False        # the account itself went: a fresh load says so
+                self.account = {"id": account, **record.data}
+                self.set_node(n, {"kind": "account", **record.data})
+                continue
+            was_member = self.member(n)
+            if record is None:
+                if n in self.node:
+                    gone.append(n)
+                continue
+            attrs = {"kind": record.kind, **record.data}
+            is_member = record.kind in _MEMBER_KINDS and record.account_id == account
+            if is_member or n in self.node:
+                self.set_node(n, attrs)
+            if is_member and not was_member:
+                joined.append(n)
+            elif was_member and not is_member:
+                left.append(n)
+        # Edges: each changed one as it is now, where it belongs.
+        placing: list[EdgeRecord] = []
+        loose: set[str] = set()         # nodes that may no longer belong (checked at the end)
+        for edge_id, (source, target) in endpoints.items():
+            self.remove_edge(edge_id, source, target)
+            loose.update((source, target))
+            edge = edges.get(edge_id)
+            if edge is not None:
+                placing.append(edge)
+        # A contact or opportunity that joined the account brings its edges; one that left takes away
+        # those that touch no member any more.
+        if joined:
+            placing.extend(tx.edges_touching(joined))
+        for n in left:
+            for edge_id, source, target in self.edges_of(n):
+                if not self._edge_belongs(source, target):
+                    self.remove_edge(edge_id, source, target)
+                    loose.update((source, target))
+            loose.add(n)
+        placing = [e for e in placing if self._edge_belongs(e.source, e.target)]
+        # The competitors the account's opportunities name.
+        named = {str(c) for n, d in self.node.items() if self.member(n) and d.get("kind") == "opportunity"
+                 for c in d.get("competitor_ids") or ()}
+        before_named = {str(c) for n, d in self.old._node.items()
+                        if d.get("kind") == "opportunity" and d.get("account_id") == account
+                        for c in d.get("competitor_ids") or ()}
+        loose.update(before_named - named)
+        missing = ({end for e in placing for end in (e.source, e.target)} | named) - self.node.keys()
+        if missing:
+            found = tx.get_nodes(missing)
+            for n in sorted(missing):
+                record = found.get(n)
+                if record is None:
+                    if n in named:
+                        continue        # named, not stored: a fresh load leaves it out as well
+                    return False        # an edge to a node that is not there: load afresh
+                self.set_node(n, {"kind": record.kind, **record.data})
+        for edge in placing:
+            self.set_edge(edge)
+        for n in gone:
+            loose.add(n)
+        for n in loose:
+            if n in self.node and n != account and not self.member(n) and n not in named \
+                    and not self.edges_of(n):
+                self.remove_node(n)
+        for n in gone:
+            if n in self.node:
+                if self.edges_of(n):
+                    return False        # deleted, yet still joined to the map: load afresh
+                self.remove_node(n)
+        return True
+
+    def finish(self) -> AccountGraph:
+        """The edited map, frozen, with what readers derived from the old map carried over (the old map
+        itself when the edit changed nothing in it)."""
+        pairs: set[tuple[str, str]] = set()
+        old_succ = self.old._succ
+        for (u, v), keyed in self._pairs.items():
+            if keyed == old_succ.get(u, {}).get(v, {}):
+                continue
+            pairs.add((u, v))
+            ordered = dict(sorted(keyed.items()))
+            for side, here, there in ((0, u, v), (1, v, u)):
+                if here in self.node:
+                    row = self._row(side, here)
+                    if ordered:
+                        row[there] = ordered
+                    else:
+                        row.pop(there, None)
+        if not pairs and not self.changed_nodes and self.account == self.old.graph.get("account"):
+            return self.old
+        for side, n in self._own_rows:
+            rows = self.succ if side == 0 else self.pred
+            if n in rows:
+                rows[n] = _by_first_key(rows[n])
+        if self.node_set_changed:
+            order = [self.account_id, *sorted(n for n in self.node if n != self.account_id)]
+            self.node = {n: self.node[n] for n in order if n in self.node}
+            self.succ = {n: self.succ[n] for n in self.node}
+            self.pred = {n: self.pred[n] for n in self.node}
+        graph = AccountGraph()
+        graph.graph.update(self.old.graph)
+        graph.graph["account"] = self.account
+        graph._node = self.node
+        graph._adj = graph._succ = self.succ
+        graph._pred = self.pred
+        nx.freeze(graph)
+        edit = MapEdit(frozenset(self.changed_nodes), frozenset(pairs))
+        graph.derived = self.old.derived.advanced(graph, edit)
+        return graph
+
+
+def _by_first_key(row: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A node's neighbours in the projection's order: by the smallest id of the edges to each (their
+    keyed edges are in id order, so the first key is the smallest)."""
+    items = list(row.items())
+    keys = [next(iter(keyed)) for _, keyed in items]
+    if all(a < b for a, b in pairwise(keys)):
+        return row
+    return dict(sorted(items, key=lambda item: next(iter(item[1]))))
+
