@@ -302,3 +302,16 @@ def contact_writer(client: httpx.Client, contact_id: str, timeout: float) -> Wri
             raise RuntimeError(f"PATCH /v1/contacts/{contact_id} answered {r.status_code}: {r.text[:300]}")
 
     return write
+
+
+def line_writer(client: httpx.Client, relationship_id: str, timeout: float) -> Write:
+    """A write that moves what the analytics read: an influence line's strength (the chain's support, the
+    gains and the informal-power ranking all change)."""
+
+    def write(i: int) -> None:
+        r = client.patch(f"/v1/relationships/{relationship_id}", json={"strength": (0.35, 0.95)[i % 2]},
+                         timeout=timeout)
+        if r.status_code != 200:
+            raise RuntimeError(f"PATCH /v1/relationships/{relationship_id} answered {r.status_code}: {r.text[:300]}")
+
+    return write
