@@ -64,6 +64,10 @@ class NotingTx:
         # The account of each node this transaction has read or written (None: not a contact or
         # opportunity), for the accounts of the ends of the edges it writes.
         self._accounts: dict[str, str | None] = {}
+        # Each record as this transaction last read or wrote it (None: absent), so that a write need
+        # not read again what the store has just read (an import reads every row it writes).
+        self._stored_nodes: dict[str, NodeRecord | None] = {}
+        self._stored_edges: dict[str, EdgeRecord | None] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tx, name)
@@ -75,7 +79,24 @@ class NotingTx:
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
         found = self._tx.get_nodes(ids)
         self._learn(found.values())
+        for id in ids:
+            self._stored_nodes[id] = found.get(id)
         return found
+
+    def get_edges(self, ids: Collection[str]) -> dict[str, EdgeRecord]:
+        found = self._tx.get_edges(ids)
+        for id in ids:
+            self._stored_edges[id] = found.get(id)
+        return found
+
+    def _stored(self, ids: list[str], known: dict[str, Any], read: Any) -> list[Any]:
+        """The records of ``ids`` as stored now: from what this transaction read or wrote, else read."""
+        missing = [id for id in ids if id not in known]
+        if missing:
+            found = read(missing)
+            for id in missing:
+                known[id] = found.get(id)
+        return [record for id in ids if (record := known[id]) is not None]
 
     def _note(self, scope: str, node: str | None = None, edge: tuple[str, str, str] | None = None) -> None:
         self.scopes.add(scope)
@@ -119,26 +140,32 @@ class NotingTx:
 
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
         if records:
-            stored = list(self._tx.get_nodes([r.id for r in records]).values())
+            stored = self._stored([r.id for r in records], self._stored_nodes, self._tx.get_nodes)
+            self._learn(stored)
             self._note_nodes([*records, *stored])
             self._note_far_ends(records, stored)
             self._learn(records)
         self._tx.put_nodes(records)
+        self._stored_nodes.update((r.id, r) for r in records)
 
     def delete_nodes(self, ids: Collection[str]) -> None:
         if ids:
-            self._note_nodes(self._tx.get_nodes(ids).values())
+            self._note_nodes(self._stored(list(ids), self._stored_nodes, self._tx.get_nodes))
         self._tx.delete_nodes(ids)
+        self._stored_nodes.update(dict.fromkeys(ids))
 
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
         if records:
-            self._note_edges([*records, *self._tx.get_edges([r.id for r in records]).values()])
+            self._note_edges([*records, *self._stored([r.id for r in records], self._stored_edges,
+                                                      self._tx.get_edges)])
         self._tx.put_edges(records)
+        self._stored_edges.update((r.id, r) for r in records)
 
     def delete_edges(self, ids: Collection[str]) -> None:
         if ids:
-            self._note_edges(self._tx.get_edges(ids).values())
+            self._note_edges(self._stored(list(ids), self._stored_edges, self._tx.get_edges))
         self._tx.delete_edges(ids)
+        self._stored_edges.update(dict.fromkeys(ids))
 
     def changes(self) -> list[MapChanges]:
         """What the transaction changed, per scope (to log once the scopes' revisions are bumped)."""

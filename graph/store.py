@@ -390,7 +390,7 @@ class Store:
         edges: dict[str, tuple[EdgeRecord, Loc]] = {}
         for section in ("relationships", "decision_chain"):
             for i, row in enumerate(getattr(bundle, section)):
-                edge = _edge_record(row)
+                edge = _edge_record(row, stamp)
                 _add_unique(edges, edge, (section, i), errors,
                             lambda r: (r.type, r.source, r.target, r.data))
         reviews: dict[str, tuple[NodeRecord, Loc]] = {}
@@ -437,7 +437,7 @@ class Store:
                     nodes[id] = (new, loc)
                     node_writes.append(new)
                     audit.append(_audit(actor, "import", new.kind, id, old.as_json() if old else None,
-                                        new.as_json()))
+                                        new.as_json(), stamp))
             checked = self._check(tx, list(nodes.values()), list(edges.values()), problems)
             for edge, (_, loc) in zip(checked, edges.values(), strict=True):
                 old_edge = stored_edges.get(edge.id)
@@ -455,7 +455,7 @@ class Store:
                         version=old_edge.version + 1)
                     edge_writes.append(new_edge)
                     audit.append(_audit(actor, "import", new_edge.type, new_edge.id,
-                                        old_edge.as_json() if old_edge else None, new_edge.as_json()))
+                                        old_edge.as_json() if old_edge else None, new_edge.as_json(), stamp))
             problems += _review_problems(tx, list(reviews.values()), {n.id: n for n, _ in nodes.values()})
             stored_reviews = tx.get_reviews(list(reviews))
             review_writes = []
@@ -468,7 +468,8 @@ class Store:
                         old_review, data=review.data, updated_at=stamp, version=old_review.version + 1)
                     review_writes.append(new_review)
                     audit.append(_audit(actor, "import", REVIEW, review.id,
-                                        old_review.as_json() if old_review else None, new_review.as_json()))
+                                        old_review.as_json() if old_review else None, new_review.as_json(),
+                                        stamp))
             if problems:
                 raise InvalidGraph(problems)
             if not dry_run:
@@ -633,7 +634,7 @@ class Store:
         placed: list[EdgeRecord] = []
         for edge, loc in edges:
             where = _where(loc)
-            source_kind, target_kinds = EDGE_ENDPOINTS[EdgeType(edge.type)]
+            source_kind, target_kinds = EDGE_ENDPOINTS[edge.type]   # type: ignore[index]  # a StrEnum key
             source, target = known.get(edge.source), known.get(edge.target)
             names = ("contact_id", "opportunity_id") if edge.type == EdgeType.MEMBER_OF else ("source",
                                                                                                "target")
@@ -647,7 +648,9 @@ class Store:
                 errors.append({"loc": [*where, "contact_id"],
                                "msg": f"contact {edge.source!r} is not at the opportunity's account "
                                       f"{target.account_id!r}"})
-            placed.append(replace(edge, account_id=_edge_account(edge, known)))
+            # (not dataclasses.replace: this runs once per row of an import)
+            placed.append(EdgeRecord(edge.type, edge.id, edge.source, edge.target, edge.data,
+                                     _edge_account(edge, known), edge.created_at, edge.updated_at, edge.version))
         self._check_reporting_lines(tx, placed, edges, errors, known)
         if errors:
             raise InvalidGraph(errors)
@@ -751,8 +754,8 @@ def _new_id(kind: str) -> str:
 
 
 def _audit(actor: str, action: str, entity_type: str, entity_id: str, before: dict[str, Any] | None,
-           after: dict[str, Any] | None) -> AuditEntry:
-    return AuditEntry(at=now_iso(), actor=actor, action=action, entity_type=str(entity_type),
+           after: dict[str, Any] | None, at: str | None = None) -> AuditEntry:
+    return AuditEntry(at=at or now_iso(), actor=actor, action=action, entity_type=str(entity_type),
                       entity_id=entity_id, before=before, after=after,
                       account_id=audit_account(str(entity_type), entity_id, before, after))
 
@@ -867,8 +870,8 @@ def _noted_edges_in_audit(history: Iterable[AuditEntry], contact_id: str, *, eve
     return found
 
 
-def _edge_record(model: RelationshipIn | ChainMemberIn) -> EdgeRecord:
-    stamp = now_iso()
+def _edge_record(model: RelationshipIn | ChainMemberIn, stamp: str | None = None) -> EdgeRecord:
+    stamp = stamp or now_iso()
     if isinstance(model, ChainMemberIn):
         source, target, type_, given = model.contact_id, model.opportunity_id, EdgeType.MEMBER_OF.value, None
     else:
