@@ -322,14 +322,15 @@ def changes(body: BaseModel) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_unset=True)
 
 
-AccountPatch = patch_model(AccountIn, "AccountPatch", "Changes to an account.")
+# Ids, relationship types and ends never change: they are not part of a PATCH body at all.
+AccountPatch = patch_model(AccountIn, "AccountPatch", "Changes to an account.", leave_out=("id",))
 ContactPatch = patch_model(ContactIn, "ContactPatch", "Changes to a contact; leaving is "
-                           '{"status": "left", "left_at": "2026-11-01"}.')
-TeamMemberPatch = patch_model(TeamMemberIn, "TeamMemberPatch", "Changes to a member of our team.")
-CompetitorPatch = patch_model(CompetitorIn, "CompetitorPatch", "Changes to a competitor.")
+                           '{"status": "left", "left_at": "2026-11-01"}.', leave_out=("id",))
+TeamMemberPatch = patch_model(TeamMemberIn, "TeamMemberPatch", "Changes to a member of our team.", leave_out=("id",))
+CompetitorPatch = patch_model(CompetitorIn, "CompetitorPatch", "Changes to a competitor.", leave_out=("id",))
 OpportunityPatch = patch_model(OpportunityIn, "OpportunityPatch", "Changes to an opportunity; a new stage "
-                               "without a status infers the status again.")
+                               "without a status infers the status again.", leave_out=("id",))
 RelationshipPatch = patch_model(RelationshipIn, "RelationshipPatch", "Changes to a relationship's properties "
-                                "(its id, type and ends cannot change).")
+                                "(its id, type and ends cannot change).", leave_out=("id", "type", "source", "target"))
 ChainMemberPatch = patch_model(ChainMemberFields, "ChainMemberPatch", "Changes to a decision-chain member.",
                                leave_out=("contact_id",))
