@@ -343,3 +343,35 @@ def test_a_500_does_not_cost_the_client_its_keep_alive(tmp_path: Path) -> None:
     assert failed.status_code == 500 and failed.headers["content-type"] == "application/problem+json"
     assert failed.json()["title"] == "Internal error"
     assert before == after, "the server closed the connection after the 500"
+
+
+# ---- big bodies are read off the event loop ---------------------------------------------------------------
+
+
+def test_import_bodies_are_parsed_and_validated_off_the_event_loop(furniture: TestClient,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finding: a 26 MB dry-run import stalled /health for 4.6 s, its body parsed and validated on the
+    event loop. Now both happen in a worker thread (measured with a 22 MB bundle: /health median 16 ms,
+    at worst 0.5 s while one C call holds the interpreter)."""
+    import asyncio
+
+    from graph.models import Bundle
+
+    on_loop: list[bool] = []
+    validate = Bundle.model_validate.__func__  # type: ignore[attr-defined]
+
+    def recording(cls: type[Bundle], obj: Any, *args: Any, **kwargs: Any) -> Bundle:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        result: Bundle = validate(cls, obj, *args, **kwargs)
+        return result
+
+    monkeypatch.setattr(Bundle, "model_validate", classmethod(recording))
+    assert furniture.post("/v1/import?dry_run=true", json={"accounts": [{"id": "x", "name": "X"}]}).status_code == 200
+    csv = "Id,Name\ny,Y\n".encode()
+    assert furniture.post("/v1/import/csv?kind=accounts&dry_run=true", content=csv,
+                          headers={"Content-Type": "text/csv"}).status_code == 200
+    assert on_loop == [False, False]
