@@ -371,7 +371,7 @@ def test_import_bodies_are_parsed_and_validated_off_the_event_loop(furniture: Te
 
     monkeypatch.setattr(Bundle, "model_validate", classmethod(recording))
     assert furniture.post("/v1/import?dry_run=true", json={"accounts": [{"id": "x", "name": "X"}]}).status_code == 200
-    csv = "Id,Name\ny,Y\n".encode()
+    csv = b"Id,Name\ny,Y\n"
     assert furniture.post("/v1/import/csv?kind=accounts&dry_run=true", content=csv,
                           headers={"Content-Type": "text/csv"}).status_code == 200
     assert on_loop == [False, False]
