@@ -193,7 +193,13 @@ def finish_write(tx: Tx, noted: NotingTx) -> None:
 class _Entry:
     key: tuple[int, int]            # (the account's revision, the shared revision) the map reflects
     graph: AccountGraph
-    size: int
+    size: int                       # nodes and edges
+
+
+def _size(graph: AccountGraph) -> int:
+    """Nodes and edges of a map: counted once, then carried by each edit (counting is O(edges))."""
+    size: int | None = getattr(graph, "size_hint", None)
+    return size if size is not None else graph.number_of_nodes() + graph.number_of_edges()
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,7 @@ class MapCache:
     def _keep(self, account_id: str, key: tuple[int, int], graph: AccountGraph) -> AccountGraph:
         if self.max_elements <= 0:
             return graph
-        size = graph.number_of_nodes() + graph.number_of_edges()
+        size = _size(graph)
         with self._lock:
             current = self._entries.get(account_id)
             if current is not None and (current.key[0] > key[0] or current.key[1] > key[1]):
@@ -288,7 +294,7 @@ def _advance(tx: Tx, account_id: str, entry: _Entry, key: tuple[int, int]) -> Ac
     for scope, (first, last) in since.items():
         if seen.get(scope, set()) != set(range(first + 1, last + 1)):
             return None                 # some revisions are no longer logged
-    editing = _Editing(entry.graph, account_id)
+    editing = _Editing(entry.graph, account_id, entry.size)
     if not editing.apply(tx, tx.get_nodes(list(node_ids)), list(node_ids), tx.get_edges(list(edges)), edges):
         return None
     return editing.finish()
@@ -299,8 +305,8 @@ class _Editing:
     adjacency (and each pair's keyed edges) only when the edit touches it; the old map is never written
     to. ``finish`` restores the canonical order of ``graph.projection`` where the edit could break it."""
 
-    def __init__(self, old: AccountGraph, account_id: str) -> None:
-        self.old, self.account_id = old, account_id
+    def __init__(self, old: AccountGraph, account_id: str, size: int | None = None) -> None:
+        self.old, self.account_id, self.size = old, account_id, size
         self.node: dict[str, dict[str, Any]] = dict(old._node)
         self.succ: dict[str, dict[str, dict[str, Any]]] = dict(old._succ)
         self.pred: dict[str, dict[str, dict[str, Any]]] = dict(old._pred)
@@ -424,13 +430,13 @@ class _Editing:
                     loose.update((source, target))
             loose.add(n)
         placing = [e for e in placing if self._edge_belongs(e.source, e.target)]
-        # The competitors the account's opportunities name.
-        named = {str(c) for n, d in self.node.items() if self.member(n) and d.get("kind") == "opportunity"
-                 for c in d.get("competitor_ids") or ()}
-        before_named = {str(c) for n, d in self.old._node.items()
-                        if d.get("kind") == "opportunity" and d.get("account_id") == account
-                        for c in d.get("competitor_ids") or ()}
-        loose.update(before_named - named)
+        # The competitors the account's opportunities name (they change only with an opportunity).
+        if any((self.old._node.get(n) or {}).get("kind") == "opportunity"
+               or (self.node.get(n) or {}).get("kind") == "opportunity" for n in node_ids):
+            named = _named(self.node, account)
+            loose.update(_named(self.old._node, account) - named)
+        else:
+            named = set()
         missing = ({end for e in placing for end in (e.source, e.target)} | named) - self.node.keys()
         if missing:
             found = tx.get_nodes(missing)
@@ -447,7 +453,8 @@ class _Editing:
             loose.add(n)
         for n in loose:
             if n in self.node and n != account and not self.member(n) and n not in named \
-                    and not self.edges_of(n):
+                    and not self.edges_of(n) and (self.node[n].get("kind") != "competitor"
+                                                  or n not in _named(self.node, account)):
                 self.remove_node(n)
         for n in gone:
             if n in self.node:
@@ -455,6 +462,14 @@ class _Editing:
                     return False        # deleted, yet still joined to the map: load afresh
                 self.remove_node(n)
         return True
+
+    def size_change(self, pairs: set[tuple[str, str]]) -> int:
+        """How many nodes and edges the edit added (less those it removed)."""
+        old_node, old_succ = self.old._node, self.old._succ
+        change = len(self.node) - len(old_node)
+        for u, v in pairs:
+            change += len(self._pairs[(u, v)]) - len(old_succ.get(u, {}).get(v, {}))
+        return change
 
     def finish(self) -> AccountGraph:
         """The edited map, frozen, with what readers derived from the old map carried over (the old map
@@ -485,6 +500,8 @@ class _Editing:
             self.succ = {n: self.succ[n] for n in self.node}
             self.pred = {n: self.pred[n] for n in self.node}
         graph = AccountGraph()
+        if self.size is not None:
+            graph.size_hint = self.size + self.size_change(pairs)
         graph.graph.update(self.old.graph)
         graph.graph["account"] = self.account
         graph._node = self.node
@@ -494,6 +511,12 @@ class _Editing:
         edit = MapEdit(frozenset(self.changed_nodes), frozenset(pairs))
         graph.derived = self.old.derived.advanced(graph, edit)
         return graph
+
+
+def _named(nodes: Mapping[str, Mapping[str, Any]], account_id: str) -> set[str]:
+    """The competitors the account's opportunities name."""
+    return {str(c) for d in nodes.values() if d.get("kind") == "opportunity" and d.get("account_id") == account_id
+            for c in d.get("competitor_ids") or ()}
 
 
 def _by_first_key(row: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

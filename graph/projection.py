@@ -75,6 +75,8 @@ class AccountGraph(nx.MultiDiGraph):  # type: ignore[misc]
                  **attr: Any) -> None:
         super().__init__(incoming_graph_data, multigraph_input, **attr)
         self.derived = Derived()
+        # Nodes and edges, when its maker knows them (an edited map: see graph.map_cache).
+        self.size_hint: int | None = None
 
 
 def account_graph(subgraph: AccountSubgraph) -> AccountGraph:

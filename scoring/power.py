@@ -220,7 +220,9 @@ class Signals:
         ranked = ranking(amap, o)
         self.count = len(ranked)
         self.places = max(o.signal_min_places, math.ceil(o.signal_rank_share * self.count))
-        self.ranks = {c: (power, formal, informal) for c, power, formal, informal in ranked}
+        self.ranks: dict[str, tuple[float, int, int]] = amap.cached(
+            ("ranks", o), lambda: {c: (power, formal, informal) for c, power, formal, informal in ranked},
+            carry=_keep_ranking)
         self._betweenness: dict[str, float] | None = None
         # A person's signals read the ranks (and the betweenness, of the ties): recomputed after an edit
         # that moved them, else only within one step of the people it touched (their constraint).

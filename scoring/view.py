@@ -245,7 +245,7 @@ class AccountMap:
         self._active_ids = active
         self._roles = roles
 
-    def _lazies(self) -> None:
+    def _lazies(self, link_ids: list[str] | None = None) -> None:
         roles, contact_ids, team_ids = self._roles, self._kinds["contact"], self._kinds["team_member"]
         competitor_ids, opportunity_ids = self.kind_ids("competitor"), self.kind_ids("opportunity")
         kind_of = {n: "competitor" for n in competitor_ids}
@@ -258,8 +258,9 @@ class AccountMap:
         self.team = _Lazy(data, team_ids, roles, frozenset("t"))
         self.competitors = _Lazy(data, competitor_ids, kind_of, frozenset({"competitor"}))
         self.opportunities = _Lazy(data, opportunity_ids, kind_of, frozenset({"opportunity"}))
-        self.links = _Lazy(lambda n: self.local(n).out, [n for n in contact_ids + team_ids if roles[n] != "l"],
-                           roles, at)
+        if link_ids is None:
+            link_ids = [n for n in contact_ids + team_ids if roles[n] != "l"]
+        self.links = _Lazy(lambda n: self.local(n).out, link_ids, roles, at)
         self.covers = _Lazy(self.covers_of, active, roles, a)
         self.mirrors = _Lazy(self.mirrors_of, active, roles, a)
         self.interests = _Lazy(self.interests_of, contact_ids, roles, al)
@@ -329,12 +330,13 @@ class AccountMap:
         new = object.__new__(AccountMap)
         new.o, new.rules = self.o, self.rules
         new._bind(g)
+        new._lock = threading.Lock()
         if changed_roles:
             new._scan()
+            new._lazies()
         else:
             new._kinds, new._active_ids, new._roles = self._kinds, self._active_ids, self._roles
-        new._lock = threading.Lock()
-        new._lazies()
+            new._lazies(self.links._keys)
 
         # Who the edit touched: the ends of every edited edge, every edited node, and the neighbours of
         # anyone who came, went or changed role (whose links read that role).

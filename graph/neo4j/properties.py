@@ -20,6 +20,7 @@ fields out of a record's data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -71,8 +72,10 @@ def _check_flattening() -> None:
 _check_flattening()
 
 
+@functools.lru_cache(maxsize=4096)
 def timestamp(value: str) -> dt.datetime | str:
-    """A stored ISO timestamp as a UTC datetime (Neo4j ``datetime``); anything else as it is."""
+    """A stored ISO timestamp as a UTC datetime (Neo4j ``datetime``); anything else as it is. Kept for the
+    latest few thousand: the records of one write share theirs (an import: one for all its rows)."""
     try:
         parsed = dt.datetime.strptime(value, _TIMESTAMP_FORMAT)
     except ValueError:

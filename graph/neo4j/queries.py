@@ -238,6 +238,43 @@ def _put_edges() -> LiteralString:
 
 PUT_EDGES: Final[LiteralString] = _put_edges()
 
+
+def _create_edges(edge_type: LiteralString) -> LiteralString:
+    return (
+        "UNWIND $rows AS row\n"
+        "MATCH (s:Entity {id: row.source})\n"
+        "MATCH (t:Entity {id: row.target})\n"
+        "CREATE (s)-[r:" + edge_type + "]->(t)\n"
+        "SET r = row.props\n"
+        "RETURN count(r) AS written"
+    )
+
+
+# type → statement: relationships of that type that the transaction saw absent, CREATEd (a concurrent
+# creation of the same id fails on the unique constraint: Conflict). One statement per type, chosen by
+# the adapter, instead of PUT_EDGES's branch per type per row (an import: several times faster). A row
+# whose ends are missing is not written: the count says so, and the adapter aborts the transaction.
+CREATE_EDGES: Final[dict[str, LiteralString]] = {t: _create_edges(t) for t in schema.EDGE_TYPES}
+
+
+def _create_nodes(label: LiteralString) -> LiteralString:
+    return (
+        "UNWIND $rows AS row\n"
+        "CREATE (n:Entity:" + label + " {id: row.id})\n"
+        "SET n = row.props\n"
+        "WITH n, row\n"
+        "CALL (n, row) {\n"
+        "  MATCH (owner:Account {id: row.owner_id})\n"
+        "  CREATE (n)-[:BELONGS_TO]->(owner)\n"
+        "}"
+    )
+
+
+# kind → statement: new nodes of that kind (not accounts, whose members may have come first: PUT_NODES),
+# CREATEd with their label and their BELONGS_TO link, as PUT_NODES does for them.
+CREATE_NODES: Final[dict[str, LiteralString]] = {
+    kind: _create_nodes(label) for kind, label in schema.KIND_LABELS.items() if kind != "account"}
+
 DELETE_EDGES: Final[LiteralString] = (
     "UNWIND $ids AS edge_id\n"
     + _edge_by_id("edge_id")

@@ -206,7 +206,19 @@ class Neo4jTx:
         if not batch:
             return
         rows = [_node_row(r, create=r.id in self._absent_nodes) for r in batch]
-        self._run(queries.PUT_NODES, rows=rows)
+        # New nodes other than accounts: one CREATE statement per kind; the rest through PUT_NODES
+        # (accounts first, so that the others' BELONGS_TO find them).
+        fresh: dict[str, list[dict[str, Any]]] = {}
+        rest = []
+        for row in rows:
+            if row["create"] and row["kind"] in queries.CREATE_NODES:
+                fresh.setdefault(row["kind"], []).append(row)
+            else:
+                rest.append(row)
+        if rest:
+            self._run(queries.PUT_NODES, rows=rest)
+        for kind, kind_rows in fresh.items():
+            self._run(queries.CREATE_NODES[kind], rows=kind_rows)
         self._absent_nodes.difference_update(r.id for r in batch)
 
     def delete_nodes(self, ids: Collection[str]) -> None:
@@ -255,8 +267,23 @@ class Neo4jTx:
         if not batch:
             return
         rows = [_edge_row(r, create=r.id in self._absent_edges) for r in batch]
-        result = self._run(queries.PUT_EDGES, rows=rows)
-        orphans = result[0]["orphans"] if result else []
+        # Relationships the transaction saw absent: one CREATE statement per type; the rest (which may
+        # replace a stored relationship of another type or other ends) through PUT_EDGES.
+        fresh: dict[str, list[dict[str, Any]]] = {}
+        rest: list[dict[str, Any]] = []
+        for row in rows:
+            (fresh.setdefault(row["type"], []) if row["create"] and row["type"] in queries.CREATE_EDGES
+             else rest).append(row)
+        orphans: list[str] = []
+        if rest:
+            result = self._run(queries.PUT_EDGES, rows=rest)
+            orphans += result[0]["orphans"] if result else []
+        for edge_type, type_rows in fresh.items():
+            written = self._run(queries.CREATE_EDGES[edge_type], rows=type_rows)
+            if not written or written[0]["written"] != len(type_rows):
+                ends = {end for row in type_rows for end in (row["source"], row["target"])}
+                present = set(self.get_nodes(ends))
+                orphans += [row["id"] for row in type_rows if not {row["source"], row["target"]} <= present]
         if orphans:
             raise Conflict(f"relationship(s) {', '.join(map(repr, orphans[:5]))} join nodes that do not exist",
                            details={"ids": orphans})

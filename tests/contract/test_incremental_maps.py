@@ -248,6 +248,8 @@ def _compare(cached: Store, backend: Backend, what: str) -> None:
         # What the analytics derived from the map before the edit came along (and is checked below).
         assert len(got.derived) > 0, f"after {what}: the analytics' views were not carried over"
     assert _shape(got) == _shape(expected), f"after {what}: the map differs from a fresh load"
+    entry = cached.maps._entries.get("acme")
+    assert entry is None or entry.size == got.number_of_nodes() + got.number_of_edges(), f"after {what}: size"
     assert _answers(got, team) == _answers(expected, team), f"after {what}: an answer differs from a fresh load"
 
 
