@@ -264,7 +264,7 @@ def _create_nodes(label: LiteralString) -> LiteralString:
         "SET n = row.props\n"
         "WITH n, row\n"
         "CALL (n, row) {\n"
-        "  MATCH (owner:Account {id: row.owner_id})\n"
+        "  MATCH (owner:Account {id: row.props.owner_id})\n"
         "  CREATE (n)-[:BELONGS_TO]->(owner)\n"
         "}"
     )
