@@ -576,7 +576,10 @@ def profile_misses(cfg: Config, res: Results, measured: set[int], accounts: bool
                               ("coverage_gaps", "coverage_gaps")):
             hit = any(k.startswith(key) for k in missed)
             if hit and all(w[2] != q[path_key][0] for w in wanted):
-                wanted.append((f"{path_key} at {TARGET_SIZE:,} contacts, first read after a write",
+                # (A fresh store per request: the profile is of a map not yet cached — loaded whole — which
+                # is what a write cost before maps were edited in place; an edit's own cost is in the
+                # scoring bench, tests/scoring/bench_scoring.py.)
+                wanted.append((f"{path_key} at {TARGET_SIZE:,} contacts, a map not yet cached (a fresh store)",
                                Path(size["data_dir"]), q[path_key][0], True))
         if "throughput" in missed:  # the throughput is of repeated reads: profile those
             wanted.append((f"decision_chain at {TARGET_SIZE:,} contacts, repeated reads (throughput)",
