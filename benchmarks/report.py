@@ -144,6 +144,9 @@ def render(res: Results, out: Path) -> str:
             lambda s: (f"{s['cli_import']['seconds']:,.2f} s = **{s['cli_import']['rows_per_s']:,.0f} rows/s**"
                        if "rows_per_s" in s.get("cli_import", {}) else s.get("cli_import", {}).get("error", "–")[:80]))
         for key, label, _ in ENDPOINTS:
+            if key in COLD_KEYS:
+                row(f"{label}, first read (the map loaded whole, not yet cached)",
+                    lambda s, k=key: ms(s["first_read"][k]) if k in s.get("first_read", {}) else "–")
             row(f"**{label}**: median (client)", lambda s, k=key: _cell(s["latency"].get(k), "median"))
             row(f"{label}: p95 (client)", lambda s, k=key: _cell(s["latency"].get(k), "p95"))
             row(f"{label}: mean inside the server", lambda s, k=key: (
