@@ -1,4 +1,4 @@
-# mypy: disable-error-code="arg-type,misc,no-any-return,var-annotated,dict-item"  # strings for enums in random edits
+# mypy: disable-error-code="arg-type,misc,no-any-return,var-annotated,dict-item"
 """Maps kept current by applying each write's changes give the answers of a fresh load, on every backend.
 
 Random edit sequences — people joining, leaving, moving to another account, erased; lines added,
