@@ -500,9 +500,9 @@ def default_edge_id(edge_type: str, source: str, target: str, kind: str | None =
     >>> default_edge_id("MEMBER_OF", "x", "y:z")
     'MEMBER_OF::7b3eb3c5217c5e1a8c0f380f1888564464bff942'
     """
-    parts = [source, target] + ([kind] if kind else [])
+    parts = [source, target, kind] if kind else [source, target]
     plain = ":".join([edge_type, *parts])
-    if len(plain) <= 128 and not any(":" in part for part in parts):
+    if len(plain) <= 128 and plain.count(":") == len(parts):  # (edge types hold no ":")
         return plain
     digest = hashlib.sha256("\x00".join([edge_type, *parts]).encode()).hexdigest()[:40]
     return f"{edge_type}::{digest}"

@@ -21,7 +21,7 @@ from app.schemas.resources import CsvImportResult, ExportBundle, ImportResult
 from graph import history
 from graph.errors import InvalidGraph
 from graph.models import Bundle
-from graph.store import Store
+from graph.store import Store, collection_paused
 
 router = APIRouter(prefix="/v1", tags=["bulk"])
 DryRun = Annotated[bool, Query(description="validate only; write nothing (the answer says dry_run: true)")]
@@ -78,7 +78,8 @@ async def import_bundle(request: Request, store: StoreDep, who: Editor, dry_run:
     body = await request.body()
 
     def work() -> dict[str, Any]:
-        return _import(store, _json_bundle(body), who.name, dry_run)
+        with collection_paused():  # the bundle's models too are many objects and no garbage
+            return _import(store, _json_bundle(body), who.name, dry_run)
 
     result: dict[str, Any] = await run_in_threadpool(work)
     return result

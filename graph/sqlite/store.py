@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from graph.backend import CHANGES_KEPT, Tx
 from graph.errors import Conflict, StorageFull, StoreUnavailable
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord, now_iso
@@ -28,9 +30,14 @@ PURGE_WAIT = 0.2
 MIN_FREE_BYTES = 16 * 1024 * 1024
 _SQLITE_FULL = 13
 CACHE_KIB = 64 * 1024
-# Records as JSON text, non-ASCII as it is; one encoder for every row (``json.dumps`` with options builds
-# a new one per call, a fifth of the time of a small record).
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _dumps(value: Any) -> str:
+    """A record as compact JSON text, non-ASCII as it is (orjson: a tenth of the time of ``json``'s
+    encoder per record, which an import pays for every row and every audit entry)."""
+    return orjson.dumps(value).decode()
+
+
 # SQLite caps the number of host parameters per statement; larger id sets go through json_each.
 _NODE_COLUMNS = "id, kind, data, created_at, updated_at, version"
 _EDGE_COLUMNS = "id, type, source, target, account_id, data, created_at, updated_at, version"
@@ -83,6 +90,12 @@ def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
 
 def _json_ids(ids: Collection[str]) -> str:
     return json.dumps(list(ids))
+
+
+def _by_id(records: Sequence[Any]) -> list[Any]:
+    """Records in id order (a record given twice: the later one last), so that rows go into the id
+    index in order rather than all over it (an import's edges: a fifth faster)."""
+    return sorted(records, key=lambda r: r.id)
 
 
 def _owner(record: NodeRecord) -> str | None:
@@ -157,12 +170,13 @@ class SqliteTx:
             "owner_id = excluded.owner_id, data = excluded.data, created_at = excluded.created_at, "
             "updated_at = excluded.updated_at, version = excluded.version",
             [(r.id, r.kind, _owner(r), _dumps(r.data), r.created_at, r.updated_at,
-              r.version) for r in records])
+              r.version) for r in _by_id(records)])
 
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
         # A record replaces the whole edge of its id. One whose ends changed is deleted and inserted anew,
         # so that the upsert never sets the foreign-key columns: an upsert that may set them makes SQLite
         # check the foreign keys far more expensively on every row (an import: 3× slower).
+        records = _by_id(records)
         self.conn.executemany("DELETE FROM edges WHERE id = ? AND (source <> ? OR target <> ?)",
                               [(r.id, r.source, r.target) for r in records])
         self.conn.executemany(
