@@ -19,6 +19,13 @@ Signals per person (``signals_of``), each explained:
 * ``title_without_power`` — a leader whose informal rank is well below the formal one;
 * ``broker`` — someone whose contacts do not talk to each other (Burt's structural holes): a low
   constraint, or a high betweenness on the same ties (distance −log w).
+
+**After an edit** (``scoring.view.AccountMap.advance``) the ranking is kept unless a tie, a reporting
+line, a level or a role changed. A write that only re-weights ties keeps the PageRank's tie arrays
+(``tie_arrays``) and patches the weights of the people it touched in place, then runs the same 40 power
+steps on them: the arrays are exactly those a fresh map would build, so the ranks are too. The ranks
+are computed with numpy for everyone at once (``Ranks``); Burt's constraint reads each contact's row
+once (``_constraint``), so a hub with thousands of ties costs thousands of steps, not millions.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from scoring.formulas import combine
 from scoring.options import ScoringOptions, resolve
@@ -113,20 +121,64 @@ def formal_types(amap: AccountMap) -> list[str]:
 
 
 def _ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int, int]]:
-    contacts = list(amap.active)
-    if not contacts:
-        return []
-    power = _pagerank(amap, contacts, o)
-    top = max(power.values()) or 1.0
-    power = {c: p / top for c, p in power.items()}
-    formal_key = amap.cached(("formal_keys", o), lambda: _formal_keys(amap, contacts, o),
-                             carry=unless("roles", "field:level", *formal_types(amap)))
-    formal_rank = _competition_rank(contacts, formal_key.__getitem__)
-    informal_key = {c: -round(p, 9) for c, p in power.items()}
-    informal_rank = _competition_rank(contacts, informal_key.__getitem__)
-    ranked = [(c, power[c], formal_rank[c], informal_rank[c]) for c in contacts]
+    state = ranks(amap, o)
+    ranked = [(c, state.power[i], state.formal[i], state.informal[i]) for i, c in enumerate(state.contacts)]
     ranked.sort(key=lambda r: (r[3], r[2], str(r[0])))
     return ranked
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """Every active contact's informal power (of the top person's) and both competition ranks, by
+    position in ``contacts`` (the map's order): what the signals read, person by person."""
+
+    contacts: list[str]
+    index: dict[str, int]
+    power: list[float]
+    formal: list[int]
+    informal: list[int]
+
+    def get(self, c: str) -> tuple[float, int, int] | None:
+        """(informal power, formal rank, informal rank) of an active contact, else None."""
+        i = self.index.get(c)
+        return None if i is None else (self.power[i], self.formal[i], self.informal[i])
+
+
+def ranks(amap: AccountMap, o: ScoringOptions) -> Ranks:
+    """The ranks of every active contact; once per map, and kept by an edited map when no tie,
+    reporting line, level or role changed (a re-weighted tie runs the PageRank again on the carried
+    tie arrays: ``tie_arrays``)."""
+    return amap.cached(("ranks", o), lambda: _ranks(amap, o), carry=_keep_ranking)
+
+
+def _ranks(amap: AccountMap, o: ScoringOptions) -> Ranks:
+    contacts = list(amap.active)
+    index = {c: i for i, c in enumerate(contacts)}
+    if not contacts:
+        return Ranks(contacts, index, [], [], [])
+    rank = _pagerank_array(amap, contacts, o)
+    top = float(rank.max()) or 1.0
+    power: list[float] = (rank / top).tolist()
+    formal = _formal_ranks(amap, contacts, o)
+    informal = _competition_ranks(np.array([-round(p, 9) for p in power]))
+    return Ranks(contacts, index, power, formal, informal)
+
+
+def _formal_ranks(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> list[int]:
+    """Formal competition rank per contact (in ``contacts``' order), kept unless a role, a level or a
+    reporting line changed."""
+    def make() -> list[int]:
+        keys = _formal_keys(amap, contacts, o)
+        # (level index, depth) as one integer, in the same order (a depth is below 2³²)
+        return _competition_ranks(np.array([level * 2**32 + depth for level, depth in map(keys.__getitem__, contacts)],
+                                           dtype=np.int64))
+    return amap.cached(("formal_ranks", o), make, carry=unless("roles", "field:level", *formal_types(amap)))
+
+
+def _competition_ranks(keys: np.ndarray[Any, Any]) -> list[int]:
+    """1 + how many keys are strictly smaller, per key (competition ranks: ties share a rank)."""
+    ranks: list[int] = (np.searchsorted(np.sort(keys), keys, side="left") + 1).tolist()
+    return ranks
 
 
 def tie_row(amap: AccountMap, u: str) -> dict[str, float]:
@@ -171,24 +223,76 @@ def _power_ties(amap: AccountMap, o: ScoringOptions) -> dict[str, dict[str, floa
     return ties
 
 
-def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[str, float]:
-    """Weighted PageRank on the reversed power ties, ``power_iterations`` power steps."""
+@dataclass(frozen=True)
+class TieArrays:
+    """The power ties in the PageRank's form: for each tie u→v (in the order of ``power_ties``: u in
+    the map's order, then u's row), rank flows from v (``source``) to u (``target``) with weight
+    ``weight``; ``rows`` gives each contact's offset and the keys of its row, so that an edit that
+    only re-weights ties patches the weights in place (``_carry_ties``)."""
+
+    contacts: list[str]
+    index: dict[str, int]
+    rows: dict[str, tuple[int, tuple[str, ...]]]
+    source: np.ndarray[Any, Any]
+    target: np.ndarray[Any, Any]
+    weight: np.ndarray[Any, Any]
+
+
+def tie_arrays(amap: AccountMap, o: ScoringOptions) -> TieArrays:
+    """The power ties as arrays; kept by an edited map that changed no role, with the rows of the
+    people the edit touched re-read (rebuilt when one of those rows gained or lost a tie)."""
+    return amap.cached(("tie_arrays", o), lambda: _tie_arrays(amap), carry=_carry_ties)
+
+
+def _tie_arrays(amap: AccountMap) -> TieArrays:
+    contacts = list(amap.active)
     index = {c: i for i, c in enumerate(contacts)}
-    # For each tie u→v (u sways v), rank flows v → u, in proportion to w_uv among everyone who
-    # sways v. Dangling people (nobody sways them) spread their rank evenly.
+    rows: dict[str, tuple[int, tuple[str, ...]]] = {}
     source: list[int] = []
     target: list[int] = []
     weight: list[float] = []
-    for u, row in power_ties(amap, o).items():
-        source.extend(map(index.__getitem__, row))
-        target.extend([index[u]] * len(row))
-        weight.extend(row.values())
+    for u in contacts:
+        row = tie_row(amap, u)
+        if row:
+            rows[u] = (len(source), tuple(row))
+            source.extend(map(index.__getitem__, row))
+            target.extend([index[u]] * len(row))
+            weight.extend(row.values())
+    return TieArrays(contacts, index, rows, np.array(source, dtype=np.int64), np.array(target, dtype=np.int64),
+                     np.array(weight, dtype=np.float64))
+
+
+def _carry_ties(value: Any, amap: AccountMap, facts: Facts) -> Any:
+    if "roles" in facts:
+        return None
+    old: TieArrays = value
+    known = amap.per_node("power.tie")
+    weight: np.ndarray[Any, Any] | None = None
+    for u in old.contacts:
+        if u in known:
+            continue
+        row = tie_row(amap, u)
+        start, keys = old.rows.get(u, (0, ()))
+        if tuple(row) != keys:
+            return None                 # a tie came or went: the arrays are built again
+        if keys:
+            if weight is None:
+                weight = old.weight.copy()
+            weight[start:start + len(keys)] = list(row.values())
+    return old if weight is None else TieArrays(old.contacts, old.index, old.rows, old.source, old.target, weight)
+
+
+def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[str, float]:
+    """Weighted PageRank on the reversed power ties, ``power_iterations`` power steps, by contact."""
+    return dict(zip(contacts, _pagerank_array(amap, contacts, o).tolist(), strict=True))
+
+
+def _pagerank_array(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> np.ndarray[Any, Any]:
+    """The PageRank of ``contacts`` (every active contact, in the map's order), in their order."""
+    arrays = tie_arrays(amap, o)
+    assert arrays.contacts == contacts
     n, d = len(contacts), o.power_damping
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy comes with matplotlib, a dependency
-        return _pagerank_python(contacts, source, target, weight, d, o.power_iterations)
-    src, dst, tie = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64), np.array(weight)
+    src, dst, tie = arrays.source, arrays.target, arrays.weight
     total_in = np.bincount(src, weights=tie, minlength=n)
     # A person passes on rank in proportion to the ties' own weights once they add up to 1 or more;
     # below that the rest is spread evenly, as a dangling person's is: a lone weak tie (a reporting
@@ -200,7 +304,7 @@ def _pagerank(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> dict[
     for _ in range(o.power_iterations):
         leak = d * float((rank * kept).sum()) / n
         rank = (1.0 - d) / n + leak + d * np.bincount(dst, weights=rank[src] * share, minlength=n)
-    return {c: float(rank[i]) for c, i in index.items()}
+    return rank
 
 
 # ---------------------------------------------------------------------- signals
@@ -217,12 +321,9 @@ class Signals:
 
     def __init__(self, amap: AccountMap, o: ScoringOptions) -> None:
         self.amap, self.o = amap, o
-        ranked = ranking(amap, o)
-        self.count = len(ranked)
+        self.ranks = ranks(amap, o)
+        self.count = len(self.ranks.contacts)
         self.places = max(o.signal_min_places, math.ceil(o.signal_rank_share * self.count))
-        self.ranks: dict[str, tuple[float, int, int]] = amap.cached(
-            ("ranks", o), lambda: {c: (power, formal, informal) for c, power, formal, informal in ranked},
-            carry=_keep_ranking)
         self._betweenness: dict[str, float] | None = None
         # A person's signals read the ranks (and the betweenness, of the ties): recomputed after an edit
         # that moved them, else only within one step of the people it touched (their constraint).
@@ -231,7 +332,7 @@ class Signals:
 
     def get(self, c: str, default: tuple[RawSignal, ...] = ()) -> tuple[RawSignal, ...]:
         """The signals of ``c`` (``default`` for someone who is no active contact)."""
-        if c not in self.ranks:
+        if c not in self.ranks.index:
             return default
         try:
             found: tuple[RawSignal, ...] = self._found[c]
@@ -242,7 +343,7 @@ class Signals:
 
     def _signals(self, c: str) -> tuple[RawSignal, ...]:
         o, n = self.o, self.count
-        power, formal, informal = self.ranks[c]
+        power, formal, informal = self.ranks.get(c) or (0.0, 0, 0)
         found = []
         if formal - informal >= self.places and power >= o.hidden_min_power:
             found.append(RawSignal("hidden_influencer", informal, formal, n))
@@ -268,7 +369,10 @@ class Signals:
 
     def betweenness(self) -> dict[str, float]:
         if self._betweenness is None:
-            self._betweenness = _betweenness(power_ties(self.amap, self.o), self.count, self.o)
+            o = self.o
+            # Above ``broker_betweenness_max_contacts`` there is none: the ties are not even gathered.
+            self._betweenness = (_betweenness(power_ties(self.amap, o), self.count, o)
+                                 if 3 <= self.count <= o.broker_betweenness_max_contacts else {})
         return self._betweenness
 
 
@@ -332,16 +436,22 @@ def _shares(row: Mapping[str, float]) -> dict[str, float]:
 
 
 def _constraint(i: str, share: Callable[[str], Mapping[str, float]]) -> float:
+    """c_i, in O(Σ_q degree(q)) over i's contacts q rather than O(degree(i)²): the indirect shares
+    Σ_q p_iq·p_qj are gathered from each q's own row, in the order of i's row, so each sum adds the
+    same non-zero terms in the same order as the pairwise loop (the terms it leaves out are
+    products with 0, which add nothing): the same bits. A hub with thousands of reports costs
+    thousands of steps, not millions."""
     row = share(i)
     if not row:
         return 1.0
+    indirect: dict[str, float] = {}
+    for q, p_iq in row.items():
+        for j, p_qj in share(q).items():
+            if j != q and j in row:
+                indirect[j] = indirect.get(j, 0.0) + p_iq * p_qj
     value = 0.0
     for j, p_ij in row.items():
-        indirect = 0.0
-        for q, p_iq in row.items():
-            if q != j:
-                indirect += p_iq * share(q).get(j, 0.0)
-        value += (p_ij + indirect) ** 2
+        value += (p_ij + indirect.get(j, 0.0)) ** 2
     return value
 
 
@@ -403,16 +513,3 @@ def _formal_keys(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> di
         index = order.get(level, min(depth[c], len(order) - 1)) if level else min(depth[c], len(order) - 1)
         keys[c] = (index, depth[c])
     return keys
-
-
-def _competition_rank(items: list[str], key: Any) -> dict[str, int]:
-    ordered = sorted(items, key=key)
-    ranks: dict[str, int] = {}
-    previous = object()
-    rank = 0
-    for position, node in enumerate(ordered, start=1):
-        k = key(node)
-        if k != previous:
-            rank, previous = position, k
-        ranks[node] = rank
-    return ranks

@@ -550,7 +550,11 @@ class AccountMap:
     def favors(self) -> dict[str, dict[str, float]]:
         """FAVORS strengths of every active contact who favors someone, by contact then target: one pass
         over the in-edges of the nodes that are neither contacts nor team members (competitors)."""
-        return self.cached("favors", self._favors, carry=_unless("roles", "type:FAVORS"))
+        try:                         # the hot path (a go-between's verdict reads it per person)
+            found: dict[str, dict[str, float]] = self._memo["favors"]
+            return found
+        except KeyError:
+            return self.cached("favors", self._favors, carry=_FAVORS_CARRY)
 
     def _favors(self) -> dict[str, dict[str, float]]:
         roles, rule = self._roles, self.rules["FAVORS"]
@@ -575,7 +579,7 @@ class AccountMap:
                 for k, f in row.items():
                     result.setdefault(k, {})[c] = f
             return result
-        return self.cached("favored_by", invert, carry=_unless("roles", "type:FAVORS"))
+        return self.cached("favored_by", invert, carry=_FAVORS_CARRY)
 
     def favors_of(self, c: str) -> dict[str, float]:
         """FAVORS strengths of one active contact, by competitor (its outgoing edges only)."""
@@ -729,6 +733,9 @@ def _unless(*facts: str) -> Carry:
         return None if found & watched else value
 
     return carry
+
+
+_FAVORS_CARRY = _unless("roles", "type:FAVORS")
 
 
 def unless(*facts: str) -> Carry:

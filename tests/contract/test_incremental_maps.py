@@ -330,3 +330,29 @@ def test_neighbour_accounts(backend: Backend) -> None:
     assert backend.read(lambda tx: tx.neighbour_accounts(["c0"])) >= {"beta"}
     assert backend.read(lambda tx: tx.neighbour_accounts(["t1"])) >= {"beta"}
     assert backend.read(lambda tx: tx.neighbour_accounts([])) == set()
+
+
+def test_re_weighted_ties_carry_the_power_arrays(backend: Backend) -> None:
+    """A write that only re-weights ties runs the informal-power ranking again on the carried tie
+    arrays (patched in place, not rebuilt), and every answer is still a fresh load's."""
+    from scoring.model import AccountMap
+    from scoring.options import DEFAULT_OPTIONS
+    from scoring.power import tie_arrays
+
+    rnd = random.Random(4)
+    store = Store(backend)
+    _seed(store, rnd)
+    for i in range(1, 10):
+        _try(lambda i=i: store.create_edge(RelationshipIn(type="INFLUENCES", source=f"c{i}", target=f"c{i - 1}",
+                                                          strength=0.5), actor=ACTOR))
+    _compare(store, backend, "the seed")
+    before = tie_arrays(AccountMap.build(store.account_graph("acme"), DEFAULT_OPTIONS), DEFAULT_OPTIONS)
+    lines = [e for e in _edges(store, "INFLUENCES", "ALLY") if e.source.startswith("c") and e.target.startswith("c")]
+    assert lines
+    for step in range(8):
+        line = rnd.choice(lines)
+        store.update_edge(line.id, {"strength": rnd.choice([0.1, 0.35, 0.95])}, actor=ACTOR)
+        _compare(store, backend, f"re-weigh {line.id}")
+        arrays = tie_arrays(AccountMap.build(store.account_graph("acme"), DEFAULT_OPTIONS), DEFAULT_OPTIONS)
+        assert arrays.source is before.source, f"step {step}: the tie arrays were built again"
+        before = arrays
