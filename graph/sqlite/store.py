@@ -20,6 +20,7 @@ import orjson
 from graph.backend import CHANGES_KEPT, Tx
 from graph.errors import Conflict, StorageFull, StoreUnavailable
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord, now_iso
+from graph.references import REFERENCES
 from migrations import migrations
 
 T = TypeVar("T")
@@ -90,6 +91,14 @@ def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
 
 def _json_ids(ids: Collection[str]) -> str:
     return json.dumps(list(ids))
+
+
+# kind → its list-valued references (graph/references.py): kept a row per named id in node_refs (V0030).
+_LISTED_REFERENCES: dict[str, tuple[str, ...]] = {}
+for _reference in REFERENCES:
+    if _reference.many:
+        _LISTED_REFERENCES[str(_reference.kind)] = (*_LISTED_REFERENCES.get(str(_reference.kind), ()),
+                                                    _reference.field)
 
 
 def _by_id(records: Sequence[Any]) -> list[Any]:
@@ -171,6 +180,13 @@ class SqliteTx:
             "updated_at = excluded.updated_at, version = excluded.version",
             [(r.id, r.kind, _owner(r), _dumps(r.data), r.created_at, r.updated_at,
               r.version) for r in _by_id(records)])
+        # The list-valued references of the nodes, a row each (V0030), as the records now say.
+        self.conn.execute("DELETE FROM node_refs WHERE node_id IN (SELECT value FROM json_each(?))",
+                          (_json_ids([r.id for r in records]),))
+        refs = [(field, named, r.id) for r in records for field in _LISTED_REFERENCES.get(r.kind, ())
+                if isinstance(names := r.data.get(field), list) for named in names if isinstance(named, str) and named]
+        if refs:
+            self.conn.executemany("INSERT OR IGNORE INTO node_refs (field, target, node_id) VALUES (?, ?, ?)", refs)
 
     def put_edges(self, records: Sequence[EdgeRecord]) -> None:
         # A record replaces the whole edge of its id. One whose ends changed is deleted and inserted anew,
@@ -210,10 +226,19 @@ class SqliteTx:
     def nodes_naming(self, kind: str, field: str, ids: Collection[str]) -> list[NodeRecord]:
         if not ids:
             return []
-        rows = self.conn.execute(
-            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE kind = ? AND EXISTS (SELECT 1 FROM json_each(nodes.data, "
-            "'$.' || ?) named WHERE named.value IN (SELECT value FROM json_each(?))) ORDER BY id",
-            (kind, field, _json_ids(ids)))
+        if field == ("parent_id" if kind == "account" else "account_id"):  # the owner_id column (_owner)
+            rows = self.conn.execute(f"SELECT {_NODE_COLUMNS} FROM nodes WHERE kind = ? AND owner_id IN "
+                                     "(SELECT value FROM json_each(?)) ORDER BY id", (kind, _json_ids(ids)))
+        elif field in _LISTED_REFERENCES.get(kind, ()):  # a row of node_refs per id named
+            rows = self.conn.execute(
+                f"SELECT {_NODE_COLUMNS} FROM nodes WHERE kind = ? AND id IN (SELECT node_id FROM node_refs "
+                "WHERE field = ? AND target IN (SELECT value FROM json_each(?))) ORDER BY id",
+                (kind, field, _json_ids(ids)))
+        else:  # a field no column holds: every node of the kind, its JSON read
+            rows = self.conn.execute(
+                f"SELECT {_NODE_COLUMNS} FROM nodes WHERE kind = ? AND EXISTS (SELECT 1 FROM json_each(nodes.data, "
+                "'$.' || ?) named WHERE named.value IN (SELECT value FROM json_each(?))) ORDER BY id",
+                (kind, field, _json_ids(ids)))
         return [_node(r) for r in rows]
 
     def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
