@@ -29,10 +29,11 @@ from scoring.chain import MEASURES, analyse_chain
 from scoring.formulas import parse_date, unit
 from scoring.options import ScoringOptions, resolve
 from scoring.people import is_open
+from scoring.results import AccountClass, Closeness, Criteria, Qualification, Text, plain
 from scoring.texts import item, join, label, money, percent
 from scoring.view import AccountMap
 
-__all__ = ["classify_account"]
+__all__ = ["account_class", "classify_account"]
 
 
 def _num(value: Any) -> float | None:
@@ -86,6 +87,13 @@ def _currency(amap: AccountMap, o: ScoringOptions) -> str:
 
 def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | None = None,
                      lang: str = "en") -> dict[str, Any]:
+    """The plain form of ``account_class``."""
+    result: dict[str, Any] = plain(account_class(g, today, options, lang))
+    return result
+
+
+def account_class(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | None = None,
+                  lang: str = "en") -> AccountClass:
     """The account's class with its drivers and playbook, its qualification and its closeness."""
     o = resolve(options)
     amap = AccountMap.build(g, o)
@@ -202,15 +210,15 @@ def classify_account(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions
                              names=join([amap.name(c) for c in unaware_leaders[:3]], lang)))
     drivers = [*drivers, item("qualification" if qualified else "not_qualified", lang, "driver",
                               score=percent(score), count=len(known))]
-    return {
-        "class": klass,
-        "label": label("class", klass, lang),
-        "qualification": {"score": score, "qualified": qualified, "criteria": criteria},
-        "drivers": drivers,
-        "playbook": playbook,
-        "closeness": _account_closeness(amap, o),
-        "danger_points": points,
-    }
+    return AccountClass(
+        class_=klass,
+        label=label("class", klass, lang),
+        qualification=Qualification(score=score, qualified=qualified, criteria=Criteria(**criteria)),
+        drivers=tuple(Text(**d) for d in drivers),
+        playbook=tuple(Text(**p) for p in playbook),
+        closeness=Closeness(**_account_closeness(amap, o)),
+        danger_points=points,
+    )
 
 
 def _left_supporters(amap: AccountMap, today: dt.date, o: ScoringOptions) -> list[str]:

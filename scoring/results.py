@@ -1,18 +1,28 @@
 """Typed answers of the analytics: frozen dataclasses that ``app/`` maps to its response models.
 
-Field names are the API's field names, so ``plain(answer)`` is the JSON body (tuples become lists).
+Field names are the API's field names, so ``plain(answer)`` is the JSON body (tuples become lists); a
+name that is a Python keyword is spelt with a trailing underscore (``from_``, ``class_``) and written
+without it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ChainMember", "Closeness", "Completeness", "CoveredBy", "DecisionChain", "Gap", "GapReport",
-           "InfluenceAnswer", "InterestRow", "Person", "PowerRow", "Recommendation", "Recommendations", "Seat",
+__all__ = ["AccountClass", "Avoided", "ChainMember", "Closeness", "Completeness", "CoveredBy", "Criteria",
+           "DecisionChain", "Gap", "GapReport", "Hop", "InfluenceAnswer", "InfluencePath", "InfluencePaths",
+           "InterestRow", "Person", "PowerRow", "Qualification", "Recommendation", "Recommendations", "Seat",
            "Signal", "Support", "Text", "plain"]
+
+
+def _name(field: str) -> str:
+    """A field's name in the answer: ``from_`` → ``from``, ``class_`` → ``class``."""
+    bare = field[:-1]
+    return bare if field.endswith("_") and keyword.iskeyword(bare) else field
 
 
 def plain(value: Any) -> Any:
@@ -22,7 +32,7 @@ def plain(value: Any) -> Any:
     ({'code': 'a', 'text': 'b'}, [{'code': 'x', 'text': 'y'}])
     """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {_name(f.name): plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -213,3 +223,77 @@ class DecisionChain:
     completeness: Completeness
     empty: bool
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of an influence path: the link ``from_`` → ``to``, its strongest kind and its weight."""
+
+    from_: str
+    to: str
+    type: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class InfluencePath:
+    strength: float
+    hops: tuple[Hop, ...]
+
+
+@dataclass(frozen=True)
+class Avoided:
+    """Someone the strongest way would have run through, left out because they would not help:
+    ``code`` opposed | interest | favors."""
+
+    contact_id: str
+    name: str
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class InfluencePaths:
+    """The strongest paths, strongest first; who was left out; and whether a cap cut the search
+    (``partial``, with ``reason``: the cap's code, ``max_hops`` or ``max_candidates``, and what it means)."""
+
+    paths: tuple[InfluencePath, ...]
+    avoided: tuple[Avoided, ...]
+    message: str | None
+    max_hops: int | None = None
+    partial: bool = False
+    reason: Text | None = None
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The key-account qualification by criterion, each 0..1, None when unknown."""
+
+    revenue: float | None
+    margin: float | None
+    growth: float | None
+    wallet_potential: float | None
+    credit_payment: float | None
+    access_to_goals: float | None
+    openness: float | None
+
+
+@dataclass(frozen=True)
+class Qualification:
+    score: float
+    qualified: bool
+    criteria: Criteria
+
+
+@dataclass(frozen=True)
+class AccountClass:
+    """The account's class (``benchmark``, ``nail``, ``danger``, ``standard``), why, its qualification, a
+    playbook and the account's closeness (over its open chains)."""
+
+    class_: str
+    label: str
+    qualification: Qualification
+    drivers: tuple[Text, ...]
+    playbook: tuple[Text, ...]
+    closeness: Closeness
+    danger_points: int

@@ -326,6 +326,17 @@ TEXTS: dict[str, dict[str, str]] = {
                  "我方高管或其他部门接触。"},
     "paths.avoided": {
         "en": "Not through {name} ({why}).", "zh-CN": "不经过{name}（{why}）。"},
+    "paths.partial.max_hops": {
+        "en": "Partial: paths of more than {max_hops} steps were not followed, and a stronger or another "
+              "way may run through more people; ask again with a larger max_hops to see them.",
+        "zh-CN": "结果不完整：超过{max_hops}步的路径未被搜索，更强或其他的路径可能经过更多的人；"
+                 "可用更大的 max_hops 再查询。"},
+    "paths.partial.max_explored": {
+        "en": "Partial: the search stopped after {max_explored} partial paths; the paths listed are the "
+              "strongest, in order, but more paths (or more people to leave out) may exist. Ask for fewer "
+              "paths (k) or fewer steps (max_hops).",
+        "zh-CN": "结果不完整：搜索在{max_explored}条部分路径后停止；所列路径按强弱排列无误，但可能还有更多路径"
+                 "（或更多应避开的人）。请减少路径数（k）或步数（max_hops）。"},
 
     # ------------------------------------------------------------------ account class drivers
     "driver.influential": {"en": "Influential: others follow it (influence {value}).",

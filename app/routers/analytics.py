@@ -18,9 +18,9 @@ from graph.errors import InvalidGraph, NotFound
 from graph.models import ID_PATTERN, NodeKind, moment
 from graph.store import Store
 from scoring.chain import chain_report
-from scoring.classify import classify_account
+from scoring.classify import account_class
 from scoring.gaps import gap_report
-from scoring.influence import strongest_paths
+from scoring.influence import influence_paths
 from scoring.model import NotFound as NotInGraph
 from scoring.options import ScoringOptions
 from scoring.power import influence_answer
@@ -82,6 +82,12 @@ def account_map(store: Store, id: str, as_of: str | None) -> nx.MultiDiGraph:
 def opportunity_map(store: Store, id: str, as_of: str | None) -> nx.MultiDiGraph:
     return store.opportunity_graph(id) if as_of is None else history.opportunity_graph_as_of(store, id, as_of)
 
+
+# Influence paths: at most this many hops per path (the default a little less), and at most this many
+# partial paths explored per question; either cap makes the answer partial, and says so, when it cuts.
+MAX_HOPS_LIMIT = 10
+DEFAULT_MAX_HOPS = 6
+PATHS_MAX_EXPLORED = 100_000
 
 # Our people are read whole for the actions that name one of ours; a roster larger than this is cut.
 ROSTER_LIMIT = 5000
@@ -162,25 +168,31 @@ def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request
     return answer
 
 
-@router.get("/accounts/{id}/paths")
+@router.get("/accounts/{id}/paths", response_model=schemas.InfluencePaths)
 def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
               source: Annotated[str, Query(alias="from", pattern=ID_PATTERN)],
               target: Annotated[str, Query(alias="to", pattern=ID_PATTERN)],
               k: Annotated[int, Query(ge=1, le=20)] = 3,
+              max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS_LIMIT, description=(
+                  f"follow no path of more hops (at most {MAX_HOPS_LIMIT}); when longer paths might be among "
+                  "the strongest, the answer says it is partial"))] = DEFAULT_MAX_HOPS,
               opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN, description=(
                   "judge who would help by this deal (default: any open deal of the account)"))] = None,
-              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> dict[str, Any]:
-    """The k strongest influence paths from one person to another, strongest first, running only
-    through people who would help; who was left out, and what to do when nobody else leads there."""
+              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.InfluencePaths:
+    """The k strongest influence paths from one person to another of at most ``max_hops`` hops,
+    strongest first, running only through people who would help; who was left out, and what to do when
+    nobody else leads there. The search is bounded by construction (hops, and at most
+    100,000 partial paths explored); when a bound cuts it, ``partial`` is true and ``reason`` says which."""
     graph = account_map(store, id, as_of_moment(as_of))
     for end in (source, target):
         if end not in graph:
             raise NotFound("contact or team member at this account", end)
     if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
         raise NotFound("opportunity at this account", opportunity_id)
-    result: dict[str, Any] = _scored(request, strongest_paths, graph, source, target, k, _options(request),
-                                     language(accept_language), opportunity_id)
-    return result
+    answer: schemas.InfluencePaths = _scored(request, influence_paths, graph, source, target, k, _options(request),
+                                             language(accept_language), opportunity_id, max_hops,
+                                             PATHS_MAX_EXPLORED, model=schemas.InfluencePaths)
+    return answer
 
 
 @router.get("/accounts/{id}/influence", response_model=schemas.InfluenceAnswer)
@@ -194,11 +206,12 @@ def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
     return answer
 
 
-@router.get("/accounts/{id}/classification")
+@router.get("/accounts/{id}/classification", response_model=schemas.AccountClassification)
 def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> dict[str, Any]:
+                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.AccountClassification:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
     when = as_of_moment(as_of)
-    result: dict[str, Any] = _scored(request, classify_account, account_map(store, id, when), _today(when),
-                                     _options(request), language(accept_language))
-    return result
+    answer: schemas.AccountClassification = _scored(request, account_class, account_map(store, id, when),
+                                                    _today(when), _options(request), language(accept_language),
+                                                    model=schemas.AccountClassification)
+    return answer

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.deps import StoreDep, Viewer
 from app.errors import ApiError
+from app.schemas.maps import CytoscapeDocument
 from graph.models import ID_PATTERN
 from rendering import FORMATS, MapError, render_account_map
 from rendering.focus import MAX_DEPTH, Focus, Scope
@@ -30,8 +31,13 @@ def _language(accept_language: str | None) -> str | None:
     return language(accept_language)
 
 
+# The graph files' media types; JSON is the Cytoscape.js document (the only JSON format), typed.
+_CONTENT: dict[str, dict[str, Any]] = {f.media_type: {} for f in FORMATS.values()}
+assert [f.name for f in FORMATS.values() if f.media_type == "application/json"] == ["cytoscape"]
+
+
 @router.get("/accounts/{id}/map", response_class=Response,
-            responses={200: {"content": {f.media_type: {} for f in FORMATS.values()},
+            responses={200: {"model": CytoscapeDocument, "content": _CONTENT,
                              "description": "the map in the format asked for: "
                                             + "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())}})
 def get_account_map(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 Severity = Literal["high", "medium", "low"]
 SignalCode = Literal["hidden_influencer", "title_without_power", "broker"]
@@ -16,6 +16,18 @@ SeatStatus = Literal["won", "thin", "neutral", "unknown", "against", "missing"]
 GapCode = Literal["missing_role", "uncovered_member", "single_threaded", "no_executive_counterpart",
                   "leader_unaware", "stale_relationship", "unreached_opponent", "uncovered_department",
                   "supporter_left"]
+# The relationship kinds that carry an influence path (``scoring.rules``: ties and our reach).
+PathLinkType = Literal["INFLUENCES", "REPORTS_TO", "PROMOTED_BY", "ALLY", "COVERS", "MIRRORS"]
+UnhelpfulCode = Literal["opposed", "interest", "favors"]
+PartialCode = Literal["max_hops", "max_explored"]
+AccountClassCode = Literal["benchmark", "nail", "danger", "standard"]
+DriverCode = Literal["influential", "satisfied", "cooperative", "loyal", "untapped_wallet", "low_share", "low_loyalty",
+                     "flat_growth", "revenue_falling", "low_satisfaction", "champion_left", "competitor_ahead",
+                     "qualification", "not_qualified", "no_strong_signal"]
+PlaybookCode = Literal["benchmark_keep", "benchmark_case_study", "benchmark_site_visits", "benchmark_levels",
+                       "danger_watch", "danger_relationship", "danger_commercial", "danger_risk", "danger_rebuild",
+                       "nail_value_check", "nail_find_cause", "nail_assault", "nail_entrenched", "standard_plan",
+                       "standard_threads", "standard_satisfaction", "not_qualified", "leaders_unaware"]
 
 
 class Answer(BaseModel):
@@ -170,3 +182,92 @@ class Recommendation(Answer):
 
 class NextBestContacts(Answer):
     recommendations: list[Recommendation]
+
+
+# ---- influence paths ------------------------------------------------------------------------------------------
+
+
+class PathHop(Answer):
+    from_: str = Field(validation_alias=AliasChoices("from_", "from"), serialization_alias="from",
+                       description="the person this step starts from")
+    to: str
+    type: PathLinkType = Field(description="the strongest kind of link between the two")
+    weight: float = Field(description="(0, 1]: how strongly the first carries the second")
+
+
+class InfluencePath(Answer):
+    strength: float = Field(description="(0, 1]: the product of the hops' weights")
+    hops: list[PathHop]
+
+
+class AvoidedPerson(Answer):
+    contact_id: str
+    name: str = Field(description="the name (else the id)")
+    code: UnhelpfulCode = Field(description="why they were left out: opposed to us, an entrenched interest "
+                                            "against us, or favouring a competitor")
+    text: str
+
+
+class PartialReason(Answer):
+    code: PartialCode = Field(description="the cap that cut the search")
+    text: str
+
+
+class InfluencePaths(Answer):
+    paths: list[InfluencePath] = Field(description="strongest first, each only through people who would help")
+    avoided: list[AvoidedPerson] = Field(description="people the strongest way would have run through, left out")
+    message: str | None = Field(description="what to do when every way runs through people who would not help")
+    max_hops: int | None = Field(description="no path of more hops was followed")
+    partial: bool = Field(description="true when a cap (max_hops, or the partial paths the search may "
+                                      "explore) cut the search: more or stronger paths may exist")
+    reason: PartialReason | None = Field(description="which cap cut the search and what to do; null when "
+                                                     "the answer is complete")
+
+
+# ---- account class ---------------------------------------------------------------------------------------------
+
+
+class Driver(Answer):
+    code: DriverCode
+    text: str
+
+
+class Play(Answer):
+    code: PlaybookCode
+    text: str
+
+
+class QualificationCriteria(Answer):
+    """Each criterion 0..1; null when the account's metrics do not say."""
+
+    revenue: float | None
+    margin: float | None
+    growth: float | None
+    wallet_potential: float | None
+    credit_payment: float | None
+    access_to_goals: float | None = Field(description="the share of the client's leaders who know us")
+    openness: float | None = Field(description="cooperation")
+
+
+class Qualification(Answer):
+    score: float = Field(description="0..1: the mean of the criteria known")
+    qualified: bool
+    criteria: QualificationCriteria
+
+
+class AccountCloseness(Answer):
+    relationship: float
+    solution: float
+    price: float
+    composite: float
+
+
+class AccountClassification(Answer):
+    class_: AccountClassCode = Field(validation_alias=AliasChoices("class_", "class"), serialization_alias="class",
+                                     description="benchmark 标杆, nail 钉子, danger 危险 or standard")
+    label: str = Field(description="the class in the reader's language")
+    qualification: Qualification
+    drivers: list[Driver] = Field(description="why this class, and the qualification")
+    playbook: list[Play]
+    closeness: AccountCloseness = Field(description="decision-weight-weighted closeness over the open chains")
+    danger_points: int

@@ -72,10 +72,43 @@ def test_every_record_bulk_and_operations_answer_has_a_typed_schema(schema: dict
     assert len([op for _, _, op in _operations(schema) if RECORD_TAGS & set(op.get("tags", []))]) >= 35
 
 
-@pytest.mark.xfail(reason="the account paths and classification answers (analytics) and the map's Cytoscape "
-                          "JSON (maps) are still open objects: issue 14 item 1 for their routes")
 def test_every_v1_success_answer_has_a_typed_schema(schema: dict[str, Any]) -> None:
     assert _untyped_answers(schema) == []
+    assert len(_operations(schema)) >= 45
+
+
+def test_paths_classification_and_the_cytoscape_document_are_typed_with_enums(schema: dict[str, Any]) -> None:
+    """The last three open objects (before: paths, classification and the map's JSON had no schema)."""
+    components = schema["components"]["schemas"]
+    paths = schema["paths"]
+    assert paths["/v1/accounts/{id}/paths"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] \
+        == {"$ref": "#/components/schemas/InfluencePaths"}
+    assert paths["/v1/accounts/{id}/classification"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"] == {"$ref": "#/components/schemas/AccountClassification"}
+    assert paths["/v1/accounts/{id}/map"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] \
+        == {"$ref": "#/components/schemas/CytoscapeDocument"}
+    hop = components["PathHop"]
+    assert set(hop["required"]) == {"from", "to", "type", "weight"}
+    assert set(hop["properties"]["type"]["enum"]) == {"INFLUENCES", "REPORTS_TO", "PROMOTED_BY", "ALLY", "COVERS",
+                                                      "MIRRORS"}
+    assert set(components["InfluencePaths"]["required"]) >= {"paths", "avoided", "message", "partial", "reason"}
+    assert set(components["AvoidedPerson"]["properties"]["code"]["enum"]) == {"opposed", "interest", "favors"}
+    assert set(components["PartialReason"]["properties"]["code"]["enum"]) == {"max_hops", "max_explored"}
+    klass = components["AccountClassification"]
+    assert set(klass["properties"]["class"]["enum"]) == {"benchmark", "nail", "danger", "standard"}
+    assert set(klass["required"]) == {"class", "label", "qualification", "drivers", "playbook", "closeness",
+                                      "danger_points"}
+    assert set(components["QualificationCriteria"]["required"]) == {
+        "revenue", "margin", "growth", "wallet_potential", "credit_payment", "access_to_goals", "openness"}
+    assert "competitor_ahead" in components["Driver"]["properties"]["code"]["enum"]
+    assert "nail_assault" in components["Play"]["properties"]["code"]["enum"]
+    edge = components["CytoscapeEdgeData"]["properties"]
+    assert edge["type"] == {"$ref": "#/components/schemas/EdgeType"}
+    node = components["CytoscapeNodeData"]["properties"]
+    assert node["kind"] == {"$ref": "#/components/schemas/NodeKind"}
+    assert _resolve(schema, node["map_stance"]["anyOf"][0])["enum"]
+    max_hops = next(p for p in paths["/v1/accounts/{id}/paths"]["get"]["parameters"] if p["name"] == "max_hops")
+    assert max_hops["schema"]["maximum"] == 10 and max_hops["schema"]["default"] == 6
 
 
 def test_every_request_body_has_a_typed_schema_patch_included(schema: dict[str, Any]) -> None:
@@ -200,3 +233,46 @@ def test_docs_pages_work_offline(client: TestClient, page: str) -> None:
         init = client.get("/docs-assets/swagger-init.js").text
         assert 'url: "openapi.json"' in init
     assert client.get("/openapi.json").status_code == 200
+
+
+# ---- the answers are what the schema says, under the names they always had -------------------------------------
+
+
+def test_paths_and_classification_answers_keep_their_field_names(furniture: TestClient) -> None:
+    default = furniture.get("/v1/accounts/gzf/paths", params={"from": "us-se", "to": "gzf-gm", "k": 3}).json()
+    assert default["max_hops"] == 6 and isinstance(default["partial"], bool)
+    if default["partial"]:
+        assert set(default["reason"]) == {"code", "text"}
+    paths = furniture.get("/v1/accounts/gzf/paths", params={"from": "us-se", "to": "gzf-gm", "k": 3, "max_hops": 10})
+    assert paths.status_code == 200, paths.text
+    body = paths.json()
+    assert set(body) == {"paths", "avoided", "message", "max_hops", "partial", "reason"}
+    assert body["paths"] and body["partial"] is False and body["reason"] is None and body["max_hops"] == 10
+    for path in body["paths"]:
+        assert set(path) == {"strength", "hops"}
+        assert all(set(hop) == {"from", "to", "type", "weight"} for hop in path["hops"])
+        assert path["hops"][0]["from"] == "us-se" and path["hops"][-1]["to"] == "gzf-gm"
+    klass = furniture.get("/v1/accounts/gzf/classification", headers={"Accept-Language": "zh-CN"})
+    assert klass.status_code == 200, klass.text
+    body = klass.json()
+    assert list(body) == ["class", "label", "qualification", "drivers", "playbook", "closeness", "danger_points"]
+    assert body["class"] in ("benchmark", "nail", "danger", "standard")
+    assert set(body["qualification"]) == {"score", "qualified", "criteria"}
+    assert set(body["closeness"]) == {"relationship", "solution", "price", "composite"}
+    assert all(set(d) == {"code", "text"} for d in body["drivers"] + body["playbook"])
+
+
+@pytest.mark.parametrize("params", [{}, {"opportunity_id": "gzf-upgrade"}, {"scope": "department",
+                                                                             "department": "operations"}])
+def test_the_cytoscape_document_is_what_its_schema_says(furniture: TestClient, params: dict[str, str]) -> None:
+    from app.schemas.maps import CytoscapeDocument
+    from rendering.files import STYLESHEET
+
+    response = furniture.get("/v1/accounts/gzf/map", params={"format": "cytoscape", **params})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    document = CytoscapeDocument.model_validate(body)  # every part named (extra fields are refused)
+    assert document.elements.nodes and document.elements.edges
+    assert body["style"] == STYLESHEET  # the stylesheet is kept whole
+    assert document.layout.name == "preset"
+    assert {n.data.kind for n in document.elements.nodes} >= {"account", "contact", "team_member"}
