@@ -15,14 +15,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     GUANXI_DATA_DIR=/data
+# cairo paints the maps' PNG and PDF (cairocffi loads the system's libcairo2 and fontconfig).
+RUN apt-get update && apt-get install -y --no-install-recommends libcairo2 libfontconfig1 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin guanxi \
     && mkdir /data && chown guanxi:guanxi /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-index --find-links /wheels guanxi && rm -rf /wheels
 USER guanxi
 WORKDIR /home/guanxi
-# Build matplotlib's font cache now rather than on the first map request.
-RUN python -c "import matplotlib.font_manager"
+# Build matplotlib's font cache (the review deck) and load cairo now rather than on the first request.
+RUN python -c "import matplotlib.font_manager, cairocffi"
 # The embedded store's directory, when no NEO4J_URI is set.
 VOLUME ["/data"]
 EXPOSE 8000

@@ -10,14 +10,12 @@ map itself is exactly the map of ``rendering``; the changes come from ``scoring.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Final
 
-import matplotlib.lines
-import matplotlib.patches
 import networkx as nx
 
-from rendering.draw import box_rects, drawing, map_page
+from rendering import scene
+from rendering.draw import MARGIN, TITLE_H, Frame, box_rects, map_page, text_width
 from rendering.focus import Focus, focused, validate
 from rendering.labels import lang_of, stance_label
 from rendering.model import MapError, build_map
@@ -32,6 +30,7 @@ NEW_LINE: Final = "#00e676"
 GONE: Final = "#6d4c41"
 MOVED: Final = "#1565c0"
 LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost")
+MARKS: Final = 20.0           # the marks' layer: above everything the map draws
 
 LEGEND: Final = {
     "title": {"en": "Changes since {since}", "zh-CN": "自{since}以来的变化"},
@@ -70,42 +69,48 @@ def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, 
     from rendering.layout import layout_map
 
     layout = layout_map(shown)
-    with drawing():
-        page, dpi = map_page(shown, layout)
-        rects = box_rects(shown, layout)
-        ax = page.ax
-        for people, colour in ((joined, NEW), (gone, GONE), (set(stance), MOVED)):
-            for person in people:
-                if person in rects:
-                    x0, y0, x1, y1 = rects[person]
-                    ax.add_patch(matplotlib.patches.FancyBboxPatch(
-                        (x0 - 0.06, y0 - 0.06), x1 - x0 + 0.12, y1 - y0 + 0.12,
-                        boxstyle="round,pad=0,rounding_size=0.08", fill=False, ec=colour, lw=2.6 * page.s,
-                        zorder=30))
-        for change in changes.changes:
-            if change.kind not in LINE_KINDS:
-                continue
-            if change.source not in rects or change.target not in rects:
-                continue
-            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = rects[change.source], rects[change.target]
-            added = change.kind in ("line_added", "coverage_gained")
-            ax.add_line(matplotlib.lines.Line2D(
-                [(ax0 + ax1) / 2, (bx0 + bx1) / 2], [(ay0 + ay1) / 2, (by0 + by1) / 2],
-                color=NEW_LINE if added else GONE, lw=(8.0 if added else 3.0) * page.s,
-                ls="-" if added else (0, (1, 1.2)), alpha=0.45 if added else 0.9, zorder=25,
-                solid_capstyle="round"))
-        handles = [
-            matplotlib.patches.Patch(fill=False, ec=NEW, lw=2, label=_word("joined", lang)),
-            matplotlib.patches.Patch(fill=False, ec=GONE, lw=2, label=_word("left", lang)),
-            matplotlib.patches.Patch(fill=False, ec=MOVED, lw=2, label=_word("stance", lang)),
-            matplotlib.lines.Line2D([], [], color=NEW_LINE, lw=7, alpha=0.45, label=_word("added", lang)),
-            matplotlib.lines.Line2D([], [], color=GONE, lw=2.5, ls=(0, (1, 1.2)), label=_word("removed", lang)),
-        ]
-        legend = ax.legend(handles=handles, loc="upper right", fontsize=page.pt(9),
-                           title=_word("title", lang, since=since_label), title_fontsize=page.pt(9.5),
-                           frameon=True, framealpha=0.95, edgecolor="#b0bec5")
-        legend.set_zorder(40)
-        buffer = io.BytesIO()
-        page.fig.savefig(buffer, format=fmt, dpi=dpi,
-                         metadata={"Creator": "Guanxi"} if fmt != "png" else None)
-    return buffer.getvalue()
+    page, dpi = map_page(shown, layout)
+    rects = box_rects(shown, layout)
+    f = page.map
+    for people, colour in ((joined, NEW), (gone, GONE), (set(stance), MOVED)):
+        for person in people:
+            if person in rects:
+                x0, y0, x1, y1 = rects[person]
+                f.box(MARKS + 0.1, x0 - 0.06, y0 - 0.06, x1 - x0 + 0.12, y1 - y0 + 0.12, radius=0.08, stroke=colour,
+                      width=2.6, group="changed-people")
+    for change in changes.changes:
+        if change.kind not in LINE_KINDS or change.source not in rects or change.target not in rects:
+            continue
+        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = rects[change.source], rects[change.target]
+        added = change.kind in ("line_added", "coverage_gained")
+        f.line(MARKS, [((ax0 + ax1) / 2, (ay0 + ay1) / 2), ((bx0 + bx1) / 2, (by0 + by1) / 2)],
+               NEW_LINE if added else GONE, 8.0 if added else 3.0, dash="-" if added else ":",
+               alpha=0.45 if added else 0.9, group="changed-lines")
+    _legend(page.scene, f.s, lang, since_label)
+    if fmt == "png":
+        return scene.png(page.scene, dpi)
+    if fmt == "svg":
+        return scene.svg(page.scene)
+    return scene.pdf([page.scene], model.account_name)
+
+
+def _legend(page: scene.Scene, s: float, lang: str, since_label: str) -> None:
+    """The marks' legend, in the page's top right corner under the title."""
+    entries: list[tuple[str, str, float, str, float]] = [       # kind, colour, width, dash, alpha
+        ("frame", NEW, 2, "-", 1.0), ("frame", GONE, 2, "-", 1.0), ("frame", MOVED, 2, "-", 1.0),
+        ("line", NEW_LINE, 7, "-", 0.45), ("line", GONE, 2.5, ":", 0.9)]
+    labels = [_word(k, lang) for k in ("joined", "left", "stance", "added", "removed")]
+    title = _word("title", lang, since=since_label)
+    width = max(text_width(t, 9) for t in [*labels, title]) + 1.0
+    height = 0.45 + 0.26 * len(entries)
+    page_w = page.width / s
+    f = Frame(page, page_w - MARGIN - width, TITLE_H + 0.1, s)
+    f.box(MARKS + 1, 0, 0, width, height, radius=0.06, fill="#ffffff", stroke="#b0bec5", width=0.8, alpha=0.95)
+    f.text(MARKS + 2, 0.15, 0.22, title, 9.5, "#263238")
+    for i, ((kind, colour, lw, dash, alpha), label) in enumerate(zip(entries, labels, strict=True)):
+        y = 0.5 + 0.26 * i
+        if kind == "frame":
+            f.box(MARKS + 2, 0.15, y - 0.08, 0.45, 0.16, stroke=colour, width=lw)
+        else:
+            f.line(MARKS + 2, [(0.15, y), (0.6, y)], colour, lw, dash=dash, alpha=alpha)
+        f.text(MARKS + 2, 0.75, y, label, 9, "#263238")

@@ -15,12 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import networkx as nx
 
+from rendering import fonts
 from rendering.model import redact as redacted_graph
 from scoring.chain import chain_report
 from scoring.changes import ChangeList
@@ -249,6 +252,21 @@ def _change_slide(changes: ChangeList | None, since_label: str | None, lang: str
 # ---- the support chart --------------------------------------------------------------------------------
 
 
+_render_lock = threading.Lock()      # matplotlib's rcParams are global: one chart or deck at a time
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """Matplotlib's settings for the deck's chart and PDF, one at a time: the map font, text as text,
+    no math or TeX in any text."""
+    import matplotlib
+
+    rc: Any = {"font.family": fonts.font_families(), "svg.fonttype": "none", "axes.unicode_minus": False,
+               "text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 6}
+    with _render_lock, matplotlib.rc_context(rc):
+        yield
+
+
 def support_chart(points: Sequence[SupportPoint], lang: str) -> bytes | None:
     """A PNG line chart of support for us and each competitor across the review points (None: fewer
     than one point)."""
@@ -256,10 +274,8 @@ def support_chart(points: Sequence[SupportPoint], lang: str) -> bytes | None:
         return None
     from matplotlib.figure import Figure
 
-    from rendering.draw import drawing
-
     lang = norm_lang(lang)
-    with drawing():
+    with _drawing():
         fig = Figure(figsize=(11.5, 4.6), facecolor="white")
         ax = fig.add_subplot()
         xs = list(range(len(points)))
@@ -416,10 +432,10 @@ def write_pdf(deck: Deck) -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
-    from rendering.draw import drawing, wrap
+    from rendering.draw import wrap
 
     buffer = io.BytesIO()
-    with drawing(), PdfPages(buffer, metadata={"Title": deck.title, "Creator": "Guanxi"}) as pdf:
+    with _drawing(), PdfPages(buffer, metadata={"Title": deck.title, "Creator": "Guanxi"}) as pdf:
         for n, spec in enumerate(deck.slides, 1):
             fig = Figure(figsize=(SLIDE_W, SLIDE_H), facecolor="white")
             first = n == 1

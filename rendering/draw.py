@@ -1,38 +1,21 @@
-"""The map as an image (PNG, SVG, or a page of the PDF), drawn with matplotlib's object API (no pyplot, no
-global figure).
+"""The map as an image (PNG, SVG, or a page of the PDF): a :class:`rendering.scene.Scene` of boxes, lines
+and labels, painted by cairo (PNG, PDF) or written as SVG (``rendering.scene``).
 
 Everything is measured in inches on the page: the layout's units. A map too large for ``MAX_SIDE``
-inches is scaled down as a whole, fonts included, so its proportions never change. Boxes, lines and the
-labels inside boxes are drawn by a few collections and one label artist each, not an artist per box, so
-a page of hundreds of people draws in a fraction of a second. Relationship lines follow the routes of
-``rendering.routing``: around boxes, never under them.
+inches is scaled down as a whole, fonts included, so its proportions never change. Relationship lines
+follow the routes of ``rendering.routing``: around boxes, never under them.
 
-User text is never read as markup or math: ``text.parse_math`` and ``text.usetex`` are off and every
-label passes through ``rendering.safe.display_text``.
+User text is never read as markup or math: every label passes through ``rendering.safe.display_text``,
+and the painters draw text as text.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib
-import numpy as np
-from matplotlib.artist import Artist
-from matplotlib.backend_bases import RendererBase
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.collections import LineCollection, PatchCollection, PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-
-from rendering import fonts
+from rendering import fonts, scene
 from rendering.labels import (
     COMPETITOR_COLOURS,
     GAP_COLOUR,
@@ -53,6 +36,7 @@ from rendering.layout import MapLayout, Metrics
 from rendering.model import Line, MapModel, Person
 from rendering.routing import GREED, MAX_LANES, Rect, Route, Router, rounded_corners
 from rendering.safe import display_text
+from rendering.scene import DASHES, Anchor, Box, Circle, Point, Polygon, Scene, Text, blend
 
 MIN_WIDTH = 12.0          # inches: with the PNG's dpi, at least 1,200 px wide
 MAX_SIDE = 44.0           # inches: larger maps are scaled down as a whole
@@ -62,8 +46,10 @@ NOTICE_H = 0.3            # a line of "what was left out" under the title
 ROW_H = 0.27              # a legend or gap-list row
 ARROW = 0.13              # arrowhead length, inches
 
-_render_lock = threading.Lock()      # rcParams are global: one render at a time
 DIRECTED = ("INFLUENCES", "PROMOTED_BY", "REPORTS_TO_SECONDARY", "FAVORS")
+# Layers of a map page, bottom to top.
+PANELS, REPORTS, LINES, HEADS, RINGS, BOXES, DOTS, LABELS, STRIKES, BADGES, BADGE_LABELS, PAGE = (
+    0.5, 1.0, 2.0, 2.1, 2.9, 3.0, 3.5, 4.0, 4.1, 5.0, 6.0, 10.0)
 
 
 def text_width(text: str, size: float) -> float:
@@ -120,100 +106,60 @@ def _join_lines(items: list[str], sep: str, size: float, width: float) -> list[s
     return lines
 
 
-def _blend(colour: str, towards: str = "#ffffff", amount: float = 0.6) -> str:
-    a = matplotlib.colors.to_rgb(colour)
-    b = matplotlib.colors.to_rgb(towards)
-    mixed = [x + (y - x) * amount for x, y in zip(a, b, strict=True)]
-    return matplotlib.colors.to_hex((mixed[0], mixed[1], mixed[2]))
-
-
-class Labels(Artist):
-    """Many one-line labels drawn by one artist: (x, y) in data coordinates, centred vertically, with
-    their size in points, colour and horizontal alignment. Widths come from the font's metrics, so no
-    label is laid out twice; the text is drawn as text (searchable in SVG and PDF), never as math."""
-
-    def __init__(self, items: list[tuple[float, float, str, float, str, str]], zorder: float) -> None:
-        super().__init__()
-        self.items = items
-        self.set_zorder(zorder)
-
-    def draw(self, renderer: RendererBase) -> None:
-        if not self.get_visible() or not self.items:
-            return
-        renderer.open_group("labels", gid=self.get_gid())
-        gc = renderer.new_gc()
-        points = self.get_transform().transform(np.array([(x, y) for x, y, *_ in self.items], dtype=float))
-        px_per_pt = float(renderer.points_to_pixels(1.0))  # type: ignore[arg-type]
-        families = fonts.font_families()
-        height = renderer.get_canvas_width_height()[1]
-        flip = renderer.flipy()                   # Agg and SVG count y from the top, PDF from the bottom
-        props: dict[float, FontProperties] = {}
-        # Same-size labels one after another: a font's size change flushes its glyph cache, and the
-        # CJK font's glyphs are slow to load again (labels never overlap, so their order is free).
-        ordered = sorted(zip(points.tolist(), self.items, strict=True), key=lambda pi: pi[1][3])
-        for (px, py), (_, _, text, size, colour, ha) in ordered:
-            prop = props.get(size)
-            if prop is None:
-                prop = props[size] = FontProperties(family=families, size=size)
-            width = text_width(text, size) * 72.0 * px_per_pt
-            x = px - width / 2 if ha == "center" else px - width if ha == "right" else px
-            baseline = py - 0.36 * size * px_per_pt
-            gc.set_foreground(colour)
-            renderer.draw_text(gc, float(x), float(height - baseline if flip else baseline), text, prop, 0.0,
-                               ismath=False)
-        gc.restore()
-        renderer.close_group("labels")
 
 
 @dataclass
-class _Page:
-    fig: Figure
-    ax: Any                       # the map's axes: data units are inches, y down
-    s: float                      # scale: page inches per layout inch (≤ 1)
+class Frame:
+    """Part of a page drawn in its own units: a point (x, y) lands at ((ox + x)·s, (oy + y)·s) page
+    inches; widths (points), font sizes and radii scale by ``s`` as well."""
 
-    def pt(self, size: float) -> float:
-        return size * self.s
+    scene: Scene
+    ox: float
+    oy: float
+    s: float
 
+    def at(self, x: float, y: float) -> Point:
+        return (self.ox + x) * self.s, (self.oy + y) * self.s
 
-@contextmanager
-def drawing() -> Iterator[None]:
-    """Matplotlib's settings for maps, one render at a time (rcParams are global): our font, text as
-    text in SVG, and no math or TeX in any text."""
-    rc: Any = {"font.family": fonts.font_families(), "svg.fonttype": "none", "svg.hashsalt": "guanxi",
-               "axes.unicode_minus": False, "path.simplify": True, "text.parse_math": False,
-               "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 6}
-    with _render_lock, matplotlib.rc_context(rc):
-        yield
+    def box(self, layer: float, x: float, y: float, w: float, h: float, *, radius: float = 0.0,
+            fill: str | None = None, stroke: str | None = None, width: float = 1.0, dash: str = "-",
+            alpha: float = 1.0, group: str | None = None) -> None:
+        px, py = self.at(x, y)
+        self.scene.add(layer, Box(px, py, w * self.s, h * self.s, radius * self.s, fill, stroke, width * self.s,
+                                  DASHES[dash], alpha), group=group)
+
+    def line(self, layer: float, points: list[Point], colour: str, width: float, *, dash: str = "-",
+             alpha: float = 1.0, group: str | None = None) -> None:
+        self.scene.add(layer, scene.Line(tuple(self.at(x, y) for x, y in points), colour, width * self.s,
+                                         DASHES[dash], alpha), group=group)
+
+    def polygon(self, layer: float, points: list[Point], fill: str, alpha: float = 1.0) -> None:
+        self.scene.add(layer, Polygon(tuple(self.at(x, y) for x, y in points), fill, alpha))
+
+    def circle(self, layer: float, x: float, y: float, r: float, fill: str, *, stroke: str | None = None,
+               width: float = 0.0, alpha: float = 1.0) -> None:
+        px, py = self.at(x, y)
+        self.scene.add(layer, Circle(px, py, r * self.s, fill, stroke, width * self.s, alpha))
+
+    def text(self, layer: float, x: float, y: float, text: str, size: float, colour: str,
+             anchor: Anchor = "start", group: str | None = None) -> None:
+        px, py = self.at(x, y)
+        self.scene.add(layer, Text(px, py, display_text(text), size * self.s, colour, anchor), group=group)
+
+    def badge(self, layer: float, x: float, y: float, text: str, size: float, colour: str, fill: str,
+              anchor: Anchor = "start", stroke: str | None = None, pad: float = 0.05) -> None:
+        """A short label on a rounded pill; (x, y) is where the label's ``anchor`` end sits."""
+        w = text_width(display_text(text), size) + 2 * pad
+        h = size / 72.0 * 1.45
+        x0 = x - pad if anchor == "start" else x - w + pad if anchor == "end" else x - w / 2
+        self.box(layer, x0, y - h / 2, w, h, radius=h / 2, fill=fill, stroke=stroke, width=0.7)
+        self.text(layer + 0.01, x, y, text, size, colour, anchor)
 
 
 def render_image(model: MapModel, layout: MapLayout, fmt: str) -> bytes:
     """The map as PNG or SVG bytes."""
-    with drawing():
-        page, dpi = map_page(model, layout)
-        buffer = io.BytesIO()
-        if fmt == "png":
-            page.fig.set_dpi(dpi)
-            canvas = FigureCanvasAgg(page.fig)
-            canvas.draw()  # type: ignore[no-untyped-call]
-            return _png(canvas)
-        FigureCanvasSVG(page.fig)
-        page.fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "Guanxi"})
-    svg = buffer.getvalue().decode("utf-8")
-    ours = ", ".join(f"'{f}'" for f in fonts.font_families())
-    return svg.replace(f"font-family: {ours}", f"font-family: {fonts.svg_font_family()}").encode("utf-8")
-
-
-def _png(canvas: FigureCanvasAgg) -> bytes:
-    """A palette PNG straight from the drawn canvas: maps use few colours, so 256 keep them and the
-    file is about a third of a true-colour one."""
-    from PIL import Image
-
-    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), pixels, "raw", "RGBA", 0, 1)
-    out = io.BytesIO()
-    image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                                  dither=Image.Dither.NONE).save(out, format="PNG", compress_level=6)
-    return out.getvalue()
+    page, dpi = map_page(model, layout)
+    return scene.png(page.scene, dpi) if fmt == "png" else scene.svg(page.scene)
 
 
 # ---------------------------------------------------------------------------------------- page
@@ -231,9 +177,17 @@ def _content_bounds(layout: MapLayout, m: Metrics) -> tuple[float, float, float,
     return x0 - 0.3, y0 - 0.1, x1 + 0.3, y1 + 0.3          # room for lines routed round the outside
 
 
+@dataclass
+class MapPage:
+    """A drawn map page: its scene, and the frame of the map area (layout inches), for marks on top."""
+
+    scene: Scene
+    map: Frame
+
+
 def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_label: str | None = None,
-             quick: bool = False) -> tuple[_Page, float]:
-    """A figure of the map: title, what it left out, the map, and (``legend``) the legend and gap list.
+             quick: bool = False) -> tuple[MapPage, float]:
+    """The map's page: title, what it left out, the map, and (``legend``) the legend and gap list.
     Also the dpi that makes a PNG of it legible."""
     m = layout.metrics
     x0, y0, x1, y1 = _content_bounds(layout, m)
@@ -245,34 +199,23 @@ def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_la
     title_h = TITLE_H + NOTICE_H * len(notices)
     height = title_h + map_h + 2 * MARGIN + footer_h
     s = min(1.0, MAX_SIDE / max(width, height))
-    fig = Figure(figsize=(width * s, height * s), facecolor="white")
-    left = (width - map_w) / 2
-    bottom = footer_h + MARGIN
-    ax = fig.add_axes((left / width, bottom / height, map_w / width, map_h / height))
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y1, y0)                                       # y down
-    ax.set_axis_off()
-    page = _Page(fig, ax, s)
+    page = Scene(width * s, height * s)
+    whole = Frame(page, 0.0, 0.0, s)
+    area = Frame(page, (width - map_w) / 2 - x0, title_h + MARGIN - y0, s)
     if footer is not None:
-        page_footer = fig.add_axes((0, 0, 1, footer.height / height))
-        page_footer.set_xlim(0, width)
-        page_footer.set_ylim(footer.height, 0)
-        page_footer.set_axis_off()
-        footer.draw(page_footer, page, model, width)
-    _title(model, page, width, height, notices, page_label)
-    _draw(model, layout, page, m, quick)
+        footer.draw(Frame(page, 0.0, height - footer.height, s), model, width)
+    _title(model, whole, width, notices, page_label)
+    _draw(model, layout, area, m, quick)
     # At least 100 dpi (a 7.5-point title line is 10 px high); small maps get up to 150, about 2,100 px wide.
     dpi = min(150.0, max(100.0, 2100.0 / (width * s)))
-    return page, dpi
+    return MapPage(page, area), dpi
 
 
-def _title(model: MapModel, page: _Page, width: float, height: float, notices: list[str],
-           page_label: str | None) -> None:
+def _title(model: MapModel, f: Frame, width: float, notices: list[str], page_label: str | None) -> None:
     lang = model.lang
-    top = 1 - 0.32 / height
-    fig = page.fig
-    fig.text(MARGIN / width, top, fit(f"{model.account_name}  ·  {word('title', lang)}", 19, width - 2 * MARGIN - 3),
-             fontsize=page.pt(19), color="#1a1f24", va="center", ha="left")
+    top = 0.32
+    f.text(PAGE, MARGIN, top, fit(f"{model.account_name}  ·  {word('title', lang)}", 19, width - 2 * MARGIN - 3), 19,
+           "#1a1f24")
     if model.opportunity is not None:
         opp = model.opportunity
         bits = [f"{word('opportunity', lang)}: {opp.get('name') or opp['id']}", str(opp.get("stage") or "")]
@@ -283,21 +226,17 @@ def _title(model: MapModel, page: _Page, width: float, height: float, notices: l
     if model.view:
         bits.append(model.view)
     bits.append(f"{word('as_of', lang)} {model.today.isoformat()}")
-    fig.text(MARGIN / width, top - 0.42 / height, fit("  ·  ".join(b for b in bits if b), 11,
-                                                     width - 2 * MARGIN - 3),
-             fontsize=page.pt(11), color="#4a5560", va="center", ha="left")
+    f.text(PAGE, MARGIN, top + 0.42, fit("  ·  ".join(b for b in bits if b), 11, width - 2 * MARGIN - 3), 11,
+           "#4a5560")
     right = page_label or (word("redacted", lang) if model.redacted else None)
     if right:
-        fig.text(1 - MARGIN / width, top, display_text(right), fontsize=page.pt(9.5),
-                 color="#8a1c1c" if model.redacted else "#37474f", va="center", ha="right",
-                 bbox={"boxstyle": "round,pad=0.35", "fc": "#fdecea" if model.redacted else "#eef2f5",
-                       "ec": "#e0a0a0" if model.redacted else "#b0bec5", "lw": 0.8})
-    rule = 1 - (TITLE_H * 0.93 + NOTICE_H * len(notices)) / height
+        f.badge(PAGE, width - MARGIN - 0.12, top, right, 9.5, "#8a1c1c" if model.redacted else "#37474f",
+                "#fdecea" if model.redacted else "#eef2f5", anchor="end",
+                stroke="#e0a0a0" if model.redacted else "#b0bec5", pad=0.12)
+    rule = TITLE_H * 0.93 + NOTICE_H * len(notices)
     for i, notice in enumerate(notices):
-        fig.text(MARGIN / width, 1 - (TITLE_H * 0.8 + NOTICE_H * (i + 0.5)) / height, notice,
-                 fontsize=page.pt(10), color="#8a4b00", va="center", ha="left")
-    fig.add_artist(matplotlib.lines.Line2D([MARGIN / width, 1 - MARGIN / width], [rule] * 2, color="#d5dbe1",
-                                           lw=1))
+        f.text(PAGE, MARGIN, TITLE_H * 0.8 + NOTICE_H * (i + 0.5), notice, 10, "#8a4b00")
+    f.line(PAGE, [(MARGIN, rule), (width - MARGIN, rule)], "#d5dbe1", 1)
 
 
 # ---------------------------------------------------------------------------------------- the map
@@ -351,33 +290,28 @@ def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list
     return routed
 
 
-def _draw(model: MapModel, layout: MapLayout, page: _Page, m: Metrics, quick: bool = False) -> None:
-    ax = page.ax
+def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, quick: bool = False) -> None:
     for panel in layout.panels:
-        ax.add_artist(FancyBboxPatch((panel.x, panel.y), panel.w, panel.h,
-                                    boxstyle="round,pad=0,rounding_size=0.12", fc=PANEL_COLOURS[0],
-                                    ec=PANEL_COLOURS[1], lw=0.8 * page.s, zorder=0.5))
-    captions = [(panel.x + m.panel_pad, panel.y + m.panel_pad + 0.1, fit(panel.caption, 8.5, panel.w), 8.5,
-                 "#5f6b76", "left") for panel in layout.panels if panel.caption]
-    if layout.segments:
-        reports = LineCollection(layout.segments, colors=LINE_STYLES["REPORTS_TO"][0], linewidths=1.3 * page.s,
-                                 zorder=1, capstyle="round")
-        reports.set_gid("reports")
-        ax.add_collection(reports)
-    _column_header(model, layout, page, m)
-    _lines(route_lines(model, layout, quick), page, len(model.contacts) > 60)
-    _boxes(model, layout, page, m, captions)
+        f.box(PANELS, panel.x, panel.y, panel.w, panel.h, radius=0.12, fill=PANEL_COLOURS[0],
+              stroke=PANEL_COLOURS[1], width=0.8, group="panels")
+        if panel.caption:
+            f.text(LABELS, panel.x + m.panel_pad, panel.y + m.panel_pad + 0.1, fit(panel.caption, 8.5, panel.w),
+                   8.5, "#5f6b76", group="labels")
+    colour = LINE_STYLES["REPORTS_TO"][0]
+    for segment in layout.segments:
+        f.line(REPORTS, [(x, y) for x, y in segment], colour, 1.3, group="reports")
+    _column_header(model, layout, f, m)
+    _lines(route_lines(model, layout, quick), f, len(model.contacts) > 60)
+    _boxes(model, layout, f, m)
 
 
-def _column_header(model: MapModel, layout: MapLayout, page: _Page, m: Metrics) -> None:
+def _column_header(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:
     y = layout.chart[1] - 0.3
     for x, key in ((layout.team_x, "our_team"), (layout.competitor_x, "competitors")):
         if x is None:
             continue
-        page.ax.text(x, y, word(key, model.lang), fontsize=page.pt(10), color="#37474f", ha="center",
-                     va="center")
-        page.ax.plot([x - m.box_w / 2, x + m.box_w / 2], [y + 0.16, y + 0.16], color="#b0bec5",
-                     lw=1 * page.s)
+        f.text(LABELS, x, y, word(key, model.lang), 10, "#37474f", "middle")
+        f.line(LABELS, [(x - m.box_w / 2, y + 0.16), (x + m.box_w / 2, y + 0.16)], "#b0bec5", 1)
 
 
 def colours(person: Person) -> tuple[str, str, str, str]:
@@ -394,28 +328,14 @@ def colours(person: Person) -> tuple[str, str, str, str]:
             fill, edge = STANCE_COLOURS["unknown"]
     name, title = ("#7d858c", "#9aa1a7") if person.left else ("#15191d", "#4f5a64")
     if person.faded:
-        fill, edge = _blend(fill, amount=0.55), _blend(edge, amount=0.45)
+        fill, edge = blend(fill, amount=0.55), blend(edge, amount=0.45)
         name, title = "#8b9399", "#a3aab0"
     return fill, edge, name, title
 
 
-def _pill(x: float, y: float, text: str, size: float, ha: str) -> tuple[float, float, float, float]:
-    """The rounded badge behind a short label: x0, y0, width, height in layout inches."""
-    w = text_width(text, size) + 0.1              # layout inches: the page scale applies to both
-    h = size / 72.0 * 1.45
-    x0 = x if ha == "left" else x - w
-    return x0, y - h / 2, w, h
-
-
-def _boxes(model: MapModel, layout: MapLayout, page: _Page, m: Metrics,
-           labels: list[tuple[float, float, str, float, str, str]]) -> None:
-    """Every person's box, gap ring, badges and labels: one collection per layer."""
+def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:
+    """Every person's box, gap ring, badges and labels, each kind on its layer."""
     w, h = m.box_w, m.box_h
-    rings: list[FancyBboxPatch] = []
-    boxes: list[FancyBboxPatch] = []
-    pills: list[FancyBboxPatch] = []
-    strikes: list[list[tuple[float, float]]] = []
-    badge_labels: list[tuple[float, float, str, float, str, str]] = []
     inner = w - 0.18
     for node, person in [*model.contacts.items(), *model.team.items(), *model.competitors.items()]:
         if node not in layout.pos:
@@ -424,18 +344,16 @@ def _boxes(model: MapModel, layout: MapLayout, page: _Page, m: Metrics,
         fill, edge, name_c, title_c = colours(person)
         emphasised = person.in_chain and not person.left
         if person.gaps and not person.faded:
-            rings.append(FancyBboxPatch((x - w / 2 - 0.045, y - h / 2 - 0.045), w + 0.09, h + 0.09,
-                                        boxstyle="round,pad=0,rounding_size=0.11", fc="none", ec=GAP_COLOUR,
-                                        lw=2.0 * page.s))
-        boxes.append(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.08",
-                                    fc=fill, ec=edge, lw=(2.2 if emphasised else 1.3) * page.s,
-                                    ls=(0, (4, 2.5)) if person.left else "-"))
+            f.box(RINGS, x - w / 2 - 0.045, y - h / 2 - 0.045, w + 0.09, h + 0.09, radius=0.11, stroke=GAP_COLOUR,
+                  width=2.0, group="gap-rings")
+        f.box(BOXES, x - w / 2, y - h / 2, w, h, radius=0.08, fill=fill, stroke=edge,
+              width=2.2 if emphasised else 1.3, dash="--" if person.left else "-", group="boxes")
         lines_y = (y - 0.17, y + 0.04, y + 0.22) if person.note else (y - 0.13, y + 0.17, 0.0)
         name = fit(person.name, 10.5, inner)
-        labels.append((x, lines_y[0], name, page.pt(10.5), name_c, "center"))
+        f.text(LABELS, x, lines_y[0], name, 10.5, name_c, "middle", group="labels")
         if person.left:
             half = min(text_width(name, 10.5), inner) / 2
-            strikes.append([(x - half, lines_y[0] + 0.005), (x + half, lines_y[0] + 0.005)])
+            f.line(STRIKES, [(x - half, lines_y[0] + 0.005), (x + half, lines_y[0] + 0.005)], "#7d858c", 1)
         sub = person.title
         if person.kind == "competitor":
             sub = word("legend.competitor", model.lang)
@@ -444,42 +362,22 @@ def _boxes(model: MapModel, layout: MapLayout, page: _Page, m: Metrics,
         if person.left:
             sub = " ".join(b for b in (word("left", model.lang), person.left_at, sub) if b)
         if sub:
-            labels.append((x, lines_y[1], fit(sub, 7.5, inner), page.pt(7.5), title_c, "center"))
+            f.text(LABELS, x, lines_y[1], fit(sub, 7.5, inner), 7.5, title_c, "middle")
         if person.note:
-            labels.append((x, lines_y[2], fit(person.note, 6.8, inner), page.pt(6.8), "#1f5fbf", "center"))
+            f.text(LABELS, x, lines_y[2], fit(person.note, 6.8, inner), 6.8, "#1f5fbf", "middle")
         top, bottom = y - h / 2, y + h / 2
         if person.role:
-            text = badge(person.role, model.lang)
-            x0, y0, bw, bh = _pill(x - w / 2 + 0.09, top, text, 6.8, "left")
-            pills.append(FancyBboxPatch((x0, y0), bw, bh, boxstyle=f"round,pad=0,rounding_size={bh / 2}",
-                                        fc="#263238" if not person.left else "#90a4ae", ec="none"))
-            badge_labels.append((x0 + 0.05, top, text, page.pt(6.8), "white", "left"))
+            f.badge(BADGES, x - w / 2 + 0.14, top, badge(person.role, model.lang), 6.8, "white",
+                    "#263238" if not person.left else "#90a4ae")
         if person.gaps and not person.faded:
             text = ",".join(str(g) for g in person.gaps[:3]) + ("+" if len(person.gaps) > 3 else "")
-            x0, y0, bw, bh = _pill(x + w / 2 - 0.09, top, text, 6.8, "right")
-            pills.append(FancyBboxPatch((x0, y0), bw, bh, boxstyle=f"round,pad=0,rounding_size={bh / 2}",
-                                        fc=GAP_COLOUR, ec="none"))
-            badge_labels.append((x0 + bw - 0.05, top, text, page.pt(6.8), "white", "right"))
+            f.badge(BADGES, x + w / 2 - 0.14, top, text, 6.8, "white", GAP_COLOUR, anchor="end")
         if person.interests and not person.faded:
             kind, _ = person.interests[0]
             more = f" +{len(person.interests) - 1}" if len(person.interests) > 1 else ""
             text = f"{word('interest', model.lang)}: {interest_short(kind, model.lang)}{more}"
-            x0, y0, bw, bh = _pill(x + w / 2 - 0.09, bottom, text, 6.5, "right")
-            pills.append(FancyBboxPatch((x0, y0), bw, bh, boxstyle=f"round,pad=0,rounding_size={bh / 2}",
-                                        fc="#fdecea", ec="#d46a6a", lw=0.7 * page.s))
-            badge_labels.append((x0 + bw - 0.05, bottom, text, page.pt(6.5), "#9b1c1c", "right"))
-    ax = page.ax
-    for patches, zorder, gid in ((rings, 2.9, "gap-rings"), (boxes, 3.0, "boxes"), (pills, 5.0, "badges")):
-        if patches:
-            collection = PatchCollection(patches, match_original=True, zorder=zorder)
-            collection.set_gid(gid)
-            ax.add_collection(collection)
-    if strikes:
-        ax.add_collection(LineCollection(strikes, colors="#7d858c", linewidths=1 * page.s, zorder=4.1))
-    for items, zorder in ((labels, 4.0), (badge_labels, 6.0)):
-        artist = Labels(items, zorder)
-        artist.set_transform(ax.transData)
-        ax.add_artist(artist)
+            f.badge(BADGES, x + w / 2 - 0.14, bottom, text, 6.5, "#9b1c1c", "#fdecea", anchor="end",
+                    stroke="#d46a6a")
 
 
 def _line_style(line: Line, large: bool) -> tuple[str, str, float, float]:
@@ -506,18 +404,11 @@ def _line_style(line: Line, large: bool) -> tuple[str, str, float, float]:
     return colour, style, width, alpha
 
 
-def _lines(routed: list[tuple[Line, Route]], page: _Page, large: bool) -> None:
-    """The routed relationship lines, their arrowheads and the dots where coverage lines arrive."""
-    paths: list[list[tuple[float, float]]] = []
-    colours_: list[tuple[float, float, float, float]] = []
-    widths: list[float] = []
-    styles: list[Any] = []
-    heads: list[list[tuple[float, float]]] = []
-    head_colours: list[tuple[float, float, float, float]] = []
-    dots: list[Circle] = []
+def _lines(routed: list[tuple[Line, Route]], f: Frame, large: bool) -> None:
+    """The routed relationship lines (faded ones first), their arrowheads and the dots where coverage
+    lines arrive."""
     for line, route in sorted(routed, key=lambda lr: not lr[0].faded):
         colour, style, width, alpha = _line_style(line, large)
-        rgba = matplotlib.colors.to_rgba(colour, alpha)
         points = list(route.points)
         if line.type in DIRECTED and len(points) >= 2:
             (ax_, ay), (bx, by) = points[-2], points[-1]
@@ -526,30 +417,14 @@ def _lines(routed: list[tuple[Line, Route]], page: _Page, large: bool) -> None:
             size = ARROW * (0.8 + 0.1 * width)
             base = (bx - ux * size, by - uy * size)
             half = size * 0.42
-            heads.append([(bx, by), (base[0] - uy * half, base[1] + ux * half),
-                          (base[0] + uy * half, base[1] - ux * half)])
-            head_colours.append(matplotlib.colors.to_rgba(colour, min(1.0, alpha + 0.1)))
+            f.polygon(HEADS, [(bx, by), (base[0] - uy * half, base[1] + ux * half),
+                              (base[0] + uy * half, base[1] - ux * half)], colour, min(1.0, alpha + 0.1))
             points[-1] = (bx - ux * size * 0.8, by - uy * size * 0.8)
         if line.type in ("COVERS", "MIRRORS"):          # a dot where the line arrives: it ends at that box
             bx, by = points[-1]
-            dots.append(Circle((bx, by), 0.04 + 0.02 * line.weight, fc=colour, ec="white", lw=0.6 * page.s,
-                               alpha=min(1.0, alpha + 0.3)))
-        paths.append(rounded_corners(points))
-        colours_.append(rgba)
-        widths.append(width * page.s)
-        styles.append({"-": "solid", "--": (0, (5, 3)), ":": (0, (1.2, 2.2)), "-.": (0, (6, 2.5, 1.2, 2.5))}
-                      .get(style, "solid"))
-    if not paths:
-        return
-    ax = page.ax
-    collection = LineCollection(paths, colors=colours_, linewidths=widths, linestyles=styles, zorder=2,
-                                capstyle="round", joinstyle="round")
-    collection.set_gid("relationship-lines")
-    ax.add_collection(collection)
-    if heads:
-        ax.add_collection(PolyCollection(heads, facecolors=head_colours, edgecolors="none", zorder=2.1))
-    if dots:
-        ax.add_collection(PatchCollection(dots, match_original=True, zorder=3.5))
+            f.circle(DOTS, bx, by, 0.04 + 0.02 * line.weight, colour, stroke="white", width=0.6,
+                     alpha=min(1.0, alpha + 0.3))
+        f.line(LINES, rounded_corners(points), colour, width, dash=style, alpha=alpha, group="relationship-lines")
 
 
 # ---------------------------------------------------------------------------------------- footer
@@ -578,11 +453,11 @@ class _Footer:
             fill, edge = STANCE_COLOURS[stance]
             entries.append(("patch", {"fc": fill, "ec": edge}, stance_label(stance, lang)))
         if any(p.left for p in model.contacts.values()):
-            entries.append(("patch", {"fc": LEFT_COLOURS[0], "ec": LEFT_COLOURS[1], "ls": (0, (4, 2.5))},
+            entries.append(("patch", {"fc": LEFT_COLOURS[0], "ec": LEFT_COLOURS[1], "ls": "--"},
                             word("legend.left", lang)))
         if model.opportunity is not None:
-            entries.append(("patch", {"fc": _blend(STANCE_COLOURS["unknown"][0], amount=0.55),
-                                      "ec": _blend(STANCE_COLOURS["unknown"][1], amount=0.45)},
+            entries.append(("patch", {"fc": blend(STANCE_COLOURS["unknown"][0], amount=0.55),
+                                      "ec": blend(STANCE_COLOURS["unknown"][1], amount=0.45)},
                             word("legend.faded", lang)))
         if model.team:
             entries.append(("patch", {"fc": TEAM_COLOURS[0], "ec": TEAM_COLOURS[1]}, word("legend.team", lang)))
@@ -662,57 +537,51 @@ class _Footer:
             kept.append(line)
         return kept
 
-    def draw(self, ax: Any, page: _Page, model: MapModel, width: float) -> None:
+    def draw(self, f: Frame, model: MapModel, width: float) -> None:
         lang = model.lang
-        s = page.s
-        ax.plot([MARGIN, width - MARGIN], [0.12, 0.12], color="#d5dbe1", lw=1 * s)
+        f.line(PAGE, [(MARGIN, 0.12), (width - MARGIN, 0.12)], "#d5dbe1", 1)
         x0, y0 = MARGIN, 0.38
-        ax.text(x0, y0, word("legend", lang), fontsize=page.pt(10), color="#37474f", va="center")
+        f.text(PAGE, x0, y0, word("legend", lang), 10, "#37474f")
         rows = math.ceil(len(self.entries) / self.ncol)
         for i, (kind, style, label) in enumerate(self.entries):
             col, row = divmod(i, rows)
             x = x0 + col * self.col_w
             y = y0 + 0.32 + row * ROW_H
-            self._handle(ax, kind, style, x, y, s)
-            ax.text(x + 0.64, y, label, fontsize=page.pt(8.5), color="#263238", va="center", ha="left")
+            self._handle(f, kind, style, x, y)
+            f.text(PAGE, x + 0.64, y, label, 8.5, "#263238")
         y = y0 + 0.32 + rows * ROW_H + 0.05
         for line in self.role_lines:
-            ax.text(x0, y, line, fontsize=page.pt(8), color="#37474f", va="center", ha="left")
+            f.text(PAGE, x0, y, line, 8, "#37474f")
             y += ROW_H
         if not model.gaps:
             return
         gx, gy = self.gap_x, y0 + self.gap_top
-        ax.text(gx, gy, f"{word('gaps', lang)} ({len(model.gaps)})", fontsize=page.pt(10), color=GAP_COLOUR,
-                va="center")
+        f.text(PAGE, gx, gy, f"{word('gaps', lang)} ({len(model.gaps)})", 10, GAP_COLOUR)
         per_col = math.ceil(len(self.gap_lines) / self.gap_cols)
         for i, (number, severity, text) in enumerate(self.gap_lines):
             col, row = divmod(i, per_col)
             x = gx + col * (self.gap_w + 0.3)
             y = gy + 0.32 + row * ROW_H * 0.92
             if number is not None:
-                ax.text(x + 0.2, y, str(number), fontsize=page.pt(6.8), color="white", ha="center",
-                        va="center",
-                        bbox={"boxstyle": "round,pad=0.22,rounding_size=0.5", "ec": "none",
-                              "fc": GAP_COLOUR if severity == "high" else "#ef8a3a" if severity == "medium"
-                              else "#9e9e9e"})
-            ax.text(x + 0.45, y, text, fontsize=page.pt(8), color="#263238" if severity else "#6b7780",
-                    va="center", ha="left")
+                f.badge(PAGE, x + 0.2, y, str(number), 6.8, "white", GAP_COLOUR if severity == "high"
+                        else "#ef8a3a" if severity == "medium" else "#9e9e9e", anchor="middle", pad=0.07)
+            f.text(PAGE, x + 0.45, y, text, 8, "#263238" if severity else "#6b7780")
 
     @staticmethod
-    def _handle(ax: Any, kind: str, style: dict[str, Any], x: float, y: float, s: float) -> None:
+    def _handle(f: Frame, kind: str, style: dict[str, Any], x: float, y: float) -> None:
         if kind == "patch":
-            ax.add_artist(FancyBboxPatch((x, y - 0.08), 0.48, 0.16, boxstyle="round,pad=0,rounding_size=0.04",
-                                        fc=style["fc"], ec=style["ec"], lw=1.2 * s, ls=style.get("ls", "-")))
+            f.box(PAGE, x, y - 0.08, 0.48, 0.16, radius=0.04, fill=style["fc"], stroke=style["ec"], width=1.2,
+                  dash=style.get("ls", "-"))
         elif kind == "line":
-            ax.add_artist(FancyArrowPatch((x, y), (x + 0.5, y), arrowstyle="-|>" if style["arrow"] else "-",
-                                         mutation_scale=12 * s, lw=style["lw"] * s, color=style["color"],
-                                         linestyle=style["ls"], shrinkA=0, shrinkB=0))
+            end = x + 0.5
+            if style["arrow"]:
+                head = 0.11
+                f.polygon(PAGE, [(end, y), (end - head, y - head * 0.42), (end - head, y + head * 0.42)],
+                          style["color"])
+                end -= head * 0.8
+            f.line(PAGE, [(x, y), (end, y)], style["color"], style["lw"], dash=style["ls"])
         elif kind == "ring":
-            ax.add_artist(FancyBboxPatch((x, y - 0.08), 0.48, 0.16, boxstyle="round,pad=0,rounding_size=0.04",
-                                        fc="white", ec=GAP_COLOUR, lw=2 * s))
-            ax.text(x + 0.44, y - 0.08, "1", fontsize=6 * s, color="white", ha="right", va="center",
-                    bbox={"boxstyle": "round,pad=0.18,rounding_size=0.5", "fc": GAP_COLOUR, "ec": "none"})
+            f.box(PAGE, x, y - 0.08, 0.48, 0.16, radius=0.04, fill="white", stroke=GAP_COLOUR, width=2)
+            f.badge(PAGE, x + 0.42, y - 0.08, "1", 6, "white", GAP_COLOUR, anchor="end", pad=0.05)
         elif kind == "interest":
-            ax.text(x + 0.24, y, "!!", fontsize=7 * s, color="#9b1c1c", ha="center", va="center",
-                    bbox={"boxstyle": "round,pad=0.25,rounding_size=0.5", "fc": "#fdecea", "ec": "#d46a6a",
-                          "lw": 0.7 * s})
+            f.badge(PAGE, x + 0.24, y, "!!", 7, "#9b1c1c", "#fdecea", anchor="middle", stroke="#d46a6a", pad=0.08)

@@ -7,27 +7,23 @@ manager's direct reports without reports of their own always stay with them). Pa
 top-down. Wherever the chart continues on another page the box says so — "reports to 王总 — page 3",
 "7 reports — page 9" — and each page lists its relationship lines to people on other pages.
 
-Drawn with matplotlib's ``PdfPages`` and the bundled Noto Sans SC (embedded as a subset), so Chinese
-renders on any viewer and the text stays searchable.
+Each page is a scene (``rendering.scene``) painted by cairo into one PDF, with the bundled Noto Sans SC
+embedded as a subset, so Chinese renders on any viewer and the text stays searchable.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-
-from rendering.draw import MARGIN, drawing, fit, map_page
+from rendering import scene
+from rendering.draw import MARGIN, Frame, fit, map_page
 from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
 from rendering.labels import word
 from rendering.layout import break_cycles, chart_order, layout_map, post_order
 from rendering.model import MapModel
-from rendering.safe import display_text
 
 PAGE_BUDGET = 60          # people on one page of the PDF
 XREF_LINES = 8            # lines to other pages listed on a page
@@ -135,9 +131,7 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
     people = view.order
     if len(people) <= IMAGE_BUDGET:                # one page holds them all: the image, as a PDF
         shown = focused(model, focus)
-        with drawing(), PdfPages(buffer := io.BytesIO(), metadata=_metadata(model)) as pdf:
-            pdf.savefig(map_page(shown, layout_map(shown))[0].fig)
-        return buffer.getvalue()
+        return scene.pdf([map_page(shown, layout_map(shown))[0].scene], model.account_name)
     parts = sections(model, people)
     contents_pages = max(1, math.ceil(len(parts) / (CONTENTS_ROWS * CONTENTS_COLUMNS)))
     first = contents_pages + 2                     # contents, then the overview
@@ -146,28 +140,19 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
         section.title = _section_title(model, section)
     total = first + len(parts) - 1
     page_of = {c: s.page for s in parts for c in s.people}
-    buffer = io.BytesIO()
-    with drawing(), PdfPages(buffer, metadata=_metadata(model)) as pdf:
-        for k in range(contents_pages):
-            pdf.savefig(_contents(model, parts, k, contents_pages, len(people), total))
-        overview = focused(model, focus)
-        page, _ = map_page(overview, layout_map(overview), page_label=_page_label(contents_pages + 1, total, lang))
-        pdf.savefig(page.fig)
-        for section in parts:
-            pdf.savefig(_section_page(model, section, page_of, total))
-    return buffer.getvalue()
-
-
-def _metadata(model: MapModel) -> dict[str, str | None]:
-    return {"Title": display_text(model.account_name), "Creator": "Guanxi", "Producer": "Guanxi",
-            "CreationDate": None}
+    pages = [_contents(model, parts, k, contents_pages, len(people), total) for k in range(contents_pages)]
+    overview = focused(model, focus)
+    pages.append(map_page(overview, layout_map(overview), page_label=_page_label(contents_pages + 1, total, lang))[0]
+                 .scene)
+    pages += [_section_page(model, section, page_of, total) for section in parts]
+    return scene.pdf(pages, model.account_name)
 
 
 def _page_label(n: int, total: int, lang: str) -> str:
     return f"{word('page', lang, n=n)} / {total}"
 
 
-def _section_page(model: MapModel, section: Section, page_of: dict[str, int], total: int) -> Figure:
+def _section_page(model: MapModel, section: Section, page_of: dict[str, int], total: int) -> scene.Scene:
     lang = model.lang
     on_page = set(section.people)
     lines = [ln for ln in model.lines if ln.source in on_page or ln.target in on_page]
@@ -214,17 +199,18 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
         shown.notices.append(word("notice.lines", lang, n=f"{hidden:,}"))
     page, _ = map_page(shown, layout_map(shown), legend=False, page_label=_page_label(section.page, total, lang),
                        quick=True)
-    return page.fig
+    return page.scene
 
 
-def _contents(model: MapModel, parts: list[Section], k: int, pages: int, people: int, total: int) -> Figure:
+def _contents(model: MapModel, parts: list[Section], k: int, pages: int, people: int, total: int) -> scene.Scene:
     """Contents page ``k`` (of ``pages``): the account, what the PDF holds, and a table of its pages."""
     lang = model.lang
     width, height = 16.5, 11.7                     # A3 landscape
-    fig = Figure(figsize=(width, height), facecolor="white")
+    sheet = scene.Scene(width, height)
+    f = Frame(sheet, 0.0, 0.0, 1.0)
 
     def text(x: float, y: float, value: str, size: float, colour: str = "#263238", ha: str = "left") -> None:
-        fig.text(x / width, 1 - y / height, value, fontsize=size, color=colour, ha=ha, va="center")
+        f.text(1.0, x, y, value, size, colour, "end" if ha == "right" else "start")
 
     text(MARGIN, 0.45, fit(f"{model.account_name}  ·  {word('title', lang)}", 19, width - 2 * MARGIN - 2), 19,
          "#1a1f24")
@@ -246,4 +232,4 @@ def _contents(model: MapModel, parts: list[Section], k: int, pages: int, people:
         text(x, y, f"{page}", 10, "#1f5fbf")
         text(x + 0.45, y, fit(title, 10, col_w - 1.3), 10)
         text(x + col_w - 0.25, y, count, 9, "#5f6b76", "right")
-    return fig
+    return sheet

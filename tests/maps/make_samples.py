@@ -78,11 +78,9 @@ def main(out_dir: str = "docs") -> None:
 def pdf_sample(store: Store, account: str) -> bytes:
     """The first contents page and the first department page of the account's PDF, as their own PDF
     (the whole PDF of 10,000 people is 200 pages)."""
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from rendering.draw import drawing
+    from rendering import scene
     from rendering.model import build_map
-    from rendering.pdf import _contents, _metadata, _section_page, sections
+    from rendering.pdf import _contents, _section_page, sections
 
     model = build_map(store.account_graph(account), today=TODAY)
     parts = sections(model, list(model.contacts))
@@ -96,11 +94,8 @@ def pdf_sample(store: Store, account: str) -> bytes:
 
     for section in parts:
         section.title = _section_title(model, section)
-    out = io.BytesIO()
-    with drawing(), PdfPages(out, metadata=_metadata(model)) as pdf:
-        pdf.savefig(_contents(model, parts, 0, pages, len(model.contacts), total))
-        pdf.savefig(_section_page(model, chosen, page_of, total))
-    return out.getvalue()
+    return scene.pdf([_contents(model, parts, 0, pages, len(model.contacts), total),
+                      _section_page(model, chosen, page_of, total)], model.account_name)
 
 
 if __name__ == "__main__":

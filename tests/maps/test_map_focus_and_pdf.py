@@ -147,8 +147,7 @@ def test_pdf_pages_name_their_cross_page_links(big: TestClient) -> None:
         s.page = 3 + i
     page_of = {c: s.page for s in parts for c in s.people}
     child = next(s for s in parts[1:] if s.root is not None and model.manager.get(s.root))
-    figure = _section_page(model, child, page_of, len(parts) + 2)
-    texts = [item[2] for artist in figure.axes[0].artists for item in getattr(artist, "items", [])]
+    texts = _section_page(model, child, page_of, len(parts) + 2).texts()
     boss = model.manager[str(child.root)]
     assert f"汇报给 {model.contacts[boss].name} — 第 {page_of[boss]} 页" in texts
 

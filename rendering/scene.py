@@ -1,0 +1,353 @@
+"""What a map page draws, as a list of shapes, and the painters that turn it into PNG, SVG and PDF.
+
+A :class:`Scene` is one page: its size in inches and its shapes (rounded boxes, polylines, polygons,
+circles, one-line texts), each in page inches with y down, line widths and font sizes in points, and a
+layer that orders the drawing. The map, the PDF's pages and the change map build scenes
+(``rendering.draw``, ``rendering.pdf``, ``rendering.change_map``); the painters write them:
+
+- PNG and PDF through cairo (``cairocffi`` over the system's ``libcairo2``): the map font is handed to
+  fontconfig once per process, and cairo embeds the glyphs a PDF uses as a subset, so Chinese renders in
+  any viewer and stays searchable. One PDF holds many pages of different sizes.
+- SVG written directly: text stays text (``font-family`` names our font, then common CJK fonts), every
+  value escaped, so user text can never become markup.
+
+Text is never parsed: no markup, no math. Widths come from the font's own metrics (``rendering.fonts``),
+the same that the layout measured with, so a label placed to fit does fit.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from xml.sax.saxutils import escape, quoteattr
+
+from rendering import fonts
+from rendering.safe import display_text
+
+Anchor = Literal["start", "middle", "end"]
+Point = tuple[float, float]
+# Matplotlib's dash names, in multiples of the line width (as matplotlib scales them).
+DASHES: dict[str, tuple[float, ...]] = {"-": (), "--": (3.7, 1.6), ":": (1.0, 1.65), "-.": (6.4, 1.6, 1.0, 1.6)}
+# Where a line of text sits: its baseline this far below the centre, in ems.
+BASELINE = 0.36
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle with rounded corners: top-left ``x``, ``y``, size ``w`` × ``h`` and corner ``radius``
+    in inches; ``fill``/``stroke`` colours (None: none), ``width`` in points, ``dash`` (pattern in
+    multiples of the width), ``alpha`` for both."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    radius: float = 0.0
+    fill: str | None = None
+    stroke: str | None = None
+    width: float = 1.0
+    dash: tuple[float, ...] = ()
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An open polyline: round caps and joins."""
+
+    points: tuple[Point, ...]
+    colour: str
+    width: float
+    dash: tuple[float, ...] = ()
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Polygon:
+    points: tuple[Point, ...]
+    fill: str
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Circle:
+    x: float
+    y: float
+    r: float
+    fill: str
+    stroke: str | None = None
+    width: float = 0.0
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One line of text: ``y`` is its vertical centre; ``anchor`` which end of it (or its middle) is at
+    ``x``; ``size`` in points."""
+
+    x: float
+    y: float
+    text: str
+    size: float
+    colour: str
+    anchor: Anchor = "start"
+
+    def width(self) -> float:
+        return fonts.text_width(self.text, self.size)
+
+
+Shape = Box | Line | Polygon | Circle | Text
+
+
+@dataclass
+class Scene:
+    """One page: ``width`` × ``height`` inches, and its shapes by layer (lower layers first, shapes of a
+    layer in the order added). ``groups`` name the layers in SVG (``<g id=…>``)."""
+
+    width: float
+    height: float
+    layers: dict[float, list[Shape]] = field(default_factory=dict)
+    groups: dict[float, str] = field(default_factory=dict)
+
+    def add(self, layer: float, *shapes: Shape, group: str | None = None) -> None:
+        self.layers.setdefault(layer, []).extend(shapes)
+        if group is not None:
+            self.groups[layer] = group
+
+    def ordered(self) -> list[tuple[float, list[Shape]]]:
+        return sorted(self.layers.items())
+
+    def texts(self) -> list[str]:
+        return [s.text for _, shapes in self.ordered() for s in shapes if isinstance(s, Text)]
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    """``#rrggbb`` (or ``white``/``black``) as three fractions."""
+    named = {"white": "#ffffff", "black": "#000000"}
+    value = named.get(colour, colour).lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"not a colour: {colour!r}")
+    return int(value[0:2], 16) / 255, int(value[2:4], 16) / 255, int(value[4:6], 16) / 255
+
+
+def blend(colour: str, towards: str = "#ffffff", amount: float = 0.6) -> str:
+    """``colour`` moved ``amount`` of the way to ``towards``."""
+    a, b = rgb(colour), rgb(towards)
+    return "#" + "".join(f"{round((x + (y - x) * amount) * 255):02x}" for x, y in zip(a, b, strict=True))
+
+
+def text_anchor_x(shape: Text) -> float:
+    """Where the text starts."""
+    if shape.anchor == "start":
+        return shape.x
+    w = shape.width()
+    return shape.x - w / 2 if shape.anchor == "middle" else shape.x - w
+
+
+# ---------------------------------------------------------------------------------------- cairo
+
+_cairo_lock = threading.Lock()
+_cairo_family: str | None = None
+
+
+def _cairo() -> Any:
+    """cairocffi, with the map font known to fontconfig (once per process): the family cairo asks for."""
+    global _cairo_family
+    import cairocffi
+
+    with _cairo_lock:
+        if _cairo_family is None:
+            font = fonts.map_font()
+            if font.path is not None:
+                _add_font_file(str(font.path))
+            _cairo_family = font.family
+    return cairocffi
+
+
+def _add_font_file(path: str) -> None:
+    """Hand a font file to fontconfig's current configuration, so cairo finds it by its family."""
+    from cffi import FFI
+
+    ffi = FFI()
+    ffi.cdef("int FcConfigAppFontAddFile(void *config, const unsigned char *file);")
+    fontconfig: Any = ffi.dlopen("libfontconfig.so.1")
+    if not fontconfig.FcConfigAppFontAddFile(ffi.NULL, path.encode()):
+        fonts.log.warning("maps: fontconfig could not load %s; text falls back to a system font", path)
+
+
+def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
+    """Draw ``scene`` on ``ctx``, whose user space is in inches (y down)."""
+    ctx.set_line_cap(cairo.LINE_CAP_ROUND)
+    ctx.set_line_join(cairo.LINE_JOIN_ROUND)
+    ctx.select_font_face(_cairo_family or fonts.LATIN_FALLBACK)
+    options = cairo.FontOptions()
+    options.set_hint_metrics(cairo.HINT_METRICS_OFF)       # advances as the layout measured them
+    options.set_hint_style(cairo.HINT_STYLE_NONE)
+    ctx.set_font_options(options)
+    font_size = -1.0
+
+    def source(colour: str, alpha: float) -> None:
+        r, g, b = rgb(colour)
+        ctx.set_source_rgba(r, g, b, alpha)
+
+    def stroke(colour: str, width: float, dash: tuple[float, ...], alpha: float) -> None:
+        ctx.set_line_width(width / 72)
+        ctx.set_dash([d * width / 72 for d in dash])
+        source(colour, alpha)
+        ctx.stroke()
+
+    for _, shapes in scene.ordered():
+        for s in shapes:
+            if isinstance(s, Text):
+                if s.size != font_size:
+                    font_size = s.size
+                    ctx.set_font_size(s.size / 72)
+                source(s.colour, 1.0)
+                ctx.move_to(text_anchor_x(s), s.y + BASELINE * s.size / 72)
+                ctx.show_text(s.text)
+            elif isinstance(s, Line):
+                if len(s.points) < 2:
+                    continue
+                ctx.move_to(*s.points[0])
+                for p in s.points[1:]:
+                    ctx.line_to(*p)
+                stroke(s.colour, s.width, s.dash, s.alpha)
+            elif isinstance(s, Box):
+                _rounded(ctx, s)
+                if s.fill is not None:
+                    source(s.fill, s.alpha)
+                    if s.stroke is not None:
+                        ctx.fill_preserve()
+                    else:
+                        ctx.fill()
+                if s.stroke is not None:
+                    stroke(s.stroke, s.width, s.dash, s.alpha)
+            elif isinstance(s, Polygon):
+                ctx.move_to(*s.points[0])
+                for p in s.points[1:]:
+                    ctx.line_to(*p)
+                ctx.close_path()
+                source(s.fill, s.alpha)
+                ctx.fill()
+            else:
+                ctx.new_sub_path()
+                ctx.arc(s.x, s.y, s.r, 0, 6.283185307179586)
+                source(s.fill, s.alpha)
+                if s.stroke is not None:
+                    ctx.fill_preserve()
+                    stroke(s.stroke, s.width, (), s.alpha)
+                else:
+                    ctx.fill()
+
+
+def _rounded(ctx: Any, b: Box) -> None:
+    r = max(0.0, min(b.radius, b.w / 2, b.h / 2))
+    if r == 0:
+        ctx.rectangle(b.x, b.y, b.w, b.h)
+        return
+    x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
+    pi = 3.141592653589793
+    ctx.new_sub_path()
+    ctx.arc(x1 - r, y0 + r, r, -pi / 2, 0)
+    ctx.arc(x1 - r, y1 - r, r, 0, pi / 2)
+    ctx.arc(x0 + r, y1 - r, r, pi / 2, pi)
+    ctx.arc(x0 + r, y0 + r, r, pi, 3 * pi / 2)
+    ctx.close_path()
+
+
+def png(scene: Scene, dpi: float) -> bytes:
+    """The scene as a palette PNG at ``dpi``: maps use few colours, so 256 keep them and the file is
+    about a third of a true-colour one."""
+    from PIL import Image
+
+    cairo = _cairo()
+    w, h = max(1, round(scene.width * dpi)), max(1, round(scene.height * dpi))
+    surface = cairo.ImageSurface(cairo.FORMAT_RGB24, w, h)
+    ctx = cairo.Context(surface)
+    ctx.set_source_rgb(1, 1, 1)
+    ctx.paint()
+    ctx.scale(dpi, dpi)
+    _paint(cairo, ctx, scene)
+    surface.flush()
+    image = Image.frombuffer("RGBA", (w, h), bytes(surface.get_data()), "raw", "BGRA", surface.get_stride(), 1)
+    out = io.BytesIO()
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                  dither=Image.Dither.NONE).save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def pdf(pages: Sequence[Scene], title: str) -> bytes:
+    """The scenes as the pages of one PDF (each page its scene's size), the map font embedded as a
+    subset."""
+    cairo = _cairo()
+    out = io.BytesIO()
+    first = pages[0]
+    surface = cairo.PDFSurface(out, first.width * 72, first.height * 72)
+    surface.set_metadata(cairo.PDF_METADATA_TITLE, display_text(title))
+    surface.set_metadata(cairo.PDF_METADATA_CREATOR, "Guanxi")
+    for scene in pages:
+        surface.set_size(scene.width * 72, scene.height * 72)
+        ctx = cairo.Context(surface)
+        ctx.scale(72, 72)
+        _paint(cairo, ctx, scene)
+        ctx.show_page()
+    surface.finish()
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------- SVG
+
+
+def _n(x: float) -> str:
+    """A coordinate in points, short."""
+    return f"{x * 72:.2f}".rstrip("0").rstrip(".")
+
+
+def _paint_attrs(fill: str | None, stroke: str | None, width: float, dash: tuple[float, ...],
+                 alpha: float) -> str:
+    parts = [f'fill="{fill or "none"}"']
+    if stroke is not None:
+        parts.append(f'stroke="{stroke}" stroke-width="{width:.2f}"')
+        if dash:
+            parts.append('stroke-dasharray="' + " ".join(f"{d * width:.2f}" for d in dash) + '"')
+    if alpha < 1:
+        parts.append(f'opacity="{alpha:.3f}"')
+    return " ".join(parts)
+
+
+def svg(scene: Scene) -> bytes:
+    """The scene as an SVG document, one unit a point; text kept as text."""
+    out = [(f'<?xml version="1.0" encoding="utf-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+            f'width="{_n(scene.width)}pt" height="{_n(scene.height)}pt" '
+            f'viewBox="0 0 {_n(scene.width)} {_n(scene.height)}" version="1.1">'),
+           f"<style>text {{ font-family: {fonts.svg_font_family()}; white-space: pre; }}</style>",
+           '<rect width="100%" height="100%" fill="#ffffff"/>']
+    for layer, shapes in scene.ordered():
+        group = scene.groups.get(layer)
+        out.append(f"<g id={quoteattr(group)}>" if group else "<g>")
+        for s in shapes:
+            if isinstance(s, Text):
+                anchor = "" if s.anchor == "start" else f' text-anchor="{s.anchor}"'
+                out.append(f'<text x="{_n(s.x)}" y="{_n(s.y + BASELINE * s.size / 72)}" '
+                           f'font-size="{s.size:.2f}" fill="{s.colour}"{anchor}>{escape(s.text)}</text>')
+            elif isinstance(s, Line):
+                if len(s.points) < 2:
+                    continue
+                d = "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in s.points)
+                out.append(f'<path d="{d}" stroke-linecap="round" stroke-linejoin="round" '
+                           f'{_paint_attrs(None, s.colour, s.width, s.dash, s.alpha)}/>')
+            elif isinstance(s, Box):
+                r = max(0.0, min(s.radius, s.w / 2, s.h / 2))
+                out.append(f'<rect x="{_n(s.x)}" y="{_n(s.y)}" width="{_n(s.w)}" height="{_n(s.h)}" '
+                           f'rx="{_n(r)}" {_paint_attrs(s.fill, s.stroke, s.width, s.dash, s.alpha)}/>')
+            elif isinstance(s, Polygon):
+                points = " ".join(f"{_n(x)},{_n(y)}" for x, y in s.points)
+                out.append(f'<polygon points="{points}" {_paint_attrs(s.fill, None, 0, (), s.alpha)}/>')
+            else:
+                out.append(f'<circle cx="{_n(s.x)}" cy="{_n(s.y)}" r="{_n(s.r)}" '
+                           f'{_paint_attrs(s.fill, s.stroke, s.width, (), s.alpha)}/>')
+        out.append("</g>")
+    out.append("</svg>\n")
+    return "\n".join(out).encode("utf-8")
