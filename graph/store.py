@@ -449,7 +449,11 @@ class Store:
                     node_writes.append(new)
                     audit.append(_audit(actor, "import", new.kind, id, old.as_json() if old else None,
                                         new.as_json(), stamp))
-            checked = self._check(tx, list(nodes.values()), list(edges.values()), problems)
+            # Only a stored contact or opportunity that changes account can part a decision-chain member
+            # from its other end: the others' relationships need not be read (nor locked, on Neo4j).
+            movers = {id for id, (record, _) in nodes.items()
+                      if id in stored_nodes and stored_nodes[id].account_id != record.account_id}
+            checked = self._check(tx, list(nodes.values()), list(edges.values()), problems, movers=movers)
             for edge, (_, loc) in zip(checked, edges.values(), strict=True):
                 old_edge = stored_edges.get(edge.id)
                 if old_edge is not None and (old_edge.type, old_edge.source,
@@ -623,8 +627,9 @@ class Store:
     # ---- rules -------------------------------------------------------------------------------------
 
     def _check(self, tx: Tx, nodes: Sequence[tuple[NodeRecord, Loc]], edges: Sequence[tuple[EdgeRecord, Loc]],
-               problems: list[dict[str, Any]] | None = None) -> list[EdgeRecord]:
+               problems: list[dict[str, Any]] | None = None, movers: set[str] | None = None) -> list[EdgeRecord]:
         """Check the graph rules for records about to be written; return the edges with their account.
+        ``movers``: the ids among ``nodes`` that may change account (default: any of them).
 
         Raises InvalidGraph with every problem found (appended to ``problems`` when given)."""
         errors = problems if problems is not None else []
@@ -640,7 +645,8 @@ class Store:
                     errors.append({"loc": [*_where(loc), field], "msg": f"no {kind} with id {ref!r}"})
             if record.kind == NodeKind.account and record.data.get("parent_id"):
                 self._check_parent_chain(tx, record, known, loc, errors, rooted)
-        self._check_members_stay(tx, nodes, edges, known, errors)
+        self._check_members_stay(tx, [(r, loc) for r, loc in nodes if r.id in movers] if movers is not None else nodes,
+                                 edges, known, errors)
 
         placed: list[EdgeRecord] = []
         for edge, loc in edges:  # (this runs once per row of an import: its errors are built only when found)

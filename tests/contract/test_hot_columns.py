@@ -14,7 +14,7 @@ import pytest
 
 from graph import references
 from graph.backend import Tx
-from graph.errors import Conflict
+from graph.errors import Conflict, InvalidGraph
 from graph.models import Bundle, NodeKind
 from graph.records import NodeRecord
 from graph.sqlite import store as sqlite_store
@@ -152,3 +152,19 @@ def test_a_database_migrated_before_v0030_migrates_forward(tmp_path: Path, monke
         _assert_columns_agree(store)
     finally:
         backend.close()
+
+
+def test_an_import_that_moves_a_chain_member_away_from_its_deal_is_refused(store: Store) -> None:
+    """The import reads the relationships of the nodes that change account only; those are still checked."""
+    store.import_bundle(Bundle.model_validate(
+        {**BUNDLE, "decision_chain": [{"opportunity_id": "o1", "contact_id": "c1", "role": "coach"}]}), actor="t")
+    moved = {**BUNDLE, "contacts": [{"id": "c1", "account_id": "beta", "name": "王总"}]}
+    with pytest.raises(InvalidGraph) as refused:
+        store.import_bundle(Bundle.model_validate(moved), actor="t")
+    assert [e["loc"] for e in refused.value.errors] == [["body", "contacts", 0, "account_id"]]
+    assert store.get_node(NodeKind.contact, "c1").account_id == "acme"
+    # the same bundle again moves nothing and is refused nothing; a contact with no chain moves freely
+    store.import_bundle(Bundle.model_validate(BUNDLE), actor="t")
+    store.import_bundle(Bundle.model_validate({"contacts": [{"id": "c3", "account_id": "acme", "name": "张工"}]}),
+                        actor="t")
+    assert store.get_node(NodeKind.contact, "c3").account_id == "acme"
