@@ -209,6 +209,9 @@ class MapEdit:
 
     nodes: frozenset[str]
     pairs: frozenset[tuple[str, str]]
+    # The node fields the edit changed, when it changed nothing else (no edge, no node came or went,
+    # no kind): readers whose answers read none of them may keep those of the old map (``app.answers``).
+    fields: frozenset[str] | None = None
 
 
 class MapCache:
@@ -508,9 +511,21 @@ class _Editing:
         graph._adj = graph._succ = self.succ
         graph._pred = self.pred
         nx.freeze(graph)
-        edit = MapEdit(frozenset(self.changed_nodes), frozenset(pairs))
+        edit = MapEdit(frozenset(self.changed_nodes), frozenset(pairs), self._fields_only(pairs))
         graph.derived = self.old.derived.advanced(graph, edit)
         return graph
+
+    def _fields_only(self, pairs: set[tuple[str, str]]) -> frozenset[str] | None:
+        """The node fields the edit changed, or None when it changed more than fields."""
+        if pairs or self.node_set_changed:
+            return None
+        fields: set[str] = set()
+        for n in self.changed_nodes:
+            before, after = self.old._node.get(n), self.node.get(n)
+            if before is None or after is None:
+                return None
+            fields.update(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        return None if "kind" in fields else frozenset(fields)
 
 
 def _named(nodes: Mapping[str, Mapping[str, Any]], account_id: str) -> set[str]:

@@ -55,7 +55,9 @@ class Derived:
         for key, value in list(self._values.items()):
             advance = getattr(value, "advance", None)
             if advance is not None:
-                carried._values[key] = advance(graph, edit)
+                kept = advance(graph, edit)
+                if kept is not None:            # None: nothing of it holds for the edited map
+                    carried._values[key] = kept
         return carried
 
     def __len__(self) -> int:

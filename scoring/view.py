@@ -39,7 +39,7 @@ from scoring.options import ScoringOptions
 from scoring.propagation import Propagation
 from scoring.rules import FACT, REACH, RIVAL, TIE, EdgeRule, edge_rules
 
-__all__ = ["AccountMap", "Cover", "Edit", "Interest", "Local", "Member", "Memo", "NotFound"]
+__all__ = ["INERT_FIELDS", "AccountMap", "Cover", "Edit", "Interest", "Local", "Member", "Memo", "NotFound"]
 
 T = TypeVar("T")
 
@@ -65,6 +65,9 @@ class Edit(Protocol):
 # came, went, or changed kind or status), "type:<EDGE TYPE>" for each type of edge edited, and
 # "field:<name>" for each node field edited.
 Facts = frozenset[str]
+# Node fields no analysis reads (a contact's free-text notes): a map edited only in these gives every
+# answer of the map it was edited from (``app.answers`` keeps those answers across such an edit).
+INERT_FIELDS: frozenset[str] = frozenset({"notes"})
 # The facts after which the informal-power ranking (and every signal read from it) must be recomputed.
 RANKING_FACTS: frozenset[str] = frozenset({"roles", "field:level"})
 

@@ -356,3 +356,54 @@ def test_re_weighted_ties_carry_the_power_arrays(backend: Backend) -> None:
         arrays = tie_arrays(AccountMap.build(store.account_graph("acme"), DEFAULT_OPTIONS), DEFAULT_OPTIONS)
         assert arrays.source is before.source, f"step {step}: the tie arrays were built again"
         before = arrays
+
+
+def test_answers_are_kept_across_edits_of_fields_no_analysis_reads(backend: Backend) -> None:
+    """The service's answers (``app.answers``) survive an edit of a contact's notes, and only such an edit:
+    after any other one they are computed again; either way they are a fresh load's."""
+    from app.answers import Answers
+
+    rnd = random.Random(5)
+    store = Store(backend)
+    _seed(store, rnd)
+    answers = Answers()
+    computed: list[str] = []
+
+    def ask(graph: nx.MultiDiGraph) -> dict[str, Any]:
+        def compute(name: str, call: Callable[[], Any]) -> Callable[[], Any]:
+            def run() -> Any:
+                computed.append(name)
+                return call()
+            return run
+        got = {"power": answers.answer(graph, ("power",), compute("power", lambda: informal_power(graph)))}
+        if "o1" in graph:
+            got["chain"] = answers.answer(graph, ("chain", "o1"), compute("chain", lambda: decision_chain(graph, "o1")))
+            got["gaps"] = answers.answer(graph, ("gaps", "o1"),
+                                         compute("gaps", lambda: coverage_gaps(graph, "o1", TODAY)))
+        return got
+
+    ask(store.account_graph("acme"))
+    kept = 0
+    for step in range(24):
+        contacts = _ids(store, NodeKind.contact)
+        if step % 3 == 0 and contacts:
+            what = "notes"
+            store.update_node(NodeKind.contact, rnd.choice(contacts), {"notes": f"step {step}"}, actor=ACTOR)
+        elif step % 3 == 1 and contacts:
+            what = "a field the analytics read"
+            field, value = rnd.choice([("level", rnd.choice(LEVELS)), ("knows_us", rnd.random() < 0.5),
+                                       ("department", rnd.choice(DEPARTMENTS))])
+            changes, target = {field: value}, rnd.choice(contacts)
+            _try(lambda changes=changes, target=target: store.update_node(NodeKind.contact, target, changes,
+                                                                          actor=ACTOR))
+        else:
+            what = _random_edit(store, rnd, step)
+        computed.clear()
+        got = ask(store.account_graph("acme"))
+        if what == "notes":
+            kept += 1
+            assert computed == [], f"step {step}: after an edit of notes, {computed} computed again"
+        fresh = Store(backend, graph_cache_elements=0).account_graph("acme")
+        assert got == ask(fresh), f"step {step}: {what}: an answer differs from a fresh load"
+    assert kept >= 5
+    assert store.maps.counts["edited"] >= 10
