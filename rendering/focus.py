@@ -255,14 +255,13 @@ def restrict(model: MapModel, people: Collection[str], *, lines: list[Line] | No
              team: Collection[str] | None = None, competitors: Collection[str] | None = None) -> MapModel:
     """The model drawing only ``people`` (contacts; copies, so notes can be set per page), the given team
     members and competitors (default: all), and the lines between what it draws (default: all of them)."""
-    keep = set(people)
-    contacts = {c: dataclasses.replace(p) for c, p in model.contacts.items() if c in keep}
+    contacts = {c: dataclasses.replace(model.contacts[c]) for c in people if c in model.contacts}
     team_kept = {t: p for t, p in model.team.items() if team is None or t in team}
     rivals = {k: p for k, p in model.competitors.items() if competitors is None or k in competitors}
     drawn = contacts.keys() | team_kept.keys() | rivals.keys()
     if lines is None:
         lines = [ln for ln in model.lines if ln.source in drawn and ln.target in drawn]
-    manager = {c: b for c, b in model.manager.items() if c in contacts and b in contacts}
+    manager = {c: b for c in contacts if (b := model.manager.get(c)) is not None and b in contacts}
     return dataclasses.replace(model, contacts=contacts, team=team_kept, competitors=rivals, manager=manager,
                                lines=lines, notices=list(model.notices))
 

@@ -60,7 +60,7 @@ def _graph(writer: str) -> Renderer:
         from rendering.layout import layout_map
 
         scoped = graph_model(model, focus)
-        graph = files.export_graph(scoped, layout_map(scoped))
+        graph = files.export_graph(scoped, layout_map(scoped, undrawn=True))
         write: Callable[..., bytes] = getattr(files, writer)
         return write(graph)
 

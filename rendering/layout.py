@@ -370,10 +370,11 @@ def chart_order(model: MapModel) -> Callable[[str], tuple[int, str, str, str]]:
     return key
 
 
-def layout_map(model: MapModel, m: Metrics | None = None) -> MapLayout:
+def layout_map(model: MapModel, m: Metrics | None = None, *, undrawn: bool = False) -> MapLayout:
     """Positions for every node of the map: the org chart, the team column on the left, the competitor
-    column on the right, and a column further right for the nodes the image does not draw (the account,
-    opportunities, unlinked team members and competitors), so graph files place every node."""
+    column on the right, and (``undrawn``) a column further right for the nodes the image does not draw
+    (the account, opportunities, unlinked team members and competitors), so graph files place every
+    node."""
     contacts = model.contacts
     m = m or (COMPACT if len(contacts) > 60 else METRICS)
 
@@ -399,6 +400,8 @@ def layout_map(model: MapModel, m: Metrics | None = None) -> MapLayout:
         wanted = {c: sum(linked.get(c, [top])) / len(linked.get(c, [top])) for c in model.competitors}
         for c, y in side_column(wanted, top, m).items():
             layout.pos[c] = (layout.competitor_x, y)
+    if not undrawn:
+        return layout
     others = [n for n in model.graph.nodes if n not in layout.pos]
     kinds = ("account", "opportunity", "team_member", "competitor", "contact")
     others.sort(key=lambda n: (kinds.index(model.graph.nodes[n].get("kind", "contact"))

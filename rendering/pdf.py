@@ -23,7 +23,7 @@ from rendering.draw import MARGIN, Frame, fit, map_page
 from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
 from rendering.labels import word
 from rendering.layout import break_cycles, chart_order, layout_map, post_order
-from rendering.model import MapModel
+from rendering.model import Line, MapModel
 
 PAGE_BUDGET = 60          # people on one page of the PDF
 XREF_LINES = 8            # lines to other pages listed on a page
@@ -144,7 +144,8 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
     overview = focused(model, focus)
     pages.append(map_page(overview, layout_map(overview), page_label=_page_label(contents_pages + 1, total, lang))[0]
                  .scene)
-    pages += [_section_page(model, section, page_of, total) for section in parts]
+    index = LineIndex.of(model)
+    pages += [_section_page(model, section, page_of, total, index) for section in parts]
     return scene.pdf(pages, model.account_name)
 
 
@@ -152,10 +153,37 @@ def _page_label(n: int, total: int, lang: str) -> str:
     return f"{word('page', lang, n=n)} / {total}"
 
 
-def _section_page(model: MapModel, section: Section, page_of: dict[str, int], total: int) -> scene.Scene:
+@dataclass
+class LineIndex:
+    """Each person's lines and direct reports, found once for all the pages (a page reads only its own
+    people's, so the PDF costs what it draws, not pages × the account)."""
+
+    lines: dict[str, list[int]]                    # person → positions in ``model.lines``
+    reports: dict[str, list[str]]                  # manager → direct reports
+
+    @classmethod
+    def of(cls, model: MapModel) -> LineIndex:
+        lines: dict[str, list[int]] = defaultdict(list)
+        for i, ln in enumerate(model.lines):
+            lines[ln.source].append(i)
+            if ln.target != ln.source:
+                lines[ln.target].append(i)
+        reports: dict[str, list[str]] = defaultdict(list)
+        for c, manager in model.manager.items():
+            reports[manager].append(c)
+        return cls(lines, reports)
+
+    def touching(self, model: MapModel, people: Sequence[str]) -> list[Line]:
+        """The lines with an end among ``people``, in the model's order."""
+        return [model.lines[i] for i in sorted({i for p in people for i in self.lines.get(p, ())})]
+
+
+def _section_page(model: MapModel, section: Section, page_of: dict[str, int], total: int,
+                  index: LineIndex | None = None) -> scene.Scene:
     lang = model.lang
     on_page = set(section.people)
-    lines = [ln for ln in model.lines if ln.source in on_page or ln.target in on_page]
+    index = index or LineIndex.of(model)
+    lines = index.touching(model, section.people)
     inside = [ln for ln in lines if (ln.source in on_page or ln.source in model.team)
               and (ln.target in on_page or ln.target in model.competitors)]
     inside.sort(key=lambda ln: line_priority(ln, model))
@@ -166,9 +194,10 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
     shown.view = section.title
     # Where the chart continues: the manager above the subtree, reports on other pages, other lines.
     elsewhere: dict[str, list[int]] = defaultdict(list)
-    for c, manager in model.manager.items():
-        if manager in on_page and c in page_of and page_of[c] != section.page:
-            elsewhere[manager].append(page_of[c])
+    for manager in section.people:
+        for c in index.reports.get(manager, ()):
+            if c in page_of and page_of[c] != section.page:
+                elsewhere[manager].append(page_of[c])
     for c, person in shown.contacts.items():
         notes = []
         boss = model.manager.get(c)

@@ -99,7 +99,9 @@ class Router:
         self._node = node.ravel().tolist()
         self._h = horizontal.ravel().tolist()
         self._v = vertical.ravel().tolist()
-        self._used: dict[tuple[int, int], int] = {}
+        # How many earlier lines took the step from each node to the next along x (h) and along y (v).
+        self._used_h = [0] * (nx_ * ny_)
+        self._used_v = [0] * (nx_ * ny_)
 
     # -------------------------------------------------------------------------------- ports
 
@@ -134,17 +136,17 @@ class Router:
             return None
         ny = self._ny
         xs, ys = self.xs, self.ys
-        node_blocked, h_blocked, v_blocked, used = self._node, self._h, self._v, self._used
+        node_blocked, h_blocked, v_blocked = self._node, self._h, self._v
+        used_h, used_v = self._used_h, self._used_v
         tx0, ty0, tx1, ty1 = self.boxes[target]
         tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
         greed = self.greed
+        inf = math.inf
+        push, pop = heapq.heappush, heapq.heappop
 
-        def estimate(n: int) -> float:
-            # Distance to the target's box, over-weighted: a slightly longer path found far sooner.
-            x, y = xs[n // ny], ys[n % ny]
-            return greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
-                            + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0))
-
+        # A state is a grid node and the axis it was entered along (state = node * 2 + axis). The
+        # estimate is the distance to the target's box, over-weighted: a slightly longer path found far
+        # sooner. Steps already taken by earlier lines cost more (CROWD), turning costs BEND.
         best: dict[int, float] = {}
         parent: dict[int, int] = {}
         heap: list[tuple[float, float, int]] = []
@@ -154,37 +156,54 @@ class Router:
             best[state] = 0.0
             parent[state] = -1
             start_states.add(state)
-            heapq.heappush(heap, (estimate(n), 0.0, state))
+            x, y = xs[n // ny], ys[n % ny]
+            push(heap, (greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
+                                 + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)), 0.0, state))
         found = -1
         while heap:
-            _, cost, state = heapq.heappop(heap)
-            if cost > best.get(state, math.inf):
+            _, cost, state = pop(heap)
+            if cost > best.get(state, inf):
                 continue
-            n, axis = divmod(state, 2)
+            n, axis = state >> 1, state & 1
             if n in goals and goals[n][0] == axis and state not in start_states:
                 found = state
                 break
             i, j = divmod(n, ny)
-            moves: list[tuple[int, int, float]] = []
-            if state not in start_states or axis == 0:
-                if not h_blocked[n] and not node_blocked[n + ny]:
-                    moves.append((n + ny, 0, xs[i + 1] - xs[i]))
-                if i > 0 and not h_blocked[n - ny] and not node_blocked[n - ny]:
-                    moves.append((n - ny, 0, xs[i] - xs[i - 1]))
-            if state not in start_states or axis == 1:
-                if not v_blocked[n] and not node_blocked[n + 1]:
-                    moves.append((n + 1, 1, ys[j + 1] - ys[j]))
-                if j > 0 and not v_blocked[n - 1] and not node_blocked[n - 1]:
-                    moves.append((n - 1, 1, ys[j] - ys[j - 1]))
-            for m, move_axis, length in moves:
-                step = (n, m) if n < m else (m, n)
-                extra = length * CROWD * used.get(step, 0) + (BEND if move_axis != axis else 0.0)
-                new = cost + length + extra
-                s2 = m * 2 + move_axis
-                if new < best.get(s2, math.inf):
-                    best[s2] = new
-                    parent[s2] = state
-                    heapq.heappush(heap, (new + estimate(m), new, s2))
+            x, y = xs[i], ys[j]
+            starting = state in start_states
+            if not starting or axis == 0:
+                turn = BEND if axis else 0.0
+                ey = greed * (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)
+                for m, mx, step_used, ok in ((n + ny, xs[i + 1] if i + 1 < len(xs) else x, used_h[n],
+                                              not h_blocked[n]),
+                                             (n - ny, xs[i - 1] if i else x, used_h[n - ny] if i else 0,
+                                              i > 0 and not h_blocked[n - ny])):
+                    if not ok or node_blocked[m]:
+                        continue
+                    length = mx - x if mx > x else x - mx
+                    new = cost + length * (1.0 + CROWD * step_used) + turn
+                    s2 = m * 2
+                    if new < best.get(s2, inf):
+                        best[s2] = new
+                        parent[s2] = state
+                        push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
+                                    new, s2))
+            if not starting or axis == 1:
+                turn = 0.0 if axis else BEND
+                ex = greed * (tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
+                for m, my, step_used, ok in ((n + 1, ys[j + 1] if j + 1 < ny else y, used_v[n], not v_blocked[n]),
+                                             (n - 1, ys[j - 1] if j else y, used_v[n - 1] if j else 0,
+                                              j > 0 and not v_blocked[n - 1])):
+                    if not ok or node_blocked[m]:
+                        continue
+                    length = my - y if my > y else y - my
+                    new = cost + length * (1.0 + CROWD * step_used) + turn
+                    s2 = m * 2 + 1
+                    if new < best.get(s2, inf):
+                        best[s2] = new
+                        parent[s2] = state
+                        push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
+                                    new, s2))
         if found < 0:
             return None
         nodes: list[int] = []
@@ -194,8 +213,11 @@ class Router:
             state = parent[state]
         nodes.reverse()
         for a, b in itertools.pairwise(nodes):
-            step = (a, b) if a < b else (b, a)
-            used[step] = used.get(step, 0) + 1
+            low, high = (a, b) if a < b else (b, a)
+            if high - low == ny:
+                used_h[low] += 1
+            else:
+                used_v[low] += 1
         start_border = next(border for n, _, border in starts if n == nodes[0])
         points = [start_border, *(self._point(n) for n in nodes), goals[nodes[-1]][1]]
         return Route(source, target, simplify(points))

@@ -17,6 +17,7 @@ the same that the layout measured with, so a label placed to fit does fit.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from collections.abc import Sequence
@@ -123,6 +124,7 @@ class Scene:
         return [s.text for _, shapes in self.ordered() for s in shapes if isinstance(s, Text)]
 
 
+@functools.lru_cache(maxsize=1024)
 def rgb(colour: str) -> tuple[float, float, float]:
     """``#rrggbb`` (or ``white``/``black``) as three fractions."""
     named = {"white": "#ffffff", "black": "#000000"}
@@ -186,23 +188,29 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     options.set_hint_metrics(cairo.HINT_METRICS_OFF)       # advances as the layout measured them
     options.set_hint_style(cairo.HINT_STYLE_NONE)
     ctx.set_font_options(options)
-    font_size = -1.0
+    # cairo's state is set only when it changes: each call crosses into C and checks a status.
+    state: dict[str, Any] = {"size": -1.0, "source": None, "width": -1.0, "dash": None}
 
     def source(colour: str, alpha: float) -> None:
-        r, g, b = rgb(colour)
-        ctx.set_source_rgba(r, g, b, alpha)
+        if state["source"] != (colour, alpha):
+            state["source"] = (colour, alpha)
+            ctx.set_source_rgba(*rgb(colour), alpha)
 
     def stroke(colour: str, width: float, dash: tuple[float, ...], alpha: float) -> None:
-        ctx.set_line_width(width / 72)
-        ctx.set_dash([d * width / 72 for d in dash])
+        if state["width"] != width:
+            state["width"] = width
+            ctx.set_line_width(width / 72)
+        if state["dash"] != (dash, width):
+            state["dash"] = (dash, width)
+            ctx.set_dash([d * width / 72 for d in dash])
         source(colour, alpha)
         ctx.stroke()
 
     for _, shapes in scene.ordered():
         for s in shapes:
             if isinstance(s, Text):
-                if s.size != font_size:
-                    font_size = s.size
+                if s.size != state["size"]:
+                    state["size"] = s.size
                     ctx.set_font_size(s.size / 72)
                 source(s.colour, 1.0)
                 ctx.move_to(text_anchor_x(s), s.y + BASELINE * s.size / 72)
