@@ -42,6 +42,8 @@ SHARED_SCOPE = "*shared"
 # reader loads that map afresh rather than apply thousands of changes one by one.
 MAX_LISTED = 2000
 _MEMBER_KINDS = ("contact", "opportunity")
+# Opportunities whose account a cache remembers (all forgotten beyond this).
+MAX_HOMES = 100_000
 
 
 # ---- writes ----------------------------------------------------------------------------------------
@@ -226,6 +228,29 @@ class MapCache:
         self._lock = threading.Lock()
         # How each map came to be, for the benchmarks and tests: "hit", "edited", "loaded".
         self.counts: dict[str, int] = {"hit": 0, "edited": 0, "loaded": 0}
+        # The account each opportunity was last found in (checked against its map on every read).
+        self._homes: dict[str, str] = {}
+
+    def read_opportunity(self, tx: Tx, opportunity_id: str) -> AccountGraph | None:
+        """The map of the account an opportunity belongs to, as of this read transaction (None: no such
+        opportunity). The account is remembered from the last read and confirmed by the map itself —
+        which is current as of this transaction — so that a read of a cached map costs the revisions'
+        query alone; an opportunity the map does not show as its own is looked up in the store."""
+        account = self._homes.get(opportunity_id)
+        if account is not None:
+            graph = self.read(tx, account)
+            data = graph._node.get(opportunity_id) if graph is not None else None
+            if graph is not None and data is not None and data.get("kind") == "opportunity" \
+                    and data.get("account_id") == account:
+                return graph
+        opportunity = tx.get_nodes([opportunity_id]).get(opportunity_id)
+        if opportunity is None or opportunity.kind != "opportunity" or not opportunity.account_id:
+            self._homes.pop(opportunity_id, None)
+            return None
+        if len(self._homes) >= MAX_HOMES:
+            self._homes.clear()
+        self._homes[opportunity_id] = opportunity.account_id
+        return self.read(tx, opportunity.account_id)
 
     def read(self, tx: Tx, account_id: str) -> AccountGraph | None:
         """The account's map as of this read transaction (None: no such account)."""

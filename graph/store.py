@@ -142,13 +142,7 @@ class Store:
     def opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph:
         """The map of the account an opportunity belongs to, read in one transaction."""
 
-        def work(tx: Tx) -> nx.MultiDiGraph | None:
-            opportunity = tx.get_nodes([opportunity_id]).get(opportunity_id)
-            if opportunity is None or opportunity.kind != NodeKind.opportunity or not opportunity.account_id:
-                return None
-            return self._account_graph(tx, opportunity.account_id)
-
-        graph = self.backend.read(work)
+        graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id))
         if graph is None:
             raise NotFound(NodeKind.opportunity, opportunity_id)
         return graph

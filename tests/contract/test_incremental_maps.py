@@ -407,3 +407,21 @@ def test_answers_are_kept_across_edits_of_fields_no_analysis_reads(backend: Back
         assert got == ask(fresh), f"step {step}: {what}: an answer differs from a fresh load"
     assert kept >= 5
     assert store.maps.counts["edited"] >= 10
+
+
+def test_an_opportunitys_map_follows_it_wherever_it_goes(backend: Backend) -> None:
+    """The cache remembers each opportunity's account and checks it against the map it reads: a move to
+    another account or a deletion, even by another process, is seen by the next read."""
+    store, other = Store(backend), Store(backend)
+    _seed(store, random.Random(6))
+    store.create_node(NodeKind.opportunity, OpportunityIn(id="o9", account_id="acme", name="Moving deal"), actor=ACTOR)
+    assert store.opportunity_graph("o9").graph["account_id"] == "acme"
+    assert store.opportunity_graph("o9").graph["account_id"] == "acme"       # remembered, confirmed
+    other.update_node(NodeKind.opportunity, "o9", {"account_id": "beta"}, actor=ACTOR)
+    moved = store.opportunity_graph("o9")
+    assert moved.graph["account_id"] == "beta" and moved.nodes["o9"]["account_id"] == "beta"
+    other.delete_node(NodeKind.opportunity, "o9", actor=ACTOR, cascade=True)
+    with pytest.raises(NotFound):
+        store.opportunity_graph("o9")
+    with pytest.raises(NotFound):
+        store.opportunity_graph("c1")                                         # not an opportunity
