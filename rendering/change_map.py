@@ -21,6 +21,7 @@ from rendering.labels import lang_of, stance_label
 from rendering.model import MapError, build_map
 from scoring.changes import ChangeList
 from scoring.options import ScoringOptions
+from scoring.texts import say
 
 FORMATS: Final = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 # Frames and marks chosen apart from the map's own colours (stances, gap frames in red, ally dashes in
@@ -43,7 +44,7 @@ LEGEND: Final = {
 
 
 def _word(key: str, lang: str, **kw: str) -> str:
-    return LEGEND[key].get(lang, LEGEND[key]["en"]).format(**kw)
+    return say(LEGEND, key, lang, **kw)
 
 
 def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, since_label: str,

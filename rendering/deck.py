@@ -30,7 +30,7 @@ from scoring.changes import ChangeList
 from scoring.gaps import gap_report
 from scoring.options import ScoringOptions
 from scoring.recommend import who_next
-from scoring.texts import label, money, norm_lang
+from scoring.texts import label, money, norm_lang, say
 
 FONT: Final = "Noto Sans SC"
 SLIDE_W: Final = 13.333   # inches, 16:9
@@ -86,8 +86,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
 
 
 def word(key: str, lang: str, **kw: Any) -> str:
-    entry = WORDS[key]
-    return (entry.get(lang) or entry["en"]).format(**kw)
+    return say(WORDS, key, lang, **kw)
 
 
 @dataclass(frozen=True)

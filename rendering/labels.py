@@ -11,7 +11,7 @@ Languages are those of the analytics (``en``, ``zh-CN``); role and stance names 
 
 from __future__ import annotations
 
-from scoring.texts import label, norm_lang
+from scoring.texts import label, norm_lang, say
 
 STANCES = ("champion", "supporter", "neutral", "skeptic", "opponent", "unknown")
 
@@ -142,8 +142,7 @@ def lang_of(lang: str | None) -> str:
 
 
 def word(key: str, lang: str, **kw: object) -> str:
-    entry = WORDS[key]
-    return entry.get(lang, entry["en"]).format(**kw)
+    return say(WORDS, key, lang, **kw)
 
 
 def stance_label(stance: str, lang: str) -> str:

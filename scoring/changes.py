@@ -24,7 +24,7 @@ from scoring.chain import chain_report
 from scoring.gaps import gap_report
 from scoring.options import ScoringOptions
 from scoring.recommend import who_next
-from scoring.texts import label, norm_lang
+from scoring.texts import label, norm_lang, say
 
 __all__ = ["Change", "ChangeList", "RankMove", "Summary", "SupportMove", "what_changed"]
 
@@ -86,8 +86,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 
 
 def _t(code: str, lang: str, **kw: Any) -> str:
-    entry = TEXTS[code]
-    return (entry.get(lang) or entry["en"]).format(**kw)
+    return say(TEXTS, code, lang, **kw)
 
 
 @dataclass(frozen=True)

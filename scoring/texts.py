@@ -14,6 +14,7 @@ the code and localise it itself. Texts use ``{placeholders}``; ``text`` fills th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 LANGS = ("en", "zh-CN")
@@ -449,11 +450,21 @@ def norm_lang(lang: str | None) -> str:
     return "zh-CN" if isinstance(lang, str) and lang.strip().lower() == "zh-cn" else "en"
 
 
-def text(code: str, lang: str | None = "en", **kw: Any) -> str:
-    """The text for ``code`` in ``lang`` with its placeholders filled (unknown placeholders stay)."""
-    entry = TEXTS[code]
+def say(table: Mapping[str, Mapping[str, str]], code: str, lang: str | None = "en", **kw: Any) -> str:
+    """The text for ``code`` of a bilingual ``table`` in ``lang`` (English when it has none) with its
+    placeholders filled (unknown placeholders stay). Every table of texts is read through here.
+
+    >>> say({"hi": {"en": "hi {name}", "zh-CN": "你好{name}"}}, "hi", "zh-cn", name="周海")
+    '你好周海'
+    """
+    entry = table[code]
     template = entry.get(norm_lang(lang)) or entry["en"]
     return template.format_map(_Keep(kw))
+
+
+def text(code: str, lang: str | None = "en", **kw: Any) -> str:
+    """The text for ``code`` in ``lang`` with its placeholders filled (unknown placeholders stay)."""
+    return say(TEXTS, code, lang, **kw)
 
 
 def label(kind: str, value: Any, lang: str | None = "en") -> str:
