@@ -254,10 +254,20 @@ try {
 
   await step('keyboard', async () => {
     await page.locator('#language').selectOption('en');
+    // The language switch reloads the answers and redraws the map: wait until that has settled, and
+    // focus again if a late redraw replaced the focused box (a redraw is not what this step tests).
+    await page.waitForLoadState('networkidle');
     await page.locator('[data-testid^="recommendation-"]').first().waitFor();
-    await page.getByTestId('person-gzf-gm').focus();
-    await page.keyboard.press('Tab');
-    const next = await page.evaluate(() => document.activeElement?.dataset?.testid || document.activeElement?.tagName);
+    let next = '';
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await page.getByTestId('person-gzf-gm').focus();
+      const focused = await page.evaluate(() => document.activeElement?.dataset?.testid);
+      if (focused !== 'person-gzf-gm') { await page.waitForTimeout(200); continue; }
+      await page.keyboard.press('Tab');
+      next = await page.evaluate(() => document.activeElement?.dataset?.testid || document.activeElement?.tagName);
+      if (next !== 'BODY') break;
+      await page.waitForTimeout(200);
+    }
     await page.getByTestId('person-gzf-cfo').focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('person-panel').waitFor();
