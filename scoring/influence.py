@@ -260,7 +260,8 @@ def _k_shortest_paths(out: Costs, inn: Costs, source: str, target: str, k: int, 
         pass
     # Cut by the hop cap: a longer path (within the bound) might be stronger than the weakest listed, or
     # might have been listed where fewer than k were found.
-    if work.cut_cost <= bound + _SLACK and (len(listed) < k or work.cut_cost <= costs[-1] + _SLACK):
+    cut = work.cut_cost < math.inf and work.cut_cost <= bound + _SLACK
+    if cut and (len(listed) < k or work.cut_cost <= costs[-1] + _SLACK):
         work.hops_cut = True
     return listed
 

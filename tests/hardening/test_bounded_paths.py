@@ -53,7 +53,9 @@ def test_capped_paths_are_the_strongest_within_the_cap_and_partial_says_when_lon
     partial_seen = complete_seen = 0
     for source, target in [tuple(rnd.sample(nodes, 2)) for _ in range(6)]:
         for k in (1, 3, 6):
-            unbounded = [p["strength"] for p in strongest_paths(g, source, target, k=k)["paths"]]
+            whole = strongest_paths(g, source, target, k=k)
+            assert whole["partial"] is False and whole["reason"] is None and whole["max_hops"] is None
+            unbounded = [p["strength"] for p in whole["paths"]]
             for max_hops in (1, 2, 3, 4):
                 answer = strongest_paths(g, source, target, k=k, max_hops=max_hops)
                 strengths = [p["strength"] for p in answer["paths"]]
