@@ -37,6 +37,7 @@ from rendering.model import Line, MapModel, Person
 from rendering.routing import GREED, MAX_LANES, Rect, Route, Router, rounded_corners
 from rendering.safe import display_text
 from rendering.scene import DASHES, Anchor, Box, Circle, Point, Polygon, Scene, Text, blend
+from scoring.budget import checkpoint
 
 MIN_WIDTH = 12.0          # inches: with the PNG's dpi, at least 1,200 px wide
 MAX_SIDE = 44.0           # inches: larger maps are scaled down as a whole
@@ -282,6 +283,7 @@ def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list
     routed: list[tuple[Line, Route]] = []
     order = sorted(model.lines, key=lambda ln: (ln.faded, ln.type == "COVERS", -ln.weight))
     for line in order:
+        checkpoint()             # within the request's work budget, and only while someone waits for it
         a, b = drawn_direction(line)
         if a in rects and b in rects and a != b:
             route = router.route(a, b)

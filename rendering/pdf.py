@@ -24,6 +24,7 @@ from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, focused, line_prio
 from rendering.labels import word
 from rendering.layout import break_cycles, chart_order, layout_map, post_order
 from rendering.model import Line, MapModel
+from scoring.budget import checkpoint
 
 PAGE_BUDGET = 60          # people on one page of the PDF
 XREF_LINES = 8            # lines to other pages listed on a page
@@ -145,7 +146,9 @@ def render_pdf(model: MapModel, focus: Focus) -> bytes:
     pages.append(map_page(overview, layout_map(overview), page_label=_page_label(contents_pages + 1, total, lang))[0]
                  .scene)
     index = LineIndex.of(model)
-    pages += [_section_page(model, section, page_of, total, index) for section in parts]
+    for section in parts:
+        checkpoint()             # within the request's work budget, and only while someone waits for it
+        pages.append(_section_page(model, section, page_of, total, index))
     return scene.pdf(pages, model.account_name)
 
 

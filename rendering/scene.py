@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from rendering import fonts
 from rendering.safe import display_text
+from scoring.budget import checkpoint
 
 Anchor = Literal["start", "middle", "end"]
 Point = tuple[float, float]
@@ -296,6 +297,7 @@ def pdf(pages: Sequence[Scene], title: str) -> bytes:
     surface.set_metadata(cairo.PDF_METADATA_TITLE, display_text(title))
     surface.set_metadata(cairo.PDF_METADATA_CREATOR, "Guanxi")
     for scene in pages:
+        checkpoint()
         surface.set_size(scene.width * 72, scene.height * 72)
         ctx = cairo.Context(surface)
         ctx.scale(72, 72)
