@@ -89,7 +89,9 @@ class GoBetweens:
                     opposed[m.contact_id] = (m.stance, "" if opportunity_id is not None else opp)
         self._opposed = opposed
         self._deals = set(deals) if opportunity_id is not None else set(amap.opportunities)
-        self._fixed: dict[str, Unhelpful | None] = {}
+        # The verdicts that do not depend on the deal's stances: read from the person's own edges (and the
+        # kinds of their ends), so an edited map keeps those of everyone the edit did not touch.
+        self._fixed: dict[str, Unhelpful | None] = amap.per_node(("go_betweens", opportunity_id, o))
 
     @classmethod
     def of(cls, amap: AccountMap, o: ScoringOptions, opportunity_id: str | None) -> GoBetweens:
