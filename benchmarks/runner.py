@@ -86,6 +86,7 @@ class Config:
     merge: bool = False
     command: str = ""
     backend: str = "sqlite"
+    map_sizes: list[int] = field(default_factory=lambda: [1000, 10000])   # benchmarks.maps, in-process
 
 
 @dataclass
@@ -669,6 +670,10 @@ def parse_args(argv: list[str] | None) -> Config:
                         "without NEO4J_URI starts a Neo4j of its own with tools/neo4j/start-background; both "
                         "measures each in turn and writes them side by side in --out, each backend's full "
                         "report beside it (benchmarks-sqlite.md, benchmarks-neo4j.md)")
+    p.add_argument("--maps", default="1000,10000",
+                   help="account sizes whose maps are rendered in-process (python -m benchmarks.maps: every "
+                        "format, and the 1,000-person PDF beside Graphviz dot), or 'none' (default 1000,10000; "
+                        "rendering does not depend on the backend, so a --backend both run renders once)")
     p.add_argument("--merge", action="store_true",
                    help="keep the results of --out for the sizes (and many-account store) this run does not "
                         "measure, so a long suite can run in parts")
@@ -680,12 +685,15 @@ def parse_args(argv: list[str] | None) -> Config:
                  store_cache=a.store_cache, build_budget=a.build_budget, profile=not a.no_profile,
                  cli_import=not a.no_cli_import, smoke=a.smoke, json_out=a.json, merge=a.merge,
                  backend=a.backend,
+                 map_sizes=[] if a.maps.strip().lower() in ("", "none", "no", "0")
+                 else [int(m.replace("_", "")) for m in a.maps.split(",") if m.strip()],
                  command=" ".join(["python -m benchmarks", *map(shlex.quote, argv if argv is not None
                                                                   else sys.argv[1:])]))
     if a.smoke:
         cfg.sizes, cfg.repeat, cfg.accounts = [100], 1, (5, 100)
         cfg.budget, cfg.tput_seconds, cfg.tput_requests, cfg.threads = 5.0, 0.5, 100, 2
         cfg.timeout, cfg.profile = 60.0, False
+        cfg.map_sizes = [n for n in cfg.map_sizes if n <= 100] if a.maps != "1000,10000" else []
     return cfg
 
 
@@ -737,13 +745,23 @@ def main(argv: list[str] | None = None) -> int:
     status, reports = 0, {}
     for backend in backends:
         out = cfg.out.with_name(f"{cfg.out.stem}-{backend}{cfg.out.suffix}")
-        code, res = measure_backend(replace(cfg, backend=backend, out=out, json_out=None))
+        code, res = measure_backend(replace(cfg, backend=backend, out=out, json_out=None, map_sizes=[]))
         status, reports[backend] = max(status, code), (out, res)
-    cross = compare_backends({backend: res for backend, (_, res) in reports.items()})
+    cross = compare_backends({backend: res for backend, (_, res) in reports.items()}) + map_targets(cfg)
     cfg.out.write_text(render_side_by_side(reports, cfg.out, cross), encoding="utf-8")
     log(f"wrote {cfg.out}")
     print("\nboth:" + summary(Results(targets=cross)))
     return status
+
+
+def map_targets(cfg: Config) -> list[dict[str, Any]]:
+    """The map targets of issue 11 (``benchmarks.maps``), rendered in-process at ``cfg.map_sizes``."""
+    if not cfg.map_sizes:
+        return []
+    from benchmarks import maps
+
+    log(f"[maps] rendering at {', '.join(f'{n:,}' for n in cfg.map_sizes)} contacts")
+    return maps.targets(maps.measure(cfg.map_sizes, repeat=1 if cfg.smoke else 3))
 
 
 def compare_backends(results: dict[str, Results]) -> list[dict[str, Any]]:
@@ -822,7 +840,7 @@ def _measure(cfg: Config, work: Path, render: Callable[[Results, Path], str]) ->
                          "error": str(e)[-2000:], "status": "failed", "run": run}
     if cfg.merge:
         merge_previous(res, cfg)
-    res.targets = evaluate(res)
+    res.targets = evaluate(res) + map_targets(cfg)
     if cfg.profile:
         profile_misses(cfg, res, measured=set(cfg.sizes), accounts=bool(cfg.accounts))
     res.meta["wall_seconds"] = run["wall_seconds"] = time.perf_counter() - wall

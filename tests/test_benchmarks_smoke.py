@@ -55,3 +55,19 @@ def test_generator_is_seeded_and_valid() -> None:
     bundles = list(generate_accounts(3, 50, seed=1))
     assert [b["accounts"][0]["id"] for b in bundles] == ["m0", "m1", "m2"]
     assert all(row_count(b) > 50 for b in bundles)
+
+
+def test_the_map_benchmark_renders_every_format_and_judges_the_targets() -> None:
+    from benchmarks import maps
+
+    (measured,) = maps.measure([100], repeat=1)
+    assert measured["contacts"] == 100
+    for fmt in maps.FORMATS:
+        for view in ("opportunity", "account"):
+            assert measured[f"{fmt}/{view}"] > 0 and measured[f"{fmt}/{view}/cpu"] >= 0
+    assert maps.targets([measured]) == []            # no target is about 100 people
+    big = {"contacts": 10_000, **{f"{f}/{v}": 1.0 for f in maps.FORMATS for v in ("opportunity", "account")},
+           **{f"{f}/{v}/cpu": 1.0 for f in maps.FORMATS for v in ("opportunity", "account")}, "pdf/account": 12.0}
+    one = {"contacts": 1_000, "pdf/account": 0.9, "pdf/account/cpu": 0.8, "dot": {"pdf": (0.6, 0.5)}}
+    judged = {t["key"]: t["met"] for t in maps.targets([one, big])}
+    assert judged == {"map_dot": False, "map_png": True, "map_pdf": False}
