@@ -33,6 +33,13 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 def authenticate(request: Request, authorization: str | None) -> Principal:
     """The caller's principal from ``Authorization: Bearer <key>``; 401 without a valid key."""
+    return authenticate_locally(request, authorization) or authenticate_stored(request, authorization)
+
+
+def authenticate_locally(request: Request, authorization: str | None) -> Principal | None:
+    """What the header alone says, without asking the store: 401 for a missing or malformed header,
+    the principal of a key given in the environment, else None (a stored key, maybe). No I/O, so the
+    middleware calls it on the event loop and leaves only store lookups to a worker thread."""
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "Unauthorized", "send an API key as 'Authorization: Bearer <key>'",
@@ -41,6 +48,12 @@ def authenticate(request: Request, authorization: str | None) -> Principal:
     for env_secret, role in request.app.state.settings.env_keys().items():
         if hmac.compare_digest(env_secret.encode(), secret.encode()):
             return Principal(f"env-{role}", role)
+    return None
+
+
+def authenticate_stored(request: Request, authorization: str | None) -> Principal:
+    """The principal of a stored key (a store lookup: call it from a worker thread); 401 when none."""
+    secret = (authorization or "").partition(" ")[2].strip()
     key = get_store(request).find_key(secret) if len(secret) <= 200 else None
     if key is None:
         raise ApiError(401, "Unauthorized", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})

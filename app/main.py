@@ -18,7 +18,7 @@ from starlette.types import Send as ASGISend
 
 from app import errors, limits
 from app.answers import Answers
-from app.deps import authenticate
+from app.deps import authenticate_locally, authenticate_stored
 from app.route_table import route_table
 from app.routers import analytics, bulk, docs, maps, operations, resources, reviews, web
 from app.routers.analytics import language
@@ -101,8 +101,11 @@ class RequireKey:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        header = request.headers.get("authorization")
         try:
-            principal = await run_in_threadpool(authenticate, request, request.headers.get("authorization"))
+            # A key from the environment is checked here, on the event loop; a stored one in a worker.
+            principal = (authenticate_locally(request, header)
+                         or await run_in_threadpool(authenticate_stored, request, header))
         except errors.ApiError as e:
             await errors.problem(e.status, e.title, e.detail, e.errors, e.headers)(scope, receive, send)
             return
