@@ -34,7 +34,7 @@ from rendering.labels import (
 )
 from rendering.layout import MapLayout, Metrics
 from rendering.model import Line, MapModel, Person
-from rendering.routing import GREED, MAX_LANES, Rect, Route, Router, rounded_corners
+from rendering.routing import GREED, MAX_LANES, PORTS, Rect, Route, Router, rounded_corners
 from rendering.safe import display_text
 from rendering.scene import DASHES, Anchor, Box, Circle, Point, Polygon, Scene, Text, blend
 from scoring.budget import checkpoint
@@ -279,7 +279,7 @@ def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list
     lanes and a greedier search, for the many pages of a PDF)."""
     rects = box_rects(model, layout)
     router = Router(rects, _obstacles(model, layout), lanes=1 if quick else MAX_LANES,
-                    greed=6.0 if quick else GREED)
+                    greed=6.0 if quick else GREED, ports=(0.5,) if quick else PORTS)
     routed: list[tuple[Line, Route]] = []
     order = sorted(model.lines, key=lambda ln: (ln.faded, ln.type == "COVERS", -ln.weight))
     for line in order:

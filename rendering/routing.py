@@ -30,6 +30,7 @@ MAX_LANES = 3         # extra lanes per gap
 BEND = 0.35           # the cost of a bend, in inches of line
 CROWD = 0.3           # the cost of sharing a step with each earlier line, per inch
 MARGIN = 0.45         # room around everything, so a path can always go round the outside
+PORTS = (0.5, 0.25, 0.75)  # where lines attach along a box's top and bottom, the middle first
 GREED = 2.0           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
 
 
@@ -59,9 +60,10 @@ class Router:
     """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``."""
 
     def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE,
-                 lanes: int = MAX_LANES, greed: float = GREED):
-        """``lanes`` and ``greed`` trade the spread and directness of lines for speed (a page of a
-        long PDF uses fewer lanes and a greedier search)."""
+                 lanes: int = MAX_LANES, greed: float = GREED, ports: tuple[float, ...] = PORTS):
+        """``lanes``, ``greed`` and ``ports`` (where along a box's top and bottom lines attach, as
+        fractions of its width) trade the spread and directness of lines for speed (a page of a long PDF
+        uses fewer lanes and ports and a greedier search)."""
         self.boxes = boxes
         self.c = clearance
         self.greed = greed
@@ -73,8 +75,8 @@ class Router:
         y_edges = _rounded([v for r in rects for v in (r[1], r[3])])
         lo_x, hi_x = x_edges[0] - MARGIN, x_edges[-1] + MARGIN
         lo_y, hi_y = y_edges[0] - MARGIN, y_edges[-1] + MARGIN
-        ports_x = [v for x0, _, x1, _ in boxes.values() for v in ((x0 + x1) / 2, x0 + (x1 - x0) * 0.25,
-                                                                x0 + (x1 - x0) * 0.75)]
+        self.ports = ports
+        ports_x = [x0 + (x1 - x0) * fx for x0, _, x1, _ in boxes.values() for fx in ports]
         ports_y = [(y0 + y1) / 2 for _, y0, _, y1 in boxes.values()]
         xs_all = [lo_x, hi_x, *x_edges, *ports_x]
         ys_all = [lo_y, hi_y, *y_edges, *ports_y]
@@ -97,8 +99,21 @@ class Router:
             vertical[il + 1:ir, jt:jb] = True
         self._ny = ny_
         self._node = node.ravel().tolist()
-        self._h = horizontal.ravel().tolist()
-        self._v = vertical.ravel().tolist()
+        # Each node's open neighbour in each direction (-1: none), and its coordinates: the search reads
+        # these lists instead of testing steps and nodes as it goes.
+        index = np.arange(nx_ * ny_).reshape(nx_, ny_)
+        none = np.full((nx_, ny_), -1)
+        right, left, down, up = none.copy(), none.copy(), none.copy(), none.copy()
+        open_h = ~horizontal[:-1, :] & ~node[1:, :]             # (i, j) → (i + 1, j)
+        right[:-1, :] = np.where(open_h, index[1:, :], -1)
+        left[1:, :] = np.where(~horizontal[:-1, :] & ~node[:-1, :], index[:-1, :], -1)
+        open_v = ~vertical[:, :-1] & ~node[:, 1:]               # (i, j) → (i, j + 1)
+        down[:, :-1] = np.where(open_v, index[:, 1:], -1)
+        up[:, 1:] = np.where(~vertical[:, :-1] & ~node[:, :-1], index[:, :-1], -1)
+        self._right, self._left = right.ravel().tolist(), left.ravel().tolist()
+        self._down, self._up = down.ravel().tolist(), up.ravel().tolist()
+        self._x = np.repeat(xs, ny_).tolist()
+        self._y = np.tile(ys, nx_).tolist()
         # How many earlier lines took the step from each node to the next along x (h) and along y (v).
         self._used_h = [0] * (nx_ * ny_)
         self._used_v = [0] * (nx_ * ny_)
@@ -111,7 +126,7 @@ class Router:
         c = self.c
         cy = (y0 + y1) / 2
         out: list[tuple[int, int, Point]] = []
-        for fx in (0.5, 0.25, 0.75):
+        for fx in self.ports:
             x = x0 + (x1 - x0) * fx
             for y, border in ((y0 - c, y0), (y1 + c, y1)):
                 out.append((self._index(x, y), 1, (x, border)))
@@ -135,8 +150,8 @@ class Router:
         if not starts or not goals or source == target:
             return None
         ny = self._ny
-        xs, ys = self.xs, self.ys
-        node_blocked, h_blocked, v_blocked = self._node, self._h, self._v
+        node_x, node_y = self._x, self._y
+        right, left, down, up = self._right, self._left, self._down, self._up
         used_h, used_v = self._used_h, self._used_v
         tx0, ty0, tx1, ty1 = self.boxes[target]
         tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
@@ -146,7 +161,8 @@ class Router:
 
         # A state is a grid node and the axis it was entered along (state = node * 2 + axis). The
         # estimate is the distance to the target's box, over-weighted: a slightly longer path found far
-        # sooner. Steps already taken by earlier lines cost more (CROWD), turning costs BEND.
+        # sooner. Steps already taken by earlier lines cost more (CROWD), turning costs BEND. The four
+        # directions are written out: this loop is where maps spend their time.
         best: dict[int, float] = {}
         parent: dict[int, int] = {}
         heap: list[tuple[float, float, int]] = []
@@ -156,7 +172,7 @@ class Router:
             best[state] = 0.0
             parent[state] = -1
             start_states.add(state)
-            x, y = xs[n // ny], ys[n % ny]
+            x, y = node_x[n], node_y[n]
             push(heap, (greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
                                  + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)), 0.0, state))
         found = -1
@@ -168,42 +184,50 @@ class Router:
             if n in goals and goals[n][0] == axis and state not in start_states:
                 found = state
                 break
-            i, j = divmod(n, ny)
-            x, y = xs[i], ys[j]
+            x, y = node_x[n], node_y[n]
             starting = state in start_states
-            if not starting or axis == 0:
+            if not starting or axis == 0:                       # along x
                 turn = BEND if axis else 0.0
                 ey = greed * (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)
-                for m, mx, step_used, ok in ((n + ny, xs[i + 1] if i + 1 < len(xs) else x, used_h[n],
-                                              not h_blocked[n]),
-                                             (n - ny, xs[i - 1] if i else x, used_h[n - ny] if i else 0,
-                                              i > 0 and not h_blocked[n - ny])):
-                    if not ok or node_blocked[m]:
-                        continue
-                    length = mx - x if mx > x else x - mx
-                    new = cost + length * (1.0 + CROWD * step_used) + turn
-                    s2 = m * 2
-                    if new < best.get(s2, inf):
-                        best[s2] = new
-                        parent[s2] = state
+                m = right[n]
+                if m >= 0:
+                    mx = node_x[m]
+                    new = cost + (mx - x) * (1.0 + CROWD * used_h[n]) + turn
+                    if new < best.get(m * 2, inf):
+                        best[m * 2] = new
+                        parent[m * 2] = state
                         push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
-                                    new, s2))
-            if not starting or axis == 1:
+                                    new, m * 2))
+                m = left[n]
+                if m >= 0:
+                    mx = node_x[m]
+                    new = cost + (x - mx) * (1.0 + CROWD * used_h[m]) + turn
+                    if new < best.get(m * 2, inf):
+                        best[m * 2] = new
+                        parent[m * 2] = state
+                        push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
+                                    new, m * 2))
+            if not starting or axis == 1:                       # along y
                 turn = 0.0 if axis else BEND
                 ex = greed * (tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
-                for m, my, step_used, ok in ((n + 1, ys[j + 1] if j + 1 < ny else y, used_v[n], not v_blocked[n]),
-                                             (n - 1, ys[j - 1] if j else y, used_v[n - 1] if j else 0,
-                                              j > 0 and not v_blocked[n - 1])):
-                    if not ok or node_blocked[m]:
-                        continue
-                    length = my - y if my > y else y - my
-                    new = cost + length * (1.0 + CROWD * step_used) + turn
-                    s2 = m * 2 + 1
-                    if new < best.get(s2, inf):
-                        best[s2] = new
-                        parent[s2] = state
+                m = down[n]
+                if m >= 0:
+                    my = node_y[m]
+                    new = cost + (my - y) * (1.0 + CROWD * used_v[n]) + turn
+                    if new < best.get(m * 2 + 1, inf):
+                        best[m * 2 + 1] = new
+                        parent[m * 2 + 1] = state
                         push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
-                                    new, s2))
+                                    new, m * 2 + 1))
+                m = up[n]
+                if m >= 0:
+                    my = node_y[m]
+                    new = cost + (y - my) * (1.0 + CROWD * used_v[m]) + turn
+                    if new < best.get(m * 2 + 1, inf):
+                        best[m * 2 + 1] = new
+                        parent[m * 2 + 1] = state
+                        push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
+                                    new, m * 2 + 1))
         if found < 0:
             return None
         nodes: list[int] = []
