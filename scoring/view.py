@@ -68,6 +68,7 @@ Facts = frozenset[str]
 # Node fields no analysis reads (a contact's free-text notes): a map edited only in these gives every
 # answer of the map it was edited from (``app.answers`` keeps those answers across such an edit).
 INERT_FIELDS: frozenset[str] = frozenset({"notes"})
+_INERT_FACTS: frozenset[str] = frozenset(f"field:{name}" for name in INERT_FIELDS)
 # The facts after which the informal-power ranking (and every signal read from it) must be recomputed.
 RANKING_FACTS: frozenset[str] = frozenset({"roles", "field:level"})
 
@@ -340,6 +341,12 @@ class AccountMap:
         else:
             new._kinds, new._active_ids, new._roles = self._kinds, self._active_ids, self._roles
             new._lazies(self.links._keys)
+        if facts <= _INERT_FACTS:
+            # Only fields no analysis reads changed: everything derived so far holds for the edited map
+            # as it is, so the two views share it (no copy of the per-person values of a large account).
+            new._family_specs, new._families = self._family_specs, self._families
+            new._propagation, new._memo, new._carry = self._propagation, self._memo, self._carry
+            return new
 
         # Who the edit touched: the ends of every edited edge, every edited node, and the neighbours of
         # anyone who came, went or changed role (whose links read that role).
