@@ -644,6 +644,17 @@ MAP_CHANGES_SINCE: Final[LiteralString] = (
     "ORDER BY scope, revision"
 )
 
+# ---- health --------------------------------------------------------------------------------------
+
+# What the server says of a database (run on the system database): after a failure that stops it (a full
+# disk panics it), ``statusMessage`` names the cause, e.g. "No space left on device". ``$name`` null: the
+# default database.
+DATABASE_STATUS: Final[LiteralString] = (
+    "SHOW DATABASES YIELD name, default, currentStatus, statusMessage\n"
+    "WHERE name = $name OR ($name IS NULL AND default)\n"
+    "RETURN currentStatus, statusMessage"
+)
+
 # ---- tests ----------------------------------------------------------------------------------------
 
 # Empties the database for the contract suite (the schema and the migration records stay).

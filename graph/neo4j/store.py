@@ -9,7 +9,11 @@
   manager, so a read that follows a write sees it, even on a replica.
 - Every primitive is one statement, batched with ``UNWIND`` (see :mod:`graph.neo4j.queries`).
 - Driver failures become the store's errors: an unreachable database, expired session, exhausted
-  retries or refused credentials → :class:`StoreUnavailable`; a violated constraint → :class:`Conflict`.
+  retries or refused credentials → :class:`StoreUnavailable`; a violated constraint → :class:`Conflict`;
+  a database that has failed (it cannot append to its transaction log, then refuses every transaction
+  until restarted) → :class:`StorageFull` when the server says its disk is full ("No space left on
+  device", asked of the system database), else :class:`StoreUnavailable` naming what it says.
+
 
 Neo4j isolates transactions at read-committed. So that the store's read-check-write (versions,
 ``If-Match``, "is this id taken?") cannot lose an update, reads inside a write transaction lock what
@@ -37,7 +41,7 @@ from neo4j.exceptions import (
 )
 
 from graph.backend import CHANGES_KEPT, Tx
-from graph.errors import Conflict, StoreError, StoreUnavailable
+from graph.errors import Conflict, StorageFull, StoreError, StoreUnavailable
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord
@@ -60,6 +64,18 @@ _UNAVAILABLE_CODES: Final = frozenset({
     "Neo.ClientError.Database.DatabaseNotFound",
     "Neo.ClientError.Transaction.TransactionTimedOut",
 })
+# Server errors meaning "the database itself has failed": it could not write its transaction log (a full
+# disk), and after that panic it refuses every transaction until Neo4j is restarted.
+_FAILED_CODES: Final = frozenset({
+    "Neo.DatabaseError.Transaction.TransactionLogError",
+    "Neo.DatabaseError.Transaction.TransactionStartFailed",
+    "Neo.DatabaseError.Transaction.TransactionCommitFailed",
+})
+# "Not available now": transient while a database starts or stops, lasting when it failed to start (the
+# server's status message then says why, e.g. its transaction log could not be recovered).
+_DATABASE_UNAVAILABLE: Final = "Neo.TransientError.General.DatabaseUnavailable"
+# How a server's status message says its disk is full.
+_DISK_FULL: Final = ("no space left", "disk full", "not enough space", "disk quota exceeded")
 # Above every audit seq: "before the end" for the first page of the audit trail.
 _AUDIT_END: Final = 2**62
 
@@ -466,10 +482,40 @@ class Neo4jBackend:
         try:
             return action()
         except (Neo4jError, DriverError) as e:
-            translated = _translate(e)
+            translated = self._failed(e) or _translate(e)
             if translated is None:
                 raise
             raise translated from e
+
+    def _failed(self, error: Exception) -> StoreError | None:
+        """When ``error`` says the database has failed: why, as the server tells it (a full disk → 507)."""
+        if not isinstance(error, Neo4jError) or error.code not in (*_FAILED_CODES, _DATABASE_UNAVAILABLE):
+            return None
+        status = self._status_message()
+        if status is not None and any(words in status.lower() for words in _DISK_FULL):
+            return StorageFull(f"the disk holding Neo4j's data is full (Neo4j: {status}); nothing more can be "
+                               f"written until space is freed (and Neo4j restarted if it has stopped its "
+                               f"database): {_message(error)}")
+        if status is None and error.code == _DATABASE_UNAVAILABLE:
+            return None  # starting or stopping, as far as anyone can tell: the transient error says so
+        cause = f" (Neo4j: {status})" if status else ""
+        return StoreUnavailable(f"Neo4j's database has failed{cause}: {_message(error)}")
+
+    def _status_message(self) -> str | None:
+        """The server's status message of this database (empty when all is well), or None if unknown.
+        A diagnosis only: a failure to ask (the server gone too, no right to the system database) leaves
+        the cause unknown and never hides the error being diagnosed."""
+        def unit(tx: ManagedTransaction) -> Any:
+            return next(iter(tx.run(queries.DATABASE_STATUS, {"name": self.database})), None)
+
+        try:  # one attempt: a diagnosis answers now
+            with self._driver.session(database="system", default_access_mode=READ_ACCESS,
+                                      max_transaction_retry_time=0.0) as session:
+                record = session.execute_read(unit)
+        except (Neo4jError, DriverError):
+            return None
+        message = record["statusMessage"] if record is not None else None
+        return str(message) if message else None
 
     def read(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
@@ -500,7 +546,7 @@ class Neo4jBackend:
         try:
             status = migrations.status(self._driver, config)
         except (Neo4jError, DriverError) as e:
-            raise StoreUnavailable(f"Neo4j does not answer at {self.uri}: {_message(e)}") from e
+            raise self._failed(e) or StoreUnavailable(f"Neo4j does not answer at {self.uri}: {_message(e)}") from e
         if status.changed:
             raise StoreUnavailable(f"migrations changed after they were applied: {', '.join(status.changed)}")
         if status.pending:

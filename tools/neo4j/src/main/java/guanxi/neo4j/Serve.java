@@ -158,7 +158,12 @@ public final class Serve {
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, 16 * MIB)
                 .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 // Stop in a second, not after Netty's default 5 s quiet periods (twice).
-                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0);
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
+                // NEO4J_RECOVER_TORN_LOG=1: recovery truncates unreadable bytes at the end of a transaction
+                // log (what a full disk leaves: the torn last transaction, which was never acknowledged)
+                // rather than refusing to start the database. Off by default, as in Neo4j.
+                .setConfig(GraphDatabaseInternalSettings.fail_on_corrupted_log_files,
+                           !"1".equals(System.getenv("NEO4J_RECOVER_TORN_LOG")));
         dbms = builder.build();
         if (stopRequested.getCount() == 0) {
             stopAndExit();
