@@ -70,6 +70,13 @@ GET_NODES_FOR_UPDATE: Final[LiteralString] = (
 )
 
 
+def _set_stamps(variable: LiteralString) -> LiteralString:
+    """Set the record's timestamps from the row's ISO text (``row.created_at``, ``row.updated_at``) as
+    ``datetime`` values; a row without them (text that is not a timestamp) keeps what ``row.props`` set."""
+    return ("SET " + variable + ".created_at = coalesce(datetime(row.created_at), " + variable + ".created_at), "
+            + variable + ".updated_at = coalesce(datetime(row.updated_at), " + variable + ".updated_at)\n")
+
+
 def _put_nodes() -> LiteralString:
     labels = schema.KIND_LABELS
     relabel = "".join(
@@ -86,6 +93,7 @@ def _put_nodes() -> LiteralString:
         "  CREATE (:Entity {id: row.id}))\n"
         "MERGE (n:Entity {id: row.id})\n"
         "SET n = row.props\n"
+        + _set_stamps("n")
         + relabel
         # 2. BELONGS_TO follows owner_id (after every row of step 1, so an account and its contacts can
         #    come in one batch, in any order). COUNT {...} = 0 says NOT EXISTS {...}: the Cypher lint's
@@ -206,11 +214,13 @@ def _put_edges() -> LiteralString:
         "FOREACH (_ IN CASE WHEN row.type = '" + edge_type + "' AND row.create AND NOT orphan"
         " THEN [1] ELSE [] END |\n"
         "  CREATE (s)-[r:" + edge_type + "]->(t)\n"
-        "  SET r = row.props)\n"
+        "  SET r = row.props\n"
+        "  " + _set_stamps("r") + ")\n"
         "FOREACH (_ IN CASE WHEN row.type = '" + edge_type + "' AND NOT row.create AND NOT orphan"
         " THEN [1] ELSE [] END |\n"
         "  MERGE (s)-[r:" + edge_type + " {id: row.id}]->(t)\n"
-        "  SET r = row.props)\n"
+        "  SET r = row.props\n"
+        "  " + _set_stamps("r") + ")\n"
         for edge_type in schema.EDGE_TYPES
     )
     return (
@@ -246,7 +256,8 @@ def _create_edges(edge_type: LiteralString) -> LiteralString:
         "MATCH (t:Entity {id: row.target})\n"
         "CREATE (s)-[r:" + edge_type + "]->(t)\n"
         "SET r = row.props\n"
-        "RETURN count(r) AS written"
+        + _set_stamps("r")
+        + "RETURN count(r) AS written"
     )
 
 
@@ -262,7 +273,8 @@ def _create_nodes(label: LiteralString) -> LiteralString:
         "UNWIND $rows AS row\n"
         "CREATE (n:Entity:" + label + " {id: row.id})\n"
         "SET n = row.props\n"
-        "WITH n, row\n"
+        + _set_stamps("n")
+        + "WITH n, row\n"
         "CALL (n, row) {\n"
         "  MATCH (owner:Account {id: row.props.owner_id})\n"
         "  CREATE (n)-[:BELONGS_TO]->(owner)\n"
@@ -344,11 +356,20 @@ LIST_EDGES_OF_ACCOUNT: Final[LiteralString] = _list_edges_of_account()
 # The account; its members (contacts and opportunities); every edge touching a member; the nodes at the
 # far end of those edges (our team members, competitors...); and the competitors its opportunities
 # name. Every subquery aggregates, so each returns exactly one row, even for an empty account.
+# The members are one seek on the owner_id index (their kind filtered there, not by a label scan); the
+# records come back as flat property maps, the server's timestamps as ISO text (the driver then builds
+# no datetime object per record, which cost more than the query itself), each edge as
+# [type, source id, target id, properties].
+def _stamped(variable: LiteralString) -> LiteralString:
+    return (variable + " {.*, created_at: toString(" + variable + ".created_at), updated_at: toString("
+            + variable + ".updated_at)}")
+
+
 ACCOUNT_SUBGRAPH: Final[LiteralString] = (
     "MATCH (a:Account {id: $account_id})\n"
     "CALL (a) {\n"
     "  MATCH (m:Entity {owner_id: a.id})\n"
-    "  WHERE m:Contact OR m:Opportunity\n"
+    "  WHERE m.kind IN ['contact', 'opportunity']\n"
     "  RETURN collect(m) AS members\n"
     "}\n"
     "CALL (members) {\n"
@@ -366,10 +387,9 @@ ACCOUNT_SUBGRAPH: Final[LiteralString] = (
     "  UNWIND members + named + [r IN rels | startNode(r)] + [r IN rels | endNode(r)] AS n\n"
     "  RETURN collect(DISTINCT n) AS nodes\n"
     "}\n"
-    "RETURN {kind: a.kind, props: properties(a)} AS account,\n"
-    "       [n IN nodes WHERE n <> a | {kind: n.kind, props: properties(n)}] AS nodes,\n"
-    "       [r IN rels | {type: type(r), source: startNode(r).id, target: endNode(r).id,\n"
-    "                     props: properties(r)}] AS edges"
+    "RETURN " + _stamped("a") + " AS account,\n"
+    "       [n IN nodes WHERE n <> a | " + _stamped("n") + "] AS nodes,\n"
+    "       [r IN rels | [type(r), startNode(r).id, endNode(r).id, " + _stamped("r") + "]] AS edges"
 )
 
 # ---- audit trail ----------------------------------------------------------------------------------
@@ -383,9 +403,11 @@ APPEND_AUDIT: Final[LiteralString] = (
     "WITH counter.value - size($rows) AS base\n"
     "UNWIND range(0, size($rows) - 1) AS i\n"
     "WITH base + i + 1 AS seq, $rows[i] AS row\n"
-    "CREATE (:AuditEntry {seq: seq, at: row.at, actor: row.actor, action: row.action,\n"
-    "                     entity_type: row.entity_type, entity_id: row.entity_id, before: row.before,\n"
-    "                     after: row.after, account_id: row.account_id})"
+    "CREATE (e:AuditEntry {seq: seq, actor: row.actor, action: row.action,\n"
+    "                      entity_type: row.entity_type, entity_id: row.entity_id, before: row.before,\n"
+    "                      after: row.after, account_id: row.account_id})\n"
+    # the moment comes as ISO text (see graph.neo4j.store._iso), read here as a datetime
+    "SET e.at = coalesce(datetime(row.at), row.at_text)"
 )
 
 

@@ -71,7 +71,7 @@ PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
     "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value", "held_at",
-    "everything", "node_ids", "edge_ids", "edge_sources", "edge_targets", "source", "target",
+    "everything", "node_ids", "edge_ids", "edge_sources", "edge_targets", "source", "target", "at_text",
 )
 
 

@@ -14,7 +14,6 @@
   until restarted) → :class:`StorageFull` when the server says its disk is full ("No space left on
   device", asked of the system database), else :class:`StoreUnavailable` naming what it says.
 
-
 Neo4j isolates transactions at read-committed. So that the store's read-check-write (versions,
 ``If-Match``, "is this id taken?") cannot lose an update, reads inside a write transaction lock what
 they return, and records the transaction saw as absent are written with ``CREATE`` (a concurrent
@@ -23,6 +22,7 @@ creation of the same id then fails on its unique constraint) rather than ``MERGE
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, LiteralString, TypeVar
@@ -114,19 +114,30 @@ def _owner(record: NodeRecord) -> str | None:
     return owner if isinstance(owner, str) else None
 
 
+def _iso(value: str) -> str | None:
+    """A server timestamp sent as its text, for the statement's ``datetime()`` to read: the driver packs a
+    Python datetime in pure Python, at more cost than the server takes to write the record (an import:
+    three per row). None when it is not one (it is then stored as it is, among the properties)."""
+    return value if isinstance(properties.timestamp(value), dt.datetime) else None
+
+
 def _node_row(record: NodeRecord, create: bool) -> dict[str, Any]:
-    props = properties.encode(record.data, id=record.id, kind=str(record.kind), owner_id=_owner(record),
-                              created_at=record.created_at, updated_at=record.updated_at,
-                              version=record.version)
-    return {"id": record.id, "kind": str(record.kind), "props": props, "create": create}
+    created, updated = _iso(record.created_at), _iso(record.updated_at)
+    owner = _owner(record)
+    props = properties.encode(record.data, id=record.id, kind=str(record.kind), owner_id=owner,
+                              created_at=None if created else record.created_at,
+                              updated_at=None if updated else record.updated_at, version=record.version)
+    return {"id": record.id, "kind": str(record.kind), "owner_id": owner, "props": props, "created_at": created,
+            "updated_at": updated, "create": create}
 
 
 def _edge_row(record: EdgeRecord, create: bool) -> dict[str, Any]:
+    created, updated = _iso(record.created_at), _iso(record.updated_at)
     props = properties.encode(record.data, id=record.id, account_id=record.account_id,
-                              created_at=record.created_at, updated_at=record.updated_at,
-                              version=record.version)
+                              created_at=None if created else record.created_at,
+                              updated_at=None if updated else record.updated_at, version=record.version)
     return {"id": record.id, "type": str(record.type), "source": record.source, "target": record.target,
-            "props": props, "create": create}
+            "props": props, "created_at": created, "updated_at": updated, "create": create}
 
 
 def _node(row: Mapping[str, Any]) -> NodeRecord:
@@ -141,6 +152,40 @@ def _edge(row: Mapping[str, Any]) -> EdgeRecord:
     return EdgeRecord(row["type"], props["id"], row["source"], row["target"],
                       properties.decode(props, properties.EDGE_RESERVED), props.get("account_id"),
                       properties.plain(props["created_at"]), properties.plain(props["updated_at"]),
+                      props["version"])
+
+
+_STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"        # as ``properties.plain`` writes a server timestamp
+
+
+def _stamp_cache() -> Callable[[Any], Any]:
+    """A server timestamp read as Cypher's ISO text (``queries.ACCOUNT_SUBGRAPH``) as the store's text,
+    each distinct one converted once (the records of one write share theirs)."""
+    known: dict[Any, Any] = {}
+
+    def stamp(value: Any) -> Any:
+        try:
+            return known[value]
+        except KeyError:
+            text = (dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime(_STAMP_FORMAT)
+                    if isinstance(value, str) else properties.plain(value))
+            known[value] = text
+            return text
+        except TypeError:
+            return properties.plain(value)
+
+    return stamp
+
+
+def _flat_node(props: Mapping[str, Any], stamp: Callable[[Any], Any]) -> NodeRecord:
+    return NodeRecord(props["kind"], props["id"], properties.decode(props, properties.NODE_RESERVED),
+                      stamp(props["created_at"]), stamp(props["updated_at"]), props["version"])
+
+
+def _flat_edge(row: Sequence[Any], stamp: Callable[[Any], Any]) -> EdgeRecord:
+    edge_type, source, target, props = row
+    return EdgeRecord(edge_type, props["id"], source, target, properties.decode(props, properties.EDGE_RESERVED),
+                      props.get("account_id"), stamp(props["created_at"]), stamp(props["updated_at"]),
                       props["version"])
 
 
@@ -339,20 +384,21 @@ class Neo4jTx:
         return [_edge(row) for row in rows]
 
     def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
-        rows = self._run(queries.ACCOUNT_SUBGRAPH, account_id=account_id)
-        if not rows:
+        # One record of three flat lists, read as the driver hands them over (no per-row ``data()``).
+        record = next(iter(self._tx.run(queries.ACCOUNT_SUBGRAPH, {"account_id": account_id})), None)
+        if record is None:
             return None
-        row = rows[0]
-        nodes = sorted((_node(n) for n in row["nodes"]), key=lambda n: n.id)
-        edges = sorted((_edge(e) for e in row["edges"]), key=lambda e: e.id)
-        return AccountSubgraph(_node(row["account"]), nodes, edges)
+        stamp = _stamp_cache()
+        nodes = sorted((_flat_node(props, stamp) for props in record["nodes"]), key=lambda n: n.id)
+        edges = sorted((_flat_edge(row, stamp) for row in record["edges"]), key=lambda e: e.id)
+        return AccountSubgraph(_flat_node(record["account"], stamp), nodes, edges)
 
     # audit
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
             return
-        rows = [{"at": properties.timestamp(e.at), "actor": e.actor, "action": e.action,
+        rows = [{"at": _iso(e.at), "at_text": None if _iso(e.at) else e.at, "actor": e.actor, "action": e.action,
                  "entity_type": str(e.entity_type), "entity_id": e.entity_id,
                  "before": None if e.before is None else _dumps(e.before),
                  "after": None if e.after is None else _dumps(e.after), "account_id": e.account_id}
