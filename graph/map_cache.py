@@ -322,7 +322,9 @@ def _advance(tx: Tx, account_id: str, entry: _Entry, key: tuple[int, int]) -> Ac
     for scope, (first, last) in since.items():
         if seen.get(scope, set()) != set(range(first + 1, last + 1)):
             return None                 # some revisions are no longer logged
-    editing = _Editing(entry.graph, account_id, entry.size)
+    # Our team or competitors changed: answers that read the whole team (a counterpart with no tie to
+    # this account yet) must not outlive that, even when nothing in this map changed.
+    editing = _Editing(entry.graph, account_id, entry.size, roster_changed=SHARED_SCOPE in since)
     if not editing.apply(tx, tx.get_nodes(list(node_ids)), list(node_ids), tx.get_edges(list(edges)), edges):
         return None
     return editing.finish()
@@ -333,8 +335,10 @@ class _Editing:
     adjacency (and each pair's keyed edges) only when the edit touches it; the old map is never written
     to. ``finish`` restores the canonical order of ``graph.projection`` where the edit could break it."""
 
-    def __init__(self, old: AccountGraph, account_id: str, size: int | None = None) -> None:
+    def __init__(self, old: AccountGraph, account_id: str, size: int | None = None,
+                 roster_changed: bool = False) -> None:
         self.old, self.account_id, self.size = old, account_id, size
+        self.roster_changed = roster_changed
         self.node: dict[str, dict[str, Any]] = dict(old._node)
         self.succ: dict[str, dict[str, dict[str, Any]]] = dict(old._succ)
         self.pred: dict[str, dict[str, dict[str, Any]]] = dict(old._pred)
@@ -501,7 +505,8 @@ class _Editing:
 
     def finish(self) -> AccountGraph:
         """The edited map, frozen, with what readers derived from the old map carried over (the old map
-        itself when the edit changed nothing in it)."""
+        itself when the edit changed nothing in it and our team and competitors did not change: a new map
+        object then, equal to the old, whose memo carries the views but not the answers)."""
         pairs: set[tuple[str, str]] = set()
         old_succ = self.old._succ
         for (u, v), keyed in self._pairs.items():
@@ -516,7 +521,8 @@ class _Editing:
                         row[there] = ordered
                     else:
                         row.pop(there, None)
-        if not pairs and not self.changed_nodes and self.account == self.old.graph.get("account"):
+        if not pairs and not self.changed_nodes and self.account == self.old.graph.get("account") \
+                and not self.roster_changed:
             return self.old
         for side, n in self._own_rows:
             rows = self.succ if side == 0 else self.pred
@@ -541,8 +547,8 @@ class _Editing:
         return graph
 
     def _fields_only(self, pairs: set[tuple[str, str]]) -> frozenset[str] | None:
-        """The node fields the edit changed, or None when it changed more than fields."""
-        if pairs or self.node_set_changed:
+        """The node fields the edit changed, or None when it changed more than fields (or the roster)."""
+        if pairs or self.node_set_changed or self.roster_changed:
             return None
         fields: set[str] = set()
         for n in self.changed_nodes:

@@ -149,3 +149,24 @@ def test_answers_follow_every_write(furniture: TestClient) -> None:
     assert after["support"]["us"] > before["support"]["us"]
     moves = furniture.get("/v1/opportunities/gzf-upgrade/next-best-contacts", params={"k": 9}).json()
     assert "gzf-gm" not in [m["contact_id"] for m in moves["recommendations"]]
+
+
+def test_answers_follow_a_new_team_member_with_no_tie_to_the_account(furniture: TestClient,
+                                                                    settings: Any) -> None:
+    """A team member with no tie to the account is not in its map, yet the gaps and who-to-win-next name
+    our people from the whole team (an executive counterpart): their answers, kept per map, must not
+    outlive a change of the team (it once kept them: nothing in the map had changed)."""
+    from app.main import create_app
+
+    def answers(client: TestClient) -> list[Any]:
+        return [client.get(f"/v1/opportunities/gzf-upgrade/{what}").json()
+                for what in ("coverage-gaps", "next-best-contacts", "decision-chain")]
+
+    before = answers(furniture)
+    created = furniture.post("/v1/team", json={"id": "us-ceo", "name": "刘总", "title": "CEO", "level": "executive",
+                                               "role": "executive"})
+    assert created.status_code == 201, created.text
+    after = answers(furniture)
+    with TestClient(create_app(settings), headers=dict(furniture.headers)) as fresh:
+        assert after == answers(fresh)
+    assert after[0] != before[0]       # the gaps now name the new executive as a counterpart
