@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import neo4j
 import pytest
@@ -19,26 +17,15 @@ from app.settings import Settings
 from graph.backends import make_backend
 from graph.records import AuditEntry, now_iso
 from tests.conftest import neo4j_config
+from tests.neo4j.conftest import NEO4J_ONLY, run
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "neo4j.md"
-NEO4J_ONLY = pytest.mark.parametrize("backend_name", [pytest.param("neo4j", marks=pytest.mark.neo4j)],
-                                     indirect=True)
 TODAY = "2026-12-02"
 
 
-@pytest.fixture
-def cypher(settings: Settings) -> Iterator[neo4j.Driver]:
-    """A driver on the test database, as an analyst would open it."""
-    assert settings.neo4j_uri
-    with neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password),
-                                    notifications_min_severity="OFF") as driver:
-        yield driver
 
 
-def run(driver: neo4j.Driver, query: str, **parameters: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(query, parameters, database_="neo4j")
-    return [record.data() for record in records]
 
 
 def doc_queries() -> dict[str, str]:

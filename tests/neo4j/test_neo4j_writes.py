@@ -4,32 +4,14 @@ BELONGS_TO following a node's account through creation, update and move. Runs on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import neo4j
-import pytest
 from fastapi.testclient import TestClient
 from neo4j.time import DateTime
 
-from app.settings import Settings
 from tests.conftest import ADMIN, auth
-
-NEO4J_ONLY = pytest.mark.parametrize("backend_name", [pytest.param("neo4j", marks=pytest.mark.neo4j)],
-                                     indirect=True)
-
-
-@pytest.fixture
-def cypher(settings: Settings) -> Iterator[neo4j.Driver]:
-    assert settings.neo4j_uri
-    with neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password),
-                                    notifications_min_severity="OFF") as driver:
-        yield driver
-
-
-def run(driver: neo4j.Driver, query: str, **parameters: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(query, parameters, database_="neo4j")
-    return [record.data() for record in records]
+from tests.neo4j.conftest import NEO4J_ONLY, run
 
 
 def _ok(response: Any) -> Any:

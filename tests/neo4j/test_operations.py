@@ -22,11 +22,10 @@ from app.main import create_app
 from app.settings import Settings
 from tests.conftest import ADMIN, NEO4J_URI, auth, backend_env, bundle
 from tests.hardening.conftest import LiveServer, free_port, guanxi_command, run_cli
+from tests.neo4j.conftest import NEO4J_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "tools" / "neo4j" / "serve"
-NEO4J_ONLY = pytest.mark.parametrize("backend_name", [pytest.param("neo4j", marks=pytest.mark.neo4j)],
-                                     indirect=True)
 
 
 @NEO4J_ONLY
