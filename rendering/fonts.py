@@ -2,8 +2,11 @@
 
 The font is Noto Sans SC (SIL Open Font License 1.1, from notofonts/noto-cjk), shipped on PyPI as the
 data-only package ``pylopdf-fonts-zh-cn`` (a project dependency). It is registered with matplotlib's font
-manager the first time a map is drawn. If the package is missing, a CJK font the system already has is
-used; if there is none either, DejaVu Sans (Chinese then shows as empty boxes, and a warning is logged).
+manager (which names its family; the review deck's chart and PDF draw with matplotlib) and handed to
+fontconfig by ``rendering.scene`` the first time cairo paints a map. If the package is missing, a CJK font
+the system already has is used; if there is none either, DejaVu Sans (Chinese then shows as empty boxes,
+and a warning is logged). Text widths come from the font file's own advances (``text_width``), the same
+for the layout and every painter.
 
 SVG keeps text as text: the ``font-family`` it names lists common CJK fonts after ours, so a browser
 without Noto Sans SC still finds one.
