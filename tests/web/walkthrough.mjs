@@ -256,7 +256,9 @@ try {
     await page.locator('#language').selectOption('en');
     // The language switch reloads the answers and redraws the map: wait until that has settled, and
     // focus again if a late redraw replaced the focused box (a redraw is not what this step tests).
-    await page.waitForLoadState('networkidle');
+    // (Not 'networkidle': the page may keep a request open, so the network never goes quiet.)
+    await page.waitForFunction(() => document.documentElement.lang === 'en'
+      && !document.querySelector('[data-testid="gap-leader_unaware"]')?.innerText.includes('领导'));
     await page.locator('[data-testid^="recommendation-"]').first().waitFor();
     let next = '';
     for (let attempt = 0; attempt < 5; attempt += 1) {
