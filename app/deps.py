@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.errors import ApiError
@@ -23,7 +24,11 @@ class Principal:
     role: str
 
 
-def get_store(request: Request) -> Store:
+# The dependencies below are ``async`` although they do no I/O: FastAPI runs a plain ``def`` dependency
+# in a worker thread, and the hand-over costs more than the dependency itself on every request.
+
+
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
@@ -54,7 +59,8 @@ def authenticate_locally(request: Request, authorization: str | None) -> Princip
 def authenticate_stored(request: Request, authorization: str | None) -> Principal:
     """The principal of a stored key (a store lookup: call it from a worker thread); 401 when none."""
     secret = (authorization or "").partition(" ")[2].strip()
-    key = get_store(request).find_key(secret) if len(secret) <= 200 else None
+    store: Store = request.app.state.store
+    key = store.find_key(secret) if len(secret) <= 200 else None
     if key is None:
         raise ApiError(401, "Unauthorized", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return Principal(key.id, key.role)
@@ -69,10 +75,13 @@ bearer = HTTPBearer(scheme_name="bearerAuth", auto_error=False,
 def require(role: str):  # type: ignore[no-untyped-def]
     needed = ROLES.index(role)
 
-    def dependency(request: Request,
-                   _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Principal:
-        principal = (getattr(request.state, "principal", None)
-                     or authenticate(request, request.headers.get("authorization")))
+    async def dependency(request: Request,
+                         _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Principal:
+        # The RequireKey middleware has found the principal of every /v1 request; a stored key is
+        # looked up (in a worker thread) only if it has not.
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:
+            principal = await run_in_threadpool(authenticate, request, request.headers.get("authorization"))
         if ROLES.index(principal.role) < needed:
             raise ApiError(403, "Forbidden", f"this needs the {role} role; the key is a {principal.role}")
         return principal
@@ -90,7 +99,7 @@ ETAG_HEADER: dict[str, Any] = {"ETag": {"description": 'the record\'s version, e
                                         "required": True, "schema": {"type": "string"}}}
 
 
-def expected_version(if_match: Annotated[str | None, Header(
+async def expected_version(if_match: Annotated[str | None, Header(
         # Documented, checked below (a 400 naming the header, as for every header error).
         json_schema_extra={"pattern": ETAG_PATTERN},
         description='the ETag last read ("3"); the write fails with 412 if the record has changed since; '

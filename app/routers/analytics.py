@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import networkx as nx
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel
 
 from app.answers import Answers
 from app.deps import StoreDep, Viewer
@@ -111,47 +112,54 @@ def _roster(store: Store) -> Callable[[], tuple[dict[str, Any], ...]]:
     return load
 
 
+class AnswerJSON(Response):
+    """An answer already serialised to JSON (by its response model), sent as it is kept."""
+
+    media_type = "application/json"
+
+
 def _scored(request: Request, call: Any, graph: nx.MultiDiGraph, *args: Any,
-            team: Callable[[], tuple[dict[str, Any], ...]] | None = None, model: Any = None) -> Any:
+            team: Callable[[], tuple[dict[str, Any], ...]] | None = None,
+            model: type[BaseModel]) -> AnswerJSON:
     """Score a map (or recall the answer to the same question about the same map); an id missing
     from the account's map is a 404. ``team`` loads our roster for the computation: a write to the
     team changes every account's map object, so the answer is keyed on the map and the question alone.
-    ``model`` maps the typed answer to its response model."""
+    ``model`` maps the typed answer to its response model, whose JSON is what is kept: a repeated
+    question costs the map's revision check and sending the bytes, not validating and encoding again
+    (the route's ``response_model`` still documents it)."""
 
-    def compute() -> Any:
+    def compute() -> bytes:
         try:
             result = call(graph, *args, team=team()) if team is not None else call(graph, *args)
         except NotInGraph as e:
             raise NotFound("node", str(e)) from e
-        return model.model_validate(result) if model is not None else result
+        return model.model_validate(result).model_dump_json(by_alias=True).encode()
 
     answers: Answers = request.app.state.answers
-    return answers.answer(graph, (call.__name__, *args), compute)
+    return AnswerJSON(answers.answer(graph, (call.__name__, *args), compute))
 
 
 @router.get("/opportunities/{id}/decision-chain", response_model=schemas.DecisionChain)
 def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.DecisionChain:
+                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who decides: members with role, stance, weight, closeness and signals; support for us and each
     rival; how complete the buying committee is for us, and what is missing."""
     when = as_of_moment(as_of)
-    answer: schemas.DecisionChain = _scored(request, chain_report, opportunity_map(store, id, when), id,
-                                            _options(request), language(accept_language),
-                                            model=schemas.DecisionChain)
-    return answer
+    return _scored(request, chain_report, opportunity_map(store, id, when), id,
+                   _options(request), language(accept_language),
+                   model=schemas.DecisionChain)
 
 
 @router.get("/opportunities/{id}/coverage-gaps", response_model=schemas.CoverageGaps)
 def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
-                      accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.CoverageGaps:
+                      accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders...; each
     action names who on our side leads it and only asks help of people who would help; the gaps are
     also grouped per person."""
     when = as_of_moment(as_of)
-    answer: schemas.CoverageGaps = _scored(request, gap_report, opportunity_map(store, id, when), id, _today(when),
-                                           _options(request), language(accept_language),
-                                           team=_roster(store), model=schemas.CoverageGaps)
-    return answer
+    return _scored(request, gap_report, opportunity_map(store, id, when), id, _today(when),
+                   _options(request), language(accept_language),
+                   team=_roster(store), model=schemas.CoverageGaps)
 
 
 @router.get("/opportunities/{id}/next-best-contacts", response_model=schemas.NextBestContacts)
@@ -159,13 +167,12 @@ def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request
                            k: Annotated[int, Query(ge=1, le=50)] = 5,
                            plan: Annotated[bool, Query(description="a sequence, each assuming the "
                                                                    "earlier ones were won")] = False,
-                           accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.NextBestContacts:
+                           accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who to win over next, through whom (only people who would help), and who on our side leads."""
     when = as_of_moment(as_of)
-    answer: schemas.NextBestContacts = _scored(request, who_next, opportunity_map(store, id, when), id, k, plan,
-                                               _options(request), language(accept_language),
-                                               team=_roster(store), model=schemas.NextBestContacts)
-    return answer
+    return _scored(request, who_next, opportunity_map(store, id, when), id, k, plan,
+                   _options(request), language(accept_language),
+                   team=_roster(store), model=schemas.NextBestContacts)
 
 
 @router.get("/accounts/{id}/paths", response_model=schemas.InfluencePaths)
@@ -178,7 +185,7 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
                   "the strongest, the answer says it is partial"))] = DEFAULT_MAX_HOPS,
               opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN, description=(
                   "judge who would help by this deal (default: any open deal of the account)"))] = None,
-              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.InfluencePaths:
+              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """The k strongest influence paths from one person to another of at most ``max_hops`` hops,
     strongest first, running only through people who would help; who was left out, and what to do when
     nobody else leads there. The search is bounded by construction (hops, and at most
@@ -189,29 +196,26 @@ def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
             raise NotFound("contact or team member at this account", end)
     if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
         raise NotFound("opportunity at this account", opportunity_id)
-    answer: schemas.InfluencePaths = _scored(request, influence_paths, graph, source, target, k, _options(request),
-                                             language(accept_language), opportunity_id, max_hops,
-                                             PATHS_MAX_EXPLORED, model=schemas.InfluencePaths)
-    return answer
+    return _scored(request, influence_paths, graph, source, target, k, _options(request),
+                   language(accept_language), opportunity_id, max_hops,
+                   PATHS_MAX_EXPLORED, model=schemas.InfluencePaths)
 
 
 @router.get("/accounts/{id}/influence", response_model=schemas.InfluenceAnswer)
 def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
-                  accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.InfluenceAnswer:
+                  accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Informal power beside formal rank, highest first: who really carries weight, and the signals —
     hidden influencers, titles without power, brokers — each explained."""
-    answer: schemas.InfluenceAnswer = _scored(request, influence_answer, account_map(store, id, as_of_moment(as_of)),
-                                              _options(request), language(accept_language),
-                                              model=schemas.InfluenceAnswer)
-    return answer
+    return _scored(request, influence_answer, account_map(store, id, as_of_moment(as_of)),
+                   _options(request), language(accept_language),
+                   model=schemas.InfluenceAnswer)
 
 
 @router.get("/accounts/{id}/classification", response_model=schemas.AccountClassification)
 def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> schemas.AccountClassification:
+                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
     when = as_of_moment(as_of)
-    answer: schemas.AccountClassification = _scored(request, account_class, account_map(store, id, when),
-                                                    _today(when), _options(request), language(accept_language),
-                                                    model=schemas.AccountClassification)
-    return answer
+    return _scored(request, account_class, account_map(store, id, when),
+                   _today(when), _options(request), language(accept_language),
+                   model=schemas.AccountClassification)
