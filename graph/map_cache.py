@@ -214,6 +214,9 @@ class MapEdit:
     # The node fields the edit changed, when it changed nothing else (no edge, no node came or went,
     # no kind): readers whose answers read none of them may keep those of the old map (``app.answers``).
     fields: frozenset[str] | None = None
+    # Our team or the competitors changed (the shared scope's revision moved): what was read from the
+    # whole team (the roster, for actions that name one of ours) no longer holds.
+    roster_changed: bool = False
 
 
 class MapCache:
@@ -542,7 +545,8 @@ class _Editing:
         graph._adj = graph._succ = self.succ
         graph._pred = self.pred
         nx.freeze(graph)
-        edit = MapEdit(frozenset(self.changed_nodes), frozenset(pairs), self._fields_only(pairs))
+        edit = MapEdit(frozenset(self.changed_nodes), frozenset(pairs), self._fields_only(pairs),
+                       self.roster_changed)
         graph.derived = self.old.derived.advanced(graph, edit)
         return graph
 

@@ -94,11 +94,14 @@ PATHS_MAX_EXPLORED = 100_000
 ROSTER_LIMIT = 5000
 
 
-def _roster(store: Store) -> Callable[[], tuple[dict[str, Any], ...]]:
+def _roster(store: Store, graph: nx.MultiDiGraph | None = None) -> Callable[[], tuple[dict[str, Any], ...]]:
     """Our whole team as records (id and fields), read when an answer is computed: a team member with no
-    tie to the account yet is not in its map, and may still be the one to name (a counterpart)."""
+    tie to the account yet is not in its map, and may still be the one to name (a counterpart). Read
+    once per map and kept in its memo, which an edited map carries over unless our team (or the
+    competitors: the shared scope) changed — so an edit of a contact does not cost another read.
+    Without a map (a review's comparison of two moments) it is read each time."""
 
-    def load() -> tuple[dict[str, Any], ...]:
+    def load() -> _Roster:
         people: list[dict[str, Any]] = []
         cursor = None
         while len(people) < ROSTER_LIMIT:
@@ -107,9 +110,23 @@ def _roster(store: Store) -> Callable[[], tuple[dict[str, Any], ...]]:
             cursor = page.next_cursor
             if cursor is None:
                 break
-        return tuple(people)
+        return _Roster(tuple(people))
 
-    return load
+    def kept() -> tuple[dict[str, Any], ...]:
+        memo = getattr(graph, "derived", None) if getattr(graph, "frozen", False) else None
+        return (memo.get(_Roster, load) if memo is not None else load()).people
+
+    return kept
+
+
+class _Roster:
+    """Our team as read for one map; carried to an edited map when the edit left our team alone."""
+
+    def __init__(self, people: tuple[dict[str, Any], ...]) -> None:
+        self.people = people
+
+    def advance(self, graph: nx.MultiDiGraph, edit: Any) -> _Roster | None:
+        return None if getattr(edit, "roster_changed", True) else self
 
 
 class AnswerJSON(Response):
@@ -157,9 +174,9 @@ def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
     action names who on our side leads it and only asks help of people who would help; the gaps are
     also grouped per person."""
     when = as_of_moment(as_of)
-    return _scored(request, gap_report, opportunity_map(store, id, when), id, _today(when),
-                   _options(request), language(accept_language),
-                   team=_roster(store), model=schemas.CoverageGaps)
+    graph = opportunity_map(store, id, when)
+    return _scored(request, gap_report, graph, id, _today(when), _options(request), language(accept_language),
+                   team=_roster(store, graph), model=schemas.CoverageGaps)
 
 
 @router.get("/opportunities/{id}/next-best-contacts", response_model=schemas.NextBestContacts)
@@ -170,9 +187,9 @@ def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request
                            accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who to win over next, through whom (only people who would help), and who on our side leads."""
     when = as_of_moment(as_of)
-    return _scored(request, who_next, opportunity_map(store, id, when), id, k, plan,
-                   _options(request), language(accept_language),
-                   team=_roster(store), model=schemas.NextBestContacts)
+    graph = opportunity_map(store, id, when)
+    return _scored(request, who_next, graph, id, k, plan, _options(request), language(accept_language),
+                   team=_roster(store, graph), model=schemas.NextBestContacts)
 
 
 @router.get("/accounts/{id}/paths", response_model=schemas.InfluencePaths)
