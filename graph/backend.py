@@ -111,6 +111,9 @@ class Backend(Protocol):
         """Run ``work`` in a read transaction (may go to a replica)."""
     def write(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` in one write transaction: all of it commits or none of it."""
+    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        """The scopes' revisions now (``Tx.revisions``), read on their own in one round trip (outside
+        a transaction where the database allows: a Neo4j transaction's commit is a second one)."""
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied. Idempotent."""
     def check_ready(self) -> None:

@@ -234,14 +234,34 @@ class MapCache:
         # The account each opportunity was last found in (checked against its map on every read).
         self._homes: dict[str, str] = {}
 
-    def read_opportunity(self, tx: Tx, opportunity_id: str) -> AccountGraph | None:
+    def holds(self, account_id: str) -> bool:
+        """Whether a map of the account is kept (of some revision)."""
+        return account_id in self._entries
+
+    def home(self, opportunity_id: str) -> str | None:
+        """The account the opportunity was last found in, if any (to be confirmed by its map)."""
+        return self._homes.get(opportunity_id)
+
+    def current(self, account_id: str, revisions: Mapping[str, int]) -> AccountGraph | None:
+        """The kept map of the account when it is of these revisions (read just now), else None."""
+        key = _key(account_id, revisions)
+        with self._lock:
+            entry = self._entries.get(account_id)
+            if entry is None or entry.key != key:
+                return None
+            self._entries.move_to_end(account_id)
+        self._count("hit")
+        return entry.graph
+
+    def read_opportunity(self, tx: Tx, opportunity_id: str,
+                         revisions: Mapping[str, int] | None = None) -> AccountGraph | None:
         """The map of the account an opportunity belongs to, as of this read transaction (None: no such
         opportunity). The account is remembered from the last read and confirmed by the map itself —
         which is current as of this transaction — so that a read of a cached map costs the revisions'
         query alone; an opportunity the map does not show as its own is looked up in the store."""
         account = self._homes.get(opportunity_id)
         if account is not None:
-            graph = self.read(tx, account)
+            graph = self.read(tx, account, revisions)
             data = graph._node.get(opportunity_id) if graph is not None else None
             if graph is not None and data is not None and data.get("kind") == "opportunity" \
                     and data.get("account_id") == account:
@@ -255,10 +275,12 @@ class MapCache:
         self._homes[opportunity_id] = opportunity.account_id
         return self.read(tx, opportunity.account_id)
 
-    def read(self, tx: Tx, account_id: str) -> AccountGraph | None:
-        """The account's map as of this read transaction (None: no such account)."""
-        revisions = tx.revisions([account_id, SHARED_SCOPE])
-        key = (revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0))
+    def read(self, tx: Tx, account_id: str, revisions: Mapping[str, int] | None = None) -> AccountGraph | None:
+        """The account's map as of this read transaction (None: no such account). ``revisions``: the
+        account's and the shared scope's, when the caller has just read them (outside the transaction:
+        the map then reflects at least those revisions, and a later read applies whatever it missed)."""
+        key = _key(account_id, revisions if revisions is not None and account_id in revisions
+                   else tx.revisions([account_id, SHARED_SCOPE]))
         with self._lock:
             entry = self._entries.get(account_id)
             if entry is not None:
@@ -304,6 +326,10 @@ class MapCache:
         with self._lock:
             self._entries.clear()
             self._elements = 0
+
+
+def _key(account_id: str, revisions: Mapping[str, int]) -> tuple[int, int]:
+    return revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)
 
 
 def _advance(tx: Tx, account_id: str, entry: _Entry, key: tuple[int, int]) -> AccountGraph | None:

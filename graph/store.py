@@ -132,24 +132,40 @@ class Store:
 
         return self.backend.write(revising)
 
+    # Maps are frozen and shared by concurrent requests; scoring keeps its work with them
+    # (graph.projection). When a map of the account is kept, its revisions are read first on their own
+    # (``Backend.revisions``: one round trip on Neo4j, where a read transaction takes two): a current
+    # map is then answered without a transaction, and a stale one is brought up to those revisions.
+
     def account_graph(self, account_id: str) -> nx.MultiDiGraph:
         """The account's map projected for scoring (see :mod:`graph.projection`); treat it as read-only."""
-        graph = self.backend.read(lambda tx: self._account_graph(tx, account_id))
+        revisions = self._revisions(account_id)
+        graph = self.maps.current(account_id, revisions) if revisions is not None else None
+        if graph is None:
+            graph = self.backend.read(lambda tx: self.maps.read(tx, account_id, revisions))
         if graph is None:
             raise NotFound(NodeKind.account, account_id)
         return graph
 
     def opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph:
-        """The map of the account an opportunity belongs to, read in one transaction."""
-
-        graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id))
+        """The map of the account an opportunity belongs to (the one its last read found it in, when its
+        map is current and still shows it there)."""
+        account = self.maps.home(opportunity_id)
+        revisions = self._revisions(account) if account is not None else None
+        graph = self.maps.current(account, revisions) if account is not None and revisions is not None else None
+        shown = graph.nodes.get(opportunity_id) if graph is not None else None
+        if shown is None or shown.get("kind") != "opportunity" or shown.get("account_id") != account:
+            graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id, revisions))
         if graph is None:
             raise NotFound(NodeKind.opportunity, opportunity_id)
         return graph
 
-    def _account_graph(self, tx: Tx, account_id: str) -> nx.MultiDiGraph | None:
-        # Frozen and shared by concurrent requests; scoring keeps its work with it (graph.projection).
-        return self.maps.read(tx, account_id)
+    def _revisions(self, account_id: str) -> dict[str, int] | None:
+        """The revisions of the account's and the shared scope, when a map of the account is kept."""
+        if not self.maps.holds(account_id):
+            return None
+        found = self.backend.revisions([account_id, SHARED_SCOPE])
+        return {account_id: found.get(account_id, 0), SHARED_SCOPE: found.get(SHARED_SCOPE, 0)}
 
     # ---- nodes -------------------------------------------------------------------------------------
 

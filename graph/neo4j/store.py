@@ -583,6 +583,15 @@ class Neo4jBackend:
 
         return self._translated(run)
 
+    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        # An auto-commit query: one round trip (a read transaction adds its commit's).
+        def run() -> dict[str, int]:
+            with self._session(READ_ACCESS) as session:
+                return {row["scope"]: row["revision"]
+                        for row in session.run(queries.REVISIONS, scopes=_unique(scopes))}
+
+        return self._translated(run)
+
     def migrate(self) -> list[str]:
         return self._translated(lambda: migrations.migrate(self._driver, self._session_config(WRITE_ACCESS)))
 

@@ -500,6 +500,9 @@ class SqliteBackend:
         with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
             return work(SqliteTx(conn))
 
+    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        return self.read(lambda tx: tx.revisions(scopes))
+
     def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:
             for table in ("reviews", "edges", "nodes", "audit", "api_keys", "revisions", "map_changes"):
