@@ -299,6 +299,10 @@ def render(res: Results, out: Path) -> str:
   write — before each timed request a `PATCH /v1/contacts/{{id}}` changes the notes of a contact outside the
   decision chain (untimed), which makes the service load, project and score the map again; up to
   {min(m['repeat'], 10)} such requests per endpoint and size, within the same time budget.
+- **Warm-up:** after the import and the cold first reads (the map loaded whole, timed apart), and before any
+  other timed request, {m.get('warm_up', 0)} untimed rounds of that notes write followed by a read of each
+  analytics endpoint: the timed requests then meet a warm service and database, as a service in use would
+  (Neo4j's JIT compiler and query plans, SQLite's page cache), on both backends alike.
 - **Latency:** one warm-up request, then up to {m['repeat']} sequential requests per endpoint and size,
   stopping early after {m['budget']:.0f} s; median and p95 as the client sees them. "Mean inside the server" is
   the service's own `guanxi_request_seconds` histogram (its HTTP middleware) read from `/metrics` before and
