@@ -144,6 +144,9 @@ class GateHeavy:
 
 async def _enter(gate: Gate, client: _Client) -> bool | None:
     """True once a place is free; False after the wait limit; None when the client went away first."""
+    if not gate.semaphore.locked():
+        await gate.semaphore.acquire()  # a place is free: taken at once (no task or timer to set up)
+        return True
     acquire = asyncio.ensure_future(gate.semaphore.acquire())
     gone = asyncio.ensure_future(client.gone.wait())
     try:
