@@ -11,6 +11,7 @@ and the painters draw text as text.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ from rendering.labels import (
 )
 from rendering.layout import MapLayout, Metrics
 from rendering.model import Line, MapModel, Person
-from rendering.routing import GREED, MAX_LANES, PORTS, Rect, Route, Router, rounded_corners
+from rendering.routing import CORNER, GREED, MAX_LANES, PORTS, Rect, Route, Router
 from rendering.safe import display_text
 from rendering.scene import DASHES, Anchor, Box, Circle, Point, Polygon, Scene, Text, blend
 from scoring.budget import checkpoint
@@ -69,9 +70,12 @@ def fit(text: str, size: float, width: float) -> str:
     text = display_text(text)
     if text_width(text, size) <= width:
         return text
-    while text and text_width(text + "…", size) > width:
-        text = text[:-1]
-    return text.rstrip(" ([{（【,，·-/") + "…"
+    ems = list(itertools.accumulate(fonts.char_widths(text), initial=0.0))
+    ellipsis = fonts.char_widths("…")[0]
+    keep = len(text)                    # the longest head that fits with the ellipsis after it
+    while keep and (ems[keep] + ellipsis) * size / 72.0 > width:
+        keep -= 1
+    return text[:keep].rstrip(" ([{（【,，·-/") + "…"
 
 
 def wrap(text: str, size: float, width: float, max_lines: int = 3) -> list[str]:
@@ -83,8 +87,9 @@ def wrap(text: str, size: float, width: float, max_lines: int = 3) -> list[str]:
             lines.append(rest)
             rest = ""
             break
+        ems = list(itertools.accumulate(fonts.char_widths(rest), initial=0.0))
         cut = len(rest)
-        while cut > 1 and text_width(rest[:cut], size) > width:
+        while cut > 1 and ems[cut] * size / 72.0 > width:
             cut -= 1
         space = rest.rfind(" ", 0, cut)
         if space > cut * 0.6:
@@ -130,9 +135,11 @@ class Frame:
                                   DASHES[dash], alpha), group=group)
 
     def line(self, layer: float, points: list[Point], colour: str, width: float, *, dash: str = "-",
-             alpha: float = 1.0, group: str | None = None) -> None:
-        self.scene.add(layer, scene.Line(tuple(self.at(x, y) for x, y in points), colour, width * self.s,
-                                         DASHES[dash], alpha), group=group)
+             alpha: float = 1.0, group: str | None = None, radius: float = 0.0) -> None:
+        """A polyline; ``radius``: its corners rounded (``rendering.scene.Line``)."""
+        s, ox, oy = self.s, self.ox, self.oy
+        self.scene.add(layer, scene.Line(tuple(((ox + x) * s, (oy + y) * s) for x, y in points), colour,
+                                         width * s, DASHES[dash], alpha, radius * s), group=group)
 
     def polygon(self, layer: float, points: list[Point], fill: str, alpha: float = 1.0) -> None:
         self.scene.add(layer, Polygon(tuple(self.at(x, y) for x, y in points), fill, alpha))
@@ -426,7 +433,7 @@ def _lines(routed: list[tuple[Line, Route]], f: Frame, large: bool) -> None:
             bx, by = points[-1]
             f.circle(DOTS, bx, by, 0.04 + 0.02 * line.weight, colour, stroke="white", width=0.6,
                      alpha=min(1.0, alpha + 0.3))
-        f.line(LINES, rounded_corners(points), colour, width, dash=style, alpha=alpha, group="relationship-lines")
+        f.line(LINES, points, colour, width, dash=style, alpha=alpha, group="relationship-lines", radius=CORNER)
 
 
 # ---------------------------------------------------------------------------------------- footer

@@ -123,11 +123,27 @@ def _estimate(ch: str) -> float:
     return 0.3 if ch in "iljtf.,:;!|'() " else 0.68 if ch.isupper() or ch in "mwMW@%" else 0.56
 
 
+class _Widths(dict[str, float]):
+    """Each character's width in em, looked up (or estimated) the first time it is asked for."""
+
+    def __missing__(self, ch: str) -> float:
+        width = _font_advances().get(ord(ch)) or _estimate(ch)
+        self[ch] = width
+        return width
+
+
+_widths = _Widths()
+
+
+def char_widths(text: str) -> list[float]:
+    """The width in em of each character of ``text``."""
+    return list(map(_widths.__getitem__, text))
+
+
 def text_width(text: str, size: float) -> float:
     """The width in inches of ``text`` drawn at ``size`` points in the map font.
 
     >>> round(text_width("陈志强", 10), 3), round(text_width("Mark", 10), 3)
     (0.417, 0.322)
     """
-    advances = _font_advances()
-    return sum(advances.get(ord(ch)) or _estimate(ch) for ch in text) * size / 72.0
+    return sum(map(_widths.__getitem__, text)) * size / 72.0

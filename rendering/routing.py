@@ -32,6 +32,7 @@ CROWD = 0.3           # the cost of sharing a step with each earlier line, per i
 MARGIN = 0.45         # room around everything, so a path can always go round the outside
 PORTS = (0.5, 0.25, 0.75)  # where lines attach along a box's top and bottom, the middle first
 GREED = 2.0           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
+CORNER = 0.07         # the radius of a drawn line's rounded corners (within the clearance)
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,42 @@ def _lanes(edges: list[float], lanes: int) -> list[float]:
     return out
 
 
+def _next_blocked(blocked: np.ndarray, axis: int) -> np.ndarray:
+    """For each node, the index along ``axis`` of the farthest node a run towards higher indices reaches:
+    the first node whose step onwards is blocked (the last node's step always is)."""
+    n = blocked.shape[axis]
+    index = np.arange(n).reshape((n, 1) if axis == 0 else (1, n))
+    marks = np.where(blocked, index, n - 1)
+    return np.flip(np.minimum.accumulate(np.flip(marks, axis), axis), axis)
+
+
+def _previous_blocked(blocked: np.ndarray, axis: int) -> np.ndarray:
+    """For each node, the index along ``axis`` of the farthest node a run towards lower indices reaches:
+    one past the last blocked step before it (0 when there is none)."""
+    n = blocked.shape[axis]
+    index = np.arange(n).reshape((n, 1) if axis == 0 else (1, n))
+    marks = np.where(blocked, index + 1, 0)
+    before = np.maximum.accumulate(marks, axis)                 # one past the last blocked step at or before
+    out = np.zeros_like(before)
+    if axis == 0:
+        out[1:, :] = before[:-1, :]
+    else:
+        out[:, 1:] = before[:, :-1]
+    return out
+
+
 class Router:
     """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``."""
 
     def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE,
-                 lanes: int = MAX_LANES, greed: float = GREED, ports: tuple[float, ...] = PORTS):
+                 lanes: int = MAX_LANES, greed: float = GREED, ports: tuple[float, ...] = PORTS,
+                 direct: bool = True):
         """``lanes``, ``greed`` and ``ports`` (where along a box's top and bottom lines attach, as
         fractions of its width) trade the spread and directness of lines for speed (a page of a long PDF
-        uses fewer lanes and ports and a greedier search)."""
+        uses fewer lanes and ports and a greedier search). ``direct``: take a direct path without a
+        search when it is the cheapest (``_direct``); off, every line is searched."""
         self.boxes = boxes
+        self.use_direct = direct
         self.c = clearance
         self.greed = greed
         c = clearance
@@ -114,9 +142,21 @@ class Router:
         self._down, self._up = down.ravel().tolist(), up.ravel().tolist()
         self._x = np.repeat(xs, ny_).tolist()
         self._y = np.tile(ys, nx_).tolist()
-        # How many earlier lines took the step from each node to the next along x (h) and along y (v).
+        # How many earlier lines took the step from each node to the next along x (h) and along y (v),
+        # and the same weighted by the step's length (what crowding adds to a straight run's cost).
         self._used_h = [0] * (nx_ * ny_)
         self._used_v = [0] * (nx_ * ny_)
+        self._crowd_h = [0.0] * (nx_ * ny_)
+        self._crowd_v = [0.0] * (nx_ * ny_)
+        # For direct paths: how far a straight run from each node stays free (the first and last grid
+        # index it can reach along x and along y), and which runs are free at all, read in O(1).
+        blocked_h = right == -1                                  # no step from (i, j) to (i + 1, j)
+        blocked_v = down == -1                                   # no step from (i, j) to (i, j + 1)
+        self._reach_right = _next_blocked(blocked_h, 0).ravel().tolist()
+        self._reach_left = _previous_blocked(blocked_h, 0).ravel().tolist()
+        self._reach_down = _next_blocked(blocked_v, 1).ravel().tolist()
+        self._reach_up = _previous_blocked(blocked_v, 1).ravel().tolist()
+        self.direct = 0                                          # lines routed without a search
 
     # -------------------------------------------------------------------------------- ports
 
@@ -146,10 +186,14 @@ class Router:
     def route(self, source: str, target: str) -> Route | None:
         """The cheapest path from a side of ``source`` to a side of ``target``; None if there is none."""
         starts = self._ports(source)
-        goals = {n: (axis, border) for n, axis, border in self._ports(target)}
+        ends = self._ports(target)
+        goals = {n: (axis, border) for n, axis, border in ends}
         if not starts or not goals or source == target:
             return None
-        ny = self._ny
+        corners = self._direct(starts, ends) if self.use_direct else None
+        if corners is not None:
+            self.direct += 1
+            return self._finish(source, target, corners, starts, goals)
         node_x, node_y = self._x, self._y
         right, left, down, up = self._right, self._left, self._down, self._up
         used_h, used_v = self._used_h, self._used_v
@@ -163,29 +207,30 @@ class Router:
         # estimate is the distance to the target's box, over-weighted: a slightly longer path found far
         # sooner. Steps already taken by earlier lines cost more (CROWD), turning costs BEND. The four
         # directions are written out: this loop is where maps spend their time.
+        # Only a start costs nothing (every step has a length): a start moves along its own axis only.
         best: dict[int, float] = {}
         parent: dict[int, int] = {}
         heap: list[tuple[float, float, int]] = []
-        start_states: set[int] = set()
         for n, axis, _ in starts:
             state = n * 2 + axis
             best[state] = 0.0
             parent[state] = -1
-            start_states.add(state)
             x, y = node_x[n], node_y[n]
             push(heap, (greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
                                  + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)), 0.0, state))
+        finish = {n * 2 + axis for n, (axis, _) in goals.items()}.difference(best)
+        known = best.get
         found = -1
         while heap:
             _, cost, state = pop(heap)
-            if cost > best.get(state, inf):
+            if cost > known(state, inf):
                 continue
-            n, axis = state >> 1, state & 1
-            if n in goals and goals[n][0] == axis and state not in start_states:
+            if state in finish:
                 found = state
                 break
+            n, axis = state >> 1, state & 1
             x, y = node_x[n], node_y[n]
-            starting = state in start_states
+            starting = cost == 0.0
             if not starting or axis == 0:                       # along x
                 turn = BEND if axis else 0.0
                 ey = greed * (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)
@@ -193,7 +238,7 @@ class Router:
                 if m >= 0:
                     mx = node_x[m]
                     new = cost + (mx - x) * (1.0 + CROWD * used_h[n]) + turn
-                    if new < best.get(m * 2, inf):
+                    if new < known(m * 2, inf):
                         best[m * 2] = new
                         parent[m * 2] = state
                         push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
@@ -202,7 +247,7 @@ class Router:
                 if m >= 0:
                     mx = node_x[m]
                     new = cost + (x - mx) * (1.0 + CROWD * used_h[m]) + turn
-                    if new < best.get(m * 2, inf):
+                    if new < known(m * 2, inf):
                         best[m * 2] = new
                         parent[m * 2] = state
                         push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
@@ -214,7 +259,7 @@ class Router:
                 if m >= 0:
                     my = node_y[m]
                     new = cost + (my - y) * (1.0 + CROWD * used_v[n]) + turn
-                    if new < best.get(m * 2 + 1, inf):
+                    if new < known(m * 2 + 1, inf):
                         best[m * 2 + 1] = new
                         parent[m * 2 + 1] = state
                         push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
@@ -223,7 +268,7 @@ class Router:
                 if m >= 0:
                     my = node_y[m]
                     new = cost + (y - my) * (1.0 + CROWD * used_v[m]) + turn
-                    if new < best.get(m * 2 + 1, inf):
+                    if new < known(m * 2 + 1, inf):
                         best[m * 2 + 1] = new
                         parent[m * 2 + 1] = state
                         push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
@@ -236,15 +281,149 @@ class Router:
             nodes.append(state // 2)
             state = parent[state]
         nodes.reverse()
-        for a, b in itertools.pairwise(nodes):
+        return self._finish(source, target, nodes, starts, goals)
+
+    def _finish(self, source: str, target: str, nodes: list[int], starts: list[tuple[int, int, Point]],
+                goals: dict[int, tuple[int, Point]]) -> Route:
+        """The route through grid ``nodes`` (each straight run's two ends at least), its steps counted as
+        taken, so that later lines avoid crowding them."""
+        ny = self._ny
+        corners = [nodes[0]]
+        for k in range(1, len(nodes) - 1):                        # the nodes where the route turns
+            a, b, c = nodes[k - 1], nodes[k], nodes[k + 1]
+            if (b - a) * (c - b) <= 0 or (abs(b - a) < ny) != (abs(c - b) < ny):
+                corners.append(b)
+        corners.append(nodes[-1])
+        used_h, used_v, crowd_h, crowd_v = self._used_h, self._used_v, self._crowd_h, self._crowd_v
+        node_x, node_y = self._x, self._y
+        for a, b in itertools.pairwise(corners):
             low, high = (a, b) if a < b else (b, a)
-            if high - low == ny:
-                used_h[low] += 1
-            else:
-                used_v[low] += 1
-        start_border = next(border for n, _, border in starts if n == nodes[0])
-        points = [start_border, *(self._point(n) for n in nodes), goals[nodes[-1]][1]]
+            if low // ny == high // ny:                           # along y: consecutive nodes
+                for n in range(low, high):
+                    used_v[n] += 1
+                    crowd_v[n] += node_y[n + 1] - node_y[n]
+            else:                                                 # along x: every ny-th node
+                for n in range(low, high, ny):
+                    used_h[n] += 1
+                    crowd_h[n] += node_x[n + ny] - node_x[n]
+        start_border = next(border for n, _, border in starts if n == corners[0])
+        points = [start_border, *(self._point(n) for n in corners), goals[corners[-1]][1]]
         return Route(source, target, simplify(points))
+
+    # -------------------------------------------------------------------------------- direct paths
+
+    def _direct(self, starts: list[tuple[int, int, Point]], ends: list[tuple[int, int, Point]]) -> list[int] | None:
+        """The cheapest path when it is a direct one, found without a search; else None.
+
+        Direct paths are those with the fewest bends two ports allow: a straight run, one bend (an L) when
+        one port is on a box's top or bottom and the other on a side, two (a Z, or a U round the same
+        side) when both are on tops and bottoms or both on sides. Every grid line is tried for the
+        middle run of a Z or U; whether a run is free (no box within the clearance) is read from each
+        node's reach along x and y, and what crowding costs from running sums. Any other path between
+        two ports has at least two more bends than the direct ones, so costs at least their distance
+        plus that many bends: the cheapest direct path is taken only when it costs no more than that
+        bound for every pair of ports — then it is the cheapest path of all, the one an exact search
+        would find. Otherwise the search runs."""
+        ny = self._ny
+        node_x, node_y = self._x, self._y
+        reach_right, reach_left, reach_down, reach_up = (self._reach_right, self._reach_left, self._reach_down,
+                                                         self._reach_up)
+        crowd_h, crowd_v = self._crowd_h, self._crowd_v
+        best_cost, best = math.inf, None
+        bound = math.inf
+        for s, s_axis, _ in starts:
+            si, sj = divmod(s, ny)
+            sx, sy = node_x[s], node_y[s]
+            for g, g_axis, _ in ends:
+                if g == s:
+                    continue
+                gi, gj = divmod(g, ny)
+                gx, gy = node_x[g], node_y[g]
+                distance = abs(sx - gx) + abs(sy - gy)
+                same = s_axis == g_axis
+                bound = min(bound, distance + BEND * (4 if same else 3))
+                if not same:                                          # an L: one bend
+                    if si == gi or sj == gj or distance + BEND >= best_cost:
+                        continue
+                    if s_axis == 1:                                   # along y to the goal's row, then x
+                        c = si * ny + gj
+                        if not reach_up[s] <= gj <= reach_down[s]:
+                            continue
+                        if not (reach_right[c] >= gi if gi > si else reach_left[c] <= gi):
+                            continue
+                        cost = distance + BEND + CROWD * (_run_y(crowd_v, si * ny, sj, gj)
+                                                          + _run_x(crowd_h, ny, gj, si, gi))
+                    else:                                             # along x to the goal's column, then y
+                        c = gi * ny + sj
+                        if not reach_left[s] <= gi <= reach_right[s]:
+                            continue
+                        if not (reach_down[c] >= gj if gj > sj else reach_up[c] <= gj):
+                            continue
+                        cost = distance + BEND + CROWD * (_run_x(crowd_h, ny, sj, si, gi)
+                                                          + _run_y(crowd_v, gi * ny, sj, gj))
+                    if cost < best_cost:
+                        best_cost, best = cost, [s, c, g]
+                    continue
+                if s_axis == 1:                                       # both on tops or bottoms
+                    if si == gi:                                      # straight up or down
+                        if distance < best_cost and reach_up[s] <= gj <= reach_down[s]:
+                            cost = distance + CROWD * _run_y(crowd_v, si * ny, sj, gj)
+                            if cost < best_cost:
+                                best_cost, best = cost, [s, g]
+                        continue
+                    width = abs(sx - gx)
+                    lo, hi = max(reach_up[s], reach_up[g]), min(reach_down[s], reach_down[g])
+                    for m in range(lo, hi + 1):
+                        if m == sj or m == gj:
+                            continue
+                        ym = node_y[m]
+                        cost = width + abs(sy - ym) + abs(ym - gy) + 2 * BEND
+                        if cost >= best_cost:
+                            continue
+                        c = si * ny + m
+                        if not (reach_right[c] >= gi if gi > si else reach_left[c] <= gi):
+                            continue
+                        cost += CROWD * (_run_y(crowd_v, si * ny, sj, m) + _run_x(crowd_h, ny, m, si, gi)
+                                         + _run_y(crowd_v, gi * ny, m, gj))
+                        if cost < best_cost:
+                            best_cost, best = cost, [s, c, gi * ny + m, g]
+                else:                                                 # both on sides
+                    if sj == gj:                                      # straight across
+                        if distance < best_cost and reach_left[s] <= gi <= reach_right[s]:
+                            cost = distance + CROWD * _run_x(crowd_h, ny, sj, si, gi)
+                            if cost < best_cost:
+                                best_cost, best = cost, [s, g]
+                        continue
+                    height = abs(sy - gy)
+                    lo, hi = max(reach_left[s], reach_left[g]), min(reach_right[s], reach_right[g])
+                    for m in range(lo, hi + 1):
+                        if m == si or m == gi:
+                            continue
+                        xm = node_x[m * ny]
+                        cost = height + abs(sx - xm) + abs(xm - gx) + 2 * BEND
+                        if cost >= best_cost:
+                            continue
+                        c = m * ny + sj
+                        if not (reach_down[c] >= gj if gj > sj else reach_up[c] <= gj):
+                            continue
+                        cost += CROWD * (_run_x(crowd_h, ny, sj, si, m) + _run_y(crowd_v, m * ny, sj, gj)
+                                         + _run_x(crowd_h, ny, gj, m, gi))
+                        if cost < best_cost:
+                            best_cost, best = cost, [s, c, m * ny + gj, g]
+        if best is None or best_cost > bound + 1e-9:
+            return None
+        return best
+
+
+def _run_y(crowd_v: list[float], column: int, a: int, b: int) -> float:
+    """What earlier lines weigh on the run along y between rows ``a`` and ``b`` of a column (its first node)."""
+    return sum(crowd_v[column + a:column + b]) if a < b else sum(crowd_v[column + b:column + a])
+
+
+def _run_x(crowd_h: list[float], ny: int, row: int, a: int, b: int) -> float:
+    """What earlier lines weigh on the run along x between columns ``a`` and ``b`` of a row."""
+    low, high = (a, b) if a < b else (b, a)
+    return sum(crowd_h[low * ny + row:high * ny + row:ny])
 
 
 def simplify(points: list[Point]) -> list[Point]:
@@ -266,21 +445,16 @@ def simplify(points: list[Point]) -> list[Point]:
     return out
 
 
-def rounded_corners(points: list[Point], radius: float = 0.07, steps: int = 4) -> list[Point]:
+def rounded_corners(points: list[Point], radius: float = CORNER, steps: int = 4) -> list[Point]:
     """The polyline with each corner replaced by a quarter curve of at most ``radius`` (it stays within
-    the corner, so within the clearance the router kept)."""
+    the corner, so within the clearance the router kept), as ``steps`` short segments: the curves the
+    painters draw (``rendering.scene.corner_curves``), for checking what a drawn line passes over."""
+    from rendering.scene import corner_curves
+
     if len(points) < 3:
         return list(points)
     out = [points[0]]
-    for k in range(1, len(points) - 1):
-        (ax, ay), (bx, by), (cx, cy) = points[k - 1], points[k], points[k + 1]
-        d1, d2 = math.hypot(bx - ax, by - ay), math.hypot(cx - bx, cy - by)
-        r = min(radius, d1 / 2, d2 / 2)
-        if r <= 1e-6:
-            out.append(points[k])
-            continue
-        p = (bx - (bx - ax) / d1 * r, by - (by - ay) / d1 * r)
-        q = (bx + (cx - bx) / d2 * r, by + (cy - by) / d2 * r)
+    for p, (bx, by), q in corner_curves(points, radius):
         for s in range(steps + 1):
             t = s / steps
             out.append(((1 - t) ** 2 * p[0] + 2 * (1 - t) * t * bx + t * t * q[0],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,13 +58,35 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """An open polyline: round caps and joins."""
+    """An open polyline: round caps and joins; each corner rounded by a quarter curve of at most
+    ``radius`` inches (0: sharp), which stays inside the corner."""
 
     points: tuple[Point, ...]
     colour: str
     width: float
     dash: tuple[float, ...] = ()
     alpha: float = 1.0
+    radius: float = 0.0
+
+
+def corner_curves(points: Sequence[Point], radius: float) -> list[tuple[Point, Point, Point]]:
+    """For each corner of a polyline, where its curve starts, the corner (the quadratic curve's control
+    point) and where the curve ends: at most ``radius`` along each side, and no more than half of either.
+
+    >>> corner_curves([(0, 0), (1, 0), (1, 1)], 0.1)
+    [((0.9, 0.0), (1, 0), (1.0, 0.1))]
+    """
+    out: list[tuple[Point, Point, Point]] = []
+    for k in range(1, len(points) - 1):
+        (ax, ay), (bx, by), (cx, cy) = points[k - 1], points[k], points[k + 1]
+        d1, d2 = math.hypot(bx - ax, by - ay), math.hypot(cx - bx, cy - by)
+        r = min(radius, d1 / 2, d2 / 2)
+        if r <= 1e-6:
+            out.append((points[k], points[k], points[k]))
+            continue
+        out.append(((bx - (bx - ax) / d1 * r, by - (by - ay) / d1 * r), points[k],
+                    (bx + (cx - bx) / d2 * r, by + (cy - by) / d2 * r)))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +204,11 @@ def _add_font_file(path: str) -> None:
 
 
 def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
-    """Draw ``scene`` on ``ctx``, whose user space is in inches (y down)."""
+    """Draw ``scene`` on ``ctx``, whose user space is in inches (y down).
+
+    Paths are built through cairo's C functions directly (cairocffi's wrappers check the status after
+    every call; cairo's errors are sticky, so the status is checked once, at the end). Consecutive opaque
+    lines of one style are stroked as one path: the same pixels, far fewer operations in a PDF."""
     ctx.set_line_cap(cairo.LINE_CAP_ROUND)
     ctx.set_line_join(cairo.LINE_JOIN_ROUND)
     ctx.select_font_face(_cairo_family or fonts.LATIN_FALLBACK)
@@ -189,8 +216,11 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     options.set_hint_metrics(cairo.HINT_METRICS_OFF)       # advances as the layout measured them
     options.set_hint_style(cairo.HINT_STYLE_NONE)
     ctx.set_font_options(options)
+    lib, pointer = cairo.cairo, ctx._pointer
+    move_to, line_to, curve_to = lib.cairo_move_to, lib.cairo_line_to, lib.cairo_curve_to
     # cairo's state is set only when it changes: each call crosses into C and checks a status.
     state: dict[str, Any] = {"size": -1.0, "source": None, "width": -1.0, "dash": None}
+    pending: tuple[str, float, tuple[float, ...], float] | None = None    # the style of lines not yet stroked
 
     def source(colour: str, alpha: float) -> None:
         if state["source"] != (colour, alpha):
@@ -207,24 +237,45 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
         source(colour, alpha)
         ctx.stroke()
 
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            stroke(*pending)
+            pending = None
+
     for _, shapes in scene.ordered():
         for s in shapes:
+            if isinstance(s, Line):
+                if len(s.points) < 2:
+                    continue
+                style = (s.colour, s.width, s.dash, s.alpha)
+                if pending != style or s.alpha < 1:
+                    flush()
+                move_to(pointer, *s.points[0])
+                if s.radius > 0 and len(s.points) > 2:
+                    for (px, py), (bx, by), (qx, qy) in corner_curves(s.points, s.radius):
+                        line_to(pointer, px, py)
+                        curve_to(pointer, px + (bx - px) * 2 / 3, py + (by - py) * 2 / 3,
+                                 qx + (bx - qx) * 2 / 3, qy + (by - qy) * 2 / 3, qx, qy)
+                    line_to(pointer, *s.points[-1])
+                else:
+                    for x, y in s.points[1:]:
+                        line_to(pointer, x, y)
+                if s.alpha < 1:
+                    stroke(*style)
+                else:
+                    pending = style
+                continue
+            flush()
             if isinstance(s, Text):
                 if s.size != state["size"]:
                     state["size"] = s.size
                     ctx.set_font_size(s.size / 72)
                 source(s.colour, 1.0)
-                ctx.move_to(text_anchor_x(s), s.y + BASELINE * s.size / 72)
+                move_to(pointer, text_anchor_x(s), s.y + BASELINE * s.size / 72)
                 ctx.show_text(s.text)
-            elif isinstance(s, Line):
-                if len(s.points) < 2:
-                    continue
-                ctx.move_to(*s.points[0])
-                for p in s.points[1:]:
-                    ctx.line_to(*p)
-                stroke(s.colour, s.width, s.dash, s.alpha)
             elif isinstance(s, Box):
-                _rounded(ctx, s)
+                _rounded(lib, pointer, s)
                 if s.fill is not None:
                     source(s.fill, s.alpha)
                     if s.stroke is not None:
@@ -234,36 +285,41 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
                 if s.stroke is not None:
                     stroke(s.stroke, s.width, s.dash, s.alpha)
             elif isinstance(s, Polygon):
-                ctx.move_to(*s.points[0])
-                for p in s.points[1:]:
-                    ctx.line_to(*p)
-                ctx.close_path()
+                move_to(pointer, *s.points[0])
+                for x, y in s.points[1:]:
+                    line_to(pointer, x, y)
+                lib.cairo_close_path(pointer)
                 source(s.fill, s.alpha)
                 ctx.fill()
             else:
-                ctx.new_sub_path()
-                ctx.arc(s.x, s.y, s.r, 0, 6.283185307179586)
+                lib.cairo_new_sub_path(pointer)
+                lib.cairo_arc(pointer, s.x, s.y, s.r, 0, 6.283185307179586)
                 source(s.fill, s.alpha)
                 if s.stroke is not None:
                     ctx.fill_preserve()
                     stroke(s.stroke, s.width, (), s.alpha)
                 else:
                     ctx.fill()
+    flush()
+    status = lib.cairo_status(pointer)
+    if status:
+        raise cairo.CairoError(f"cairo could not draw the page: status {status}", status)
 
 
-def _rounded(ctx: Any, b: Box) -> None:
+def _rounded(lib: Any, pointer: Any, b: Box) -> None:
     r = max(0.0, min(b.radius, b.w / 2, b.h / 2))
     if r == 0:
-        ctx.rectangle(b.x, b.y, b.w, b.h)
+        lib.cairo_rectangle(pointer, b.x, b.y, b.w, b.h)
         return
     x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
     pi = 3.141592653589793
-    ctx.new_sub_path()
-    ctx.arc(x1 - r, y0 + r, r, -pi / 2, 0)
-    ctx.arc(x1 - r, y1 - r, r, 0, pi / 2)
-    ctx.arc(x0 + r, y1 - r, r, pi / 2, pi)
-    ctx.arc(x0 + r, y0 + r, r, pi, 3 * pi / 2)
-    ctx.close_path()
+    arc = lib.cairo_arc
+    lib.cairo_new_sub_path(pointer)
+    arc(pointer, x1 - r, y0 + r, r, -pi / 2, 0)
+    arc(pointer, x1 - r, y1 - r, r, 0, pi / 2)
+    arc(pointer, x0 + r, y1 - r, r, pi / 2, pi)
+    arc(pointer, x0 + r, y0 + r, r, pi, 3 * pi / 2)
+    lib.cairo_close_path(pointer)
 
 
 def png(scene: Scene, dpi: float) -> bytes:
@@ -345,7 +401,13 @@ def svg(scene: Scene) -> bytes:
             elif isinstance(s, Line):
                 if len(s.points) < 2:
                     continue
-                d = "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in s.points)
+                d = f"M{_n(s.points[0][0])} {_n(s.points[0][1])}"
+                if s.radius > 0 and len(s.points) > 2:
+                    for p, b, q in corner_curves(s.points, s.radius):
+                        d += f" L{_n(p[0])} {_n(p[1])} Q{_n(b[0])} {_n(b[1])} {_n(q[0])} {_n(q[1])}"
+                    d += f" L{_n(s.points[-1][0])} {_n(s.points[-1][1])}"
+                else:
+                    d += "".join(f" L{_n(x)} {_n(y)}" for x, y in s.points[1:])
                 out.append(f'<path d="{d}" stroke-linecap="round" stroke-linejoin="round" '
                            f'{_paint_attrs(None, s.colour, s.width, s.dash, s.alpha)}/>')
             elif isinstance(s, Box):

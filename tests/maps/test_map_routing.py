@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from rendering.draw import box_rects, drawn_direction, route_lines
 from rendering.focus import Focus, focused
 from rendering.layout import layout_map
 from rendering.model import build_map
-from rendering.routing import Router, rounded_corners, segment_hits_rect
+from rendering.routing import BEND, Router, rounded_corners, segment_hits_rect
 from tests.maps.generator import large_account
 
 # A line may touch a box's border where it ends; "under a box" means through its inside.
@@ -65,3 +66,50 @@ def test_a_line_between_neighbours_goes_round_the_box_between_them() -> None:
     points = rounded_corners(route.points)
     assert not any(segment_hits_rect(p, q, boxes["b"]) for p, q in itertools.pairwise(points))
     assert min(y for _, y in route.points) < 0 or max(y for _, y in route.points) > 0.7   # above or below
+
+
+def _bends(points: list[tuple[float, float]]) -> int:
+    """Where a route turns (its border points are exact, its grid points rounded: a run is along y when
+    it moves more along y than along x)."""
+    along_y = [abs(q[1] - p[1]) > abs(q[0] - p[0]) for p, q in itertools.pairwise(points)]
+    return sum(a != b for a, b in itertools.pairwise(along_y))
+
+
+def _cost(points: list[tuple[float, float]]) -> float:
+    """A route's cost as the router counts it on an empty page: its length and its bends."""
+    length = sum(abs(q[0] - p[0]) + abs(q[1] - p[1]) for p, q in itertools.pairwise(points))
+    return length + BEND * _bends(points)
+
+
+def test_a_direct_path_is_taken_only_when_it_is_the_cheapest() -> None:
+    # Rows of boxes of uneven widths, with gaps: some pairs are joined by a straight run, an L, a Z or a
+    # U; others only by a path round other boxes. An exact search (no over-weighted estimate, no direct
+    # paths) finds the cheapest path; a direct path, when the router takes one, costs no more.
+    rng = random.Random(11)
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    for row in range(4):
+        x = rng.uniform(0, 0.6)
+        for col in range(6):
+            w = rng.uniform(1.2, 2.0)
+            if rng.random() < 0.8:
+                y = row * 1.4 + rng.uniform(0, 0.2)
+                boxes[f"r{row}c{col}"] = (x, y, x + w, y + 0.7)
+            x += w + rng.uniform(0.3, 0.9)
+    names = sorted(boxes)
+    pairs = [(a, b) for a in names for b in names if a != b]
+    direct = searched = 0
+    for a, b in rng.sample(pairs, 120):
+        router = Router(boxes, greed=1.0)
+        route = router.route(a, b)
+        exact = Router(boxes, greed=1.0, direct=False).route(a, b)
+        assert route is not None and exact is not None
+        if router.direct:
+            direct += 1
+            assert _bends(route.points) <= 2
+            assert _cost(route.points) <= _cost(exact.points) + 1e-6, (a, b)
+            for p, q in itertools.pairwise(rounded_corners(route.points)):
+                for node, rect in boxes.items():
+                    assert not segment_hits_rect(p, q, rect, TOLERANCE), (a, b, "under", node)
+        else:
+            searched += 1
+    assert direct >= 20 and searched >= 20                          # both kinds were exercised
