@@ -23,6 +23,7 @@ creation of the same id then fails on its unique constraint) rather than ``MERGE
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, LiteralString, TypeVar
@@ -140,52 +141,48 @@ def _edge_row(record: EdgeRecord, create: bool) -> dict[str, Any]:
             "props": props, "created_at": created, "updated_at": updated, "create": create}
 
 
+_STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"        # as ``properties.plain`` writes a server timestamp
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_stamp(text: str) -> str:
+    """A timestamp as Cypher writes it (``toString``: ``...T10:00:00Z``, ``...T10:00:00.5Z``) in the store's
+    form. Kept for the latest few thousand: the records of one write share theirs."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).strftime(_STAMP_FORMAT)
+
+
+def _stamp(value: Any) -> Any:
+    """A record's timestamp as a statement returns it (``queries._stamped``) in the store's form: a
+    timestamp's ISO text, or the text stored when it was not one (a one-item list)."""
+    if isinstance(value, str):
+        return _iso_stamp(value)
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return properties.plain(value)
+
+
 def _node(row: Mapping[str, Any]) -> NodeRecord:
     props = row["props"]
     return NodeRecord(row["kind"], props["id"], properties.decode(props, properties.NODE_RESERVED),
-                      properties.plain(props["created_at"]), properties.plain(props["updated_at"]),
-                      props["version"])
+                      _stamp(props["created_at"]), _stamp(props["updated_at"]), props["version"])
 
 
 def _edge(row: Mapping[str, Any]) -> EdgeRecord:
     props = row["props"]
     return EdgeRecord(row["type"], props["id"], row["source"], row["target"],
                       properties.decode(props, properties.EDGE_RESERVED), props.get("account_id"),
-                      properties.plain(props["created_at"]), properties.plain(props["updated_at"]),
-                      props["version"])
+                      _stamp(props["created_at"]), _stamp(props["updated_at"]), props["version"])
 
 
-_STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"        # as ``properties.plain`` writes a server timestamp
-
-
-def _stamp_cache() -> Callable[[Any], Any]:
-    """A server timestamp read as Cypher's ISO text (``queries.ACCOUNT_SUBGRAPH``) as the store's text,
-    each distinct one converted once (the records of one write share theirs)."""
-    known: dict[Any, Any] = {}
-
-    def stamp(value: Any) -> Any:
-        try:
-            return known[value]
-        except KeyError:
-            text = (dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime(_STAMP_FORMAT)
-                    if isinstance(value, str) else properties.plain(value))
-            known[value] = text
-            return text
-        except TypeError:
-            return properties.plain(value)
-
-    return stamp
-
-
-def _flat_node(props: Mapping[str, Any], stamp: Callable[[Any], Any]) -> NodeRecord:
+def _flat_node(props: Mapping[str, Any]) -> NodeRecord:
     return NodeRecord(props["kind"], props["id"], properties.decode(props, properties.NODE_RESERVED),
-                      stamp(props["created_at"]), stamp(props["updated_at"]), props["version"])
+                      _stamp(props["created_at"]), _stamp(props["updated_at"]), props["version"])
 
 
-def _flat_edge(row: Sequence[Any], stamp: Callable[[Any], Any]) -> EdgeRecord:
+def _flat_edge(row: Sequence[Any]) -> EdgeRecord:
     edge_type, source, target, props = row
     return EdgeRecord(edge_type, props["id"], source, target, properties.decode(props, properties.EDGE_RESERVED),
-                      props.get("account_id"), stamp(props["created_at"]), stamp(props["updated_at"]),
+                      props.get("account_id"), _stamp(props["created_at"]), _stamp(props["updated_at"]),
                       props["version"])
 
 
@@ -388,10 +385,9 @@ class Neo4jTx:
         record = next(iter(self._tx.run(queries.ACCOUNT_SUBGRAPH, {"account_id": account_id})), None)
         if record is None:
             return None
-        stamp = _stamp_cache()
-        nodes = sorted((_flat_node(props, stamp) for props in record["nodes"]), key=lambda n: n.id)
-        edges = sorted((_flat_edge(row, stamp) for row in record["edges"]), key=lambda e: e.id)
-        return AccountSubgraph(_flat_node(record["account"], stamp), nodes, edges)
+        nodes = sorted((_flat_node(props) for props in record["nodes"]), key=lambda n: n.id)
+        edges = sorted((_flat_edge(row) for row in record["edges"]), key=lambda e: e.id)
+        return AccountSubgraph(_flat_node(record["account"]), nodes, edges)
 
     # audit
 

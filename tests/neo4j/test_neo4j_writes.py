@@ -1,16 +1,23 @@
 """What the Neo4j adapter's write statements leave in the graph: timestamps sent as ISO text and stored as
 ``datetime`` values (nodes, relationships, audit entries), text that is no timestamp kept as it is, and
-BELONGS_TO following a node's account through creation, update and move. Runs on a real Neo4j server."""
+BELONGS_TO following a node's account through creation, update and move. Runs on a real Neo4j server;
+the test of records read back as written also on SQLite."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import neo4j
+import pytest
 from fastapi.testclient import TestClient
 from neo4j.time import DateTime
 
-from tests.conftest import ADMIN, auth
+from graph.backend import Backend, Tx
+from graph.backends import BackendConfig, make_backend
+from graph.records import EdgeRecord, NodeRecord
+from tests.conftest import ADMIN, auth, neo4j_config
 from tests.neo4j.conftest import NEO4J_ONLY, run
 
 
@@ -53,3 +60,48 @@ def test_imported_and_updated_records_carry_datetimes_and_belong_to_their_accoun
     assert [e["action"] for e in history] == ["update", "import"]
     assert history[1]["at"] == history[1]["after"]["created_at"] == contact["created_at"]
     assert history[0]["at"] >= contact["updated_at"] and history[0]["at"].endswith("Z")
+
+
+@pytest.fixture
+def backend(backend_name: str, tmp_path: Path) -> Iterator[Backend]:
+    config = BackendConfig(data_dir=tmp_path / "data") if backend_name == "sqlite" else neo4j_config(tmp_path)
+    made = make_backend(backend_name, config)
+    made.migrate()
+    yield made
+    made.close()
+
+
+def test_records_read_back_with_the_timestamps_written(backend: Backend) -> None:
+    """Statements hand timestamps back as text (a datetime as Cypher's ISO text, text that was no timestamp
+    marked as such): every read gives back the record as written, on both backends. Cypher writes a
+    whole second without its fraction ('...T08:00:00Z'): it still reads back as the store's text."""
+    whole = "2024-05-01T08:00:00.000000Z"
+    exact = "2024-05-02T09:30:15.250000Z"
+    odd = "2024-05-01T08:00:00+08:00"         # text, not the store's form of a timestamp: kept as it is
+    account = NodeRecord("account", "acme", {"name": "ACME"}, whole, exact, 1)
+    boss = NodeRecord("contact", "c1", {"account_id": "acme", "name": "王总"}, odd, whole, 2)
+    report = NodeRecord("contact", "c2", {"account_id": "acme", "name": "李经理"}, exact, exact, 1)
+    line = EdgeRecord("REPORTS_TO", "c2-c1", "c2", "c1", {}, "acme", odd, exact, 3)
+    influence = EdgeRecord("INFLUENCES", "c1-c2", "c1", "c2", {"strength": 0.5}, "acme", whole, whole, 1)
+
+    def write(tx: Tx) -> None:
+        tx.get_nodes(["acme", "c1", "c2"])
+        tx.get_edges(["c2-c1", "c1-c2"])
+        tx.put_nodes([account, boss, report])
+        tx.put_edges([line, influence])
+
+    backend.write(write)
+    nodes = {n.id: n for n in (account, boss, report)}
+    edges = {e.id: e for e in (line, influence)}
+    for reader in (backend.read, backend.write):
+        assert reader(lambda tx: tx.get_nodes(list(nodes))) == nodes
+        assert reader(lambda tx: tx.get_edges(list(edges))) == edges
+        assert sorted(reader(lambda tx: tx.edges_touching(["c1"])), key=lambda e: e.id) == [influence, line]
+        assert sorted(reader(lambda tx: tx.nodes_of_accounts(["acme"])), key=lambda n: n.id) == [boss, report]
+    assert backend.read(lambda tx: tx.list_nodes("contact", account_id="acme", after=None, limit=10)) == [
+        boss, report]
+    assert backend.read(lambda tx: tx.list_edges(types=["REPORTS_TO", "INFLUENCES"], account_id="acme",
+                                                 target=None, after=None, limit=10)) == [influence, line]
+    subgraph = backend.read(lambda tx: tx.account_subgraph("acme"))
+    assert subgraph is not None
+    assert (subgraph.account, subgraph.nodes, subgraph.edges) == (account, [boss, report], [influence, line])
