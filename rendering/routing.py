@@ -126,7 +126,7 @@ class Router:
             horizontal[il:ir, jt + 1:jb] = True
             vertical[il + 1:ir, jt:jb] = True
         self._ny = ny_
-        self._node = node.ravel().tolist()
+        self._node = node.ravel()                             # read only for ports: no list needed
         # Each node's open neighbour in each direction (-1: none), and its coordinates: the search reads
         # these lists instead of testing steps and nodes as it goes.
         index = np.arange(nx_ * ny_).reshape(nx_, ny_)
@@ -157,11 +157,19 @@ class Router:
         self._reach_down = _next_blocked(blocked_v, 1).ravel().tolist()
         self._reach_up = _previous_blocked(blocked_v, 1).ravel().tolist()
         self.direct = 0                                          # lines routed without a search
+        self._port_cache: dict[str, list[tuple[int, int, Point]]] = {}
 
     # -------------------------------------------------------------------------------- ports
 
     def _ports(self, name: str) -> list[tuple[int, int, Point]]:
-        """(grid node, axis 0 horizontal / 1 vertical, the point on the box's border) per side."""
+        """(grid node, axis 0 horizontal / 1 vertical, the point on the box's border) per side (found once
+        per box: a box is the end of many lines)."""
+        known = self._port_cache.get(name)
+        if known is None:
+            known = self._port_cache[name] = self._find_ports(name)
+        return known
+
+    def _find_ports(self, name: str) -> list[tuple[int, int, Point]]:
         x0, y0, x1, y1 = self.boxes[name]
         c = self.c
         cy = (y0 + y1) / 2
