@@ -105,13 +105,21 @@ def org_chart(people: Sequence[str], manager: dict[str, str], sort_key: Callable
     compact = len(people) > 30
     order = post_order(roots, children)
 
+    natural: dict[str, _Block] = {}
+
     def build(max_w: float) -> tuple[_Block, dict[str, _Block]]:
+        # A subtree whose unwrapped block fits in ``max_w`` wraps nowhere (a block is at least as wide
+        # as each block under it), so its unwrapped block is reused as it is: a try of the bisection
+        # lays out again only the subtrees too wide for it.
         blocks: dict[str, _Block] = {}
         for v in order:
-            blocks[v] = _manager_block(v, children[v], children, blocks, m, max_w, compact)
+            fits = natural.get(v)
+            blocks[v] = (fits if fits is not None and fits.w <= max_w
+                         else _manager_block(v, children[v], children, blocks, m, max_w, compact))
         return _forest_block(roots, children, blocks, m, max_w, no_manager_caption), blocks
 
     top, blocks = build(math.inf)
+    natural.update(blocks)
     if top.w > m.aspect * 1.15 * top.h:
         lo, hi = _widest_item(blocks, top, m), top.w
         best, best_score = (top, blocks), _score(top, m)
