@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol, TypeVar
 
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, MapNews, NodeRecord
 
 T = TypeVar("T")
 # How many of a scope's latest revisions keep their logged changes (``Tx.log_changes``): a reader further
 # behind loads the map afresh.
 CHANGES_KEPT = 256
+# Team members and competitors appear in every account's map that touches them: their writes bump
+# this one shared revision (ids cannot contain "*", so it never names an account).
+SHARED_SCOPE = "*shared"
 
 
 class Tx(Protocol):
@@ -111,9 +114,10 @@ class Backend(Protocol):
         """Run ``work`` in a read transaction (may go to a replica)."""
     def write(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` in one write transaction: all of it commits or none of it."""
-    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
-        """The scopes' revisions now (``Tx.revisions``), read on their own in one round trip (outside
-        a transaction where the database allows: a Neo4j transaction's commit is a second one)."""
+    def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
+        """What changed in the account's map (and the shared scope) after the revisions ``since``, with
+        the current records it names (:class:`MapNews`), read at once: in one round trip where the
+        database allows (Neo4j: one auto-commit statement; a read transaction's commit is a second)."""
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied. Idempotent."""
     def check_ready(self) -> None:
@@ -125,3 +129,20 @@ class Backend(Protocol):
         """Delete every record, audit entry, key and counter (the schema and migrations stay).
         For tests against a throw-away database."""
     def close(self) -> None: ...
+
+
+def map_news_in(tx: Tx, account_id: str, since: tuple[int, int]) -> MapNews:
+    """:meth:`Backend.map_news` read in a transaction from the port's primitives (a backend whose
+    database reads it no faster in one statement uses this)."""
+    revisions = tx.revisions([account_id, SHARED_SCOPE])
+    key = (revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0))
+    ranges = {scope: (first, last) for scope, first, last in ((account_id, since[0], key[0]),
+                                                              (SHARED_SCOPE, since[1], key[1])) if last > first}
+    if not ranges:
+        return MapNews(key)
+    changes = tx.changes_since(ranges)
+    if any(change.everything for change in changes):
+        return MapNews(key, tuple(changes))
+    node_ids = {n for change in changes for n in change.nodes}
+    edge_ids = {edge[0] for change in changes for edge in change.edges}
+    return MapNews(key, tuple(changes), tx.get_nodes(node_ids), tx.get_edges(edge_ids))

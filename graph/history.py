@@ -25,12 +25,12 @@ from typing import Any, Final
 
 import networkx as nx
 
-from graph.backend import Tx
+from graph.backend import SHARED_SCOPE, Tx
 from graph.errors import InvalidGraph, NotFound
 from graph.models import EdgeType, NodeKind, moment
 from graph.projection import account_graph
 from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, NodeRecord, now_iso
-from graph.store import ERASED_NAME, REVIEW, SHARED_SCOPE, Store, bundle_of
+from graph.store import ERASED_NAME, REVIEW, Store, bundle_of
 
 ERASED: Final = {"erased": True}
 _SERVER_FIELDS: Final = frozenset({"id", "created_at", "updated_at", "version"})

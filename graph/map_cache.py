@@ -27,17 +27,14 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 
-from graph.backend import Tx
+from graph.backend import SHARED_SCOPE, Tx, map_news_in
 from graph.projection import AccountGraph, account_graph
-from graph.records import EdgeRecord, MapChanges, NodeRecord
+from graph.records import EdgeRecord, MapChanges, MapNews, NodeRecord
 
-# Team members and competitors appear in every account's map that touches them: their writes bump
-# this one shared revision (ids cannot contain "*", so it never names an account).
-SHARED_SCOPE = "*shared"
 # A write that changes more records than this in one scope logs "everything" there (an import): a
 # reader loads that map afresh rather than apply thousands of changes one by one.
 MAX_LISTED = 2000
@@ -234,34 +231,43 @@ class MapCache:
         # The account each opportunity was last found in (checked against its map on every read).
         self._homes: dict[str, str] = {}
 
-    def holds(self, account_id: str) -> bool:
-        """Whether a map of the account is kept (of some revision)."""
-        return account_id in self._entries
+    def kept_key(self, account_id: str) -> tuple[int, int] | None:
+        """The revisions (the account's, the shared scope's) of the account's kept map, if one is kept."""
+        entry = self._entries.get(account_id)
+        return entry.key if entry is not None else None
 
     def home(self, opportunity_id: str) -> str | None:
         """The account the opportunity was last found in, if any (to be confirmed by its map)."""
         return self._homes.get(opportunity_id)
 
-    def current(self, account_id: str, revisions: Mapping[str, int]) -> AccountGraph | None:
-        """The kept map of the account when it is of these revisions (read just now), else None."""
-        key = _key(account_id, revisions)
+    def follow(self, account_id: str, news: MapNews, reads: Reads) -> AccountGraph | None:
+        """The kept map of the account brought up to ``news`` (read after its revisions): itself when
+        nothing changed, else an edited copy, kept; None when no map is kept or it must be loaded afresh.
+        ``reads`` serves the few reads an edit may still need (the edges of a contact who joined)."""
         with self._lock:
             entry = self._entries.get(account_id)
-            if entry is None or entry.key != key:
-                return None
-            self._entries.move_to_end(account_id)
-        self._count("hit")
-        return entry.graph
+            if entry is not None:
+                self._entries.move_to_end(account_id)
+        if entry is None:
+            return None
+        if entry.key == news.key:
+            self._count("hit")
+            return entry.graph
+        edited = _advance(reads, account_id, entry, news)
+        if edited is None:
+            return None
+        self._count("edited")
+        return self._keep(account_id, news.key, edited)
 
-    def read_opportunity(self, tx: Tx, opportunity_id: str,
-                         revisions: Mapping[str, int] | None = None) -> AccountGraph | None:
+    def read_opportunity(self, tx: Tx, opportunity_id: str, key: tuple[int, int] | None = None) -> AccountGraph | None:
         """The map of the account an opportunity belongs to, as of this read transaction (None: no such
         opportunity). The account is remembered from the last read and confirmed by the map itself —
         which is current as of this transaction — so that a read of a cached map costs the revisions'
-        query alone; an opportunity the map does not show as its own is looked up in the store."""
+        query alone; an opportunity the map does not show as its own is looked up in the store. ``key``:
+        as for :meth:`read`, of the remembered account's map."""
         account = self._homes.get(opportunity_id)
         if account is not None:
-            graph = self.read(tx, account, revisions)
+            graph = self.read(tx, account, key)
             data = graph._node.get(opportunity_id) if graph is not None else None
             if graph is not None and data is not None and data.get("kind") == "opportunity" \
                     and data.get("account_id") == account:
@@ -275,24 +281,17 @@ class MapCache:
         self._homes[opportunity_id] = opportunity.account_id
         return self.read(tx, opportunity.account_id)
 
-    def read(self, tx: Tx, account_id: str, revisions: Mapping[str, int] | None = None) -> AccountGraph | None:
-        """The account's map as of this read transaction (None: no such account). ``revisions``: the
-        account's and the shared scope's, when the caller has just read them (outside the transaction:
-        the map then reflects at least those revisions, and a later read applies whatever it missed)."""
-        key = _key(account_id, revisions if revisions is not None and account_id in revisions
-                   else tx.revisions([account_id, SHARED_SCOPE]))
-        with self._lock:
-            entry = self._entries.get(account_id)
-            if entry is not None:
-                self._entries.move_to_end(account_id)
-        if entry is not None and entry.key == key:
-            self._count("hit")
-            return entry.graph
-        if entry is not None and key[0] >= entry.key[0] and key[1] >= entry.key[1]:
-            edited = _advance(tx, account_id, entry, key)
+    def read(self, tx: Tx, account_id: str, key: tuple[int, int] | None = None) -> AccountGraph | None:
+        """The account's map as of this read transaction (None: no such account). ``key``: the account's
+        and the shared scope's revisions when the caller has just read them (outside the transaction: the
+        map then reflects at least those, and a later read applies whatever it missed)."""
+        kept = self.kept_key(account_id)
+        if kept is not None and key is None:
+            edited = self.follow(account_id, map_news_in(tx, account_id, kept), tx)
             if edited is not None:
-                self._count("edited")
-                return self._keep(account_id, key, edited)
+                return edited
+        if key is None:
+            key = _key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
         subgraph = tx.account_subgraph(account_id)
         if subgraph is None:
             with self._lock:
@@ -332,16 +331,24 @@ def _key(account_id: str, revisions: Mapping[str, int]) -> tuple[int, int]:
     return revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)
 
 
-def _advance(tx: Tx, account_id: str, entry: _Entry, key: tuple[int, int]) -> AccountGraph | None:
-    """The cached map edited to ``key``'s revisions, or None when it must be loaded afresh."""
-    since = {scope: (first, last) for scope, first, last in ((account_id, entry.key[0], key[0]),
-                                                             (SHARED_SCOPE, entry.key[1], key[1]))
-             if last > first}
-    logged = tx.changes_since(since)
+class Reads(Protocol):
+    """The reads an edit of a kept map may need besides its news (a transaction, or a backend's)."""
+
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]: ...
+    def edges_touching(self, node_ids: Collection[str]) -> list[EdgeRecord]: ...
+
+
+def _advance(reads: Reads, account_id: str, entry: _Entry, news: MapNews) -> AccountGraph | None:
+    """The kept map edited to the news' revisions, or None when it must be loaded afresh."""
+    since = {scope: (first, last) for scope, first, last in ((account_id, entry.key[0], news.key[0]),
+                                                             (SHARED_SCOPE, entry.key[1], news.key[1]))
+             if last != first}
+    if any(last < first for first, last in since.values()):
+        return None                     # the revisions went back (a store reset): load afresh
     node_ids: dict[str, None] = {}
     edges: dict[str, tuple[str, str]] = {}
     seen: dict[str, set[int]] = {}
-    for change in logged:
+    for change in news.changes:
         if change.everything:
             return None
         seen.setdefault(change.scope, set()).add(change.revision)
@@ -354,7 +361,7 @@ def _advance(tx: Tx, account_id: str, entry: _Entry, key: tuple[int, int]) -> Ac
     # Our team or competitors changed: answers that read the whole team (a counterpart with no tie to
     # this account yet) must not outlive that, even when nothing in this map changed.
     editing = _Editing(entry.graph, account_id, entry.size, roster_changed=SHARED_SCOPE in since)
-    if not editing.apply(tx, tx.get_nodes(list(node_ids)), list(node_ids), tx.get_edges(list(edges)), edges):
+    if not editing.apply(reads, news.nodes, list(node_ids), news.edges, edges):
         return None
     return editing.finish()
 
@@ -443,7 +450,7 @@ class _Editing:
 
     # -- the edit
 
-    def apply(self, tx: Tx, nodes: Mapping[str, NodeRecord], node_ids: Sequence[str],
+    def apply(self, reads: Reads, nodes: Mapping[str, NodeRecord], node_ids: Sequence[str],
               edges: Mapping[str, EdgeRecord], endpoints: Mapping[str, tuple[str, str]]) -> bool:
         """Apply the current records of the changed ids; False when the map must be loaded afresh."""
         account = self.account_id
@@ -483,7 +490,7 @@ class _Editing:
         # A contact or opportunity that joined the account brings its edges; one that left takes away
         # those that touch no member any more.
         if joined:
-            placing.extend(tx.edges_touching(joined))
+            placing.extend(reads.edges_touching(joined))
         for n in left:
             for edge_id, source, target in self.edges_of(n):
                 if not self._edge_belongs(source, target):
@@ -500,7 +507,7 @@ class _Editing:
             named = set()
         missing = ({end for e in placing for end in (e.source, e.target)} | named) - self.node.keys()
         if missing:
-            found = tx.get_nodes(missing)
+            found = reads.get_nodes(missing)
             for n in sorted(missing):
                 record = found.get(n)
                 if record is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -93,6 +94,19 @@ class AccountSubgraph:
     account: NodeRecord
     nodes: list[NodeRecord] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MapNews:
+    """What a reader holding an account's map of revisions ``since`` (the account's, the shared scope's)
+    needs to bring it up to date, read at once: the revisions now (``key``), the changes logged after
+    ``since`` up to them, and the current records of the nodes and edges those changes name (a named id
+    left out: deleted). Nothing but ``key`` when the map is current."""
+
+    key: tuple[int, int]
+    changes: tuple[MapChanges, ...] = ()
+    nodes: Mapping[str, NodeRecord] = field(default_factory=dict)
+    edges: Mapping[str, EdgeRecord] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
@@ -24,8 +24,7 @@ from typing import Any, TypeVar, cast
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from graph import map_cache
-from graph.backend import Backend, Tx
+from graph.backend import SHARED_SCOPE, Backend, Tx
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
@@ -48,9 +47,6 @@ from graph.references import naming, references_of
 
 T = TypeVar("T")
 Loc = tuple[str | int, ...]
-# Team members and competitors appear in every account's map that touches them: their writes bump
-# this one shared revision (ids cannot contain "*", so it never names an account).
-SHARED_SCOPE = map_cache.SHARED_SCOPE
 ROLES = ("viewer", "editor", "admin")
 MAX_PAGE = 500
 ERASED_NAME = "[erased]"
@@ -133,39 +129,41 @@ class Store:
         return self.backend.write(revising)
 
     # Maps are frozen and shared by concurrent requests; scoring keeps its work with them
-    # (graph.projection). When a map of the account is kept, its revisions are read first on their own
-    # (``Backend.revisions``: one round trip on Neo4j, where a read transaction takes two): a current
-    # map is then answered without a transaction, and a stale one is brought up to those revisions.
+    # (graph.projection). When a map of the account is kept, what changed since its revisions is read
+    # first, at once (``Backend.map_news``: one round trip on Neo4j): a current map is then answered with
+    # no transaction, and a stale one edited with the news; only a map that must be loaded afresh (none
+    # kept, too much changed) takes a read transaction.
 
     def account_graph(self, account_id: str) -> nx.MultiDiGraph:
         """The account's map projected for scoring (see :mod:`graph.projection`); treat it as read-only."""
-        revisions = self._revisions(account_id)
-        graph = self.maps.current(account_id, revisions) if revisions is not None else None
+        graph, key = self._followed(account_id)
         if graph is None:
-            graph = self.backend.read(lambda tx: self.maps.read(tx, account_id, revisions))
+            graph = self.backend.read(lambda tx: self.maps.read(tx, account_id, key))
         if graph is None:
             raise NotFound(NodeKind.account, account_id)
         return graph
 
     def opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph:
-        """The map of the account an opportunity belongs to (the one its last read found it in, when its
-        map is current and still shows it there)."""
+        """The map of the account an opportunity belongs to (the one its last read found it in, when that
+        map, brought up to date, still shows it there)."""
         account = self.maps.home(opportunity_id)
-        revisions = self._revisions(account) if account is not None else None
-        graph = self.maps.current(account, revisions) if account is not None and revisions is not None else None
+        graph, key = self._followed(account) if account is not None else (None, None)
         shown = graph.nodes.get(opportunity_id) if graph is not None else None
         if shown is None or shown.get("kind") != "opportunity" or shown.get("account_id") != account:
-            graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id, revisions))
+            known = key if graph is None else None
+            graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id, known))
         if graph is None:
             raise NotFound(NodeKind.opportunity, opportunity_id)
         return graph
 
-    def _revisions(self, account_id: str) -> dict[str, int] | None:
-        """The revisions of the account's and the shared scope, when a map of the account is kept."""
-        if not self.maps.holds(account_id):
-            return None
-        found = self.backend.revisions([account_id, SHARED_SCOPE])
-        return {account_id: found.get(account_id, 0), SHARED_SCOPE: found.get(SHARED_SCOPE, 0)}
+    def _followed(self, account_id: str) -> tuple[nx.MultiDiGraph | None, tuple[int, int] | None]:
+        """The kept map of the account brought up to date, or None and the revisions read (None: no
+        map kept) when it must be loaded afresh."""
+        kept = self.maps.kept_key(account_id)
+        if kept is None:
+            return None, None
+        news = self.backend.map_news(account_id, kept)
+        return self.maps.follow(account_id, news, _BackendReads(self.backend)), news.key
 
     # ---- nodes -------------------------------------------------------------------------------------
 
@@ -1021,3 +1019,17 @@ def _outcome(old: Any, data: dict[str, Any], old_account: str | None = None,
     if old is None:
         return 0
     return 2 if old.data == data and old_account == new_account else 1
+
+
+class _BackendReads:
+    """The reads an edit of a kept map may still need, each in a read transaction of its own (an edit
+    from news read outside a transaction: the map then reflects at least the news' revisions)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        return self.backend.read(lambda tx: tx.get_nodes(ids))
+
+    def edges_touching(self, node_ids: Collection[str]) -> list[EdgeRecord]:
+        return self.backend.read(lambda tx: tx.edges_touching(node_ids))

@@ -677,6 +677,39 @@ MAP_CHANGES_SINCE: Final[LiteralString] = (
     "ORDER BY scope, revision"
 )
 
+# What a reader holding an account's map of given revisions needs, in one statement (``Backend.map_news``):
+# each scope's revision now ($scopes: [{scope, first}], first the revision the reader's map reflects), the
+# changes logged after it, and the current records of the nodes and edges they name.
+MAP_NEWS: Final[LiteralString] = (
+    "UNWIND $scopes AS wanted\n"
+    "OPTIONAL MATCH (rev:Revision {scope: wanted.scope})\n"
+    "WITH wanted, coalesce(rev.revision, 0) AS now\n"
+    "CALL (wanted, now) {\n"
+    "  OPTIONAL MATCH (c:MapChanges {scope: wanted.scope})\n"
+    "  WHERE c.revision > wanted.first AND c.revision <= now\n"
+    "  WITH c ORDER BY c.revision\n"
+    "  RETURN collect(c {.scope, .revision, .everything, .node_ids, .edge_ids, .edge_sources, .edge_targets})"
+    " AS logged\n"
+    "}\n"
+    "WITH collect({scope: wanted.scope, revision: now}) AS revisions, collect(logged) AS per_scope\n"
+    "WITH revisions, reduce(found = [], logged IN per_scope | found + logged) AS changes\n"
+    "CALL (changes) {\n"
+    "  UNWIND changes AS change\n"
+    "  UNWIND coalesce(change.node_ids, []) AS node_id\n"
+    "  WITH DISTINCT node_id\n"
+    "  MATCH (n:Entity {id: node_id})\n"
+    "  RETURN collect(" + _stamped("n") + ") AS nodes\n"
+    "}\n"
+    "CALL (changes) {\n"
+    "  UNWIND changes AS change\n"
+    "  UNWIND coalesce(change.edge_ids, []) AS edge_id\n"
+    "  WITH DISTINCT edge_id\n"
+    + _edge_by_id("edge_id")
+    + "  RETURN collect([type(r), s.id, t.id, " + _stamped("r") + "]) AS edges\n"
+    "}\n"
+    "RETURN revisions, changes, nodes, edges"
+)
+
 # ---- health --------------------------------------------------------------------------------------
 
 # What the server says of a database (run on the system database): after a failure that stops it (a full

@@ -41,11 +41,11 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph.backend import CHANGES_KEPT, Tx
+from graph.backend import CHANGES_KEPT, SHARED_SCOPE, Tx
 from graph.errors import Conflict, StorageFull, StoreError, StoreUnavailable
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord
+from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, MapNews, NodeRecord
 
 T = TypeVar("T")
 
@@ -480,11 +480,16 @@ class Neo4jTx:
         wanted = [{"scope": scope, "first": first, "last": last} for scope, (first, last) in sorted(since.items())]
         if not wanted:
             return []
-        return [MapChanges(row["scope"], row["revision"], everything=True) if row["everything"] else
-                MapChanges(row["scope"], row["revision"], tuple(row["node_ids"] or ()),
-                           tuple(zip(row["edge_ids"] or (), row["edge_sources"] or (), row["edge_targets"] or (),
-                                     strict=True)))
-                for row in self._run(queries.MAP_CHANGES_SINCE, since=wanted)]
+        return [_map_changes(row) for row in self._run(queries.MAP_CHANGES_SINCE, since=wanted)]
+
+
+def _map_changes(row: Mapping[str, Any]) -> MapChanges:
+    """A scope's logged changes at one revision, as MAP_CHANGES_SINCE and MAP_NEWS return them."""
+    if row["everything"]:
+        return MapChanges(row["scope"], row["revision"], everything=True)
+    return MapChanges(row["scope"], row["revision"], tuple(row["node_ids"] or ()),
+                      tuple(zip(row["edge_ids"] or (), row["edge_sources"] or (), row["edge_targets"] or (),
+                                strict=True)))
 
 
 # ---- the backend ----------------------------------------------------------------------------------
@@ -579,12 +584,19 @@ class Neo4jBackend:
 
         return self._translated(run)
 
-    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
-        # An auto-commit query: one round trip (a read transaction adds its commit's).
-        def run() -> dict[str, int]:
+    def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
+        # One auto-commit statement: one round trip (a read transaction adds its commit's).
+        scopes = [{"scope": account_id, "first": since[0]}, {"scope": SHARED_SCOPE, "first": since[1]}]
+
+        def run() -> MapNews:
             with self._session(READ_ACCESS) as session:
-                return {row["scope"]: row["revision"]
-                        for row in session.run(queries.REVISIONS, scopes=_unique(scopes))}
+                row = session.run(queries.MAP_NEWS, scopes=scopes).single(strict=True)
+            revisions = {found["scope"]: found["revision"] for found in row["revisions"]}
+            nodes = (_flat_node(props) for props in row["nodes"])
+            edges = (_flat_edge(found) for found in row["edges"])
+            return MapNews((revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)),
+                           tuple(map(_map_changes, row["changes"])), {node.id: node for node in nodes},
+                           {edge.id: edge for edge in edges})
 
         return self._translated(run)
 

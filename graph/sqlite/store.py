@@ -17,9 +17,18 @@ from typing import Any, TypeVar
 
 import orjson
 
-from graph.backend import CHANGES_KEPT, Tx
+from graph.backend import CHANGES_KEPT, Tx, map_news_in
 from graph.errors import Conflict, StorageFull, StoreUnavailable
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord, now_iso
+from graph.records import (
+    AccountSubgraph,
+    ApiKey,
+    AuditEntry,
+    EdgeRecord,
+    MapChanges,
+    MapNews,
+    NodeRecord,
+    now_iso,
+)
 from graph.references import REFERENCES
 from migrations import migrations
 
@@ -500,8 +509,8 @@ class SqliteBackend:
         with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
             return work(SqliteTx(conn))
 
-    def revisions(self, scopes: Collection[str]) -> dict[str, int]:
-        return self.read(lambda tx: tx.revisions(scopes))
+    def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
+        return self.read(lambda tx: map_news_in(tx, account_id, since))
 
     def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from graph import history
-from graph.backend import Backend, Tx
+from graph.backend import SHARED_SCOPE, Backend, Tx
 from graph.errors import Conflict, NotFound
 from graph.models import Bundle, ChainMemberIn, NodeKind, RelationshipIn, ReviewIn
 from graph.records import AccountSubgraph, AuditEntry, now_iso
-from graph.store import SHARED_SCOPE, Store
+from graph.store import Store
 from tests.conftest import bundle
 
 
