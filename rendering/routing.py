@@ -6,7 +6,8 @@ and a few evenly spaced lanes in every wide gap; a grid point or step strictly i
 by the clearance is blocked. Any path on this grid keeps the clearance from every box, its own two
 boxes included, and attaches to a box's side at a right angle. The search prefers short paths with few
 bends, and steps already taken by earlier lines cost more, so lines spread over the lanes of a gap
-instead of running on top of each other.
+instead of running on top of each other. A line whose cheapest path is a direct one (straight, an L, a Z
+or a U) gets it without a search, when that is provably the cheapest (``Router._direct``).
 
 Coordinates are inches, y pointing down, as in ``rendering.layout``.
 """
