@@ -9,11 +9,11 @@ with the account's opportunity (its chain and the people around it) and without 
 the most influential people). The PDF draws everyone in the account, page by page.
 
 At 1,000 people the same org chart — every person as a box with name and title, every reporting
-line — goes to ``dot -Tpdf`` and ``dot -Tsvg``, timed the same way, so the two can be compared: the
-target is that our full map (the PDF) is no slower than ``dot``'s. ``dot`` draws with the same font as
-our maps (the bundled Noto Sans SC, handed to its fontconfig through a configuration that adds the font's
-folder to the system's): without it, fontconfig substitutes a font with no Chinese glyphs, and ``dot``
-spends twice the time drawing every name as empty boxes. Without ``dot`` on the PATH the comparison is
+line — goes to ``dot -Tpdf`` and ``dot -Tsvg``, timed the same way (CPU seconds, each writing its file),
+so the two can be compared: the target is that our full map (the PDF) is no slower than ``dot``'s.
+``dot`` draws with the same font as our maps (the bundled Noto Sans SC, handed to its fontconfig through
+a configuration that adds the font's folder to the system's): without it, fontconfig substitutes a font
+with no Chinese glyphs, and ``dot`` spends twice the time drawing every name as empty boxes. Without ``dot`` on the PATH the comparison is
 skipped with a note. Timings are medians of ``--repeat`` runs after one warm-up.
 """
 
@@ -129,8 +129,9 @@ def bench_size(n: int, repeat: int, work: Path) -> dict[str, Any]:
         for label, opp in (("opportunity", opportunity), ("account", None)):
             runs = 1 if n >= 10_000 and fmt == "pdf" else repeat
 
-            def render(fmt: str = fmt, opp: str | None = opp) -> None:
-                render_account_map(store, account, fmt, opportunity_id=opp, today=TODAY)
+            def render(fmt: str = fmt, opp: str | None = opp) -> None:       # written to a file, as dot's
+                data, _ = render_account_map(store, account, fmt, opportunity_id=opp, today=TODAY)
+                (work / f"map{n}.{fmt}").write_bytes(data)
 
             wall, cpu = time_call(render, runs, warm_up=runs > 1)   # the smaller runs warmed up already
             out[f"{fmt}/{label}"] = wall
