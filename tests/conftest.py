@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from graph.backend import Backend
 from graph.backends import BackendConfig, make_backend
 
 NEO4J_URI = os.environ.pop("NEO4J_URI", None) or os.environ.pop("GUANXI_NEO4J_URI", None) or None
@@ -86,6 +87,16 @@ def backend_name(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         finally:
             backend.close()
     return name
+
+
+@pytest.fixture
+def backend(backend_name: str, tmp_path: Path) -> Iterator[Backend]:
+    """A migrated, empty backend of each kind (``backend_name`` empties the Neo4j database)."""
+    config = BackendConfig(data_dir=tmp_path / "data") if backend_name == "sqlite" else neo4j_config(tmp_path)
+    made = make_backend(backend_name, config)
+    made.migrate()
+    yield made
+    made.close()
 
 
 @pytest.fixture

@@ -5,19 +5,15 @@ the test of records read back as written also on SQLite."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import neo4j
-import pytest
 from fastapi.testclient import TestClient
 from neo4j.time import DateTime
 
 from graph.backend import Backend, Tx
-from graph.backends import BackendConfig, make_backend
 from graph.records import EdgeRecord, NodeRecord
-from tests.conftest import ADMIN, auth, neo4j_config
+from tests.conftest import ADMIN, auth
 from tests.neo4j.conftest import NEO4J_ONLY, run
 
 
@@ -60,15 +56,6 @@ def test_imported_and_updated_records_carry_datetimes_and_belong_to_their_accoun
     assert [e["action"] for e in history] == ["update", "import"]
     assert history[1]["at"] == history[1]["after"]["created_at"] == contact["created_at"]
     assert history[0]["at"] >= contact["updated_at"] and history[0]["at"].endswith("Z")
-
-
-@pytest.fixture
-def backend(backend_name: str, tmp_path: Path) -> Iterator[Backend]:
-    config = BackendConfig(data_dir=tmp_path / "data") if backend_name == "sqlite" else neo4j_config(tmp_path)
-    made = make_backend(backend_name, config)
-    made.migrate()
-    yield made
-    made.close()
 
 
 def test_records_read_back_with_the_timestamps_written(backend: Backend) -> None:
