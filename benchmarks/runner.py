@@ -87,7 +87,7 @@ class Config:
     command: str = ""
     backend: str = "sqlite"
     map_sizes: list[int] = field(default_factory=lambda: [1000, 10000])   # benchmarks.maps, in-process
-    warm_up: int = 30               # untimed rounds of a write and the analytics reads before timing
+    warm_up: int = 200              # untimed rounds of a write and the analytics reads before timing
 
 
 @dataclass
@@ -694,8 +694,8 @@ def parse_args(argv: list[str] | None) -> Config:
                    help="account sizes whose maps are rendered in-process (python -m benchmarks.maps: every "
                         "format, and the 1,000-person PDF beside Graphviz dot), or 'none' (default 1000,10000; "
                         "rendering does not depend on the backend, so a --backend both run renders once)")
-    p.add_argument("--warm-up", type=int, default=30,
-                   help="untimed rounds of a write and the analytics reads before the timed requests (default 30)")
+    p.add_argument("--warm-up", type=int, default=200,
+                   help="untimed rounds of a write and the analytics reads before the timed requests (default 200)")
     p.add_argument("--merge", action="store_true",
                    help="keep the results of --out for the sizes (and many-account store) this run does not "
                         "measure, so a long suite can run in parts")
