@@ -131,11 +131,16 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def map_key(account_id: str, revisions: Mapping[str, int]) -> tuple[int, int]:
+    """The revisions an account's map reflects, (the account's, the shared scope's), from the scopes'
+    stored revisions (a scope never written is at 0)."""
+    return revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)
+
+
 def map_news_in(tx: Tx, account_id: str, since: tuple[int, int]) -> MapNews:
     """:meth:`Backend.map_news` read in a transaction from the port's primitives (a backend whose
     database reads it no faster in one statement uses this)."""
-    revisions = tx.revisions([account_id, SHARED_SCOPE])
-    key = (revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0))
+    key = map_key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
     ranges = {scope: (first, last) for scope, first, last in ((account_id, since[0], key[0]),
                                                               (SHARED_SCOPE, since[1], key[1])) if last > first}
     if not ranges:

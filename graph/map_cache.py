@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from graph.backend import SHARED_SCOPE, Tx, map_news_in
+from graph.backend import SHARED_SCOPE, Tx, map_key, map_news_in
 from graph.projection import AccountGraph, account_graph
 from graph.records import EdgeRecord, MapChanges, MapNews, NodeRecord
 
@@ -287,11 +287,13 @@ class MapCache:
         map then reflects at least those, and a later read applies whatever it missed)."""
         kept = self.kept_key(account_id)
         if kept is not None and key is None:
-            edited = self.follow(account_id, map_news_in(tx, account_id, kept), tx)
+            news = map_news_in(tx, account_id, kept)
+            edited = self.follow(account_id, news, tx)
             if edited is not None:
                 return edited
+            key = news.key              # the revisions the news read: not read again for the load
         if key is None:
-            key = _key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
+            key = map_key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
         subgraph = tx.account_subgraph(account_id)
         if subgraph is None:
             with self._lock:
@@ -325,10 +327,6 @@ class MapCache:
         with self._lock:
             self._entries.clear()
             self._elements = 0
-
-
-def _key(account_id: str, revisions: Mapping[str, int]) -> tuple[int, int]:
-    return revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)
 
 
 class Reads(Protocol):

@@ -41,7 +41,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph.backend import CHANGES_KEPT, SHARED_SCOPE, Tx
+from graph.backend import CHANGES_KEPT, SHARED_SCOPE, Tx, map_key
 from graph.errors import Conflict, StorageFull, StoreError, StoreUnavailable
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
@@ -594,7 +594,7 @@ class Neo4jBackend:
             revisions = {found["scope"]: found["revision"] for found in row["revisions"]}
             nodes = (_flat_node(props) for props in row["nodes"])
             edges = (_flat_edge(found) for found in row["edges"])
-            return MapNews((revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)),
+            return MapNews(map_key(account_id, revisions),
                            tuple(map(_map_changes, row["changes"])), {node.id: node for node in nodes},
                            {edge.id: edge for edge in edges})
 
