@@ -286,7 +286,7 @@ def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list
     lanes and a greedier search, for the many pages of a PDF)."""
     rects = box_rects(model, layout)
     router = Router(rects, _obstacles(model, layout), lanes=1 if quick else MAX_LANES,
-                    greed=6.0 if quick else GREED, ports=(0.5,) if quick else PORTS)
+                    greed=3.0 if quick else GREED, ports=(0.5,) if quick else PORTS)
     routed: list[tuple[Line, Route]] = []
     order = sorted(model.lines, key=lambda ln: (ln.faded, ln.type == "COVERS", -ln.weight))
     for line in order:

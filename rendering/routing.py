@@ -1,13 +1,16 @@
 """Relationship lines routed around the boxes, never under one: orthogonal paths through the gaps
-between boxes, found by an A* search on a sparse grid.
+between boxes, found by an A* search on the visibility graph of a sparse grid.
 
 The grid's lines are the boxes' edges pushed out by a clearance, their centre lines (where lines attach)
 and a few evenly spaced lanes in every wide gap; a grid point or step strictly inside a box pushed out
 by the clearance is blocked. Any path on this grid keeps the clearance from every box, its own two
-boxes included, and attaches to a box's side at a right angle. The search prefers short paths with few
-bends, and steps already taken by earlier lines cost more, so lines spread over the lanes of a gap
-instead of running on top of each other. A line whose cheapest path is a direct one (straight, an L, a Z
-or a U) gets it without a search, when that is provably the cheapest (``Router._direct``).
+boxes included, and attaches to a box's side at a right angle. The search visits only the grid points
+where two lines seen from a box, a port, the margin or a channel between boxes meet (``Router._visible``),
+stepping along a free run to the next such point: far fewer points than the grid has, and no shortest
+path lost. The search prefers short paths with few bends, and steps already taken by earlier lines
+cost more, so lines spread over the lanes of a gap instead of running on top of each other. A line
+whose cheapest path is a direct one (straight, an L, a Z or a U) gets it without a search, when that
+is provably the cheapest (``Router._direct``).
 
 Coordinates are inches, y pointing down, as in ``rendering.layout``.
 """
@@ -32,8 +35,9 @@ BEND = 0.35           # the cost of a bend, in inches of line
 CROWD = 0.3           # the cost of sharing a step with each earlier line, per inch
 MARGIN = 0.45         # room around everything, so a path can always go round the outside
 PORTS = (0.5, 0.25, 0.75)  # where lines attach along a box's top and bottom, the middle first
-GREED = 2.0           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
+GREED = 1.5           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
 CORNER = 0.07         # the radius of a drawn line's rounded corners (within the clearance)
+CHANNEL = 1.2         # a gap between boxes at most this wide keeps its lanes in the search's graph
 
 
 @dataclass(frozen=True)
@@ -82,26 +86,75 @@ def _previous_blocked(blocked: np.ndarray, axis: int) -> np.ndarray:
     return out
 
 
+def _cover(shape: tuple[int, int], i0: np.ndarray, i1: np.ndarray, j0: np.ndarray, j1: np.ndarray) -> np.ndarray:
+    """The nodes of a grid of ``shape`` inside any of the index ranges [i0, i1) × [j0, j1) (one per item)."""
+    i1, j1 = np.maximum(i0, i1), np.maximum(j0, j1)
+    marks = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int32)
+    np.add.at(marks, (i0, j0), 1)
+    np.add.at(marks, (i0, j1), -1)
+    np.add.at(marks, (i1, j0), -1)
+    np.add.at(marks, (i1, j1), 1)
+    covered: np.ndarray = marks.cumsum(0).cumsum(1)[:-1, :-1] > 0
+    return covered
+
+
+def _next_kept(kept: np.ndarray, axis: int) -> np.ndarray:
+    """For each node, the index along ``axis`` of the first kept node after it (the axis's length: none)."""
+    n = kept.shape[axis]
+    index = np.arange(n).reshape((n, 1) if axis == 0 else (1, n))
+    marks = np.flip(np.minimum.accumulate(np.flip(np.where(kept, index, n), axis), axis), axis)
+    out = np.full_like(marks, n)
+    if axis == 0:
+        out[:-1, :] = marks[1:, :]
+    else:
+        out[:, :-1] = marks[:, 1:]
+    return out
+
+
+def _previous_kept(kept: np.ndarray, axis: int) -> np.ndarray:
+    """For each node, the index along ``axis`` of the last kept node before it (-1: none)."""
+    n = kept.shape[axis]
+    index = np.arange(n).reshape((n, 1) if axis == 0 else (1, n))
+    marks = np.maximum.accumulate(np.where(kept, index, -1), axis)
+    out = np.full_like(marks, -1)
+    if axis == 0:
+        out[1:, :] = marks[:-1, :]
+    else:
+        out[:, 1:] = marks[:, :-1]
+    return out
+
+
+def _seen(sources: np.ndarray, low: np.ndarray, high: np.ndarray, axis: int) -> np.ndarray:
+    """Whether the free run through each node along ``axis`` (from index ``low`` to ``high``) holds a
+    source node."""
+    counts = np.cumsum(sources, axis)
+    pad = np.zeros((1, sources.shape[1]) if axis == 0 else (sources.shape[0], 1), dtype=counts.dtype)
+    counts = np.concatenate([pad, counts], axis)                 # counts[k]: sources before index k
+    seen: np.ndarray = (np.take_along_axis(counts, high + 1, axis) - np.take_along_axis(counts, low, axis)) > 0
+    return seen
+
+
 class Router:
     """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``."""
 
     def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE,
                  lanes: int = MAX_LANES, greed: float = GREED, ports: tuple[float, ...] = PORTS,
-                 direct: bool = True):
+                 direct: bool = True, sparse: bool = True):
         """``lanes``, ``greed`` and ``ports`` (where along a box's top and bottom lines attach, as
         fractions of its width) trade the spread and directness of lines for speed (a page of a long PDF
         uses fewer lanes and ports and a greedier search). ``direct``: take a direct path without a
-        search when it is the cheapest (``_direct``); off, every line is searched."""
+        search when it is the cheapest (``_direct``); off, every line is searched. ``sparse``: search the
+        visibility graph (``_visible``); off, every free grid node (what an exact search needs no more than:
+        tests compare the two)."""
         self.boxes = boxes
         self.use_direct = direct
         self.c = clearance
         self.greed = greed
         c = clearance
-        rects = [(x0 - c, y0 - c, x1 + c, y1 + c) for x0, y0, x1, y1 in [*boxes.values(), *obstacles]]
-        if not rects:
-            rects = [(0.0, 0.0, 0.0, 0.0)]
-        x_edges = _rounded([v for r in rects for v in (r[0], r[2])])
-        y_edges = _rounded([v for r in rects for v in (r[1], r[3])])
+        rects = [(round(x0 - c, 4), round(y0 - c, 4), round(x1 + c, 4), round(y1 + c, 4))
+                 for x0, y0, x1, y1 in [*boxes.values(), *obstacles]] or [(0.0, 0.0, 0.0, 0.0)]
+        x_edges = sorted({v for r in rects for v in (r[0], r[2])})
+        y_edges = sorted({v for r in rects for v in (r[1], r[3])})
         lo_x, hi_x = x_edges[0] - MARGIN, x_edges[-1] + MARGIN
         lo_y, hi_y = y_edges[0] - MARGIN, y_edges[-1] + MARGIN
         self.ports = ports
@@ -115,50 +168,107 @@ class Router:
         self._yi = {y: j for j, y in enumerate(self.ys)}
         nx_, ny_ = len(self.xs), len(self.ys)
         xs, ys = np.asarray(self.xs), np.asarray(self.ys)
-        node = np.zeros((nx_, ny_), dtype=bool)
-        horizontal = np.zeros((nx_, ny_), dtype=bool)      # the step from (i, j) to (i + 1, j)
-        vertical = np.zeros((nx_, ny_), dtype=bool)        # the step from (i, j) to (i, j + 1)
+        # Each rect's first and last grid line along x (il, ir) and along y (jt, jb): what is strictly
+        # inside it is blocked (nodes, and the steps between two of its lines).
+        bounds = np.asarray(rects)
+        il, ir = xs.searchsorted(bounds[:, 0]), xs.searchsorted(bounds[:, 2])
+        jt, jb = ys.searchsorted(bounds[:, 1]), ys.searchsorted(bounds[:, 3])
+        shape = (nx_, ny_)
+        node = _cover(shape, il + 1, ir, jt + 1, jb)
+        horizontal = _cover(shape, il, ir, jt + 1, jb)           # the step from (i, j) to (i + 1, j)
+        vertical = _cover(shape, il + 1, ir, jt, jb)             # the step from (i, j) to (i, j + 1)
         horizontal[-1, :] = True
         vertical[:, -1] = True
-        for x0, y0, x1, y1 in rects:
-            il, ir = np.searchsorted(xs, round(x0, 4)), np.searchsorted(xs, round(x1, 4))
-            jt, jb = np.searchsorted(ys, round(y0, 4)), np.searchsorted(ys, round(y1, 4))
-            node[il + 1:ir, jt + 1:jb] = True
-            horizontal[il:ir, jt + 1:jb] = True
-            vertical[il + 1:ir, jt:jb] = True
         self._ny = ny_
-        self._node = node.ravel()                             # read only for ports: no list needed
-        # Each node's open neighbour in each direction (-1: none), and its coordinates: the search reads
-        # these lists instead of testing steps and nodes as it goes.
-        index = np.arange(nx_ * ny_).reshape(nx_, ny_)
-        none = np.full((nx_, ny_), -1)
-        right, left, down, up = none.copy(), none.copy(), none.copy(), none.copy()
-        open_h = ~horizontal[:-1, :] & ~node[1:, :]             # (i, j) → (i + 1, j)
-        right[:-1, :] = np.where(open_h, index[1:, :], -1)
-        left[1:, :] = np.where(~horizontal[:-1, :] & ~node[:-1, :], index[:-1, :], -1)
-        open_v = ~vertical[:, :-1] & ~node[:, 1:]               # (i, j) → (i, j + 1)
-        down[:, :-1] = np.where(open_v, index[:, 1:], -1)
-        up[:, 1:] = np.where(~vertical[:, :-1] & ~node[:, :-1], index[:, :-1], -1)
-        self._right, self._left = right.ravel().tolist(), left.ravel().tolist()
-        self._down, self._up = down.ravel().tolist(), up.ravel().tolist()
-        self._x = np.repeat(xs, ny_).tolist()
-        self._y = np.tile(ys, nx_).tolist()
-        # How many earlier lines took the step from each node to the next along x (h) and along y (v),
-        # and the same weighted by the step's length (what crowding adds to a straight run's cost).
-        self._used_h = [0] * (nx_ * ny_)
-        self._used_v = [0] * (nx_ * ny_)
+        # A step is open when neither it nor the node it reaches is blocked.
+        blocked_h = horizontal | node                            # no step from (i, j) to (i + 1, j)
+        blocked_h[:-1, :] |= node[1:, :]
+        blocked_v = vertical | node                              # no step from (i, j) to (i, j + 1)
+        blocked_v[:, :-1] |= node[:, 1:]
+        # How far a straight run from each node stays free: the first and last grid index it can reach
+        # along x and along y (what direct paths and the search's runs read).
+        reach_right, reach_left = _next_blocked(blocked_h, 0), _previous_blocked(blocked_h, 0)
+        reach_down, reach_up = _next_blocked(blocked_v, 1), _previous_blocked(blocked_v, 1)
+        self._reach_right, self._reach_left = reach_right.ravel().tolist(), reach_left.ravel().tolist()
+        self._reach_down, self._reach_up = reach_down.ravel().tolist(), reach_up.ravel().tolist()
+        kept = self._visible(xs, ys, (il, ir, jt, jb), node, (reach_left, reach_right, reach_up, reach_down)) if sparse \
+            else ~node
+        # The search's graph: the kept nodes, numbered in grid order, each with its next kept node in each
+        # direction when the straight run to it is free (-1: none), and its coordinates.
+        flat = np.flatnonzero(kept.ravel())
+        number = np.full(nx_ * ny_, -1)
+        number[flat] = np.arange(len(flat))
+        self._number = number.tolist()                           # each grid node's kept number (-1: none)
+        rows, cols = np.arange(nx_).reshape(nx_, 1), np.arange(ny_).reshape(1, ny_)
+        after_x = _next_kept(kept, 0)
+        before_x = _previous_kept(kept, 0)
+        after_y = _next_kept(kept, 1)
+        before_y = _previous_kept(kept, 1)
+        grid = rows * ny_ + cols
+        neighbours = []
+        for other, free, along_x in ((after_x, (after_x < nx_) & (after_x <= reach_right), True),
+                                     (before_x, (before_x >= 0) & (before_x >= reach_left), True),
+                                     (after_y, (after_y < ny_) & (after_y <= reach_down), False),
+                                     (before_y, (before_y >= 0) & (before_y >= reach_up), False)):
+            target = np.where(free, other * ny_ + cols if along_x else rows * ny_ + other, grid)
+            neighbours.append(np.where(free, number[target], -1)[kept].tolist())
+        self._right, self._left, self._down, self._up = neighbours
+        self._grid = flat.tolist()                               # each kept node's grid node
+        self._x = xs[flat // ny_].tolist()
+        self._y = ys[flat % ny_].tolist()
+        self.size = len(flat)
+        # How much earlier lines weigh on the step from each grid node to the next along x (h) and along
+        # y (v): the step's length once per line that took it (crowding adds CROWD times this).
         self._crowd_h = [0.0] * (nx_ * ny_)
         self._crowd_v = [0.0] * (nx_ * ny_)
-        # For direct paths: how far a straight run from each node stays free (the first and last grid
-        # index it can reach along x and along y), and which runs are free at all, read in O(1).
-        blocked_h = right == -1                                  # no step from (i, j) to (i + 1, j)
-        blocked_v = down == -1                                   # no step from (i, j) to (i, j + 1)
-        self._reach_right = _next_blocked(blocked_h, 0).ravel().tolist()
-        self._reach_left = _previous_blocked(blocked_h, 0).ravel().tolist()
-        self._reach_down = _next_blocked(blocked_v, 1).ravel().tolist()
-        self._reach_up = _previous_blocked(blocked_v, 1).ravel().tolist()
+        # The same summed over each kept node's step to its next kept node along x (h) and along y (v).
+        self._weigh_h = [0.0] * self.size
+        self._weigh_v = [0.0] * self.size
         self.direct = 0                                          # lines routed without a search
         self._port_cache: dict[str, list[tuple[int, int, Point]]] = {}
+
+    def _visible(self, xs: np.ndarray, ys: np.ndarray, spans: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                 node: np.ndarray, reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        """The grid nodes the search visits: an orthogonal visibility graph on the grid.
+
+        A grid line is seen from where it starts, its sources: a box's side (pushed out by the clearance),
+        a port, the margin round everything, and a lane where it runs through a channel (a gap no wider
+        than CHANNEL with boxes on both sides of it, across the lane). From a source it is seen along its
+        free run, up to the first box either way. A node is kept where a line seen along x meets a line
+        seen along y. Every path that turns only at box corners' and ports' lines has its turns at kept
+        nodes, and an orthogonal path of least length and bends always can (a turn can slide along its
+        runs until it meets such a line), so searching the kept nodes loses no shortest path; the lanes
+        kept in channels still spread lines over a gap."""
+        nx_, ny_ = node.shape
+        reach_left, reach_right, reach_up, reach_down = reach
+        il, ir, jt, jb = spans
+        shape = (nx_, ny_)
+        sides, tops = np.concatenate([il, ir]), np.concatenate([jt, jb])
+        source_x = _cover(shape, sides, sides + 1, np.tile(jt, 2), np.tile(jb, 2) + 1)   # sources of the lines
+        source_y = _cover(shape, np.tile(il, 2), np.tile(ir, 2) + 1, tops, tops + 1)     # along y and along x
+        source_x[[0, -1], :] = True
+        source_y[:, [0, -1]] = True
+        c = self.c
+        boxes = np.asarray(list(self.boxes.values()), dtype=float).reshape(-1, 4)
+        x0, y0, x1, y1 = boxes.T
+        fractions = np.asarray(self.ports, dtype=float).reshape(1, -1)
+        columns = np.searchsorted(xs, np.round(x0[:, None] + (x1 - x0)[:, None] * fractions, 4))
+        top, bottom = np.searchsorted(ys, np.round(y0 - c, 4)), np.searchsorted(ys, np.round(y1 + c, 4))
+        middle = np.searchsorted(ys, np.round((y0 + y1) / 2, 4))
+        left, right = np.searchsorted(xs, np.round(x0 - c, 4)), np.searchsorted(xs, np.round(x1 + c, 4))
+        count = fractions.shape[1]
+        i = np.concatenate([columns.ravel(), columns.ravel(), left, right])
+        j = np.concatenate([np.repeat(top, count), np.repeat(bottom, count), middle, middle])
+        inside = (i < nx_) & (j < ny_)
+        source_x[i[inside], j[inside]] = True                    # ports: sources both ways
+        source_y[i[inside], j[inside]] = True
+        across = xs[reach_right] - xs[reach_left]               # the free run along x through each node
+        source_x |= (reach_left > 0) & (reach_right < nx_ - 1) & (across <= CHANNEL)
+        down = ys[reach_down] - ys[reach_up]
+        source_y |= (reach_up > 0) & (reach_down < ny_ - 1) & (down <= CHANNEL)
+        kept: np.ndarray = (_seen(source_x, reach_up, reach_down, 1) & _seen(source_y, reach_left, reach_right, 0)
+                            & ~node)
+        return kept
 
     # -------------------------------------------------------------------------------- ports
 
@@ -181,7 +291,7 @@ class Router:
                 out.append((self._index(x, y), 1, (x, border)))
         for x, border in ((x0 - c, x0), (x1 + c, x1)):
             out.append((self._index(x, cy), 0, (border, cy)))
-        return [p for p in out if p[0] >= 0 and not self._node[p[0]]]
+        return [p for p in out if p[0] >= 0 and self._number[p[0]] >= 0]
 
     def _index(self, x: float, y: float) -> int:
         i, j = self._xi.get(round(x, 4)), self._yi.get(round(y, 4))
@@ -203,81 +313,87 @@ class Router:
         if corners is not None:
             self.direct += 1
             return self._finish(source, target, corners, starts, goals)
-        node_x, node_y = self._x, self._y
+        node_x, node_y, grid = self._x, self._y, self._grid
         right, left, down, up = self._right, self._left, self._down, self._up
-        used_h, used_v = self._used_h, self._used_v
+        weigh_h, weigh_v = self._weigh_h, self._weigh_v
+        number = self._number
         tx0, ty0, tx1, ty1 = self.boxes[target]
         tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
         greed = self.greed
-        inf = math.inf
         push, pop = heapq.heappush, heapq.heappop
 
-        # A state is a grid node and the axis it was entered along (state = node * 2 + axis). The
+        # A state is a kept node and the axis it was entered along (state = node * 2 + axis). The
         # estimate is the distance to the target's box, over-weighted: a slightly longer path found far
-        # sooner. Steps already taken by earlier lines cost more (CROWD), turning costs BEND. The four
-        # directions are written out: this loop is where maps spend their time.
+        # sooner. A step runs to the next kept node; what earlier lines weigh on the grid steps it covers
+        # (weigh_h, weigh_v) costs CROWD times more, turning costs BEND. The four directions are written out: this loop is
+        # where maps spend their time.
         # Only a start costs nothing (every step has a length): a start moves along its own axis only.
-        best: dict[int, float] = {}
-        parent: dict[int, int] = {}
+        inf = math.inf
+        best = [inf] * (2 * self.size)
+        parent = [-1] * (2 * self.size)
         heap: list[tuple[float, float, int]] = []
         for n, axis, _ in starts:
-            state = n * 2 + axis
+            state = number[n] * 2 + axis
             best[state] = 0.0
-            parent[state] = -1
-            x, y = node_x[n], node_y[n]
+            x, y = node_x[state >> 1], node_y[state >> 1]
             push(heap, (greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
                                  + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)), 0.0, state))
-        finish = {n * 2 + axis for n, (axis, _) in goals.items()}.difference(best)
-        known = best.get
+        finish = {number[n] * 2 + axis for n, (axis, _) in goals.items()}
+        # A run along x ends without another bend only on the row of a port on the target's side, one
+        # along y only on the column of a port on its top or bottom: elsewhere one more bend at least.
+        level = {node_y[number[n]] for n, (axis, _) in goals.items() if axis == 0}
+        plumb = {node_x[number[n]] for n, (axis, _) in goals.items() if axis == 1}
+        bend = greed * BEND
+        finish.difference_update(number[n] * 2 + axis for n, axis, _ in starts)
         found = -1
         while heap:
             _, cost, state = pop(heap)
-            if cost > known(state, inf):
+            if cost > best[state]:
                 continue
             if state in finish:
                 found = state
                 break
-            n, axis = state >> 1, state & 1
-            x, y = node_x[n], node_y[n]
+            k, axis = state >> 1, state & 1
+            x, y = node_x[k], node_y[k]
             starting = cost == 0.0
             if not starting or axis == 0:                       # along x
                 turn = BEND if axis else 0.0
-                ey = greed * (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)
-                m = right[n]
+                ey = greed * (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0) + (0.0 if y in level else bend)
+                m = right[k]
                 if m >= 0:
                     mx = node_x[m]
-                    new = cost + (mx - x) * (1.0 + CROWD * used_h[n]) + turn
-                    if new < known(m * 2, inf):
+                    new = cost + mx - x + turn + CROWD * weigh_h[k]
+                    if new < best[m * 2]:
                         best[m * 2] = new
                         parent[m * 2] = state
                         push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
                                     new, m * 2))
-                m = left[n]
+                m = left[k]
                 if m >= 0:
                     mx = node_x[m]
-                    new = cost + (x - mx) * (1.0 + CROWD * used_h[m]) + turn
-                    if new < known(m * 2, inf):
+                    new = cost + x - mx + turn + CROWD * weigh_h[m]
+                    if new < best[m * 2]:
                         best[m * 2] = new
                         parent[m * 2] = state
                         push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
                                     new, m * 2))
             if not starting or axis == 1:                       # along y
                 turn = 0.0 if axis else BEND
-                ex = greed * (tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
-                m = down[n]
+                ex = greed * (tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0) + (0.0 if x in plumb else bend)
+                m = down[k]
                 if m >= 0:
                     my = node_y[m]
-                    new = cost + (my - y) * (1.0 + CROWD * used_v[n]) + turn
-                    if new < known(m * 2 + 1, inf):
+                    new = cost + my - y + turn + CROWD * weigh_v[k]
+                    if new < best[m * 2 + 1]:
                         best[m * 2 + 1] = new
                         parent[m * 2 + 1] = state
                         push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
                                     new, m * 2 + 1))
-                m = up[n]
+                m = up[k]
                 if m >= 0:
                     my = node_y[m]
-                    new = cost + (y - my) * (1.0 + CROWD * used_v[m]) + turn
-                    if new < known(m * 2 + 1, inf):
+                    new = cost + y - my + turn + CROWD * weigh_v[m]
+                    if new < best[m * 2 + 1]:
                         best[m * 2 + 1] = new
                         parent[m * 2 + 1] = state
                         push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
@@ -287,7 +403,7 @@ class Router:
         nodes: list[int] = []
         state = found
         while state >= 0:
-            nodes.append(state // 2)
+            nodes.append(grid[state >> 1])
             state = parent[state]
         nodes.reverse()
         return self._finish(source, target, nodes, starts, goals)
@@ -303,21 +419,36 @@ class Router:
             if (b - a) * (c - b) <= 0 or (abs(b - a) < ny) != (abs(c - b) < ny):
                 corners.append(b)
         corners.append(nodes[-1])
-        used_h, used_v, crowd_h, crowd_v = self._used_h, self._used_v, self._crowd_h, self._crowd_v
-        node_x, node_y = self._x, self._y
+        crowd_h, crowd_v, xs, ys = self._crowd_h, self._crowd_v, self.xs, self.ys
         for a, b in itertools.pairwise(corners):
             low, high = (a, b) if a < b else (b, a)
-            if low // ny == high // ny:                           # along y: consecutive nodes
+            i, j = divmod(low, ny)
+            if i == high // ny:                                   # along y: consecutive nodes
                 for n in range(low, high):
-                    used_v[n] += 1
-                    crowd_v[n] += node_y[n + 1] - node_y[n]
+                    crowd_v[n] += ys[j + 1] - ys[j]
+                    j += 1
+                self._weigh(low, high, 1, self._down, crowd_v, self._weigh_v)
             else:                                                 # along x: every ny-th node
                 for n in range(low, high, ny):
-                    used_h[n] += 1
-                    crowd_h[n] += node_x[n + ny] - node_x[n]
+                    crowd_h[n] += xs[i + 1] - xs[i]
+                    i += 1
+                self._weigh(low, high, ny, self._right, crowd_h, self._weigh_h)
         start_border = next(border for n, _, border in starts if n == corners[0])
         points = [start_border, *(self._point(n) for n in corners), goals[corners[-1]][1]]
         return Route(source, target, simplify(points))
+
+    def _weigh(self, low: int, high: int, stride: int, onward: list[int], crowd: list[float],
+               weigh: list[float]) -> None:
+        """After a route took the grid steps from node ``low`` to node ``high`` (every ``stride``-th node):
+        what earlier lines weigh on each kept node's step onward (to ``onward``) that covers any of them."""
+        number, grid = self._number, self._grid
+        start = low - low % self._ny if stride == 1 else low % self._ny     # the first node of its grid line
+        first = low
+        while first > start and number[first] < 0:               # the kept node the run goes on from
+            first -= stride
+        for n, k in zip(range(first, high, stride), number[first:high:stride]):
+            if k >= 0 and onward[k] >= 0:
+                weigh[k] = sum(crowd[n:grid[onward[k]]:stride])
 
     # -------------------------------------------------------------------------------- direct paths
 
@@ -334,7 +465,7 @@ class Router:
         bound for every pair of ports — then it is the cheapest path of all, the one an exact search
         would find. Otherwise the search runs."""
         ny = self._ny
-        node_x, node_y = self._x, self._y
+        xs, ys = self.xs, self.ys
         reach_right, reach_left, reach_down, reach_up = (self._reach_right, self._reach_left, self._reach_down,
                                                          self._reach_up)
         crowd_h, crowd_v = self._crowd_h, self._crowd_v
@@ -342,12 +473,12 @@ class Router:
         bound = math.inf
         for s, s_axis, _ in starts:
             si, sj = divmod(s, ny)
-            sx, sy = node_x[s], node_y[s]
+            sx, sy = xs[si], ys[sj]
             for g, g_axis, _ in ends:
                 if g == s:
                     continue
                 gi, gj = divmod(g, ny)
-                gx, gy = node_x[g], node_y[g]
+                gx, gy = xs[gi], ys[gj]
                 distance = abs(sx - gx) + abs(sy - gy)
                 same = s_axis == g_axis
                 bound = min(bound, distance + BEND * (4 if same else 3))
@@ -385,7 +516,7 @@ class Router:
                     for m in range(lo, hi + 1):
                         if m == sj or m == gj:
                             continue
-                        ym = node_y[m]
+                        ym = ys[m]
                         cost = width + abs(sy - ym) + abs(ym - gy) + 2 * BEND
                         if cost >= best_cost:
                             continue
@@ -408,7 +539,7 @@ class Router:
                     for m in range(lo, hi + 1):
                         if m == si or m == gi:
                             continue
-                        xm = node_x[m * ny]
+                        xm = xs[m]
                         cost = height + abs(sx - xm) + abs(xm - gx) + 2 * BEND
                         if cost >= best_cost:
                             continue
