@@ -3,6 +3,7 @@ per write (``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -41,6 +42,12 @@ PURGE_WAIT = 0.2
 MIN_FREE_BYTES = 16 * 1024 * 1024
 _SQLITE_FULL = 13
 CACHE_KIB = 64 * 1024
+# SQLite copies the write-ahead log into the database file (a checkpoint) after a commit that leaves the
+# log at this many pages or more (its default). A write that changed LARGE_WRITE_ROWS rows or more
+# leaves that copy to a background thread instead: the commit of a 10,000-contact import (35 MB of log)
+# spent as long copying it again as writing and syncing it, and its client waited for both.
+AUTOCHECKPOINT_PAGES = 1000
+LARGE_WRITE_ROWS = 2000
 
 
 def _dumps(value: Any) -> str:
@@ -451,6 +458,8 @@ class SqliteBackend:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._checkpointing = False  # a background checkpoint runs (_checkpoint_soon)
+        self._checkpoint_again = False
         # (device, inode) of the database file once opened: a file that vanished or was replaced under an
         # open connection is refused, never written to (the writes would go to a deleted file, or to a
         # new empty database).
@@ -487,6 +496,7 @@ class SqliteBackend:
                     self._create_private()
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
                 conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 # Deleted and overwritten content is zeroed, not left in free space (erasure).
@@ -531,8 +541,58 @@ class SqliteBackend:
             return work(SqliteTx(conn))
 
     def write(self, work: Callable[[Tx], T]) -> T:
-        with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
-            return work(SqliteTx(conn))
+        large = False
+        try:
+            with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
+                changed = conn.total_changes
+                result = work(SqliteTx(conn))
+                if conn.total_changes - changed >= LARGE_WRITE_ROWS:
+                    # Its commit returns once the log is written and synced (durable), without then
+                    # copying the log into the database file: a thread of its own does that next.
+                    conn.execute("PRAGMA wal_autocheckpoint = 0")
+                    large = True
+        finally:
+            if large:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+        if large:
+            self._checkpoint_soon()
+        return result
+
+    def _checkpoint_soon(self) -> None:
+        """Copy the write-ahead log into the database file in a background thread (one at a time; a
+        request made while one runs makes it go round once more)."""
+        with self._lock:
+            self._checkpoint_again = self._checkpointing
+            if self._checkpointing:
+                return
+            self._checkpointing = True
+        threading.Thread(target=self._checkpoint_in_background, name="guanxi-checkpoint", daemon=True).start()
+
+    def _checkpoint_in_background(self) -> None:
+        try:
+            while True:
+                try:
+                    # Its own connection, closed after (a thread's pooled one would outlive the thread);
+                    # mode=rw: never creates a database where the store's has gone.
+                    conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True,
+                                           isolation_level=None, check_same_thread=False)
+                    try:
+                        # PASSIVE: copies what no reader still needs, waits for no one, blocks no writer.
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    finally:
+                        conn.close()
+                except sqlite3.Error:
+                    pass  # the store is closing or gone; the next commits checkpoint as they do by default
+                with self._lock:
+                    if not self._checkpoint_again:
+                        self._checkpointing = False
+                        return
+                    self._checkpoint_again = False
+        except BaseException:
+            with self._lock:
+                self._checkpointing = False
+            raise
 
     def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
         return self.read(lambda tx: map_news_in(tx, account_id, since))
