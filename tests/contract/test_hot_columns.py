@@ -118,7 +118,7 @@ def test_references_are_found_as_the_records_say_after_every_kind_of_write(store
 def test_a_database_migrated_before_v0030_migrates_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database written by the code before V0030 (no node_refs) gets its references on migrating."""
     older: list[Migration] = [m for m in migrations("sqlite") if int(m.name[1:5]) < 30]
-    assert [m.name for m in migrations("sqlite")][len(older):] == ["V0030__node_references.sql"]
+    assert [m.name for m in migrations("sqlite")][len(older)] == "V0030__node_references.sql"
     monkeypatch.setattr(sqlite_store, "migrations", lambda backend: older)
     backend = SqliteBackend(tmp_path / "data")
     try:
@@ -139,7 +139,7 @@ def test_a_database_migrated_before_v0030_migrates_forward(tmp_path: Path, monke
                          rows)
         conn.execute("COMMIT")
         monkeypatch.undo()
-        assert backend.migrate() == ["V0030__node_references.sql"]
+        assert backend.migrate()[0] == "V0030__node_references.sql"
         assert backend.migrate() == []
         backend.check_ready()
         store = Store(backend)
