@@ -400,18 +400,24 @@ class Store:
         # give row by row, at a fraction of the cost of a dump per row).
         dumped = bundle.model_dump(mode="json", exclude_none=True,
                                    include={*BUNDLE_SECTIONS, "relationships", "decision_chain"})
+        # (The loops over rows below run once per row of an import: _add_unique written out in them.)
         nodes: dict[str, tuple[NodeRecord, Loc]] = {}
         for section, kind in BUNDLE_SECTIONS.items():
             for i, row in enumerate(dumped.get(section, ())):
                 record = NodeRecord(kind, row.get("id") or _new_id(kind),
                                     {k: v for k, v in row.items() if k != "id" and v != {}}, stamp, stamp, 1)
-                _add_unique(nodes, record, (section, i), errors, lambda r: (r.kind, r.data))
+                seen = nodes.setdefault(record.id, (record, (section, i)))
+                if seen[0] is not record and (seen[0].kind, seen[0].data) != (record.kind, record.data):
+                    errors.append(_repeated(record.id, (section, i), seen[1]))
         edges: dict[str, tuple[EdgeRecord, Loc]] = {}
         for section in ("relationships", "decision_chain"):
             for i, row in enumerate(dumped.get(section, ())):
                 edge = _dumped_edge_record(row, stamp)
-                _add_unique(edges, edge, (section, i), errors,
-                            lambda r: (r.type, r.source, r.target, r.data))
+                seen_edge = edges.setdefault(edge.id, (edge, (section, i)))
+                if seen_edge[0] is not edge and (seen_edge[0].type, seen_edge[0].source, seen_edge[0].target,
+                                                 seen_edge[0].data) != (edge.type, edge.source, edge.target,
+                                                                        edge.data):
+                    errors.append(_repeated(edge.id, (section, i), seen_edge[1]))
         reviews: dict[str, tuple[NodeRecord, Loc]] = {}
         for i, review in enumerate(bundle.reviews):
             record = _review_record(review, stamp)
@@ -434,7 +440,7 @@ class Store:
                 if nodes[id][0].data != stored_nodes[id].data:
                     counts[str(nodes[id][1][0])][3] += 1
                     nodes[id] = (replace(nodes[id][0], data=stored_nodes[id].data), nodes[id][1])
-            for edge_id, (edge, loc) in list(edges.items()):
+            for edge_id, (edge, loc) in list(edges.items()) if erased else ():
                 if erased & {edge.source, edge.target} and (edge.type == EdgeType.HAS_INTEREST or "note" in edge.data):
                     counts[str(loc[0])][3] += 1
                     if edge.type == EdgeType.HAS_INTEREST and edge.source in erased:
@@ -444,19 +450,24 @@ class Store:
                                           loc)
             for id, (record, loc) in nodes.items():
                 old = stored_nodes.get(id)
-                if old is not None and old.kind != record.kind:
+                if old is None:  # created (most rows of a first import): _outcome 0 and _audit written out
+                    counts[str(loc[0])][0] += 1
+                    node_writes.append(record)
+                    after = record.as_json()
+                    audit.append(AuditEntry(stamp, actor, "import", str(record.kind), id, None, after,
+                                            account_id=audit_account(str(record.kind), id, None, after)))
+                    continue
+                if old.kind != record.kind:
                     problems.append({"loc": ["body", *loc, "id"],
                                      "msg": f"id {id!r} is already a {old.kind}, not a {record.kind}"})
                     continue
                 outcome = _outcome(old, record.data)
                 counts[str(loc[0])][outcome] += 1
                 if outcome < 2:
-                    new = record if old is None else replace(old, data=record.data, updated_at=stamp,
-                                                             version=old.version + 1)
+                    new = replace(old, data=record.data, updated_at=stamp, version=old.version + 1)
                     nodes[id] = (new, loc)
                     node_writes.append(new)
-                    audit.append(_audit(actor, "import", new.kind, id, old.as_json() if old else None,
-                                        new.as_json(), stamp))
+                    audit.append(_audit(actor, "import", new.kind, id, old.as_json(), new.as_json(), stamp))
             # Only a stored contact or opportunity that changes account can part a decision-chain member
             # from its other end: the others' relationships need not be read (nor locked, on Neo4j).
             movers = {id for id, (record, _) in nodes.items()
@@ -464,21 +475,25 @@ class Store:
             checked = self._check(tx, list(nodes.values()), list(edges.values()), problems, movers=movers)
             for edge, (_, loc) in zip(checked, edges.values(), strict=True):
                 old_edge = stored_edges.get(edge.id)
-                if old_edge is not None and (old_edge.type, old_edge.source,
-                                             old_edge.target) != (edge.type, edge.source, edge.target):
+                if old_edge is None:  # created, as for nodes above
+                    counts[str(loc[0])][0] += 1
+                    edge_writes.append(edge)
+                    after = edge.as_json()
+                    audit.append(AuditEntry(stamp, actor, "import", str(edge.type), edge.id, None, after,
+                                            account_id=audit_account(str(edge.type), edge.id, None, after)))
+                    continue
+                if (old_edge.type, old_edge.source, old_edge.target) != (edge.type, edge.source, edge.target):
                     problems.append({"loc": ["body", *loc, "id"],
                                      "msg": f"relationship {edge.id!r} already joins other nodes"})
                     continue
-                outcome = _outcome(old_edge, edge.data, old_account=old_edge.account_id if old_edge else None,
-                                   new_account=edge.account_id)
+                outcome = _outcome(old_edge, edge.data, old_account=old_edge.account_id, new_account=edge.account_id)
                 counts[str(loc[0])][outcome] += 1
                 if outcome < 2:
-                    new_edge = edge if old_edge is None else replace(
-                        old_edge, data=edge.data, account_id=edge.account_id, updated_at=stamp,
-                        version=old_edge.version + 1)
+                    new_edge = replace(old_edge, data=edge.data, account_id=edge.account_id, updated_at=stamp,
+                                       version=old_edge.version + 1)
                     edge_writes.append(new_edge)
-                    audit.append(_audit(actor, "import", new_edge.type, new_edge.id,
-                                        old_edge.as_json() if old_edge else None, new_edge.as_json(), stamp))
+                    audit.append(_audit(actor, "import", new_edge.type, new_edge.id, old_edge.as_json(),
+                                        new_edge.as_json(), stamp))
             problems += _review_problems(tx, list(reviews.values()), {n.id: n for n, _ in nodes.values()})
             stored_reviews = tx.get_reviews(list(reviews))
             review_writes = []
@@ -1008,9 +1023,12 @@ def _add_unique(into: dict[str, Any], record: Any, loc: Loc, errors: list[dict[s
     if seen is None:
         into[record.id] = (record, loc)
     elif content(seen[0]) != content(record):
-        errors.append({"loc": ["body", *loc, "id"],
-                       "msg": f"id {record.id!r} appears again at {'.'.join(map(str, seen[1]))} "
-                              "with different content"})
+        errors.append(_repeated(record.id, loc, seen[1]))
+
+
+def _repeated(id: str, loc: Loc, first: Loc) -> dict[str, Any]:
+    return {"loc": ["body", *loc, "id"],
+            "msg": f"id {id!r} appears again at {'.'.join(map(str, first))} with different content"}
 
 
 def _outcome(old: Any, data: dict[str, Any], old_account: str | None = None,

@@ -107,7 +107,7 @@ def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
 
 
 def _json_ids(ids: Collection[str]) -> str:
-    return json.dumps(list(ids))
+    return _dumps(list(ids))
 
 
 # kind → its list-valued references (graph/references.py): kept a row per named id in node_refs (V0030).
