@@ -162,8 +162,9 @@ class Router:
         ports_y = [(y0 + y1) / 2 for _, y0, _, y1 in boxes.values()]
         xs_all = [lo_x, hi_x, *x_edges, *ports_x]
         ys_all = [lo_y, hi_y, *y_edges, *ports_y]
-        self.xs = _rounded(xs_all + _lanes(_rounded(xs_all), lanes))
-        self.ys = _rounded(ys_all + _lanes(_rounded(ys_all), lanes))
+        xs_all, ys_all = _rounded(xs_all), _rounded(ys_all)
+        self.xs = sorted({*xs_all, *(round(v, 4) for v in _lanes(xs_all, lanes))})
+        self.ys = sorted({*ys_all, *(round(v, 4) for v in _lanes(ys_all, lanes))})
         self._xi = {x: i for i, x in enumerate(self.xs)}
         self._yi = {y: j for j, y in enumerate(self.ys)}
         nx_, ny_ = len(self.xs), len(self.ys)
@@ -199,28 +200,27 @@ class Router:
         number = np.full(nx_ * ny_, -1)
         number[flat] = np.arange(len(flat))
         self._number = number.tolist()                           # each grid node's kept number (-1: none)
-        rows, cols = np.arange(nx_).reshape(nx_, 1), np.arange(ny_).reshape(1, ny_)
-        after_x = _next_kept(kept, 0)
-        before_x = _previous_kept(kept, 0)
-        after_y = _next_kept(kept, 1)
-        before_y = _previous_kept(kept, 1)
-        grid = rows * ny_ + cols
+        column, row = np.divmod(flat, ny_)
         neighbours = []
-        for other, free, along_x in ((after_x, (after_x < nx_) & (after_x <= reach_right), True),
-                                     (before_x, (before_x >= 0) & (before_x >= reach_left), True),
-                                     (after_y, (after_y < ny_) & (after_y <= reach_down), False),
-                                     (before_y, (before_y >= 0) & (before_y >= reach_up), False)):
-            target = np.where(free, other * ny_ + cols if along_x else rows * ny_ + other, grid)
-            neighbours.append(np.where(free, number[target], -1)[kept].tolist())
+        for other, reach_to, along_x, onward in ((_next_kept(kept, 0), reach_right, True, True),
+                                                 (_previous_kept(kept, 0), reach_left, True, False),
+                                                 (_next_kept(kept, 1), reach_down, False, True),
+                                                 (_previous_kept(kept, 1), reach_up, False, False)):
+            to, reach_k = other.ravel()[flat], reach_to.ravel()[flat]     # read at the kept nodes only
+            free = ((to < (nx_ if along_x else ny_)) & (to <= reach_k)) if onward else (to >= 0) & (to >= reach_k)
+            target = to * ny_ + row if along_x else column * ny_ + to
+            neighbours.append(np.where(free, number[np.where(free, target, 0)], -1).tolist())
         self._right, self._left, self._down, self._up = neighbours
         self._grid = flat.tolist()                               # each kept node's grid node
-        self._x = xs[flat // ny_].tolist()
-        self._y = ys[flat % ny_].tolist()
+        self._x = xs[column].tolist()
+        self._y = ys[row].tolist()
         self.size = len(flat)
         # How much earlier lines weigh on the step from each grid node to the next along x (h) and along
         # y (v): the step's length once per line that took it (crowding adds CROWD times this).
         self._crowd_h = [0.0] * (nx_ * ny_)
         self._crowd_v = [0.0] * (nx_ * ny_)
+        self._step_x = np.diff(xs).tolist()                      # each step's length along x and along y
+        self._step_y = np.diff(ys).tolist()
         # The same summed over each kept node's step to its next kept node along x (h) and along y (v).
         self._weigh_h = [0.0] * self.size
         self._weigh_v = [0.0] * self.size
@@ -325,19 +325,24 @@ class Router:
         # A state is a kept node and the axis it was entered along (state = node * 2 + axis). The
         # estimate is the distance to the target's box, over-weighted: a slightly longer path found far
         # sooner. A step runs to the next kept node; what earlier lines weigh on the grid steps it covers
-        # (weigh_h, weigh_v) costs CROWD times more, turning costs BEND. The four directions are written out: this loop is
-        # where maps spend their time.
+        # (weigh_h, weigh_v) costs CROWD times more, turning costs BEND. The four directions are written
+        # out: this loop is where maps spend their time.
+        # The heap holds plain integers, the estimate's microinches above the state (no tuple per entry,
+        # nothing for the garbage collector to track); a state is expanded once, at its cheapest cost
+        # then known (its best is then marked -1).
         # Only a start costs nothing (every step has a length): a start moves along its own axis only.
-        inf = math.inf
-        best = [inf] * (2 * self.size)
+        best = [math.inf] * (2 * self.size)
         parent = [-1] * (2 * self.size)
-        heap: list[tuple[float, float, int]] = []
+        shift = (2 * self.size).bit_length()
+        mask = (1 << shift) - 1
+        scale = float(1 << shift) * 1e6
+        heap: list[int] = []
         for n, axis, _ in starts:
             state = number[n] * 2 + axis
             best[state] = 0.0
             x, y = node_x[state >> 1], node_y[state >> 1]
-            push(heap, (greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
-                                 + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)), 0.0, state))
+            push(heap, int(greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
+                                    + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)) * scale) & ~mask | state)
         finish = {number[n] * 2 + axis for n, (axis, _) in goals.items()}
         # A run along x ends without another bend only on the row of a port on the target's side, one
         # along y only on the column of a port on its top or bottom: elsewhere one more bend at least.
@@ -347,12 +352,14 @@ class Router:
         finish.difference_update(number[n] * 2 + axis for n, axis, _ in starts)
         found = -1
         while heap:
-            _, cost, state = pop(heap)
-            if cost > best[state]:
+            state = pop(heap) & mask
+            cost = best[state]
+            if cost < 0.0:                                      # expanded already
                 continue
             if state in finish:
                 found = state
                 break
+            best[state] = -1.0
             k, axis = state >> 1, state & 1
             x, y = node_x[k], node_y[k]
             starting = cost == 0.0
@@ -366,8 +373,8 @@ class Router:
                     if new < best[m * 2]:
                         best[m * 2] = new
                         parent[m * 2] = state
-                        push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
-                                    new, m * 2))
+                        push(heap, int((new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0))
+                                       * scale) & ~mask | m * 2)
                 m = left[k]
                 if m >= 0:
                     mx = node_x[m]
@@ -375,8 +382,8 @@ class Router:
                     if new < best[m * 2]:
                         best[m * 2] = new
                         parent[m * 2] = state
-                        push(heap, (new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0),
-                                    new, m * 2))
+                        push(heap, int((new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0))
+                                       * scale) & ~mask | m * 2)
             if not starting or axis == 1:                       # along y
                 turn = 0.0 if axis else BEND
                 ex = greed * (tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0) + (0.0 if x in plumb else bend)
@@ -387,8 +394,8 @@ class Router:
                     if new < best[m * 2 + 1]:
                         best[m * 2 + 1] = new
                         parent[m * 2 + 1] = state
-                        push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
-                                    new, m * 2 + 1))
+                        push(heap, int((new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0))
+                                       * scale) & ~mask | m * 2 + 1)
                 m = up[k]
                 if m >= 0:
                     my = node_y[m]
@@ -396,8 +403,8 @@ class Router:
                     if new < best[m * 2 + 1]:
                         best[m * 2 + 1] = new
                         parent[m * 2 + 1] = state
-                        push(heap, (new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0),
-                                    new, m * 2 + 1))
+                        push(heap, int((new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0))
+                                       * scale) & ~mask | m * 2 + 1)
         if found < 0:
             return None
         nodes: list[int] = []
@@ -419,19 +426,15 @@ class Router:
             if (b - a) * (c - b) <= 0 or (abs(b - a) < ny) != (abs(c - b) < ny):
                 corners.append(b)
         corners.append(nodes[-1])
-        crowd_h, crowd_v, xs, ys = self._crowd_h, self._crowd_v, self.xs, self.ys
+        crowd_h, crowd_v, step_x, step_y = self._crowd_h, self._crowd_v, self._step_x, self._step_y
         for a, b in itertools.pairwise(corners):
             low, high = (a, b) if a < b else (b, a)
             i, j = divmod(low, ny)
             if i == high // ny:                                   # along y: consecutive nodes
-                for n in range(low, high):
-                    crowd_v[n] += ys[j + 1] - ys[j]
-                    j += 1
+                crowd_v[low:high] = [c + d for c, d in zip(crowd_v[low:high], step_y[j:j + high - low])]
                 self._weigh(low, high, 1, self._down, crowd_v, self._weigh_v)
             else:                                                 # along x: every ny-th node
-                for n in range(low, high, ny):
-                    crowd_h[n] += xs[i + 1] - xs[i]
-                    i += 1
+                crowd_h[low:high:ny] = [c + d for c, d in zip(crowd_h[low:high:ny], step_x[i:high // ny])]
                 self._weigh(low, high, ny, self._right, crowd_h, self._weigh_h)
         start_border = next(border for n, _, border in starts if n == corners[0])
         points = [start_border, *(self._point(n) for n in corners), goals[corners[-1]][1]]
