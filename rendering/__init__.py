@@ -17,7 +17,7 @@ import datetime as dt
 import networkx as nx
 
 from graph.models import NodeKind
-from graph.store import Store
+from graph.store import Store, collection_paused
 from rendering.focus import SCOPES, Focus, validate
 from rendering.formats import FORMATS, ExportFormat
 from rendering.model import MapError, build_map, check_opportunity
@@ -40,9 +40,14 @@ def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None =
     spec = FORMATS.get(fmt)
     if spec is None:
         raise MapError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", ["query", "format"])
-    model = build_map(graph, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
-                      options=options)
-    return spec.render(model, validate(model, focus or Focus()))
+    # A map is tens of thousands of short-lived objects, none in a cycle (boxes, routes, shapes): the
+    # cyclic collector is held off while it is drawn, as during an import, instead of running dozens of
+    # young collections and now and then a full one over everything the process holds (the 1,000-person
+    # PDF: 40 collections, 0.04 s a render on average). What became garbage is collected after.
+    with collection_paused():
+        model = build_map(graph, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
+                          options=options)
+        return spec.render(model, validate(model, focus or Focus()))
 
 
 def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_id: str | None = None,
