@@ -207,7 +207,8 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     """Draw ``scene`` on ``ctx``, whose user space is in inches (y down).
 
     Paths are built through cairo's C functions directly (cairocffi's wrappers check the status after
-    every call; cairo's errors are sticky, so the status is checked once, at the end). Consecutive opaque
+    every call; cairo's errors are sticky, so the status is checked once, at the end; text goes to
+    cairo_show_text as UTF-8, as cairocffi's wrapper sends it). Consecutive opaque
     lines of one style are stroked as one path, and consecutive opaque boxes of one style filled and
     stroked as one (the boxes of a layer never overlap): the same pixels, far fewer operations in a PDF."""
     ctx.set_line_cap(cairo.LINE_CAP_ROUND)
@@ -219,6 +220,7 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     ctx.set_font_options(options)
     lib, pointer = cairo.cairo, ctx._pointer
     move_to, line_to, curve_to = lib.cairo_move_to, lib.cairo_line_to, lib.cairo_curve_to
+    fill, fill_preserve, show_text = lib.cairo_fill, lib.cairo_fill_preserve, lib.cairo_show_text
     # cairo's state is set only when it changes: each call crosses into C and checks a status.
     state: dict[str, Any] = {"size": -1.0, "source": None, "width": -1.0, "dash": None}
     pending: tuple[str, float, tuple[float, ...], float] | None = None    # the style of lines not yet stroked
@@ -227,25 +229,25 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     def source(colour: str, alpha: float) -> None:
         if state["source"] != (colour, alpha):
             state["source"] = (colour, alpha)
-            ctx.set_source_rgba(*rgb(colour), alpha)
+            lib.cairo_set_source_rgba(pointer, *rgb(colour), alpha)
 
     def stroke(colour: str, width: float, dash: tuple[float, ...], alpha: float) -> None:
         if state["width"] != width:
             state["width"] = width
-            ctx.set_line_width(width / 72)
+            lib.cairo_set_line_width(pointer, width / 72)
         if state["dash"] != (dash, width):
             state["dash"] = (dash, width)
             ctx.set_dash([d * width / 72 for d in dash])
         source(colour, alpha)
-        ctx.stroke()
+        lib.cairo_stroke(pointer)
 
-    def paint(fill: str | None, edge: str | None, width: float, dash: tuple[float, ...], alpha: float) -> None:
-        if fill is not None:
-            source(fill, alpha)
+    def paint(inside: str | None, edge: str | None, width: float, dash: tuple[float, ...], alpha: float) -> None:
+        if inside is not None:
+            source(inside, alpha)
             if edge is not None:
-                ctx.fill_preserve()
+                fill_preserve(pointer)
             else:
-                ctx.fill()
+                fill(pointer)
         if edge is not None:
             stroke(edge, width, dash, alpha)
 
@@ -295,26 +297,26 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
             if isinstance(s, Text):
                 if s.size != state["size"]:
                     state["size"] = s.size
-                    ctx.set_font_size(s.size / 72)
+                    lib.cairo_set_font_size(pointer, s.size / 72)
                 source(s.colour, 1.0)
                 move_to(pointer, text_anchor_x(s), s.y + BASELINE * s.size / 72)
-                ctx.show_text(s.text)
+                show_text(pointer, s.text.encode("utf-8"))
             elif isinstance(s, Polygon):
                 move_to(pointer, *s.points[0])
                 for x, y in s.points[1:]:
                     line_to(pointer, x, y)
                 lib.cairo_close_path(pointer)
                 source(s.fill, s.alpha)
-                ctx.fill()
+                fill(pointer)
             else:
                 lib.cairo_new_sub_path(pointer)
                 lib.cairo_arc(pointer, s.x, s.y, s.r, 0, 6.283185307179586)
                 source(s.fill, s.alpha)
                 if s.stroke is not None:
-                    ctx.fill_preserve()
+                    fill_preserve(pointer)
                     stroke(s.stroke, s.width, (), s.alpha)
                 else:
-                    ctx.fill()
+                    fill(pointer)
     flush()
     status = lib.cairo_status(pointer)
     if status:
