@@ -152,3 +152,26 @@ def test_the_visibility_graph_keeps_every_cheapest_path() -> None:
             compared += 1
             fewer += sparse.size * 2 < full.size
     assert compared == 144 and fewer > 100                         # the graph searched is much smaller
+
+
+def test_crowding_on_the_graph_follows_the_lines_routed() -> None:
+    # What earlier lines weigh on each step of the visibility graph is the sum over the grid steps it
+    # covers (direct paths turn at grid nodes the graph may not keep): fails if a route's run is not
+    # counted on every kept step it overlaps, so later lines would not spread.
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(4):
+        boxes = _scene(rng, 3, 5)
+        names = sorted(boxes)
+        router = Router(boxes, lanes=1, greed=3.0)
+        for a, b in rng.sample([(a, b) for a in names for b in names if a != b], 25):
+            router.route(a, b)
+        ny = router._ny
+        assert router.direct > 0 and any(router._crowd_h) and any(router._crowd_v)
+        for k, n in enumerate(router._grid):
+            if router._right[k] >= 0:
+                assert router._weigh_h[k] == pytest.approx(sum(router._crowd_h[n:router._grid[router._right[k]]:ny]))
+                checked += 1
+            if router._down[k] >= 0:
+                assert router._weigh_v[k] == pytest.approx(sum(router._crowd_v[n:router._grid[router._down[k]]]))
+    assert checked > 500
