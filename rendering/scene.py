@@ -203,8 +203,11 @@ def _add_font_file(path: str) -> None:
         fonts.log.warning("maps: fontconfig could not load %s; text falls back to a system font", path)
 
 
-def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
-    """Draw ``scene`` on ``ctx``, whose user space is in inches (y down).
+def _paint(cairo: Any, ctx: Any, scene: Scene, unit: float = 1.0) -> None:
+    """Draw ``scene`` on ``ctx``, whose user space is ``unit`` to the inch (y down).
+
+    A PDF is drawn with cairo's user space its own (points, ``unit`` 72): under a scaled one cairo wraps
+    every stroke in a save, an identity matrix and a restore (``q 1 0 0 1 0 0 cm … Q``).
 
     Paths are built through cairo's C functions directly (cairocffi's wrappers check the status after
     every call; cairo's errors are sticky, so the status is checked once, at the end; text goes to
@@ -222,9 +225,11 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     move_to, line_to, curve_to = lib.cairo_move_to, lib.cairo_line_to, lib.cairo_curve_to
     fill, fill_preserve, show_text = lib.cairo_fill, lib.cairo_fill_preserve, lib.cairo_show_text
     # cairo's state is set only when it changes: each call crosses into C and checks a status.
+    u, pt = unit, unit / 72                                 # an inch and a point in user space
     state: dict[str, Any] = {"size": -1.0, "source": None, "width": -1.0, "dash": None}
     pending: tuple[str, float, tuple[float, ...], float] | None = None    # the style of lines not yet stroked
     boxes: tuple[str | None, str | None, float, tuple[float, ...]] | None = None   # of boxes not yet painted
+    texts: list[Text] = []         # consecutive texts not yet drawn
 
     def source(colour: str, alpha: float) -> None:
         if state["source"] != (colour, alpha):
@@ -234,10 +239,10 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
     def stroke(colour: str, width: float, dash: tuple[float, ...], alpha: float) -> None:
         if state["width"] != width:
             state["width"] = width
-            lib.cairo_set_line_width(pointer, width / 72)
+            lib.cairo_set_line_width(pointer, width * pt)
         if state["dash"] != (dash, width):
             state["dash"] = (dash, width)
-            ctx.set_dash([d * width / 72 for d in dash])
+            ctx.set_dash([d * width * pt for d in dash])
         source(colour, alpha)
         lib.cairo_stroke(pointer)
 
@@ -251,8 +256,24 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
         if edge is not None:
             stroke(edge, width, dash, alpha)
 
+    def draw_texts() -> None:
+        # A run of consecutive texts drawn grouped by size and colour (stable: texts of one look keep their
+        # order), so cairo writes each group as one PDF text object (BT … ET) instead of one per text and
+        # sets each colour once. The maps place no text over another, so the order within a run shows nowhere.
+        texts.sort(key=_text_look)
+        for t in texts:
+            if t.size != state["size"]:
+                state["size"] = t.size
+                lib.cairo_set_font_size(pointer, t.size * pt)
+            source(t.colour, 1.0)
+            move_to(pointer, text_anchor_x(t) * u, (t.y + BASELINE * t.size / 72) * u)
+            show_text(pointer, t.text.encode("utf-8"))
+        texts.clear()
+
     def flush() -> None:
         nonlocal pending, boxes
+        if texts:
+            draw_texts()
         if pending is not None:
             stroke(*pending)
             pending = None
@@ -266,17 +287,18 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
                 if len(s.points) < 2:
                     continue
                 style = (s.colour, s.width, s.dash, s.alpha)
-                if pending != style or s.alpha < 1 or boxes is not None:
+                if pending != style or s.alpha < 1 or boxes is not None or texts:
                     flush()
-                move_to(pointer, *s.points[0])
-                if s.radius > 0 and len(s.points) > 2:
-                    for (px, py), (bx, by), (qx, qy) in corner_curves(s.points, s.radius):
+                points = s.points if u == 1.0 else [(x * u, y * u) for x, y in s.points]
+                move_to(pointer, *points[0])
+                if s.radius > 0 and len(points) > 2:
+                    for (px, py), (bx, by), (qx, qy) in corner_curves(points, s.radius * u):
                         line_to(pointer, px, py)
                         curve_to(pointer, px + (bx - px) * 2 / 3, py + (by - py) * 2 / 3,
                                  qx + (bx - qx) * 2 / 3, qy + (by - qy) * 2 / 3, qx, qy)
-                    line_to(pointer, *s.points[-1])
+                    line_to(pointer, *points[-1])
                 else:
-                    for x, y in s.points[1:]:
+                    for x, y in points[1:]:
                         line_to(pointer, x, y)
                 if s.alpha < 1:
                     stroke(*style)
@@ -285,32 +307,30 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
                 continue
             if isinstance(s, Box):
                 look = (s.fill, s.stroke, s.width, s.dash)
-                if boxes != look or s.alpha < 1 or pending is not None:
+                if boxes != look or s.alpha < 1 or pending is not None or texts:
                     flush()
-                _rounded(lib, pointer, s)
+                _rounded(lib, pointer, s, u)
                 if s.alpha < 1:
                     paint(*look, s.alpha)
                 else:
                     boxes = look
                 continue
-            flush()
             if isinstance(s, Text):
-                if s.size != state["size"]:
-                    state["size"] = s.size
-                    lib.cairo_set_font_size(pointer, s.size / 72)
-                source(s.colour, 1.0)
-                move_to(pointer, text_anchor_x(s), s.y + BASELINE * s.size / 72)
-                show_text(pointer, s.text.encode("utf-8"))
-            elif isinstance(s, Polygon):
-                move_to(pointer, *s.points[0])
+                if pending is not None or boxes is not None:
+                    flush()
+                texts.append(s)
+                continue
+            flush()
+            if isinstance(s, Polygon):
+                move_to(pointer, s.points[0][0] * u, s.points[0][1] * u)
                 for x, y in s.points[1:]:
-                    line_to(pointer, x, y)
+                    line_to(pointer, x * u, y * u)
                 lib.cairo_close_path(pointer)
                 source(s.fill, s.alpha)
                 fill(pointer)
             else:
                 lib.cairo_new_sub_path(pointer)
-                lib.cairo_arc(pointer, s.x, s.y, s.r, 0, 6.283185307179586)
+                lib.cairo_arc(pointer, s.x * u, s.y * u, s.r * u, 0, 6.283185307179586)
                 source(s.fill, s.alpha)
                 if s.stroke is not None:
                     fill_preserve(pointer)
@@ -323,12 +343,16 @@ def _paint(cairo: Any, ctx: Any, scene: Scene) -> None:
         raise cairo.CairoError(f"cairo could not draw the page: status {status}", status)
 
 
-def _rounded(lib: Any, pointer: Any, b: Box) -> None:
-    r = max(0.0, min(b.radius, b.w / 2, b.h / 2))
+def _text_look(t: Text) -> tuple[float, str]:
+    return (t.size, t.colour)
+
+
+def _rounded(lib: Any, pointer: Any, b: Box, u: float) -> None:
+    r = max(0.0, min(b.radius, b.w / 2, b.h / 2)) * u
     if r == 0:
-        lib.cairo_rectangle(pointer, b.x, b.y, b.w, b.h)
+        lib.cairo_rectangle(pointer, b.x * u, b.y * u, b.w * u, b.h * u)
         return
-    x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
+    x0, y0, x1, y1 = b.x * u, b.y * u, (b.x + b.w) * u, (b.y + b.h) * u
     pi = 3.141592653589793
     arc = lib.cairo_arc
     lib.cairo_new_sub_path(pointer)
@@ -373,8 +397,7 @@ def pdf(pages: Sequence[Scene], title: str) -> bytes:
         checkpoint()
         surface.set_size(scene.width * 72, scene.height * 72)
         ctx = cairo.Context(surface)
-        ctx.scale(72, 72)
-        _paint(cairo, ctx, scene)
+        _paint(cairo, ctx, scene, 72.0)
         ctx.show_page()
     surface.finish()
     return out.getvalue()
