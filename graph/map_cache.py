@@ -60,6 +60,7 @@ class NotingTx:
         self.scopes: set[str] = set()
         self._nodes: dict[str, dict[str, None]] = {}
         self._edges: dict[str, dict[tuple[str, str, str], None]] = {}
+        self._everything: set[str] = set()       # scopes past MAX_LISTED
         # The account of each node this transaction has read or written (None: not a contact or
         # opportunity), for the accounts of the ends of the edges it writes.
         self._accounts: dict[str, str | None] = {}
@@ -98,15 +99,18 @@ class NotingTx:
         return [record for id in ids if (record := known[id]) is not None]
 
     def _note(self, scope: str, node: str | None = None, edge: tuple[str, str, str] | None = None) -> None:
+        if scope in self._everything:
+            return
         self.scopes.add(scope)
         if node is not None:
-            listed = self._nodes.setdefault(scope, {})
-            if len(listed) <= MAX_LISTED:
-                listed[node] = None
+            self._nodes.setdefault(scope, {})[node] = None
         if edge is not None:
-            edges = self._edges.setdefault(scope, {})
-            if len(edges) <= MAX_LISTED:
-                edges[edge] = None
+            self._edges.setdefault(scope, {})[edge] = None
+        if len(self._nodes.get(scope, ())) + len(self._edges.get(scope, ())) > MAX_LISTED:
+            # Past the limit the scope logs "everything": nothing more of it needs noting.
+            self._everything.add(scope)
+            self._nodes.pop(scope, None)
+            self._edges.pop(scope, None)
 
     def _note_nodes(self, records: Iterable[NodeRecord]) -> None:
         for record in records:
@@ -171,7 +175,7 @@ class NotingTx:
         found = []
         for scope in sorted(self.scopes):
             nodes, edges = self._nodes.get(scope, {}), self._edges.get(scope, {})
-            if len(nodes) + len(edges) > MAX_LISTED:
+            if scope in self._everything:
                 found.append(MapChanges(scope, everything=True))
             else:
                 found.append(MapChanges(scope, nodes=tuple(nodes), edges=tuple(edges)))

@@ -284,6 +284,27 @@ def test_an_import_of_many_rows_loads_the_map_afresh(backend: Backend) -> None:
     _compare(store, backend, "a large import")
 
 
+def test_a_write_lists_up_to_max_listed_records_then_logs_everything(backend: Backend) -> None:
+    """The change log lists a write's records in a scope up to MAX_LISTED; one more and it says
+    "everything" (a reader loads that map afresh) and lists none."""
+    from graph.map_cache import MAX_LISTED
+
+    store = Store(backend)
+    _seed(store, random.Random(3))
+
+    def import_contacts(prefix: str, count: int) -> Any:
+        before = backend.read(lambda tx: tx.revisions(["acme"]))["acme"]
+        rows = [{"id": f"{prefix}{i}", "account_id": "acme", "name": f"Bulk {i}"} for i in range(count)]
+        store.import_bundle(Bundle.model_validate({"contacts": rows}), actor=ACTOR)
+        (logged,) = backend.read(lambda tx: tx.changes_since({"acme": (before, before + 1)}))
+        return logged
+
+    listed = import_contacts("at", MAX_LISTED)
+    assert not listed.everything and sorted(listed.nodes) == sorted(f"at{i}" for i in range(MAX_LISTED))
+    over = import_contacts("over", MAX_LISTED + 1)
+    assert over.everything and over.nodes == () and over.edges == ()
+
+
 def test_a_map_too_far_behind_loads_afresh(backend: Backend) -> None:
     from graph.backend import CHANGES_KEPT
 
