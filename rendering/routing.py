@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -86,42 +87,25 @@ def _previous_blocked(blocked: np.ndarray, axis: int) -> np.ndarray:
     return out
 
 
-def _cover(shape: tuple[int, int], i0: np.ndarray, i1: np.ndarray, j0: np.ndarray, j1: np.ndarray) -> np.ndarray:
-    """The nodes of a grid of ``shape`` inside any of the index ranges [i0, i1) × [j0, j1) (one per item)."""
+def _covers(shape: tuple[int, int], ranges: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+            ) -> np.ndarray:
+    """For each of ``ranges`` (i0, i1, j0, j1: arrays, one item each), the nodes of a grid of ``shape`` inside
+    any of its items' index ranges [i0, i1) × [j0, j1): one layer each, all marked and summed at once."""
+    nx_, ny_ = shape[0] + 1, shape[1] + 1
+    i0, i1, j0, j1 = (np.concatenate(part) for part in zip(*ranges, strict=True))
     i1, j1 = np.maximum(i0, i1), np.maximum(j0, j1)
-    marks = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int32)
-    np.add.at(marks, (i0, j0), 1)
-    np.add.at(marks, (i0, j1), -1)
-    np.add.at(marks, (i1, j0), -1)
-    np.add.at(marks, (i1, j1), 1)
-    covered: np.ndarray = marks.cumsum(0).cumsum(1)[:-1, :-1] > 0
+    layer = np.repeat(np.arange(len(ranges)) * (nx_ * ny_), [len(r[0]) for r in ranges])
+    corners = np.concatenate([layer + i0 * ny_ + j0, layer + i1 * ny_ + j1,          # +1 at these
+                              layer + i0 * ny_ + j1, layer + i1 * ny_ + j0])         # -1 at these
+    signs = np.repeat([1.0, -1.0], 2 * len(i0))
+    marks = np.bincount(corners, signs, len(ranges) * nx_ * ny_).reshape(len(ranges), nx_, ny_)
+    covered: np.ndarray = marks.cumsum(1).cumsum(2)[:, :-1, :-1] > 0.5
     return covered
 
 
-def _next_kept(kept: np.ndarray, axis: int) -> np.ndarray:
-    """For each node, the index along ``axis`` of the first kept node after it (the axis's length: none)."""
-    n = kept.shape[axis]
-    index = np.arange(n).reshape((n, 1) if axis == 0 else (1, n))
-    marks = np.flip(np.minimum.accumulate(np.flip(np.where(kept, index, n), axis), axis), axis)
-    out = np.full_like(marks, n)
-    if axis == 0:
-        out[:-1, :] = marks[1:, :]
-    else:
-        out[:, :-1] = marks[:, 1:]
-    return out
-
-
-def _previous_kept(kept: np.ndarray, axis: int) -> np.ndarray:
-    """For each node, the index along ``axis`` of the last kept node before it (-1: none)."""
-    n = kept.shape[axis]
-    index = np.arange(n).reshape((n, 1) if axis == 0 else (1, n))
-    marks = np.maximum.accumulate(np.where(kept, index, -1), axis)
-    out = np.full_like(marks, -1)
-    if axis == 0:
-        out[1:, :] = marks[:-1, :]
-    else:
-        out[:, 1:] = marks[:, :-1]
-    return out
+def _integers(values: np.ndarray) -> array[int]:
+    """The array's values, flattened, as a Python array of 64-bit integers."""
+    return array("q", values.astype(np.int64, copy=False).tobytes())
 
 
 def _seen(sources: np.ndarray, low: np.ndarray, high: np.ndarray, axis: int) -> np.ndarray:
@@ -174,10 +158,15 @@ class Router:
         bounds = np.asarray(rects)
         il, ir = xs.searchsorted(bounds[:, 0]), xs.searchsorted(bounds[:, 2])
         jt, jb = ys.searchsorted(bounds[:, 1]), ys.searchsorted(bounds[:, 3])
-        shape = (nx_, ny_)
-        node = _cover(shape, il + 1, ir, jt + 1, jb)
-        horizontal = _cover(shape, il, ir, jt + 1, jb)           # the step from (i, j) to (i + 1, j)
-        vertical = _cover(shape, il + 1, ir, jt, jb)             # the step from (i, j) to (i, j + 1)
+        # Also the sources of the grid lines the search's graph is built from (``_visible``): a rect's sides,
+        # seen along y, its top and bottom along x.
+        sides, tops = np.concatenate([il, ir]), np.concatenate([jt, jb])
+        node, horizontal, vertical, source_x, source_y = _covers(
+            (nx_, ny_), [(il + 1, ir, jt + 1, jb),
+                         (il, ir, jt + 1, jb),                   # the step from (i, j) to (i + 1, j)
+                         (il + 1, ir, jt, jb),                   # the step from (i, j) to (i, j + 1)
+                         (sides, sides + 1, np.tile(jt, 2), np.tile(jb, 2) + 1),
+                         (np.tile(il, 2), np.tile(ir, 2) + 1, tops, tops + 1)])
         horizontal[-1, :] = True
         vertical[:, -1] = True
         self._ny = ny_
@@ -190,26 +179,34 @@ class Router:
         # along x and along y (what direct paths and the search's runs read).
         reach_right, reach_left = _next_blocked(blocked_h, 0), _previous_blocked(blocked_h, 0)
         reach_down, reach_up = _next_blocked(blocked_v, 1), _previous_blocked(blocked_v, 1)
-        self._reach_right, self._reach_left = reach_right.ravel().tolist(), reach_left.ravel().tolist()
-        self._reach_down, self._reach_up = reach_down.ravel().tolist(), reach_up.ravel().tolist()
-        kept = self._visible(xs, ys, (il, ir, jt, jb), node, (reach_left, reach_right, reach_up, reach_down)) if sparse \
-            else ~node
+        # Per grid node tables read a few times a line are kept as arrays of machine integers (copied, not
+        # made into a list of Python integers each).
+        self._reach_right, self._reach_left = _integers(reach_right), _integers(reach_left)
+        self._reach_down, self._reach_up = _integers(reach_down), _integers(reach_up)
+        kept = self._visible(xs, ys, (source_x, source_y), node, (reach_left, reach_right, reach_up, reach_down)) \
+            if sparse else ~node
         # The search's graph: the kept nodes, numbered in grid order, each with its next kept node in each
         # direction when the straight run to it is free (-1: none), and its coordinates.
         flat = np.flatnonzero(kept.ravel())
         number = np.full(nx_ * ny_, -1)
         number[flat] = np.arange(len(flat))
-        self._number = number.tolist()                           # each grid node's kept number (-1: none)
+        self._number = _integers(number)                         # each grid node's kept number (-1: none)
         column, row = np.divmod(flat, ny_)
-        neighbours = []
-        for other, reach_to, along_x, onward in ((_next_kept(kept, 0), reach_right, True, True),
-                                                 (_previous_kept(kept, 0), reach_left, True, False),
-                                                 (_next_kept(kept, 1), reach_down, False, True),
-                                                 (_previous_kept(kept, 1), reach_up, False, False)):
-            to, reach_k = other.ravel()[flat], reach_to.ravel()[flat]     # read at the kept nodes only
-            free = ((to < (nx_ if along_x else ny_)) & (to <= reach_k)) if onward else (to >= 0) & (to >= reach_k)
-            target = to * ny_ + row if along_x else column * ny_ + to
-            neighbours.append(np.where(free, number[np.where(free, target, 0)], -1).tolist())
+        size = len(flat)
+        ahead = np.arange(1, size)
+        # Along y the next kept node is the next in grid order when it is in the same column; along x, the
+        # next in the order of rows, then columns, when in the same row. A step is kept when its run is free.
+        down, up = np.full(size, -1), np.full(size, -1)
+        same = column[1:] == column[:-1]
+        down[:-1] = np.where(same & (row[1:] <= reach_down.ravel()[flat[:-1]]), ahead, -1)
+        up[1:] = np.where(same & (row[:-1] >= reach_up.ravel()[flat[1:]]), ahead - 1, -1)
+        order = np.argsort(row * nx_ + column)
+        across, before, after = column[order], order[:-1], order[1:]
+        same = row[after] == row[before]
+        right, left = np.full(size, -1), np.full(size, -1)
+        right[before] = np.where(same & (across[1:] <= reach_right.ravel()[flat[before]]), after, -1)
+        left[after] = np.where(same & (across[:-1] >= reach_left.ravel()[flat[after]]), before, -1)
+        neighbours = [right.tolist(), left.tolist(), down.tolist(), up.tolist()]
         self._right, self._left, self._down, self._up = neighbours
         self._grid = flat.tolist()                               # each kept node's grid node
         self._x = xs[column].tolist()
@@ -227,8 +224,8 @@ class Router:
         self.direct = 0                                          # lines routed without a search
         self._port_cache: dict[str, list[tuple[int, int, Point]]] = {}
 
-    def _visible(self, xs: np.ndarray, ys: np.ndarray, spans: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-                 node: np.ndarray, reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    def _visible(self, xs: np.ndarray, ys: np.ndarray, sources: tuple[np.ndarray, np.ndarray], node: np.ndarray,
+                 reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
         """The grid nodes the search visits: an orthogonal visibility graph on the grid.
 
         A grid line is seen from where it starts, its sources: a box's side (pushed out by the clearance),
@@ -243,11 +240,7 @@ class Router:
         gap."""
         nx_, ny_ = node.shape
         reach_left, reach_right, reach_up, reach_down = reach
-        il, ir, jt, jb = spans
-        shape = (nx_, ny_)
-        sides, tops = np.concatenate([il, ir]), np.concatenate([jt, jb])
-        source_x = _cover(shape, sides, sides + 1, np.tile(jt, 2), np.tile(jb, 2) + 1)   # sources of the lines
-        source_y = _cover(shape, np.tile(il, 2), np.tile(ir, 2) + 1, tops, tops + 1)     # along y and along x
+        source_x, source_y = sources                             # rects' sides along y, tops and bottoms along x
         source_x[[0, -1], :] = True
         source_y[:, [0, -1]] = True
         c = self.c
@@ -445,15 +438,31 @@ class Router:
     def _weigh(self, low: int, high: int, stride: int, onward: list[int], crowd: list[float],
                weigh: list[float]) -> None:
         """After a route took the grid steps from node ``low`` to node ``high`` (every ``stride``-th node):
-        what earlier lines weigh on each kept node's step onward (to ``onward``) that covers any of them."""
+        what earlier lines weigh on each kept node's step onward (to ``onward``) that covers any of them.
+        Those steps are the one from the kept node at or before ``low``, then each kept node's onward step in
+        turn (the run is free, so the chain holds until past ``high``): the nodes between are not visited."""
         number, grid = self._number, self._grid
         start = low - low % self._ny if stride == 1 else low % self._ny     # the first node of its grid line
-        first = low
-        while first > start and number[first] < 0:               # the kept node the run goes on from
-            first -= stride
-        for n, k in zip(range(first, high, stride), number[first:high:stride]):
-            if k >= 0 and onward[k] >= 0:
-                weigh[k] = sum(crowd[n:grid[onward[k]]:stride])
+        n = low
+        while n > start and number[n] < 0:                       # the kept node the run goes on from
+            n -= stride
+        k = number[n]
+        if k < 0 or (n < low and onward[k] < 0):                 # no kept step from before reaches the run
+            n = low + stride
+            while n < high and number[n] < 0:
+                n += stride
+            if n >= high:
+                return
+            k = number[n]
+        while True:
+            m = onward[k]
+            if m < 0:
+                return
+            end = grid[m]
+            weigh[k] = sum(crowd[n:end:stride])
+            if end >= high:
+                return
+            n, k = end, m
 
     # -------------------------------------------------------------------------------- direct paths
 
