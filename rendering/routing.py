@@ -208,6 +208,11 @@ class Router:
         left[after] = np.where(same & (across[:-1] >= reach_left.ravel()[flat[after]]), before, -1)
         neighbours = [right.tolist(), left.tolist(), down.tolist(), up.tolist()]
         self._right, self._left, self._down, self._up = neighbours
+        # The same as the states the search steps to (node * 2, entered along x; node * 2 + 1, along y).
+        self._right_state, self._left_state = (np.where(right >= 0, right * 2, -1).tolist(),
+                                               np.where(left >= 0, left * 2, -1).tolist())
+        self._down_state, self._up_state = (np.where(down >= 0, down * 2 + 1, -1).tolist(),
+                                            np.where(up >= 0, up * 2 + 1, -1).tolist())
         self._grid = flat.tolist()                               # each kept node's grid node
         self._x = xs[column].tolist()
         self._y = ys[row].tolist()
@@ -218,11 +223,21 @@ class Router:
         self._crowd_v = [0.0] * (nx_ * ny_)
         self._step_x = np.diff(xs).tolist()                      # each step's length along x and along y
         self._step_y = np.diff(ys).tolist()
-        # The same summed over each kept node's step to its next kept node along x (h) and along y (v).
-        self._weigh_h = [0.0] * self.size
-        self._weigh_v = [0.0] * self.size
+        # What crowding costs on each kept node's step to its next kept node along x (at node * 2) and
+        # along y (at node * 2 + 1): CROWD times the sum of the above over the grid steps it covers.
+        self._pay = [0.0] * (2 * self.size)
         self.direct = 0                                          # lines routed without a search
         self._port_cache: dict[str, list[tuple[int, int, Point]]] = {}
+
+    @property
+    def _weigh_h(self) -> list[float]:
+        """What earlier lines weigh on each kept node's step onward along x (the grid steps' sum)."""
+        return [p / CROWD for p in self._pay[0::2]]
+
+    @property
+    def _weigh_v(self) -> list[float]:
+        """The same along y."""
+        return [p / CROWD for p in self._pay[1::2]]
 
     def _visible(self, xs: np.ndarray, ys: np.ndarray, sources: tuple[np.ndarray, np.ndarray], node: np.ndarray,
                  reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
@@ -309,8 +324,8 @@ class Router:
             self.direct += 1
             return self._finish(source, target, corners, starts, goals)
         node_x, node_y, grid = self._x, self._y, self._grid
-        right, left, down, up = self._right, self._left, self._down, self._up
-        weigh_h, weigh_v = self._weigh_h, self._weigh_v
+        right, left, down, up = self._right_state, self._left_state, self._down_state, self._up_state
+        pay = self._pay
         number = self._number
         tx0, ty0, tx1, ty1 = self.boxes[target]
         tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
@@ -320,8 +335,9 @@ class Router:
         # A state is a kept node and the axis it was entered along (state = node * 2 + axis). The
         # estimate is the distance to the target's box, over-weighted: a slightly longer path found far
         # sooner. A step runs to the next kept node; what earlier lines weigh on the grid steps it covers
-        # (weigh_h, weigh_v) costs CROWD times more, turning costs BEND. The four directions are written
-        # out: this loop is where maps spend their time.
+        # costs CROWD times more (``pay``, per state: a step onward from a node along x, or along y), turning
+        # costs BEND. The neighbour tables hold states. The four directions are written out: this loop is
+        # where maps spend their time.
         # The heap holds plain integers, the estimate's microinches above the state (no tuple per entry,
         # nothing for the garbage collector to track); a state is expanded once, at its cheapest cost
         # then known (its best is then marked -1).
@@ -330,6 +346,7 @@ class Router:
         parent = [-1] * (2 * self.size)
         shift = (2 * self.size).bit_length()
         mask = (1 << shift) - 1
+        keep = ~mask
         scale = float(1 << shift) * 1e6
         heap: list[int] = []
         for n, axis, _ in starts:
@@ -337,7 +354,7 @@ class Router:
             best[state] = 0.0
             x, y = node_x[state >> 1], node_y[state >> 1]
             push(heap, int(greed * ((tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0)
-                                    + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)) * scale) & ~mask | state)
+                                    + (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0)) * scale) & keep | state)
         finish = {number[n] * 2 + axis for n, (axis, _) in goals.items()}
         # A run along x ends without another bend only on the row of a port on the target's side, one
         # along y only on the column of a port on its top or bottom: elsewhere one more bend at least.
@@ -356,6 +373,7 @@ class Router:
                 break
             best[state] = -1.0
             k, axis = state >> 1, state & 1
+            base = state - axis
             x, y = node_x[k], node_y[k]
             starting = cost == 0.0
             if not starting or axis == 0:                       # along x
@@ -363,43 +381,43 @@ class Router:
                 ey = greed * (ty0 - y if y < ty0 else y - ty1 if y > ty1 else 0.0) + (0.0 if y in level else bend)
                 m = right[k]
                 if m >= 0:
-                    mx = node_x[m]
-                    new = cost + mx - x + turn + CROWD * weigh_h[k]
-                    if new < best[m * 2]:
-                        best[m * 2] = new
-                        parent[m * 2] = state
+                    mx = node_x[m >> 1]
+                    new = cost + mx - x + turn + pay[base]
+                    if new < best[m]:
+                        best[m] = new
+                        parent[m] = state
                         push(heap, int((new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0))
-                                       * scale) & ~mask | m * 2)
+                                       * scale) & keep | m)
                 m = left[k]
                 if m >= 0:
-                    mx = node_x[m]
-                    new = cost + x - mx + turn + CROWD * weigh_h[m]
-                    if new < best[m * 2]:
-                        best[m * 2] = new
-                        parent[m * 2] = state
+                    mx = node_x[m >> 1]
+                    new = cost + x - mx + turn + pay[m]
+                    if new < best[m]:
+                        best[m] = new
+                        parent[m] = state
                         push(heap, int((new + ey + greed * (tx0 - mx if mx < tx0 else mx - tx1 if mx > tx1 else 0.0))
-                                       * scale) & ~mask | m * 2)
+                                       * scale) & keep | m)
             if not starting or axis == 1:                       # along y
                 turn = 0.0 if axis else BEND
                 ex = greed * (tx0 - x if x < tx0 else x - tx1 if x > tx1 else 0.0) + (0.0 if x in plumb else bend)
                 m = down[k]
                 if m >= 0:
-                    my = node_y[m]
-                    new = cost + my - y + turn + CROWD * weigh_v[k]
-                    if new < best[m * 2 + 1]:
-                        best[m * 2 + 1] = new
-                        parent[m * 2 + 1] = state
+                    my = node_y[m >> 1]
+                    new = cost + my - y + turn + pay[base + 1]
+                    if new < best[m]:
+                        best[m] = new
+                        parent[m] = state
                         push(heap, int((new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0))
-                                       * scale) & ~mask | m * 2 + 1)
+                                       * scale) & keep | m)
                 m = up[k]
                 if m >= 0:
-                    my = node_y[m]
-                    new = cost + y - my + turn + CROWD * weigh_v[m]
-                    if new < best[m * 2 + 1]:
-                        best[m * 2 + 1] = new
-                        parent[m * 2 + 1] = state
+                    my = node_y[m >> 1]
+                    new = cost + y - my + turn + pay[m]
+                    if new < best[m]:
+                        best[m] = new
+                        parent[m] = state
                         push(heap, int((new + ex + greed * (ty0 - my if my < ty0 else my - ty1 if my > ty1 else 0.0))
-                                       * scale) & ~mask | m * 2 + 1)
+                                       * scale) & keep | m)
         if found < 0:
             return None
         nodes: list[int] = []
@@ -427,21 +445,21 @@ class Router:
             i, j = divmod(low, ny)
             if i == high // ny:                                   # along y: consecutive nodes
                 crowd_v[low:high] = [c + d for c, d in zip(crowd_v[low:high], step_y[j:j + high - low])]
-                self._weigh(low, high, 1, self._down, crowd_v, self._weigh_v)
+                self._weigh(low, high, 1, self._down, crowd_v, 1)
             else:                                                 # along x: every ny-th node
                 crowd_h[low:high:ny] = [c + d for c, d in zip(crowd_h[low:high:ny], step_x[i:high // ny])]
-                self._weigh(low, high, ny, self._right, crowd_h, self._weigh_h)
+                self._weigh(low, high, ny, self._right, crowd_h, 0)
         start_border = next(border for n, _, border in starts if n == corners[0])
         points = [start_border, *(self._point(n) for n in corners), goals[corners[-1]][1]]
         return Route(source, target, simplify(points))
 
-    def _weigh(self, low: int, high: int, stride: int, onward: list[int], crowd: list[float],
-               weigh: list[float]) -> None:
+    def _weigh(self, low: int, high: int, stride: int, onward: list[int], crowd: list[float], axis: int) -> None:
         """After a route took the grid steps from node ``low`` to node ``high`` (every ``stride``-th node):
-        what earlier lines weigh on each kept node's step onward (to ``onward``) that covers any of them.
+        what earlier lines weigh on each kept node's step onward (to ``onward``, along ``axis``) that covers
+        any of them, as the search pays it.
         Those steps are the one from the kept node at or before ``low``, then each kept node's onward step in
         turn (the run is free, so the chain holds until past ``high``): the nodes between are not visited."""
-        number, grid = self._number, self._grid
+        number, grid, pay = self._number, self._grid, self._pay
         start = low - low % self._ny if stride == 1 else low % self._ny     # the first node of its grid line
         n = low
         while n > start and number[n] < 0:                       # the kept node the run goes on from
@@ -459,7 +477,7 @@ class Router:
             if m < 0:
                 return
             end = grid[m]
-            weigh[k] = sum(crowd[n:end:stride])
+            pay[k * 2 + axis] = CROWD * sum(crowd[n:end:stride])
             if end >= high:
                 return
             n, k = end, m
