@@ -449,8 +449,10 @@ class Router:
             else:                                                 # along x: every ny-th node
                 crowd_h[low:high:ny] = [c + d for c, d in zip(crowd_h[low:high:ny], step_x[i:high // ny])]
                 self._weigh(low, high, ny, self._right, crowd_h, 0)
-        start_border = next(border for n, _, border in starts if n == corners[0])
-        points = [start_border, *(self._point(n) for n in corners), goals[corners[-1]][1]]
+        first = corners[0]
+        start_border = next(border for n, _, border in starts if n == first)
+        xs, ys = self.xs, self.ys
+        points = [start_border, *[(xs[n // ny], ys[n % ny]) for n in corners], goals[corners[-1]][1]]
         return Route(source, target, simplify(points))
 
     def _weigh(self, low: int, high: int, stride: int, onward: list[int], crowd: list[float], axis: int) -> None:

@@ -45,7 +45,11 @@ _JSON_ESCAPED = re.compile(f"[{_BIDI}{_NONCHARACTERS}{_SURROGATES}\u2028\u2029]"
 
 def display_text(text: str) -> str:
     """One line of user text as an image draws it: separators become spaces, other control characters,
-    noncharacters and bidirectional controls become U+FFFD."""
+    noncharacters and bidirectional controls become U+FFFD. Text with none of them (every character
+    printable: all of them are control, format, separator, surrogate or unassigned characters) is returned
+    as it is, without the two searches (most names and titles)."""
+    if text.isprintable():
+        return text
     return _DISPLAY_UNSAFE.sub(REPLACEMENT, _SPACES.sub(" ", text))
 
 
