@@ -82,13 +82,39 @@ class AccountGraph(nx.MultiDiGraph):  # type: ignore[misc]
 
 
 def account_graph(subgraph: AccountSubgraph) -> AccountGraph:
-    graph = AccountGraph(account_id=subgraph.account.id, account={"id": subgraph.account.id,
-                                                                  **subgraph.account.data})
-    graph.add_node(subgraph.account.id, kind="account", **subgraph.account.data)
+    """The account's map: what ``add_node`` for the account and each node by id, then ``add_edge`` for each
+    edge by id would build (an end no node names added bare, where its first edge names it), written into
+    the graph's own dicts directly — NetworkX's per-call work is most of a large map's projection."""
+    account = subgraph.account
+    graph = AccountGraph(account_id=account.id, account={"id": account.id, **account.data})
+    nodes: dict[str, dict[str, Any]] = graph._node
+    succ: dict[str, dict[str, dict[str, Any]]] = graph._succ
+    pred: dict[str, dict[str, dict[str, Any]]] = graph._pred
+
+    def place(n: str, attrs: dict[str, Any]) -> None:
+        known = nodes.get(n)
+        if known is not None:
+            known.update(attrs)
+            return
+        nodes[n], succ[n], pred[n] = attrs, {}, {}
+
+    place(account.id, {"kind": "account", **account.data})
     for node in sorted(subgraph.nodes, key=_id):
-        graph.add_node(node.id, kind=node.kind, **node.data)
+        place(node.id, {"kind": node.kind, **node.data})
+    edges = 0
     for edge in sorted(subgraph.edges, key=_id):
-        graph.add_edge(edge.source, edge.target, key=edge.id, type=edge.type, **edge.data)
+        u, v = edge.source, edge.target
+        if u not in nodes:
+            place(u, {})
+        if v not in nodes:
+            place(v, {})
+        keyed = succ[u].get(v)
+        if keyed is None:
+            keyed = succ[u][v] = pred[v][u] = {}
+        if edge.id not in keyed:
+            edges += 1
+        keyed.setdefault(edge.id, {}).update({"type": edge.type, **edge.data})
+    graph.size_hint = len(nodes) + edges
     return graph
 
 
