@@ -18,6 +18,7 @@ from graph.errors import (
     StorageFull,
     StoreError,
     StoreUnavailable,
+    WriteTooLarge,
 )
 from scoring.budget import Abandoned, OverBudget
 
@@ -76,6 +77,7 @@ STORE_STATUS: list[tuple[type[StoreError], int, str]] = [
     (NotFound, 404, "Not found"),
     (Conflict, 409, "Conflict"),
     (PreconditionFailed, 412, "Precondition failed"),
+    (WriteTooLarge, 413, "Too large"),
     (InvalidGraph, 422, "Invalid input"),
     (StorageFull, 507, "Insufficient storage"),
     (StoreUnavailable, 503, "Store unavailable"),

@@ -44,5 +44,11 @@ class StoreUnavailable(StoreError):
     """The database cannot be reached (or is not migrated) right now."""
 
 
+class WriteTooLarge(StoreError):
+    """The write needs more memory than the database grants a transaction (Neo4j's
+    ``db.memory.transaction.max`` / ``dbms.memory.transaction.total.max``): nothing was written, and the
+    same write will fail again until it is split or the server's limit is raised."""
+
+
 class StorageFull(StoreUnavailable):
     """The disk holding the database is full: nothing more can be written until space is freed."""
