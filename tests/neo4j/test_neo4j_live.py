@@ -139,3 +139,71 @@ def test_a_deadlock_is_retried_not_reported(backend: Neo4jBackend) -> None:
     assert len(attempts) == 3  # one of them ran twice
     versions = backend.read(lambda tx: tx.get_nodes(["a", "b"]))
     assert {k: v.version for k, v in versions.items()} == {"a": 2, "b": 2}
+
+
+def _competitors(n: int) -> list[NodeRecord]:
+    return [node(f"k{i}") for i in range(n)]
+
+
+def test_a_write_reading_many_edge_ids_finds_each_of_any_type_and_holds_it(backend: Neo4jBackend) -> None:
+    """From _FEW_EDGE_IDS ids on, a write transaction claims, finds and locks (three statements): it finds the
+    stored edges whatever their type, reports the rest absent, and holds what it read until commit."""
+    from graph.neo4j.store import _FEW_EDGE_IDS
+
+    stamp = now_iso()
+    backend.write(lambda tx: tx.put_nodes(_competitors(2)))
+    stored = [EdgeRecord("RIVAL" if i % 2 else "ALLY", f"e{i}", "k0", "k1", {}, None, stamp, stamp, 1)
+              for i in range(_FEW_EDGE_IDS)]
+    backend.write(lambda tx: tx.put_edges(stored))
+    wanted = [f"e{i}" for i in range(2 * _FEW_EDGE_IDS)]
+    found = backend.write(lambda tx: tx.get_edges(wanted))
+    assert {e.id: e.type for e in found.values()} == {e.id: e.type for e in stored}
+    first_has_read, seen_by_second = threading.Event(), []
+
+    def first(tx: Tx) -> None:
+        current = tx.get_edges(wanted)["e1"]
+        first_has_read.set()
+        threading.Event().wait(0.5)  # the second transaction tries to read meanwhile
+        tx.put_edges([EdgeRecord("RIVAL", "e1", "k0", "k1", {}, None, stamp, stamp, current.version + 1)])
+
+    worker = threading.Thread(target=backend.write, args=(first,))
+    worker.start()
+    assert first_has_read.wait(10)
+    backend.write(lambda tx: seen_by_second.append(tx.get_edges(["e1"])["e1"].version))  # waits for the first
+    worker.join(10)
+    assert seen_by_second == [2]
+
+
+def test_two_writers_creating_one_edge_id_under_two_types_let_one_win(backend: Neo4jBackend) -> None:
+    """Each relationship type has its own unique id constraint, so only the claim on the id (taken before
+    looking, held until commit) stops two transactions that both found an id absent from creating it
+    under two types: the second waits, then finds the id taken."""
+    from graph.neo4j.store import _FEW_EDGE_IDS
+
+    stamp = now_iso()
+    backend.write(lambda tx: tx.put_nodes(_competitors(2)))
+    ids = [f"x{i}" for i in range(_FEW_EDGE_IDS)]
+    start = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def create(edge_type: str) -> None:
+        def work(tx: Tx) -> None:
+            if tx.get_edges(ids):  # what the store does
+                raise Conflict("taken")
+            time.sleep(0.5)  # the other writer looks meanwhile
+            tx.put_edges([EdgeRecord(edge_type, i, "k0", "k1", {}, None, stamp, stamp, 1) for i in ids])
+
+        try:
+            start.wait()
+            backend.write(work)
+            outcomes.append("created")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=create, args=(t,)) for t in ("ALLY", "RIVAL")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["conflict", "created"]
+    assert len({e.type for e in backend.read(lambda tx: tx.get_edges(ids)).values()}) == 1
