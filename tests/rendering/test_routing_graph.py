@@ -9,19 +9,7 @@ import random
 import numpy as np
 
 from rendering.routing import CLEARANCE, Router, _covers, segment_hits_rect
-
-
-def _scene(rng: random.Random, rows: int, cols: int) -> dict[str, tuple[float, float, float, float]]:
-    boxes: dict[str, tuple[float, float, float, float]] = {}
-    for row in range(rows):
-        x = rng.uniform(0, 0.8)
-        for col in range(cols):
-            w = rng.uniform(0.6, 2.0)
-            if rng.random() < 0.75:
-                y = row * 1.3 + rng.uniform(0, 0.35)
-                boxes[f"r{row}c{col}"] = (x, y, x + w, y + rng.uniform(0.4, 0.8))
-            x += w + rng.uniform(0.25, 1.4)
-    return boxes
+from tests.maps.test_map_routing import _scene
 
 
 def test_covers_mark_the_nodes_inside_any_range_of_each_layer() -> None:
