@@ -42,7 +42,7 @@ from neo4j.exceptions import (
 )
 
 from graph.backend import CHANGES_KEPT, SHARED_SCOPE, Tx, map_key
-from graph.errors import Conflict, StorageFull, StoreError, StoreUnavailable
+from graph.errors import Conflict, StorageFull, StoreError, StoreUnavailable, WriteTooLarge
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
 from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, MapChanges, MapNews, NodeRecord
@@ -81,6 +81,10 @@ _DISK_FULL: Final = ("no space left", "disk full", "not enough space", "disk quo
 # lock: queries.CLAIM_EDGE_IDS) rather than in GET_EDGES_FOR_UPDATE's one, whose ten locking seeks per id
 # cost more once the ids are many; fewer (a single edge's update) keep the one round trip.
 _FEW_EDGE_IDS: Final = 100
+# A transaction past Neo4j's transaction memory (dbms.memory.transaction.total.max for all of them,
+# db.memory.transaction.max for one): refused whole; the same write fails again, so not "retry later".
+_OUT_OF_MEMORY_CODES: Final = frozenset({"Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+                                         "Neo.ClientError.General.TransactionOutOfMemoryError"})
 # Above every audit seq: "before the end" for the first page of the audit trail.
 _AUDIT_END: Final = 2**62
 
@@ -89,6 +93,8 @@ def _translate(error: Neo4jError | DriverError) -> StoreError | None:
     """The store error a driver failure means, or None for a bug (a failing statement) to re-raise."""
     if isinstance(error, ConstraintError):
         return Conflict(f"the write contradicts stored data: {_message(error)}")
+    if isinstance(error, Neo4jError) and error.code in _OUT_OF_MEMORY_CODES:
+        return _too_large(error)
     if isinstance(error, AuthError):
         return StoreUnavailable(f"Neo4j refused the configured credentials: {_message(error)}")
     if isinstance(error, (ServiceUnavailable, SessionExpired, ConnectionPoolError)):
@@ -98,6 +104,11 @@ def _translate(error: Neo4jError | DriverError) -> StoreError | None:
     if isinstance(error, ClientError) and error.code in _UNAVAILABLE_CODES:
         return StoreUnavailable(f"Neo4j database unavailable: {_message(error)}")
     return None
+
+
+def _too_large(error: Neo4jError) -> WriteTooLarge:
+    return WriteTooLarge(f"the write needs more memory than Neo4j grants a transaction; import a large account "
+                         f"in parts or raise the server's limit (see docs/neo4j.md): {_message(error)}")
 
 
 def _message(error: Exception) -> str:
@@ -589,7 +600,14 @@ class Neo4jBackend:
 
     def write(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
-            return work(Neo4jTx(tx, writable=True))
+            try:
+                return work(Neo4jTx(tx, writable=True))
+            except Neo4jError as e:
+                # The driver retries a transient error for up to half a minute; out of transaction
+                # memory, the same write only fails the same way again.
+                if e.code in _OUT_OF_MEMORY_CODES:
+                    raise _too_large(e) from e
+                raise
 
         def run() -> T:
             with self._session(WRITE_ACCESS) as session:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -65,20 +65,12 @@ def test_a_read_in_a_write_transaction_holds_the_record_until_commit(backend: Ne
     assert seen_by_second[-1] == 2
 
 
-def test_concurrent_creations_of_one_id_let_one_win(backend: Neo4jBackend) -> None:
-    """Two writers check that an id is free, then create it. The check in a write transaction seeks the
-    id's unique index with a lock (``NodeUniqueIndexSeek(Locking)``), so the second writer's check
-    waits until the first commits and then finds the id taken: one creation, one Conflict."""
-    start = threading.Barrier(2, timeout=10)
+def _race(backend: Neo4jBackend, writes: list[Callable[[Tx], None]]) -> list[str]:
+    """Run the writes at once, each in a thread of its own: "created" or "conflict" per write, sorted."""
+    start = threading.Barrier(len(writes), timeout=10)
     outcomes: list[str] = []
 
-    def create(name: str) -> None:
-        def work(tx: Tx) -> None:
-            if tx.get_nodes(["dup"]):  # what the store does
-                raise Conflict("taken")
-            time.sleep(0.5)  # the other writer checks meanwhile
-            tx.put_nodes([node("dup", name=name)])
-
+    def attempt(work: Callable[[Tx], None]) -> None:
         try:
             start.wait()
             backend.write(work)
@@ -86,12 +78,27 @@ def test_concurrent_creations_of_one_id_let_one_win(backend: Neo4jBackend) -> No
         except Conflict:
             outcomes.append("conflict")
 
-    threads = [threading.Thread(target=create, args=(name,)) for name in ("a", "b")]
+    threads = [threading.Thread(target=attempt, args=(work,)) for work in writes]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert sorted(outcomes) == ["conflict", "created"]
+    return sorted(outcomes)
+
+
+def test_concurrent_creations_of_one_id_let_one_win(backend: Neo4jBackend) -> None:
+    """Two writers check that an id is free, then create it. The check in a write transaction seeks the
+    id's unique index with a lock (``NodeUniqueIndexSeek(Locking)``), so the second writer's check
+    waits until the first commits and then finds the id taken: one creation, one Conflict."""
+    def create(name: str) -> Callable[[Tx], None]:
+        def work(tx: Tx) -> None:
+            if tx.get_nodes(["dup"]):  # what the store does
+                raise Conflict("taken")
+            time.sleep(0.5)  # the other writer checks meanwhile
+            tx.put_nodes([node("dup", name=name)])
+        return work
+
+    assert _race(backend, [create("a"), create("b")]) == ["conflict", "created"]
 
 
 def test_a_node_with_edges_cannot_be_deleted(backend: Neo4jBackend) -> None:
@@ -183,27 +190,13 @@ def test_two_writers_creating_one_edge_id_under_two_types_let_one_win(backend: N
     stamp = now_iso()
     backend.write(lambda tx: tx.put_nodes(_competitors(2)))
     ids = [f"x{i}" for i in range(_FEW_EDGE_IDS)]
-    start = threading.Barrier(2, timeout=10)
-    outcomes: list[str] = []
-
-    def create(edge_type: str) -> None:
+    def create(edge_type: str) -> Callable[[Tx], None]:
         def work(tx: Tx) -> None:
             if tx.get_edges(ids):  # what the store does
                 raise Conflict("taken")
             time.sleep(0.5)  # the other writer looks meanwhile
             tx.put_edges([EdgeRecord(edge_type, i, "k0", "k1", {}, None, stamp, stamp, 1) for i in ids])
+        return work
 
-        try:
-            start.wait()
-            backend.write(work)
-            outcomes.append("created")
-        except Conflict:
-            outcomes.append("conflict")
-
-    threads = [threading.Thread(target=create, args=(t,)) for t in ("ALLY", "RIVAL")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes) == ["conflict", "created"]
+    assert _race(backend, [create("ALLY"), create("RIVAL")]) == ["conflict", "created"]
     assert len({e.type for e in backend.read(lambda tx: tx.get_edges(ids)).values()}) == 1

@@ -16,7 +16,7 @@ from typing import Any, Self
 import pytest
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from graph.errors import Conflict, StoreUnavailable
+from graph.errors import Conflict, StoreUnavailable, WriteTooLarge
 from graph.models import EdgeType, NodeKind
 from graph.neo4j import migrate, queries, schema
 from graph.neo4j.store import Neo4jBackend
@@ -177,6 +177,8 @@ def test_the_backend_recovers_when_the_database_comes_back(fake_backend: tuple[N
     ("Neo.TransientError.General.DatabaseUnavailable", StoreUnavailable),
     ("Neo.ClientError.Security.Unauthorized", StoreUnavailable),
     ("Neo.ClientError.Database.DatabaseNotFound", StoreUnavailable),
+    ("Neo.TransientError.General.MemoryPoolOutOfMemoryError", WriteTooLarge),
+    ("Neo.ClientError.General.TransactionOutOfMemoryError", WriteTooLarge),
 ])
 def test_driver_failures_become_store_errors(fake_backend: tuple[Neo4jBackend, FakeDriver], code: str,
                                              expected: type[Exception]) -> None:
@@ -186,6 +188,34 @@ def test_driver_failures_become_store_errors(fake_backend: tuple[Neo4jBackend, F
     with pytest.raises(expected) as info:
         backend.write(lambda tx: None)
     assert info.value.__cause__ is cause
+
+
+def test_a_write_out_of_transaction_memory_leaves_the_transaction_as_too_large(
+        fake_backend: tuple[Neo4jBackend, FakeDriver], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of transaction memory is a transient error to the driver, which would run the whole write again
+    for half a minute; the adapter's unit of work turns it into WriteTooLarge first, which it does not retry."""
+    backend, _ = fake_backend
+    escaped: list[type[BaseException]] = []
+    execute = FakeSession._execute
+
+    def watched(self: FakeSession, kind: str, work: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return execute(self, kind, work, *args)
+        except BaseException as e:
+            escaped.append(type(e))
+            raise
+
+    monkeypatch.setattr(FakeSession, "_execute", watched)
+    full = neo4j_error("Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+                       "dbms.memory.transaction.total.max threshold reached")
+
+    def work(tx: Any) -> None:
+        raise full
+
+    with pytest.raises(WriteTooLarge, match="dbms.memory.transaction.total.max") as info:
+        backend.write(work)
+    assert info.value.__cause__ is full
+    assert escaped == [WriteTooLarge]       # what the driver's retry loop saw: no transient error
 
 
 def test_a_broken_statement_is_a_bug_not_an_outage(fake_backend: tuple[Neo4jBackend, FakeDriver]) -> None:
