@@ -229,16 +229,6 @@ class Router:
         self.direct = 0                                          # lines routed without a search
         self._port_cache: dict[str, list[tuple[int, int, Point]]] = {}
 
-    @property
-    def _weigh_h(self) -> list[float]:
-        """What earlier lines weigh on each kept node's step onward along x (the grid steps' sum)."""
-        return [p / CROWD for p in self._pay[0::2]]
-
-    @property
-    def _weigh_v(self) -> list[float]:
-        """The same along y."""
-        return [p / CROWD for p in self._pay[1::2]]
-
     def _visible(self, xs: np.ndarray, ys: np.ndarray, sources: tuple[np.ndarray, np.ndarray], node: np.ndarray,
                  reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
         """The grid nodes the search visits: an orthogonal visibility graph on the grid.

@@ -13,7 +13,7 @@ from rendering.draw import box_rects, drawn_direction, route_lines
 from rendering.focus import Focus, focused
 from rendering.layout import layout_map
 from rendering.model import build_map
-from rendering.routing import BEND, Router, rounded_corners, segment_hits_rect
+from rendering.routing import BEND, CROWD, Router, rounded_corners, segment_hits_rect
 from tests.maps.generator import large_account
 
 # A line may touch a box's border where it ends; "under a box" means through its inside.
@@ -170,8 +170,8 @@ def test_crowding_on_the_graph_follows_the_lines_routed() -> None:
         assert router.direct > 0 and any(router._crowd_h) and any(router._crowd_v)
         for k, n in enumerate(router._grid):
             if router._right[k] >= 0:
-                assert router._weigh_h[k] == pytest.approx(sum(router._crowd_h[n:router._grid[router._right[k]]:ny]))
+                assert router._pay[2 * k] / CROWD == pytest.approx(sum(router._crowd_h[n:router._grid[router._right[k]]:ny]))
                 checked += 1
             if router._down[k] >= 0:
-                assert router._weigh_v[k] == pytest.approx(sum(router._crowd_v[n:router._grid[router._down[k]]]))
+                assert router._pay[2 * k + 1] / CROWD == pytest.approx(sum(router._crowd_v[n:router._grid[router._down[k]]]))
     assert checked > 500
