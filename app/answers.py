@@ -29,20 +29,35 @@ class Answers:
         self._lock = threading.Lock()
 
     def answer(self, graph: nx.MultiDiGraph, question: Hashable, compute: Callable[[], Any]) -> Any:
-        memo = getattr(graph, "derived", None) if getattr(graph, "frozen", False) else None
-        kept = memo.get(("app.answers", id(self)), _Kept) if memo is not None else None
-        with self._lock:
-            known = kept.answers if kept is not None else self._maps.get(graph)
-            if known is not None and question in known:
-                known.move_to_end(question)
-                return known[question]
+        """The kept answer to ``question`` about ``graph``, else ``compute()``'s, kept."""
+        found = self.kept(graph, question, _MISSING)
+        if found is not _MISSING:
+            return found
         value = compute()
+        kept = self._memo(graph)
         with self._lock:
             known = kept.answers if kept is not None else self._maps.setdefault(graph, OrderedDict())
             known[question] = value
             while len(known) > self.per_map:
                 known.popitem(last=False)
         return value
+
+    def kept(self, graph: nx.MultiDiGraph, question: Hashable, default: Any = None) -> Any:
+        """The answer kept for ``question`` about ``graph``, else ``default``; computes nothing."""
+        kept = self._memo(graph)
+        with self._lock:
+            known = kept.answers if kept is not None else self._maps.get(graph)
+            if known is None or question not in known:
+                return default
+            known.move_to_end(question)
+            return known[question]
+
+    def _memo(self, graph: nx.MultiDiGraph) -> _Kept | None:
+        memo = getattr(graph, "derived", None) if getattr(graph, "frozen", False) else None
+        return memo.get(("app.answers", id(self)), _Kept) if memo is not None else None
+
+
+_MISSING = object()
 
 
 class _Kept:

@@ -109,6 +109,10 @@ class Backend(Protocol):
     #: Whether the service applies pending migrations when it starts (the embedded store does; a
     #: shared server is migrated once, explicitly, by `guanxi migrate`).
     migrates_on_start: bool
+    #: Whether a read is a call into this process's own database file, which a reader never waits on
+    #: (SQLite's write-ahead log), rather than a network round trip: the service then checks a kept map's
+    #: revisions on its event loop and sends a kept answer without handing the request to a worker thread.
+    reads_in_process: bool
 
     def read(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` in a read transaction (may go to a replica)."""

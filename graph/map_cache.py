@@ -240,6 +240,16 @@ class MapCache:
         entry = self._entries.get(account_id)
         return entry.key if entry is not None else None
 
+    def kept_at(self, account_id: str, key: tuple[int, int]) -> AccountGraph | None:
+        """The kept map of the account if it reflects exactly the revisions ``key`` (read just now), else None."""
+        with self._lock:
+            entry = self._entries.get(account_id)
+            if entry is None or entry.key != key:
+                return None
+            self._entries.move_to_end(account_id)
+        self._count("hit")
+        return entry.graph
+
     def home(self, opportunity_id: str) -> str | None:
         """The account the opportunity was last found in, if any (to be confirmed by its map)."""
         return self._homes.get(opportunity_id)

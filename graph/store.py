@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from graph.backend import SHARED_SCOPE, Backend, Tx
+from graph.backend import SHARED_SCOPE, Backend, Tx, map_key
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
@@ -103,6 +103,12 @@ def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
         yield reference.field, named, reference.target
 
 
+def _shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, account_id: str | None) -> bool:
+    """Whether ``graph`` (the map of ``account_id``) shows the opportunity as one of that account's."""
+    shown = graph.nodes.get(opportunity_id) if graph is not None else None
+    return shown is not None and shown.get("kind") == "opportunity" and shown.get("account_id") == account_id
+
+
 class Store:
     """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail.
 
@@ -148,13 +154,28 @@ class Store:
         map, brought up to date, still shows it there)."""
         account = self.maps.home(opportunity_id)
         graph, key = self._followed(account) if account is not None else (None, None)
-        shown = graph.nodes.get(opportunity_id) if graph is not None else None
-        if shown is None or shown.get("kind") != "opportunity" or shown.get("account_id") != account:
+        if not _shows_opportunity(graph, opportunity_id, account):
             known = key if graph is None else None
             graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id, known))
         if graph is None:
             raise NotFound(NodeKind.opportunity, opportunity_id)
         return graph
+
+    def current_account_graph(self, account_id: str) -> nx.MultiDiGraph | None:
+        """The account's kept map if nothing changed since it was kept (its revisions read, nothing
+        else), else None: the caller then takes :meth:`account_graph`, which brings it up to date."""
+        kept = self.maps.kept_key(account_id)
+        if kept is None:
+            return None
+        now = self.backend.read(lambda tx: map_key(account_id, tx.revisions([account_id, SHARED_SCOPE])))
+        return self.maps.kept_at(account_id, now)
+
+    def current_opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph | None:
+        """The kept map of the account the opportunity was last found in, if nothing changed since it
+        was kept and it still shows the opportunity there; else None (:meth:`opportunity_graph`)."""
+        account = self.maps.home(opportunity_id)
+        graph = self.current_account_graph(account) if account is not None else None
+        return graph if _shows_opportunity(graph, opportunity_id, account) else None
 
     def _followed(self, account_id: str) -> tuple[nx.MultiDiGraph | None, tuple[int, int] | None]:
         """The kept map of the account brought up to date, or None and the revisions read (None: no

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import networkx as nx
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from app.answers import Answers
@@ -135,104 +137,139 @@ class AnswerJSON(Response):
     media_type = "application/json"
 
 
-def _scored(request: Request, call: Any, graph: nx.MultiDiGraph, *args: Any,
-            team: Callable[[], tuple[dict[str, Any], ...]] | None = None,
-            model: type[BaseModel]) -> AnswerJSON:
+@dataclass(frozen=True)
+class Asked:
+    """A question of the analytics: the scoring function, its arguments after the map, and the response
+    model its answer is sent as; ``team``: computing it needs our roster."""
+
+    call: Callable[..., Any]
+    args: tuple[Any, ...]
+    model: type[BaseModel]
+    team: bool = False
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.call.__name__, *self.args)
+
+
+async def _answered(request: Request, store: Store, asked: Asked, id: str, *, opportunity: bool,
+                    when: str | None, check: Callable[[nx.MultiDiGraph], None] | None = None) -> AnswerJSON:
+    """The answer to ``asked`` about the map of the account ``id`` (with ``opportunity``: of the account
+    the opportunity ``id`` belongs to), as it stands or stood ``when``. On a store whose reads stay in the process (SQLite), a map kept and unchanged
+    since — its revisions read here — with the answer kept for it is answered on the event loop;
+    everything else (loading or editing a map, scoring it, our roster, a past moment) runs in a worker
+    thread. ``check`` raises for a question the map cannot answer (a 404), before it is scored."""
+    answers: Answers = request.app.state.answers
+    if when is None and store.backend.reads_in_process:
+        current = store.current_opportunity_graph(id) if opportunity else store.current_account_graph(id)
+        kept = answers.kept(current, asked.key) if current is not None else None
+        if kept is not None:
+            return AnswerJSON(kept)
+
+    def now() -> AnswerJSON:
+        graph = opportunity_map(store, id, when) if opportunity else account_map(store, id, when)
+        if check is not None:
+            check(graph)
+        return _scored(answers, asked, graph, team=_roster(store, graph) if asked.team else None)
+
+    return await run_in_threadpool(now)
+
+
+def _scored(answers: Answers, asked: Asked, graph: nx.MultiDiGraph,
+            team: Callable[[], tuple[dict[str, Any], ...]] | None = None) -> AnswerJSON:
     """Score a map (or recall the answer to the same question about the same map); an id missing
     from the account's map is a 404. ``team`` loads our roster for the computation: a write to the
     team changes every account's map object, so the answer is keyed on the map and the question alone.
-    ``model`` maps the typed answer to its response model, whose JSON is what is kept: a repeated
+    ``asked.model`` maps the typed answer to its response model, whose JSON is what is kept: a repeated
     question costs the map's revision check and sending the bytes, not validating and encoding again
     (the route's ``response_model`` still documents it)."""
 
     def compute() -> bytes:
         try:
-            result = call(graph, *args, team=team()) if team is not None else call(graph, *args)
+            result = (asked.call(graph, *asked.args, team=team()) if team is not None
+                      else asked.call(graph, *asked.args))
         except NotInGraph as e:
             raise NotFound("node", str(e)) from e
-        return model.model_validate(result).model_dump_json(by_alias=True).encode()
+        return asked.model.model_validate(result).model_dump_json(by_alias=True).encode()
 
-    answers: Answers = request.app.state.answers
-    return AnswerJSON(answers.answer(graph, (call.__name__, *args), compute))
+    return AnswerJSON(answers.answer(graph, asked.key, compute))
 
 
 @router.get("/opportunities/{id}/decision-chain", response_model=schemas.DecisionChain)
-def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
+async def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Request,
+                             accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who decides: members with role, stance, weight, closeness and signals; support for us and each
     rival; how complete the buying committee is for us, and what is missing."""
-    when = as_of_moment(as_of)
-    return _scored(request, chain_report, opportunity_map(store, id, when), id,
-                   _options(request), language(accept_language),
-                   model=schemas.DecisionChain)
+    asked = Asked(chain_report, (id, _options(request), language(accept_language)), schemas.DecisionChain)
+    return await _answered(request, store, asked, id, opportunity=True, when=as_of_moment(as_of))
 
 
 @router.get("/opportunities/{id}/coverage-gaps", response_model=schemas.CoverageGaps)
-def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
-                      accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
+async def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Request,
+                            accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Where we are blind: missing roles, uncovered members, single-threading, unaware leaders...; each
     action names who on our side leads it and only asks help of people who would help; the gaps are
     also grouped per person."""
     when = as_of_moment(as_of)
-    graph = opportunity_map(store, id, when)
-    return _scored(request, gap_report, graph, id, _today(when), _options(request), language(accept_language),
-                   team=_roster(store, graph), model=schemas.CoverageGaps)
+    asked = Asked(gap_report, (id, _today(when), _options(request), language(accept_language)),
+                  schemas.CoverageGaps, team=True)
+    return await _answered(request, store, asked, id, opportunity=True, when=when)
 
 
 @router.get("/opportunities/{id}/next-best-contacts", response_model=schemas.NextBestContacts)
-def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request,
-                           k: Annotated[int, Query(ge=1, le=50)] = 5,
-                           plan: Annotated[bool, Query(description="a sequence, each assuming the "
-                                                                   "earlier ones were won")] = False,
-                           accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
+async def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: Request,
+                                 k: Annotated[int, Query(ge=1, le=50)] = 5,
+                                 plan: Annotated[bool, Query(description="a sequence, each assuming the "
+                                                                         "earlier ones were won")] = False,
+                                 accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who to win over next, through whom (only people who would help), and who on our side leads."""
-    when = as_of_moment(as_of)
-    graph = opportunity_map(store, id, when)
-    return _scored(request, who_next, graph, id, k, plan, _options(request), language(accept_language),
-                   team=_roster(store, graph), model=schemas.NextBestContacts)
+    asked = Asked(who_next, (id, k, plan, _options(request), language(accept_language)),
+                  schemas.NextBestContacts, team=True)
+    return await _answered(request, store, asked, id, opportunity=True, when=as_of_moment(as_of))
 
 
 @router.get("/accounts/{id}/paths", response_model=schemas.InfluencePaths)
-def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
-              source: Annotated[str, Query(alias="from", pattern=ID_PATTERN)],
-              target: Annotated[str, Query(alias="to", pattern=ID_PATTERN)],
-              k: Annotated[int, Query(ge=1, le=20)] = 3,
-              max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS_LIMIT, description=(
-                  f"follow no path of more hops (at most {MAX_HOPS_LIMIT}); when longer paths might be among "
-                  "the strongest, the answer says it is partial"))] = DEFAULT_MAX_HOPS,
-              opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN, description=(
-                  "judge who would help by this deal (default: any open deal of the account)"))] = None,
-              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
+async def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
+                    source: Annotated[str, Query(alias="from", pattern=ID_PATTERN)],
+                    target: Annotated[str, Query(alias="to", pattern=ID_PATTERN)],
+                    k: Annotated[int, Query(ge=1, le=20)] = 3,
+                    max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS_LIMIT, description=(
+                        f"follow no path of more hops (at most {MAX_HOPS_LIMIT}); when longer paths might be "
+                        "among the strongest, the answer says it is partial"))] = DEFAULT_MAX_HOPS,
+                    opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN, description=(
+                        "judge who would help by this deal (default: any open deal of the account)"))] = None,
+                    accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """The k strongest influence paths from one person to another of at most ``max_hops`` hops,
     strongest first, running only through people who would help; who was left out, and what to do when
     nobody else leads there. The search is bounded by construction (hops, and at most
     100,000 partial paths explored); when a bound cuts it, ``partial`` is true and ``reason`` says which."""
-    graph = account_map(store, id, as_of_moment(as_of))
-    for end in (source, target):
-        if end not in graph:
-            raise NotFound("contact or team member at this account", end)
-    if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
-        raise NotFound("opportunity at this account", opportunity_id)
-    return _scored(request, influence_paths, graph, source, target, k, _options(request),
-                   language(accept_language), opportunity_id, max_hops,
-                   PATHS_MAX_EXPLORED, model=schemas.InfluencePaths)
+    def check(graph: nx.MultiDiGraph) -> None:
+        for end in (source, target):
+            if end not in graph:
+                raise NotFound("contact or team member at this account", end)
+        if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
+            raise NotFound("opportunity at this account", opportunity_id)
+
+    asked = Asked(influence_paths, (source, target, k, _options(request), language(accept_language),
+                                    opportunity_id, max_hops, PATHS_MAX_EXPLORED), schemas.InfluencePaths)
+    return await _answered(request, store, asked, id, opportunity=False, when=as_of_moment(as_of),
+                           check=check)
 
 
 @router.get("/accounts/{id}/influence", response_model=schemas.InfluenceAnswer)
-def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
-                  accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
+async def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
+                        accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Informal power beside formal rank, highest first: who really carries weight, and the signals —
     hidden influencers, titles without power, brokers — each explained."""
-    return _scored(request, influence_answer, account_map(store, id, as_of_moment(as_of)),
-                   _options(request), language(accept_language),
-                   model=schemas.InfluenceAnswer)
+    asked = Asked(influence_answer, (_options(request), language(accept_language)), schemas.InfluenceAnswer)
+    return await _answered(request, store, asked, id, opportunity=False, when=as_of_moment(as_of))
 
 
 @router.get("/accounts/{id}/classification", response_model=schemas.AccountClassification)
-def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
-                       accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
+async def get_classification(id: str, store: StoreDep, _: Viewer, request: Request,
+                             accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
     when = as_of_moment(as_of)
-    return _scored(request, account_class, account_map(store, id, when),
-                   _today(when), _options(request), language(accept_language),
-                   model=schemas.AccountClassification)
+    asked = Asked(account_class, (_today(when), _options(request), language(accept_language)),
+                  schemas.AccountClassification)
+    return await _answered(request, store, asked, id, opportunity=False, when=when)

@@ -530,6 +530,7 @@ class Neo4jBackend:
 
     name = "neo4j"
     migrates_on_start = False
+    reads_in_process = False
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = "neo4j",
                  **driver_config: Any) -> None:

@@ -464,6 +464,7 @@ class SqliteBackend:
 
     name = "sqlite"
     migrates_on_start = True
+    reads_in_process = True
 
     def __init__(self, data_dir: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.busy_timeout_ms = int(busy_timeout * 1000)  # how long a statement waits for a lock

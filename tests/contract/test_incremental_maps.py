@@ -446,3 +446,34 @@ def test_an_opportunitys_map_follows_it_wherever_it_goes(backend: Backend) -> No
         store.opportunity_graph("o9")
     with pytest.raises(NotFound):
         store.opportunity_graph("c1")                                         # not an opportunity
+
+
+def test_a_kept_map_is_current_only_while_nothing_it_shows_changed(backend: Backend) -> None:
+    """The event loop's check (``current_account_graph``/``current_opportunity_graph``) hands out the kept
+    map only while its revisions are the stored ones: a write by another process to the account, to our
+    team (the shared scope) or moving the opportunity away makes it None until a full read catches up;
+    a write to another account leaves it current."""
+    store, other = Store(backend), Store(backend)
+    _seed(store, random.Random(8))
+    assert store.current_account_graph("acme") is None                       # nothing kept yet
+    assert store.current_opportunity_graph("o2") is None
+    kept = store.opportunity_graph("o2")
+    assert store.current_account_graph("acme") is kept
+    assert store.current_opportunity_graph("o2") is kept
+    other.create_node(NodeKind.account, AccountIn(id="zeta", name="Zeta"), actor=ACTOR)   # another account
+    other.create_node(NodeKind.contact, _contact("z1", "zeta", random.Random(1)), actor=ACTOR)
+    assert store.current_opportunity_graph("o2") is kept
+    other.update_node(NodeKind.contact, "c1", {"title": "CFO"}, actor=ACTOR)
+    assert store.current_account_graph("acme") is None
+    assert store.current_opportunity_graph("o2") is None
+    edited = store.opportunity_graph("o2")
+    assert edited is not kept and edited.nodes["c1"]["title"] == "CFO"
+    assert store.current_opportunity_graph("o2") is edited
+    other.create_node(NodeKind.team_member, TeamMemberIn(id="t9", name="New rep", role="sales"), actor=ACTOR)
+    assert store.current_account_graph("acme") is None
+    edited = store.opportunity_graph("o2")
+    other.update_node(NodeKind.opportunity, "o2", {"account_id": "beta"}, actor=ACTOR)
+    assert store.current_opportunity_graph("o2") is None
+    assert store.opportunity_graph("o2").graph["account_id"] == "beta"
+    assert store.current_opportunity_graph("o2") is not None
+    assert store.current_opportunity_graph("c1") is None                      # not an opportunity
