@@ -26,6 +26,7 @@ from app.settings import Settings, make_backend
 from graph.errors import StoreUnavailable
 from graph.models import Bundle
 from graph.store import Store
+from rendering import Drawings
 from scoring.options import ScoringOptions
 
 log = logging.getLogger("guanxi")
@@ -289,6 +290,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store
     app.state.scoring_options = ScoringOptions()
     app.state.answers = Answers()
+    app.state.drawings = Drawings()
     errors.install(app)
 
     registry = CollectorRegistry()

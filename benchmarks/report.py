@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from benchmarks.runner import COLD_KEYS, ENDPOINTS, Results, ms
+from benchmarks.runner import AFTER_WRITE_KEYS, COLD_KEYS, ENDPOINTS, Results, ms
 
 KEEP_START, KEEP_END = "<!-- keep -->", "<!-- /keep -->"
 DEFAULT_KEEP = """## Analysis
@@ -153,12 +153,12 @@ def render(res: Results, out: Path) -> str:
                 ms(s["latency"][k]["server_mean"]) if s["latency"].get(k, {}).get("status") == "ok" else "–"))
             row(f"{label}: requests timed", lambda s, k=key: _num(s["latency"][k]["n"])
                 if s["latency"].get(k, {}).get("status") == "ok" else "–")
-            if key in COLD_KEYS:
+            if key in AFTER_WRITE_KEYS:
                 row(f"**{label}, first read after a write**: median / p95 (client)",
                     lambda s, k=key: _pair(s.get("after_write", {}).get(k)))
-                if key != "paths":
-                    row(f"{label}, first read after an influence line is re-weighted: median / p95 (client)",
-                        lambda s, k=key: _pair(s.get("after_line_write", {}).get(k)))
+            if key in COLD_KEYS and key != "paths":
+                row(f"{label}, first read after an influence line is re-weighted: median / p95 (client)",
+                    lambda s, k=key: _pair(s.get("after_line_write", {}).get(k)))
         row("`/health` throughput", lambda s: f"{s['throughput']['health']['rps']:,.0f} req/s")
         row("decision-chain throughput", lambda s: f"{s['throughput']['decision_chain']['rps']:,.2f} req/s "
             f"({s['throughput']['decision_chain']['requests']} requests in "
@@ -377,7 +377,7 @@ def render_side_by_side(reports: dict[str, tuple[Path, Results]], out: Path,
     measures: list[tuple[str, Any]] = [
         ("import over HTTP, rows/s", lambda s: f"{s['http_import']['rows_per_s']:,.0f}")]
     for key, label, _ in ENDPOINTS:
-        if key in COLD_KEYS:
+        if key in AFTER_WRITE_KEYS:
             measures.append((f"{label}, first read after a write, median ms",
                              lambda s, k=key: f"{s['after_write'][k]['median'] * 1000:,.1f}"))
         measures.append((f"{label}, repeated reads, median ms",

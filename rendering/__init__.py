@@ -7,7 +7,8 @@ It sits beside ``scoring`` and reads the same cached account map as the analytic
 for the API and ``guanxi export``; ``render_map`` does the same from a projected graph. The pipeline:
 decide what the map shows (``rendering.model``), which part of it an image can draw
 (``rendering.focus``), lay it out (``rendering.layout``), route the lines (``rendering.routing``) and
-write the format (``rendering.formats``, the registry of formats).
+write the format (``rendering.formats``, the registry of formats); ``rendering.drawings`` keeps what was
+drawn for the map it shows.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import networkx as nx
 
 from graph.models import NodeKind
 from graph.store import Store, collection_paused
+from rendering.drawings import Drawings
 from rendering.focus import SCOPES, Focus, validate
 from rendering.formats import FORMATS, ExportFormat
 from rendering.model import MapError, build_map, check_opportunity
 from scoring.options import ScoringOptions
 
-__all__ = ["FORMATS", "SCOPES", "ExportFormat", "Focus", "MapError", "render_account_map", "render_map"]
+__all__ = ["FORMATS", "SCOPES", "Drawings", "ExportFormat", "Focus", "MapError", "render_account_map", "render_map"]
 
 
 def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None = None, redact: bool = False,
@@ -52,8 +54,10 @@ def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None =
 
 def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_id: str | None = None,
                        redact: bool = False, lang: str | None = None, today: dt.date | None = None,
-                       options: ScoringOptions | None = None, focus: Focus | None = None) -> tuple[bytes, str]:
+                       options: ScoringOptions | None = None, focus: Focus | None = None,
+                       drawings: Drawings | None = None) -> tuple[bytes, str]:
     """The account's map in ``fmt``, from the store's cached projection: the bytes and their media type.
+    With ``drawings``, the same request about an unchanged map is sent as it was last drawn.
 
     Raises ``graph.errors.NotFound`` for an unknown account or opportunity and ``MapError`` for an
     opportunity of another account, an unknown format or a focus that cannot be served.
@@ -66,6 +70,11 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
         other = store.get_node(NodeKind.opportunity, opportunity_id)
         raise MapError(f"opportunity {opportunity_id!r} belongs to account {other.account_id!r}, "
                        f"not to {account_id!r}", ["query", "opportunity_id"])
-    data = render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
-                      options=options, focus=focus)
+
+    def draw() -> bytes:
+        return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
+                          options=options, focus=focus)
+
+    request = (fmt, opportunity_id, redact, lang, today, options, focus)
+    data = draw() if drawings is None else drawings.drawn(graph, request, draw)
     return data, FORMATS[fmt].media_type

@@ -80,7 +80,8 @@ def get_account_map(
         data, media_type = render_account_map(store, id, fmt.name, opportunity_id=opportunity_id, redact=redact,
                                               lang=_language(accept_language),
                                               today=dt.datetime.now(dt.UTC).date(), options=options,
-                                              focus=Focus(scope, department, around, depth))
+                                              focus=Focus(scope, department, around, depth),
+                                              drawings=request.app.state.drawings)
     except MapError as e:
         raise ApiError(422, "Invalid input", str(e), errors=[{"loc": e.loc, "msg": str(e)}]) from e
     filename = f"{id}-map" + (f"-{opportunity_id}" if opportunity_id else "") + f".{fmt.extension}"
