@@ -141,10 +141,15 @@ def map_key(account_id: str, revisions: Mapping[str, int]) -> tuple[int, int]:
     return revisions.get(account_id, 0), revisions.get(SHARED_SCOPE, 0)
 
 
+def map_key_in(tx: Tx, account_id: str) -> tuple[int, int]:
+    """The revisions the account's map is at, read in ``tx`` (:func:`map_key`)."""
+    return map_key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
+
+
 def map_news_in(tx: Tx, account_id: str, since: tuple[int, int]) -> MapNews:
     """:meth:`Backend.map_news` read in a transaction from the port's primitives (a backend whose
     database reads it no faster in one statement uses this)."""
-    key = map_key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
+    key = map_key_in(tx, account_id)
     ranges = {scope: (first, last) for scope, first, last in ((account_id, since[0], key[0]),
                                                               (SHARED_SCOPE, since[1], key[1])) if last > first}
     if not ranges:

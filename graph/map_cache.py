@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from graph.backend import SHARED_SCOPE, Tx, map_key, map_news_in
+from graph.backend import SHARED_SCOPE, Tx, map_key_in, map_news_in
 from graph.projection import AccountGraph, account_graph
 from graph.records import EdgeRecord, MapChanges, MapNews, NodeRecord
 
@@ -307,7 +307,7 @@ class MapCache:
                 return edited
             key = news.key              # the revisions the news read: not read again for the load
         if key is None:
-            key = map_key(account_id, tx.revisions([account_id, SHARED_SCOPE]))
+            key = map_key_in(tx, account_id)
         subgraph = tx.account_subgraph(account_id)
         if subgraph is None:
             with self._lock:

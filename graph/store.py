@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from graph.backend import SHARED_SCOPE, Backend, Tx, map_key
+from graph.backend import SHARED_SCOPE, Backend, Tx, map_key_in
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
@@ -167,7 +167,7 @@ class Store:
         kept = self.maps.kept_key(account_id)
         if kept is None:
             return None
-        now = self.backend.read(lambda tx: map_key(account_id, tx.revisions([account_id, SHARED_SCOPE])))
+        now = self.backend.read(lambda tx: map_key_in(tx, account_id))
         return self.maps.kept_at(account_id, now)
 
     def current_opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph | None:

@@ -28,7 +28,7 @@ class Drawings:
         self._kept: OrderedDict[tuple[int, Hashable], tuple[weakref.ref[nx.MultiDiGraph], bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        # How each request was served, for the tests and benchmarks: "kept", "drawn".
+        # How each request was served, for the tests: "kept", "drawn".
         self.counts: dict[str, int] = {"kept": 0, "drawn": 0}
 
     @property
