@@ -13,7 +13,7 @@ Views (``Focus.scope``):
 * ``chain``: the opportunity's decision chain (every open opportunity's without one) with their
   managers, then the people tied to them, ring by ring up to ``depth`` hops, strongest ties first;
 * ``overview``: the top two levels of the org chart, then the most influential people
-  (``scoring.power.influence_answer``, kept with the map), each with their managers;
+  (``scoring.power.power_order``, kept with the map), each with their managers;
 * ``department``: one department's people, its top levels first, then by influence;
 * ``around``: one person and everyone within ``depth`` hops of any tie, nearest and strongest first.
 """
@@ -28,7 +28,7 @@ from typing import Literal
 
 from rendering.labels import ROLE_SHORT, word
 from rendering.model import Line, MapError, MapModel, Person
-from scoring.power import influence_answer
+from scoring.power import power_order
 
 IMAGE_BUDGET = 150        # people one image draws: about what a 4,000-pixel-wide page shows legibly
 LINE_BUDGET = 100         # relationship lines one image draws, reporting lines aside
@@ -192,8 +192,7 @@ class _Order:
         """Contacts' positions by informal power (departed people last), computed once."""
         if self._power is None:
             graph = self.model.source if self.model.source is not None else self.model.graph
-            ranked = [r.contact_id for r in influence_answer(graph).contacts]
-            self._power = {c: i for i, c in enumerate(ranked)}
+            self._power = {c: i for i, c in enumerate(power_order(graph))}
         return self._power
 
     def by_power(self, people: Iterable[str]) -> list[str]:

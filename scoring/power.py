@@ -73,6 +73,14 @@ def influence_answer(g: nx.MultiDiGraph, options: ScoringOptions | None = None, 
     return amap.cached(("influence_answer", o, lang), lambda: _influence_answer(amap, o, lang))
 
 
+def power_order(g: nx.MultiDiGraph, options: ScoringOptions | None = None) -> list[str]:
+    """The active contacts, most informal power first: the order of ``influence_answer`` without its
+    signals, which cost most of it (each person's constraint: a 100,000-person account, ~80 % of ~30 s).
+    Kept with the map as the ranking is."""
+    o = resolve(options)
+    return [c for c, *_ in ranking(AccountMap.build(g, o), o)]
+
+
 def _influence_answer(amap: AccountMap, o: ScoringOptions, lang: str) -> InfluenceAnswer:
     ranked = ranking(amap, o)
     node = amap._node

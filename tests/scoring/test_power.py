@@ -79,3 +79,13 @@ def test_pure_python_pagerank_matches_numpy(random_graph: RandomMap) -> None:
                             [w for _, _, w in edges], 0.85, 40)
     assert slow == pytest.approx(fast)
     assert sum(fast.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_power_order_is_the_answers_order(random_graph: RandomMap, seed: int) -> None:
+    # What the maps rank people by: the answer's order, without computing its signals.
+    from scoring.power import power_order
+
+    g = random_graph(seed, n=40)
+    assert power_order(g) == [r["contact_id"] for r in informal_power(g)["contacts"]]
+    assert power_order(g)  # the random maps have active contacts
