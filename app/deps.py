@@ -36,15 +36,22 @@ async def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def authenticate(request: Request, authorization: str | None) -> Principal:
-    """The caller's principal from ``Authorization: Bearer <key>``; 401 without a valid key."""
-    return authenticate_locally(request, authorization) or authenticate_stored(request, authorization)
+async def authenticated(request: Request, authorization: str | None) -> Principal:
+    """The caller's principal from ``Authorization: Bearer <key>``; 401 without a valid key. A key from
+    the environment is checked on the event loop; a stored one too when the store reads in the process
+    (SQLite: an index lookup in the process's own file), else in a worker thread (a Neo4j round trip)."""
+    principal = authenticate_locally(request, authorization)
+    if principal is not None:
+        return principal
+    store: Store = request.app.state.store
+    if store.backend.reads_in_process:
+        return authenticate_stored(request, authorization)
+    return await run_in_threadpool(authenticate_stored, request, authorization)
 
 
 def authenticate_locally(request: Request, authorization: str | None) -> Principal | None:
     """What the header alone says, without asking the store: 401 for a missing or malformed header,
-    the principal of a key given in the environment, else None (a stored key, maybe). No I/O, so the
-    middleware calls it on the event loop and leaves only store lookups to a worker thread."""
+    the principal of a key given in the environment, else None (a stored key, maybe). No I/O."""
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "Unauthorized", "send an API key as 'Authorization: Bearer <key>'",
@@ -57,7 +64,7 @@ def authenticate_locally(request: Request, authorization: str | None) -> Princip
 
 
 def authenticate_stored(request: Request, authorization: str | None) -> Principal:
-    """The principal of a stored key (a store lookup: call it from a worker thread); 401 when none."""
+    """The principal of a stored key (a store lookup, see ``authenticated``); 401 when none."""
     secret = (authorization or "").partition(" ")[2].strip()
     store: Store = request.app.state.store
     key = store.find_key(secret) if len(secret) <= 200 else None
@@ -77,11 +84,11 @@ def require(role: str):  # type: ignore[no-untyped-def]
 
     async def dependency(request: Request,
                          _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Principal:
-        # The RequireKey middleware has found the principal of every /v1 request; a stored key is
-        # looked up (in a worker thread) only if it has not.
+        # The RequireKey middleware has found the principal of every /v1 request; the key is looked up
+        # here only if it has not.
         principal: Principal | None = getattr(request.state, "principal", None)
         if principal is None:
-            principal = await run_in_threadpool(authenticate, request, request.headers.get("authorization"))
+            principal = await authenticated(request, request.headers.get("authorization"))
         if ROLES.index(principal.role) < needed:
             raise ApiError(403, "Forbidden", f"this needs the {role} role; the key is a {principal.role}")
         return principal

@@ -18,7 +18,7 @@ from starlette.types import Send as ASGISend
 
 from app import errors, limits
 from app.answers import Answers
-from app.deps import authenticate_locally, authenticate_stored
+from app.deps import authenticated
 from app.route_table import route_table
 from app.routers import analytics, bulk, docs, maps, operations, resources, reviews, web
 from app.routers.analytics import language
@@ -104,9 +104,7 @@ class RequireKey:
         request = Request(scope)
         header = request.headers.get("authorization")
         try:
-            # A key from the environment is checked here, on the event loop; a stored one in a worker.
-            principal = (authenticate_locally(request, header)
-                         or await run_in_threadpool(authenticate_stored, request, header))
+            principal = await authenticated(request, header)
         except errors.ApiError as e:
             await errors.problem(e.status, e.title, e.detail, e.errors, e.headers)(scope, receive, send)
             return
