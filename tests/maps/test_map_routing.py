@@ -13,7 +13,7 @@ from rendering.draw import box_rects, drawn_direction, route_lines
 from rendering.focus import Focus, focused
 from rendering.layout import layout_map
 from rendering.model import build_map
-from rendering.routing import BEND, CROWD, Router, rounded_corners, segment_hits_rect
+from rendering.routing import BEND, CROWD, SLACK, Router, rounded_corners, segment_hits_rect
 from tests.maps.generator import large_account
 
 # A line may touch a box's border where it ends; "under a box" means through its inside.
@@ -81,10 +81,12 @@ def _cost(points: list[tuple[float, float]]) -> float:
     return length + BEND * _bends(points)
 
 
-def test_a_direct_path_is_taken_only_when_it_is_the_cheapest() -> None:
+@pytest.mark.parametrize("slack", [1.0, SLACK])
+def test_a_direct_path_is_taken_only_when_it_is_the_cheapest(slack: float) -> None:
     # Rows of boxes of uneven widths, with gaps: some pairs are joined by a straight run, an L, a Z or a
     # U; others only by a path round other boxes. An exact search (no over-weighted estimate, no direct
-    # paths) finds the cheapest path; a direct path, when the router takes one, costs no more.
+    # paths) finds the cheapest path; a direct path, when the router takes one, costs no more (with a
+    # slack, no more than that many times as much, as the maps' direct paths).
     rng = random.Random(11)
     boxes: dict[str, tuple[float, float, float, float]] = {}
     for row in range(4):
@@ -99,20 +101,21 @@ def test_a_direct_path_is_taken_only_when_it_is_the_cheapest() -> None:
     pairs = [(a, b) for a in names for b in names if a != b]
     direct = searched = 0
     for a, b in rng.sample(pairs, 120):
-        router = Router(boxes, greed=1.0)
+        router = Router(boxes, greed=1.0, slack=slack)
         route = router.route(a, b)
         exact = Router(boxes, greed=1.0, direct=False, sparse=False).route(a, b)    # every free grid node
         assert route is not None and exact is not None
         if router.direct:
             direct += 1
             assert _bends(route.points) <= 2
-            assert _cost(route.points) <= _cost(exact.points) + 1e-6, (a, b)
+            assert _cost(route.points) <= slack * _cost(exact.points) + 1e-6, (a, b)
             for p, q in itertools.pairwise(rounded_corners(route.points)):
                 for node, rect in boxes.items():
                     assert not segment_hits_rect(p, q, rect, TOLERANCE), (a, b, "under", node)
         else:
             searched += 1
-    assert direct >= 20 and searched >= 20                          # both kinds were exercised
+    assert direct >= 20 and (searched >= 20 or slack > 1)          # both kinds were exercised (with a
+    # slack, nearly every pair of these rows has a direct path close enough)
 
 
 def _scene(rng: random.Random, rows: int, cols: int) -> dict[str, tuple[float, float, float, float]]:
