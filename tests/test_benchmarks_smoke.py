@@ -68,6 +68,15 @@ def test_the_map_benchmark_renders_every_format_and_judges_the_targets() -> None
     assert maps.targets([measured]) == []            # no target is about 100 people
     big = {"contacts": 10_000, **{f"{f}/{v}": 1.0 for f in maps.FORMATS for v in ("opportunity", "account")},
            **{f"{f}/{v}/cpu": 1.0 for f in maps.FORMATS for v in ("opportunity", "account")}, "pdf/account": 12.0}
-    one = {"contacts": 1_000, "pdf/account": 0.9, "pdf/account/cpu": 0.8, "dot": {"pdf": (0.6, 0.5)}}
+    one = {"contacts": 1_000, "pdf/side_by_side": (0.9, 0.8), "dot": {"pdf": (0.6, 0.5)}}
     judged = {t["key"]: t["met"] for t in maps.targets([one, big])}
     assert judged == {"map_dot": False, "map_png": True, "map_pdf": False}
+
+
+def test_our_pdf_and_dot_run_in_turn() -> None:
+    from benchmarks import maps
+
+    order: list[str] = []
+    ours, theirs = maps.side_by_side(lambda: order.append("ours"), lambda: order.append("dot"), repeat=3)
+    assert order == ["ours", "dot"] * 4                   # a warm-up each, then three turns
+    assert all(seconds >= 0 for seconds in (*ours, *theirs))
