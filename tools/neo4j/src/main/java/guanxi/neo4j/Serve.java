@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,11 +37,13 @@ import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.graphdb.Transaction;
 import org.neo4j.io.fs.DefaultFileSystemAbstraction;
 import org.neo4j.kernel.impl.security.User;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.kernel.internal.Version;
 import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
 import org.neo4j.logging.NullLogProvider;
 import org.neo4j.memory.EmptyMemoryTracker;
+import org.neo4j.monitoring.DatabaseHealth;
 import org.neo4j.server.security.SecureHasher;
 import org.neo4j.server.security.SystemGraphCredential;
 import org.neo4j.server.security.auth.CommunitySecurityModule;
@@ -53,7 +57,8 @@ import org.neo4j.server.security.auth.FileUserRepository;
  * Bolt listens on 127.0.0.1 only, user {@code neo4j} with the password from {@code NEO4J_PASSWORD}. Stdout gets one
  * line, {@code Neo4j <version> ready at bolt://127.0.0.1:<port>}, once Bolt answers a login with that password;
  * Neo4j's own log goes to stderr (and its debug log to DATA_DIR/logs/debug.log). SIGTERM or SIGINT stops the DBMS
- * cleanly and exits 0.
+ * cleanly and exits 0 — unless a database has panicked (e.g. at a full disk), when it exits at once, as a crash would,
+ * and the next start recovers from the transaction log (see {@link #stopQuietly}).
  */
 public final class Serve {
     private static final String USER = "neo4j";
@@ -160,8 +165,8 @@ public final class Serve {
                 // Stop in a second, not after Netty's default 5 s quiet periods (twice).
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                 // NEO4J_RECOVER_TORN_LOG=1: recovery truncates unreadable bytes at the end of a transaction
-                // log (what a full disk leaves: the torn last transaction, which was never acknowledged)
-                // rather than refusing to start the database. Off by default, as in Neo4j.
+                // log rather than refusing to start the database (what a clean shutdown of a database that
+                // panicked at a full disk leaves; see stopQuietly). Off by default, as in Neo4j.
                 .setConfig(GraphDatabaseInternalSettings.fail_on_corrupted_log_files,
                            !"1".equals(System.getenv("NEO4J_RECOVER_TORN_LOG")));
         dbms = builder.build();
@@ -292,9 +297,24 @@ public final class Serve {
         System.exit(0);
     }
 
+    /**
+     * Stops the DBMS cleanly — unless one of its databases has panicked. A database panics when it cannot append a
+     * transaction to its log (a full disk): part of that transaction is in the file, and the rest is still in the
+     * log's write buffer. A clean shutdown flushes that buffer, appending bytes that no longer line up after the
+     * torn ones, and the next start cannot read past them (it refuses, "recovery not possible", or reads a length
+     * out of the stray bytes and runs out of heap). Exiting at once, as a crash would, leaves the log ending in the
+     * torn transaction, which recovery drops (it never committed); everything committed is in the log.
+     */
     private static void stopQuietly() {
         DatabaseManagementService service = dbms;
         if (service != null && stopped.compareAndSet(false, true)) {
+            List<String> panicked = panickedDatabases(service);
+            if (!panicked.isEmpty()) {
+                System.err.println("neo4j: database " + String.join(", ", panicked) + " has panicked: exiting "
+                                   + "without a clean shutdown; the next start recovers from its transaction log");
+                System.err.flush();
+                Runtime.getRuntime().halt(0);
+            }
             System.err.println("neo4j: stopping");
             try {
                 service.shutdown();
@@ -303,6 +323,29 @@ public final class Serve {
                 System.err.println("neo4j: shutdown failed: " + rootMessage(t));
             }
         }
+    }
+
+    /** The names of the databases that have panicked (a database whose health cannot be read is not counted). */
+    private static List<String> panickedDatabases(DatabaseManagementService service) {
+        List<String> panicked = new ArrayList<>();
+        List<String> names;
+        try {
+            names = service.listDatabases();
+        } catch (RuntimeException e) {
+            System.err.println("neo4j: cannot list the databases: " + rootMessage(e));
+            return panicked;
+        }
+        for (String name : names) {
+            try {
+                if (service.database(name) instanceof GraphDatabaseAPI api
+                    && !api.getDependencyResolver().resolveDependency(DatabaseHealth.class).hasNoPanic()) {
+                    panicked.add(name);
+                }
+            } catch (RuntimeException e) {
+                System.err.println("neo4j: cannot read the health of database " + name + ": " + rootMessage(e));
+            }
+        }
+        return panicked;
     }
 
     private static String next(String[] args, int i, String option) {
