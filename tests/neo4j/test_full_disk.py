@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
@@ -153,6 +154,12 @@ def full_disk_setup(tmp_path: Path) -> Iterator[tuple[Disk, Server]]:
             disk.unmount()
 
 
+def _app(server: Server, tmp_path: Path) -> FastAPI:
+    """The service on ``server``, quick to notice that it is down."""
+    return create_app(Settings(data_dir=tmp_path / "data", api_keys=KEYS_ENV, backend="neo4j", neo4j_uri=server.uri,
+                               neo4j_password=PASSWORD, neo4j_connection_timeout=5.0, neo4j_retry_time=2.0))
+
+
 def _contact(i: int) -> dict[str, Any]:
     return {"account_id": "gzf", "name": f"满盘测试 {i}", "notes": "写满磁盘" * 1000}
 
@@ -191,9 +198,7 @@ def _says_full(response: httpx.Response) -> bool:
 def test_a_full_disk_under_neo4j_is_507_and_ready_503_and_the_service_recovers(
         full_disk_setup: tuple[Disk, Server], tmp_path: Path) -> None:
     disk, server = full_disk_setup
-    settings = Settings(data_dir=tmp_path / "data", api_keys=KEYS_ENV, backend="neo4j", neo4j_uri=server.uri,
-                        neo4j_password=PASSWORD, neo4j_connection_timeout=5.0, neo4j_retry_time=2.0)
-    app = create_app(settings)
+    app = _app(server, tmp_path)
     with TestClient(app, headers=auth(ADMIN)) as client:
         app.state.store.backend.migrate()
         assert client.get("/ready").status_code == 200
@@ -280,9 +285,7 @@ def _append_stray_bytes(server: Server) -> None:
 def test_a_log_ending_in_stray_bytes_starts_once_with_NEO4J_RECOVER_TORN_LOG(
         server_of_its_own: Server, tmp_path: Path) -> None:
     server = server_of_its_own
-    settings = Settings(data_dir=tmp_path / "data", api_keys=KEYS_ENV, backend="neo4j", neo4j_uri=server.uri,
-                        neo4j_password=PASSWORD, neo4j_connection_timeout=5.0, neo4j_retry_time=2.0)
-    app = create_app(settings)
+    app = _app(server, tmp_path)
     with TestClient(app, headers=auth(ADMIN)) as client:
         app.state.store.backend.migrate()
         assert client.post("/v1/import", json=bundle("furniture")).status_code == 200
