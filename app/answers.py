@@ -8,13 +8,16 @@ carries them across such an edit)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import networkx as nx
+from starlette.concurrency import run_in_threadpool
 
 from scoring.view import INERT_FIELDS
 
@@ -70,3 +73,56 @@ class _Kept:
     def advance(self, graph: nx.MultiDiGraph, edit: Any) -> _Kept | None:
         fields = getattr(edit, "fields", None)
         return _Kept(self.answers) if fields is not None and fields <= INERT_FIELDS else None
+
+
+class SharedChecks:
+    """Checks of whether a kept map is current, shared by the concurrent requests about one account, on
+    a store whose reads leave the process (Neo4j: a round trip per check). A request is answered from a
+    check that started after it arrived — the one under way if it started since, else the next — so it
+    sees every write committed before it came, by any process. Requests that come while a check runs
+    share the one after it, and requests that waited for a place in the gate (``app.limits``) may share
+    the one under way; sequential requests each take a check of their own, as before. ``check`` runs in
+    a worker thread."""
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
+        self._next: dict[Hashable, tuple[asyncio.Future[Any], Callable[[], Any]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def shared(self, key: Hashable, check: Callable[[], Any], arrived: float) -> Any:
+        """The result of a run of ``check`` (or of another's for ``key``) that started after ``arrived``
+        (``time.monotonic()``: when the request came)."""
+        running = self._running.get(key)
+        if running is not None and running[0] > arrived:
+            future = running[1]
+        else:
+            waiting = self._next.get(key)
+            if waiting is None:
+                waiting = (asyncio.get_running_loop().create_future(), check)
+                self._next[key] = waiting
+                if running is None:
+                    self._start(key)
+            future = waiting[0]
+        # A request that goes away leaves the check running for the others.
+        return await asyncio.shield(future)
+
+    def _start(self, key: Hashable) -> None:
+        future, check = self._next.pop(key)
+        self._running[key] = (time.monotonic(), future)
+
+        async def run() -> None:
+            try:
+                future.set_result(await run_in_threadpool(check))
+            except asyncio.CancelledError:
+                future.cancel()
+                raise
+            except Exception as e:  # noqa: BLE001 - every waiter gets the check's failure
+                future.set_exception(e)
+            finally:
+                del self._running[key]
+                if key in self._next:
+                    self._start(key)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)           # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._tasks.discard)

@@ -16,6 +16,7 @@ import asyncio
 import math
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -110,6 +111,7 @@ class GateHeavy:
             await self.app(scope, receive, send)
             return
         gate = self.gate
+        scope.setdefault("state", {})["arrived"] = time.monotonic()  # before it waits (app.answers)
         client = _Client(receive)
         if not await client.read_body():
             return

@@ -17,7 +17,7 @@ from starlette.types import Receive as ASGIReceive
 from starlette.types import Send as ASGISend
 
 from app import errors, limits
-from app.answers import Answers
+from app.answers import Answers, SharedChecks
 from app.deps import authenticated
 from app.route_table import route_table
 from app.routers import analytics, bulk, docs, maps, operations, resources, reviews, web
@@ -288,6 +288,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store
     app.state.scoring_options = ScoringOptions()
     app.state.answers = Answers()
+    app.state.checks = SharedChecks()
     app.state.drawings = Drawings()
     errors.install(app)
 

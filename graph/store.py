@@ -103,7 +103,7 @@ def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
         yield reference.field, named, reference.target
 
 
-def _shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, account_id: str | None) -> bool:
+def shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, account_id: str | None) -> bool:
     """Whether ``graph`` (the map of ``account_id``) shows the opportunity as one of that account's."""
     shown = graph.nodes.get(opportunity_id) if graph is not None else None
     return shown is not None and shown.get("kind") == "opportunity" and shown.get("account_id") == account_id
@@ -154,7 +154,7 @@ class Store:
         map, brought up to date, still shows it there)."""
         account = self.maps.home(opportunity_id)
         graph, key = self._followed(account) if account is not None else (None, None)
-        if not _shows_opportunity(graph, opportunity_id, account):
+        if not shows_opportunity(graph, opportunity_id, account):
             known = key if graph is None else None
             graph = self.backend.read(lambda tx: self.maps.read_opportunity(tx, opportunity_id, known))
         if graph is None:
@@ -163,19 +163,24 @@ class Store:
 
     def current_account_graph(self, account_id: str) -> nx.MultiDiGraph | None:
         """The account's kept map if nothing changed since it was kept (its revisions read, nothing
-        else), else None: the caller then takes :meth:`account_graph`, which brings it up to date."""
+        else), else None: the caller then takes :meth:`account_graph`, which brings it up to date.
+        Cheap where reads stay in the process (SQLite), which ask it on the event loop."""
         kept = self.maps.kept_key(account_id)
         if kept is None:
             return None
         now = self.backend.read(lambda tx: map_key_in(tx, account_id))
         return self.maps.kept_at(account_id, now)
 
-    def current_opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph | None:
-        """The kept map of the account the opportunity was last found in, if nothing changed since it
-        was kept and it still shows the opportunity there; else None (:meth:`opportunity_graph`)."""
-        account = self.maps.home(opportunity_id)
-        graph = self.current_account_graph(account) if account is not None else None
-        return graph if _shows_opportunity(graph, opportunity_id, account) else None
+    def kept_map_account(self, id: str, *, opportunity: bool) -> str | None:
+        """The account whose kept map would answer about ``id`` (the account itself, or the account the
+        opportunity was last found in) when a map of it is kept; else None. Reads nothing."""
+        account = self.maps.home(id) if opportunity else id
+        return account if account is not None and self.maps.kept_key(account) is not None else None
+
+    def followed_account_graph(self, account_id: str) -> nx.MultiDiGraph | None:
+        """The account's kept map brought up to date with what changed since it was kept (the news read:
+        one round trip on Neo4j); None when no map is kept or it must be loaded afresh."""
+        return self._followed(account_id)[0]
 
     def _followed(self, account_id: str) -> tuple[nx.MultiDiGraph | None, tuple[int, int] | None]:
         """The kept map of the account brought up to date, or None and the revisions read (None: no

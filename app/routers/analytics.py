@@ -4,6 +4,7 @@ account class. Each route loads one account's map, projects it, and hands it to 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -13,13 +14,13 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from app.answers import Answers
+from app.answers import Answers, SharedChecks
 from app.deps import StoreDep, Viewer
 from app.schemas import analytics as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
 from graph.models import ID_PATTERN, NodeKind, moment
-from graph.store import Store
+from graph.store import Store, shows_opportunity
 from scoring.chain import chain_report
 from scoring.classify import account_class
 from scoring.gaps import gap_report
@@ -155,24 +156,44 @@ class Asked:
 async def _answered(request: Request, store: Store, asked: Asked, id: str, *, opportunity: bool,
                     when: str | None, check: Callable[[nx.MultiDiGraph], None] | None = None) -> AnswerJSON:
     """The answer to ``asked`` about the map of the account ``id`` (with ``opportunity``: of the account
-    the opportunity ``id`` belongs to), as it stands or stood ``when``. On a store whose reads stay in the process (SQLite), a map kept and unchanged
-    since — its revisions read here — with the answer kept for it is answered on the event loop;
-    everything else (loading or editing a map, scoring it, our roster, a past moment) runs in a worker
-    thread. ``check`` raises for a question the map cannot answer (a 404), before it is scored."""
+    the opportunity ``id`` belongs to), as it stands or stood ``when``. A map kept and current (see
+    :func:`_current_map`) with the answer kept for it is answered on the event loop; everything else
+    (loading or editing a map, scoring it, our roster, a past moment) runs in a worker thread. ``check``
+    raises for a question the map cannot answer (a 404), before it is scored."""
     answers: Answers = request.app.state.answers
-    if when is None and store.backend.reads_in_process:
-        current = store.current_opportunity_graph(id) if opportunity else store.current_account_graph(id)
-        kept = answers.kept(current, asked.key) if current is not None else None
+    current = await _current_map(request, store, id, opportunity=opportunity) if when is None else None
+    if current is not None:
+        kept = answers.kept(current, asked.key)
         if kept is not None:
             return AnswerJSON(kept)
 
     def now() -> AnswerJSON:
-        graph = opportunity_map(store, id, when) if opportunity else account_map(store, id, when)
+        graph = current
+        if graph is None:
+            graph = opportunity_map(store, id, when) if opportunity else account_map(store, id, when)
         if check is not None:
             check(graph)
         return _scored(answers, asked, graph, team=_roster(store, graph) if asked.team else None)
 
     return await run_in_threadpool(now)
+
+
+async def _current_map(request: Request, store: Store, id: str, *, opportunity: bool) -> nx.MultiDiGraph | None:
+    """The kept map that answers about ``id`` now, read after this request came, when one is kept (and
+    still shows the opportunity); else None, and a worker thread loads it. On a store whose reads stay in
+    the process (SQLite) the kept map's revisions are read here, on the event loop; on one whose reads
+    leave it (Neo4j) the map is brought up to date with the news in a worker thread, by a check that the
+    concurrent requests about the account share (:class:`app.answers.SharedChecks`)."""
+    account = store.kept_map_account(id, opportunity=opportunity)
+    if account is None:
+        return None
+    if store.backend.reads_in_process:
+        graph = store.current_account_graph(account)
+    else:
+        checks: SharedChecks = request.app.state.checks
+        arrived = getattr(request.state, "arrived", None) or time.monotonic()
+        graph = await checks.shared(account, lambda: store.followed_account_graph(account), arrived)
+    return graph if not opportunity or shows_opportunity(graph, id, account) else None
 
 
 def _scored(answers: Answers, asked: Asked, graph: nx.MultiDiGraph,

@@ -1,0 +1,119 @@
+"""Concurrent reads share the check of whether a kept map is current (``app.answers.SharedChecks``, used
+where the store's reads leave the process) and still see every write committed before they came."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.answers import SharedChecks
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import ADMIN, auth
+
+CHAIN = "/v1/opportunities/gzf-upgrade/decision-chain"
+
+
+class _HeldCheck:
+    """A check that counts its runs and, while ``hold`` is clear, waits (in its worker thread)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.started = threading.Event()
+        self.hold = threading.Event()
+        self.fail: Exception | None = None
+
+    def __call__(self) -> int:
+        self.runs += 1
+        run = self.runs
+        self.started.set()
+        assert self.hold.wait(10)
+        if self.fail is not None:
+            raise self.fail
+        return run
+
+
+async def _until(event: threading.Event) -> None:
+    for _ in range(1000):
+        if event.is_set():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the check never started")
+
+
+def test_a_request_joins_a_check_only_if_it_started_after_the_request_came() -> None:
+    async def scenario() -> None:
+        checks, check = SharedChecks(), _HeldCheck()
+        before = time.monotonic()
+        first = asyncio.ensure_future(checks.shared("acme", check, before))
+        await _until(check.started)
+        queued_before = asyncio.ensure_future(checks.shared("acme", check, before))    # came before it started
+        came_after = [asyncio.ensure_future(checks.shared("acme", check, time.monotonic())) for _ in range(3)]
+        other_account = asyncio.ensure_future(checks.shared("beta", check, time.monotonic()))
+        await asyncio.sleep(0.05)
+        assert not first.done() and not came_after[0].done()
+        check.hold.set()
+        assert await first == await queued_before                   # shared the check under way
+        answers = {await each for each in came_after}
+        assert len(answers) == 1 and answers != {await first}       # shared the next one, all three
+        assert check.runs == 3 and await other_account != await first
+        assert await checks.shared("acme", check, time.monotonic()) == 4   # one after another: one each
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_check_fails_everyone_waiting_for_it_and_the_next_one_runs_afresh() -> None:
+    async def scenario() -> None:
+        checks, check = SharedChecks(), _HeldCheck()
+        check.fail = ConnectionError("Neo4j is down")
+        waiting = [asyncio.ensure_future(checks.shared("acme", check, time.monotonic())) for _ in range(3)]
+        await _until(check.started)
+        check.hold.set()
+        for each in waiting:
+            with pytest.raises(ConnectionError, match="down"):
+                await each
+        check.fail = None
+        assert await checks.shared("acme", check, time.monotonic()) == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_request_that_goes_away_leaves_the_check_to_the_others() -> None:
+    async def scenario() -> None:
+        checks, check = SharedChecks(), _HeldCheck()
+        came = time.monotonic()
+        leaving = asyncio.ensure_future(checks.shared("acme", check, came))
+        staying = asyncio.ensure_future(checks.shared("acme", check, came))
+        await _until(check.started)
+        leaving.cancel()
+        check.hold.set()
+        assert await staying == 1
+        assert leaving.cancelled() and check.runs == 1
+
+    asyncio.run(scenario())
+
+
+def _title(answer: dict[str, Any], contact_id: str) -> str:
+    return next(member["title"] for member in answer["members"] if member["contact_id"] == contact_id)
+
+
+def test_concurrent_reads_see_another_processs_write_committed_before_they_came(
+        furniture: TestClient, settings: Settings) -> None:
+    """Each round another process retitles a member of the chain; the reads sent after its write was
+    acknowledged — eight at once, sharing checks — all show the new title, and all the same answer."""
+    assert furniture.get(CHAIN).status_code == 200                         # the map is kept
+    with TestClient(create_app(settings), headers=auth(ADMIN)) as other, ThreadPoolExecutor(8) as pool:
+        for round_ in range(6):
+            title = f"总经理 {round_}"
+            written = other.patch("/v1/contacts/gzf-gm", json={"title": title})
+            assert written.status_code == 200, written.text
+            answers = list(pool.map(lambda _: furniture.get(CHAIN), range(8)))
+            assert {response.status_code for response in answers} == {200}
+            assert {_title(response.json(), "gzf-gm") for response in answers} == {title}
+            assert len({response.content for response in answers}) == 1
