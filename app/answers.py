@@ -9,15 +9,15 @@ carries them across such an edit)."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import networkx as nx
-from starlette.concurrency import run_in_threadpool
 
 from scoring.view import INERT_FIELDS
 
@@ -82,14 +82,14 @@ class SharedChecks:
     sees every write committed before it came, by any process. Requests that come while a check runs
     share the one after it, and requests that waited for a place in the gate (``app.limits``) may share
     the one under way; sequential requests each take a check of their own, as before. ``check`` runs in
-    a worker thread."""
+    the event loop (awaiting the store)."""
 
     def __init__(self) -> None:
         self._running: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
-        self._next: dict[Hashable, tuple[asyncio.Future[Any], Callable[[], Any]]] = {}
+        self._next: dict[Hashable, tuple[asyncio.Future[Any], Callable[[], Awaitable[Any]]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def shared(self, key: Hashable, check: Callable[[], Any], arrived: float) -> Any:
+    async def shared(self, key: Hashable, check: Callable[[], Awaitable[Any]], arrived: float) -> Any:
         """The result of a run of ``check`` (or of another's for ``key``) that started after ``arrived``
         (``time.monotonic()``: when the request came)."""
         running = self._running.get(key)
@@ -112,7 +112,7 @@ class SharedChecks:
 
         async def run() -> None:
             try:
-                future.set_result(await run_in_threadpool(check))
+                future.set_result(await check())
             except asyncio.CancelledError:
                 future.cancel()
                 raise
@@ -123,6 +123,7 @@ class SharedChecks:
                 if key in self._next:
                     self._start(key)
 
-        task = asyncio.get_running_loop().create_task(run())
+        # Run in a context of its own: not in the budget of the request that happened to start it.
+        task = asyncio.get_running_loop().create_task(run(), context=contextvars.Context())
         self._tasks.add(task)           # the loop keeps only a weak reference to a task
         task.add_done_callback(self._tasks.discard)

@@ -275,6 +275,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # the first request rather than on the event loop while it waits.
         await run_in_threadpool(route_table, app)
         yield
+        await app.state.store.backend.close_async()
         app.state.store.backend.close()
 
     # No redirect_slashes: Starlette builds the redirect from the Host header, so /v1/accounts/ would send

@@ -123,6 +123,10 @@ class Backend(Protocol):
         """What changed in the account's map (and the shared scope) after the revisions ``since``, with
         the current records it names (:class:`MapNews`), read at once: in one round trip where the
         database allows (Neo4j: one auto-commit statement; a read transaction's commit is a second)."""
+    async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
+        """:meth:`map_news` asked from the service's event loop, which it must not block: awaited over the
+        network where a read is a round trip (Neo4j: its async driver), read at once where it stays in
+        the process (SQLite)."""
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied. Idempotent."""
     def check_ready(self) -> None:
@@ -133,6 +137,8 @@ class Backend(Protocol):
     def reset(self) -> None:
         """Delete every record, audit entry, key and counter (the schema and migrations stay).
         For tests against a throw-away database."""
+    async def close_async(self) -> None:
+        """Release what :meth:`map_news_async` opened in the event loop (before :meth:`close`)."""
     def close(self) -> None: ...
 
 

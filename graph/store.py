@@ -8,6 +8,7 @@ primitives (:class:`graph.backend.Tx`). Every write runs in one backend transact
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import gc
@@ -24,7 +25,7 @@ from typing import Any, TypeVar, cast
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from graph.backend import SHARED_SCOPE, Backend, Tx, map_key_in
+from graph.backend import SHARED_SCOPE, Backend, Tx
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
@@ -161,26 +162,24 @@ class Store:
             raise NotFound(NodeKind.opportunity, opportunity_id)
         return graph
 
-    def current_account_graph(self, account_id: str) -> nx.MultiDiGraph | None:
-        """The account's kept map if nothing changed since it was kept (its revisions read, nothing
-        else), else None: the caller then takes :meth:`account_graph`, which brings it up to date.
-        Cheap where reads stay in the process (SQLite), which ask it on the event loop."""
-        kept = self.maps.kept_key(account_id)
-        if kept is None:
-            return None
-        now = self.backend.read(lambda tx: map_key_in(tx, account_id))
-        return self.maps.kept_at(account_id, now)
-
     def kept_map_account(self, id: str, *, opportunity: bool) -> str | None:
         """The account whose kept map would answer about ``id`` (the account itself, or the account the
         opportunity was last found in) when a map of it is kept; else None. Reads nothing."""
         account = self.maps.home(id) if opportunity else id
         return account if account is not None and self.maps.kept_key(account) is not None else None
 
-    def followed_account_graph(self, account_id: str) -> nx.MultiDiGraph | None:
-        """The account's kept map brought up to date with what changed since it was kept (the news read:
-        one round trip on Neo4j); None when no map is kept or it must be loaded afresh."""
-        return self._followed(account_id)[0]
+    async def current_account_graph(self, account_id: str) -> nx.MultiDiGraph | None:
+        """The account's kept map brought up to date, asked from the service's event loop: what changed
+        since it was kept is read without blocking the loop (``Backend.map_news_async``: one round trip on
+        Neo4j, a read in the process on SQLite); an unchanged map is handed out at once, a changed one is
+        edited in a worker thread. None when no map is kept or it must be loaded afresh."""
+        kept = self.maps.kept_key(account_id)
+        if kept is None:
+            return None
+        news = await self.backend.map_news_async(account_id, kept)
+        if news.key == kept:
+            return self.maps.kept_at(account_id, kept)
+        return await asyncio.to_thread(self.maps.follow, account_id, news, _BackendReads(self.backend))
 
     def _followed(self, account_id: str) -> tuple[nx.MultiDiGraph | None, tuple[int, int] | None]:
         """The kept map of the account brought up to date, or None and the revisions read (None: no

@@ -179,20 +179,16 @@ async def _answered(request: Request, store: Store, asked: Asked, id: str, *, op
 
 
 async def _current_map(request: Request, store: Store, id: str, *, opportunity: bool) -> nx.MultiDiGraph | None:
-    """The kept map that answers about ``id`` now, read after this request came, when one is kept (and
-    still shows the opportunity); else None, and a worker thread loads it. On a store whose reads stay in
-    the process (SQLite) the kept map's revisions are read here, on the event loop; on one whose reads
-    leave it (Neo4j) the map is brought up to date with the news in a worker thread, by a check that the
-    concurrent requests about the account share (:class:`app.answers.SharedChecks`)."""
+    """The kept map that answers about ``id`` now, when one is kept (and still shows the opportunity),
+    brought up to date by a check that started after this request came — shared with the concurrent
+    requests about the same account (:class:`app.answers.SharedChecks`); else None, and a worker thread
+    loads it."""
     account = store.kept_map_account(id, opportunity=opportunity)
     if account is None:
         return None
-    if store.backend.reads_in_process:
-        graph = store.current_account_graph(account)
-    else:
-        checks: SharedChecks = request.app.state.checks
-        arrived = getattr(request.state, "arrived", None) or time.monotonic()
-        graph = await checks.shared(account, lambda: store.followed_account_graph(account), arrived)
+    checks: SharedChecks = request.app.state.checks
+    arrived = getattr(request.state, "arrived", None) or time.monotonic()
+    graph = await checks.shared(account, lambda: store.current_account_graph(account), arrived)
     return graph if not opportunity or shows_opportunity(graph, id, account) else None
 
 

@@ -28,7 +28,16 @@ import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, LiteralString, TypeVar
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j import (
+    READ_ACCESS,
+    WRITE_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    Session,
+)
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -507,6 +516,19 @@ class Neo4jTx:
         return [_map_changes(row) for row in self._run(queries.MAP_CHANGES_SINCE, since=wanted)]
 
 
+def _news_scopes(account_id: str, since: tuple[int, int]) -> list[dict[str, Any]]:
+    return [{"scope": account_id, "first": since[0]}, {"scope": SHARED_SCOPE, "first": since[1]}]
+
+
+def _news(account_id: str, row: Mapping[str, Any]) -> MapNews:
+    """The answer of ``MAP_NEWS``."""
+    revisions = {found["scope"]: found["revision"] for found in row["revisions"]}
+    nodes = (_flat_node(props) for props in row["nodes"])
+    edges = (_flat_edge(found) for found in row["edges"])
+    return MapNews(map_key(account_id, revisions), tuple(map(_map_changes, row["changes"])),
+                   {node.id: node for node in nodes}, {edge.id: edge for edge in edges})
+
+
 def _map_changes(row: Mapping[str, Any]) -> MapChanges:
     """A scope's logged changes at one revision, as MAP_CHANGES_SINCE and MAP_NEWS return them."""
     if row["everything"]:
@@ -539,6 +561,10 @@ class Neo4jBackend:
         self._driver: Driver = GraphDatabase.driver(uri, auth=(user, password),
                                                     **{**DEFAULT_DRIVER_CONFIG, **driver_config})
         self._bookmarks = GraphDatabase.bookmark_manager()
+        # The service's event loop asks what changed in a kept map through a driver of its own (one
+        # statement per check, no worker thread); made on first use, in that loop.
+        self._async_config = (uri, (user, password), {**DEFAULT_DRIVER_CONFIG, **driver_config})
+        self._async_driver: AsyncDriver | None = None
 
     def __repr__(self) -> str:
         return f"Neo4jBackend({self.uri!r}, database={self.database!r})"
@@ -618,19 +644,32 @@ class Neo4jBackend:
 
     def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
         # One auto-commit statement: one round trip (a read transaction adds its commit's).
-        scopes = [{"scope": account_id, "first": since[0]}, {"scope": SHARED_SCOPE, "first": since[1]}]
-
         def run() -> MapNews:
             with self._session(READ_ACCESS) as session:
-                row = session.run(queries.MAP_NEWS, scopes=scopes).single(strict=True)
-            revisions = {found["scope"]: found["revision"] for found in row["revisions"]}
-            nodes = (_flat_node(props) for props in row["nodes"])
-            edges = (_flat_edge(found) for found in row["edges"])
-            return MapNews(map_key(account_id, revisions),
-                           tuple(map(_map_changes, row["changes"])), {node.id: node for node in nodes},
-                           {edge.id: edge for edge in edges})
+                row = session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since)).single(strict=True)
+            return _news(account_id, row)
 
         return self._translated(run)
+
+    async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
+        if self._async_driver is None:
+            uri, auth, config = self._async_config
+            self._async_driver = AsyncGraphDatabase.driver(uri, auth=auth, **config)
+        try:
+            async with self._async_driver.session(**self._session_config(READ_ACCESS)) as session:
+                result = await session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
+                row = await result.single(strict=True)
+        except (Neo4jError, DriverError) as e:
+            translated = self._failed(e) or _translate(e)
+            if translated is None:
+                raise
+            raise translated from e
+        return _news(account_id, row)
+
+    async def close_async(self) -> None:
+        if self._async_driver is not None:
+            await self._async_driver.close()
+            self._async_driver = None
 
     def migrate(self) -> list[str]:
         return self._translated(lambda: migrations.migrate(self._driver, self._session_config(WRITE_ACCESS)))

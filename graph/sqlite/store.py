@@ -612,6 +612,12 @@ class SqliteBackend:
     def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
         return self.read(lambda tx: map_news_in(tx, account_id, since))
 
+    async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
+        return self.map_news(account_id, since)      # a read of this process's file: never waits
+
+    async def close_async(self) -> None:
+        """Nothing opened in the event loop."""
+
     def reset(self) -> None:
         with self._transaction("BEGIN IMMEDIATE") as conn:
             for table in ("reviews", "edges", "nodes", "audit", "api_keys", "revisions", "map_changes"):

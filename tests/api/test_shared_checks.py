@@ -4,7 +4,6 @@ where the store's reads leave the process) and still see every write committed b
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,30 +20,26 @@ CHAIN = "/v1/opportunities/gzf-upgrade/decision-chain"
 
 
 class _HeldCheck:
-    """A check that counts its runs and, while ``hold`` is clear, waits (in its worker thread)."""
+    """A check that counts its runs and, while ``hold`` is clear, waits."""
 
     def __init__(self) -> None:
         self.runs = 0
-        self.started = threading.Event()
-        self.hold = threading.Event()
+        self.started = asyncio.Event()
+        self.hold = asyncio.Event()
         self.fail: Exception | None = None
 
-    def __call__(self) -> int:
+    async def __call__(self) -> int:
         self.runs += 1
         run = self.runs
         self.started.set()
-        assert self.hold.wait(10)
+        await asyncio.wait_for(self.hold.wait(), 10)
         if self.fail is not None:
             raise self.fail
         return run
 
 
-async def _until(event: threading.Event) -> None:
-    for _ in range(1000):
-        if event.is_set():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("the check never started")
+async def _until(event: asyncio.Event) -> None:
+    await asyncio.wait_for(event.wait(), 10)
 
 
 def test_a_request_joins_a_check_only_if_it_started_after_the_request_came() -> None:
@@ -100,7 +95,7 @@ def test_a_request_that_goes_away_leaves_the_check_to_the_others() -> None:
 
 
 def _title(answer: dict[str, Any], contact_id: str) -> str:
-    return next(member["title"] for member in answer["members"] if member["contact_id"] == contact_id)
+    return str(next(member["title"] for member in answer["members"] if member["contact_id"] == contact_id))
 
 
 def test_concurrent_reads_see_another_processs_write_committed_before_they_came(
