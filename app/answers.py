@@ -76,13 +76,12 @@ class _Kept:
 
 
 class SharedChecks:
-    """Checks of whether a kept map is current, shared by the concurrent requests about one account, on
-    a store whose reads leave the process (Neo4j: a round trip per check). A request is answered from a
-    check that started after it arrived — the one under way if it started since, else the next — so it
-    sees every write committed before it came, by any process. Requests that come while a check runs
-    share the one after it, and requests that waited for a place in the gate (``app.limits``) may share
-    the one under way; sequential requests each take a check of their own, as before. ``check`` runs in
-    the event loop (awaiting the store)."""
+    """Checks of whether a kept map is current (``Store.current_account_graph``: on Neo4j a round trip),
+    shared by the concurrent requests about one account. A request is answered from a check that started
+    after it arrived — the one under way if it started since, else the next — so it sees every write
+    committed before it came, by any process. Requests that come while a check runs share the one after
+    it, and requests that waited for a place in the gate (``app.limits``) may share the one under way;
+    sequential requests each take a check of their own. Checks run on the event loop."""
 
     def __init__(self) -> None:
         self._running: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}

@@ -110,9 +110,8 @@ class Backend(Protocol):
     #: shared server is migrated once, explicitly, by `guanxi migrate`).
     migrates_on_start: bool
     #: Whether a read is a call into this process's own database file, which a reader never waits on
-    #: (SQLite's write-ahead log), rather than a network round trip: the service then checks a kept map's
-    #: revisions on its event loop and sends a kept answer without handing the request to a worker thread;
-    #: it looks up a stored API key there too.
+    #: (SQLite's write-ahead log), rather than a network round trip: the service then looks up a stored
+    #: API key on its event loop rather than in a worker thread.
     reads_in_process: bool
 
     def read(self, work: Callable[[Tx], T]) -> T:

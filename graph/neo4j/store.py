@@ -660,6 +660,8 @@ class Neo4jBackend:
                 result = await session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
                 row = await result.single(strict=True)
         except (Neo4jError, DriverError) as e:
+            # Diagnosed as a blocking read would be (the server's status of the database: one more
+            # round trip, on a failure only).
             translated = self._failed(e) or _translate(e)
             if translated is None:
                 raise

@@ -15,6 +15,7 @@ from app.answers import SharedChecks
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import ADMIN, auth
+from tests.neo4j.conftest import NEO4J_ONLY
 
 CHAIN = "/v1/opportunities/gzf-upgrade/decision-chain"
 
@@ -112,3 +113,23 @@ def test_concurrent_reads_see_another_processs_write_committed_before_they_came(
             assert {response.status_code for response in answers} == {200}
             assert {_title(response.json(), "gzf-gm") for response in answers} == {title}
             assert len({response.content for response in answers}) == 1
+
+
+@NEO4J_ONLY
+def test_a_check_that_cannot_reach_neo4j_answers_503_and_the_next_one_recovers(furniture: TestClient) -> None:
+    """The check of a kept map goes through the async driver: when it cannot reach Neo4j the request
+    answers a 503 problem (not a 500), and once Neo4j answers again so does the service."""
+    assert furniture.get(CHAIN).status_code == 200                          # the map is kept
+    backend = furniture.app.state.store.backend                             # type: ignore[attr-defined]
+    reachable = backend._async_config
+    furniture.portal.call(backend.close_async)                              # type: ignore[union-attr]
+    _, auth_, config = reachable
+    backend._async_config = ("bolt://127.0.0.1:1", auth_, {**config, "connection_timeout": 1.0})
+    try:
+        down = furniture.get(CHAIN)
+        assert down.status_code == 503, down.text
+        assert down.headers["content-type"].startswith("application/problem+json")
+    finally:
+        furniture.portal.call(backend.close_async)                          # type: ignore[union-attr]
+        backend._async_config = reachable
+    assert furniture.get(CHAIN).status_code == 200
