@@ -1,5 +1,5 @@
-"""Concurrent reads share the check of whether a kept map is current (``app.answers.SharedChecks``, used
-where the store's reads leave the process) and still see every write committed before they came."""
+"""Concurrent reads share the check of whether a kept map is current (``app.answers.SharedChecks``; on
+Neo4j a round trip through the async driver) and still see every write committed before they came."""
 
 from __future__ import annotations
 
