@@ -25,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Final, LiteralString, TypeVar
 
 from neo4j import (
@@ -576,9 +577,12 @@ class Neo4jBackend:
     def _session(self, access_mode: str) -> Session:
         return self._driver.session(**self._session_config(access_mode))
 
-    def _translated(self, action: Callable[[], T]) -> T:
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Neo4j's and the driver's errors raised inside as the store's, where they are (a failure is
+        diagnosed by the server's status of the database: one more round trip, on a failure only)."""
         try:
-            return action()
+            yield
         except (Neo4jError, DriverError) as e:
             translated = self._failed(e) or _translate(e)
             if translated is None:
@@ -619,11 +623,8 @@ class Neo4jBackend:
         def unit(tx: ManagedTransaction) -> T:
             return work(Neo4jTx(tx, writable=False))
 
-        def run() -> T:
-            with self._session(READ_ACCESS) as session:
-                return session.execute_read(unit)
-
-        return self._translated(run)
+        with self._translated(), self._session(READ_ACCESS) as session:
+            return session.execute_read(unit)
 
     def write(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
@@ -636,36 +637,23 @@ class Neo4jBackend:
                     raise _too_large(e) from e
                 raise
 
-        def run() -> T:
-            with self._session(WRITE_ACCESS) as session:
-                return session.execute_write(unit)
-
-        return self._translated(run)
+        with self._translated(), self._session(WRITE_ACCESS) as session:
+            return session.execute_write(unit)
 
     def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
         # One auto-commit statement: one round trip (a read transaction adds its commit's).
-        def run() -> MapNews:
-            with self._session(READ_ACCESS) as session:
-                row = session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since)).single(strict=True)
-            return _news(account_id, row)
-
-        return self._translated(run)
+        with self._translated(), self._session(READ_ACCESS) as session:
+            row = session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since)).single(strict=True)
+        return _news(account_id, row)
 
     async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
         if self._async_driver is None:
             uri, auth, config = self._async_config
             self._async_driver = AsyncGraphDatabase.driver(uri, auth=auth, **config)
-        try:
+        with self._translated():
             async with self._async_driver.session(**self._session_config(READ_ACCESS)) as session:
                 result = await session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
                 row = await result.single(strict=True)
-        except (Neo4jError, DriverError) as e:
-            # Diagnosed as a blocking read would be (the server's status of the database: one more
-            # round trip, on a failure only).
-            translated = self._failed(e) or _translate(e)
-            if translated is None:
-                raise
-            raise translated from e
         return _news(account_id, row)
 
     async def close_async(self) -> None:
@@ -674,7 +662,8 @@ class Neo4jBackend:
             self._async_driver = None
 
     def migrate(self) -> list[str]:
-        return self._translated(lambda: migrations.migrate(self._driver, self._session_config(WRITE_ACCESS)))
+        with self._translated():
+            return migrations.migrate(self._driver, self._session_config(WRITE_ACCESS))
 
     def check_ready(self) -> None:
         # A probe answers now: one attempt, no retries.
@@ -699,11 +688,8 @@ class Neo4jBackend:
         def unit(tx: ManagedTransaction) -> None:
             tx.run(queries.WIPE_FOR_TESTS).consume()
 
-        def run() -> None:
-            with self._session(WRITE_ACCESS) as session:
-                session.execute_write(unit)
-
-        self._translated(run)
+        with self._translated(), self._session(WRITE_ACCESS) as session:
+            session.execute_write(unit)
 
     def close(self) -> None:
         self._driver.close()
