@@ -310,7 +310,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.add_middleware(Measure, requests=requests, latency=latency)
 
-    for module in (operations, resources, bulk, analytics, maps, reviews, web, docs):
+    # Routes are matched in this order, one by one (tens of microseconds per router passed over): the
+    # questions reps ask most come right after the probes, the records' CRUD after them.
+    for module in (operations, analytics, maps, resources, bulk, reviews, web, docs):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)

@@ -310,7 +310,9 @@ def render(res: Results, out: Path) -> str:
   turn: a covering rep → the decision maker, the rep → the economic buyer, a staff member → the decision
   maker. The map is asked last, as PNG with the opportunity emphasised.
 - **Throughput:** {m['threads']} client threads, each on its own keep-alive connection, send requests back to
-  back for a bounded time and count; first `/health`, then the decision chain, against the same server.
+  back for a bounded time and count; first `/health`, then the decision chain, against the same server. Each
+  is measured in the server's steady state: the same load runs untimed for {m.get('tput_warm_up', 0):g} s first
+  (a Neo4j started for the run answers its first thousands of requests slower while its JIT compiles them).
   Client and server share the machine's cores, so the `/health` figure is partly the client's limit.
 - **Memory:** VmRSS (and the peak, VmHWM) of the `guanxi serve` process from `/proc/PID/status`.
 - **Many accounts:** the store is built with one `POST /v1/import` per account (account-sized bundles sharing
