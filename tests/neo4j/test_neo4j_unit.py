@@ -321,6 +321,12 @@ def _statements() -> list[str]:
     return found
 
 
+def test_index_hints_ask_for_seeks() -> None:
+    """``USING INDEX`` alone may be met by scanning the whole index (see the live test of plans)."""
+    hinted = [text for text in _statements() if "USING INDEX" in text]
+    assert hinted and all("USING INDEX " not in text.replace("USING INDEX SEEK ", "") for text in hinted)
+
+
 def test_queries_are_literal_constants_never_formatted() -> None:
     source = Path(inspect.getfile(queries)).read_text(encoding="utf-8")
     tree = ast.parse(source)
