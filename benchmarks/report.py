@@ -298,9 +298,9 @@ def render(res: Results, out: Path) -> str:
 - **Import:** rows = accounts + contacts + team + competitors + opportunities + relationships + chain
   members. `POST /v1/import` is timed from the first byte sent to the answer: once into the server then
   measured, and while an import takes at most {m['budget']:.0f} s again, up to {m.get('import_repeat', 1)} in all,
-  each an account of the same size (other ids) into a server started for it (on Neo4j, the same database); the median rate
-  is the figure and every rate is shown (one import is one sample of a machine whose speed varies by a
-  quarter from one minute to the next). `guanxi import FILE` is timed
+  each an account of the same size (other ids) into a server started for it (on Neo4j, the same
+  database); the median rate is the figure and every rate is shown (one import is one sample of a
+  machine whose speed varies by a quarter from one minute to the next). `guanxi import FILE` is timed
   as a whole process (interpreter start, reading and validating the file, the import) into a data directory
   of its own while no server runs.
 - **Repeated reads and first reads after a write:** the service keeps projected maps and its answers
@@ -321,8 +321,9 @@ def render(res: Results, out: Path) -> str:
   maker. The map is asked last, as PNG with the opportunity emphasised.
 - **Throughput:** {m['threads']} client threads, each on its own keep-alive connection, send requests back to
   back for a bounded time and count, against the same server. Both are measured in the server's steady
-  state: the same load runs untimed first, in windows as long as the measure, until a window's rate is within 5 % of the one before (at most {m.get('tput_warm_up', 0):g} s): a Neo4j started
-  for the run answers its first tens of thousands of requests slower while its JIT compiles them. Then
+  state: the same load runs untimed first, in windows as long as the measure, until a window's rate is
+  within 5 % of the one before (at most {m.get('tput_warm_up', 0):g} s): a Neo4j started for the run answers its
+  first tens of thousands of requests slower while its JIT compiles them. Then
   `/health` and the chain are measured in turn, a window each, {m.get('tput_pairs', 1)} pair(s): each pair's ratio
   is of two rates a moment apart, and the pair with the median ratio is the figure (every pair is shown).
   Client and server share the machine's cores, so the `/health` figure is partly the client's limit.
