@@ -372,6 +372,7 @@ EDGES_TOUCHING_FOR_UPDATE: Final[LiteralString] = (
 
 REPORTING_LINES: Final[LiteralString] = (
     "MATCH (report:Entity)-[r:REPORTS_TO]->(boss:Entity)\n"
+    "USING INDEX SEEK r:REPORTS_TO(account_id)\n"
     "WHERE r.account_id IN $account_ids\n"
     "RETURN report.id AS report, boss.id AS boss"
 )
@@ -398,6 +399,7 @@ LIST_EDGES_TO_TARGET: Final[LiteralString] = (
 def _list_edges_of_account() -> LiteralString:
     branches = [
         "  MATCH (s:Entity)-[r:" + edge_type + "]->(t:Entity)\n"
+        "  USING INDEX SEEK r:" + edge_type + "(account_id)\n"
         "  WHERE r.account_id = $account_id AND r.id > $after AND type(r) IN $types\n"
         "  RETURN s, r, t\n"
         for edge_type in schema.EDGE_TYPES
@@ -511,8 +513,11 @@ AUDIT_OF_ACCOUNTS: Final[LiteralString] = (
     "ORDER BY seq"
 )
 
+# Erasure: one person's entries, a seek (``seq > 0`` as above; without it, every entry of the trail was read).
 SCRUB_AUDIT: Final[LiteralString] = (
-    "MATCH (e:AuditEntry {entity_id: $entity_id})\n"
+    "MATCH (e:AuditEntry)\n"
+    "USING INDEX SEEK e:AuditEntry(entity_id, seq)\n"
+    "WHERE e.entity_id = $entity_id AND e.seq > 0\n"
     "SET e.before = CASE WHEN e.before IS NULL THEN NULL ELSE $replacement END,\n"
     "    e.after = CASE WHEN e.after IS NULL THEN NULL ELSE $replacement END,\n"
     "    e.entity_id = $rename_to"
