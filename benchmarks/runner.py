@@ -31,6 +31,7 @@ import httpx
 from benchmarks import generator as gen
 from benchmarks.measure import (
     Latency,
+    Throughput,
     contact_writer,
     line_writer,
     measure_after_write,
@@ -401,12 +402,13 @@ def _throughput(cfg: Config, srv: Server, routes: set[str], chain_path: str, n: 
     # Then /health and the chain in turn, a window each, pair after pair: the ratio of each pair is of two
     # rates measured a moment apart, and the pair with the median ratio is the figure (the machine's other
     # load, which varies from one window to the next, weighs on both of a pair alike).
+    def timed(path: str) -> Throughput:
+        return measure_throughput(make, path, threads=cfg.threads, max_requests=cfg.tput_requests,
+                                  max_seconds=cfg.tput_seconds, timeout=cfg.timeout)
+
     pairs = []
     for _ in range(max(1, cfg.tput_pairs)):
-        health = measure_throughput(make, "/health", threads=cfg.threads, max_requests=cfg.tput_requests,
-                                    max_seconds=cfg.tput_seconds, timeout=cfg.timeout)
-        chain = measure_throughput(make, chain_path, threads=cfg.threads, max_requests=cfg.tput_requests,
-                                   max_seconds=cfg.tput_seconds, timeout=cfg.timeout)
+        health, chain = timed("/health"), timed(chain_path)
         pairs.append((health, chain, chain.rps / health.rps if health.rps else 0.0))
     health, chain, ratio = sorted(pairs, key=lambda pair: pair[2])[len(pairs) // 2]
     log(f"[{n:,}] throughput: /health {health.rps:,.0f} req/s, decision chain {chain.rps:,.1f} req/s, "
