@@ -321,9 +321,9 @@ def render(res: Results, out: Path) -> str:
   maker. The map is asked last, as PNG with the opportunity emphasised.
 - **Throughput:** {m['threads']} client threads, each on its own keep-alive connection, send requests back to
   back for a bounded time and count, against the same server. Both are measured in the server's steady
-  state: the same load runs untimed first, in windows as long as the measure, until a window's rate is
-  within 5 % of the one before (at most {m.get('tput_warm_up', 0):g} s): a Neo4j started for the run answers its
-  first tens of thousands of requests slower while its JIT compiles them. Then
+  state: the same load runs untimed first, in windows as long as the measure, until two windows in a row
+  are no more than 5 % above the best window before them (at most {m.get('tput_warm_up', 0):g} s): a Neo4j
+  started for the run answers its first tens of thousands of requests slower while its JIT compiles them. Then
   `/health` and the chain are measured in turn, a window each, {m.get('tput_pairs', 1)} pair(s): each pair's ratio
   is of two rates a moment apart, and the pair with the median ratio is the figure (every pair is shown).
   Client and server share the machine's cores, so the `/health` figure is partly the client's limit.

@@ -33,6 +33,16 @@ def test_smoke_run_writes_the_table(tmp_path: Path, backend_name: str) -> None:
     assert f"- **Backend:** {backend_name}" in text
 
 
+def test_throughput_warm_up_ends_when_the_rate_has_stopped_climbing() -> None:
+    from benchmarks.runner import rate_settled
+
+    assert not rate_settled([646, 746])                  # two windows cannot show a plateau
+    assert not rate_settled([646, 746, 714, 883])        # a dip, then a climb past the best by > 5 %
+    assert rate_settled([646, 746, 714, 883, 902, 910])  # two windows within 5 % of the best before them
+    assert rate_settled([900, 890, 880])                 # no climb at all
+    assert not rate_settled([900, 890, 950])             # one of the last two > 5 % above the best before
+
+
 def test_generator_is_seeded_and_valid() -> None:
     from benchmarks.generator import ROLES, STANCES, generate_account, generate_accounts, row_count
     from graph.models import Bundle
