@@ -838,8 +838,8 @@ def backend_environment(backend: str, work: Path) -> Iterator[None]:
             port = free_port()
             # A 100,000-contact import is one transaction, whose state outgrows the transaction memory of
             # a 1 GiB heap (0.7 GiB) and of a 4 GiB one (2.8 GiB): Neo4j refuses it, the service answers
-            # 413. The benchmark's own server gets a 12 GiB heap (NEO4J_HEAP: tools/neo4j/serve's -Xmx)
-            # unless one is set.
+            # 413. The benchmark's own server gets a 12 GiB heap (NEO4J_HEAP: tools/neo4j/serve's heap,
+            # reserved and touched at start, ~14 s on this host) unless one is set.
             os.environ.setdefault("NEO4J_HEAP", BENCH_NEO4J_HEAP)
             log(f"starting Neo4j on port {port} with a {os.environ['NEO4J_HEAP']} heap "
                 "(tools/neo4j/start-background; the first run builds it)")
