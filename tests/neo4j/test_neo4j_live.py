@@ -15,10 +15,11 @@ import pytest
 from graph.backend import Tx
 from graph.errors import Conflict
 from graph.models import EdgeType
-from graph.neo4j import migrate, queries
+from graph.neo4j import migrate
 from graph.neo4j.store import Neo4jBackend
 from graph.records import EdgeRecord, NodeRecord, now_iso
 from tests.conftest import neo4j_config
+from tests.neo4j.conftest import statements
 
 pytestmark = pytest.mark.neo4j
 
@@ -218,9 +219,7 @@ def test_every_hinted_lookup_is_planned_as_a_seek(backend: Neo4jBackend) -> None
     backend.write(lambda tx: tx.put_edges([EdgeRecord(edge_type, f"{edge_type}{i}", f"k{i}", f"k{i + 1}", {}, None,
                                                       stamp, stamp, 1)
                                            for edge_type in EdgeType for i in range(20)]))
-    hinted = [(name, text) for name, value in vars(queries).items() if name.isupper()
-              for text in (value.values() if isinstance(value, dict) else [value])
-              if isinstance(text, str) and "USING INDEX" in text]
+    hinted = [(name, text) for name, text in statements() if "USING INDEX" in text]
     assert len(hinted) >= 5
     parameters = {"ids": [], "rows": [], "scopes": [], "account_ids": [], "entity_ids": [], "until": ""}
     with backend._driver.session(database=backend.database) as session:

@@ -21,6 +21,7 @@ from graph.models import EdgeType, NodeKind
 from graph.neo4j import migrate, queries, schema
 from graph.neo4j.store import Neo4jBackend
 from graph.records import ApiKey
+from tests.neo4j.conftest import statements
 
 FAST = {"connection_timeout": 2, "max_transaction_retry_time": 1, "connection_acquisition_timeout": 3}
 NOWHERE = "bolt://127.0.0.1:1"  # nothing listens on port 1
@@ -310,15 +311,7 @@ def test_every_id_and_merge_key_is_backed_by_a_unique_constraint() -> None:
 
 
 def _statements() -> list[str]:
-    found = []
-    for name, value in vars(queries).items():
-        if name.startswith("__"):
-            continue
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, dict):
-            found += [v for v in value.values() if isinstance(v, str)]
-    return found
+    return [text for _, text in statements()]
 
 
 def test_index_hints_ask_for_seeks() -> None:
