@@ -43,6 +43,34 @@ def test_throughput_warm_up_ends_when_the_rate_has_stopped_climbing() -> None:
     assert not rate_settled([900, 890, 950])             # one of the last two > 5 % above the best before
 
 
+def test_warm_up_runs_for_its_rounds_and_its_seconds_and_times_the_first_read_after_each_write() -> None:
+    import time
+
+    import httpx
+
+    from benchmarks.runner import COLD_KEYS, warm_up
+
+    asked: list[str] = []
+    client = httpx.Client(base_url="http://bench", transport=httpx.MockTransport(
+        lambda request: asked.append(request.url.path) or httpx.Response(200, json={})))
+    queries = {key: [f"/{key}"] for key in COLD_KEYS}
+    writes: list[int] = []
+
+    started = time.perf_counter()
+    done = warm_up(client, queries, writes.append, rounds=3, seconds=0.0, timeout=5)
+    assert done["rounds"] == 3 and writes == [10_000, 10_001, 10_002]
+    assert asked == [f"/{key}" for key in COLD_KEYS] * 3
+    assert len(done["chain_after_write_ms"]) == 3                  # fewer than ten rounds: one each
+
+    writes.clear()
+    started = time.perf_counter()
+    done = warm_up(client, queries, writes.append, rounds=3, seconds=0.2, timeout=5)
+    assert time.perf_counter() - started >= 0.2 and done["seconds"] >= 0.2
+    assert done["rounds"] == len(writes) > 3                       # more rounds than asked, to fill the time
+    assert len(done["chain_after_write_ms"]) == 10
+    assert all(v >= 0 for v in done["chain_after_write_ms"])
+
+
 def test_generator_is_seeded_and_valid() -> None:
     from benchmarks.generator import ROLES, STANCES, generate_account, generate_accounts, row_count
     from graph.models import Bundle
