@@ -839,6 +839,35 @@ def _accounts(text: str) -> tuple[int, int] | None:
 BENCH_NEO4J_HEAP = "12g"
 
 
+def stop_neo4j(pid: int, timeout: float = 120.0) -> None:
+    """Stop the Neo4j this run started and wait until it has exited: its shutdown (a checkpoint that writes
+    the store's changed pages, the heap given back) takes seconds of the machine's CPU and disk, and would
+    otherwise run during what is measured next (the maps rendered after a --backend both run)."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not running(pid):
+            return
+        time.sleep(0.1)
+    log(f"Neo4j (PID {pid}) has not stopped {timeout:.0f} s after SIGTERM; going on")
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs: not when it has exited, even if no one has reaped it yet (a
+    zombie, where the container's first process does not reap orphans)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:                     # no /proc: whether the pid is still taken
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 @contextlib.contextmanager
 def backend_environment(backend: str, work: Path) -> Iterator[None]:
     """The environment in which `guanxi serve` and the CLI use ``backend``: the embedded store, or Neo4j
@@ -869,7 +898,7 @@ def backend_environment(backend: str, work: Path) -> Iterator[None]:
     finally:
         if started is not None and started.exists():
             with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(int(started.read_text().strip()), signal.SIGTERM)
+                stop_neo4j(int(started.read_text().strip()))
         os.environ.clear()
         os.environ.update(saved)
 

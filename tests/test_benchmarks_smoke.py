@@ -71,6 +71,24 @@ def test_warm_up_runs_for_its_rounds_and_its_seconds_and_times_the_first_read_af
     assert all(v >= 0 for v in done["chain_after_write_ms"])
 
 
+def test_a_process_that_has_exited_is_not_running_even_unreaped() -> None:
+    import time
+
+    from benchmarks.runner import running
+
+    assert running(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 30
+        while running(child.pid) and time.monotonic() < deadline:   # exits, and stays a zombie until waited
+            time.sleep(0.05)
+        assert not running(child.pid)
+        assert Path(f"/proc/{child.pid}").exists()                   # not reaped yet: os.kill(pid, 0) succeeds
+    finally:
+        child.wait()
+    assert not running(child.pid)
+
+
 def test_generator_is_seeded_and_valid() -> None:
     from benchmarks.generator import ROLES, STANCES, generate_account, generate_accounts, row_count
     from graph.models import Bundle
