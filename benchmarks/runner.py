@@ -352,8 +352,8 @@ def warm_up(client: httpx.Client, queries: dict[str, list[str]], write: Any, *, 
     """Untimed rounds of a write and a read of each analytics endpoint, as a service in use has had — at
     least ``rounds`` of them and for at least ``seconds``: the timed requests then measure the service and
     its database warm (the JVM's compiler and Neo4j's query plans, SQLite's page cache, Python's imports),
-    both backends alike. A Neo4j started for the run answers the first read after a write in 4-6 ms at
-    1,000 contacts for its first ~20 s of such rounds, then in under 3 ms: its JIT compiler at work. The
+    both backends alike. A Neo4j started for the run answers the first read after a write in 4-7 ms at
+    1,000 contacts for its first ~20 s of such rounds, then in about 3 ms: its JIT compiler at work. The
     cold first reads are timed before this. The first read after each write (the decision chain's) is
     timed, and its median per tenth of the rounds kept, to show the warm-up's course."""
     started = time.perf_counter()
@@ -369,7 +369,7 @@ def warm_up(client: httpx.Client, queries: dict[str, list[str]], write: Any, *, 
         i += 1
     parts = min(10, i)
     tenths = [after_write[k * i // parts:(k + 1) * i // parts] for k in range(parts)]
-    return {"rounds": i, "seconds": time.perf_counter() - started, "min_seconds": seconds,
+    return {"rounds": i, "seconds": time.perf_counter() - started,
             "chain_after_write_ms": [round(statistics.median(tenth) * 1000, 2) for tenth in tenths]}
 
 
@@ -855,16 +855,16 @@ def stop_neo4j(pid: int, timeout: float = 120.0) -> None:
 def running(pid: int) -> bool:
     """Whether process ``pid`` still runs: not when it has exited, even if no one has reaped it yet (a
     zombie, where the container's first process does not reap orphans)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    except OSError:                     # no /proc: whether the pid is still taken
+    if not Path("/proc/self/stat").exists():     # no /proc: whether the pid is still taken
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return False
         return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 

@@ -56,7 +56,6 @@ def test_warm_up_runs_for_its_rounds_and_its_seconds_and_times_the_first_read_af
     queries = {key: [f"/{key}"] for key in COLD_KEYS}
     writes: list[int] = []
 
-    started = time.perf_counter()
     done = warm_up(client, queries, writes.append, rounds=3, seconds=0.0, timeout=5)
     assert done["rounds"] == 3 and writes == [10_000, 10_001, 10_002]
     assert asked == [f"/{key}" for key in COLD_KEYS] * 3
