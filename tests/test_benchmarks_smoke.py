@@ -51,8 +51,12 @@ def test_warm_up_runs_for_its_rounds_and_its_seconds_and_times_the_first_read_af
     from benchmarks.runner import COLD_KEYS, warm_up
 
     asked: list[str] = []
-    client = httpx.Client(base_url="http://bench", transport=httpx.MockTransport(
-        lambda request: asked.append(request.url.path) or httpx.Response(200, json={})))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(200, json={})
+
+    client = httpx.Client(base_url="http://bench", transport=httpx.MockTransport(answer))
     queries = {key: [f"/{key}"] for key in COLD_KEYS}
     writes: list[int] = []
 
