@@ -39,7 +39,7 @@ from benchmarks.measure import (
     measure_latency,
     measure_throughput,
 )
-from benchmarks.server import BENCH_MAX_BODY_BYTES, Server, free_port, neo4j_uri, run_cli
+from benchmarks.server import BENCH_MAX_BODY_BYTES, Server, free_port, neo4j_uri, run_cli, running
 
 # (key, label, route template, path builder) — the per-size latency endpoints, map last.
 ENDPOINTS = (
@@ -850,22 +850,6 @@ def stop_neo4j(pid: int, timeout: float = 120.0) -> None:
             return
         time.sleep(0.1)
     log(f"Neo4j (PID {pid}) has not stopped {timeout:.0f} s after SIGTERM; going on")
-
-
-def running(pid: int) -> bool:
-    """Whether process ``pid`` still runs: not when it has exited, even if no one has reaped it yet (a
-    zombie, where the container's first process does not reap orphans)."""
-    if not Path("/proc/self/stat").exists():     # no /proc: whether the pid is still taken
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @contextlib.contextmanager

@@ -52,6 +52,22 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs: not when it has exited, even if no one has reaped it yet (a
+    zombie, where the container's first process does not reap orphans)."""
+    if not Path("/proc/self/stat").exists():     # no /proc: whether the pid is still taken
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 class Server:
     """``guanxi serve --host 127.0.0.1 --port P --data-dir D`` with an admin key in GUANXI_API_KEYS."""
 

@@ -77,7 +77,7 @@ def test_warm_up_runs_for_its_rounds_and_its_seconds_and_times_the_first_read_af
 def test_a_process_that_has_exited_is_not_running_even_unreaped() -> None:
     import time
 
-    from benchmarks.runner import running
+    from benchmarks.server import running
 
     assert running(os.getpid())
     child = subprocess.Popen([sys.executable, "-c", "pass"])

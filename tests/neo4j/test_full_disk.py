@@ -37,6 +37,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from benchmarks.server import running
 from tests.conftest import ADMIN, NEO4J_URI, REQUIRE_NEO4J, auth, bundle
 from tests.hardening.conftest import KEYS_ENV, free_port
 
@@ -118,23 +119,11 @@ class Server:
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + wait
-            while time.monotonic() < deadline and _alive(pid):
+            while time.monotonic() < deadline and running(pid):
                 time.sleep(0.2)
-            if not _alive(pid):
+            if not running(pid):
                 break
         self.pid_file.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie (our grandchild is reaped by init, but be sure) counts as gone
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.fixture
