@@ -140,28 +140,44 @@ def _owner(record: NodeRecord) -> str | None:
     return owner if isinstance(owner, str) else None
 
 
-def _iso(value: str) -> str | None:
-    """A server timestamp sent as its text, for the statement's ``datetime()`` to read: the driver packs a
-    Python datetime in pure Python, at more cost than the server takes to write the record (an import:
-    three per row). None when it is not one (it is then stored as it is, among the properties)."""
-    return value if isinstance(properties.timestamp(value), dt.datetime) else None
+class _Stamps:
+    """The server timestamps of one statement's rows, as the statement reads them (``queries._STAMPS``):
+    each distinct one sent once, as text (the driver packs a Python datetime in pure Python, at more cost
+    than the server takes to write the record) and read by Cypher's ``datetime()`` once; a row names one
+    by its place in :attr:`texts`."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._places: dict[str, int | None] = {}
+
+    def place(self, value: str) -> int | None:
+        """``value``'s place in :attr:`texts`; None when it is not a server timestamp (it is then stored
+        as it is, among the properties)."""
+        if value not in self._places:
+            is_stamp = isinstance(properties.timestamp(value), dt.datetime)
+            self._places[value] = len(self.texts) if is_stamp else None
+            if is_stamp:
+                self.texts.append(value)
+        return self._places[value]
 
 
-def _node_row(record: NodeRecord, create: bool) -> dict[str, Any]:
-    created, updated = _iso(record.created_at), _iso(record.updated_at)
+def _node_row(record: NodeRecord, create: bool, stamps: _Stamps) -> dict[str, Any]:
+    created, updated = stamps.place(record.created_at), stamps.place(record.updated_at)
     owner = _owner(record)
     props = properties.encode(record.data, id=record.id, kind=str(record.kind), owner_id=owner,
-                              created_at=None if created else record.created_at,
-                              updated_at=None if updated else record.updated_at, version=record.version)
+                              created_at=None if created is not None else record.created_at,
+                              updated_at=None if updated is not None else record.updated_at,
+                              version=record.version)
     return {"id": record.id, "kind": str(record.kind), "owner_id": owner, "props": props, "created_at": created,
             "updated_at": updated, "create": create}
 
 
-def _edge_row(record: EdgeRecord, create: bool) -> dict[str, Any]:
-    created, updated = _iso(record.created_at), _iso(record.updated_at)
+def _edge_row(record: EdgeRecord, create: bool, stamps: _Stamps) -> dict[str, Any]:
+    created, updated = stamps.place(record.created_at), stamps.place(record.updated_at)
     props = properties.encode(record.data, id=record.id, account_id=record.account_id,
-                              created_at=None if created else record.created_at,
-                              updated_at=None if updated else record.updated_at, version=record.version)
+                              created_at=None if created is not None else record.created_at,
+                              updated_at=None if updated is not None else record.updated_at,
+                              version=record.version)
     return {"id": record.id, "type": str(record.type), "source": record.source, "target": record.target,
             "props": props, "created_at": created, "updated_at": updated, "create": create}
 
@@ -288,7 +304,8 @@ class Neo4jTx:
         batch = _last_per_id(records)
         if not batch:
             return
-        rows = [_node_row(r, create=r.id in self._absent_nodes) for r in batch]
+        stamps = _Stamps()
+        rows = [_node_row(r, r.id in self._absent_nodes, stamps) for r in batch]
         # New nodes other than accounts: one CREATE statement per kind; the rest through PUT_NODES
         # (accounts first, so that the others' BELONGS_TO find them).
         fresh: dict[str, list[dict[str, Any]]] = {}
@@ -299,9 +316,9 @@ class Neo4jTx:
             else:
                 rest.append(row)
         if rest:
-            self._run(queries.PUT_NODES, rows=rest)
+            self._run(queries.PUT_NODES, rows=rest, stamps=stamps.texts)
         for kind, kind_rows in fresh.items():
-            self._run(queries.CREATE_NODES[kind], rows=kind_rows)
+            self._run(queries.CREATE_NODES[kind], rows=kind_rows, stamps=stamps.texts)
         self._absent_nodes.difference_update(r.id for r in batch)
 
     def delete_nodes(self, ids: Collection[str]) -> None:
@@ -358,7 +375,8 @@ class Neo4jTx:
         batch = _last_per_id(records)
         if not batch:
             return
-        rows = [_edge_row(r, create=r.id in self._absent_edges) for r in batch]
+        stamps = _Stamps()
+        rows = [_edge_row(r, r.id in self._absent_edges, stamps) for r in batch]
         # Relationships the transaction saw absent: one CREATE statement per type; the rest (which may
         # replace a stored relationship of another type or other ends) through PUT_EDGES.
         fresh: dict[str, list[dict[str, Any]]] = {}
@@ -368,10 +386,10 @@ class Neo4jTx:
              else rest).append(row)
         orphans: list[str] = []
         if rest:
-            result = self._run(queries.PUT_EDGES, rows=rest)
+            result = self._run(queries.PUT_EDGES, rows=rest, stamps=stamps.texts)
             orphans += result[0]["orphans"] if result else []
         for edge_type, type_rows in fresh.items():
-            written = self._run(queries.CREATE_EDGES[edge_type], rows=type_rows)
+            written = self._run(queries.CREATE_EDGES[edge_type], rows=type_rows, stamps=stamps.texts)
             if not written or written[0]["written"] != len(type_rows):
                 ends = {end for row in type_rows for end in (row["source"], row["target"])}
                 present = set(self.get_nodes(ends))
@@ -428,12 +446,13 @@ class Neo4jTx:
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
             return
-        rows = [{"at": _iso(e.at), "at_text": None if _iso(e.at) else e.at, "actor": e.actor, "action": e.action,
-                 "entity_type": str(e.entity_type), "entity_id": e.entity_id,
+        stamps = _Stamps()
+        rows = [{"at": (at := stamps.place(e.at)), "at_text": e.at if at is None else None, "actor": e.actor,
+                 "action": e.action, "entity_type": str(e.entity_type), "entity_id": e.entity_id,
                  "before": None if e.before is None else _dumps(e.before),
                  "after": None if e.after is None else _dumps(e.after), "account_id": e.account_id}
                 for e in entries]
-        self._run(queries.APPEND_AUDIT, rows=rows)
+        self._run(queries.APPEND_AUDIT, rows=rows, stamps=stamps.texts)
 
     def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
                           until: str | None) -> list[AuditEntry]:
