@@ -19,8 +19,8 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from graph.errors import Conflict, StoreUnavailable, WriteTooLarge
 from graph.models import EdgeType, NodeKind
 from graph.neo4j import migrate, queries, schema
-from graph.neo4j.store import Neo4jBackend
-from graph.records import ApiKey
+from graph.neo4j.store import Neo4jBackend, Neo4jTx
+from graph.records import ApiKey, AuditEntry, NodeRecord
 from tests.neo4j.conftest import statements
 
 FAST = {"connection_timeout": 2, "max_transaction_retry_time": 1, "connection_acquisition_timeout": 3}
@@ -358,6 +358,32 @@ def test_every_kind_and_edge_type_has_its_statements() -> None:
                           queries.ACCOUNT_SUBGRAPH):
             assert re.search(rf"[:|]{t}[|\]]", statement), (t, statement)
     assert "BELONGS_TO" not in queries.EDGES_TOUCHING + queries.ACCOUNT_SUBGRAPH + queries.LIST_EDGES
+
+
+def test_a_write_sends_each_moment_once_and_its_rows_name_the_place() -> None:
+    """Neo4j reads a timestamp once a statement, not once a row (an import's rows share one moment): the
+    distinct moments go in ``$stamps``, each row names its place there; text that is not a timestamp
+    stays what it is, a property (or the entry's ``at_text``)."""
+    tx = FakeTx()
+    writer = Neo4jTx(tx, writable=True)  # type: ignore[arg-type]
+    one, two = "2026-12-05T01:00:00.000000Z", "2026-12-05T02:00:00.500000Z"
+    writer.put_nodes([NodeRecord("contact", "c1", {"name": "甲", "account_id": "a"}, one, two, 1),
+                      NodeRecord("contact", "c2", {"name": "乙", "account_id": "a"}, one, one, 1),
+                      NodeRecord("contact", "c3", {"name": "丙", "account_id": "a"}, "last spring", two, 2)])
+    writer.append_audit([AuditEntry(at, "rep", "update", "contact", "c1", None, {"name": "甲"})
+                         for at in (two, two, "yesterday", one)])
+    (nodes_query, nodes), (audit_query, audit) = tx.sent
+    assert nodes_query == queries.PUT_NODES and audit_query == queries.APPEND_AUDIT
+    for query in (nodes_query, audit_query, *queries.CREATE_NODES.values(), *queries.CREATE_EDGES.values(),
+                  queries.PUT_EDGES):
+        assert "$stamps" in query and "datetime(row." not in query
+    assert nodes["stamps"] == [one, two]
+    assert [(row["created_at"], row["updated_at"]) for row in nodes["rows"]] == [(0, 1), (0, 0), (None, 1)]
+    assert nodes["rows"][2]["props"]["created_at"] == "last spring"
+    assert "created_at" not in nodes["rows"][0]["props"]
+    assert audit["stamps"] == [two, one]
+    assert [(row["at"], row["at_text"]) for row in audit["rows"]] == [(0, None), (0, None), (None, "yesterday"),
+                                                                     (1, None)]
 
 
 def test_for_update_statements_lock_what_they_read() -> None:
