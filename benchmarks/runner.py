@@ -93,6 +93,7 @@ class Config:
     map_sizes: list[int] = field(default_factory=lambda: [1000, 10000])   # benchmarks.maps, in-process
     warm_up: int = 200              # untimed rounds of a write and the analytics reads before timing...
     warm_up_seconds: float = 30.0   # ...and for at least this long (a fresh Neo4j's JIT takes ~20 s of them)
+    warm_up_limit: float = 120.0    # ...then on while the first read after a write gets faster, up to this long
     import_repeat: int = 3          # imports over HTTP per size (while one takes ≤ budget); the median counts
 
 
@@ -277,10 +278,12 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
                 log(f"[{n:,}] {label}, first read failed: {e}")
         writer = contact_writer(client, write_target(bundle), cfg.timeout)
         out["warm_up"] = warm_up(client, queries, writer, rounds=cfg.warm_up, seconds=cfg.warm_up_seconds,
-                                 timeout=cfg.timeout)
+                                 limit=cfg.warm_up_limit, timeout=cfg.timeout)
         log(f"[{n:,}] warmed up: {out['warm_up']['rounds']:,} untimed rounds of a write and a read of each "
-            f"endpoint in {out['warm_up']['seconds']:.1f} s; the decision chain's first read after the write, "
-            "median per tenth: " + ", ".join(f"{v:.1f}" for v in out["warm_up"]["chain_after_write_ms"]) + " ms")
+            f"endpoint in {out['warm_up']['seconds']:.1f} s"
+            f"{'' if out['warm_up']['settled'] else ' (still getting faster at the limit)'}; the decision "
+            "chain's first read after the write, median per tenth: "
+            + ", ".join(f"{v:.1f}" for v in out["warm_up"]["chain_after_write_ms"]) + " ms")
         for key, label, route in ENDPOINTS:
             if key != "map_png":
                 out["latency"][key] = _latency(cfg, client, routes, key, label, route, queries[key], n)
@@ -348,18 +351,28 @@ def repeat_import(cfg: Config, n: int, here: Path, tag: str, http_import: dict[s
 
 
 def warm_up(client: httpx.Client, queries: dict[str, list[str]], write: Any, *, rounds: int, seconds: float,
-            timeout: float) -> dict[str, Any]:
+            limit: float, timeout: float, window: float = 5.0) -> dict[str, Any]:
     """Untimed rounds of a write and a read of each analytics endpoint, as a service in use has had — at
-    least ``rounds`` of them and for at least ``seconds``: the timed requests then measure the service and
-    its database warm (the JVM's compiler and Neo4j's query plans, SQLite's page cache, Python's imports),
-    both backends alike. A Neo4j started for the run answers the first read after a write in 4-7 ms at
-    1,000 contacts for its first ~20 s of such rounds, then in about 3 ms: its JIT compiler at work. The
-    cold first reads are timed before this. The first read after each write (the decision chain's) is
-    timed, and its median per tenth of the rounds kept, to show the warm-up's course."""
+    least ``rounds`` of them and for at least ``seconds``, then on until the decision chain's first read
+    after a write has stopped getting faster (its median per ``window`` seconds: two windows in a row no
+    more than 5 % faster than the best before them, :func:`rate_settled`) or ``limit`` seconds are spent:
+    the timed requests then measure the service and its database warm (the JVM's compiler and Neo4j's
+    query plans, SQLite's page cache, Python's imports), both backends alike. A Neo4j started for the run
+    answers that read in 7 ms at 1,000 contacts in its first 3 s of rounds, 4 ms after 20 s and 3.4 ms
+    after 30 s, still falling; SQLite's is flat from the start. The cold first reads are timed before
+    this. The median per tenth of the rounds is kept, to show the warm-up's course."""
     started = time.perf_counter()
     after_write: list[float] = []
+    windows: list[float] = []  # the chain's first read after a write, median per window
+    window_from, window_started = 0, started
     i = 0
-    while i < rounds or time.perf_counter() - started < seconds:
+    settled = False
+    while True:
+        spent = time.perf_counter() - started
+        if i >= rounds and spent >= seconds:
+            settled = rate_settled([1 / median for median in windows])
+            if settled or spent >= limit:
+                break
         write(10_000 + i)
         for key in COLD_KEYS:
             sent = time.perf_counter()
@@ -367,9 +380,12 @@ def warm_up(client: httpx.Client, queries: dict[str, list[str]], write: Any, *, 
             if key == COLD_KEYS[0]:
                 after_write.append(time.perf_counter() - sent)
         i += 1
+        if time.perf_counter() - window_started >= window:
+            windows.append(statistics.median(after_write[window_from:]))
+            window_from, window_started = i, time.perf_counter()
     parts = min(10, i)
     tenths = [after_write[k * i // parts:(k + 1) * i // parts] for k in range(parts)]
-    return {"rounds": i, "seconds": time.perf_counter() - started,
+    return {"rounds": i, "seconds": time.perf_counter() - started, "settled": settled,
             "chain_after_write_ms": [round(statistics.median(tenth) * 1000, 2) for tenth in tenths]}
 
 
@@ -388,8 +404,8 @@ def _latency(cfg: Config, client: httpx.Client, routes: set[str], key: str, labe
 
 
 def rate_settled(rates: Sequence[float], *, margin: float = 0.05) -> bool:
-    """Whether a warming server's rate has stopped climbing: the last two windows no more than ``margin``
-    above the best window before them."""
+    """Whether a warming server's rate (requests per second, or the reciprocal of a latency) has stopped
+    climbing: the last two windows no more than ``margin`` above the best window before them."""
     return len(rates) >= 3 and max(rates[-2:]) <= max(rates[:-2]) * (1 + margin)
 
 
@@ -803,6 +819,10 @@ def parse_args(argv: list[str] | None) -> Config:
     p.add_argument("--warm-up-seconds", type=float, default=30.0,
                    help="...and for at least this many seconds (default 30: a Neo4j started for the run answers "
                         "a first read after a write about half again as slowly in its first ~20 s of them)")
+    p.add_argument("--warm-up-limit", type=float, default=120.0,
+                   help="...then on until the decision chain's first read after a write has stopped getting "
+                        "faster (its median per 5 s: two in a row no more than 5 %% faster than the best before "
+                        "them), for at most this many seconds in all (default 120)")
     p.add_argument("--merge", action="store_true",
                    help="keep the results of --out for the sizes (and many-account store) this run does not "
                         "measure, so a long suite can run in parts")
@@ -816,6 +836,7 @@ def parse_args(argv: list[str] | None) -> Config:
                  store_cache=a.store_cache, build_budget=a.build_budget, profile=not a.no_profile,
                  cli_import=not a.no_cli_import, smoke=a.smoke, json_out=a.json, merge=a.merge,
                  backend=a.backend, warm_up=a.warm_up, warm_up_seconds=a.warm_up_seconds,
+                 warm_up_limit=a.warm_up_limit,
                  map_sizes=[] if a.maps.strip().lower() in ("", "none", "no", "0")
                  else [int(m.replace("_", "")) for m in a.maps.split(",") if m.strip()],
                  command=" ".join(["python -m benchmarks", *map(shlex.quote, argv if argv is not None
@@ -824,7 +845,7 @@ def parse_args(argv: list[str] | None) -> Config:
         cfg.sizes, cfg.repeat, cfg.accounts = [100], 1, (5, 100)
         cfg.budget, cfg.tput_seconds, cfg.tput_requests, cfg.threads = 5.0, 0.5, 100, 2
         cfg.tput_warm_up, cfg.import_repeat = 0.2, 2
-        cfg.timeout, cfg.profile, cfg.warm_up, cfg.warm_up_seconds = 60.0, False, 2, 0.0
+        cfg.timeout, cfg.profile, cfg.warm_up, cfg.warm_up_seconds, cfg.warm_up_limit = 60.0, False, 2, 0.0, 0.0
         cfg.map_sizes = [n for n in cfg.map_sizes if n <= 100] if a.maps != "1000,10000" else []
     return cfg
 
@@ -965,7 +986,8 @@ def _measure(cfg: Config, work: Path, render: Callable[[Results, Path], str]) ->
                 "commit": git_commit(), "command": cfg.command, "backend": cfg.backend,
                 "repeat": cfg.repeat, "budget": cfg.budget, "threads": cfg.threads, "seed": cfg.seed,
                 "max_body_bytes": BENCH_MAX_BODY_BYTES, "smoke": cfg.smoke, "warm_up": cfg.warm_up,
-                "warm_up_seconds": cfg.warm_up_seconds, "tput_warm_up": cfg.tput_warm_up, "tput_pairs": cfg.tput_pairs,
+                "warm_up_seconds": cfg.warm_up_seconds, "warm_up_limit": cfg.warm_up_limit,
+                "tput_warm_up": cfg.tput_warm_up, "tput_pairs": cfg.tput_pairs,
                 "import_repeat": cfg.import_repeat}
     run = {"command": cfg.command, "started": res.meta["started"], "commit": res.meta["commit"],
            "load": res.meta["machine"]["load_at_start"][0]}

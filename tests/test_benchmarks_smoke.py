@@ -60,18 +60,46 @@ def test_warm_up_runs_for_its_rounds_and_its_seconds_and_times_the_first_read_af
     queries = {key: [f"/{key}"] for key in COLD_KEYS}
     writes: list[int] = []
 
-    done = warm_up(client, queries, writes.append, rounds=3, seconds=0.0, timeout=5)
+    done = warm_up(client, queries, writes.append, rounds=3, seconds=0.0, limit=0.0, timeout=5)
     assert done["rounds"] == 3 and writes == [10_000, 10_001, 10_002]
     assert asked == [f"/{key}" for key in COLD_KEYS] * 3
     assert len(done["chain_after_write_ms"]) == 3                  # fewer than ten rounds: one each
 
     writes.clear()
     started = time.perf_counter()
-    done = warm_up(client, queries, writes.append, rounds=3, seconds=0.2, timeout=5)
+    done = warm_up(client, queries, writes.append, rounds=3, seconds=0.2, limit=0.0, timeout=5)
     assert time.perf_counter() - started >= 0.2 and done["seconds"] >= 0.2
     assert done["rounds"] == len(writes) > 3                       # more rounds than asked, to fill the time
     assert len(done["chain_after_write_ms"]) == 10
     assert all(v >= 0 for v in done["chain_after_write_ms"])
+
+
+def test_warm_up_goes_on_while_the_first_read_after_a_write_gets_faster() -> None:
+    import time
+
+    import httpx
+
+    from benchmarks.runner import COLD_KEYS, warm_up
+
+    chain_reads = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal chain_reads
+        if request.url.path == f"/{COLD_KEYS[0]}":  # a warming server: 8 ms, 5 % faster each read, to 1 ms
+            chain_reads += 1
+            time.sleep(max(0.001, 0.008 * 0.95 ** chain_reads))
+        return httpx.Response(200, json={})
+
+    client = httpx.Client(base_url="http://bench", transport=httpx.MockTransport(answer))
+    queries = {key: [f"/{key}"] for key in COLD_KEYS}
+    done = warm_up(client, queries, lambda _: None, rounds=3, seconds=0.02, limit=30.0, timeout=5, window=0.02)
+    assert done["settled"] and done["rounds"] > 40 and done["seconds"] < 30  # past the fall, then stopped
+    tenths = done["chain_after_write_ms"]
+    assert tenths[0] > 3 * tenths[-1]
+
+    chain_reads = 0                                                            # the limit ends it all the same
+    done = warm_up(client, queries, lambda _: None, rounds=3, seconds=0.02, limit=0.05, timeout=5, window=0.02)
+    assert not done["settled"] and 0.05 <= done["seconds"] < 1 and done["rounds"] < 40
 
 
 def test_a_process_that_has_exited_is_not_running_even_unreaped() -> None:
