@@ -141,7 +141,7 @@ def _owner(record: NodeRecord) -> str | None:
 
 
 class _Stamps:
-    """The server timestamps of one statement's rows, as the statement reads them (``queries._STAMPS``):
+    """The server timestamps of one statement's rows, as the statement reads them (``queries._stamp_list``):
     each distinct one sent once, as text (the driver packs a Python datetime in pure Python, at more cost
     than the server takes to write the record) and read by Cypher's ``datetime()`` once; a row names one
     by its place in :attr:`texts`."""
