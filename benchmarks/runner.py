@@ -92,7 +92,7 @@ class Config:
     backend: str = "sqlite"
     map_sizes: list[int] = field(default_factory=lambda: [1000, 10000])   # benchmarks.maps, in-process
     warm_up: int = 200              # untimed rounds of a write and the analytics reads before timing...
-    warm_up_seconds: float = 30.0   # ...and for at least this long (a fresh Neo4j's JIT takes ~20 s of them)
+    warm_up_seconds: float = 30.0   # ...and for at least this long (a fresh Neo4j's JIT takes 20-30 s of them)
     warm_up_limit: float = 120.0    # ...then on while the first read after a write gets faster, up to this long
     import_repeat: int = 3          # imports over HTTP per size (while one takes ≤ budget); the median counts
 
@@ -818,7 +818,8 @@ def parse_args(argv: list[str] | None) -> Config:
                    help="untimed rounds of a write and the analytics reads before the timed requests (default 200)")
     p.add_argument("--warm-up-seconds", type=float, default=30.0,
                    help="...and for at least this many seconds (default 30: a Neo4j started for the run answers "
-                        "a first read after a write about half again as slowly in its first ~20 s of them)")
+                        "a first read after a write twice as slowly in its first seconds of them, and is still "
+                        "getting faster after 20-30 s)")
     p.add_argument("--warm-up-limit", type=float, default=120.0,
                    help="...then on until the decision chain's first read after a write has stopped getting "
                         "faster (its median per 5 s: two in a row no more than 5 %% faster than the best before "
