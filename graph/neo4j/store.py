@@ -269,6 +269,16 @@ def _last_per_id(records: Sequence[Any]) -> list[Any]:
 # ---- one transaction ------------------------------------------------------------------------------
 
 
+class _Rows(list):  # type: ignore[type-arg]
+    """A statement's list parameter, with a short ``repr``. The driver formats every parameter of a statement
+    for its DEBUG line ("C: RUN ...") before the logger is asked whether DEBUG is on (neo4j 6.4): for an
+    import's rows that formatting took a twentieth of the import (0.27 s of 5.4 s at 10,000 contacts). A
+    debug log then shows how many rows a statement sent, not their contents."""
+
+    def __repr__(self) -> str:
+        return f"<list of {len(self)}>"
+
+
 class Neo4jTx:
     """The :class:`graph.backend.Tx` primitives inside one managed Neo4j transaction."""
 
@@ -280,8 +290,9 @@ class Neo4jTx:
         self._absent_edges: set[str] = set()
 
     def _run(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
+        quiet = {name: _Rows(value) if isinstance(value, list) else value for name, value in parameters.items()}
         try:
-            return [record.data() for record in self._tx.run(query, parameters)]
+            return [record.data() for record in self._tx.run(query, quiet)]
         except ConstraintError as e:
             raise Conflict(f"the write contradicts stored data: {_message(e)}") from e
 

@@ -386,6 +386,20 @@ def test_a_write_sends_each_moment_once_and_its_rows_name_the_place() -> None:
                                                                      (1, None)]
 
 
+def test_a_statements_rows_are_not_formatted_for_the_drivers_debug_line() -> None:
+    """The driver formats every parameter of a statement for its DEBUG line before asking whether DEBUG
+    is on: list parameters go with a repr that counts them (an import's rows: a twentieth of its time)."""
+    tx = FakeTx()
+    writer = Neo4jTx(tx, writable=True)  # type: ignore[arg-type]
+    stamp = "2026-12-05T01:00:00.000000Z"
+    writer.append_audit([AuditEntry(stamp, "rep", "import", "contact", f"c{i}", None, {"name": "张伟"})
+                         for i in range(3)])
+    (_, sent), = tx.sent
+    assert repr(sent) == "{'rows': <list of 3>, 'stamps': <list of 1>}"
+    assert [row["entity_id"] for row in sent["rows"]] == ["c0", "c1", "c2"]   # the rows themselves, as they were
+    assert type(sent["rows"]) is not list and isinstance(sent["rows"], list)  # packed as a list by the driver
+
+
 def test_for_update_statements_lock_what_they_read() -> None:
     for name in ("GET_NODES", "GET_EDGES", "EDGES_TOUCHING", "NODES_OF_ACCOUNTS"):
         plain, locking = getattr(queries, name), getattr(queries, name + "_FOR_UPDATE")
