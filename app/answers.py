@@ -91,19 +91,34 @@ class SharedChecks:
     async def shared(self, key: Hashable, check: Callable[[], Awaitable[Any]], arrived: float) -> Any:
         """The result of a run of ``check`` (or of another's for ``key``) that started after ``arrived``
         (``time.monotonic()``: when the request came)."""
+        # A request that goes away leaves the check running for the others.
+        return await asyncio.shield(self._after(key, check, arrived))
+
+    def begin(self, key: Hashable, check: Callable[[], Awaitable[Any]], arrived: float) -> asyncio.Future[Any]:
+        """Start (or queue) the check a request that came at ``arrived`` will want, before it asks: the
+        request awaits the future returned (:meth:`joined`), which may be done by then. A failure stays for
+        the request to raise, if it ever asks."""
+        future = self._after(key, check, arrived)
+        future.add_done_callback(_retrieved)
+        return future
+
+    @staticmethod
+    async def joined(future: asyncio.Future[Any]) -> Any:
+        """The result of a check begun for this request (:meth:`begin`)."""
+        return await asyncio.shield(future)
+
+    def _after(self, key: Hashable, check: Callable[[], Awaitable[Any]], arrived: float) -> asyncio.Future[Any]:
+        """The check under way for ``key`` if it started after ``arrived``, else the next one."""
         running = self._running.get(key)
         if running is not None and running[0] > arrived:
-            future = running[1]
-        else:
-            waiting = self._next.get(key)
-            if waiting is None:
-                waiting = (asyncio.get_running_loop().create_future(), check)
-                self._next[key] = waiting
-                if running is None:
-                    self._start(key)
-            future = waiting[0]
-        # A request that goes away leaves the check running for the others.
-        return await asyncio.shield(future)
+            return running[1]
+        waiting = self._next.get(key)
+        if waiting is None:
+            waiting = (asyncio.get_running_loop().create_future(), check)
+            self._next[key] = waiting
+            if running is None:
+                self._start(key)
+        return waiting[0]
 
     def _start(self, key: Hashable) -> None:
         future, check = self._next.pop(key)
@@ -126,3 +141,9 @@ class SharedChecks:
         task = asyncio.get_running_loop().create_task(run(), context=contextvars.Context())
         self._tasks.add(task)           # the loop keeps only a weak reference to a task
         task.add_done_callback(self._tasks.discard)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark a check's failure as seen (else asyncio logs it when no request asked for that check)."""
+    if not future.cancelled():
+        future.exception()

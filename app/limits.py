@@ -111,7 +111,8 @@ class GateHeavy:
             await self.app(scope, receive, send)
             return
         gate = self.gate
-        scope.setdefault("state", {})["arrived"] = time.monotonic()  # before it waits (app.answers)
+        # before it waits (app.answers); set earlier by a question whose map check began on arrival
+        scope.setdefault("state", {}).setdefault("arrived", time.monotonic())
         client = _Client(receive)
         if not await client.read_body():
             return

@@ -300,11 +300,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                         registry=registry)
     app.state.metrics = registry
 
-    # Innermost first: heavy work waits for the gate only once its key is known to be good.
+    # Innermost first: heavy work waits for the gate only once its key is known to be good; a question
+    # answered from a kept map begins that map's check as soon as its key is (analytics.CheckOnArrival).
     gate = limits.Gate(limits.GateSettings(settings.heavy_concurrency, settings.heavy_queue,
                                            settings.heavy_wait_seconds, settings.work_seconds))
     app.state.gate = gate
     app.add_middleware(limits.GateHeavy, gate=gate)
+    app.add_middleware(analytics.CheckOnArrival)
     app.add_middleware(RequireKey)
     app.add_middleware(LanguageHeaders)
 

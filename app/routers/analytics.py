@@ -3,16 +3,20 @@ account class. Each route loads one account's map, projects it, and hands it to 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import networkx as nx
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.answers import Answers, SharedChecks
 from app.deps import StoreDep, Viewer
@@ -187,9 +191,47 @@ async def _current_map(request: Request, store: Store, id: str, *, opportunity: 
     if account is None:
         return None
     checks: SharedChecks = request.app.state.checks
-    arrived = getattr(request.state, "arrived", None) or time.monotonic()
-    graph = await checks.shared(account, lambda: store.current_account_graph(account), arrived)
+    begun: tuple[str, asyncio.Future[Any]] | None = getattr(request.state, "map_check", None)
+    if begun is not None and begun[0] == account:
+        graph = await checks.joined(begun[1])
+    else:
+        arrived = getattr(request.state, "arrived", None) or time.monotonic()
+        graph = await checks.shared(account, lambda: store.current_account_graph(account), arrived)
     return graph if not opportunity or shows_opportunity(graph, id, account) else None
+
+
+class CheckOnArrival:
+    """ASGI middleware: a GET of a question answered from a kept map (every route of this module) starts
+    the check of that map (:func:`_current_map`) as the request arrives, so that the check's round trip
+    (on Neo4j) runs while the request is gated, routed and validated; the route then takes its result
+    (a check that started after the request came, :class:`app.answers.SharedChecks`, possibly done by
+    then). Nothing starts for a question about a past moment (``as_of``) or when no map of the account
+    is kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and b"as_of" not in scope["query_string"]:
+            for route in router.routes:
+                match, found = route.matches(scope)
+                if match is Match.FULL:
+                    self._begin(scope, found["path_params"]["id"],
+                                opportunity=cast(APIRoute, route).path.startswith("/v1/opportunities/"))
+                    await asyncio.sleep(0)  # the check sends its statement before the request goes on
+                    break
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _begin(scope: Scope, id: str, *, opportunity: bool) -> None:
+        state = scope["app"].state
+        store: Store = state.store
+        account = store.kept_map_account(id, opportunity=opportunity)
+        if account is not None:
+            request_state = scope.setdefault("state", {})
+            arrived = request_state.setdefault("arrived", time.monotonic())
+            request_state["map_check"] = (
+                account, state.checks.begin(account, lambda: store.current_account_graph(account), arrived))
 
 
 def _scored(answers: Answers, asked: Asked, graph: nx.MultiDiGraph,

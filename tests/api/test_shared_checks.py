@@ -4,6 +4,7 @@ Neo4j a round trip through the async driver) and still see every write committed
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.answers import SharedChecks
 from app.main import create_app
+from app.routers import analytics
 from app.settings import Settings
 from tests.conftest import ADMIN, auth
 from tests.neo4j.conftest import NEO4J_ONLY
@@ -133,3 +135,65 @@ def test_a_check_that_cannot_reach_neo4j_answers_503_and_the_next_one_recovers(f
         furniture.portal.call(backend.close_async)                          # type: ignore[union-attr]
         backend._async_config = reachable
     assert furniture.get(CHAIN).status_code == 200
+
+
+def test_a_check_begun_early_is_the_one_the_request_then_shares() -> None:
+    async def scenario() -> None:
+        checks, check = SharedChecks(), _HeldCheck()
+        came = time.monotonic()
+        begun = checks.begin("acme", check, came)
+        await _until(check.started)                                 # under way before anyone asked
+        sharing = asyncio.ensure_future(checks.shared("acme", check, came))   # a request that came with it
+        check.hold.set()
+        assert await checks.joined(begun) == await sharing == 1 and check.runs == 1
+        assert await checks.joined(begun) == 1                      # done before the request asks: its result
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_check_that_nobody_asked_for_is_not_reported_as_unretrieved() -> None:
+    """A request can begin a check and then fail validation without asking for it: its failure is
+    nobody's to raise, and asyncio must not log it as a 'Future exception was never retrieved'."""
+    reported: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: reported.append(context))
+        checks, check = SharedChecks(), _HeldCheck()
+        check.fail, check.hold = ConnectionError("Neo4j is down"), asyncio.Event()
+        check.hold.set()
+        checks.begin("acme", check, time.monotonic())
+        await asyncio.sleep(0.05)
+        assert check.runs == 1
+        del checks
+        gc.collect()
+
+    asyncio.run(scenario())
+    assert reported == []
+
+
+def test_a_question_about_a_kept_map_finds_its_check_begun_when_it_came(
+        furniture: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request's map check begins as it arrives (analytics.CheckOnArrival) and the route takes its
+    result: one check per request; a question about a past moment begins none."""
+    assert furniture.get(CHAIN).status_code == 200                         # the map is kept
+    store = furniture.app.state.store                                       # type: ignore[attr-defined]
+    runs: list[str] = []
+    under_way: list[bool] = []
+    check_map, current_map = store.current_account_graph, analytics._current_map
+
+    async def counted(account: str) -> Any:
+        runs.append(account)
+        return await check_map(account)
+
+    async def route_asks(request: Any, store_: Any, id: str, *, opportunity: bool) -> Any:
+        begun = getattr(request.state, "map_check", None)
+        under_way.append(begun is not None and begun[0] == "gzf")
+        return await current_map(request, store_, id, opportunity=opportunity)
+
+    monkeypatch.setattr(store, "current_account_graph", counted)
+    monkeypatch.setattr(analytics, "_current_map", route_asks)
+    for path in (CHAIN, "/v1/opportunities/gzf-upgrade/next-best-contacts", "/v1/accounts/gzf/classification"):
+        assert furniture.get(path).status_code == 200
+    assert runs == ["gzf"] * 3 and under_way == [True] * 3
+    past = furniture.get(CHAIN, params={"as_of": "2020-01-01T00:00:00Z"})
+    assert past.status_code in (200, 404) and runs == ["gzf"] * 3
