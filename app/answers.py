@@ -94,10 +94,14 @@ class SharedChecks:
         # A request that goes away leaves the check running for the others.
         return await asyncio.shield(self._after(key, check, arrived))
 
-    def begin(self, key: Hashable, check: Callable[[], Awaitable[Any]], arrived: float) -> asyncio.Future[Any]:
-        """Start (or queue) the check a request that came at ``arrived`` will want, before it asks: the
-        request awaits the future returned (:meth:`joined`), which may be done by then. A failure stays for
-        the request to raise, if it ever asks."""
+    def begin(self, key: Hashable, check: Callable[[], Awaitable[Any]], arrived: float) -> asyncio.Future[Any] | None:
+        """Start the check a request that came at ``arrived`` will want, before it asks, when no check of
+        ``key`` is under way or queued: the request then awaits the future returned (:meth:`joined`), which
+        may be done by then; a failure stays for it to raise, if it ever asks. None when checks of ``key``
+        are under way: the request shares one when it asks (:meth:`shared`), as requests under load do, so
+        that those waiting for their turn (``app.limits``) do not each add a check."""
+        if key in self._running or key in self._next:
+            return None
         future = self._after(key, check, arrived)
         future.add_done_callback(_retrieved)
         return future

@@ -205,8 +205,8 @@ class CheckOnArrival:
     the check of that map (:func:`_current_map`) as the request arrives, so that the check's round trip
     (on Neo4j) runs while the request is gated, routed and validated; the route then takes its result
     (a check that started after the request came, :class:`app.answers.SharedChecks`, possibly done by
-    then). Nothing starts for a question about a past moment (``as_of``) or when no map of the account
-    is kept."""
+    then). Nothing starts for a question about a past moment (``as_of``), when no map of the account is
+    kept, or when checks of it are under way (under load requests share them, as before)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -216,22 +216,27 @@ class CheckOnArrival:
             for route in router.routes:
                 match, found = route.matches(scope)
                 if match is Match.FULL:
-                    self._begin(scope, found["path_params"]["id"],
-                                opportunity=cast(APIRoute, route).path.startswith("/v1/opportunities/"))
-                    await asyncio.sleep(0)  # the check sends its statement before the request goes on
+                    if self._begin(scope, found["path_params"]["id"],
+                                   opportunity=cast(APIRoute, route).path.startswith("/v1/opportunities/")):
+                        await asyncio.sleep(0)  # the check sends its statement before the request goes on
                     break
         await self.app(scope, receive, send)
 
     @staticmethod
-    def _begin(scope: Scope, id: str, *, opportunity: bool) -> None:
+    def _begin(scope: Scope, id: str, *, opportunity: bool) -> bool:
+        """Begin the check (see :meth:`app.answers.SharedChecks.begin`); whether one began."""
         state = scope["app"].state
         store: Store = state.store
         account = store.kept_map_account(id, opportunity=opportunity)
-        if account is not None:
-            request_state = scope.setdefault("state", {})
-            arrived = request_state.setdefault("arrived", time.monotonic())
-            request_state["map_check"] = (
-                account, state.checks.begin(account, lambda: store.current_account_graph(account), arrived))
+        if account is None:
+            return False
+        request_state = scope.setdefault("state", {})
+        arrived = request_state.setdefault("arrived", time.monotonic())
+        begun = state.checks.begin(account, lambda: store.current_account_graph(account), arrived)
+        if begun is None:
+            return False
+        request_state["map_check"] = (account, begun)
+        return True
 
 
 def _scored(answers: Answers, asked: Asked, graph: nx.MultiDiGraph,

@@ -142,11 +142,17 @@ def test_a_check_begun_early_is_the_one_the_request_then_shares() -> None:
         checks, check = SharedChecks(), _HeldCheck()
         came = time.monotonic()
         begun = checks.begin("acme", check, came)
+        assert begun is not None
         await _until(check.started)                                 # under way before anyone asked
         sharing = asyncio.ensure_future(checks.shared("acme", check, came))   # a request that came with it
+        # under way: a request coming now begins nothing, and shares the next check when it asks
+        later = time.monotonic()
+        assert checks.begin("acme", check, later) is None
+        queued = asyncio.ensure_future(checks.shared("acme", check, later))
         check.hold.set()
-        assert await checks.joined(begun) == await sharing == 1 and check.runs == 1
+        assert await checks.joined(begun) == await sharing == 1
         assert await checks.joined(begun) == 1                      # done before the request asks: its result
+        assert await queued == 2 and check.runs == 2
 
     asyncio.run(scenario())
 
