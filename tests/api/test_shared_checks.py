@@ -180,7 +180,8 @@ def test_a_failed_check_that_nobody_asked_for_is_not_reported_as_unretrieved() -
 def test_a_question_about_a_kept_map_finds_its_check_begun_when_it_came(
         furniture: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The request's map check begins as it arrives (analytics.CheckOnArrival) and the route takes its
-    result: one check per request; a question about a past moment begins none."""
+    result: one check per request; a question about a past moment, or one that comes while another is
+    being answered, begins none."""
     assert furniture.get(CHAIN).status_code == 200                         # the map is kept
     store = furniture.app.state.store                                       # type: ignore[attr-defined]
     runs: list[str] = []
@@ -201,5 +202,12 @@ def test_a_question_about_a_kept_map_finds_its_check_begun_when_it_came(
     for path in (CHAIN, "/v1/opportunities/gzf-upgrade/next-best-contacts", "/v1/accounts/gzf/classification"):
         assert furniture.get(path).status_code == 200
     assert runs == ["gzf"] * 3 and under_way == [True] * 3
+    gate = furniture.app.state.gate                                         # type: ignore[attr-defined]
+    gate.running += 1            # another question being answered: share checks as before, begin none early
+    try:
+        assert furniture.get(CHAIN).status_code == 200
+    finally:
+        gate.running -= 1
+    assert runs == ["gzf"] * 4 and under_way == [True] * 3 + [False]
     past = furniture.get(CHAIN, params={"as_of": "2020-01-01T00:00:00Z"})
-    assert past.status_code in (200, 404) and runs == ["gzf"] * 3
+    assert past.status_code in (200, 404) and runs == ["gzf"] * 4
