@@ -301,7 +301,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.metrics = registry
 
     # Innermost first: heavy work waits for the gate only once its key is known to be good; a question
-    # answered from a kept map begins that map's check as soon as its key is (analytics.CheckOnArrival).
+    # answered from a kept map, while no other is being answered, begins that map's check as soon as its key
+    # is good (analytics.CheckOnArrival).
     gate = limits.Gate(limits.GateSettings(settings.heavy_concurrency, settings.heavy_queue,
                                            settings.heavy_wait_seconds, settings.work_seconds))
     app.state.gate = gate

@@ -184,9 +184,9 @@ async def _answered(request: Request, store: Store, asked: Asked, id: str, *, op
 
 async def _current_map(request: Request, store: Store, id: str, *, opportunity: bool) -> nx.MultiDiGraph | None:
     """The kept map that answers about ``id`` now, when one is kept (and still shows the opportunity),
-    brought up to date by a check that started after this request came — shared with the concurrent
-    requests about the same account (:class:`app.answers.SharedChecks`); else None, and a worker thread
-    loads it."""
+    brought up to date by a check that started after this request came — the one begun when it arrived
+    (:class:`CheckOnArrival`), else one shared with the concurrent requests about the same account
+    (:class:`app.answers.SharedChecks`); else None, and a worker thread loads it."""
     account = store.kept_map_account(id, opportunity=opportunity)
     if account is None:
         return None

@@ -290,7 +290,8 @@ class Neo4jTx:
         self._absent_edges: set[str] = set()
 
     def _run(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
-        quiet = {name: _ListParameter(value) if isinstance(value, list) else value for name, value in parameters.items()}
+        quiet = {name: _ListParameter(value) if isinstance(value, list) else value
+                 for name, value in parameters.items()}
         try:
             return [record.data() for record in self._tx.run(query, quiet)]
         except ConstraintError as e:
