@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from scoring.chain import MEASURES, analyse_chain
-from scoring.formulas import parse_date, unit
+from scoring.formulas import number, parse_date, unit
 from scoring.options import ScoringOptions, resolve
 from scoring.people import is_open
 from scoring.results import AccountClass, Closeness, Criteria, Qualification, Text, plain
@@ -34,16 +34,6 @@ from scoring.texts import item, join, label, money, percent
 from scoring.view import AccountMap
 
 __all__ = ["account_class", "classify_account"]
-
-
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
 
 
 def _linear(value: float | None, low: float, high: float) -> float | None:
@@ -98,17 +88,17 @@ def account_class(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | 
     o = resolve(options)
     amap = AccountMap.build(g, o)
     metrics = amap.account.get("metrics") or {}
-    revenue = _num(metrics.get("annual_revenue"))
-    margin = _num(metrics.get("margin_pct"))
-    growth = _num(metrics.get("revenue_growth_pct"))
-    wallet = _num(metrics.get("wallet_size"))
-    share = _num(metrics.get("share_of_wallet_pct"))
-    payment_days = _num(metrics.get("payment_days"))
+    revenue = number(metrics.get("annual_revenue"))
+    margin = number(metrics.get("margin_pct"))
+    growth = number(metrics.get("revenue_growth_pct"))
+    wallet = number(metrics.get("wallet_size"))
+    share = number(metrics.get("share_of_wallet_pct"))
+    payment_days = number(metrics.get("payment_days"))
     rating = metrics.get("credit_rating")
-    satisfaction = _num(metrics.get("satisfaction"))
-    loyalty = _num(metrics.get("loyalty"))
-    influence = _num(metrics.get("influence"))
-    cooperation = _num(metrics.get("cooperation"))
+    satisfaction = number(metrics.get("satisfaction"))
+    loyalty = number(metrics.get("loyalty"))
+    influence = number(metrics.get("influence"))
+    cooperation = number(metrics.get("cooperation"))
 
     # ------------------------------------------------------------ qualification
     credit_parts = [s for s in (

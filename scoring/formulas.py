@@ -12,7 +12,7 @@ from typing import Any
 from scoring.options import ScoringOptions, resolve
 
 __all__ = ["combine", "combine_link", "composite", "decision_weight", "merged_closeness", "neg_id",
-           "normalised", "parse_date", "rating", "unit"]
+           "normalised", "number", "parse_date", "rating", "unit"]
 
 
 def unit(value: Any, default: float) -> float:
@@ -23,15 +23,23 @@ def unit(value: Any, default: float) -> float:
     """
     if type(value) is float and 0.0 <= value <= 1.0:
         return value
+    parsed = number(value)
+    return default if parsed is None else min(1.0, max(0.0, parsed))
+
+
+def number(value: Any) -> float | None:
+    """``value`` as a float; None when it is missing, a bool, not numeric, or NaN.
+
+    >>> number("2.5"), number(None), number(True), number("x"), number(float("nan"))
+    (2.5, None, None, None, None)
+    """
     if value is None or isinstance(value, bool):
-        return default
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return default
-    if math.isnan(number):
-        return default
-    return min(1.0, max(0.0, number))
+        return None
+    return None if math.isnan(number) else number
 
 
 def combine(a: float, b: float) -> float:
@@ -91,14 +99,13 @@ def neg_id(value: str) -> tuple[int, ...]:
 
 
 def rating(value: Any, default: float) -> float:
-    """An influence rating clamped to 1..5 (``default`` when missing or not a number)."""
-    if value is None or isinstance(value, bool):
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return min(5.0, max(1.0, number))
+    """An influence rating clamped to 1..5 (``default`` when missing or not a number).
+
+    >>> rating(None, 3.0), rating(7, 3.0), rating("2", 3.0), rating(float("nan"), 3.0), rating(True, 3.0)
+    (3.0, 5.0, 2.0, 3.0, 3.0)
+    """
+    parsed = number(value)
+    return default if parsed is None else min(5.0, max(1.0, parsed))
 
 
 def decision_weight(role: str, influence: float | None, criteria: Mapping[str, Any] | None = None,
