@@ -16,6 +16,7 @@ from typing import Any
 import networkx as nx
 
 from rendering.labels import lang_of
+from scoring.formulas import unit
 from scoring.gaps import coverage_gaps
 from scoring.options import ScoringOptions
 
@@ -134,12 +135,6 @@ def guess_lang(graph: nx.MultiDiGraph) -> str:
     return "zh-CN" if cjk * 2 >= len(names) else "en"
 
 
-def _unit(value: Any, default: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return default
-    return min(1.0, max(0.0, float(value)))
-
-
 def _open(opportunity: dict[str, Any]) -> bool:
     return opportunity.get("stage") not in CLOSED_STAGES
 
@@ -207,14 +202,14 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
         elif kind == "REPORTS_TO" and u in contacts and v in contacts:
             bosses[u].append(v)
         elif kind == "HAS_INTEREST" and u in contacts:
-            contacts[u].interests.append((str(d.get("kind") or "other"), _unit(d.get("threat"), 0.5)))
+            contacts[u].interests.append((str(d.get("kind") or "other"), unit(d.get("threat"), 0.5)))
         elif kind in INFLUENCE_TYPES and u in contacts and v in contacts:
             default = 0.8 if kind == "PROMOTED_BY" else 0.5
-            lines.append(Line(str(kind), u, v, _unit(d.get("strength"), default)))
+            lines.append(Line(str(kind), u, v, unit(d.get("strength"), default)))
         elif kind in COVERAGE_TYPES and u in team and v in contacts:
-            lines.append(Line(str(kind), u, v, _unit(d.get("closeness"), 0.5 if kind == "COVERS" else 0.6)))
+            lines.append(Line(str(kind), u, v, unit(d.get("closeness"), 0.5 if kind == "COVERS" else 0.6)))
         elif kind == "FAVORS" and u in contacts and v in competitors:
-            lines.append(Line("FAVORS", u, v, _unit(d.get("strength"), 0.5)))
+            lines.append(Line("FAVORS", u, v, unit(d.get("strength"), 0.5)))
     for person in contacts.values():
         person.interests.sort(key=lambda i: (-i[1], i[0]))
         person.opportunities = sorted(o for o, _ in memberships.get(person.id, []))
