@@ -36,10 +36,10 @@ def number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        number = float(value)
+        parsed = float(value)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(number) else number
+    return None if math.isnan(parsed) else parsed
 
 
 def combine(a: float, b: float) -> float:
