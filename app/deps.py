@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 import re
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response, Security
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.answers import SharedChecks
 from app.errors import ApiError
 from app.settings import ROLES
 from graph.store import Store
@@ -38,15 +39,23 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 async def authenticated(request: Request, authorization: str | None) -> Principal:
     """The caller's principal from ``Authorization: Bearer <key>``; 401 without a valid key. A key from
-    the environment is checked on the event loop; a stored one too when the store reads in the process
-    (SQLite: an index lookup in the process's own file), else in a worker thread (a Neo4j round trip)."""
+    the environment is checked on the event loop, and a stored one is looked up from it too
+    (``Store.find_key_async``: a read of the process's own file on SQLite, one round trip on Neo4j), in a
+    lookup shared by the concurrent requests sending that key, which started after this one came: a key
+    revoked before a request came, by any process, is refused (:class:`app.answers.SharedChecks`)."""
     principal = authenticate_locally(request, authorization)
     if principal is not None:
         return principal
-    store: Store = request.app.state.store
-    if store.backend.reads_in_process:
-        return authenticate_stored(request, authorization)
-    return await run_in_threadpool(authenticate_stored, request, authorization)
+    secret = (authorization or "").partition(" ")[2].strip()
+    key = None
+    if len(secret) <= 200:
+        store: Store = request.app.state.store
+        checks: SharedChecks = request.app.state.checks
+        arrived = request.scope.setdefault("state", {}).setdefault("arrived", time.monotonic())
+        key = await checks.shared(("api key", secret), lambda: store.find_key_async(secret), arrived)
+    if key is None:
+        raise ApiError(401, "Unauthorized", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(key.id, key.role)
 
 
 def authenticate_locally(request: Request, authorization: str | None) -> Principal | None:
@@ -61,16 +70,6 @@ def authenticate_locally(request: Request, authorization: str | None) -> Princip
         if hmac.compare_digest(env_secret.encode(), secret.encode()):
             return Principal(f"env-{role}", role)
     return None
-
-
-def authenticate_stored(request: Request, authorization: str | None) -> Principal:
-    """The principal of a stored key (a store lookup, see ``authenticated``); 401 when none."""
-    secret = (authorization or "").partition(" ")[2].strip()
-    store: Store = request.app.state.store
-    key = store.find_key(secret) if len(secret) <= 200 else None
-    if key is None:
-        raise ApiError(401, "Unauthorized", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    return Principal(key.id, key.role)
 
 
 # Declared so that OpenAPI names the scheme (``bearerAuth``) on every /v1 operation; the key itself is

@@ -301,14 +301,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.metrics = registry
 
     # Innermost first: heavy work waits for the gate only once its key is known to be good; a question
-    # answered from a kept map, while no other is being answered, begins that map's check as soon as its key
-    # is good (analytics.CheckOnArrival).
+    # answered from a kept map, while no other is being answered, begins that map's check as it arrives,
+    # while its key is looked up (analytics.CheckOnArrival).
     gate = limits.Gate(limits.GateSettings(settings.heavy_concurrency, settings.heavy_queue,
                                            settings.heavy_wait_seconds, settings.work_seconds))
     app.state.gate = gate
     app.add_middleware(limits.GateHeavy, gate=gate)
-    app.add_middleware(analytics.CheckOnArrival)
     app.add_middleware(RequireKey)
+    app.add_middleware(analytics.CheckOnArrival)
     app.add_middleware(LanguageHeaders)
 
     app.add_middleware(Measure, requests=requests, latency=latency)

@@ -109,11 +109,6 @@ class Backend(Protocol):
     #: Whether the service applies pending migrations when it starts (the embedded store does; a
     #: shared server is migrated once, explicitly, by `guanxi migrate`).
     migrates_on_start: bool
-    #: Whether a read is a call into this process's own database file, which a reader never waits on
-    #: (SQLite's write-ahead log), rather than a network round trip: the service then looks up a stored
-    #: API key on its event loop rather than in a worker thread.
-    reads_in_process: bool
-
     def read(self, work: Callable[[Tx], T]) -> T:
         """Run ``work`` in a read transaction (may go to a replica)."""
     def write(self, work: Callable[[Tx], T]) -> T:
@@ -126,6 +121,9 @@ class Backend(Protocol):
         """:meth:`map_news` asked from the service's event loop, which it must not block: awaited over the
         network where a read is a round trip (Neo4j: its async driver), read at once where it stays in
         the process (SQLite)."""
+    async def key_by_hash_async(self, key_hash: str) -> ApiKey | None:
+        """The stored API key with this hash, or None, asked from the service's event loop as
+        :meth:`map_news_async` is (on every request that sends a stored key): one round trip on Neo4j."""
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied. Idempotent."""
     def check_ready(self) -> None:
@@ -137,7 +135,8 @@ class Backend(Protocol):
         """Delete every record, audit entry, key and counter (the schema and migrations stay).
         For tests against a throw-away database."""
     async def close_async(self) -> None:
-        """Release what :meth:`map_news_async` opened in the event loop (before :meth:`close`)."""
+        """Release what :meth:`map_news_async` and :meth:`key_by_hash_async` opened in the event loop
+        (before :meth:`close`)."""
     def close(self) -> None: ...
 
 

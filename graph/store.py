@@ -86,6 +86,11 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _matching(key: ApiKey | None, digest: str) -> ApiKey | None:
+    """The key found by its hash, if it is that hash (compared in constant time)."""
+    return key if key is not None and hmac.compare_digest(key.key_hash, digest) else None
+
+
 def _validation_errors(error: ValidationError, prefix: Loc) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"]} for e in error.errors()]
 
@@ -658,8 +663,12 @@ class Store:
 
     def find_key(self, secret: str) -> ApiKey | None:
         digest = hash_key(secret)
-        key = self.backend.read(lambda tx: tx.key_by_hash(digest))
-        return key if key is not None and hmac.compare_digest(key.key_hash, digest) else None
+        return _matching(self.backend.read(lambda tx: tx.key_by_hash(digest)), digest)
+
+    async def find_key_async(self, secret: str) -> ApiKey | None:
+        """:meth:`find_key` from the service's event loop (``Backend.key_by_hash_async``)."""
+        digest = hash_key(secret)
+        return _matching(await self.backend.key_by_hash_async(digest), digest)
 
     def revoke_key(self, key_id: str, *, actor: str = "cli") -> None:
         def work(tx: Tx) -> None:

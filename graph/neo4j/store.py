@@ -34,6 +34,7 @@ from neo4j import (
     WRITE_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
+    AsyncSession,
     Driver,
     GraphDatabase,
     ManagedTransaction,
@@ -584,7 +585,6 @@ class Neo4jBackend:
 
     name = "neo4j"
     migrates_on_start = False
-    reads_in_process = False
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = "neo4j",
                  **driver_config: Any) -> None:
@@ -677,15 +677,27 @@ class Neo4jBackend:
             row = session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since)).single(strict=True)
         return _news(account_id, row)
 
-    async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
+    def _async_session(self) -> AsyncSession:
+        """A read session of the async driver (made on first use, in the service's event loop)."""
         if self._async_driver is None:
             uri, auth, config = self._async_config
             self._async_driver = AsyncGraphDatabase.driver(uri, auth=auth, **config)
+        return self._async_driver.session(**self._session_config(READ_ACCESS))
+
+    async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
         with self._translated():
-            async with self._async_driver.session(**self._session_config(READ_ACCESS)) as session:
+            async with self._async_session() as session:
                 result = await session.run(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
                 row = await result.single(strict=True)
         return _news(account_id, row)
+
+    async def key_by_hash_async(self, key_hash: str) -> ApiKey | None:
+        # One auto-commit statement, as map_news_async: one round trip, no worker thread.
+        with self._translated():
+            async with self._async_session() as session:
+                result = await session.run(queries.KEY_BY_HASH, key_hash=key_hash)
+                row = await result.single()
+        return None if row is None else _key(row)
 
     async def close_async(self) -> None:
         if self._async_driver is not None:

@@ -464,7 +464,6 @@ class SqliteBackend:
 
     name = "sqlite"
     migrates_on_start = True
-    reads_in_process = True
 
     def __init__(self, data_dir: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.busy_timeout_ms = int(busy_timeout * 1000)  # how long a statement waits for a lock
@@ -614,6 +613,9 @@ class SqliteBackend:
 
     async def map_news_async(self, account_id: str, since: tuple[int, int]) -> MapNews:
         return self.map_news(account_id, since)      # a read of this process's file: never waits
+
+    async def key_by_hash_async(self, key_hash: str) -> ApiKey | None:
+        return self.read(lambda tx: tx.key_by_hash(key_hash))   # as map_news_async
 
     async def close_async(self) -> None:
         """Nothing opened in the event loop."""

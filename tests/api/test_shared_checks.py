@@ -180,8 +180,8 @@ def test_a_failed_check_that_nobody_asked_for_is_not_reported_as_unretrieved() -
 def test_a_question_about_a_kept_map_finds_its_check_begun_when_it_came(
         furniture: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The request's map check begins as it arrives (analytics.CheckOnArrival) and the route takes its
-    result: one check per request; a question about a past moment, or one that comes while another is
-    being answered, begins none."""
+    result: one check per request; a question about a past moment, one that comes while another is
+    being answered, or one without a key, begins none."""
     assert furniture.get(CHAIN).status_code == 200                         # the map is kept
     store = furniture.app.state.store                                       # type: ignore[attr-defined]
     runs: list[str] = []
@@ -211,3 +211,8 @@ def test_a_question_about_a_kept_map_finds_its_check_begun_when_it_came(
     assert runs == ["gzf"] * 4 and under_way == [True] * 3 + [False]
     past = furniture.get(CHAIN, params={"as_of": "2020-01-01T00:00:00Z"})
     assert past.status_code in (200, 404) and runs == ["gzf"] * 4
+    # It begins before the key is checked, so that a stored key's lookup runs alongside: never for a
+    # request without a key; for one with a key that turns out unknown, one check, and a 401 all the same.
+    assert furniture.get(CHAIN, headers={"Authorization": ""}).status_code == 401 and runs == ["gzf"] * 4
+    unknown = furniture.get(CHAIN, headers=auth("gx_no-such-key"))
+    assert unknown.status_code == 401 and runs == ["gzf"] * 5
