@@ -165,6 +165,8 @@ def render(res: Results, out: Path) -> str:
             if key in COLD_KEYS and key != "paths":
                 row(f"{label}, first read after an influence line is re-weighted: median / p95 (client)",
                     lambda s, k=key: _pair(s.get("after_line_write", {}).get(k)))
+        row("decision chain asked with a stored key (`guanxi keys create`, looked up on every request): median "
+            "/ p95 (client)", lambda s: _pair(s.get("stored_key")))
         row("`/health` throughput", lambda s: f"{s['throughput']['health']['rps']:,.0f} req/s")
         row("decision-chain throughput", lambda s: f"{s['throughput']['decision_chain']['rps']:,.2f} req/s "
             f"({s['throughput']['decision_chain']['requests']} requests in "
@@ -408,6 +410,8 @@ def render_side_by_side(reports: dict[str, tuple[Path, Results]], out: Path,
                              lambda s, k=key: f"{s['after_write'][k]['median'] * 1000:,.1f}"))
         measures.append((f"{label}, repeated reads, median ms",
                          lambda s, k=key: f"{s['latency'][k]['median'] * 1000:,.1f}"))
+    measures.append(("decision chain, repeated reads with a stored key, median ms",
+                     lambda s: f"{s['stored_key']['median'] * 1000:,.1f}"))
     measures.append(("decision-chain throughput / `/health`", lambda s: f"{s['throughput']['ratio']:.3f}"))
     for n in sizes:
         lines += ["", f"## {n:,} contacts", "",

@@ -287,6 +287,7 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
         for key, label, route in ENDPOINTS:
             if key != "map_png":
                 out["latency"][key] = _latency(cfg, client, routes, key, label, route, queries[key], n)
+        out["stored_key"] = _stored_key_latency(cfg, srv, routes, queries["decision_chain"], n)
         # The first read after a write: the service must bring the map up to date and answer again.
         out["after_write"] = {}
 
@@ -401,6 +402,22 @@ def _latency(cfg: Config, client: httpx.Client, routes: set[str], key: str, labe
     else:
         log(f"[{n:,}] {label}: {result.status} ({result.detail[:200]})")
     return result.as_json()
+
+
+def _stored_key_latency(cfg: Config, srv: Server, routes: set[str], paths: list[str], n: int) -> dict[str, Any]:
+    """The decision chain's repeated reads asked with a stored key (``guanxi keys create``), as a deployed
+    service's clients ask (the runner's own key comes from the environment): the key is looked up on
+    every request, and revoking it takes effect on the next."""
+    try:
+        _, printed = run_cli(["keys", "create", "--role", "viewer", "--name", "benchmark",
+                              "--data-dir", str(srv.data_dir)], timeout=cfg.timeout)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        log(f"[{n:,}] guanxi keys create failed: {e}")
+        return Latency(paths[0], status="error", detail=str(e)[-300:]).as_json()
+    secret = printed.strip().splitlines()[-1]
+    with httpx.Client(base_url=srv.url, timeout=cfg.timeout, headers={"Authorization": f"Bearer {secret}"}) as client:
+        return _latency(cfg, client, routes, "decision_chain", "decision chain with a stored key", ENDPOINTS[0][2],
+                        paths, n)
 
 
 def rate_settled(rates: Sequence[float], *, margin: float = 0.05) -> bool:

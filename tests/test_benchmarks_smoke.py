@@ -31,6 +31,9 @@ def test_smoke_run_writes_the_table(tmp_path: Path, backend_name: str) -> None:
     assert "rows/s" in text
     assert "Targets:" in done.stdout
     assert f"- **Backend:** {backend_name}" in text
+    # the chain asked with a key from `guanxi keys create`: the server accepted it and it was timed
+    stored_key = next(line for line in text.splitlines() if "asked with a stored key" in line)
+    assert " ms / " in stored_key, stored_key
 
 
 def test_throughput_warm_up_ends_when_the_rate_has_stopped_climbing() -> None:
