@@ -77,10 +77,10 @@ class _Kept:
 
 class SharedChecks:
     """Checks of whether a kept map is current (``Store.current_account_graph``: on Neo4j a round trip),
-    shared by the concurrent requests about one account; and lookups of a stored API key, shared by the
-    concurrent requests that send it (``app.deps.authenticated``), as below. A request is answered from a check that started
-    after it arrived — the one under way if it started since, else the next — so it sees every write
-    committed before it came, by any process. Requests that come while a check runs share the one after
+    shared by the concurrent requests about one account; and lookups of a stored API key, shared alike by
+    the concurrent requests that send it (``app.deps.authenticated``). A request is answered from a check
+    that started after it arrived — the one under way if it started since, else the next — so it sees every
+    write committed before it came, by any process. Requests that come while a check runs share the one after
     it, and requests that waited for a place in the gate (``app.limits``) may share the one under way;
     sequential requests each take a check of their own. Checks run on the event loop."""
 
