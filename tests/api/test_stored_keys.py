@@ -46,7 +46,7 @@ def test_a_stored_key_is_looked_up_per_request_and_its_revocation_seen_at_once(
 
 
 def test_requests_that_come_while_a_key_is_looked_up_share_the_next_lookup(
-        furniture: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        furniture: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first request's lookup is held; four more requests with the same key come meanwhile and do not
     take its answer (it started before they came) but share one lookup after it: two lookups, five
     answers. The key is revoked while the first lookup is held: the four that came after are refused."""
@@ -69,9 +69,9 @@ def test_requests_that_come_while_a_key_is_looked_up_share_the_next_lookup(
     asked: list[object] = []
     shared = SharedChecks.shared
 
-    def asking(checks: SharedChecks, key: Any, *args: Any) -> Any:
-        asked.append(key)
-        return shared(checks, key, *args)
+    def asking(checks: SharedChecks, what: Any, *args: Any) -> Any:
+        asked.append(what)
+        return shared(checks, what, *args)
 
     monkeypatch.setattr(Store, "find_key_async", held)
     monkeypatch.setattr(SharedChecks, "shared", asking)
