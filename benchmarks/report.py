@@ -312,10 +312,14 @@ def render(res: Results, out: Path) -> str:
   of its own while no server runs.
 - **Repeated reads and first reads after a write:** the service keeps projected maps and its answers
   while an account's revision stands, so a repeated question about an unchanged map is answered from
-  memory. Each endpoint is therefore measured twice: repeated reads (below), and the first read after a
+  memory. Each endpoint is therefore measured three times: repeated reads (below); the first read after a
   write — before each timed request a `PATCH /v1/contacts/{{id}}` changes the notes of a contact outside the
-  decision chain (untimed), which makes the service load, project and score the map again; up to
-  {m['repeat']} such requests per endpoint and size, within the same time budget.
+  decision chain (untimed), which the service applies to its kept map from the write's logged changes, and
+  since no analysis reads notes the kept answer is sent; up to {m['repeat']} such requests per endpoint and
+  size, within the same time budget — and the first read after an influence line into the chain is
+  re-weighted (`PATCH /v1/relationships/{{id}}`, its strength 0.35 and 0.95 in turn; up to 5 requests), which
+  moves support, gains and the power ranking, so the analyses run again on the edited map. The "right after
+  a write" targets are judged after both writes.
 - **Warm-up:** after the import and the cold first reads (the map loaded whole, timed apart), and before any
   other timed request, untimed rounds of that notes write followed by a read of each analytics endpoint, at
   least {m.get('warm_up', 0)} of them and for at least {m.get('warm_up_seconds', 0):g} s, then on until the decision
