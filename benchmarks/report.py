@@ -412,6 +412,9 @@ def render_side_by_side(reports: dict[str, tuple[Path, Results]], out: Path,
         if key in AFTER_WRITE_KEYS:
             measures.append((f"{label}, first read after a write, median ms",
                              lambda s, k=key: f"{s['after_write'][k]['median'] * 1000:,.1f}"))
+        if key in COLD_KEYS and key != "paths":
+            measures.append((f"{label}, first read after an influence line is re-weighted, median ms",
+                             lambda s, k=key: f"{s['after_line_write'][k]['median'] * 1000:,.1f}"))
         measures.append((f"{label}, repeated reads, median ms",
                          lambda s, k=key: f"{s['latency'][k]['median'] * 1000:,.1f}"))
     measures.append(("decision chain, repeated reads with a stored key, median ms",
