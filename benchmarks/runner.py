@@ -650,8 +650,7 @@ def evaluate(res: Results) -> list[dict[str, Any]]:
     # Issue 11: right after a write — judged after each write the runner makes: a contact's notes (no
     # analysis reads them) and an influence line into the chain re-weighted (every analysis reads it).
     for part, after, tag, _ in AFTER_WRITES:
-        for key, what, limit in (("next_best", "who-to-win-next (k=5)", 0.3), ("decision_chain", "decision chain", 0.1),
-                                 ("coverage_gaps", "coverage gaps", 0.3)):
+        for key, what, limit in ENDPOINT_TARGETS:
             v = _lat(res, n, key, part=part)
             add(f"{what} ≤ {limit * 1000:,.0f} ms at 10,000 contacts, {after}",
                 None if v is None else v <= limit,
