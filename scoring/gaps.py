@@ -88,7 +88,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     ours = set(supporters)
     seats = completeness(amap, chain, o, lang)
     gaps: list[Gap] = []
-    ways = ReachFromUs(amap, o, chain.opportunity_id, None, go)
+    ways = ReachFromUs.of(amap, o, chain.opportunity_id)
 
     def name(c: str) -> str:
         return amap.name(c) if c in amap.contacts else us.name(c)
@@ -106,11 +106,10 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     def intro(c: str) -> tuple[str | None, str | None, str | None]:
         """(our closest team member, the helpful contact who introduces us, the unhelpful person who
         would have been the only way): the strongest path from our side through helpful people."""
-        ways.settle([c])
-        path = ways.path(c)
+        path, blocked = ways.way(c)
         owner = path[0] if path and path[0] in us.people else None
         via = next((n for n in reversed(path[:-1]) if n in amap.contacts), None)
-        return owner, via, None if path else ways.blocked_way(c)
+        return owner, via, blocked
 
     def instead(c: str, blocked: str) -> str:
         """'Do not ask X (why)' and what to do instead, as sentences to append to an action."""

@@ -2,16 +2,24 @@
 
 Path strength is the product of the edge weights, so the strongest path is a shortest path on
 −log(w) (DESIGN.md). The links and their costs come from the account's view (``scoring.view``).
+
+**One answer, however it was reached.** Each label is the least solution of the path equations (every
+step costs at least one float step more, so a link of strength 1 still lengthens a path), and among
+equally strong ways in, a node's predecessor is the one settled first: the least (cost, id). A search
+stopped early and resumed, or one repaired after an edit of the account (``Reach.repair``), gives the
+labels and paths a fresh search would, bit for bit.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["Reach"]
+
+Costs = Callable[[str], list[tuple[str, float]]]
 
 
 @dataclass
@@ -24,15 +32,15 @@ class Reach:
     but never run through it (someone who would not help us as a go-between: ``scoring.people``).
     """
 
-    costs: Callable[[str], list[tuple[str, float]]]
+    costs: Costs
     # Paths weaker than exp(−max_cost) are not followed (e.g. below the cold-outreach reach).
     max_cost: float = math.inf
     expand: Callable[[str], bool] | None = None
     dist: dict[str, float] = field(default_factory=dict)
     pred: dict[str, str | None] = field(default_factory=dict)
     prefix: dict[str, list[str]] = field(default_factory=dict)   # source → ids shown before it
-    heap: list[tuple[float, int, str]] = field(default_factory=list)
-    _seq: int = 0
+    heap: list[tuple[float, str]] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)                  # expanded at their current label
 
     def add_sources(self, sources: Mapping[str, list[str]]) -> None:
         """Add sources (reach 1, i.e. cost 0) with the ids to show before each (e.g. our team member)."""
@@ -42,8 +50,7 @@ class Reach:
             self.dist[source] = 0.0
             self.pred[source] = None
             self.prefix[source] = list(before)
-            heapq.heappush(self.heap, (0.0, self._seq, source))
-            self._seq += 1
+            heapq.heappush(self.heap, (0.0, source))
 
     def run(self, targets: Iterable[str] | None = None, on_settle: Callable[[str, float], None] | None = None,
             stop: Callable[[float], bool] | None = None) -> None:
@@ -53,39 +60,53 @@ class Reach:
         is asked before each step with the smallest cost still open (a lower bound on every unsettled
         node's cost) and ends the search when it answers True.
         """
-        remaining: set[str] | None = None
+        waiting: set[str] | None = None
+        dist, pred, done, costs, heap, bound = self.dist, self.pred, self.done, self.costs, self.heap, self.max_cost
         if targets is not None:
-            # Targets settled in an earlier run keep their labels.
-            remaining = {t for t in targets if not self._settled(t)}
-            if not remaining:
+            waiting = {t for t in targets if not self._settled(t)}
+            if not waiting:
                 return
-        dist, pred, costs, heap, bound = self.dist, self.pred, self.costs, self.heap, self.max_cost
+            for t in waiting & done:
+                # Expanded, but a stronger way in may still be open (after an edit): settled again in turn.
+                done.discard(t)
+                heapq.heappush(heap, (dist[t], t))
         expand = self.expand
-        seq = self._seq
+        push, pop, step = heapq.heappush, heapq.heappop, math.nextafter
+        inf = math.inf
         while heap:
             if stop is not None and stop(heap[0][0]):
                 break
-            d, _, u = heapq.heappop(heap)
-            if d > dist.get(u, math.inf):
+            d, u = pop(heap)
+            if u in done or d != dist.get(u):
                 continue
+            done.add(u)
             if on_settle is not None:
                 on_settle(u, d)
             for v, c in costs(u) if expand is None or expand(u) else ():
                 nd = d + c
-                if nd <= bound and nd < dist.get(v, math.inf) - 1e-15:
+                if nd <= d:
+                    nd = step(d, inf)
+                if nd > bound:
+                    continue
+                old = dist.get(v)
+                if old is None or nd < old:
                     dist[v] = nd
                     pred[v] = u
-                    heapq.heappush(heap, (nd, seq, v))
-                    seq += 1
-            if remaining is not None:
-                remaining.discard(u)
-                if not remaining:
+                    done.discard(v)
+                    push(heap, (nd, v))
+                elif nd == old:
+                    _prefer(dist, pred, u, v)
+            if waiting is not None:
+                waiting.discard(u)
+                if not waiting:
                     break
-        self._seq = seq
 
     def _settled(self, node: str) -> bool:
-        d = self.dist.get(node)
-        return d is not None and (not self.heap or self.heap[0][0] > d)
+        """Whether ``node``'s label is final: expanded, and nothing weaker-or-equal still open before it."""
+        heap, dist, done = self.heap, self.dist, self.done
+        while heap and (heap[0][1] in done or heap[0][0] != dist.get(heap[0][1])):
+            heapq.heappop(heap)           # stale entries at the top say nothing
+        return node in done and (not heap or heap[0][0] >= dist[node])
 
     def strength(self, node: str) -> float:
         d = self.dist.get(node)
@@ -100,3 +121,71 @@ class Reach:
             nodes.append(p)
         nodes.reverse()
         return self.prefix.get(nodes[0], []) + nodes
+
+    def repair(self, costs: Costs, in_costs: Costs, expand: Callable[[str], bool] | None,
+               changed: Collection[tuple[str, str]]) -> None:
+        """Make this search one over an edited account whose links ``changed`` (pairs u→v whose cost
+        changed, came or went; nothing else did), read through ``costs`` and ``in_costs`` from now on:
+        it then answers as a fresh search would, having redone only the part of the work the edit reached.
+
+        Whoever's strongest path ran over a changed link (and everyone downstream of them on the path
+        tree) loses their label and is offered again the best way in from the people whose labels stand;
+        a link that grew stronger is relaxed again from its settled start. The search then goes on as
+        Dijkstra: anyone it improves is expanded again, and a target is settled once nothing weaker
+        remains open before it (``run``)."""
+        self.costs, self.expand = costs, expand
+        dist, pred, done, heap, bound = self.dist, self.pred, self.done, self.heap, self.max_cost
+        step, inf = math.nextafter, math.inf
+        lost: set[str] = set()
+        stack = [v for u, v in changed if pred.get(v) == u]
+        while stack:
+            x = stack.pop()
+            if x in lost:
+                continue
+            lost.add(x)
+            stack.extend(y for y, _ in costs(x) if pred.get(y) == x and y not in lost)
+        for x in lost:
+            del dist[x], pred[x]
+            done.discard(x)
+        for x in lost:
+            best: tuple[float, float, str] | None = None
+            for u, c in in_costs(x):
+                if u not in done or (expand is not None and not expand(u)):
+                    continue
+                d = dist[u]
+                nd = d + c
+                if nd <= d:
+                    nd = step(d, inf)
+                if nd <= bound and (best is None or (nd, d, u) < best):
+                    best = (nd, d, u)
+            if best is not None:
+                dist[x], pred[x] = best[0], best[2]
+                heapq.heappush(heap, (best[0], x))
+        for u, v in changed:
+            if u not in done or (expand is not None and not expand(u)):
+                continue
+            for w, c in costs(u):
+                if w != v:
+                    continue
+                d = dist[u]
+                nd = d + c
+                if nd <= d:
+                    nd = step(d, inf)
+                if nd > bound:
+                    break
+                old = dist.get(v)
+                if old is None or nd < old:
+                    dist[v], pred[v] = nd, u
+                    done.discard(v)
+                    heapq.heappush(heap, (nd, v))
+                elif nd == old:
+                    _prefer(dist, pred, u, v)
+                break
+
+
+def _prefer(dist: dict[str, float], pred: dict[str, str | None], u: str, v: str) -> None:
+    """u reaches v exactly as strongly as v's predecessor does: the one settled first (least cost, then
+    id) stays v's way in, as in a single uninterrupted search."""
+    p = pred[v]
+    if p is not None and p != u and (dist[u], u) < (dist[p], p):
+        pred[v] = u

@@ -22,14 +22,15 @@ contact nobody covers, the team member at the start of the strongest path (``Rea
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scoring.options import ScoringOptions
 from scoring.paths import Reach
 from scoring.texts import label, text
-from scoring.view import AccountMap
+from scoring.view import AccountMap, Facts, tie_facts
 
 __all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "is_open", "peer_of"]
 
@@ -177,29 +178,72 @@ class OurSide:
 class ReachFromUs:
     """Strongest paths from our side — our team members, our supporters (shown behind the team member
     who covers them most closely) and, in a plan, the people already won (behind the path that won
-    them) — through helpful people only, bounded at the cold-outreach reach."""
+    them) — through helpful people only, bounded at the cold-outreach reach.
+
+    ``of`` keeps the search for a deal with the map, settled further as questions need it (one question
+    at a time: ``way``); an edited map that only added, re-weighted or removed ties takes the search over
+    and repairs it (``carried``) instead of searching from scratch."""
 
     def __init__(self, amap: AccountMap, o: ScoringOptions, opportunity_id: str,
-                 won: Mapping[str, list[str]] | None = None, go: GoBetweens | None = None) -> None:
-        self.amap, self.o = amap, o
+                 won: Mapping[str, list[str]] | None = None, go: GoBetweens | None = None,
+                 reach: Reach | None = None) -> None:
+        self.amap, self.o, self.opportunity_id = amap, o, opportunity_id
         self.won = dict(won or {})
         self.go = go if go is not None else GoBetweens.of(amap, o, opportunity_id)
-        won_ids = set(self.won)
+        self._lock = threading.RLock()
+        self.reach = reach if reach is not None else self._search()
+
+    def _search(self) -> Reach:
+        """A search from our side, its sources placed, nothing settled yet."""
+        amap, o, won_ids = self.amap, self.o, set(self.won)
         cold = o.cold_outreach
-        self.reach = Reach(amap.path_costs(), max_cost=-math.log(cold) if cold > 0 else math.inf,
-                           expand=lambda n: self.go.helps(n, won_ids))
+        reach = Reach(amap.path_costs(), max_cost=-math.log(cold) if cold > 0 else math.inf, expand=self._expand())
         sources: dict[str, list[str]] = {t: [] for t in amap.team}
-        for s in amap.supporters(opportunity_id, o):
+        for s in amap.supporters(self.opportunity_id, o):
             if self.go.helps(s, won_ids):
                 cover = amap.best_cover(s)
                 sources[s] = [cover.team_member_id] if cover else []
         for c, before in self.won.items():
             if self.go.helps(c, won_ids):
                 sources[c] = before
-        self.reach.add_sources(sources)
+        reach.add_sources(sources)
+        return reach
 
-    def settle(self, targets: Iterable[str]) -> None:
-        self.reach.run(list(targets))
+    def _expand(self) -> Callable[[str], bool]:
+        helps, won = self.go.helps, set(self.won)
+        return lambda n: helps(n, won)
+
+    @classmethod
+    def of(cls, amap: AccountMap, o: ScoringOptions, opportunity_id: str) -> ReachFromUs:
+        """The search from our side for a deal (nobody won yet), kept with the map and carried across
+        edits of ties (``carried``)."""
+        return amap.cached(("reach_from_us", opportunity_id, o), lambda: cls(amap, o, opportunity_id),
+                           carry=_carry_reach)
+
+    def carried(self, amap: AccountMap) -> ReachFromUs:
+        """The search for ``amap``, an edit of this one's map that changed only ties among the nodes it
+        touched (``AccountMap.edited``): the links whose cost changed are found by comparing those nodes'
+        rows, and the search moves to the edited map and is repaired there (``Reach.repair``). This one
+        starts afresh if it is asked again (by a question still being answered about the old map)."""
+        before, after = self.reach.costs, amap.path_costs()
+        changed = []
+        for u in amap.edited:
+            old, new = dict(before(u)), dict(after(u))
+            changed += [(u, v) for v in old.keys() | new.keys() if old.get(v) != new.get(v)]
+        go = GoBetweens.of(amap, self.o, self.opportunity_id)
+        with self._lock:
+            reach, self.reach = self.reach, self._search()
+        ours = ReachFromUs(amap, self.o, self.opportunity_id, self.won, go, reach)
+        reach.repair(after, amap.in_costs(), ours._expand(), changed)
+        return ours
+
+    def way(self, target: str) -> tuple[list[str], str | None]:
+        """The strongest path to ``target`` ([] for none) and, when there is none, the unhelpful person
+        whose tie would have been the way (``blocked_way``)."""
+        with self._lock:
+            self.reach.run([target])
+            path = self.path(target)
+            return path, None if path else self.blocked_way(target)
 
     def path(self, target: str) -> list[str]:
         """The strongest path to ``target`` (our team member first when there is one), [] for none."""
@@ -212,13 +256,23 @@ class ReachFromUs:
         way reaches them: someone we reached who sways the target, but whom we do not go through."""
         won = set(self.won)
         best, best_value = None, self.o.cold_outreach
-        for u, entry in sorted(self.amap.local(target).inn.items()):
-            if self.amap.role(u) != "a" or self.go.helps(u, won):
-                continue
-            value = self.reach.strength(u) * entry[0]
-            if value >= best_value and (best is None or value > best_value):
-                best, best_value = u, value
+        inn = self.amap.local(target).inn
+        candidates = [u for u in sorted(inn) if self.amap.role(u) == "a" and not self.go.helps(u, won)]
+        with self._lock:
+            self.reach.run(candidates)   # their strongest ways in, final (not where the search happened to stop)
+            for u in candidates:
+                value = self.reach.strength(u) * inn[u][0]
+                if value >= best_value and (best is None or value > best_value):
+                    best, best_value = u, value
         return best
+
+
+def _carry_reach(value: Any, amap: AccountMap, facts: Facts) -> ReachFromUs | None:
+    """An edit of ties only (no role, field or other edge type) keeps the search, repaired."""
+    if not facts or not facts <= tie_facts(amap):
+        return None
+    ours: ReachFromUs = value
+    return ours.carried(amap)
 
 
 def peer_of(amap: AccountMap, o: ScoringOptions, go: GoBetweens, target: str, ours: Collection[str],

@@ -39,7 +39,8 @@ from scoring.options import ScoringOptions
 from scoring.propagation import Propagation
 from scoring.rules import FACT, REACH, RIVAL, TIE, EdgeRule, edge_rules
 
-__all__ = ["INERT_FIELDS", "AccountMap", "Cover", "Edit", "Interest", "Local", "Member", "Memo", "NotFound"]
+__all__ = ["INERT_FIELDS", "AccountMap", "Cover", "Edit", "Facts", "Interest", "Local", "Member", "Memo", "NotFound",
+           "tie_facts"]
 
 T = TypeVar("T")
 
@@ -78,6 +79,11 @@ def ranking_changed(facts: Facts, rules: Mapping[str, EdgeRule]) -> bool:
     changed, or a tie with a power factor, or a reporting line (the formal rank)."""
     return bool(facts & RANKING_FACTS) or any(
         f"type:{rule.type}" in facts for rule in rules.values() if rule.power > 0.0 or rule.formal)
+
+
+def tie_facts(amap: AccountMap) -> Facts:
+    """The facts of an edit that only added, re-weighted or removed ties (``scoring.rules.TIE``)."""
+    return frozenset(f"type:{rule.type}" for rule in amap.rules.values() if rule.view == TIE)
 
 
 @dataclass
@@ -213,6 +219,8 @@ class AccountMap:
         self._memo: dict[Any, Any] = {}
         self._carry: dict[Any, Carry] = {}
         self._lock = threading.Lock()
+        # The nodes the edit that made this map touched (``advance``); none for a map built afresh.
+        self.edited: frozenset[str] = frozenset()
         self._lazies()
 
     def _bind(self, g: nx.MultiDiGraph) -> None:
@@ -335,6 +343,7 @@ class AccountMap:
         new.o, new.rules = self.o, self.rules
         new._bind(g)
         new._lock = threading.Lock()
+        new.edited = frozenset()
         if changed_roles:
             new._scan()
             new._lazies()
@@ -355,6 +364,7 @@ class AccountMap:
             for adjacency in (self._succ, self._pred, g._succ, g._pred):
                 touched.update(adjacency.get(n, ()))
         rings = [touched]
+        new.edited = frozenset(touched)
 
         def within(radius: int) -> set[str]:
             while len(rings) <= radius:

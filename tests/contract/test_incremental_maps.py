@@ -380,6 +380,52 @@ def test_re_weighted_ties_carry_the_power_arrays(backend: Backend) -> None:
         before = arrays
 
 
+def test_edits_of_ties_carry_the_search_from_our_side(backend: Backend) -> None:
+    """A write that only re-weights, adds or removes ties hands the coverage gaps' strongest-path search
+    from our side over to the edited map, repaired rather than run again; any other write starts it
+    afresh. Either way every answer is a fresh load's."""
+    from scoring.model import AccountMap
+    from scoring.options import DEFAULT_OPTIONS
+    from scoring.people import ReachFromUs
+
+    rnd = random.Random(6)
+    store = Store(backend)
+    _seed(store, rnd)
+    for i in range(1, 10):
+        _try(lambda i=i: store.create_edge(RelationshipIn(type="INFLUENCES", source=f"c{i}", target=f"c{i - 1}",
+                                                          strength=0.5), actor=ACTOR))
+    for i in range(10):
+        _try(lambda i=i: store.create_edge(ChainMemberIn(contact_id=f"c{i}", opportunity_id="o1", role="influencer",
+                                                         stance="supporter" if i % 4 == 0 else "neutral"),
+                                           actor=ACTOR))
+
+    def search() -> Any:
+        amap = AccountMap.build(store.account_graph("acme"), DEFAULT_OPTIONS)
+        return ReachFromUs.of(amap, DEFAULT_OPTIONS, "o1").reach
+
+    _compare(store, backend, "the seed")
+    before = search()
+    assert len(before.done) > 3, "the gaps searched from our side"
+    lines = [e for e in _edges(store, "INFLUENCES", "ALLY") if e.source.startswith("c") and e.target.startswith("c")]
+    for step in range(10):
+        if step % 3 == 2:
+            a, b = rnd.sample([f"c{i}" for i in range(10)], 2)
+            _try(lambda: store.create_edge(RelationshipIn(type="ALLY", source=a, target=b, strength=0.9), actor=ACTOR))
+            what = f"ally {a} {b}"
+        else:
+            line = rnd.choice(lines)
+            store.update_edge(line.id, {"strength": rnd.choice([0.1, 0.35, 0.95, 1.0])}, actor=ACTOR)
+            what = f"re-weigh {line.id}"
+        _compare(store, backend, what)
+        reach = search()
+        assert reach is before, f"step {step} ({what}): the search was run again"
+        before = reach
+    member = next(e for e in _edges(store, EdgeType.MEMBER_OF) if e.source == "c3")
+    store.update_edge(member.id, {"stance": "champion"}, actor=ACTOR, types=[EdgeType.MEMBER_OF])
+    _compare(store, backend, "a stance")
+    assert search() is not before, "a new supporter is a new source: the search starts afresh"
+
+
 def test_answers_are_kept_across_edits_of_fields_no_analysis_reads(backend: Backend) -> None:
     """The service's answers (``app.answers``) survive an edit of a contact's notes, and only such an edit:
     after any other one they are computed again; either way they are a fresh load's."""
