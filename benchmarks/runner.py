@@ -195,12 +195,16 @@ def account_queries(bundle: gen.Bundle) -> dict[str, list[str]]:
 
 
 def line_target(bundle: gen.Bundle) -> str | None:
-    """An influence line into the decision chain (re-weighting it moves the chain's support)."""
+    """An influence line into the decision chain between two people still there (re-weighting it moves
+    the chain's support and the strongest ways in; a line from someone who left carries nothing)."""
     from graph.models import default_edge_id
 
     chain = {m["contact_id"] for m in bundle["decision_chain"]}
+    active = {c["id"] for c in bundle["contacts"] if c.get("status", "active") != "left"}
     return next((r.get("id") or default_edge_id(r["type"], r["source"], r["target"], r.get("kind"))
-                 for r in bundle["relationships"] if r["type"] == "INFLUENCES" and r["target"] in chain), None)
+                 for r in bundle["relationships"]
+                 if r["type"] == "INFLUENCES" and r["target"] in chain and r["target"] in active
+                 and r["source"] in active), None)
 
 
 def write_target(bundle: gen.Bundle) -> str:

@@ -182,6 +182,24 @@ def test_generator_is_seeded_and_valid() -> None:
     assert all(row_count(b) > 50 for b in bundles)
 
 
+def test_the_re_weighted_line_joins_two_people_still_in_the_account() -> None:
+    """The line the benchmark re-weighs moves what the analyses read: an influence line into the decision
+    chain between two active contacts (the first such line in the 10,000-contact account starts at
+    someone who left, whose ties carry nothing)."""
+    from benchmarks.generator import generate_account
+    from benchmarks.runner import line_target
+
+    bundle = generate_account(10_000, seed=7, account_id="s")
+    line = line_target(bundle)
+    assert line is not None
+    _, source, target = line.split(":")
+    status = {c["id"]: c.get("status", "active") for c in bundle["contacts"]}
+    assert status[source] != "left" and status[target] != "left"
+    assert target in {m["contact_id"] for m in bundle["decision_chain"]}
+    assert any(r["type"] == "INFLUENCES" and r["target"] in {m["contact_id"] for m in bundle["decision_chain"]}
+               and status[r["source"]] == "left" for r in bundle["relationships"])
+
+
 def test_the_map_benchmark_renders_every_format_and_judges_the_targets() -> None:
     from benchmarks import maps
 

@@ -410,7 +410,8 @@ def test_edits_of_ties_carry_the_search_from_our_side(backend: Backend) -> None:
     for step in range(10):
         if step % 3 == 2:
             a, b = rnd.sample([f"c{i}" for i in range(10)], 2)
-            _try(lambda: store.create_edge(RelationshipIn(type="ALLY", source=a, target=b, strength=0.9), actor=ACTOR))
+            _try(lambda a=a, b=b: store.create_edge(RelationshipIn(type="ALLY", source=a, target=b, strength=0.9),
+                                                    actor=ACTOR))
             what = f"ally {a} {b}"
         else:
             line = rnd.choice(lines)

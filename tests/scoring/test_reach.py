@@ -50,7 +50,9 @@ def test_a_repaired_search_answers_as_a_fresh_one(seed: int) -> None:
         u, v = rnd.sample(nodes, 2)
         links[(u, v)] = rnd.choice(STRENGTHS)
     unhelpful = set(rnd.sample(nodes[2:], 3))
-    expand = lambda n: n not in unhelpful     # noqa: E731 - a path may end at them, never run through them
+    def expand(n: str) -> bool:               # a path may end at them, never run through them
+        return n not in unhelpful
+
     sources = {nodes[0]: ["us"], nodes[1]: []}
     bound = -math.log(rnd.choice([0.05, 0.2]))
     reach = _fresh(links, rnd, sources, bound, expand, rnd.sample(nodes, 2))
@@ -79,7 +81,7 @@ def test_a_search_stopped_and_resumed_answers_as_one_run_through(seed: int) -> N
     rnd = random.Random(100 + seed)
     nodes = [f"n{i:02d}" for i in range(30)]
     links: Links = {tuple(rnd.sample(nodes, 2)): rnd.choice(STRENGTHS) for _ in range(90)}  # type: ignore[misc]
-    sources = {nodes[0]: [], nodes[1]: []}
+    sources: dict[str, list[str]] = {nodes[0]: [], nodes[1]: []}
     whole = _fresh(links, rnd, sources, math.inf, lambda n: True, None)
     pieces = _fresh(links, rnd, sources, math.inf, lambda n: True, [])
     for n in rnd.sample(nodes, len(nodes)):
