@@ -129,13 +129,12 @@ class Reach:
         it then answers as a fresh search would, having redone only the part of the work the edit reached.
 
         Whoever's strongest path ran over a changed link (and everyone downstream of them on the path
-        tree) loses their label and is offered again the best way in from the people whose labels stand;
-        a link that grew stronger is relaxed again from its settled start. The search then goes on as
+        tree) loses their label; everyone settled who links to one of them, and the settled start of every
+        changed link, is expanded again over the links as they are now. The search then goes on as
         Dijkstra: anyone it improves is expanded again, and a target is settled once nothing weaker
         remains open before it (``run``)."""
         self.costs, self.expand = costs, expand
-        dist, pred, done, heap, bound = self.dist, self.pred, self.done, self.heap, self.max_cost
-        step, inf = math.nextafter, math.inf
+        dist, pred, done, heap = self.dist, self.pred, self.done, self.heap
         lost: set[str] = set()
         stack = [v for u, v in changed if pred.get(v) == u]
         while stack:
@@ -147,40 +146,10 @@ class Reach:
         for x in lost:
             del dist[x], pred[x]
             done.discard(x)
-        for x in lost:
-            best: tuple[float, float, str] | None = None
-            for u, c in in_costs(x):
-                if u not in done or (expand is not None and not expand(u)):
-                    continue
-                d = dist[u]
-                nd = d + c
-                if nd <= d:
-                    nd = step(d, inf)
-                if nd <= bound and (best is None or (nd, d, u) < best):
-                    best = (nd, d, u)
-            if best is not None:
-                dist[x], pred[x] = best[0], best[2]
-                heapq.heappush(heap, (best[0], x))
-        for u, v in changed:
-            if u not in done or (expand is not None and not expand(u)):
-                continue
-            for w, c in costs(u):
-                if w != v:
-                    continue
-                d = dist[u]
-                nd = d + c
-                if nd <= d:
-                    nd = step(d, inf)
-                if nd > bound:
-                    break
-                old = dist.get(v)
-                if old is None or nd < old:
-                    dist[v], pred[v] = nd, u
-                    done.discard(v)
-                    heapq.heappush(heap, (nd, v))
-                elif nd == old:
-                    _prefer(dist, pred, u, v)
-                break
+        again = {u for x in lost for u, _ in in_costs(x)} | {u for u, _ in changed}
+        for u in again & done:
+            done.discard(u)
+            heapq.heappush(heap, (dist[u], u))
 
 
 def _prefer(dist: dict[str, float], pred: dict[str, str | None], u: str, v: str) -> None:

@@ -354,6 +354,13 @@ def test_neighbour_accounts(backend: Backend) -> None:
     assert backend.read(lambda tx: tx.neighbour_accounts([])) == set()
 
 
+def _line_of_influence(store: Store) -> None:
+    """c9 → c8 → … → c0, each at strength 0.5 (the ones the rules refuse are left out)."""
+    for i in range(1, 10):
+        _try(lambda i=i: store.create_edge(RelationshipIn(type="INFLUENCES", source=f"c{i}", target=f"c{i - 1}",
+                                                          strength=0.5), actor=ACTOR))
+
+
 def test_re_weighted_ties_carry_the_power_arrays(backend: Backend) -> None:
     """A write that only re-weights ties runs the informal-power ranking again on the carried tie
     arrays (patched in place, not rebuilt), and every answer is still a fresh load's."""
@@ -364,9 +371,7 @@ def test_re_weighted_ties_carry_the_power_arrays(backend: Backend) -> None:
     rnd = random.Random(4)
     store = Store(backend)
     _seed(store, rnd)
-    for i in range(1, 10):
-        _try(lambda i=i: store.create_edge(RelationshipIn(type="INFLUENCES", source=f"c{i}", target=f"c{i - 1}",
-                                                          strength=0.5), actor=ACTOR))
+    _line_of_influence(store)
     _compare(store, backend, "the seed")
     before = tie_arrays(AccountMap.build(store.account_graph("acme"), DEFAULT_OPTIONS), DEFAULT_OPTIONS)
     lines = [e for e in _edges(store, "INFLUENCES", "ALLY") if e.source.startswith("c") and e.target.startswith("c")]
@@ -391,9 +396,7 @@ def test_edits_of_ties_carry_the_search_from_our_side(backend: Backend) -> None:
     rnd = random.Random(6)
     store = Store(backend)
     _seed(store, rnd)
-    for i in range(1, 10):
-        _try(lambda i=i: store.create_edge(RelationshipIn(type="INFLUENCES", source=f"c{i}", target=f"c{i - 1}",
-                                                          strength=0.5), actor=ACTOR))
+    _line_of_influence(store)
     for i in range(10):
         _try(lambda i=i: store.create_edge(ChainMemberIn(contact_id=f"c{i}", opportunity_id="o1", role="influencer",
                                                          stance="supporter" if i % 4 == 0 else "neutral"),
