@@ -268,8 +268,9 @@ class ReachFromUs:
 
 
 def _carry_reach(value: Any, amap: AccountMap, facts: Facts) -> ReachFromUs | None:
-    """An edit of ties only (no role, field or other edge type) keeps the search, repaired."""
-    if not facts or not facts <= tie_facts(amap):
+    """An edit of ties only (no role, field or other edge type) keeps the search, repaired. (An edit with no
+    facts at all never gets here: the edited map shares everything, ``AccountMap.advance``.)"""
+    if not facts <= tie_facts(amap):
         return None
     ours: ReachFromUs = value
     return ours.carried(amap)
