@@ -165,6 +165,8 @@ def render(res: Results, out: Path) -> str:
             if key in COLD_KEYS and key != "paths":
                 row(f"{label}, first read after an influence line is re-weighted: median / p95 (client)",
                     lambda s, k=key: _pair(s.get("after_line_write", {}).get(k)))
+                row(f"{label}, first read after another service process re-weights the line: median / p95 (client)",
+                    lambda s, k=key: _pair(s.get("after_peer_line_write", {}).get(k)))
         row("decision chain asked with a stored key (`guanxi keys create`, looked up on every request): median "
             "/ p95 (client)", lambda s: _pair(s.get("stored_key")))
         row("`/health` throughput", lambda s: f"{s['throughput']['health']['rps']:,.0f} req/s")
@@ -415,6 +417,8 @@ def render_side_by_side(reports: dict[str, tuple[Path, Results]], out: Path,
         if key in COLD_KEYS and key != "paths":
             measures.append((f"{label}, first read after an influence line is re-weighted, median ms",
                              lambda s, k=key: f"{s['after_line_write'][k]['median'] * 1000:,.1f}"))
+            measures.append((f"{label}, first read after another process re-weights the line, median ms",
+                             lambda s, k=key: f"{s['after_peer_line_write'][k]['median'] * 1000:,.1f}"))
         measures.append((f"{label}, repeated reads, median ms",
                          lambda s, k=key: f"{s['latency'][k]['median'] * 1000:,.1f}"))
     measures.append(("decision chain, repeated reads with a stored key, median ms",

@@ -59,8 +59,13 @@ ENDPOINT_TARGETS = (("decision_chain", "decision chain", 0.1), ("coverage_gaps",
 # key tag, the write in short). The notes write changes nothing an analysis reads (the kept answer is sent once
 # the map is brought up to date); the re-weighted influence line into the chain moves support, gains and the
 # power ranking, so the analyses run again.
+# The line is also re-weighted through a second service process on the same store (a deployment of several):
+# the process answering learns of that write from the store's log of changes, where it applies its own write
+# to its kept map as it commits.
 AFTER_WRITES = (("after_write", "first read after a write", "", "a notes write"),
-                ("after_line_write", "first read after an influence line is re-weighted", "_line", "a line re-weighted"))
+                ("after_line_write", "first read after an influence line is re-weighted", "_line", "a line re-weighted"),
+                ("after_peer_line_write", "first read after another service process re-weights the line", "_peer_line",
+                 "a line re-weighted by another process"))
 # Rows per second an import of a 10,000-contact bundle over HTTP must reach, per backend.
 IMPORT_TARGETS = {"sqlite": 20_000, "neo4j": 10_000}
 # Neo4j's latencies within this factor of SQLite's (judged when both backends are measured).
@@ -323,6 +328,19 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
             out["after_line_write"][key] = cold.as_json()
             log(f"[{n:,}] {label}, first read after an influence line is re-weighted: median {ms(cold.median)} "
                 f"(n={len(cold.samples)}){'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
+        out["after_peer_line_write"] = {}
+        if line is not None:
+            with Server(data_dir, here / "peer-server.log") as peer, peer.client(cfg.timeout) as peer_client:
+                for key, label, route in ENDPOINTS:
+                    if key not in COLD_KEYS or key == "paths" or out["latency"][key]["status"] != "ok":
+                        continue
+                    cold = measure_after_write(client, queries[key], route,
+                                               line_writer(peer_client, line, cfg.timeout),
+                                               samples=min(cfg.repeat, 5), budget=cfg.budget, timeout=cfg.timeout)
+                    out["after_peer_line_write"][key] = cold.as_json()
+                    log(f"[{n:,}] {label}, first read after another service process re-weights the line: median "
+                        f"{ms(cold.median)} (n={len(cold.samples)})"
+                        f"{'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
         if out["latency"]["decision_chain"]["status"] == "ok":
             out["throughput"] = _throughput(cfg, srv, routes, queries["decision_chain"][0], n)
         else:

@@ -79,8 +79,8 @@ class Tx(Protocol):
     def delete_reviews(self, ids: Collection[str]) -> None: ...
     def revisions(self, scopes: Collection[str]) -> dict[str, int]:
         """The stored revision of each scope (an account id, or SHARED_SCOPE); absent ones are left out."""
-    def bump_revisions(self, scopes: Collection[str]) -> None:
-        """Add one to the revision of each scope (creating it at 1)."""
+    def bump_revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        """Add one to the revision of each scope (creating it at 1); the revisions they are at now."""
     def log_changes(self, changes: Sequence[MapChanges]) -> None:
         """Log what this write changed in each scope's map under the revision it bumped the scope to
         (called after ``bump_revisions`` in the same transaction; ``revision`` is ignored). Only a scope's

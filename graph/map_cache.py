@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -182,11 +182,26 @@ class NotingTx:
         return found
 
 
-def finish_write(tx: Tx, noted: NotingTx) -> None:
-    """Bump the revisions of the scopes a write changed and log its changes (in its transaction)."""
-    if noted.scopes:
-        tx.bump_revisions(noted.scopes)
-        tx.log_changes(noted.changes())
+    def written(self, changes: Sequence[MapChanges]) -> tuple[dict[str, NodeRecord], dict[str, EdgeRecord]] | None:
+        """The records the changes name as this transaction left them (a deleted one left out), or None
+        when one of them was never in its hands."""
+        node_ids = [id for change in changes for id in change.nodes]
+        edge_ids = [edge[0] for change in changes for edge in change.edges]
+        if any(id not in self._stored_nodes for id in node_ids) or any(id not in self._stored_edges for id in edge_ids):
+            return None
+        return ({id: node for id in node_ids if (node := self._stored_nodes[id]) is not None},
+                {id: edge for id in edge_ids if (edge := self._stored_edges[id]) is not None})
+
+
+def finish_write(tx: Tx, noted: NotingTx) -> list[MapChanges]:
+    """Bump the revisions of the scopes a write changed and log its changes (in its transaction); the
+    changes logged, each under the revision its scope is now at."""
+    if not noted.scopes:
+        return []
+    revisions = tx.bump_revisions(noted.scopes)
+    changes = [replace(change, revision=revisions[change.scope]) for change in noted.changes()]
+    tx.log_changes(changes)
+    return changes
 
 
 # ---- reads -----------------------------------------------------------------------------------------
@@ -230,8 +245,9 @@ class MapCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._elements = 0
         self._lock = threading.Lock()
-        # How each map came to be, for the benchmarks and tests: "hit", "edited", "loaded".
-        self.counts: dict[str, int] = {"hit": 0, "edited": 0, "loaded": 0}
+        # How each map came to be, for the benchmarks and tests: "hit", "edited" (by a read, from the
+        # log), "written" (by this process's own write, :meth:`follow_write`), "loaded".
+        self.counts: dict[str, int] = {"hit": 0, "edited": 0, "written": 0, "loaded": 0}
         # The account each opportunity was last found in (checked against its map on every read).
         self._homes: dict[str, str] = {}
 
@@ -254,10 +270,11 @@ class MapCache:
         """The account the opportunity was last found in, if any (to be confirmed by its map)."""
         return self._homes.get(opportunity_id)
 
-    def follow(self, account_id: str, news: MapNews, reads: Reads) -> AccountGraph | None:
+    def follow(self, account_id: str, news: MapNews, reads: Reads, *, count: str = "edited") -> AccountGraph | None:
         """The kept map of the account brought up to ``news`` (read after its revisions): itself when
         nothing changed, else an edited copy, kept; None when no map is kept or it must be loaded afresh.
-        ``reads`` serves the few reads an edit may still need (the edges of a contact who joined)."""
+        ``reads`` serves the few reads an edit may still need (the edges of a contact who joined); ``count``
+        names how an edited map came to be (``counts``)."""
         with self._lock:
             entry = self._entries.get(account_id)
             if entry is not None:
@@ -270,8 +287,31 @@ class MapCache:
         edited = _advance(reads, account_id, entry, news)
         if edited is None:
             return None
-        self._count("edited")
+        self._count(count)
         return self._keep(account_id, news.key, edited)
+
+    def follow_write(self, changes: Sequence[MapChanges], noted: NotingTx, reads: Reads) -> None:
+        """Bring the kept maps of the accounts a committed write changed up to it with the write's own
+        records (``changes``: what :func:`finish_write` logged), so that the next read of them finds
+        nothing new and is answered at once (on Neo4j the read's round trip then brings no news to apply).
+        Only a map that was current just before the write is brought up (the write moved its scopes on by
+        one revision each); one further behind — another process wrote in between — is left for the next
+        read to follow from the log, as are the maps of accounts only our team or competitors' changes
+        touch (they follow on their next read)."""
+        by_scope = {change.scope: change for change in changes}
+        shared = by_scope.get(SHARED_SCOPE)
+        for scope, change in by_scope.items():
+            kept = self.kept_key(scope)
+            if scope == SHARED_SCOPE or change.everything or kept is None or change.revision != kept[0] + 1:
+                continue
+            if shared is not None and (shared.everything or shared.revision != kept[1] + 1):
+                continue
+            logged = (change,) if shared is None else (change, shared)
+            records = noted.written(logged)
+            if records is None:
+                continue
+            key = (change.revision, kept[1] if shared is None else shared.revision)
+            self.follow(scope, MapNews(key, logged, *records), reads, count="written")
 
     def read_opportunity(self, tx: Tx, opportunity_id: str, key: tuple[int, int] | None = None) -> AccountGraph | None:
         """The map of the account an opportunity belongs to, as of this read transaction (None: no such

@@ -18,7 +18,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -26,7 +26,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from graph.backend import SHARED_SCOPE, Backend, Tx
-from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed
+from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreUnavailable
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
     BUNDLE_SECTIONS,
@@ -43,7 +43,16 @@ from graph.models import (
     edge_data,
     node_data,
 )
-from graph.records import AccountSubgraph, ApiKey, AuditEntry, EdgeRecord, NodeRecord, Page, now_iso
+from graph.records import (
+    AccountSubgraph,
+    ApiKey,
+    AuditEntry,
+    EdgeRecord,
+    MapChanges,
+    NodeRecord,
+    Page,
+    now_iso,
+)
 from graph.references import naming, references_of
 
 T = TypeVar("T")
@@ -122,7 +131,9 @@ class Store:
     1.6 KiB each, least recently used out, the latest always kept; 0 keeps none) and kept current:
     every write bumps the revisions of the accounts whose map it changes and logs what it changed, in
     the same transaction, and a reader applies the changes since its map's revisions to a copy of it
-    (:mod:`graph.map_cache`), so a reader never gets a stale map — also across processes."""
+    (:mod:`graph.map_cache`), so a reader never gets a stale map — also across processes. The writing
+    process applies its own write to the maps it keeps as soon as it commits (from the records it wrote),
+    so that its next read of them finds nothing new."""
 
     def __init__(self, backend: Backend, *, graph_cache_elements: int = 300_000) -> None:
         self.backend = backend
@@ -130,15 +141,22 @@ class Store:
 
     def _write(self, work: Callable[[Tx], T]) -> T:
         """Run a write transaction that also bumps the revisions of the accounts it changes and logs
-        what it changed in their maps."""
+        what it changed in their maps; once it commits, bring the kept maps it changed up to it
+        (:meth:`graph.map_cache.MapCache.follow_write`)."""
+
+        written: list[tuple[NotingTx, list[MapChanges]]] = []
 
         def revising(tx: Tx) -> T:
             noted = NotingTx(tx)
             result = work(cast(Tx, noted))
-            finish_write(tx, noted)
+            written[:] = [(noted, finish_write(tx, noted))]   # the last try is the one committed
             return result
 
-        return self.backend.write(revising)
+        result = self.backend.write(revising)
+        noted, changes = written[0]
+        with suppress(StoreUnavailable):        # committed: the next read follows instead
+            self.maps.follow_write(changes, noted, _BackendReads(self.backend))
+        return result
 
     # Maps are frozen and shared by concurrent requests; scoring keeps its work with them
     # (graph.projection). When a map of the account is kept, what changed since its revisions is read

@@ -34,6 +34,10 @@ def test_smoke_run_writes_the_table(tmp_path: Path, backend_name: str) -> None:
     # the chain asked with a key from `guanxi keys create`: the server accepted it and it was timed
     stored_key = next(line for line in text.splitlines() if "asked with a stored key" in line)
     assert " ms / " in stored_key, stored_key
+    # the line re-weighted through a second service process on the same store, and the first read after it timed
+    peer = next(line for line in text.splitlines()
+                if "decision chain, first read after another service process re-weights the line: median" in line)
+    assert " ms / " in peer, peer
 
 
 def test_throughput_warm_up_ends_when_the_rate_has_stopped_climbing() -> None:

@@ -708,7 +708,8 @@ BUMP_REVISIONS: Final[LiteralString] = (
     "UNWIND $scopes AS scope\n"
     "MERGE (r:Revision {scope: scope})\n"
     "ON CREATE SET r.revision = 1\n"
-    "ON MATCH SET r.revision = r.revision + 1"
+    "ON MATCH SET r.revision = r.revision + 1\n"
+    "RETURN r.scope AS scope, r.revision AS revision"
 )
 
 # What a write changed in each scope's map, under the revision it has just bumped the scope to (the

@@ -526,8 +526,8 @@ class Neo4jTx:
         rows = self._run(queries.REVISIONS, scopes=_unique(scopes))
         return {row["scope"]: row["revision"] for row in rows}
 
-    def bump_revisions(self, scopes: Collection[str]) -> None:
-        self._run(queries.BUMP_REVISIONS, scopes=sorted(set(scopes)))
+    def bump_revisions(self, scopes: Collection[str]) -> dict[str, int]:
+        return {row["scope"]: row["revision"] for row in self._run(queries.BUMP_REVISIONS, scopes=sorted(set(scopes)))}
 
     def log_changes(self, changes: Sequence[MapChanges]) -> None:
         rows = [{"scope": c.scope, "everything": c.everything, "node_ids": list(c.nodes),

@@ -411,10 +411,11 @@ class SqliteTx:
                                  "(SELECT value FROM json_each(?))", (_json_ids(scopes),))
         return dict(rows.fetchall())
 
-    def bump_revisions(self, scopes: Collection[str]) -> None:
+    def bump_revisions(self, scopes: Collection[str]) -> dict[str, int]:
         self.conn.executemany("INSERT INTO revisions (scope, revision) VALUES (?, 1) "
                               "ON CONFLICT (scope) DO UPDATE SET revision = revision + 1",
                               [(scope,) for scope in sorted(set(scopes))])
+        return self.revisions(scopes)
 
     def list_keys(self) -> list[ApiKey]:
         rows = self.conn.execute("SELECT id, role, name, key_hash, created_at FROM api_keys ORDER BY id")

@@ -184,8 +184,8 @@ def test_a_uniqueness_violation_is_a_conflict(backend: Backend) -> None:
 
 def test_revisions_count_up_per_scope(backend: Backend) -> None:
     assert backend.read(lambda tx: tx.revisions(["acme"])) == {}
-    backend.write(lambda tx: tx.bump_revisions(["acme", "other"]))
-    backend.write(lambda tx: tx.bump_revisions(["acme"]))
+    assert backend.write(lambda tx: tx.bump_revisions(["acme", "other"])) == {"acme": 1, "other": 1}
+    assert backend.write(lambda tx: tx.bump_revisions(["acme", "acme"])) == {"acme": 2}
     assert backend.read(lambda tx: tx.revisions(["acme", "other", "none"])) == {"acme": 2, "other": 1}
 
 
