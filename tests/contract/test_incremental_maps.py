@@ -545,3 +545,44 @@ def test_a_kept_map_is_handed_out_current(backend: Backend) -> None:
     assert store.kept_map_account("o2", opportunity=True) == "beta"
     assert "o2" in current("beta")
     assert store.kept_map_account("c1", opportunity=True) is None              # not an opportunity
+
+
+def test_a_write_brings_the_writers_kept_map_up_to_it(backend: Backend) -> None:
+    """The process that writes brings the map it keeps up to its write as it commits, so that its next read
+    finds nothing new; a map another process's write has left behind is not brought up by our next write (it
+    would skip that write) but followed from the log by the next read; a write that moves our team's scope
+    and the account's at once brings the map up to both; and a map no one keeps is not made."""
+    store, other = Store(backend), Store(backend)
+    _seed(store, random.Random(9))
+    kept = store.account_graph("acme")
+    counts = dict(store.maps.counts)
+
+    store.update_node(NodeKind.contact, "c1", {"title": "CFO"}, actor=ACTOR)
+    assert store.maps.counts["written"] == counts["written"] + 1
+    written = store.account_graph("acme")
+    assert written is not kept and written.nodes["c1"]["title"] == "CFO"
+    assert store.maps.counts["edited"] == counts["edited"] and store.maps.counts["hit"] == counts["hit"] + 1
+    _compare(store, backend, "our own write")
+
+    other.update_node(NodeKind.contact, "c2", {"title": "COO"}, actor=ACTOR)    # another process: ours is behind
+    store.update_node(NodeKind.contact, "c3", {"title": "CTO"}, actor=ACTOR)
+    assert store.maps.counts["written"] == counts["written"] + 1, "a map behind another's write was brought up"
+    followed = store.account_graph("acme")
+    assert store.maps.counts["edited"] == counts["edited"] + 1
+    assert followed.nodes["c2"]["title"] == "COO" and followed.nodes["c3"]["title"] == "CTO"
+    _compare(store, backend, "another process's write, then ours")
+
+    store.create_edge(RelationshipIn(type="COVERS", source="t1", target="c4"), actor=ACTOR)
+    assert store.maps.counts["written"] == counts["written"] + 2
+    assert any(keyed.get("type") == "COVERS" for keyed in store.account_graph("acme").succ["t1"]["c4"].values())
+    _compare(store, backend, "a line from our team")
+    shared = store.maps.kept_key("acme")[1]
+    store.delete_node(NodeKind.team_member, "t1", actor=ACTOR, cascade=True)  # our team's scope and acme's at once
+    assert store.maps.counts["written"] == counts["written"] + 3
+    assert store.maps.kept_key("acme")[1] == shared + 1 and "t1" not in store.account_graph("acme")
+    assert store.maps.counts["edited"] == counts["edited"] + 1
+    _compare(store, backend, "a member of our team deleted")
+
+    assert store.maps.kept_key("beta") is None
+    store.update_node(NodeKind.contact, "b1", {"title": "CEO"}, actor=ACTOR)
+    assert store.maps.kept_key("beta") is None                                # nothing kept: nothing made
