@@ -320,10 +320,13 @@ def render(res: Results, out: Path) -> str:
   since no analysis reads notes the kept answer is sent; up to {m['repeat']} such requests per endpoint and
   size, within the same time budget — and the first read after an influence line into the chain is
   re-weighted (`PATCH /v1/relationships/{{id}}`, its strength 0.35 and 0.95 in turn; up to 5 requests), which
-  moves support, gains and the power ranking, so the analyses run again on the edited map. The "right after
-  a write" targets are judged after both writes.
+  moves support, gains and the power ranking, so the analyses run again on the edited map. The line is also
+  re-weighted through a second `guanxi serve` on the same store, started beside the first (the process
+  answering then learns of the write from the store's log, where it applies its own writes to its kept map as
+  it commits). The "right after a write" targets are judged after all three.
 - **Warm-up:** after the import and the cold first reads (the map loaded whole, timed apart), and before any
-  other timed request, untimed rounds of that notes write followed by a read of each analytics endpoint, at
+  other timed request, untimed rounds of that notes write — every other one made through the second
+  process — followed by a read of each analytics endpoint, at
   least {m.get('warm_up', 0)} of them and for at least {m.get('warm_up_seconds', 0):g} s, then on until the decision
   chain's first read after the write has stopped getting faster — its median per 5 s, two in a row no more
   than 5 % faster than the best before them — or {m.get('warm_up_limit', 0):g} s are spent: the timed requests then

@@ -264,7 +264,10 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
 
     data_dir = here / "data"
     out["data_dir"] = str(data_dir)
-    with Server(data_dir, here / "server.log") as srv, srv.client(cfg.timeout) as client:
+    # A second service process on the same store (a deployment of several), idle but for its writes: the
+    # warm-up writes through both, and the line is also re-weighted through it (see AFTER_WRITES).
+    with Server(data_dir, here / "server.log") as srv, srv.client(cfg.timeout) as client, \
+            Server(data_dir, here / "peer-server.log") as peer, peer.client(cfg.timeout) as peer_client:
         out["rss_idle"] = srv.memory()
         log(f"[{n:,}] POST /v1/import")
         seconds, answer = post_bundle(client, body, cfg.timeout * 4)
@@ -292,8 +295,11 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
             except httpx.HTTPError as e:
                 log(f"[{n:,}] {label}, first read failed: {e}")
         writer = contact_writer(client, write_target(bundle), cfg.timeout)
-        out["warm_up"] = warm_up(client, queries, writer, rounds=cfg.warm_up, seconds=cfg.warm_up_seconds,
-                                 limit=cfg.warm_up_limit, timeout=cfg.timeout)
+        peer_writer = contact_writer(peer_client, write_target(bundle), cfg.timeout)
+        # Every other warm-up write comes from the other process: the path a read takes after another
+        # process's write (the news read from the store's log) is warmed as well as the one after its own.
+        out["warm_up"] = warm_up(client, queries, lambda i: (writer, peer_writer)[i % 2](i), rounds=cfg.warm_up,
+                                 seconds=cfg.warm_up_seconds, limit=cfg.warm_up_limit, timeout=cfg.timeout)
         log(f"[{n:,}] warmed up: {out['warm_up']['rounds']:,} untimed rounds of a write and a read of each "
             f"endpoint in {out['warm_up']['seconds']:.1f} s"
             f"{'' if out['warm_up']['settled'] else ' (still getting faster at the limit)'}; the decision "
@@ -329,18 +335,15 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
             log(f"[{n:,}] {label}, first read after an influence line is re-weighted: median {ms(cold.median)} "
                 f"(n={len(cold.samples)}){'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
         out["after_peer_line_write"] = {}
-        if line is not None:
-            with Server(data_dir, here / "peer-server.log") as peer, peer.client(cfg.timeout) as peer_client:
-                for key, label, route in ENDPOINTS:
-                    if key not in COLD_KEYS or key == "paths" or out["latency"][key]["status"] != "ok":
-                        continue
-                    cold = measure_after_write(client, queries[key], route,
-                                               line_writer(peer_client, line, cfg.timeout),
-                                               samples=min(cfg.repeat, 5), budget=cfg.budget, timeout=cfg.timeout)
-                    out["after_peer_line_write"][key] = cold.as_json()
-                    log(f"[{n:,}] {label}, first read after another service process re-weights the line: median "
-                        f"{ms(cold.median)} (n={len(cold.samples)})"
-                        f"{'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
+        for key, label, route in ENDPOINTS:
+            if line is None or key not in COLD_KEYS or key == "paths" or out["latency"][key]["status"] != "ok":
+                continue
+            cold = measure_after_write(client, queries[key], route, line_writer(peer_client, line, cfg.timeout),
+                                       samples=min(cfg.repeat, 5), budget=cfg.budget, timeout=cfg.timeout)
+            out["after_peer_line_write"][key] = cold.as_json()
+            log(f"[{n:,}] {label}, first read after another service process re-weights the line: median "
+                f"{ms(cold.median)} (n={len(cold.samples)})"
+                f"{'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
         if out["latency"]["decision_chain"]["status"] == "ok":
             out["throughput"] = _throughput(cfg, srv, routes, queries["decision_chain"][0], n)
         else:
