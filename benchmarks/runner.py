@@ -323,27 +323,21 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
 
         for key, label, route in ENDPOINTS[:-1]:
             after_write(key, label, route)
-        # The same after a write the analytics read: an influence line into the chain re-weighted.
-        out["after_line_write"] = {}
+        # The same after a write the analytics read: an influence line into the chain re-weighted, through
+        # this process and through the other one.
         line = line_target(bundle)
-        for key, label, route in ENDPOINTS:
-            if line is None or key not in COLD_KEYS or key == "paths" or out["latency"][key]["status"] != "ok":
-                continue
-            cold = measure_after_write(client, queries[key], route, line_writer(client, line, cfg.timeout),
-                                       samples=min(cfg.repeat, 5), budget=cfg.budget, timeout=cfg.timeout)
-            out["after_line_write"][key] = cold.as_json()
-            log(f"[{n:,}] {label}, first read after an influence line is re-weighted: median {ms(cold.median)} "
-                f"(n={len(cold.samples)}){'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
-        out["after_peer_line_write"] = {}
-        for key, label, route in ENDPOINTS:
-            if line is None or key not in COLD_KEYS or key == "paths" or out["latency"][key]["status"] != "ok":
-                continue
-            cold = measure_after_write(client, queries[key], route, line_writer(peer_client, line, cfg.timeout),
-                                       samples=min(cfg.repeat, 5), budget=cfg.budget, timeout=cfg.timeout)
-            out["after_peer_line_write"][key] = cold.as_json()
-            log(f"[{n:,}] {label}, first read after another service process re-weights the line: median "
-                f"{ms(cold.median)} (n={len(cold.samples)})"
-                f"{'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
+        for part, through, how in (("after_line_write", client, "an influence line is re-weighted"),
+                                   ("after_peer_line_write", peer_client,
+                                    "another service process re-weights the line")):
+            out[part] = {}
+            for key, label, route in ENDPOINTS:
+                if line is None or key not in COLD_KEYS or key == "paths" or out["latency"][key]["status"] != "ok":
+                    continue
+                cold = measure_after_write(client, queries[key], route, line_writer(through, line, cfg.timeout),
+                                           samples=min(cfg.repeat, 5), budget=cfg.budget, timeout=cfg.timeout)
+                out[part][key] = cold.as_json()
+                log(f"[{n:,}] {label}, first read after {how}: median {ms(cold.median)} (n={len(cold.samples)})"
+                    f"{'' if cold.status == 'ok' else ' ' + cold.status + ': ' + cold.detail}")
         if out["latency"]["decision_chain"]["status"] == "ok":
             out["throughput"] = _throughput(cfg, srv, routes, queries["decision_chain"][0], n)
         else:
