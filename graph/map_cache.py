@@ -17,7 +17,10 @@ written to. What readers derived from the old map (``graph.projection.Derived``:
 follows the edit too, keeping what it cannot have changed. When the changes are too many to have been
 listed, or no longer logged, or the revisions went back (a reset database), the map is loaded afresh.
 
-A write in another process is picked up the same way: the log is in the database.
+**The writer applies its own.** Once a write commits, the process that made it brings the maps it keeps up
+to it from the records it wrote (:meth:`MapCache.follow_write`), when they were current just before it, so
+that its next read finds nothing new. A write in another process is picked up by reading the log: it is
+in the database.
 """
 
 from __future__ import annotations
