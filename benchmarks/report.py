@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from benchmarks.runner import AFTER_WRITE_KEYS, COLD_KEYS, ENDPOINTS, Results, import_runs, ms
+from benchmarks.runner import AFTER_WRITE_KEYS, AFTER_WRITES, COLD_KEYS, ENDPOINTS, Results, import_runs, ms
 
 KEEP_START, KEEP_END = "<!-- keep -->", "<!-- /keep -->"
 DEFAULT_KEEP = """## Analysis
@@ -163,10 +163,9 @@ def render(res: Results, out: Path) -> str:
                 row(f"**{label}, first read after a write**: median / p95 (client)",
                     lambda s, k=key: _pair(s.get("after_write", {}).get(k)))
             if key in COLD_KEYS and key != "paths":
-                row(f"{label}, first read after an influence line is re-weighted: median / p95 (client)",
-                    lambda s, k=key: _pair(s.get("after_line_write", {}).get(k)))
-                row(f"{label}, first read after another service process re-weights the line: median / p95 (client)",
-                    lambda s, k=key: _pair(s.get("after_peer_line_write", {}).get(k)))
+                for part, after, _, _ in AFTER_WRITES[1:]:     # the line writes (the notes write: above)
+                    row(f"{label}, {after}: median / p95 (client)",
+                        lambda s, k=key, p=part: _pair(s.get(p, {}).get(k)))
         row("decision chain asked with a stored key (`guanxi keys create`, looked up on every request): median "
             "/ p95 (client)", lambda s: _pair(s.get("stored_key")))
         row("`/health` throughput", lambda s: f"{s['throughput']['health']['rps']:,.0f} req/s")
@@ -418,10 +417,9 @@ def render_side_by_side(reports: dict[str, tuple[Path, Results]], out: Path,
             measures.append((f"{label}, first read after a write, median ms",
                              lambda s, k=key: f"{s['after_write'][k]['median'] * 1000:,.1f}"))
         if key in COLD_KEYS and key != "paths":
-            measures.append((f"{label}, first read after an influence line is re-weighted, median ms",
-                             lambda s, k=key: f"{s['after_line_write'][k]['median'] * 1000:,.1f}"))
-            measures.append((f"{label}, first read after another process re-weights the line, median ms",
-                             lambda s, k=key: f"{s['after_peer_line_write'][k]['median'] * 1000:,.1f}"))
+            for part, after, _, _ in AFTER_WRITES[1:]:
+                measures.append((f"{label}, {after}, median ms",
+                                 lambda s, k=key, p=part: f"{s[p][k]['median'] * 1000:,.1f}"))
         measures.append((f"{label}, repeated reads, median ms",
                          lambda s, k=key: f"{s['latency'][k]['median'] * 1000:,.1f}"))
     measures.append(("decision chain, repeated reads with a stored key, median ms",
