@@ -17,7 +17,7 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
@@ -116,6 +116,12 @@ def _node_refs(record: NodeRecord) -> Iterable[tuple[str, str, NodeKind]]:
     """(field, referenced id, kind it must be) for every reference a node makes (graph.references)."""
     for reference, named in references_of(record):
         yield reference.field, named, reference.target
+
+
+def _new_refs(record: NodeRecord, stored: NodeRecord | None) -> list[tuple[str, str, NodeKind]]:
+    """The references ``record`` makes that its stored version (None: none stored) did not make."""
+    made = set(_node_refs(stored)) if stored is not None else set()
+    return [ref for ref in _node_refs(record) if ref not in made]
 
 
 def shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, account_id: str | None) -> bool:
@@ -255,7 +261,7 @@ class Store:
             if data == current.data:
                 return current
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
-            self._check(tx, [(record, ("body",))], [])
+            self._check(tx, [(record, ("body",))], [], stored={id: current})
             tx.put_nodes([record])
             if record.account_id != current.account_id:
                 tx.put_edges(self._with_accounts(tx, tx.edges_touching([id]), {id: record}))
@@ -516,11 +522,7 @@ class Store:
                     nodes[id] = (new, loc)
                     node_writes.append(new)
                     audit.append(_audit(actor, "import", new.kind, id, old.as_json(), new.as_json(), stamp))
-            # Only a stored contact or opportunity that changes account can part a decision-chain member
-            # from its other end: the others' relationships need not be read (nor locked, on Neo4j).
-            movers = {id for id, (record, _) in nodes.items()
-                      if id in stored_nodes and stored_nodes[id].account_id != record.account_id}
-            checked = self._check(tx, list(nodes.values()), list(edges.values()), problems, movers=movers)
+            checked = self._check(tx, list(nodes.values()), list(edges.values()), problems, stored=stored_nodes)
             for edge, (_, loc) in zip(checked, edges.values(), strict=True):
                 old_edge = stored_edges.get(edge.id)
                 if old_edge is None:  # created, as for nodes above
@@ -702,26 +704,34 @@ class Store:
     # ---- rules -------------------------------------------------------------------------------------
 
     def _check(self, tx: Tx, nodes: Sequence[tuple[NodeRecord, Loc]], edges: Sequence[tuple[EdgeRecord, Loc]],
-               problems: list[dict[str, Any]] | None = None, movers: set[str] | None = None) -> list[EdgeRecord]:
+               problems: list[dict[str, Any]] | None = None, stored: Mapping[str, NodeRecord] | None = None,
+               ) -> list[EdgeRecord]:
         """Check the graph rules for records about to be written; return the edges with their account.
-        ``movers``: the ids among ``nodes`` that may change account (default: any of them).
+        ``stored``: the records among ``nodes`` as stored now (the others are new). A reference a record
+        already made when stored still holds (a node is not deleted while others refer to it, nor does its
+        kind change) and is not read again; only a stored contact or opportunity that changes account can
+        part a decision-chain member from its other end, so only theirs are read (and locked, on Neo4j).
+        A write then reads what it changes, not everything the record touches (a hub's thousands of ties).
 
         Raises InvalidGraph with every problem found (appended to ``problems`` when given)."""
         errors = problems if problems is not None else []
+        before = stored or {}
         pending = {record.id: record for record, _ in nodes}
-        wanted = {ref for record, _ in nodes for _, ref, _ in _node_refs(record)}
+        refs = {record.id: _new_refs(record, before.get(record.id)) for record, _ in nodes}
+        wanted = {ref for made in refs.values() for _, ref, _ in made}
         wanted |= {end for record, _ in edges for end in (record.source, record.target)}
         known = {**tx.get_nodes(wanted - pending.keys()), **pending}
 
         rooted: set[str] = set()  # accounts whose parent chain is known to end without a cycle
         for record, loc in nodes:
-            for field, ref, kind in _node_refs(record):
+            for field, ref, kind in refs[record.id]:
                 if known.get(ref) is None or known[ref].kind != kind:
                     errors.append({"loc": [*_where(loc), field], "msg": f"no {kind} with id {ref!r}"})
-            if record.kind == NodeKind.account and record.data.get("parent_id"):
+            if record.kind == NodeKind.account and any(field == "parent_id" for field, _, _ in refs[record.id]):
                 self._check_parent_chain(tx, record, known, loc, errors, rooted)
-        self._check_members_stay(tx, [(r, loc) for r, loc in nodes if r.id in movers] if movers is not None else nodes,
-                                 edges, known, errors)
+        movers = [(record, loc) for record, loc in nodes
+                  if record.id in before and before[record.id].account_id != record.account_id]
+        self._check_members_stay(tx, movers, edges, known, errors)
 
         placed: list[EdgeRecord] = []
         for edge, loc in edges:  # (this runs once per row of an import: its errors are built only when found)
