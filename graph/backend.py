@@ -79,12 +79,10 @@ class Tx(Protocol):
     def delete_reviews(self, ids: Collection[str]) -> None: ...
     def revisions(self, scopes: Collection[str]) -> dict[str, int]:
         """The stored revision of each scope (an account id, or SHARED_SCOPE); absent ones are left out."""
-    def bump_revisions(self, scopes: Collection[str]) -> dict[str, int]:
-        """Add one to the revision of each scope (creating it at 1); the revisions they are at now."""
-    def log_changes(self, changes: Sequence[MapChanges]) -> None:
-        """Log what this write changed in each scope's map under the revision it bumped the scope to
-        (called after ``bump_revisions`` in the same transaction; ``revision`` is ignored). Only a scope's
-        latest ``CHANGES_KEPT`` revisions stay logged."""
+    def log_changes(self, changes: Sequence[MapChanges]) -> dict[str, int]:
+        """Add one to the revision of each change's scope (creating it at 1) and log there what this write
+        changed in that scope's map (one change per scope; ``revision`` is ignored); the revisions the
+        scopes are at now. Only a scope's latest ``CHANGES_KEPT`` revisions stay logged."""
     def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
         """The accounts of the contacts and opportunities an edge joins to one of ``node_ids`` (whose
         maps show those nodes at the far end of an edge)."""

@@ -199,12 +199,11 @@ class NotingTx:
 def finish_write(tx: Tx, noted: NotingTx) -> list[MapChanges]:
     """Bump the revisions of the scopes a write changed and log its changes (in its transaction); the
     changes logged, each under the revision its scope is now at."""
-    if not noted.scopes:
+    changes = noted.changes()
+    if not changes:
         return []
-    revisions = tx.bump_revisions(noted.scopes)
-    changes = [replace(change, revision=revisions[change.scope]) for change in noted.changes()]
-    tx.log_changes(changes)
-    return changes
+    revisions = tx.log_changes(changes)
+    return [replace(change, revision=revisions[change.scope]) for change in changes]
 
 
 # ---- reads -----------------------------------------------------------------------------------------

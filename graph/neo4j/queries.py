@@ -704,20 +704,16 @@ REVISIONS: Final[LiteralString] = (
     "RETURN r.scope AS scope, r.revision AS revision"
 )
 
-BUMP_REVISIONS: Final[LiteralString] = (
-    "UNWIND $scopes AS scope\n"
-    "MERGE (r:Revision {scope: scope})\n"
-    "ON CREATE SET r.revision = 1\n"
-    "ON MATCH SET r.revision = r.revision + 1\n"
-    "RETURN r.scope AS scope, r.revision AS revision"
-)
-
-# What a write changed in each scope's map, under the revision it has just bumped the scope to (the
-# Revision node is locked by the bump); the scope's entries older than $keep revisions go. Edges are
-# three parallel lists (ids, sources, targets): a property holds a list of one simple type.
+# What a write changed in each scope's map ($rows: one per scope, in scope order, so that concurrent writes
+# lock the Revision nodes in one order), logged under the revision the scope is bumped to here (its
+# Revision node created at 1, else counted up: locked until the write commits); the scope's entries older
+# than $keep revisions go. Edges are three parallel lists (ids, sources, targets): a property holds a list
+# of one simple type. Returns each scope's revision now.
 LOG_MAP_CHANGES: Final[LiteralString] = (
     "UNWIND $rows AS row\n"
-    "MATCH (r:Revision {scope: row.scope})\n"
+    "MERGE (r:Revision {scope: row.scope})\n"
+    "ON CREATE SET r.revision = 1\n"
+    "ON MATCH SET r.revision = r.revision + 1\n"
     "CREATE (:MapChanges {scope: row.scope, revision: r.revision, everything: row.everything,\n"
     "                     node_ids: row.node_ids, edge_ids: row.edge_ids, edge_sources: row.edge_sources,\n"
     "                     edge_targets: row.edge_targets})\n"
@@ -726,7 +722,8 @@ LOG_MAP_CHANGES: Final[LiteralString] = (
     "  MATCH (old:MapChanges {scope: r.scope})\n"
     "  WHERE old.revision <= r.revision - $keep\n"
     "  DELETE old\n"
-    "}"
+    "}\n"
+    "RETURN r.scope AS scope, r.revision AS revision"
 )
 
 # The accounts whose maps show these nodes at the far end of an edge.

@@ -526,15 +526,14 @@ class Neo4jTx:
         rows = self._run(queries.REVISIONS, scopes=_unique(scopes))
         return {row["scope"]: row["revision"] for row in rows}
 
-    def bump_revisions(self, scopes: Collection[str]) -> dict[str, int]:
-        return {row["scope"]: row["revision"] for row in self._run(queries.BUMP_REVISIONS, scopes=sorted(set(scopes)))}
-
-    def log_changes(self, changes: Sequence[MapChanges]) -> None:
+    def log_changes(self, changes: Sequence[MapChanges]) -> dict[str, int]:
         rows = [{"scope": c.scope, "everything": c.everything, "node_ids": list(c.nodes),
                  "edge_ids": [e[0] for e in c.edges], "edge_sources": [e[1] for e in c.edges],
-                 "edge_targets": [e[2] for e in c.edges]} for c in changes]
-        if rows:
-            self._run(queries.LOG_MAP_CHANGES, rows=rows, keep=CHANGES_KEPT)
+                 "edge_targets": [e[2] for e in c.edges]} for c in sorted(changes, key=lambda c: c.scope)]
+        if not rows:
+            return {}
+        return {row["scope"]: row["revision"] for row in self._run(queries.LOG_MAP_CHANGES, rows=rows,
+                                                                    keep=CHANGES_KEPT)}
 
     def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
         ids = _unique(node_ids)

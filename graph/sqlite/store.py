@@ -411,19 +411,17 @@ class SqliteTx:
                                  "(SELECT value FROM json_each(?))", (_json_ids(scopes),))
         return dict(rows.fetchall())
 
-    def bump_revisions(self, scopes: Collection[str]) -> dict[str, int]:
-        self.conn.executemany("INSERT INTO revisions (scope, revision) VALUES (?, 1) "
-                              "ON CONFLICT (scope) DO UPDATE SET revision = revision + 1",
-                              [(scope,) for scope in sorted(set(scopes))])
-        return self.revisions(scopes)
-
     def list_keys(self) -> list[ApiKey]:
         rows = self.conn.execute("SELECT id, role, name, key_hash, created_at FROM api_keys ORDER BY id")
         return [ApiKey(*r) for r in rows]
 
-    def log_changes(self, changes: Sequence[MapChanges]) -> None:
+    def log_changes(self, changes: Sequence[MapChanges]) -> dict[str, int]:
         if not changes:
-            return
+            return {}
+        scopes = [c.scope for c in changes]
+        self.conn.executemany("INSERT INTO revisions (scope, revision) VALUES (?, 1) "
+                              "ON CONFLICT (scope) DO UPDATE SET revision = revision + 1",
+                              [(scope,) for scope in sorted(scopes)])
         rows = [(c.scope, None if c.everything else json.dumps(list(c.nodes), ensure_ascii=False),
                  None if c.everything else json.dumps([list(e) for e in c.edges], ensure_ascii=False))
                 for c in changes]
@@ -432,7 +430,8 @@ class SqliteTx:
                               [(nodes, edges, scope) for scope, nodes, edges in rows])
         self.conn.executemany("DELETE FROM map_changes WHERE scope = ? AND revision <= "
                               "(SELECT revision FROM revisions WHERE scope = ?) - ?",
-                              [(scope, scope, CHANGES_KEPT) for scope, _, _ in rows])
+                              [(scope, scope, CHANGES_KEPT) for scope in scopes])
+        return self.revisions(scopes)
 
     def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
         if not node_ids:

@@ -14,7 +14,7 @@ import pytest
 from graph.backend import Backend, Tx
 from graph.backends import BackendConfig, make_backend
 from graph.errors import Conflict, StoreUnavailable
-from graph.records import ApiKey, AuditEntry, EdgeRecord, NodeRecord, now_iso
+from graph.records import ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord, now_iso
 from tests.conftest import NEO4J_PASSWORD, NEO4J_USER
 
 
@@ -184,8 +184,11 @@ def test_a_uniqueness_violation_is_a_conflict(backend: Backend) -> None:
 
 def test_revisions_count_up_per_scope(backend: Backend) -> None:
     assert backend.read(lambda tx: tx.revisions(["acme"])) == {}
-    assert backend.write(lambda tx: tx.bump_revisions(["acme", "other"])) == {"acme": 1, "other": 1}
-    assert backend.write(lambda tx: tx.bump_revisions(["acme", "acme"])) == {"acme": 2}
+    def log(*scopes: str) -> dict[str, int]:
+        return backend.write(lambda tx: tx.log_changes([MapChanges(scope, nodes=("c1",)) for scope in scopes]))
+
+    assert log("other", "acme") == {"acme": 1, "other": 1}
+    assert log("acme") == {"acme": 2}
     assert backend.read(lambda tx: tx.revisions(["acme", "other", "none"])) == {"acme": 2, "other": 1}
 
 

@@ -335,7 +335,6 @@ def test_the_change_log_primitives(backend: Backend) -> None:
 
     def write(scope: str, nodes: tuple[str, ...] = (), everything: bool = False) -> None:
         def work(tx: Any) -> None:
-            tx.bump_revisions([scope])
             tx.log_changes([MapChanges(scope, nodes=nodes, edges=(("e1", "a", "b"),), everything=everything)])
         backend.write(work)
 
