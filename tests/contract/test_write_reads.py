@@ -1,7 +1,7 @@
 """A write reads what it changes: the rules are checked against what the write changes, not against
 everything the record touches. A contact's notes edited → only that contact is read, not the references
 it already made (its account) nor its relationships (a hub's thousands of ties, locked on Neo4j); a move
-to another account or a new reference is still read and checked, by PATCH and by import alike."""
+to another account or a new reference is still read and checked, by an edit and by an import alike."""
 
 from __future__ import annotations
 
