@@ -405,3 +405,23 @@ def test_for_update_statements_lock_what_they_read() -> None:
         plain, locking = getattr(queries, name), getattr(queries, name + "_FOR_UPDATE")
         assert "_lock" not in plain and "SET " not in plain
         assert re.search(r"SET (\w)\._lock = true\nREMOVE \1\._lock", locking)
+
+
+def test_a_read_outside_a_write_is_read_again_until_two_reads_agree() -> None:
+    """Neo4j's reads take no locks: one overlapping a commit can get the old notes with the new version
+    (whose ETag a client trusts with If-Match). A read by id outside a write is repeated until two agree; a
+    write reads once, under the record's lock."""
+    stamp = "2026-12-05T01:00:00.000000Z"
+
+    def row(notes: str, version: int) -> dict[str, Any]:
+        return {"kind": "contact", "props": {"id": "c1", "name": "甲", "notes": notes, "created_at": stamp,
+                                             "updated_at": stamp, "version": version}}
+
+    reads = iter([[row("1", 3)], [row("2", 3)], [row("2", 3)], [row("9", 9)]])   # torn, then settled
+    tx = FakeTx({queries.GET_NODES: lambda _: next(reads)})
+    found = Neo4jTx(tx, writable=False).get_nodes(["c1"])  # type: ignore[arg-type]
+    assert (found["c1"].data["notes"], found["c1"].version) == ("2", 3)
+    assert tx.queries() == [queries.GET_NODES] * 3
+    locked = FakeTx({queries.GET_NODES_FOR_UPDATE: [row("2", 3)]})
+    assert Neo4jTx(locked, writable=True).get_nodes(["c1"])["c1"].version == 3  # type: ignore[arg-type]
+    assert locked.queries() == [queries.GET_NODES_FOR_UPDATE]
