@@ -36,12 +36,11 @@ import networkx as nx
 
 from graph.backend import SHARED_SCOPE, Tx, map_key_in, map_news_in
 from graph.projection import AccountGraph, account_graph
-from graph.records import EdgeRecord, MapChanges, MapNews, NodeRecord
+from graph.records import MEMBER_KINDS, EdgeRecord, MapChanges, MapNews, NodeRecord
 
 # A write that changes more records than this in one scope logs "everything" there (an import): a
 # reader loads that map afresh rather than apply thousands of changes one by one.
 MAX_LISTED = 2000
-_MEMBER_KINDS = ("contact", "opportunity")
 # Opportunities whose account a cache remembers (all forgotten beyond this).
 MAX_HOMES = 100_000
 
@@ -77,7 +76,7 @@ class NotingTx:
 
     def _learn(self, records: Iterable[NodeRecord]) -> None:
         for record in records:
-            self._accounts[record.id] = record.account_id if record.kind in _MEMBER_KINDS else None
+            self._accounts[record.id] = record.account_id if record.kind in MEMBER_KINDS else None
 
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
         found = self._tx.get_nodes(ids)
@@ -137,7 +136,7 @@ class NotingTx:
 
     def _note_far_ends(self, records: Sequence[NodeRecord], stored: Iterable[NodeRecord]) -> None:
         """The maps that show a stored contact or opportunity at the far end of an edge."""
-        existing = [r.id for r in stored if r.kind in _MEMBER_KINDS]
+        existing = [r.id for r in stored if r.kind in MEMBER_KINDS]
         if existing:
             for scope in self._tx.neighbour_accounts(existing):
                 for record in records:
@@ -442,7 +441,7 @@ class _Editing:
 
     def member(self, n: str) -> bool:
         data = self.node.get(n)
-        return data is not None and data.get("kind") in _MEMBER_KINDS and data.get("account_id") == self.account_id
+        return data is not None and data.get("kind") in MEMBER_KINDS and data.get("account_id") == self.account_id
 
     def _edge_belongs(self, source: str, target: str) -> bool:
         return self.member(source) or self.member(target)
@@ -525,7 +524,7 @@ class _Editing:
                     gone.append(n)
                 continue
             attrs = {"kind": record.kind, **record.data}
-            is_member = record.kind in _MEMBER_KINDS and record.account_id == account
+            is_member = record.kind in MEMBER_KINDS and record.account_id == account
             if is_member or n in self.node:
                 self.set_node(n, attrs)
             if is_member and not was_member:

@@ -15,6 +15,11 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The kinds of node an account's map holds as its own (its contacts and opportunities; ``account_id`` says
+# whose): every edge at one of them is in that account's map.
+MEMBER_KINDS = ("contact", "opportunity")
+
+
 @dataclass(frozen=True)
 class NodeRecord:
     kind: str

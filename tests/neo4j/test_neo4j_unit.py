@@ -71,6 +71,10 @@ class FakeResult:
     def consume(self) -> None:
         return None
 
+    def single(self, strict: bool = False) -> FakeRecord:
+        assert len(self.rows) == 1 or not strict
+        return self.rows[0]
+
 
 class FakeMigrationTx:
     """Just enough of a database for the migration runner: schema statements and Migration nodes."""
@@ -111,6 +115,11 @@ class FakeSession:
     def execute_read(self, work: Callable[..., Any], *args: Any) -> Any:
         return self._execute("read", work, *args)
 
+    def run(self, query: str, parameters: dict[str, Any] | None = None, **kw: Any) -> FakeResult:
+        """An auto-commit statement, answered by the driver's ``answer(query, parameters)``."""
+        self.driver.ran.append(query)
+        return FakeResult(iter([FakeRecord(self.driver.answer(query, {**(parameters or {}), **kw}))]))
+
     def execute_write(self, work: Callable[..., Any], *args: Any) -> Any:
         return self._execute("write", work, *args)
 
@@ -121,6 +130,8 @@ class FakeDriver:
         self.calls: list[str] = []
         self.configs: list[dict[str, Any]] = []
         self.db: dict[str, Any] = {"migrations": {}, "log": []}
+        self.ran: list[str] = []
+        self.answer: Callable[[str, dict[str, Any]], dict[str, Any]] = lambda query, params: {}
 
     def session(self, **config: Any) -> FakeSession:
         self.configs.append(config)
@@ -425,3 +436,61 @@ def test_a_read_outside_a_write_is_read_again_until_two_reads_agree() -> None:
     locked = FakeTx({queries.GET_NODES_FOR_UPDATE: [row("2", 3)]})
     assert Neo4jTx(locked, writable=True).get_nodes(["c1"])["c1"].version == 3  # type: ignore[arg-type]
     assert locked.queries() == [queries.GET_NODES_FOR_UPDATE]
+
+
+STAMP = "2026-12-05T01:00:00.000000Z"
+
+
+def contact_props(id: str, notes: str, version: int, account: str = "a1") -> dict[str, Any]:
+    return {"kind": "contact", "id": id, "name": "甲", "account_id": account, "notes": notes,
+            "created_at": STAMP, "updated_at": STAMP, "version": version}
+
+
+def news_row(revision: int, nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """MAP_NEWS's answer: the account scope at ``revision``, whose last write changed ``nodes``."""
+    return {"revisions": [{"scope": "a1", "revision": revision}, {"scope": "*shared", "revision": 0}],
+            "changes": [{"scope": "a1", "revision": revision, "everything": False,
+                         "node_ids": [n["id"] for n in nodes], "edge_ids": [], "edge_sources": [],
+                         "edge_targets": []}],
+            "nodes": nodes, "edges": []}
+
+
+def test_a_map_load_outside_a_write_is_checked_against_the_last_writes_and_read_again_if_torn() -> None:
+    """A load overlapping a commit can show a record torn (old notes, new version) or miss a contact the
+    write created; it is checked against the records the writes since just before it left (a small read,
+    itself settled) and loaded again until it agrees. A record of another account that the load rightly
+    leaves out is no reason to load again."""
+    account = {"kind": "account", "id": "a1", "name": "甲方", "created_at": STAMP, "updated_at": STAMP,
+               "version": 1}
+    loads = iter([[contact_props("c1", "1", 3)],                                 # torn: old notes, new version
+                  [contact_props("c1", "2", 3)],                                 # c2 not applied yet
+                  [contact_props("c1", "2", 3), contact_props("c2", "new", 1)]])
+    news = [contact_props("c1", "2", 3), contact_props("c2", "new", 1), contact_props("x9", "elsewhere", 1, "a2")]
+    tx = FakeTx({queries.REVISIONS: [{"scope": "a1", "revision": 7}],
+                 queries.ACCOUNT_SUBGRAPH: lambda _: [{"account": account, "nodes": next(loads), "edges": []}],
+                 queries.MAP_NEWS: [news_row(7, news)]})
+    subgraph = Neo4jTx(tx, writable=False).account_subgraph("a1")  # type: ignore[arg-type]
+    assert subgraph is not None
+    assert [(n.id, n.data["notes"], n.version) for n in subgraph.nodes] == [("c1", "2", 3), ("c2", "new", 1)]
+    assert tx.queries() == [queries.REVISIONS, queries.ACCOUNT_SUBGRAPH, queries.MAP_NEWS, queries.MAP_NEWS] * 3
+    assert tx.sent[2][1]["scopes"] == [{"scope": "a1", "first": 6}, {"scope": "*shared", "first": 0}]
+    locked = FakeTx({queries.ACCOUNT_SUBGRAPH: [{"account": account, "nodes": [contact_props("c1", "1", 3)],
+                                                 "edges": []}]})
+    assert Neo4jTx(locked, writable=True).account_subgraph("a1") is not None  # type: ignore[arg-type]
+    assert locked.queries() == [queries.ACCOUNT_SUBGRAPH]   # a write's load: once (it locks what it changes)
+
+
+def test_news_of_a_kept_map_is_read_again_until_two_reads_agree(fake_backend: tuple[Neo4jBackend, FakeDriver]) -> None:
+    """A kept map's news overlapping a commit can carry a torn record: news of changes is read again until
+    two reads agree; news of nothing (a current map: most reads) is read once."""
+    backend, driver = fake_backend
+    answers = iter([news_row(5, [contact_props("c1", "1", 3)]), news_row(5, [contact_props("c1", "2", 3)]),
+                    news_row(5, [contact_props("c1", "2", 3)]), news_row(5, [contact_props("c1", "9", 9)])])
+    driver.answer = lambda query, params: next(answers)
+    news = backend.map_news("a1", (4, 0))
+    assert (news.key, news.nodes["c1"].data["notes"]) == ((5, 0), "2")
+    assert driver.ran == [queries.MAP_NEWS] * 3
+    driver.ran.clear()
+    driver.answer = lambda query, params: {**news_row(5, []), "changes": []}
+    assert backend.map_news("a1", (5, 0)).changes == ()
+    assert driver.ran == [queries.MAP_NEWS]
