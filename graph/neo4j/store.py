@@ -22,6 +22,7 @@ creation of the same id then fails on its unique constraint) rather than ``MERGE
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import json
@@ -622,22 +623,30 @@ def _news(account_id: str, row: Mapping[str, Any]) -> MapNews:
 def _agrees(subgraph: AccountSubgraph, news: MapNews) -> bool:
     """Whether a loaded account map shows what ``news`` says the writes it names left: each node and edge
     they changed as it is now — present and equal where the map has it or must have it (a node of the
-    account; an edge at one of its contacts or opportunities), absent where it is gone."""
+    account; an edge at one of its contacts or opportunities), absent where it is gone. Looks up only the
+    ids named (the load's lists are in id order), not the whole map."""
     account_id = subgraph.account.id
-    nodes = {node.id: node for node in subgraph.nodes}
-    nodes[account_id] = subgraph.account
-    members = {id for id, node in {**nodes, **news.nodes}.items()
-               if node.kind in MEMBER_KINDS and node.account_id == account_id}
-    edges = {edge.id: edge for edge in subgraph.edges}
+
+    def shown(records: Sequence[Any], id: str) -> Any:
+        at = bisect.bisect_left(records, id, key=lambda record: record.id)
+        return records[at] if at < len(records) and records[at].id == id else None
+
+    def node(id: str) -> NodeRecord | None:
+        return subgraph.account if id == account_id else shown(subgraph.nodes, id)
+
+    def member(id: str) -> bool:
+        record = news.nodes.get(id) or node(id)
+        return record is not None and record.kind in MEMBER_KINDS and record.account_id == account_id
+
     for change in news.changes:
         for id in change.nodes:
-            now = news.nodes.get(id)
-            if nodes.get(id) != now and (id in nodes or id in members):
+            loaded = node(id)
+            if loaded != news.nodes.get(id) and (loaded is not None or member(id)):
                 return False
         for id, _, _ in change.edges:
-            edge = news.edges.get(id)
-            if edges.get(id) != edge and (id in edges or edge is not None and not members.isdisjoint(
-                    (edge.source, edge.target))):
+            loaded, edge = shown(subgraph.edges, id), news.edges.get(id)
+            if loaded != edge and (loaded is not None or edge is not None and (member(edge.source)
+                                                                             or member(edge.target))):
                 return False
     return True
 
