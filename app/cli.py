@@ -103,6 +103,7 @@ def _demo_key(store: Store, data_dir: Path) -> str:
         secret = ""
     if secret and store.find_key(secret) is not None:
         return secret
+    path.parent.mkdir(parents=True, exist_ok=True)  # on Neo4j nothing else has made the data directory
     _, secret = store.create_key("admin", name="demo")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

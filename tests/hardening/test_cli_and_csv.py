@@ -17,14 +17,17 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import backend_env
 from tests.hardening.conftest import assert_problem, auth, free_port, guanxi_command, snapshot
 
 NAMES_CSV = "Id,Name,Title,Department,AccountId,ReportsToId\ncn1,王建国,总经理,管理层,gzf,\ncn2,李晓燕,采购经理,采购部,gzf,cn1\n"
 
 
-def cli(*args: str, cwd: Path, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, check: bool = True, timeout: float = 60,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run([*guanxi_command(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                            env={**os.environ, "GUANXI_API_KEYS": "", "GUANXI_BACKEND": "sqlite"}, check=False)
+                            env={**os.environ, "GUANXI_API_KEYS": "", **(env or {"GUANXI_BACKEND": "sqlite"})},
+                            check=False)
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -174,12 +177,11 @@ def test_a_cell_over_the_csv_limit_is_a_4xx_not_a_500(furniture: TestClient, tmp
 # ---- --demo reuses its key ----------------------------------------------------------------------------------
 
 
-def _demo_key(data_dir: Path, cwd: Path) -> str:
+def _demo_key(data_dir: Path, cwd: Path, env: dict[str, str]) -> str:
     port = free_port()
     proc = subprocess.Popen([*guanxi_command(), "serve", "--demo", "--port", str(port), "--data-dir", str(data_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
-                            env={**os.environ, "GUANXI_API_KEYS": "", "GUANXI_BACKEND": "sqlite"},
-                            start_new_session=True)
+                            env={**os.environ, "GUANXI_API_KEYS": "", **env}, start_new_session=True)
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + 60
@@ -201,12 +203,13 @@ def _demo_key(data_dir: Path, cwd: Path) -> str:
         proc.wait(timeout=20)
 
 
-def test_demo_reuses_its_key(tmp_path: Path) -> None:
-    """The finding: every `--demo` start minted another admin key."""
-    data_dir = tmp_path / "D"
-    first, second = _demo_key(data_dir, tmp_path), _demo_key(data_dir, tmp_path)
+def test_demo_reuses_its_key(tmp_path: Path, backend_name: str) -> None:
+    """The findings: every `--demo` start minted another admin key; on Neo4j, where the store makes no data
+    directory, `serve --demo` stopped at once ("No such file or directory: guanxi-data/demo-key")."""
+    data_dir, env = tmp_path / "D", backend_env(backend_name)
+    first, second = _demo_key(data_dir, tmp_path, env), _demo_key(data_dir, tmp_path, env)
     assert first == second
-    keys = cli("keys", "list", "--data-dir", str(data_dir), cwd=tmp_path).stdout.splitlines()
+    keys = cli("keys", "list", "--data-dir", str(data_dir), cwd=tmp_path, env=env).stdout.splitlines()
     assert len([k for k in keys if k.endswith("\tdemo\t" + k.split("\t")[-1])]) == 1, keys
     assert oct((data_dir / "demo-key").stat().st_mode & 0o777) == "0o600"
 
