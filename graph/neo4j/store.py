@@ -26,6 +26,7 @@ import bisect
 import datetime as dt
 import functools
 import json
+import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, LiteralString, TypeVar
@@ -105,6 +106,8 @@ _FEW_EDGE_IDS: Final = 100
 # A read of records by id outside a write is read again until two reads agree, at most this many more times
 # (Neo4jTx._settled: a commit applied during one read is over by the next).
 _MAX_REREADS: Final = 3
+# How many of the "everything" changes (imports) it committed a backend remembers as applied whole.
+_APPLIED_KEPT: Final = 1000
 # A transaction past Neo4j's transaction memory (dbms.memory.transaction.total.max for all of them,
 # db.memory.transaction.max for one): refused whole; the same write fails again, so not "retry later".
 _OUT_OF_MEMORY_CODES: Final = frozenset({"Neo.TransientError.General.MemoryPoolOutOfMemoryError",
@@ -296,12 +299,18 @@ class _ListParameter(list):  # type: ignore[type-arg]
 class Neo4jTx:
     """The :class:`graph.backend.Tx` primitives inside one managed Neo4j transaction."""
 
-    def __init__(self, tx: ManagedTransaction, *, writable: bool) -> None:
+    def __init__(self, tx: ManagedTransaction, *, writable: bool,
+                 applied: Collection[tuple[str, int]] = ()) -> None:
         self._tx = tx
         self._writable = writable
         # ids this write transaction read and found absent: writing them means creating them
         self._absent_nodes: set[str] = set()
         self._absent_edges: set[str] = set()
+        # (scope, revision) of "everything" changes known to be applied whole (this process wrote them, and
+        # their commit has returned): a load after one needs no second load to check it (account_subgraph)
+        self._applied = applied
+        # the "everything" changes this write logs, which the backend notes as applied once it commits
+        self.logged_whole: list[tuple[str, int]] = []
 
     def _run(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
         quiet = {name: _ListParameter(value) if isinstance(value, list) else value
@@ -486,7 +495,8 @@ class Neo4jTx:
         # until the writes logged since just before it agree with it: only the write whose revision the load
         # may have seen (one at a time per scope: the Revision node is locked until the write's commit is
         # applied) or a later one can have been applied during it. Checked by a small read of what those
-        # writes changed, not by a second load; "everything" changes can only be checked by one.
+        # writes changed, not by a second load; "everything" changes can only be checked by one, unless this
+        # process wrote them (its commit returned: applied whole).
         scopes = [account_id, SHARED_SCOPE]
         previous: AccountSubgraph | None = None
         for _ in range(1 + _MAX_REREADS):
@@ -498,8 +508,8 @@ class Neo4jTx:
             since = (max(before[0] - 1, 0), max(before[1] - 1, 0))
             rows = self._settled(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
             news = _news(account_id, rows[0])
-            if (subgraph == previous if any(change.everything for change in news.changes)
-                    else _agrees(subgraph, news)):
+            unchecked = [c for c in news.changes if c.everything and (c.scope, c.revision) not in self._applied]
+            if subgraph == previous if unchecked else _agrees(subgraph, news):
                 break
             previous = subgraph
         return subgraph
@@ -591,8 +601,10 @@ class Neo4jTx:
                  "edge_targets": [e[2] for e in c.edges]} for c in sorted(changes, key=lambda c: c.scope)]
         if not rows:
             return {}
-        return {row["scope"]: row["revision"] for row in self._run(queries.LOG_MAP_CHANGES, rows=rows,
-                                                                    keep=CHANGES_KEPT)}
+        revisions = {row["scope"]: row["revision"] for row in self._run(queries.LOG_MAP_CHANGES, rows=rows,
+                                                                         keep=CHANGES_KEPT)}
+        self.logged_whole += [(c.scope, revisions[c.scope]) for c in changes if c.everything]
+        return revisions
 
     def neighbour_accounts(self, node_ids: Collection[str]) -> set[str]:
         ids = _unique(node_ids)
@@ -686,6 +698,9 @@ class Neo4jBackend:
         # statement per check, no worker thread); made on first use, in that loop.
         self._async_config = (uri, (user, password), {**DEFAULT_DRIVER_CONFIG, **driver_config})
         self._async_driver: AsyncDriver | None = None
+        # "everything" changes this backend committed, oldest first (see Neo4jTx.logged_whole)
+        self._applied: dict[tuple[str, int], None] = {}
+        self._applied_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Neo4jBackend({self.uri!r}, database={self.database!r})"
@@ -741,15 +756,18 @@ class Neo4jBackend:
 
     def read(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
-            return work(Neo4jTx(tx, writable=False))
+            return work(Neo4jTx(tx, writable=False, applied=self._applied))
 
         with self._translated(), self._session(READ_ACCESS) as session:
             return session.execute_read(unit)
 
     def write(self, work: Callable[[Tx], T]) -> T:
+        attempt: list[Neo4jTx] = []
+
         def unit(tx: ManagedTransaction) -> T:
+            attempt[:] = [Neo4jTx(tx, writable=True)]
             try:
-                return work(Neo4jTx(tx, writable=True))
+                return work(attempt[0])
             except Neo4jError as e:
                 # The driver retries a transient error for up to half a minute; out of transaction
                 # memory, the same write only fails the same way again.
@@ -758,7 +776,13 @@ class Neo4jBackend:
                 raise
 
         with self._translated(), self._session(WRITE_ACCESS) as session:
-            return session.execute_write(unit)
+            result = session.execute_write(unit)
+        if attempt and attempt[0].logged_whole:
+            with self._applied_lock:
+                self._applied.update(dict.fromkeys(attempt[0].logged_whole))
+                while len(self._applied) > _APPLIED_KEPT:
+                    del self._applied[next(iter(self._applied))]
+        return result
 
     def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
         # One auto-commit statement: one round trip (a read transaction adds its commit's); news of changes

@@ -20,7 +20,7 @@ from graph.errors import Conflict, StoreUnavailable, WriteTooLarge
 from graph.models import EdgeType, NodeKind
 from graph.neo4j import migrate, queries, schema
 from graph.neo4j.store import Neo4jBackend, Neo4jTx
-from graph.records import ApiKey, AuditEntry, NodeRecord
+from graph.records import ApiKey, AuditEntry, MapChanges, NodeRecord
 from tests.neo4j.conftest import statements
 
 FAST = {"connection_timeout": 2, "max_transaction_retry_time": 1, "connection_acquisition_timeout": 3}
@@ -110,7 +110,7 @@ class FakeSession:
         if self.driver.failures:
             raise self.driver.failures.pop(0)
         self.driver.db["log"].append(("tx", kind))
-        return work(FakeMigrationTx(self.driver.db), *args)
+        return work(self.driver.tx or FakeMigrationTx(self.driver.db), *args)
 
     def execute_read(self, work: Callable[..., Any], *args: Any) -> Any:
         return self._execute("read", work, *args)
@@ -131,6 +131,7 @@ class FakeDriver:
         self.configs: list[dict[str, Any]] = []
         self.db: dict[str, Any] = {"migrations": {}, "log": []}
         self.ran: list[str] = []
+        self.tx: FakeTx | None = None   # the transaction work is given (else a migration's)
         self.answer: Callable[[str, dict[str, Any]], dict[str, Any]] = lambda query, params: {}
 
     def session(self, **config: Any) -> FakeSession:
@@ -494,3 +495,25 @@ def test_news_of_a_kept_map_is_read_again_until_two_reads_agree(fake_backend: tu
     driver.answer = lambda query, params: {**news_row(5, []), "changes": []}
     assert backend.map_news("a1", (5, 0)).changes == ()
     assert driver.ran == [queries.MAP_NEWS]
+
+
+def test_a_load_after_an_import_is_checked_by_a_second_load_unless_this_process_committed_it(
+        fake_backend: tuple[Neo4jBackend, FakeDriver]) -> None:
+    """An import logs "everything" (no ids to check a load against): a load that may have overlapped its
+    commit is checked by a second one, unless this process wrote it — its commit returned, so it was
+    applied whole before the load began."""
+    backend, driver = fake_backend
+    account = {"kind": "account", "id": "a1", "name": "甲方", "created_at": STAMP, "updated_at": STAMP,
+               "version": 1}
+    whole = {**news_row(8, []), "changes": [{**news_row(8, [])["changes"][0], "everything": True}]}
+    driver.tx = FakeTx({queries.REVISIONS: [{"scope": "a1", "revision": 8}],
+                        queries.ACCOUNT_SUBGRAPH: [{"account": account, "nodes": [contact_props("c1", "1", 1)],
+                                                    "edges": []}],
+                        queries.MAP_NEWS: [whole],
+                        queries.LOG_MAP_CHANGES: [{"scope": "a1", "revision": 8}]})
+    assert backend.read(lambda tx: tx.account_subgraph("a1")) is not None
+    assert driver.tx.queries().count(queries.ACCOUNT_SUBGRAPH) == 2       # loaded twice: the two agree
+    backend.write(lambda tx: tx.log_changes([MapChanges("a1", everything=True)]))   # this process's import
+    driver.tx.sent.clear()
+    assert backend.read(lambda tx: tx.account_subgraph("a1")) is not None
+    assert driver.tx.queries().count(queries.ACCOUNT_SUBGRAPH) == 1
