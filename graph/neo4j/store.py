@@ -103,8 +103,9 @@ _DISK_FULL: Final = ("no space left", "disk full", "not enough space", "disk quo
 # lock: queries.CLAIM_EDGE_IDS) rather than in GET_EDGES_FOR_UPDATE's one, whose ten locking seeks per id
 # cost more once the ids are many; fewer (a single edge's update) keep the one round trip.
 _FEW_EDGE_IDS: Final = 100
-# A read of records by id outside a write is read again until two reads agree, at most this many more times
-# (Neo4jTx._settled: a commit applied during one read is over by the next).
+# A read of records outside a write (by id, a list page, a kept map's news, a load's check) is read again until
+# two reads agree, at most this many more times (Neo4jTx._settled: a commit applied during one read is over by
+# the next); a map load that disagrees with the news is loaded again as many times.
 _MAX_REREADS: Final = 3
 # How many of the "everything" changes (imports) it committed a backend remembers as applied whole.
 _APPLIED_KEPT: Final = 1000
@@ -328,8 +329,6 @@ class Neo4jTx:
         one, read once (a write reads for update what it changes)."""
         return self._run(query, **parameters) if self._writable else self._settled(query, **parameters)
 
-    # nodes
-
     def _settled(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
         """The rows of a read, read again until two reads in a row agree. Neo4j's reads take no locks and
         see each committed write as it is applied: a read that overlaps another transaction's commit can get
@@ -345,12 +344,13 @@ class Neo4jTx:
             rows = again
         return rows
 
+    # nodes
+
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
         wanted = _unique(ids)
         if not wanted:
             return {}
-        rows = (self._run(queries.GET_NODES_FOR_UPDATE, ids=wanted) if self._writable
-                else self._settled(queries.GET_NODES, ids=wanted))
+        rows = self._records(self._pick(queries.GET_NODES, queries.GET_NODES_FOR_UPDATE), ids=wanted)
         found = {node.id: node for node in map(_node, rows)}
         if self._writable:
             self._absent_nodes.update(set(wanted) - found.keys())
