@@ -726,6 +726,15 @@ LOG_MAP_CHANGES: Final[LiteralString] = (
     "RETURN r.scope AS scope, r.revision AS revision"
 )
 
+# Marks "everything" changes ($changes: [{scope, revision}]) as applied whole, in a transaction of its own
+# after theirs has committed (its commit returned): a reader then knows that a load begun after it saw all
+# of them (Neo4jTx.account_subgraph). An entry already pruned is simply not found.
+MARK_APPLIED: Final[LiteralString] = (
+    "UNWIND $changes AS change\n"
+    "MATCH (c:MapChanges {scope: change.scope, revision: change.revision})\n"
+    "SET c.applied = true"
+)
+
 # The accounts whose maps show these nodes at the far end of an edge.
 NEIGHBOUR_ACCOUNTS: Final[LiteralString] = (
     "MATCH (n:Entity)-[:" + _all_edge_types() + "]-(m:Entity)\n"
@@ -753,7 +762,8 @@ MAP_NEWS: Final[LiteralString] = (
     "  OPTIONAL MATCH (c:MapChanges {scope: wanted.scope})\n"
     "  WHERE c.revision > wanted.first AND c.revision <= now\n"
     "  WITH c ORDER BY c.revision\n"
-    "  RETURN collect(c {.scope, .revision, .everything, .node_ids, .edge_ids, .edge_sources, .edge_targets})"
+    "  RETURN collect(c {.scope, .revision, .everything, .applied, .node_ids, .edge_ids, .edge_sources,\n"
+    "                    .edge_targets})"
     " AS logged\n"
     "}\n"
     "WITH collect({scope: wanted.scope, revision: now}) AS revisions, collect(logged) AS per_scope\n"

@@ -27,7 +27,8 @@ The stored model:
   per account, see :mod:`graph.history`);
 - ``MapChanges`` nodes log what each write changed in each map (``scope``, ``revision``, ``node_ids``,
   ``edge_ids``/``edge_sources``/``edge_targets``, ``everything``), for readers that keep maps current
-  (:mod:`graph.map_cache`); only each scope's latest revisions are kept;
+  (:mod:`graph.map_cache`); only each scope's latest revisions are kept; an "everything" change (an
+  import) gets ``applied: true`` once its commit has returned;
 - ``Review`` nodes are account reviews (复盘): ``id``, ``account_id``, ``title``, ``held_at``
   (``datetime``), ``notes``, ``opportunity_ids``, with ``(:Review)-[:BELONGS_TO]->(:Account)``.
 """
@@ -71,7 +72,7 @@ PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "id", "kind", "name", "owner_id", "competitor_ids", "data", "created_at", "updated_at", "version",
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
     "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value", "held_at",
-    "everything", "node_ids", "edge_ids", "edge_sources", "edge_targets", "source", "target", "at_text",
+    "everything", "applied", "node_ids", "edge_ids", "edge_sources", "edge_targets", "source", "target", "at_text",
 )
 
 

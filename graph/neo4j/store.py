@@ -26,7 +26,7 @@ import bisect
 import datetime as dt
 import functools
 import json
-import threading
+import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, LiteralString, TypeVar
@@ -98,6 +98,7 @@ _FAILED_CODES: Final = frozenset({
 # server's status message then says why, e.g. its transaction log could not be recovered).
 _DATABASE_UNAVAILABLE: Final = "Neo.TransientError.General.DatabaseUnavailable"
 # How a server's status message says its disk is full.
+_log = logging.getLogger("guanxi")
 _DISK_FULL: Final = ("no space left", "disk full", "not enough space", "disk quota exceeded")
 # From this many ids on, a write transaction reads relationships by id in three statements (claim, find,
 # lock: queries.CLAIM_EDGE_IDS) rather than in GET_EDGES_FOR_UPDATE's one, whose ten locking seeks per id
@@ -107,8 +108,6 @@ _FEW_EDGE_IDS: Final = 100
 # two reads agree, at most this many more times (Neo4jTx._settled: a commit applied during one read is over by
 # the next); a map load that disagrees with the news is loaded again as many times.
 _MAX_REREADS: Final = 3
-# How many of the "everything" changes (imports) it committed a backend remembers as applied whole.
-_APPLIED_KEPT: Final = 1000
 # A transaction past Neo4j's transaction memory (dbms.memory.transaction.total.max for all of them,
 # db.memory.transaction.max for one): refused whole; the same write fails again, so not "retry later".
 _OUT_OF_MEMORY_CODES: Final = frozenset({"Neo.TransientError.General.MemoryPoolOutOfMemoryError",
@@ -300,17 +299,13 @@ class _ListParameter(list):  # type: ignore[type-arg]
 class Neo4jTx:
     """The :class:`graph.backend.Tx` primitives inside one managed Neo4j transaction."""
 
-    def __init__(self, tx: ManagedTransaction, *, writable: bool,
-                 applied: Collection[tuple[str, int]] = ()) -> None:
+    def __init__(self, tx: ManagedTransaction, *, writable: bool) -> None:
         self._tx = tx
         self._writable = writable
         # ids this write transaction read and found absent: writing them means creating them
         self._absent_nodes: set[str] = set()
         self._absent_edges: set[str] = set()
-        # (scope, revision) of "everything" changes known to be applied whole (this process wrote them, and
-        # their commit has returned): a load after one needs no second load to check it (account_subgraph)
-        self._applied = applied
-        # the "everything" changes this write logs, which the backend notes as applied once it commits
+        # the "everything" changes this write logs, which the backend marks applied once it has committed
         self.logged_whole: list[tuple[str, int]] = []
 
     def _run(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
@@ -495,8 +490,8 @@ class Neo4jTx:
         # until the writes logged since just before it agree with it: only the write whose revision the load
         # may have seen (one at a time per scope: the Revision node is locked until the write's commit is
         # applied) or a later one can have been applied during it. Checked by a small read of what those
-        # writes changed, not by a second load; "everything" changes can only be checked by one, unless this
-        # process wrote them (its commit returned: applied whole).
+        # writes changed, not by a second load; "everything" changes can only be checked by one, unless marked
+        # applied (Neo4jBackend.write marks them once their commit has returned: applied whole).
         scopes = [account_id, SHARED_SCOPE]
         previous: AccountSubgraph | None = None
         for _ in range(1 + _MAX_REREADS):
@@ -508,7 +503,7 @@ class Neo4jTx:
             since = (max(before[0] - 1, 0), max(before[1] - 1, 0))
             rows = self._settled(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
             news = _news(account_id, rows[0])
-            unchecked = [c for c in news.changes if c.everything and (c.scope, c.revision) not in self._applied]
+            unchecked = [c for c in rows[0]["changes"] if c["everything"] and not c["applied"]]
             if subgraph == previous if unchecked else _agrees(subgraph, news):
                 break
             previous = subgraph
@@ -698,9 +693,6 @@ class Neo4jBackend:
         # statement per check, no worker thread); made on first use, in that loop.
         self._async_config = (uri, (user, password), {**DEFAULT_DRIVER_CONFIG, **driver_config})
         self._async_driver: AsyncDriver | None = None
-        # "everything" changes this backend committed, oldest first (see Neo4jTx.logged_whole)
-        self._applied: dict[tuple[str, int], None] = {}
-        self._applied_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Neo4jBackend({self.uri!r}, database={self.database!r})"
@@ -756,7 +748,7 @@ class Neo4jBackend:
 
     def read(self, work: Callable[[Tx], T]) -> T:
         def unit(tx: ManagedTransaction) -> T:
-            return work(Neo4jTx(tx, writable=False, applied=self._applied))
+            return work(Neo4jTx(tx, writable=False))
 
         with self._translated(), self._session(READ_ACCESS) as session:
             return session.execute_read(unit)
@@ -778,11 +770,21 @@ class Neo4jBackend:
         with self._translated(), self._session(WRITE_ACCESS) as session:
             result = session.execute_write(unit)
         if attempt and attempt[0].logged_whole:
-            with self._applied_lock:
-                self._applied.update(dict.fromkeys(attempt[0].logged_whole))
-                while len(self._applied) > _APPLIED_KEPT:
-                    del self._applied[next(iter(self._applied))]
+            self._mark_applied(attempt[0].logged_whole)
         return result
+
+    def _mark_applied(self, changes: Sequence[tuple[str, int]]) -> None:
+        """Mark "everything" changes whose commit has returned as applied whole, so that a load in any
+        process that begins after the mark needs no second load to check it (Neo4jTx.account_subgraph). The
+        write itself has committed: a mark that fails (the database gone since) is logged, not raised, and
+        readers go on checking those loads by a second one."""
+        rows = [{"scope": scope, "revision": revision} for scope, revision in changes]
+        try:
+            with self._session(WRITE_ACCESS) as session:
+                session.execute_write(lambda tx: list(tx.run(queries.MARK_APPLIED, changes=rows)))
+        except (Neo4jError, DriverError) as e:
+            _log.warning("could not mark an import's map changes applied (%s): loads after it are checked by a "
+                         "second load", _message(e))
 
     def map_news(self, account_id: str, since: tuple[int, int]) -> MapNews:
         # One auto-commit statement: one round trip (a read transaction adds its commit's); news of changes

@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
+from graph import map_cache
 from graph.backend import Tx
 from graph.errors import Conflict
-from graph.models import EdgeType
+from graph.models import Bundle, EdgeType
 from graph.neo4j import migrate
-from graph.neo4j.store import Neo4jBackend
+from graph.neo4j.store import Neo4jBackend, Neo4jTx
 from graph.records import EdgeRecord, NodeRecord, now_iso
-from tests.conftest import neo4j_config
+from graph.store import Store
+from tests.conftest import bundle, neo4j_config
 from tests.neo4j.conftest import statements
 
 pytestmark = pytest.mark.neo4j
@@ -229,3 +231,39 @@ def test_every_hinted_lookup_is_planned_as_a_seek(backend: Neo4jBackend) -> None
             operators = _operators(plan)
             assert not [op for op in operators if "IndexScan" in op], (name, operators)
             assert [op for op in operators if "IndexSeek" in op], (name, operators)
+
+
+def test_an_import_is_marked_applied_so_another_process_loads_the_map_once(
+        backend: Neo4jBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import logs "everything": no ids a load could be checked against, so a load that may have
+    overlapped its commit is checked by a second load. Once the import's commit has returned, its writer
+    marks the change applied (``applied: true`` on its MapChanges node, for an analyst to see too); a load
+    in another process that begins after the mark is then made once. Without the mark: twice."""
+    loads: list[str] = []
+    load = Neo4jTx._subgraph
+
+    def counted(tx: Neo4jTx, account_id: str) -> Any:
+        loads.append(account_id)
+        return load(tx, account_id)
+
+    monkeypatch.setattr(Neo4jTx, "_subgraph", counted)
+    monkeypatch.setattr(map_cache, "MAX_LISTED", 10)     # the furniture maker's 40-odd records: "everything"
+    Store(backend).import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
+    with backend._driver.session(database=backend.database) as session:
+        marks = session.run("MATCH (c:MapChanges {scope: 'gzf'}) RETURN c.everything AS everything, "
+                            "c.applied AS applied").data()
+    assert marks == [{"everything": True, "applied": True}]
+    config = neo4j_config(tmp_path)
+    assert config.neo4j_uri
+    other = Neo4jBackend(config.neo4j_uri, config.neo4j_user, config.neo4j_password, config.neo4j_database)
+    try:
+        loads.clear()
+        assert "gzf-gm" in Store(other).account_graph("gzf")
+        assert loads == ["gzf"]
+        with backend._driver.session(database=backend.database) as session:
+            session.run("MATCH (c:MapChanges {scope: 'gzf'}) REMOVE c.applied").consume()
+        loads.clear()
+        assert "gzf-gm" in Store(other).account_graph("gzf")   # a fresh store: nothing kept
+        assert loads == ["gzf", "gzf"]
+    finally:
+        other.close()

@@ -497,23 +497,39 @@ def test_news_of_a_kept_map_is_read_again_until_two_reads_agree(fake_backend: tu
     assert driver.ran == [queries.MAP_NEWS]
 
 
-def test_a_load_after_an_import_is_checked_by_a_second_load_unless_this_process_committed_it(
-        fake_backend: tuple[Neo4jBackend, FakeDriver]) -> None:
+def test_a_load_after_an_import_is_checked_by_a_second_load_unless_it_is_marked_applied(
+        fake_backend: tuple[Neo4jBackend, FakeDriver], caplog: pytest.LogCaptureFixture) -> None:
     """An import logs "everything" (no ids to check a load against): a load that may have overlapped its
-    commit is checked by a second one, unless this process wrote it — its commit returned, so it was
-    applied whole before the load began."""
+    commit is checked by a second one, unless the change is marked applied — the writer marks it in a
+    transaction of its own once its commit has returned, so a load begun after the mark saw it whole, in
+    whichever process. A mark that fails is logged, not raised: the import has committed."""
     backend, driver = fake_backend
     account = {"kind": "account", "id": "a1", "name": "甲方", "created_at": STAMP, "updated_at": STAMP,
                "version": 1}
-    whole = {**news_row(8, []), "changes": [{**news_row(8, [])["changes"][0], "everything": True}]}
-    driver.tx = FakeTx({queries.REVISIONS: [{"scope": "a1", "revision": 8}],
-                        queries.ACCOUNT_SUBGRAPH: [{"account": account, "nodes": [contact_props("c1", "1", 1)],
-                                                    "edges": []}],
-                        queries.MAP_NEWS: [whole],
-                        queries.LOG_MAP_CHANGES: [{"scope": "a1", "revision": 8}]})
-    assert backend.read(lambda tx: tx.account_subgraph("a1")) is not None
-    assert driver.tx.queries().count(queries.ACCOUNT_SUBGRAPH) == 2       # loaded twice: the two agree
-    backend.write(lambda tx: tx.log_changes([MapChanges("a1", everything=True)]))   # this process's import
+
+    def after_import(applied: bool | None) -> dict[str, Any]:
+        change = {**news_row(8, [])["changes"][0], "everything": True, "applied": applied}
+        return {**news_row(8, []), "changes": [change]}
+
+    def loads(applied: bool | None) -> int:
+        driver.tx = FakeTx({queries.REVISIONS: [{"scope": "a1", "revision": 8}],
+                            queries.ACCOUNT_SUBGRAPH: [{"account": account, "nodes": [contact_props("c1", "1", 1)],
+                                                        "edges": []}],
+                            queries.MAP_NEWS: [after_import(applied)]})
+        assert backend.read(lambda tx: tx.account_subgraph("a1")) is not None
+        return driver.tx.queries().count(queries.ACCOUNT_SUBGRAPH)
+
+    assert loads(applied=None) == 2         # not (yet) marked: loaded again, and the two agree
+    assert loads(applied=True) == 1
+    driver.tx = FakeTx({queries.LOG_MAP_CHANGES: [{"scope": "a1", "revision": 8}]})
+    driver.calls.clear()
+    backend.write(lambda tx: tx.log_changes([MapChanges("a1", everything=True)]))   # an import
+    assert driver.tx.queries() == [queries.LOG_MAP_CHANGES, queries.MARK_APPLIED]
+    assert driver.calls == ["write", "write"]                 # the mark: a transaction after the write's
+    assert driver.tx.sent[1][1]["changes"] == [{"scope": "a1", "revision": 8}]
     driver.tx.sent.clear()
-    assert backend.read(lambda tx: tx.account_subgraph("a1")) is not None
-    assert driver.tx.queries().count(queries.ACCOUNT_SUBGRAPH) == 1
+    backend.write(lambda tx: tx.log_changes([MapChanges("a1", nodes=("c1",))]))     # an edit: nothing to mark
+    assert driver.tx.queries() == [queries.LOG_MAP_CHANGES]
+    driver.tx.answers[queries.MARK_APPLIED] = ServiceUnavailable("gone")
+    backend.write(lambda tx: tx.log_changes([MapChanges("a1", everything=True)]))   # committed; the mark fails
+    assert "could not mark an import's map changes applied" in caplog.text
