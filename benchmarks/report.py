@@ -153,6 +153,10 @@ def render(res: Results, out: Path) -> str:
             if key in COLD_KEYS:
                 row(f"{label}, first read (the map loaded whole, not yet cached)",
                     lambda s, k=key: ms(s["first_read"][k]) if k in s.get("first_read", {}) else "–")
+            if key == "decision_chain":
+                row(f"{label}, first read in the other service process, after the import (loaded whole)",
+                    lambda s: (ms(s["peer_first_read"]["decision_chain"])
+                               if "decision_chain" in s.get("peer_first_read", {}) else "–"))
             row(f"**{label}**: median (client)", lambda s, k=key: _cell(s["latency"].get(k), "median"))
             row(f"{label}: p95 (client)", lambda s, k=key: _cell(s["latency"].get(k), "p95"))
             row(f"{label}: mean inside the server", lambda s, k=key: (

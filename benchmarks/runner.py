@@ -294,6 +294,19 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
                     log(f"[{n:,}] {label}, first read (the map loaded whole): {ms(out['first_read'][key])}")
             except httpx.HTTPError as e:
                 log(f"[{n:,}] {label}, first read failed: {e}")
+        # The other process's first read after the import: its map not yet cached either, and the import
+        # written by another process (on Neo4j an import names no records, so a load that may have
+        # overlapped its commit is checked by a second load unless the import is marked applied).
+        out["peer_first_read"] = {}
+        started = time.perf_counter()
+        try:
+            first = peer_client.get(queries["decision_chain"][0], timeout=cfg.timeout * 4)
+            if first.status_code == 200:
+                out["peer_first_read"]["decision_chain"] = time.perf_counter() - started
+                log(f"[{n:,}] decision chain, first read in the other service process: "
+                    f"{ms(out['peer_first_read']['decision_chain'])}")
+        except httpx.HTTPError as e:
+            log(f"[{n:,}] decision chain, first read in the other service process failed: {e}")
         writer = contact_writer(client, write_target(bundle), cfg.timeout)
         peer_writer = contact_writer(peer_client, write_target(bundle), cfg.timeout)
         # Every other warm-up write comes from the other process: the path a read takes after another

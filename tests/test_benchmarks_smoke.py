@@ -4,6 +4,7 @@ writes the Markdown table. It asserts no timings (performance is measured by the
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,9 @@ def test_smoke_run_writes_the_table(tmp_path: Path, backend_name: str) -> None:
     peer = next(line for line in text.splitlines()
                 if "decision chain, first read after another service process re-weights the line: median" in line)
     assert " ms / " in peer, peer
+    # the other process's first read after the import (its map not cached), timed
+    cold = next(line for line in text.splitlines() if "first read in the other service process" in line)
+    assert re.search(r"\| [\d,.]+ ms \|", cold), cold
 
 
 def test_throughput_warm_up_ends_when_the_rate_has_stopped_climbing() -> None:
