@@ -70,6 +70,7 @@ from graph.records import (
 )
 
 T = TypeVar("T")
+_log = logging.getLogger("guanxi")
 
 # Driver settings unless the caller passes its own (``Neo4jBackend(..., connection_timeout=2)``):
 # fail over to StoreUnavailable within seconds rather than the driver's 30 s + 30 s of retries.
@@ -98,7 +99,6 @@ _FAILED_CODES: Final = frozenset({
 # server's status message then says why, e.g. its transaction log could not be recovered).
 _DATABASE_UNAVAILABLE: Final = "Neo.TransientError.General.DatabaseUnavailable"
 # How a server's status message says its disk is full.
-_log = logging.getLogger("guanxi")
 _DISK_FULL: Final = ("no space left", "disk full", "not enough space", "disk quota exceeded")
 # From this many ids on, a write transaction reads relationships by id in three statements (claim, find,
 # lock: queries.CLAIM_EDGE_IDS) rather than in GET_EDGES_FOR_UPDATE's one, whose ten locking seeks per id
