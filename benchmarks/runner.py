@@ -286,27 +286,14 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
                 continue
             # The first read of the account (its map not yet cached: loaded whole), timed apart, so that
             # the latency below is of repeated reads.
-            started = time.perf_counter()
-            try:
-                first = client.get(queries[key][0], timeout=cfg.timeout * 4)
-                if first.status_code == 200:
-                    out["first_read"][key] = time.perf_counter() - started
-                    log(f"[{n:,}] {label}, first read (the map loaded whole): {ms(out['first_read'][key])}")
-            except httpx.HTTPError as e:
-                log(f"[{n:,}] {label}, first read failed: {e}")
+            first_read(client, queries[key][0], out["first_read"], key, f"[{n:,}] {label}, first read "
+                       "(the map loaded whole)", cfg.timeout * 4)
         # The other process's first read after the import: its map not yet cached either, and the import
         # written by another process (on Neo4j an import names no records, so a load that may have
         # overlapped its commit is checked by a second load unless the import is marked applied).
         out["peer_first_read"] = {}
-        started = time.perf_counter()
-        try:
-            first = peer_client.get(queries["decision_chain"][0], timeout=cfg.timeout * 4)
-            if first.status_code == 200:
-                out["peer_first_read"]["decision_chain"] = time.perf_counter() - started
-                log(f"[{n:,}] decision chain, first read in the other service process: "
-                    f"{ms(out['peer_first_read']['decision_chain'])}")
-        except httpx.HTTPError as e:
-            log(f"[{n:,}] decision chain, first read in the other service process failed: {e}")
+        first_read(peer_client, queries["decision_chain"][0], out["peer_first_read"], "decision_chain",
+                   f"[{n:,}] decision chain, first read in the other service process", cfg.timeout * 4)
         writer = contact_writer(client, write_target(bundle), cfg.timeout)
         peer_writer = contact_writer(peer_client, write_target(bundle), cfg.timeout)
         # Every other warm-up write comes from the other process: the path a read takes after another
@@ -362,6 +349,20 @@ def bench_size(cfg: Config, n: int, work: Path, tag: str, out: dict[str, Any]) -
         out["rss_after_map"] = srv.memory()
     repeat_import(cfg, n, here, tag, out["http_import"])
     return out
+
+
+def first_read(client: httpx.Client, path: str, into: dict[str, float], key: str, label: str,
+               timeout: float) -> None:
+    """Time one GET of ``path`` into ``into[key]`` (seconds) when it answers 200, and log it."""
+    started = time.perf_counter()
+    try:
+        answer = client.get(path, timeout=timeout)
+    except httpx.HTTPError as e:
+        log(f"{label} failed: {e}")
+        return
+    if answer.status_code == 200:
+        into[key] = time.perf_counter() - started
+        log(f"{label}: {ms(into[key])}")
 
 
 def import_runs(http_import: dict[str, Any]) -> str:
