@@ -726,9 +726,19 @@ LOG_MAP_CHANGES: Final[LiteralString] = (
     "RETURN r.scope AS scope, r.revision AS revision"
 )
 
+# Each scope's revision, read before a map is loaded outside a write, and whether the write that reached it
+# is marked applied (MARK_APPLIED): an import applied whole before the load began, which the load then
+# needs no second load to be checked against (Neo4jTx.account_subgraph).
+REVISIONS_BEFORE_LOAD: Final[LiteralString] = (
+    "UNWIND $scopes AS scope\n"
+    "MATCH (r:Revision {scope: scope})\n"
+    "OPTIONAL MATCH (c:MapChanges {scope: scope, revision: r.revision})\n"
+    "RETURN r.scope AS scope, r.revision AS revision, coalesce(c.applied, false) AS applied"
+)
+
 # Marks "everything" changes ($changes: [{scope, revision}]) as applied whole, in a transaction of its own
-# after theirs has committed (its commit returned): a reader then knows that a load begun after it saw all
-# of them (Neo4jTx.account_subgraph). An entry already pruned is simply not found.
+# after theirs has committed (its commit returned): a load that begins after it sees the mark has seen all of
+# them (REVISIONS_BEFORE_LOAD). An entry already pruned is simply not found.
 MARK_APPLIED: Final[LiteralString] = (
     "UNWIND $changes AS change\n"
     "MATCH (c:MapChanges {scope: change.scope, revision: change.revision})\n"
@@ -762,8 +772,7 @@ MAP_NEWS: Final[LiteralString] = (
     "  OPTIONAL MATCH (c:MapChanges {scope: wanted.scope})\n"
     "  WHERE c.revision > wanted.first AND c.revision <= now\n"
     "  WITH c ORDER BY c.revision\n"
-    "  RETURN collect(c {.scope, .revision, .everything, .applied, .node_ids, .edge_ids, .edge_sources,\n"
-    "                    .edge_targets})"
+    "  RETURN collect(c {.scope, .revision, .everything, .node_ids, .edge_ids, .edge_sources, .edge_targets})"
     " AS logged\n"
     "}\n"
     "WITH collect({scope: wanted.scope, revision: now}) AS revisions, collect(logged) AS per_scope\n"

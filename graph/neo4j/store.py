@@ -490,20 +490,23 @@ class Neo4jTx:
         # until the writes logged since just before it agree with it: only the write whose revision the load
         # may have seen (one at a time per scope: the Revision node is locked until the write's commit is
         # applied) or a later one can have been applied during it. Checked by a small read of what those
-        # writes changed, not by a second load; "everything" changes can only be checked by one, unless marked
-        # applied (Neo4jBackend.write marks them once their commit has returned: applied whole).
+        # writes changed, not by a second load; "everything" changes can only be checked by one — unless the
+        # write the load began at was one already marked applied when the load began (Neo4jBackend.write
+        # marks an import once its commit has returned: applied whole before the load). A mark seen only
+        # after the load proves nothing: the load may have begun while that write was being applied.
         scopes = [account_id, SHARED_SCOPE]
         previous: AccountSubgraph | None = None
         for _ in range(1 + _MAX_REREADS):
-            before = map_key(account_id, {row["scope"]: row["revision"]
-                                          for row in self._run(queries.REVISIONS, scopes=scopes)})
+            found = self._run(queries.REVISIONS_BEFORE_LOAD, scopes=scopes)
+            before = map_key(account_id, {row["scope"]: row["revision"] for row in found})
+            applied = {(row["scope"], row["revision"]) for row in found if row["applied"]}
             subgraph = self._subgraph(account_id)
             if subgraph is None:
                 return None
             since = (max(before[0] - 1, 0), max(before[1] - 1, 0))
             rows = self._settled(queries.MAP_NEWS, scopes=_news_scopes(account_id, since))
             news = _news(account_id, rows[0])
-            unchecked = [c for c in rows[0]["changes"] if c["everything"] and not c["applied"]]
+            unchecked = [c for c in news.changes if c.everything and (c.scope, c.revision) not in applied]
             if subgraph == previous if unchecked else _agrees(subgraph, news):
                 break
             previous = subgraph

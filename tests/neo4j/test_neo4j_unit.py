@@ -467,13 +467,14 @@ def test_a_map_load_outside_a_write_is_checked_against_the_last_writes_and_read_
                   [contact_props("c1", "2", 3)],                                 # c2 not applied yet
                   [contact_props("c1", "2", 3), contact_props("c2", "new", 1)]])
     news = [contact_props("c1", "2", 3), contact_props("c2", "new", 1), contact_props("x9", "elsewhere", 1, "a2")]
-    tx = FakeTx({queries.REVISIONS: [{"scope": "a1", "revision": 7}],
+    tx = FakeTx({queries.REVISIONS_BEFORE_LOAD: [{"scope": "a1", "revision": 7, "applied": False}],
                  queries.ACCOUNT_SUBGRAPH: lambda _: [{"account": account, "nodes": next(loads), "edges": []}],
                  queries.MAP_NEWS: [news_row(7, news)]})
     subgraph = Neo4jTx(tx, writable=False).account_subgraph("a1")  # type: ignore[arg-type]
     assert subgraph is not None
     assert [(n.id, n.data["notes"], n.version) for n in subgraph.nodes] == [("c1", "2", 3), ("c2", "new", 1)]
-    assert tx.queries() == [queries.REVISIONS, queries.ACCOUNT_SUBGRAPH, queries.MAP_NEWS, queries.MAP_NEWS] * 3
+    assert tx.queries() == [queries.REVISIONS_BEFORE_LOAD, queries.ACCOUNT_SUBGRAPH, queries.MAP_NEWS,
+                            queries.MAP_NEWS] * 3
     assert tx.sent[2][1]["scopes"] == [{"scope": "a1", "first": 6}, {"scope": "*shared", "first": 0}]
     locked = FakeTx({queries.ACCOUNT_SUBGRAPH: [{"account": account, "nodes": [contact_props("c1", "1", 3)],
                                                  "edges": []}]})
@@ -500,27 +501,33 @@ def test_news_of_a_kept_map_is_read_again_until_two_reads_agree(fake_backend: tu
 def test_a_load_after_an_import_is_checked_by_a_second_load_unless_it_is_marked_applied(
         fake_backend: tuple[Neo4jBackend, FakeDriver], caplog: pytest.LogCaptureFixture) -> None:
     """An import logs "everything" (no ids to check a load against): a load that may have overlapped its
-    commit is checked by a second one, unless the change is marked applied — the writer marks it in a
-    transaction of its own once its commit has returned, so a load begun after the mark saw it whole, in
-    whichever process. A mark that fails is logged, not raised: the import has committed."""
+    commit is checked by a second one, unless the change the load began at was already marked applied when
+    it began — the writer marks it in a transaction of its own once its commit has returned, so such a load
+    saw it whole, in whichever process. An import after the revision the load began at is checked by a
+    second load, marked or not (it may have been applied during the load). A mark that fails is logged, not
+    raised: the import has committed."""
     backend, driver = fake_backend
     account = {"kind": "account", "id": "a1", "name": "甲方", "created_at": STAMP, "updated_at": STAMP,
                "version": 1}
 
-    def after_import(applied: bool | None) -> dict[str, Any]:
-        change = {**news_row(8, [])["changes"][0], "everything": True, "applied": applied}
-        return {**news_row(8, []), "changes": [change]}
+    def change(revision: int) -> dict[str, Any]:
+        return {"scope": "a1", "revision": revision, "everything": True, "node_ids": None, "edge_ids": None,
+                "edge_sources": None, "edge_targets": None}
 
-    def loads(applied: bool | None) -> int:
-        driver.tx = FakeTx({queries.REVISIONS: [{"scope": "a1", "revision": 8}],
+    def loads(revision: int, applied: bool) -> int:
+        news = {"revisions": [{"scope": "a1", "revision": 9}, {"scope": "*shared", "revision": 0}],
+                "changes": [change(r) for r in (8, 9) if r >= revision], "nodes": [], "edges": []}
+        driver.tx = FakeTx({queries.REVISIONS_BEFORE_LOAD: [{"scope": "a1", "revision": revision,
+                                                               "applied": applied}],
                             queries.ACCOUNT_SUBGRAPH: [{"account": account, "nodes": [contact_props("c1", "1", 1)],
                                                         "edges": []}],
-                            queries.MAP_NEWS: [after_import(applied)]})
+                            queries.MAP_NEWS: [news]})
         assert backend.read(lambda tx: tx.account_subgraph("a1")) is not None
         return driver.tx.queries().count(queries.ACCOUNT_SUBGRAPH)
 
-    assert loads(applied=None) == 2         # not (yet) marked: loaded again, and the two agree
-    assert loads(applied=True) == 1
+    assert loads(9, applied=False) == 2     # not marked when the load began: loaded again, the two agree
+    assert loads(9, applied=True) == 1
+    assert loads(8, applied=True) == 2      # import 9 came after the load began
     driver.tx = FakeTx({queries.LOG_MAP_CHANGES: [{"scope": "a1", "revision": 8}]})
     driver.calls.clear()
     backend.write(lambda tx: tx.log_changes([MapChanges("a1", everything=True)]))   # an import
