@@ -62,18 +62,23 @@ _NODE_COLUMNS = "id, kind, data, created_at, updated_at, version"
 _EDGE_COLUMNS = "id, type, source, target, account_id, data, created_at, updated_at, version"
 
 # One statement loads an account's map: the account, what belongs to it, every edge touching those,
-# the nodes at the far end of those edges, and the competitors its opportunities name.
+# the nodes at the far end of those edges, and the competitors its opportunities name. The edges are
+# gathered as rowids (an edge between two members once, from its source's side) and the nodes as ids,
+# each set deduplicated by the IN that reads it: no temporary B-tree of whole rows (with the rows in a
+# UNION, 100,000 contacts took 2.7-3.7 s; this way 1.8-2.3 s).
 _SUBGRAPH_SQL = f"""
-WITH members AS (SELECT id FROM nodes WHERE owner_id = :account AND kind IN ('contact', 'opportunity')),
-     touching AS (SELECT e.* FROM edges e WHERE e.source IN (SELECT id FROM members)
-                  UNION SELECT e.* FROM edges e WHERE e.target IN (SELECT id FROM members)),
-     node_ids AS (SELECT :account AS id UNION SELECT id FROM members
-                  UNION SELECT source FROM touching UNION SELECT target FROM touching
-                  UNION SELECT j.value FROM nodes o, json_each(o.data, '$.competitor_ids') j
-                        WHERE o.owner_id = :account AND o.kind = 'opportunity')
-SELECT 'n', {_NODE_COLUMNS}, NULL, NULL, NULL FROM nodes WHERE id IN (SELECT id FROM node_ids)
+WITH members AS MATERIALIZED (SELECT id FROM nodes
+                              WHERE owner_id = :account AND kind IN ('contact', 'opportunity')),
+     touching AS MATERIALIZED (SELECT e.rowid AS edge, e.target AS far FROM edges e WHERE e.source IN members
+                               UNION ALL
+                               SELECT e.rowid, e.source FROM edges e
+                               WHERE e.target IN members AND e.source NOT IN members)
+SELECT 'n', {_NODE_COLUMNS}, NULL, NULL, NULL FROM nodes
+WHERE id IN (SELECT :account UNION ALL SELECT id FROM members UNION ALL SELECT far FROM touching
+             UNION ALL SELECT j.value FROM nodes o, json_each(o.data, '$.competitor_ids') j
+                       WHERE o.owner_id = :account AND o.kind = 'opportunity')
 UNION ALL
-SELECT 'e', {_EDGE_COLUMNS} FROM touching
+SELECT 'e', {_EDGE_COLUMNS} FROM edges WHERE rowid IN (SELECT edge FROM touching)
 """
 
 
