@@ -29,7 +29,7 @@ from graph.backend import SHARED_SCOPE, Tx
 from graph.errors import InvalidGraph, NotFound
 from graph.models import EdgeType, NodeKind, moment
 from graph.projection import account_graph
-from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, NodeRecord, now_iso
+from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, MapEdge, MapNode, NodeRecord, now_iso
 from graph.store import ERASED_NAME, REVIEW, Store, bundle_of
 
 ERASED: Final = {"erased": True}
@@ -111,8 +111,8 @@ def subgraph_as_of(tx: Tx, account_id: str, until: str,
     nodes.pop(account_id, None)
     alive = {*nodes, account_id}
     kept = sorted((e for e in edges if e.source in alive and e.target in alive), key=lambda e: e.id)
-    return AccountSubgraph(account, sorted((n for n in nodes.values() if isinstance(n, NodeRecord)),
-                                           key=lambda n: n.id), kept)
+    shown = sorted((MapNode.of(n) for n in nodes.values() if isinstance(n, NodeRecord)), key=lambda n: n.id)
+    return AccountSubgraph(MapNode.of(account), shown, [MapEdge.of(e) for e in kept])
 
 
 def _records(tx: Tx, latest: dict[str, AuditEntry]) -> dict[str, NodeRecord | EdgeRecord]:
@@ -200,12 +200,12 @@ def _account_of_opportunity(tx: Tx, opportunity_id: str, until: str) -> str | No
 def export_as_of(store: Store, account_id: str, until: str) -> dict[str, list[dict[str, Any]]]:
     """The account's bundle as it stood at ``until`` (reviews held by then included); re-importable."""
 
-    def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord], list[NodeRecord]]:
+    def work(tx: Tx) -> tuple[AccountSubgraph | None, list[MapNode], list[NodeRecord]]:
         entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=until)
         subgraph = subgraph_as_of(tx, account_id, until, entries)
         if subgraph is None:
             return None, [], []
-        parents: list[NodeRecord] = []
+        parents: list[MapNode] = []
         parent_id = subgraph.account.data.get("parent_id")
         while parent_id and len(parents) < 50:
             parent = subgraph_as_of(tx, str(parent_id), until)

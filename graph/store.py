@@ -49,6 +49,7 @@ from graph.records import (
     AuditEntry,
     EdgeRecord,
     MapChanges,
+    MapNode,
     NodeRecord,
     Page,
     now_iso,
@@ -894,7 +895,7 @@ def audit_account(entity_type: str, entity_id: str, before: dict[str, Any] | Non
     return None
 
 
-def bundle_of(subgraph: AccountSubgraph, parents: Sequence[NodeRecord],
+def bundle_of(subgraph: AccountSubgraph, parents: Sequence[MapNode | NodeRecord],
               reviews: Sequence[NodeRecord]) -> dict[str, list[dict[str, Any]]]:
     """An account's bundle from its map, its parent accounts (nearest first) and its reviews."""
     bundle: dict[str, list[dict[str, Any]]] = {section: [] for section in Bundle.model_fields}

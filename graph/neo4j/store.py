@@ -65,7 +65,9 @@ from graph.records import (
     AuditEntry,
     EdgeRecord,
     MapChanges,
+    MapEdge,
     MapNews,
+    MapNode,
     NodeRecord,
 )
 
@@ -242,6 +244,17 @@ def _flat_edge(row: Sequence[Any]) -> EdgeRecord:
     return EdgeRecord(edge_type, props["id"], source, target, properties.decode(props, properties.EDGE_RESERVED),
                       props.get("account_id"), _stamp(props["created_at"]), _stamp(props["updated_at"]),
                       props["version"])
+
+
+def _map_node(props: Mapping[str, Any]) -> MapNode:
+    """A node as ``queries.ACCOUNT_SUBGRAPH`` returns it (``queries._shown``)."""
+    return MapNode(props["kind"], props["id"], properties.decode(props, properties.NODE_RESERVED), props["version"])
+
+
+def _map_edge(row: Sequence[Any]) -> MapEdge:
+    edge_type, source, target, props = row
+    return MapEdge(edge_type, props["id"], source, target, properties.decode(props, properties.EDGE_RESERVED),
+                   props["version"])
 
 
 def _audit(row: Mapping[str, Any]) -> AuditEntry:
@@ -517,9 +530,9 @@ class Neo4jTx:
         record = next(iter(self._tx.run(queries.ACCOUNT_SUBGRAPH, {"account_id": account_id})), None)
         if record is None:
             return None
-        nodes = sorted((_flat_node(props) for props in record["nodes"]), key=lambda n: n.id)
-        edges = sorted((_flat_edge(row) for row in record["edges"]), key=lambda e: e.id)
-        return AccountSubgraph(_flat_node(record["account"]), nodes, edges)
+        nodes = sorted(map(_map_node, record["nodes"]), key=lambda n: n.id)
+        edges = sorted(map(_map_edge, record["edges"]), key=lambda e: e.id)
+        return AccountSubgraph(_map_node(record["account"]), nodes, edges)
 
     # audit
 
@@ -641,7 +654,7 @@ def _agrees(subgraph: AccountSubgraph, news: MapNews) -> bool:
         at = bisect.bisect_left(records, id, key=lambda record: record.id)
         return records[at] if at < len(records) and records[at].id == id else None
 
-    def node(id: str) -> NodeRecord | None:
+    def node(id: str) -> MapNode | None:
         return subgraph.account if id == account_id else shown(subgraph.nodes, id)
 
     def member(id: str) -> bool:
@@ -650,13 +663,13 @@ def _agrees(subgraph: AccountSubgraph, news: MapNews) -> bool:
 
     for change in news.changes:
         for id in change.nodes:
-            loaded = node(id)
-            if loaded != news.nodes.get(id) and (loaded is not None or member(id)):
+            loaded, record = node(id), news.nodes.get(id)
+            if loaded != (record and MapNode.of(record)) and (loaded is not None or member(id)):
                 return False
         for id, _, _ in change.edges:
             loaded, edge = shown(subgraph.edges, id), news.edges.get(id)
-            if loaded != edge and (loaded is not None or edge is not None and (member(edge.source)
-                                                                             or member(edge.target))):
+            if loaded != (edge and MapEdge.of(edge)) and (loaded is not None or edge is not None and (
+                    member(edge.source) or member(edge.target))):
                 return False
     return True
 

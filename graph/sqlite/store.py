@@ -28,7 +28,9 @@ from graph.records import (
     AuditEntry,
     EdgeRecord,
     MapChanges,
+    MapEdge,
     MapNews,
+    MapNode,
     NodeRecord,
     now_iso,
 )
@@ -65,20 +67,21 @@ _EDGE_COLUMNS = "id, type, source, target, account_id, data, created_at, updated
 # the nodes at the far end of those edges, and the competitors its opportunities name. The edges are
 # gathered as rowids (an edge between two members once, from its source's side) and the nodes as ids,
 # each set deduplicated by the IN that reads it: no temporary B-tree of whole rows (with the rows in a
-# UNION, 100,000 contacts took 2.7-3.7 s; this way 1.8-2.3 s).
-_SUBGRAPH_SQL = f"""
+# UNION, 100,000 contacts took 2.7-3.7 s; this way 1.8-2.3 s). A row is what the map shows
+# (graph.records.MapNode / MapEdge): a node's row leaves the edge's ends empty.
+_SUBGRAPH_SQL = """
 WITH members AS MATERIALIZED (SELECT id FROM nodes
                               WHERE owner_id = :account AND kind IN ('contact', 'opportunity')),
      touching AS MATERIALIZED (SELECT e.rowid AS edge, e.target AS far FROM edges e WHERE e.source IN members
                                UNION ALL
                                SELECT e.rowid, e.source FROM edges e
                                WHERE e.target IN members AND e.source NOT IN members)
-SELECT 'n', {_NODE_COLUMNS}, NULL, NULL, NULL FROM nodes
+SELECT 'n', id, kind, NULL, NULL, data, version FROM nodes
 WHERE id IN (SELECT :account UNION ALL SELECT id FROM members UNION ALL SELECT far FROM touching
              UNION ALL SELECT j.value FROM nodes o, json_each(o.data, '$.competitor_ids') j
                        WHERE o.owner_id = :account AND o.kind = 'opportunity')
 UNION ALL
-SELECT 'e', {_EDGE_COLUMNS} FROM edges WHERE rowid IN (SELECT edge FROM touching)
+SELECT 'e', id, type, source, target, data, version FROM edges WHERE rowid IN (SELECT edge FROM touching)
 """
 
 
@@ -120,6 +123,10 @@ def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
     id, type_, source, target, account_id, data, created_at, updated_at, version = row
     return EdgeRecord(type_, id, source, target, _loads(data), account_id, created_at, updated_at,
                       version)
+
+
+def _id(record: MapNode | MapEdge) -> str:
+    return record.id
 
 
 def _json_ids(ids: Collection[str]) -> str:
@@ -330,20 +337,21 @@ class SqliteTx:
         return [_edge(r) for r in rows]
 
     def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
-        nodes: list[NodeRecord] = []
-        edges: list[EdgeRecord] = []
+        nodes: list[MapNode] = []
+        edges: list[MapEdge] = []
         account = None
-        for row in self.conn.execute(_SUBGRAPH_SQL, {"account": account_id}):
-            if row[0] == "e":
-                edges.append(_edge(row[1:]))
+        rows = self.conn.execute(_SUBGRAPH_SQL, {"account": account_id})
+        for part, id, kind, source, target, data, version in rows:
+            if part == "e":
+                edges.append(MapEdge(kind, id, source, target, _loads(data), version))
+            elif id == account_id:
+                account = MapNode(kind, id, _loads(data), version)
             else:
-                node = _node(row[1:7])
-                if node.id == account_id:
-                    account = node
-                else:
-                    nodes.append(node)
+                nodes.append(MapNode(kind, id, _loads(data), version))
         if account is None or account.kind != "account":
             return None
+        nodes.sort(key=_id)
+        edges.sort(key=_id)
         return AccountSubgraph(account, nodes, edges)
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:

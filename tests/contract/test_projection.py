@@ -12,7 +12,7 @@ from benchmarks.generator import generate_account
 from graph.backend import Backend
 from graph.models import Bundle
 from graph.projection import account_graph
-from graph.records import AccountSubgraph, EdgeRecord, NodeRecord
+from graph.records import AccountSubgraph, MapEdge, MapNode
 from graph.store import Store
 
 
@@ -53,14 +53,14 @@ def test_a_stored_account_projects_as_networkx_builds_it(backend: Backend) -> No
 
 def test_records_in_any_order_with_loops_parallel_edges_and_ends_no_node_names() -> None:
     rnd = random.Random(7)
-    account = NodeRecord("account", "acme", {"name": "ACME 家具"}, "t", "t", 1)
-    nodes = [NodeRecord("contact", f"c{i}", {"name": f"人{i}", "level": "vp"}, "t", "t", 1) for i in range(12)]
+    account = MapNode("account", "acme", {"name": "ACME 家具"}, 1)
+    nodes = [MapNode("contact", f"c{i}", {"name": f"人{i}", "level": "vp"}, 1) for i in range(12)]
     ends = [f"c{i}" for i in range(12)] + ["team1", "k9", "acme"]     # two ends are no node of the list
-    edges = [EdgeRecord(rnd.choice(["REPORTS_TO", "INFLUENCES", "COVERS"]), f"e{i:03d}", rnd.choice(ends),
-                        rnd.choice(ends), {"strength": rnd.random()}, "acme", "t", "t", 1) for i in range(120)]
-    edges.append(EdgeRecord("ALLY", "loop", "c3", "c3", {}, "acme", "t", "t", 1))
+    edges = [MapEdge(rnd.choice(["REPORTS_TO", "INFLUENCES", "COVERS"]), f"e{i:03d}", rnd.choice(ends),
+                     rnd.choice(ends), {"strength": rnd.random()}, 1) for i in range(120)]
+    edges.append(MapEdge("ALLY", "loop", "c3", "c3", {}, 1))
     # the first edge by id names two ends no node names: source before target
-    edges.append(EdgeRecord("COVERS", "a-first", "k9", "team1", {"closeness": 0.5}, "acme", "t", "t", 1))
+    edges.append(MapEdge("COVERS", "a-first", "k9", "team1", {"closeness": 0.5}, 1))
     for _ in range(3):
         rnd.shuffle(nodes)
         rnd.shuffle(edges)

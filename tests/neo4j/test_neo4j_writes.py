@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from neo4j.time import DateTime
 
 from graph.backend import Backend, Tx
-from graph.records import EdgeRecord, NodeRecord
+from graph.records import EdgeRecord, MapEdge, MapNode, NodeRecord
 from tests.conftest import ADMIN, auth
 from tests.neo4j.conftest import NEO4J_ONLY, run
 
@@ -89,6 +89,8 @@ def test_records_read_back_with_the_timestamps_written(backend: Backend) -> None
         boss, report]
     assert backend.read(lambda tx: tx.list_edges(types=["REPORTS_TO", "INFLUENCES"], account_id="acme",
                                                  target=None, after=None, limit=10)) == [influence, line]
+    # A map shows the records without their timestamps (graph.records.MapNode, MapEdge).
     subgraph = backend.read(lambda tx: tx.account_subgraph("acme"))
     assert subgraph is not None
-    assert (subgraph.account, subgraph.nodes, subgraph.edges) == (account, [boss, report], [influence, line])
+    assert (subgraph.account, subgraph.nodes, subgraph.edges) == (
+        MapNode.of(account), [MapNode.of(boss), MapNode.of(report)], [MapEdge.of(influence), MapEdge.of(line)])
