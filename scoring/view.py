@@ -211,6 +211,7 @@ class AccountMap:
     def __init__(self, g: nx.MultiDiGraph, options: ScoringOptions) -> None:
         self.o = options
         self.rules = edge_rules(options)
+        self._formal_types = frozenset(rule.type for rule in self.rules.values() if rule.formal)
         self._bind(g)
         self._scan()
         self._families: dict[Hashable, dict[str, Any]] = {}
@@ -340,7 +341,7 @@ class AccountMap:
                                   *(("roles",) if changed_roles else ())})
 
         new = object.__new__(AccountMap)
-        new.o, new.rules = self.o, self.rules
+        new.o, new.rules, new._formal_types = self.o, self.rules, self._formal_types
         new._bind(g)
         new._lock = threading.Lock()
         new.edited = frozenset()
@@ -555,8 +556,7 @@ class AccountMap:
         known = self.per_node("local").get(c)
         if known is not None:
             return list(known.bosses)
-        roles = self._roles
-        formal = {rule.type for rule in self.rules.values() if rule.formal}
+        roles, formal = self._roles, self._formal_types
         bosses = []
         for x, keyed in self._succ[c].items():
             r = roles.get(x)
