@@ -341,13 +341,13 @@ class SqliteTx:
         edges: list[MapEdge] = []
         account = None
         rows = self.conn.execute(_SUBGRAPH_SQL, {"account": account_id})
-        for part, id, kind, source, target, data, version in rows:
+        for part, id, kind_or_type, source, target, data, version in rows:
             if part == "e":
-                edges.append(MapEdge(kind, id, source, target, _loads(data), version))
+                edges.append(MapEdge(kind_or_type, id, source, target, _loads(data), version))
             elif id == account_id:
-                account = MapNode(kind, id, _loads(data), version)
+                account = MapNode(kind_or_type, id, _loads(data), version)
             else:
-                nodes.append(MapNode(kind, id, _loads(data), version))
+                nodes.append(MapNode(kind_or_type, id, _loads(data), version))
         if account is None or account.kind != "account":
             return None
         nodes.sort(key=_id)
