@@ -20,6 +20,12 @@ def now_iso() -> str:
 MEMBER_KINDS = ("contact", "opportunity")
 
 
+def account_of(data: Mapping[str, Any]) -> str | None:
+    """The account a node's fields say it belongs to (a contact's or opportunity's), else None."""
+    value = data.get("account_id")
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True)
 class NodeRecord:
     kind: str
@@ -31,8 +37,7 @@ class NodeRecord:
 
     @property
     def account_id(self) -> str | None:
-        value = self.data.get("account_id")
-        return value if isinstance(value, str) else None
+        return account_of(self.data)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, **self.data, "created_at": self.created_at,
@@ -104,8 +109,7 @@ class MapNode:
 
     @property
     def account_id(self) -> str | None:
-        value = self.data.get("account_id")
-        return value if isinstance(value, str) else None
+        return account_of(self.data)
 
     @classmethod
     def of(cls, record: NodeRecord) -> MapNode:
