@@ -160,16 +160,19 @@ def ranks(amap: AccountMap, o: ScoringOptions) -> Ranks:
 
 
 def _ranks(amap: AccountMap, o: ScoringOptions) -> Ranks:
-    contacts = list(amap.active)
-    index = {c: i for i, c in enumerate(contacts)}
+    # The PageRank's arrays list every active contact in the map's order, with their index: kept across
+    # edits that re-weight ties, so an edited map's ranks need not list and index 100,000 people again.
+    arrays = tie_arrays(amap, o)
+    contacts, index = arrays.contacts, arrays.index
     if not contacts:
         return Ranks(contacts, index, [], [], [])
     rank = _pagerank_array(amap, contacts, o)
     top = float(rank.max()) or 1.0
-    power: list[float] = (rank / top).tolist()
+    scaled = rank / top
     formal = _formal_ranks(amap, contacts, o)
-    informal = _competition_ranks(np.array([-round(p, 9) for p in power]))
-    return Ranks(contacts, index, power, formal, informal)
+    # Powers equal to nine decimals share an informal rank.
+    informal = _competition_ranks(-np.round(scaled, 9))
+    return Ranks(contacts, index, scaled.tolist(), formal, informal)
 
 
 def _formal_ranks(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> list[int]:
