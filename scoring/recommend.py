@@ -145,7 +145,10 @@ class Ranker:
             if gain is None or node in won:
                 return
             settled.add(node)
-            score = gain * max(math.exp(-cost), cold) * (1.0 - self.risk(node))
+            bound = gain * max(math.exp(-cost), cold)
+            if len(best) == k and bound < best[0][0]:
+                return                  # a risk in [0, 1] only lowers the score: no need to weigh it
+            score = bound * (1.0 - self.risk(node))
             if score > _EPS:
                 _keep(best, k, (score, gain, neg_id(str(node)), node))
 
