@@ -119,13 +119,19 @@ class Propagation:
             spread.append(spread[-1] | new)
             frontier = new
         levels = [set(targets)]                 # levels[i]: needed after rounds − i rounds
-        for j in range(rounds, 0, -1):
+        for j in range(rounds, 1 if rounds else 0, -1):
             wider = set(levels[-1])
             for x in levels[-1]:
                 row = self.inward(x)
                 if row:
                     wider.update(u for u, _ in row)
             levels.append(wider & spread[j - 1])
+        if rounds:
+            # Needed at the start: the sources in or upstream of those needed after one round — found
+            # from the sources' side (``outward`` lists exactly those whose ``inward`` lists them), not
+            # by reading every influencer of everyone needed after one round (a hub's row holds thousands).
+            first = levels[-1]
+            levels.append({u for u in spread[0] if u in first or any(v in first for v in self.outward(u))})
         levels.reverse()                        # levels[j]: needed after j rounds
         values = {u: stances.get(u, 0.0) for u in levels[0]}
         for j in range(1, rounds + 1):
