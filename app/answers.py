@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import math
 import threading
 import time
 import weakref
@@ -80,12 +79,10 @@ class SharedChecks:
     """Checks of whether a kept map is current (``Store.current_account_graph``: on Neo4j a round trip),
     shared by the concurrent requests about one account; and lookups of a stored API key, shared alike by
     the concurrent requests that send it (``app.deps.authenticated``). A request is answered from a check
-    that started after it arrived — the one under way if it started since (a check starts when its task
-    first runs, before it sends anything), else the next — so it sees every write committed before it came,
-    by any process. A request's arrival is stamped as it enters (``CheckOnArrival``). Requests that come
-    while a check runs share the one after it, and requests that waited for a place in the gate
-    (``app.limits``) may share the one under way; sequential requests each take a check of their own.
-    Checks run on the event loop."""
+    that started after it arrived — the one under way if it started since, else the next — so it sees every
+    write committed before it came, by any process. Requests that come while a check runs share the one after
+    it, and requests that waited for a place in the gate (``app.limits``) may share the one under way;
+    sequential requests each take a check of their own. Checks run on the event loop."""
 
     def __init__(self) -> None:
         self._running: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
@@ -130,12 +127,9 @@ class SharedChecks:
 
     def _start(self, key: Hashable) -> None:
         future, check = self._next.pop(key)
-        # Until its task runs, the check has not started: a request that comes meanwhile (one read in the
-        # same turn of the event loop) may share it.
-        self._running[key] = (math.inf, future)
+        self._running[key] = (time.monotonic(), future)
 
         async def run() -> None:
-            self._running[key] = (time.monotonic(), future)
             try:
                 future.set_result(await check())
             except asyncio.CancelledError:

@@ -220,9 +220,6 @@ class CheckOnArrival:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            # When the request came, for the checks it may share: the earliest moment it is known to be here.
-            scope.setdefault("state", {}).setdefault("arrived", time.monotonic())
         if (scope["type"] == "http" and scope["method"] == "GET" and b"as_of" not in scope["query_string"]
                 and _sends_key(scope)):
             for route in router.routes:

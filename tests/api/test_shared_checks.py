@@ -66,23 +66,6 @@ def test_a_request_joins_a_check_only_if_it_started_after_the_request_came() -> 
     asyncio.run(scenario())
 
 
-def test_a_check_not_yet_started_is_shared_by_requests_that_come_before_it_starts() -> None:
-    # Requests read in one turn of the event loop: the first schedules a check, the others come before its
-    # task runs (it has sent nothing yet) and share it; a request that comes once it has started does not.
-    async def scenario() -> None:
-        checks, check = SharedChecks(), _HeldCheck()
-        begun = checks.begin("acme", check, time.monotonic())
-        assert begun is not None and check.runs == 0                # scheduled, not started
-        came_before_it_started = asyncio.ensure_future(checks.shared("acme", check, time.monotonic()))
-        await _until(check.started)
-        came_after_it_started = asyncio.ensure_future(checks.shared("acme", check, time.monotonic()))
-        check.hold.set()
-        assert await checks.joined(begun) == await came_before_it_started == 1
-        assert await came_after_it_started == 2 and check.runs == 2
-
-    asyncio.run(scenario())
-
-
 def test_a_failed_check_fails_everyone_waiting_for_it_and_the_next_one_runs_afresh() -> None:
     async def scenario() -> None:
         checks, check = SharedChecks(), _HeldCheck()
