@@ -62,10 +62,12 @@ def _planned_once(statement: LiteralString) -> LiteralString:
     replan=skip``). Neo4j plans a statement again once the counts it was planned on have moved by three
     quarters: a young database growing with each import planned the import's twenty-odd statements
     again and again (a fresh database, three imports of 1,000 contacts then three of 10,000: the 10,000s
-    took 8.8 / 6.9 / 6.6 s, and 7.3 / 5.0 / 5.1 s with this). Only for statements that read through
-    seeks on unique or indexed keys, whose plan does not depend on how much data there is: planned on an
-    empty database and on one of 33,000 contacts, they were planned alike, and a Neo4j test checks that
-    none of them, planned on a young database, scans."""
+    took 8.8 / 6.9 / 6.6 s, and 7.3 / 5.0 / 5.1 s with this). Only for statements that find nodes and
+    relationships by equality on an indexed key (or a hinted seek), never in a list of unknown length
+    (``IN $ids``, which the planner may answer with an index scan once the database holds a little): their
+    plan does not depend on how much data there is. Planned on an empty database and on one of 33,000
+    contacts, they were planned alike; a Neo4j test checks that none of them, planned on an empty or a
+    young database, scans."""
     return "CYPHER replan=skip\n" + statement
 
 
@@ -95,13 +97,13 @@ def _edge_by_id(id_variable: LiteralString) -> LiteralString:
 
 # ---- nodes ----------------------------------------------------------------------------------------
 
-GET_NODES: Final[LiteralString] = _planned_once(
+GET_NODES: Final[LiteralString] = (
     "MATCH (n:Entity)\n"
     "WHERE n.id IN $ids\n"
     "RETURN " + _node_columns()
 )
 
-GET_NODES_FOR_UPDATE: Final[LiteralString] = _planned_once(
+GET_NODES_FOR_UPDATE: Final[LiteralString] = (
     "MATCH (n:Entity)\n"
     "WHERE n.id IN $ids\n"
     + _lock("n")
@@ -765,7 +767,7 @@ MARK_APPLIED: Final[LiteralString] = _planned_once(
 )
 
 # The accounts whose maps show these nodes at the far end of an edge.
-NEIGHBOUR_ACCOUNTS: Final[LiteralString] = _planned_once(
+NEIGHBOUR_ACCOUNTS: Final[LiteralString] = (
     "MATCH (n:Entity)-[:" + _all_edge_types() + "]-(m:Entity)\n"
     "WHERE n.id IN $ids AND (m:Contact OR m:Opportunity)\n"
     "RETURN DISTINCT m.owner_id AS account_id"

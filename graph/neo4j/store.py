@@ -25,7 +25,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -69,6 +68,8 @@ from graph.records import (
     MapNews,
     MapNode,
     NodeRecord,
+    from_json_text,
+    json_text,
 )
 
 T = TypeVar("T")
@@ -147,10 +148,6 @@ def _message(error: Exception) -> str:
 
 
 # ---- records in and out ---------------------------------------------------------------------------
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _owner(record: NodeRecord) -> str | None:
@@ -260,8 +257,8 @@ def _map_edge(row: Sequence[Any]) -> MapEdge:
 def _audit(row: Mapping[str, Any]) -> AuditEntry:
     return AuditEntry(at=properties.plain(row["at"]), actor=row["actor"], action=row["action"],
                       entity_type=row["entity_type"], entity_id=row["entity_id"],
-                      before=json.loads(row["before"]) if row["before"] is not None else None,
-                      after=json.loads(row["after"]) if row["after"] is not None else None,
+                      before=from_json_text(row["before"]) if row["before"] is not None else None,
+                      after=from_json_text(row["after"]) if row["after"] is not None else None,
                       seq=row["seq"], account_id=row.get("account_id"))
 
 
@@ -542,8 +539,8 @@ class Neo4jTx:
         stamps = _Stamps()
         rows = [{"at": (at := stamps.place(e.at)), "at_text": e.at if at is None else None, "actor": e.actor,
                  "action": e.action, "entity_type": str(e.entity_type), "entity_id": e.entity_id,
-                 "before": None if e.before is None else _dumps(e.before),
-                 "after": None if e.after is None else _dumps(e.after), "account_id": e.account_id}
+                 "before": None if e.before is None else json_text(e.before),
+                 "after": None if e.after is None else json_text(e.after), "account_id": e.account_id}
                 for e in entries]
         self._run(queries.APPEND_AUDIT, rows=rows, stamps=stamps.texts)
 
@@ -582,7 +579,7 @@ class Neo4jTx:
         return [_audit(row) for row in rows]
 
     def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
-        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json.dumps(replacement),
+        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json_text(replacement),
                   rename_to=rename_to or entity_id)
 
     # keys

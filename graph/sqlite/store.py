@@ -18,8 +18,6 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
-
 from graph.backend import CHANGES_KEPT, Tx, map_news_in
 from graph.errors import Conflict, StorageFull, StoreUnavailable
 from graph.records import (
@@ -32,6 +30,8 @@ from graph.records import (
     MapNews,
     MapNode,
     NodeRecord,
+    from_json_text,
+    json_text,
     now_iso,
 )
 from graph.references import REFERENCES
@@ -51,12 +51,6 @@ CACHE_KIB = 64 * 1024
 # spent as long copying it again as writing and syncing it, and its client waited for both.
 AUTOCHECKPOINT_PAGES = 1000
 LARGE_WRITE_ROWS = 2000
-
-
-def _dumps(value: Any) -> str:
-    """A record as compact JSON text, non-ASCII as it is (orjson: a tenth of the time of ``json``'s
-    encoder per record, which an import pays for every row and every audit entry)."""
-    return orjson.dumps(value).decode()
 
 
 # SQLite caps the number of host parameters per statement; larger id sets go through json_each.
@@ -98,30 +92,20 @@ ORDER BY seq
 """
 
 
-def _loads(text: str) -> Any:
-    """A stored record's JSON text: read by orjson (a few times faster than the standard library: a map
-    loaded whole reads one per node and edge), or by the standard library when orjson refuses it (text
-    an older version wrote with ``json.dumps``, e.g. a lone surrogate as an escape)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
 def _audit_entry(r: sqlite3.Row | tuple[Any, ...]) -> AuditEntry:
     return AuditEntry(at=r[1], actor=r[2], action=r[3], entity_type=r[4], entity_id=r[5],
-                      before=_loads(r[6]) if r[6] else None, after=_loads(r[7]) if r[7] else None,
+                      before=from_json_text(r[6]) if r[6] else None, after=from_json_text(r[7]) if r[7] else None,
                       seq=r[0], account_id=r[8])
 
 
 def _node(row: sqlite3.Row | tuple[Any, ...]) -> NodeRecord:
     id, kind, data, created_at, updated_at, version = row
-    return NodeRecord(kind, id, _loads(data), created_at, updated_at, version)
+    return NodeRecord(kind, id, from_json_text(data), created_at, updated_at, version)
 
 
 def _edge(row: sqlite3.Row | tuple[Any, ...]) -> EdgeRecord:
     id, type_, source, target, account_id, data, created_at, updated_at, version = row
-    return EdgeRecord(type_, id, source, target, _loads(data), account_id, created_at, updated_at,
+    return EdgeRecord(type_, id, source, target, from_json_text(data), account_id, created_at, updated_at,
                       version)
 
 
@@ -130,7 +114,7 @@ def _id(record: MapNode | MapEdge) -> str:
 
 
 def _json_ids(ids: Collection[str]) -> str:
-    return _dumps(list(ids))
+    return json_text(list(ids))
 
 
 # kind → its list-valued references (graph/references.py): kept a row per named id in node_refs (V0030).
@@ -238,7 +222,7 @@ class SqliteTx:
 
     def put_nodes(self, records: Sequence[NodeRecord]) -> None:
         _insert_rows(self.conn, "INSERT INTO nodes (id, kind, owner_id, data, created_at, updated_at, version)",
-                     [(r.id, r.kind, _owner(r), _dumps(r.data), r.created_at, r.updated_at, r.version)
+                     [(r.id, r.kind, _owner(r), json_text(r.data), r.created_at, r.updated_at, r.version)
                       for r in _by_id(records)],
                      " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, owner_id = excluded.owner_id, "
                      "data = excluded.data, created_at = excluded.created_at, updated_at = excluded.updated_at, "
@@ -262,10 +246,10 @@ class SqliteTx:
         self.conn.execute("DELETE FROM edges WHERE id IN (SELECT e.id FROM json_each(?) j JOIN edges e "
                           "ON e.id = json_extract(j.value, '$[0]') WHERE e.source <> json_extract(j.value, '$[1]') "
                           "OR e.target <> json_extract(j.value, '$[2]'))",
-                          (_dumps([(r.id, r.source, r.target) for r in records]),))
+                          (json_text([(r.id, r.source, r.target) for r in records]),))
         _insert_rows(self.conn, "INSERT INTO edges (id, type, source, target, account_id, data, created_at, "
                                 "updated_at, version)",
-                     [(r.id, r.type, r.source, r.target, r.account_id, _dumps(r.data), r.created_at, r.updated_at,
+                     [(r.id, r.type, r.source, r.target, r.account_id, json_text(r.data), r.created_at, r.updated_at,
                        r.version) for r in records],
                      " ON CONFLICT (id) DO UPDATE SET type = excluded.type, account_id = excluded.account_id, "
                      "data = excluded.data, created_at = excluded.created_at, updated_at = excluded.updated_at, "
@@ -343,11 +327,11 @@ class SqliteTx:
         rows = self.conn.execute(_SUBGRAPH_SQL, {"account": account_id})
         for part, id, kind_or_type, source, target, data, version in rows:
             if part == "e":
-                edges.append(MapEdge(kind_or_type, id, source, target, _loads(data), version))
+                edges.append(MapEdge(kind_or_type, id, source, target, from_json_text(data), version))
             elif id == account_id:
-                account = MapNode(kind_or_type, id, _loads(data), version)
+                account = MapNode(kind_or_type, id, from_json_text(data), version)
             else:
-                nodes.append(MapNode(kind_or_type, id, _loads(data), version))
+                nodes.append(MapNode(kind_or_type, id, from_json_text(data), version))
         if account is None or account.kind != "account":
             return None
         nodes.sort(key=_id)
@@ -358,8 +342,8 @@ class SqliteTx:
         _insert_rows(self.conn, "INSERT INTO audit (at, actor, action, entity_type, entity_id, before, after, "
                                 "account_id)",
                      [(e.at, e.actor, e.action, e.entity_type, e.entity_id,
-                       None if e.before is None else _dumps(e.before),
-                       None if e.after is None else _dumps(e.after), e.account_id)
+                       None if e.before is None else json_text(e.before),
+                       None if e.after is None else json_text(e.after), e.account_id)
                       for e in entries])
 
     def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
