@@ -4,7 +4,6 @@ per write (``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing h
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import sqlite3
@@ -362,7 +361,7 @@ class SqliteTx:
         return [_audit_entry(r) for r in rows]
 
     def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
-        text = json.dumps(replacement)
+        text = json_text(replacement)
         self.conn.execute("UPDATE audit SET before = CASE WHEN before IS NULL THEN NULL ELSE ? END, "
                           "after = CASE WHEN after IS NULL THEN NULL ELSE ? END, entity_id = ? WHERE entity_id = ?",
                           (text, text, rename_to or entity_id, entity_id))
@@ -373,7 +372,7 @@ class SqliteTx:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, "
             "held_at = excluded.held_at, data = excluded.data, created_at = excluded.created_at, "
             "updated_at = excluded.updated_at, version = excluded.version",
-            [(r.id, r.account_id, r.data["held_at"], json.dumps(r.data, ensure_ascii=False), r.created_at,
+            [(r.id, r.account_id, r.data["held_at"], json_text(r.data), r.created_at,
               r.updated_at, r.version) for r in records])
 
     def get_reviews(self, ids: Collection[str]) -> dict[str, NodeRecord]:
@@ -419,8 +418,8 @@ class SqliteTx:
         self.conn.executemany("INSERT INTO revisions (scope, revision) VALUES (?, 1) "
                               "ON CONFLICT (scope) DO UPDATE SET revision = revision + 1",
                               [(scope,) for scope in sorted(scopes)])
-        rows = [(c.scope, None if c.everything else json.dumps(list(c.nodes), ensure_ascii=False),
-                 None if c.everything else json.dumps([list(e) for e in c.edges], ensure_ascii=False))
+        rows = [(c.scope, None if c.everything else json_text(list(c.nodes)),
+                 None if c.everything else json_text([list(e) for e in c.edges]))
                 for c in changes]
         self.conn.executemany("INSERT OR REPLACE INTO map_changes (scope, revision, nodes, edges) "
                               "SELECT scope, revision, ?, ? FROM revisions WHERE scope = ?",
@@ -451,8 +450,8 @@ class SqliteTx:
                 if nodes is None or edges is None:
                     found.append(MapChanges(scope, revision, everything=True))
                 else:
-                    found.append(MapChanges(scope, revision, tuple(json.loads(nodes)),
-                                            tuple((e[0], e[1], e[2]) for e in json.loads(edges))))
+                    found.append(MapChanges(scope, revision, tuple(from_json_text(nodes)),
+                                            tuple((e[0], e[1], e[2]) for e in from_json_text(edges))))
         return found
 
 
