@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
@@ -67,10 +70,16 @@ class Settings(BaseSettings):
                                  "secrets of at least 16 characters")
         return value
 
-    def env_keys(self) -> dict[str, str]:
-        """secret → role for keys given in the environment."""
-        pairs = (p.strip().partition(":") for p in self.api_keys.split(",") if p.strip())
-        return {secret: role for role, _, secret in pairs}
+    def env_keys(self) -> Mapping[str, str]:
+        """secret → role for keys given in the environment (every request with a key reads them)."""
+        return _env_keys(self.api_keys)
+
+
+@lru_cache(maxsize=4)
+def _env_keys(api_keys: str) -> Mapping[str, str]:
+    """``GUANXI_API_KEYS`` as secret → role, worked out once per value, read-only."""
+    pairs = (p.strip().partition(":") for p in api_keys.split(",") if p.strip())
+    return MappingProxyType({secret: role for role, _, secret in pairs})
 
 
 def make_backend(settings: Settings) -> Backend:

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -16,7 +16,8 @@ from graph import map_cache
 from graph.backend import Tx
 from graph.errors import Conflict
 from graph.models import Bundle, EdgeType
-from graph.neo4j import migrate
+from graph.neo4j import migrate, queries
+from graph.neo4j import store as neo4j_store
 from graph.neo4j.store import Neo4jBackend, Neo4jTx
 from graph.records import EdgeRecord, NodeRecord, now_iso
 from graph.store import Store
@@ -278,3 +279,28 @@ def test_an_import_is_marked_applied_so_another_process_loads_the_map_once(
         assert loads == ["gzf", "gzf"]
     finally:
         other.close()
+
+
+def test_a_map_streamed_in_many_rows_is_the_map_streamed_in_few(
+        backend: Neo4jBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An account's map comes in rows of ``_LOAD_CHUNK`` records (queries.ACCOUNT_SUBGRAPH): the furniture
+    maker's 9 contacts and 40-odd relationships read in rows of 2 are the map read in rows of 1,000, every
+    node, edge and field of it, in id order; an account not stored is no rows at all."""
+    Store(backend).import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
+
+    def load(account_id: str) -> Any:
+        return backend.read(lambda tx: cast(Neo4jTx, tx)._subgraph(account_id))
+
+    few = load("gzf")
+    monkeypatch.setattr(neo4j_store, "_LOAD_CHUNK", 2)
+    many = load("gzf")
+    assert few is not None and len(few.nodes) > 2 * 2 and len(few.edges) > 2 * 2
+    assert many == few
+    assert [n.id for n in many.nodes] == sorted(n.id for n in many.nodes)
+    assert [e.id for e in many.edges] == sorted(e.id for e in many.edges)
+    assert many.account.id == "gzf" and "gzf" not in {n.id for n in many.nodes}
+    assert load("no-such-account") is None
+    with backend._driver.session(database=backend.database) as session:
+        rows = session.run(queries.ACCOUNT_SUBGRAPH, account_id="gzf", chunk=2).data()
+    assert len(rows) == 1 + -(-len(few.nodes) // 2) + -(-len(few.edges) // 2)    # the account's, and rows of 2
+    assert [row["account"]["id"] for row in rows if row["account"] is not None] == ["gzf"]
