@@ -463,8 +463,8 @@ LIST_EDGES_OF_ACCOUNT: Final[LiteralString] = _list_edges_of_account()
 # as [type, source id, target id, properties]. Streamed in rows of $chunk records each (the account's
 # own row first, alone), not as one row of everything: Neo4j reads the properties of a row's records as
 # it sends the row, so the reader decodes the first rows while Neo4j reads the next (a 100,000-contact
-# map, 420,000 records: loaded and decoded in 3.1-3.3 s rather than 6.5-9.5 s as one row; no row of an
-# account missing).
+# map, 420,000 records: loaded and decoded in 3.1-3.3 s rather than 6.5-9.5 s as one row). An account not
+# stored: no row at all.
 ACCOUNT_SUBGRAPH: Final[LiteralString] = _planned_once(
     "MATCH (a:Account {id: $account_id})\n"
     "CALL (a) {\n"
