@@ -26,6 +26,7 @@ from typing import Any, Final
 import networkx as nx
 
 from graph.backend import SHARED_SCOPE, Tx
+from graph.collector import collection_paused
 from graph.errors import InvalidGraph, NotFound
 from graph.models import EdgeType, NodeKind, moment
 from graph.projection import account_graph
@@ -164,8 +165,12 @@ def _edge(snapshot: dict[str, Any]) -> EdgeRecord:
 
 
 # ---- reads as of a moment ----------------------------------------------------------------------------
+# Each replays an account's history into records and projects them: many objects, none of them garbage,
+# made with the cyclic collector held off (graph.collector; 100,000 contacts: the map as of now in
+# 9.6-10.7 s instead of 12.4-14.3 s, a period's two maps in 13-15 s instead of 18.5-21 s).
 
 
+@collection_paused()
 def account_graph_as_of(store: Store, account_id: str, until: str) -> nx.MultiDiGraph:
     """The account's map at ``until``, projected for scoring (frozen). NotFound when it did not exist."""
     subgraph = store.backend.read(lambda tx: subgraph_as_of(tx, account_id, until))
@@ -174,6 +179,7 @@ def account_graph_as_of(store: Store, account_id: str, until: str) -> nx.MultiDi
     return nx.freeze(account_graph(subgraph))
 
 
+@collection_paused()
 def opportunity_graph_as_of(store: Store, opportunity_id: str, until: str) -> nx.MultiDiGraph:
     """The map, at ``until``, of the account the opportunity belonged to then."""
 
@@ -197,6 +203,7 @@ def _account_of_opportunity(tx: Tx, opportunity_id: str, until: str) -> str | No
     return last.account_id if last is not None and last.after is not None else None
 
 
+@collection_paused()
 def export_as_of(store: Store, account_id: str, until: str) -> dict[str, list[dict[str, Any]]]:
     """The account's bundle as it stood at ``until`` (reviews held by then included); re-importable."""
 
@@ -230,6 +237,7 @@ def _reviews(tx: Tx, account_id: str, entries: Sequence[AuditEntry], until: str)
     return sorted(held, key=lambda r: (str(r.data.get("held_at", "")), r.id), reverse=True)
 
 
+@collection_paused()
 def period(store: Store, account_id: str, since: str, until: str | None = None) -> Period:
     """The account's map at ``since`` and at ``until`` (default: now), from one read of its history,
     with the last change of each record in between. NotFound when the account did not exist at
@@ -253,6 +261,7 @@ def period(store: Store, account_id: str, since: str, until: str | None = None) 
                   nx.freeze(account_graph(later)), stamps, reviews)
 
 
+@collection_paused()
 def graphs_at(store: Store, account_id: str, moments: Sequence[str]) -> list[nx.MultiDiGraph | None]:
     """The account's map at each moment (None where it did not exist yet), from one read."""
     if not moments:

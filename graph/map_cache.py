@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import networkx as nx
 
 from graph.backend import SHARED_SCOPE, Tx, map_key_in, map_news_in
+from graph.collector import collection_paused
 from graph.projection import AccountGraph, account_graph
 from graph.records import MEMBER_KINDS, EdgeRecord, MapChanges, MapNews, NodeRecord
 
@@ -349,14 +350,16 @@ class MapCache:
             key = news.key              # the revisions the news read: not read again for the load
         if key is None:
             key = map_key_in(tx, account_id)
-        subgraph = tx.account_subgraph(account_id)
-        if subgraph is None:
+        with collection_paused():       # a large map: hundreds of thousands of new objects, none garbage
+            subgraph = tx.account_subgraph(account_id)
+            graph = None if subgraph is None else nx.freeze(account_graph(subgraph))
+        if graph is None:
             with self._lock:
                 dropped = self._entries.pop(account_id, None)
                 self._elements -= dropped.size if dropped else 0
             return None
         self._count("loaded")
-        return self._keep(account_id, key, nx.freeze(account_graph(subgraph)))
+        return self._keep(account_id, key, graph)
 
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import gc
 import hashlib
 import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -26,6 +25,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from graph.backend import SHARED_SCOPE, Backend, Tx
+from graph.collector import collection_paused
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreUnavailable
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
@@ -840,22 +840,6 @@ class Store:
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector held off for a while (an import): the records of a large import
-    are hundreds of thousands of new objects, none of them garbage, and each full collection on the way
-    walks them all again (a 10,000-contact import: a quarter of its time). Nothing is lost: what became
-    garbage meanwhile is collected after. When imports overlap, the collector is back on when the one
-    that stopped it ends."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _where(loc: Loc) -> list[str | int]:

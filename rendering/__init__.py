@@ -17,8 +17,9 @@ import datetime as dt
 
 import networkx as nx
 
+from graph.collector import collection_paused
 from graph.models import NodeKind
-from graph.store import Store, collection_paused
+from graph.store import Store
 from rendering.drawings import Drawings
 from rendering.focus import SCOPES, Focus, validate
 from rendering.formats import FORMATS, ExportFormat

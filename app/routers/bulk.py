@@ -19,9 +19,10 @@ from app.errors import ApiError
 from app.routers.analytics import AsOf, as_of_moment
 from app.schemas.resources import CsvImportResult, ExportBundle, ImportResult
 from graph import history
+from graph.collector import collection_paused
 from graph.errors import InvalidGraph
 from graph.models import Bundle
-from graph.store import Store, collection_paused
+from graph.store import Store
 
 router = APIRouter(prefix="/v1", tags=["bulk"])
 DryRun = Annotated[bool, Query(description="validate only; write nothing (the answer says dry_run: true)")]

@@ -4,15 +4,18 @@ in the same order — whatever order the records come in, for an account stored 
 
 from __future__ import annotations
 
+import gc
 import random
 
 import networkx as nx
+import pytest
 
 from benchmarks.generator import generate_account
+from graph import history, map_cache
 from graph.backend import Backend
 from graph.models import Bundle
 from graph.projection import account_graph
-from graph.records import AccountSubgraph, MapEdge, MapNode
+from graph.records import AccountSubgraph, MapEdge, MapNode, now_iso
 from graph.store import Store
 
 
@@ -66,3 +69,40 @@ def test_records_in_any_order_with_loops_parallel_edges_and_ends_no_node_names()
         rnd.shuffle(edges)
         subgraph = AccountSubgraph(account, list(nodes), list(edges))
         assert_same(account_graph(subgraph), built_by_networkx(subgraph))
+
+
+def test_a_map_is_loaded_and_projected_with_the_cyclic_collector_held_off(
+        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a large map makes hundreds of thousands of objects and no garbage: the collector is off
+    while the records are read and projected, and back on once the map is made (graph.collector)."""
+    seen: list[tuple[str, bool]] = []
+    def projecting(subgraph: AccountSubgraph) -> nx.MultiDiGraph:
+        seen.append(("projection", gc.isenabled()))
+        return account_graph(subgraph)
+
+    monkeypatch.setattr(map_cache, "account_graph", projecting)
+    store = Store(backend)
+    store.import_bundle(Bundle.model_validate(generate_account(40, 3, account_id="gc")), actor="t")
+    assert gc.isenabled()
+    graph = store.account_graph("gc")
+    assert seen == [("projection", False)] and gc.isenabled()
+    assert store.account_graph("gc") is graph and len(seen) == 1      # kept: not loaded again
+
+
+def test_maps_as_of_a_moment_are_replayed_with_the_collector_held_off(
+        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for a map replayed from the audit trail (a question ``as_of`` a moment, a period's two
+    maps): the history read, replayed and projected with the collector off, and it back on after."""
+    seen: list[bool] = []
+
+    def projecting(subgraph: AccountSubgraph) -> nx.MultiDiGraph:
+        seen.append(gc.isenabled())
+        return account_graph(subgraph)
+
+    monkeypatch.setattr(history, "account_graph", projecting)
+    store = Store(backend)
+    store.import_bundle(Bundle.model_validate(generate_account(40, 3, account_id="gc")), actor="t")
+    history.account_graph_as_of(store, "gc", now_iso())
+    history.period(store, "gc", "2000-01-01T00:00:00Z")     # no map then: one projected
+    history.graphs_at(store, "gc", [now_iso()])
+    assert seen == [False] * 3 and gc.isenabled()
