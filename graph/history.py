@@ -166,8 +166,9 @@ def _edge(snapshot: dict[str, Any]) -> EdgeRecord:
 
 # ---- reads as of a moment ----------------------------------------------------------------------------
 # Each replays an account's history into records and projects them: many objects, none of them garbage,
-# made with the cyclic collector held off (graph.collector; 100,000 contacts: the map as of now in
-# 9.6-10.7 s instead of 12.4-14.3 s, a period's two maps in 13-15 s instead of 18.5-21 s).
+# made with the cyclic collector held off (graph.collector; 100,000 contacts, in a process with Python's
+# default thresholds: the map as of now in 9.6-10.7 s instead of 12.4-14.3 s, a period's two maps in 13-15 s
+# instead of 18.5-21 s).
 
 
 @collection_paused()
