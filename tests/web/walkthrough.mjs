@@ -238,8 +238,9 @@ try {
     await page.waitForFunction(() => document.querySelector('[data-testid="gap-leader_unaware"]')?.innerText.includes('领导'));
     const heading = await page.locator('.chain h2').innerText();
     const gapText = await page.getByTestId('gap-leader_unaware').innerText();
+    const facts = await page.locator('.facts dl').innerText();
     const lastLanguage = report.api_languages[report.api_languages.length - 1];
-    return { heading, gapText, lastLanguage, htmlLang: await page.evaluate(() => document.documentElement.lang) };
+    return { heading, gapText, facts, lastLanguage, htmlLang: await page.evaluate(() => document.documentElement.lang) };
   });
 
   await step('tablet', async () => {

@@ -234,7 +234,7 @@ class AccountPage {
     return h('section', { class: 'card' }, h('h2', {}, t('opportunities')),
       this.opportunities.length ? h('ul', { class: 'links' }, this.opportunities.map((o) => h('li', {},
         h('a', { href: `#/opportunities/${encodeURIComponent(o.id)}`, 'data-testid': `opportunity-${o.id}` }, o.name),
-        h('span', { class: 'muted' }, ` · ${o.stage || ''} · ${o.status || 'open'}`,
+        h('span', { class: 'muted' }, ` · ${o.stage || ''} · ${label('status', o.status || 'open')}`,
           o.amount ? ` · ${Number(o.amount).toLocaleString(lang())} ${o.currency || ''}` : ''))))
         : h('p', { class: 'muted' }, t('no_opportunities')));
   }
@@ -245,7 +245,7 @@ class AccountPage {
     return h('section', { class: 'card facts' },
       h('dl', {},
         h('dt', {}, t('stage')), h('dd', {}, o.stage || t('none')),
-        h('dt', {}, t('status')), h('dd', {}, o.status || 'open'),
+        h('dt', {}, t('status')), h('dd', {}, label('status', o.status || 'open')),
         h('dt', {}, t('amount')), h('dd', {}, o.amount ? `${Number(o.amount).toLocaleString(lang())} ${o.currency || ''}` : t('none')),
         h('dt', {}, t('close_date')), h('dd', {}, o.close_date || t('none')),
         h('dt', {}, t('criteria')), h('dd', {}, criteria || t('none'))));
