@@ -53,6 +53,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "gaps": {"en": "Coverage gaps and actions", "zh-CN": "覆盖缺口与行动"},
     "plan": {"en": "Next moves", "zh-CN": "下一步行动计划"},
     "changes": {"en": "What changed since {since}", "zh-CN": "自{since}以来的变化"},
+    "changes_unlabelled": {"en": "What changed since the last review", "zh-CN": "自上次复盘以来的变化"},
     "no_changes": {"en": "Nothing on the map changed.", "zh-CN": "地图上没有变化。"},
     "more": {"en": "… and {n} more", "zh-CN": "……另有{n}项"},
     "no_opportunity": {"en": "No opportunity at this account yet.", "zh-CN": "该客户尚无商机。"},
@@ -235,7 +236,7 @@ def _plan_slide(g: nx.MultiDiGraph, opportunity_id: str, lang: str, options: Sco
 
 
 def _change_slide(changes: ChangeList | None, since_label: str | None, lang: str, redact: bool) -> Slide:
-    title = word("changes", lang, since=since_label or "—")
+    title = word("changes", lang, since=since_label) if since_label else word("changes_unlabelled", lang)
     if changes is None:
         return Slide(title, bullets=(word("first", lang),))
     texts = [c.text for c in changes.changes if not (redact and c.kind.startswith("interest"))]
@@ -261,7 +262,7 @@ def _drawing() -> Iterator[None]:
     import matplotlib
 
     rc: Any = {"font.family": fonts.font_families(), "svg.fonttype": "none", "axes.unicode_minus": False,
-               "text.parse_math": False, "text.usetex": False, "pdf.fonttype": 42, "pdf.compression": 6}
+               "text.parse_math": False, "text.usetex": False}
     with _render_lock, matplotlib.rc_context(rc):
         yield
 
@@ -427,49 +428,83 @@ def _table(slide: Any, table: Table, top: float, bottom: float) -> None:
 
 
 def write_pdf(deck: Deck) -> bytes:
-    """The same slides as a PDF, one 16:9 page each, drawn with the maps' font."""
-    from matplotlib.backends.backend_pdf import PdfPages
+    """The same slides as a PDF, one 16:9 page each, drawn with the maps' font.
+
+    Matplotlib lays each page out and cairo writes the PDF (matplotlib's cairo renderer on one PDF
+    surface, a page per slide), as it writes the maps' PDF: cairo embeds the font's CFF outlines as
+    such, where matplotlib's own PDF writer would label them TrueType (its Type 42 embedding; strict
+    readers then refuse the font and show no Chinese). A slide's image is painted at its own pixels."""
+    from matplotlib.backends.backend_cairo import RendererCairo
+
+    from rendering.scene import cairo_with_map_font
+
+    cairo = cairo_with_map_font()
+    buffer = io.BytesIO()
+    with _drawing():
+        surface = cairo.PDFSurface(buffer, SLIDE_W * 72, SLIDE_H * 72)
+        surface.set_metadata(cairo.PDF_METADATA_TITLE, deck.title)
+        surface.set_metadata(cairo.PDF_METADATA_CREATOR, "Guanxi")
+        context = cairo.Context(surface)
+        renderer: Any = RendererCairo(72)  # type: ignore[no-untyped-call]
+        renderer.set_context(context)
+        for n, spec in enumerate(deck.slides, 1):
+            figure, image_box = _pdf_page(spec, n, len(deck.slides))
+            figure.draw(renderer)
+            if spec.image is not None and image_box is not None:
+                _paint_png(cairo, context, spec.image, image_box)
+            context.show_page()
+        surface.finish()
+    return buffer.getvalue()
+
+
+def _pdf_page(spec: Slide, n: int, pages: int) -> tuple[Any, tuple[float, float, float, float] | None]:
+    """Slide ``n``'s page laid out by matplotlib (72 dots to the inch), and the box (inches from the top
+    left: x, y, width, height) its image goes in."""
     from matplotlib.figure import Figure
 
     from rendering.draw import wrap
 
-    buffer = io.BytesIO()
-    with _drawing(), PdfPages(buffer, metadata={"Title": deck.title, "Creator": "Guanxi"}) as pdf:
-        for n, spec in enumerate(deck.slides, 1):
-            fig = Figure(figsize=(SLIDE_W, SLIDE_H), facecolor="white")
-            first = n == 1
-            y_title = 2.9 if first else 0.65
-            fig.text(0.5 / SLIDE_W, 1 - y_title / SLIDE_H, spec.title, fontsize=30 if first else 22,
-                     color="#1a1f24", va="center")
-            top = 3.6 if first else 1.2
-            bottom = SLIDE_H - (0.8 if spec.footnote else 0.4)
-            if spec.image is not None:
-                import matplotlib.image
+    fig = Figure(figsize=(SLIDE_W, SLIDE_H), dpi=72, facecolor="white")
+    first = n == 1
+    y_title = 2.9 if first else 0.65
+    fig.text(0.5 / SLIDE_W, 1 - y_title / SLIDE_H, spec.title, fontsize=30 if first else 22,
+             color="#1a1f24", va="center")
+    top = 3.6 if first else 1.2
+    bottom = SLIDE_H - (0.8 if spec.footnote else 0.4)
+    image_box = None
+    if spec.image is not None:
+        w, h = _fit(spec.image, SLIDE_W - 1.0, bottom - top)
+        image_box = ((SLIDE_W - w) / 2, top, w, h)
+    elif spec.table is not None:
+        _pdf_table(fig, spec.table, top, bottom, wrap)
+    if spec.bullets:
+        y = top + 0.2
+        size = 17 if first else 14
+        for text in spec.bullets:
+            for i, line in enumerate(wrap(f"•  {text}" if not first else text, size, SLIDE_W - 1.6, 3)):
+                fig.text(0.7 / SLIDE_W, 1 - y / SLIDE_H, ("    " if i else "") + line, fontsize=size,
+                         color="#1a1f24", va="center")
+                y += size / 72 * 1.55
+            y += 0.08
+    if spec.footnote:
+        fig.text(0.5 / SLIDE_W, 1 - (SLIDE_H - 0.5) / SLIDE_H, spec.footnote, fontsize=12,
+                 color="#455a64", va="center")
+    fig.text(1 - 0.4 / SLIDE_W, 0.25 / SLIDE_H, f"{n} / {pages}", fontsize=9, color="#90a4ae", ha="right",
+             va="center")
+    return fig, image_box
 
-                w, h = _fit(spec.image, SLIDE_W - 1.0, bottom - top)
-                ax = fig.add_axes(((SLIDE_W - w) / 2 / SLIDE_W, 1 - (top + h) / SLIDE_H, w / SLIDE_W,
-                                   h / SLIDE_H))
-                ax.imshow(matplotlib.image.imread(io.BytesIO(spec.image), format="png"))
-                ax.set_axis_off()
-            elif spec.table is not None:
-                _pdf_table(fig, spec.table, top, bottom, wrap)
-            if spec.bullets:
-                y = top + 0.2
-                size = 17 if first else 14
-                for text in spec.bullets:
-                    for i, line in enumerate(wrap(f"•  {text}" if not first else text, size,
-                                                  SLIDE_W - 1.6, 3)):
-                        fig.text(0.7 / SLIDE_W, 1 - y / SLIDE_H, ("    " if i else "") + line, fontsize=size,
-                                 color="#1a1f24", va="center")
-                        y += size / 72 * 1.55
-                    y += 0.08
-            if spec.footnote:
-                fig.text(0.5 / SLIDE_W, 1 - (SLIDE_H - 0.5) / SLIDE_H, spec.footnote, fontsize=12,
-                         color="#455a64", va="center")
-            fig.text(1 - 0.4 / SLIDE_W, 0.25 / SLIDE_H, f"{n} / {len(deck.slides)}", fontsize=9,
-                     color="#90a4ae", ha="right", va="center")
-            pdf.savefig(fig)
-    return buffer.getvalue()
+
+def _paint_png(cairo: Any, context: Any, png: bytes, box: tuple[float, float, float, float]) -> None:
+    """Paint a PNG into ``box`` (inches from the page's top left) at its own pixels, smoothed when scaled."""
+    image = cairo.ImageSurface.create_from_png(io.BytesIO(png))
+    x, y, w, h = box
+    context.save()
+    context.translate(x * 72, y * 72)
+    context.scale(w * 72 / image.get_width(), h * 72 / image.get_height())
+    context.set_source_surface(image, 0, 0)
+    context.get_source().set_filter(cairo.FILTER_GOOD)
+    context.paint()
+    context.restore()
 
 
 def _pdf_table(fig: Any, table: Table, top: float, bottom: float, wrap: Any) -> None:

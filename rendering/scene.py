@@ -178,8 +178,9 @@ _cairo_lock = threading.Lock()
 _cairo_family: str | None = None
 
 
-def _cairo() -> Any:
-    """cairocffi, with the map font known to fontconfig (once per process): the family cairo asks for."""
+def cairo_with_map_font() -> Any:
+    """cairocffi, with the map font known to fontconfig (once per process): the family cairo asks for
+    (the maps here, the review deck's PDF in :mod:`rendering.deck`)."""
     global _cairo_family
     import cairocffi
 
@@ -368,7 +369,7 @@ def png(scene: Scene, dpi: float) -> bytes:
     about a third of a true-colour one."""
     from PIL import Image
 
-    cairo = _cairo()
+    cairo = cairo_with_map_font()
     w, h = max(1, round(scene.width * dpi)), max(1, round(scene.height * dpi))
     surface = cairo.ImageSurface(cairo.FORMAT_RGB24, w, h)
     ctx = cairo.Context(surface)
@@ -387,7 +388,7 @@ def png(scene: Scene, dpi: float) -> bytes:
 def pdf(pages: Sequence[Scene], title: str) -> bytes:
     """The scenes as the pages of one PDF (each page its scene's size), the map font embedded as a
     subset."""
-    cairo = _cairo()
+    cairo = cairo_with_map_font()
     out = io.BytesIO()
     first = pages[0]
     surface = cairo.PDFSurface(out, first.width * 72, first.height * 72)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -151,11 +152,15 @@ def _pptx_text(data: bytes) -> tuple[int, str]:
     return len(deck.slides), "\n".join(texts)
 
 
-def _pdf_text(data: bytes, tmp_path: Path) -> str | None:
-    """The PDF's text as poppler renders it, or None when poppler is not installed."""
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    """The PDF's text as poppler reads it (``pdftotext``: Debian's poppler-utils, which ``.ci/run``
+    installs); on a machine without it the test says what to install."""
     tool = shutil.which("pdftotext")
     if tool is None:
-        return None
+        message = "pdftotext is not installed: apt-get install poppler-utils"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     path = tmp_path / "deck.pdf"
     path.write_bytes(data)
     done = subprocess.run([tool, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=120)
@@ -178,9 +183,10 @@ def test_the_review_deck_is_a_pptx_in_chinese_and_a_pdf(furniture: TestClient, t
     pdf = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf.content)) == slides
+    # The font's CFF outlines embedded as CFF (a FontFile2 labels them TrueType: strict readers refuse it).
+    assert b"/FontFile3" in pdf.content and b"/FontFile2" not in pdf.content
     rendered = _pdf_text(pdf.content, tmp_path)
-    if rendered is not None:
-        assert "陈志强" in rendered and "决策链" in rendered
+    assert "陈志强" in rendered and "决策链" in rendered and "林晓：立场 中立 → 支持者" in rendered
 
     redacted = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx", "redact": "true"})
     _, quiet = _pptx_text(redacted.content)
@@ -188,6 +194,14 @@ def test_the_review_deck_is_a_pptx_in_chinese_and_a_pdf(furniture: TestClient, t
     english = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx"},
                             headers={"Accept-Language": "en"})
     assert "Decision chain" in _pptx_text(english.content)[1]
+
+
+def test_a_first_review_deck_says_there_is_nothing_earlier_to_compare_with(furniture: TestClient) -> None:
+    _, text = _pptx_text(furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx"}).content)
+    assert "自上次复盘以来的变化" in text and "首次复盘：暂无可对比的上次复盘" in text and "—以来" not in text
+    english = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx"},
+                            headers={"Accept-Language": "en"})
+    assert "What changed since the last review" in _pptx_text(english.content)[1]
 
 
 def test_the_change_map_marks_what_changed(furniture: TestClient) -> None:

@@ -29,7 +29,7 @@ def _page() -> S.Scene:
 
 
 def _pixels(draw: Any, page: S.Scene, dpi: float) -> bytes:
-    cairo = S._cairo()
+    cairo = S.cairo_with_map_font()
     surface = cairo.ImageSurface(cairo.FORMAT_RGB24, round(page.width * dpi), round(page.height * dpi))
     ctx = cairo.Context(surface)
     ctx.set_source_rgb(1, 1, 1)
