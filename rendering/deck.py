@@ -13,6 +13,7 @@ interests out of every slide.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import struct
 import threading
@@ -434,8 +435,6 @@ def write_pdf(deck: Deck) -> bytes:
     surface, a page per slide), as it writes the maps' PDF: cairo embeds the font's CFF outlines as
     such, where matplotlib's own PDF writer would label them TrueType (its Type 42 embedding; strict
     readers then refuse the font and show no Chinese). A slide's image is painted at its own pixels."""
-    from matplotlib.backends.backend_cairo import RendererCairo
-
     from rendering.scene import cairo_with_map_font
 
     cairo = cairo_with_map_font()
@@ -445,7 +444,7 @@ def write_pdf(deck: Deck) -> bytes:
         surface.set_metadata(cairo.PDF_METADATA_TITLE, deck.title)
         surface.set_metadata(cairo.PDF_METADATA_CREATOR, "Guanxi")
         context = cairo.Context(surface)
-        renderer: Any = RendererCairo(72)  # type: ignore[no-untyped-call]
+        renderer: Any = _deck_renderer()(72)
         renderer.set_context(context)
         for n, spec in enumerate(deck.slides, 1):
             figure, image_box = _pdf_page(spec, n, len(deck.slides))
@@ -455,6 +454,32 @@ def write_pdf(deck: Deck) -> bytes:
             context.show_page()
         surface.finish()
     return buffer.getvalue()
+
+
+@functools.cache
+def _deck_renderer() -> type:
+    """Matplotlib's cairo renderer, drawing a text the map font lacks characters of in runs, switching
+    to DejaVu Sans for those (``fonts.font_runs``; cairo draws with one font at a time)."""
+    from matplotlib.backends.backend_cairo import RendererCairo
+
+    class DeckRenderer(RendererCairo):
+        def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
+                      mtext: Any = None) -> None:
+            runs = fonts.font_runs(s) if not ismath and not angle else None
+            if runs is None:
+                super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)  # type: ignore[no-untyped-call]
+                return
+            ctx = gc.ctx
+            ctx.new_path()
+            ctx.move_to(x, y)
+            ctx.save()
+            ctx.set_font_size(self.points_to_pixels(prop.get_size_in_points()))  # type: ignore[no-untyped-call]
+            for run, fallback in runs:      # each run from where the last one left the current point
+                ctx.select_font_face(fonts.LATIN_FALLBACK if fallback else prop.get_name())
+                ctx.show_text(run)
+            ctx.restore()
+
+    return DeckRenderer
 
 
 def _pdf_page(spec: Slide, n: int, pages: int) -> tuple[Any, tuple[float, float, float, float] | None]:

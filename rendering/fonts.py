@@ -5,8 +5,10 @@ data-only package ``pylopdf-fonts-zh-cn`` (a project dependency). It is register
 manager (which names its family; the review deck's chart and PDF draw with matplotlib) and handed to
 fontconfig by ``rendering.scene`` the first time cairo paints a map. If the package is missing, a CJK font
 the system already has is used; if there is none either, DejaVu Sans (Chinese then shows as empty boxes,
-and a warning is logged). Text widths come from the font file's own advances (``text_width``), the same
-for the layout and every painter.
+and a warning is logged). Characters the font lacks (Polish ł, say) are drawn in DejaVu Sans, which
+matplotlib ships: matplotlib falls back by itself, and cairo, which draws with one font at a time, draws
+such a text in runs (``font_runs``). Text widths come from the font files' own advances (``text_width``),
+the same for the layout and every painter.
 
 SVG keeps text as text: the ``font-family`` it names lists common CJK fonts after ours, so a browser
 without Noto Sans SC still finds one.
@@ -93,29 +95,72 @@ def svg_font_family() -> str:
 
 _metrics_lock = threading.Lock()
 _advances: dict[int, float] | None = None
+_fallback_advances: dict[int, float] | None = None
+
+
+def fallback_font_path() -> Path:
+    """DejaVu Sans as matplotlib ships it: it draws what the map font lacks (Polish ł, say)."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+def _read_advances(path: Path) -> dict[int, float]:
+    """Advance widths in em of a font file's characters."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), lazy=True)
+    per_em = float(font["head"].unitsPerEm)
+    metrics = font["hmtx"].metrics
+    return {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items() if glyph in metrics}
 
 
 def _font_advances() -> dict[int, float]:
     """Advance widths in em of the map font's characters, read once from the font file (none when
-    only DejaVu Sans is available: then widths are estimated)."""
+    only DejaVu Sans is available)."""
     global _advances
     with _metrics_lock:
         if _advances is None:
             path = map_font().path
-            _advances = {}
-            if path is not None:
-                from fontTools.ttLib import TTFont
-
-                font = TTFont(str(path), lazy=True)
-                per_em = float(font["head"].unitsPerEm)
-                metrics = font["hmtx"].metrics
-                _advances = {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()
-                             if glyph in metrics}
+            _advances = _read_advances(path) if path is not None else {}
         return _advances
 
 
+def _fallback_font_advances() -> dict[int, float]:
+    """Advance widths in em of DejaVu Sans's characters, read once (none if matplotlib's file is gone)."""
+    global _fallback_advances
+    with _metrics_lock:
+        if _fallback_advances is None:
+            path = fallback_font_path()
+            _fallback_advances = _read_advances(path) if path.is_file() else {}
+        return _fallback_advances
+
+
+def font_runs(text: str) -> list[tuple[str, bool]] | None:
+    """``text`` cut where the map font lacks a character: runs of (text, drawn by DejaVu Sans); None when
+    the map font draws all of it (nearly always: Noto Sans SC has ASCII, Chinese, Japanese kana and most
+    Latin letters). Painters that draw with one font at a time (cairo) switch fonts between runs.
+
+    >>> font_runs("王磊"), font_runs("Michał")
+    (None, [('Micha', False), ('ł', True)])
+    """
+    if text.isascii() or map_font().path is None:
+        return None
+    has = _font_advances()
+    if all(ord(ch) in has for ch in text):
+        return None
+    runs: list[tuple[str, bool]] = []
+    for ch in text:
+        fallback = ord(ch) not in has
+        if runs and runs[-1][1] == fallback:
+            runs[-1] = (runs[-1][0] + ch, fallback)
+        else:
+            runs.append((ch, fallback))
+    return runs
+
+
 def _estimate(ch: str) -> float:
-    """A character's width in em when the font has no glyph for it (DejaVu Sans draws it)."""
+    """A character's width in em when neither font has a glyph for it (an empty box is drawn)."""
     import unicodedata
 
     if unicodedata.east_asian_width(ch) in ("W", "F"):
@@ -127,7 +172,7 @@ class _Widths(dict[str, float]):
     """Each character's width in em, looked up (or estimated) the first time it is asked for."""
 
     def __missing__(self, ch: str) -> float:
-        width = _font_advances().get(ord(ch)) or _estimate(ch)
+        width = _font_advances().get(ord(ch)) or _fallback_font_advances().get(ord(ch)) or _estimate(ch)
         self[ch] = width
         return width
 

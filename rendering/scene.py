@@ -189,6 +189,8 @@ def cairo_with_map_font() -> Any:
             font = fonts.map_font()
             if font.path is not None:
                 _add_font_file(str(font.path))
+            if fonts.fallback_font_path().is_file():
+                _add_font_file(str(fonts.fallback_font_path()))
             _cairo_family = font.family
     return cairocffi
 
@@ -217,7 +219,8 @@ def _paint(cairo: Any, ctx: Any, scene: Scene, unit: float = 1.0) -> None:
     stroked as one (the boxes of a layer never overlap): the same pixels, far fewer operations in a PDF."""
     ctx.set_line_cap(cairo.LINE_CAP_ROUND)
     ctx.set_line_join(cairo.LINE_JOIN_ROUND)
-    ctx.select_font_face(_cairo_family or fonts.LATIN_FALLBACK)
+    family = _cairo_family or fonts.LATIN_FALLBACK
+    ctx.select_font_face(family)
     options = cairo.FontOptions()
     options.set_hint_metrics(cairo.HINT_METRICS_OFF)       # advances as the layout measured them
     options.set_hint_style(cairo.HINT_STYLE_NONE)
@@ -268,7 +271,14 @@ def _paint(cairo: Any, ctx: Any, scene: Scene, unit: float = 1.0) -> None:
                 lib.cairo_set_font_size(pointer, t.size * pt)
             source(t.colour, 1.0)
             move_to(pointer, text_anchor_x(t) * u, (t.y + BASELINE * t.size / 72) * u)
-            show_text(pointer, t.text.encode("utf-8"))
+            runs = fonts.font_runs(t.text)
+            if runs is None:
+                show_text(pointer, t.text.encode("utf-8"))
+                continue
+            for run, fallback in runs:          # each run from where the last one left the current point
+                ctx.select_font_face(fonts.LATIN_FALLBACK if fallback else family)
+                show_text(pointer, run.encode("utf-8"))
+            ctx.select_font_face(family)
         texts.clear()
 
     def flush() -> None:

@@ -204,6 +204,16 @@ def test_a_first_review_deck_says_there_is_nothing_earlier_to_compare_with(furni
     assert "What changed since the last review" in _pptx_text(english.content)[1]
 
 
+def test_the_deck_pdf_draws_what_its_font_lacks_with_dejavu_sans(furniture: TestClient, tmp_path: Path) -> None:
+    renamed = furniture.patch("/v1/contacts/gzf-proc", json={"name": "Michał Nowak"})
+    assert renamed.status_code == 200, renamed.text
+    pdf = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pdf", "opportunity_id": "gzf-upgrade"})
+    assert pdf.status_code == 200, pdf.text
+    assert set(re.findall(rb"/BaseFont /[A-Z]{6}\+([A-Za-z-]+)", pdf.content)) == {b"NotoSansSC-Regular",
+                                                                                   b"DejaVuSans"}
+    assert "Michał Nowak" in _pdf_text(pdf.content, tmp_path)
+
+
 def test_the_change_map_marks_what_changed(furniture: TestClient) -> None:
     review = _review(furniture)
     _moves(furniture)

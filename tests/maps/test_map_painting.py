@@ -87,3 +87,31 @@ def test_a_pdf_page_writes_each_look_of_text_once_and_no_matrix_per_stroke() -> 
     assert content.count(b"BT") == 4        # a text object per look per layer (18 texts, 2 layers, 2 looks each)
     assert b"1 0 0 1 0 0 cm" not in content                      # strokes not wrapped in a matrix
     assert len(re.findall(rb" [SB]\b", content)) >= 2
+
+
+def test_a_character_the_map_font_lacks_is_drawn_by_dejavu_sans_where_the_layout_measured_it() -> None:
+    from rendering import fonts
+
+    assert fonts.font_runs("王磊 Anna") is None
+    assert fonts.font_runs("Michał 王") == [("Micha", False), ("ł", True), (" 王", False)]
+    page = S.Scene(3.0, 0.6)
+    page.add(3, S.Text(0.1, 0.3, "Michał Nowak 王磊", 12.0, "#000000"))
+    data = S.pdf([page], "test")
+    fonts_used = set(re.findall(rb"/BaseFont /[A-Z]{6}\+([A-Za-z-]+)", data))
+    assert fonts_used == {b"NotoSansSC-Regular", b"DejaVuSans"}, fonts_used
+
+    # In pixels: the run after "ł" starts where the layout measured "Michał" to end (DejaVu's advance for
+    # "ł", not an estimate): a "|" drawn after it lands where a "|" drawn alone at that width does.
+    def ink_right(*texts: tuple[float, str]) -> int:
+        scene = S.Scene(3.0, 0.6)
+        scene.add(3, *(S.Text(x, 0.3, text, 24.0, "#000000") for x, text in texts))
+
+        def draw(cairo: Any, ctx: Any) -> None:
+            ctx.scale(100, 100)
+            S._paint(cairo, ctx, scene)
+
+        pixels = _pixels(draw, scene, 100)
+        return max(x for x in range(300) if any(pixels[(y * 300 + x) * 4] < 128 for y in range(60)))
+
+    measured = fonts.text_width("Michał", 24.0)
+    assert abs(ink_right((0.1, "Michał|")) - ink_right((0.1, "Michał"), (0.1 + measured, "|"))) <= 1
