@@ -241,7 +241,8 @@ class AccountPage {
 
   opportunityFacts() {
     const o = this.opportunityById.get(this.opportunityId);
-    const criteria = Object.entries(o.criteria || {}).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ');
+    const criteria = Object.entries(o.criteria || {}).filter(([, v]) => v > 0)
+      .map(([k, v]) => `${label('criterion', k)} ${Math.round(v * 100)}%`).join(lang() === 'zh-CN' ? '，' : ', ');
     return h('section', { class: 'card facts' },
       h('dl', {},
         h('dt', {}, t('stage')), h('dd', {}, o.stage || t('none')),
