@@ -2,7 +2,7 @@
 
 import { api, listAll, download, queryEnum, hasPath, ApiError } from './api.js';
 import { h, clear, toast, fmt, signed, daysSince } from './dom.js';
-import { t, label, lang, STANCES, ROLES } from './i18n.js';
+import { t, label, lang, list, STANCES, ROLES } from './i18n.js';
 import { RelationshipMap } from './map.js';
 
 const LINE_TYPES = ['INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
@@ -241,8 +241,8 @@ class AccountPage {
 
   opportunityFacts() {
     const o = this.opportunityById.get(this.opportunityId);
-    const criteria = Object.entries(o.criteria || {}).filter(([, v]) => v > 0)
-      .map(([k, v]) => `${label('criterion', k)} ${Math.round(v * 100)}%`).join(lang() === 'zh-CN' ? '，' : ', ');
+    const criteria = list(Object.entries(o.criteria || {}).filter(([, v]) => v > 0)
+      .map(([k, v]) => `${label('criterion', k)} ${Math.round(v * 100)}%`));
     return h('section', { class: 'card facts' },
       h('dl', {},
         h('dt', {}, t('stage')), h('dd', {}, o.stage || t('none')),
@@ -370,9 +370,9 @@ class AccountPage {
       h('td', { class: 'num' }, fmt(m.influence, 0)),
       h('td', { class: 'num' }, fmt(m.decision_weight)),
       h('td', { class: 'num' }, fmt(m.closeness?.composite)),
-      h('td', {}, (m.covered_by || []).map((c) => this.name(c.team_member_id)).join(', ') || h('span', { class: 'warn' }, t('nobody')))));
+      h('td', {}, list((m.covered_by || []).map((c) => this.name(c.team_member_id))) || h('span', { class: 'warn' }, t('nobody')))));
     const missing = this.chain.missing_roles?.length
-      ? h('p', { class: 'warn' }, t('missing_roles', { roles: this.chain.missing_roles.map((r) => label('role', r)).join(', ') })) : null;
+      ? h('p', { class: 'warn' }, t('missing_roles', { roles: list(this.chain.missing_roles.map((r) => label('role', r))) })) : null;
     clear(this.chainBox, h('h2', { id: 'chain-title' }, t('decision_chain')), missing,
       h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'decision-chain' },
         h('thead', {}, h('tr', {}, [t('name'), t('role'), t('stance'), t('influence'), t('weight'), t('closeness'), t('covered_by')]
