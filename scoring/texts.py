@@ -109,7 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
                               "zh-CN": "我们还不清楚其态度。"},
     "reason.not_aware_of_us": {"en": "Does not know us yet.", "zh-CN": "还不认识我们。"},
     "reason.leader_not_aware": {"en": "A leader who does not know us yet — a danger signal.",
-                                "zh-CN": "是还不认识我们的领导——这是危险信号。"},
+                                "zh-CN": "是一位还不认识我们的领导——这是危险信号。"},
     "reason.reachable_through": {"en": "Reachable through {via} (path strength {strength}).",
                                  "zh-CN": "可以通过{via}接触（路径强度 {strength}）。"},
     "reason.covered_by": {"en": "{name} on our team already has a line to them (strength {strength}).",
