@@ -5,9 +5,9 @@ previous review); the decision chain (role, stance, influence, coverage, closene
 and each competitor across the recorded reviews (a chart); gaps with their actions; the plan of next
 moves with their paths; what changed since the last review — and two writers draw the same slides:
 ``write_pptx`` (python-pptx; every run carries Noto Sans SC as its East Asian font, which PowerPoint
-and LibreOffice substitute when it is missing) and ``write_pdf`` (matplotlib, with the font the maps
-use, so Chinese renders on a fresh install). ``redact`` leaves personal notes and entrenched
-interests out of every slide.
+and LibreOffice substitute when it is missing) and ``write_pdf`` (laid out by matplotlib, written by
+cairo as the maps' PDF is, with the font the maps use, so Chinese renders on a fresh install).
+``redact`` leaves personal notes and entrenched interests out of every slide.
 """
 
 from __future__ import annotations
