@@ -10,8 +10,9 @@ class StoreError(Exception):
 
 
 class NotFound(StoreError):
-    def __init__(self, kind: str, id: str) -> None:
-        super().__init__(f"{kind} {id!r} does not exist")
+    def __init__(self, kind: str, id: str, *, then: str | None = None) -> None:
+        """``then``: the past moment asked about, as words ("on 2026-01-31", "at 2026-01-31T08:00:00Z")."""
+        super().__init__(f"{kind} {id!r} does not exist" if then is None else f"{kind} {id!r} did not exist {then}")
         self.kind = kind
         self.id = id
 

@@ -116,6 +116,15 @@ def test_the_decision_chain_as_of_the_review_is_what_it_answered_then(furniture:
     assert furniture.get("/v1/accounts/gzf/influence", params={"as_of": "2001-01-01"}).status_code == 404
 
 
+def test_a_moment_before_the_account_existed_is_a_404_that_says_when(furniture: TestClient) -> None:
+    chain = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain", params={"as_of": "1999-01-01"})
+    assert chain.status_code == 404 and "'gzf-upgrade' did not exist on 1999-01-01" in chain.json()["detail"]
+    moment = "1999-01-01T08:00:00+08:00"
+    drawn = furniture.get("/v1/accounts/gzf/map", params={"as_of": moment})
+    assert drawn.status_code == 404
+    assert "'gzf' did not exist at 1999-01-01T00:00:00.000000Z" in drawn.json()["detail"], drawn.text
+
+
 def test_reviews_are_listed_newest_first_and_travel_with_the_bundle(furniture: TestClient) -> None:
     older = _review(furniture, "Q3 复盘", held_at="2026-09-30", notes="和客户一起复盘")
     newer = _review(furniture, "Q4 复盘")
