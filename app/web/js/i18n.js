@@ -39,7 +39,8 @@ const TEXT = {
     export_bundle: 'bundle (JSON)',
     back_to_account: 'Back to {name}',
     stage: 'Stage', status: 'Status', status_open: 'open', status_won: 'won', status_lost: 'lost',
-    criterion_technical: 'technical', criterion_price: 'price', criterion_service: 'service', amount: 'Amount', close_date: 'Close date', criteria: 'Client weights',
+    criterion_technical: 'technical', criterion_price: 'price', criterion_service: 'service',
+    amount: 'Amount', close_date: 'Close date', criteria: 'Client weights',
     decision_chain: 'Decision chain', name: 'Name', title: 'Title', role: 'Role', stance: 'Stance',
     influence: 'Influence', weight: 'Weight', closeness: 'Closeness', covered_by: 'Covered by', nobody: 'nobody',
     support: 'Support', support_us: 'Us', missing_roles: 'Missing roles: {roles}',
@@ -115,7 +116,8 @@ const TEXT = {
     export_bundle: '数据包（JSON）',
     back_to_account: '返回{name}',
     stage: '阶段', status: '状态', status_open: '进行中', status_won: '赢单', status_lost: '输单',
-    criterion_technical: '技术', criterion_price: '价格', criterion_service: '服务', amount: '金额', close_date: '预计成交', criteria: '客户评分权重',
+    criterion_technical: '技术', criterion_price: '价格', criterion_service: '服务',
+    amount: '金额', close_date: '预计成交', criteria: '客户评分权重',
     decision_chain: '决策链', name: '姓名', title: '职务', role: '角色', stance: '态度',
     influence: '影响力', weight: '权重', closeness: '紧密度', covered_by: '我方覆盖', nobody: '无人',
     support: '支持度', support_us: '我方', missing_roles: '缺少角色：{roles}',
@@ -184,10 +186,10 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
-/** The label of an API enum value (`stance`, `role`, `level`, `kind`, `class`, `gap`, `rel`...). */
 /** Items as a list in the current language: 'a, b' in English, 'a、b' in Chinese. */
 export function list(items) { return items.join(current === 'zh-CN' ? '、' : ', '); }
 
+/** The label of an API enum value (`stance`, `role`, `level`, `kind`, `class`, `gap`, `rel`...). */
 export function label(prefix, value) {
   if (value === null || value === undefined || value === '') return t('none');
   const key = `${prefix}_${value}`;
