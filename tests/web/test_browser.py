@@ -214,6 +214,7 @@ def test_chinese_is_a_switch_away_and_the_api_answers_in_it(walk: dict[str, Any]
     assert "领导不认识我方" in seen["gapText"] and "不认识我们" in seen["gapText"]
     assert "进行中" in seen["facts"] and "open" not in seen["facts"]   # the deal's status, translated
     assert "技术 50%、价格 30%、服务 20%" in seen["facts"]              # and the client's weights
+    assert "Saved" not in seen["status"]        # no message left over in the language just left
     assert seen["lastLanguage"] == "zh-CN" and seen["htmlLang"] == "zh-CN"
     assert set(walk["api_languages"]) <= {"en", "zh-CN"} and None not in walk["api_languages"]
 

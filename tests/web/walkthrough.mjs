@@ -239,8 +239,9 @@ try {
     const heading = await page.locator('.chain h2').innerText();
     const gapText = await page.getByTestId('gap-leader_unaware').innerText();
     const facts = await page.locator('.facts dl').innerText();
+    const status = await page.locator('#status').innerText();
     const lastLanguage = report.api_languages[report.api_languages.length - 1];
-    return { heading, gapText, facts, lastLanguage, htmlLang: await page.evaluate(() => document.documentElement.lang) };
+    return { heading, gapText, facts, status, lastLanguage, htmlLang: await page.evaluate(() => document.documentElement.lang) };
   });
 
   await step('tablet', async () => {

@@ -34,7 +34,8 @@ function signOut() {
 
 function renderHeader() {
   const languages = h('select', { id: 'language', 'aria-label': t('language'), onchange: (e) => {
-    setLang(e.target.value); classes = new Map(); renderHeader(); route(); } },
+    setLang(e.target.value); classes = new Map(); document.getElementById('status').replaceChildren();
+    renderHeader(); route(); } },
   LANGUAGES.map(([value, text]) => h('option', { value, selected: value === lang() }, text)));
   clear(header,
     h('a', { class: 'brand', href: '#/' }, h('img', { src: '/assets/icon.svg', alt: '', width: '22', height: '22' }),
