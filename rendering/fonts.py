@@ -16,7 +16,9 @@ without Noto Sans SC still finds one.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +138,19 @@ def _fallback_font_advances() -> dict[int, float]:
         return _fallback_advances
 
 
+@functools.cache
+def _lacking() -> re.Pattern[str]:
+    """A character the map font lacks (one search in C per text: a map draws tens of thousands)."""
+    ranges: list[tuple[int, int]] = []
+    for code in sorted(_font_advances()):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return re.compile("[^" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                                     for a, b in ranges) + "]")
+
+
 def font_runs(text: str) -> list[tuple[str, bool]] | None:
     """``text`` cut where the map font lacks a character: runs of (text, drawn by DejaVu Sans); None when
     the map font draws all of it (nearly always: Noto Sans SC has ASCII, Chinese, Japanese kana and most
@@ -144,11 +159,9 @@ def font_runs(text: str) -> list[tuple[str, bool]] | None:
     >>> font_runs("王磊"), font_runs("Michał")
     (None, [('Micha', False), ('ł', True)])
     """
-    if text.isascii() or map_font().path is None:
+    if text.isascii() or map_font().path is None or _lacking().search(text) is None:
         return None
     has = _font_advances()
-    if all(ord(ch) in has for ch in text):
-        return None
     runs: list[tuple[str, bool]] = []
     for ch in text:
         fallback = ord(ch) not in has
