@@ -28,7 +28,7 @@ import networkx as nx
 from graph.backend import SHARED_SCOPE, Tx
 from graph.collector import collection_paused
 from graph.errors import InvalidGraph, NotFound
-from graph.models import EdgeType, NodeKind, moment
+from graph.models import EdgeType, NodeKind, moment, moment_words
 from graph.projection import account_graph
 from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, MapEdge, MapNode, NodeRecord, now_iso
 from graph.store import ERASED_NAME, REVIEW, Store, bundle_of
@@ -171,18 +171,12 @@ def _edge(snapshot: dict[str, Any]) -> EdgeRecord:
 # instead of 18.5-21 s).
 
 
-def _when(moment: str) -> str:
-    """A moment as words for a message: a date asked for (read as its last instant) as "on <date>"."""
-    day, _, time = moment.partition("T")
-    return f"on {day}" if time == "23:59:59.999999Z" else f"at {moment}"
-
-
 @collection_paused()
 def account_graph_as_of(store: Store, account_id: str, until: str) -> nx.MultiDiGraph:
     """The account's map at ``until``, projected for scoring (frozen). NotFound when it did not exist."""
     subgraph = store.backend.read(lambda tx: subgraph_as_of(tx, account_id, until))
     if subgraph is None:
-        raise NotFound(NodeKind.account, account_id, then=_when(until))
+        raise NotFound(NodeKind.account, account_id, then=moment_words(until))
     return nx.freeze(account_graph(subgraph))
 
 
@@ -196,7 +190,7 @@ def opportunity_graph_as_of(store: Store, opportunity_id: str, until: str) -> nx
 
     subgraph = store.backend.read(work)
     if subgraph is None or not any(n.id == opportunity_id for n in subgraph.nodes):
-        raise NotFound(NodeKind.opportunity, opportunity_id, then=_when(until))
+        raise NotFound(NodeKind.opportunity, opportunity_id, then=moment_words(until))
     return nx.freeze(account_graph(subgraph))
 
 
@@ -232,7 +226,7 @@ def export_as_of(store: Store, account_id: str, until: str) -> dict[str, list[di
 
     subgraph, parents, reviews = store.backend.read(work)
     if subgraph is None:
-        raise NotFound(NodeKind.account, account_id, then=_when(until))
+        raise NotFound(NodeKind.account, account_id, then=moment_words(until))
     return bundle_of(subgraph, parents, reviews)
 
 
@@ -262,7 +256,7 @@ def period(store: Store, account_id: str, since: str, until: str | None = None) 
 
     earlier, later, entries, reviews = store.backend.read(work)
     if later is None:
-        raise NotFound(NodeKind.account, account_id, then=_when(end))
+        raise NotFound(NodeKind.account, account_id, then=moment_words(end))
     stamps = {e.entity_id: Stamp(e.at, e.actor) for e in entries if since < e.at <= end}
     return Period(account_id, since, end, nx.freeze(account_graph(earlier)) if earlier else None,
                   nx.freeze(account_graph(later)), stamps, reviews)

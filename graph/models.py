@@ -422,6 +422,17 @@ class ChainMemberIn(ChainMemberFields):
     opportunity_id: Id
 
 
+def moment_words(value: str) -> str:
+    """A moment in the store's form (:func:`moment`) as words for a message: a date asked for, which
+    :func:`moment` reads as the day's last instant, as "on <date>".
+
+    >>> moment_words(moment("2026-11-20")), moment_words(moment("2026-11-20T09:30:00Z"))
+    ('on 2026-11-20', 'at 2026-11-20T09:30:00.000000Z')
+    """
+    day, _, time = value.partition("T")
+    return f"on {day}" if time == "23:59:59.999999Z" else f"at {value}"
+
+
 def moment(value: Any) -> str:
     """An ISO date or datetime as the store's UTC timestamp form (``2026-11-20T09:30:00.000000Z``).
 

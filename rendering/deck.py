@@ -462,6 +462,8 @@ def _deck_renderer() -> type:
     to DejaVu Sans for those (``fonts.font_runs``; cairo draws with one font at a time)."""
     from matplotlib.backends.backend_cairo import RendererCairo
 
+    from rendering.scene import show_runs
+
     class DeckRenderer(RendererCairo):
         def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
                       mtext: Any = None) -> None:
@@ -474,9 +476,7 @@ def _deck_renderer() -> type:
             ctx.move_to(x, y)
             ctx.save()
             ctx.set_font_size(self.points_to_pixels(prop.get_size_in_points()))  # type: ignore[no-untyped-call]
-            for run, fallback in runs:      # each run from where the last one left the current point
-                ctx.select_font_face(fonts.LATIN_FALLBACK if fallback else prop.get_name())
-                ctx.show_text(run)
+            show_runs(ctx, runs, prop.get_name())
             ctx.restore()
 
     return DeckRenderer

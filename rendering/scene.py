@@ -189,10 +189,19 @@ def cairo_with_map_font() -> Any:
             font = fonts.map_font()
             if font.path is not None:
                 _add_font_file(str(font.path))
-            if fonts.fallback_font_path().is_file():
-                _add_font_file(str(fonts.fallback_font_path()))
+            fallback = fonts.fallback_font_path()
+            if fallback.is_file():
+                _add_font_file(str(fallback))
             _cairo_family = font.family
     return cairocffi
+
+
+def show_runs(ctx: Any, runs: Sequence[tuple[str, bool]], family: str) -> None:
+    """Draw a text cut into runs (``fonts.font_runs``) from the current point, each run in the map font
+    ``family`` or, where it lacks the characters, in DejaVu Sans; the font face is left as the last run's."""
+    for run, fallback in runs:          # each run from where the last one left the current point
+        ctx.select_font_face(fonts.LATIN_FALLBACK if fallback else family)
+        ctx.show_text(run)
 
 
 def _add_font_file(path: str) -> None:
@@ -275,9 +284,7 @@ def _paint(cairo: Any, ctx: Any, scene: Scene, unit: float = 1.0) -> None:
             if runs is None:
                 show_text(pointer, t.text.encode("utf-8"))
                 continue
-            for run, fallback in runs:          # each run from where the last one left the current point
-                ctx.select_font_face(fonts.LATIN_FALLBACK if fallback else family)
-                show_text(pointer, run.encode("utf-8"))
+            show_runs(ctx, runs, family)
             ctx.select_font_face(family)
         texts.clear()
 
