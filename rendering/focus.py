@@ -113,7 +113,8 @@ def view_of(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> View:
         order.add(centre)
         order.rings([centre], depth, None, managers=False)
         name = contacts[centre].name
-        return View("around", order.out, word("view.around", lang, name=name, depth=depth))
+        hops = word("view.hop" if depth == 1 else "view.hops", lang, n=depth)
+        return View("around", order.out, word("view.around", lang, name=name, hops=hops))
     if focus.scope == "chain" or model.opportunity is not None:
         chain = _chain(model)
         if not chain:
@@ -281,7 +282,34 @@ def focused(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> MapMod
     them (at most ``LINE_BUDGET``), the side columns (at most ``SIDE_BUDGET`` each), and notices saying
     what was left out and how to ask for it."""
     focus = validate(model, focus)
+    return drawn_part(model, view_of(model, focus, budget), budget)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What an image of a view shows, for a front end that draws the map itself: the view, the people
+    drawn (most important first) and the image's notices."""
+
+    view: str                  # all | chain | overview | department | around
+    title: str                 # what the view is called ("" for everyone)
+    contacts: int              # the account's contacts
+    in_view: int               # the people the view holds
+    budget: int                # the most people an image draws
+    people: list[str]          # those drawn: the first ``budget`` of the view
+    notices: list[str]         # what was left out and how to ask for it (empty when nothing was)
+
+
+def shown(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> Shown:
+    """Who an image of ``focus`` draws, and what it says it left out (``focused`` without the drawing)."""
+    focus = validate(model, focus)
     view = view_of(model, focus, budget)
+    out = drawn_part(model, view, budget)
+    return Shown(view.kind, view.title, len(model.contacts), len(view.order), budget, list(out.contacts),
+                 out.notices)
+
+
+def drawn_part(model: MapModel, view: View, budget: int) -> MapModel:
+    """The part of ``view`` one image draws (see :func:`focused`)."""
     drawn = view.order[:budget]
     kept = set(drawn)
     lang = model.lang

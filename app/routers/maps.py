@@ -10,9 +10,9 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.deps import StoreDep, Viewer
 from app.errors import ApiError
-from app.schemas.maps import CytoscapeDocument
+from app.schemas.maps import CytoscapeDocument, MapView
 from graph.models import ID_PATTERN
-from rendering import FORMATS, MapError, render_account_map
+from rendering import FORMATS, MapError, account_map_view, render_account_map
 from rendering.focus import MAX_DEPTH, Focus, Scope
 from scoring.options import ScoringOptions
 
@@ -31,6 +31,21 @@ def _language(accept_language: str | None) -> str | None:
     return language(accept_language)
 
 
+# The query of a map and of its view (/map-view).
+OpportunityParam = Annotated[str | None, Query(pattern=ID_PATTERN,
+                                               description="emphasise this opportunity's decision chain")]
+ScopeParam = Annotated[Scope | None,
+                       Query(description="the people to show: an opportunity's chain and the people around it, "
+                                         "one department, or the people around one contact; by default "
+                                         "everyone who fits, else the chain (with an opportunity) or the top "
+                                         "levels and the most influential people")]
+DepartmentParam = Annotated[str | None, Query(max_length=200, description="with scope=department")]
+AroundParam = Annotated[str | None, Query(pattern=ID_PATTERN, description="a contact id, with scope=around")]
+DepthParam = Annotated[int | None, Query(ge=1, le=MAX_DEPTH, description="hops around the chain (default 1) "
+                                                                         "or the contact (default 2)")]
+LanguageParam = Annotated[str | None, Header(description="en or zh-CN for the legend and gap texts; "
+                                                         "default: the language of the names")]
+
 # The graph files' media types; JSON is the Cytoscape.js document (the only JSON format), typed.
 _CONTENT: dict[str, dict[str, Any]] = {f.media_type: {} for f in FORMATS.values()}
 assert [f.name for f in FORMATS.values() if f.media_type == "application/json"] == ["cytoscape"]
@@ -43,20 +58,10 @@ assert [f.name for f in FORMATS.values() if f.media_type == "application/json"] 
 def get_account_map(
     id: str, store: StoreDep, _: Viewer, request: Request,
     format: Annotated[MapFormat, Query(description=" | ".join(FORMATS))] = DEFAULT_FORMAT,
-    opportunity_id: Annotated[str | None, Query(pattern=ID_PATTERN,
-                                                description="emphasise this opportunity's decision chain")] = None,
+    opportunity_id: OpportunityParam = None,
     redact: Annotated[bool, Query(description="leave personal notes and entrenched interests out")] = False,
-    scope: Annotated[Scope | None,
-                     Query(description="the people to show: an opportunity's chain and the people around it, "
-                                       "one department, or the people around one contact; by default "
-                                       "everyone who fits, else the chain (with an opportunity) or the top "
-                                       "levels and the most influential people")] = None,
-    department: Annotated[str | None, Query(max_length=200, description="with scope=department")] = None,
-    around: Annotated[str | None, Query(pattern=ID_PATTERN, description="a contact id, with scope=around")] = None,
-    depth: Annotated[int | None, Query(ge=1, le=MAX_DEPTH, description="hops around the chain (default 1) "
-                                                                        "or the contact (default 2)")] = None,
-    accept_language: Annotated[str | None, Header(description="en or zh-CN for the legend and gap texts; "
-                                                              "default: the language of the names")] = None,
+    scope: ScopeParam = None, department: DepartmentParam = None, around: AroundParam = None, depth: DepthParam = None,
+    accept_language: LanguageParam = None,
     as_of: Annotated[str | None, Query(max_length=40, description="ISO date or datetime: the map as it stood "
                                                                   "then")] = None,
     since: Annotated[str | None, Query(max_length=200, description="a review id or ISO date: the map now (or "
@@ -83,8 +88,31 @@ def get_account_map(
                                               focus=Focus(scope, department, around, depth),
                                               drawings=request.app.state.drawings)
     except MapError as e:
-        raise ApiError(422, "Invalid input", str(e), errors=[{"loc": e.loc, "msg": str(e)}]) from e
+        raise _invalid(e) from e
     filename = f"{id}-map" + (f"-{opportunity_id}" if opportunity_id else "") + f".{fmt.extension}"
     return Response(data, media_type=media_type,
                     headers={"Content-Disposition": f'inline; filename="{filename}"',
                              "Cache-Control": "no-store"})
+
+
+@router.get("/accounts/{id}/map-view", response_model=MapView)
+def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
+                         opportunity_id: OpportunityParam = None, scope: ScopeParam = None,
+                         department: DepartmentParam = None, around: AroundParam = None, depth: DepthParam = None,
+                         accept_language: LanguageParam = None) -> MapView:
+    """Who the map image (PNG, SVG) with the same query draws — at most 150 people, most important
+    first — and what it says it left out and how to ask for it: for a front end that draws the map
+    itself and should not draw more than a person can read (the web app asks this for large accounts)."""
+    try:
+        view = account_map_view(store, id, opportunity_id=opportunity_id, lang=_language(accept_language),
+                                today=dt.datetime.now(dt.UTC).date(),
+                                options=getattr(request.app.state, "scoring_options", None),
+                                focus=Focus(scope, department, around, depth))
+    except MapError as e:
+        raise _invalid(e) from e
+    return MapView.model_validate(view, from_attributes=True)
+
+
+def _invalid(e: MapError) -> ApiError:
+    """A query the map cannot serve: 422 naming the parameter."""
+    return ApiError(422, "Invalid input", str(e), errors=[{"loc": e.loc, "msg": str(e)}])

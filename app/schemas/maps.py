@@ -1,4 +1,5 @@
-"""The map's Cytoscape.js document (``format=cytoscape``), documented in OpenAPI.
+"""The map's Cytoscape.js document (``format=cytoscape``), documented in OpenAPI; and who the map's image
+draws (``MapView``).
 
 ``rendering.files.cytoscape`` writes it; these models say what a front end may rely on: every element's
 ``data`` has the fields named here, and the record's own fields flattened to scalars beside them
@@ -105,3 +106,21 @@ class CytoscapeDocument(Document):
     elements: Elements
     style: list[StyleRule]
     layout: Layout
+
+
+class MapView(Document):
+    """Who the map image (PNG, SVG) of a focus draws — at most ``budget`` people, most important first —
+    and what it says it left out: ``GET /v1/accounts/{id}/map-view``, for a front end that draws the map
+    itself (the web app does) and wants to draw what the image would."""
+
+    view: Literal["all", "chain", "overview", "department", "around"] = Field(
+        description="everyone (they fit), an opportunity's chain and the people around it, the top levels and "
+                    "the most influential people, one department, or the people around one contact")
+    title: str = Field(description="what the view is called, as the image titles it (empty for everyone)")
+    contacts: int = Field(description="the account's contacts")
+    in_view: int = Field(description="the people the view holds, drawn or not")
+    budget: int = Field(description="the most people one image draws")
+    people: list[str] = Field(description="the contacts drawn, most important first (managers before their "
+                                          "reports)")
+    notices: list[str] = Field(description="what the image says it left out and how to ask for it; empty when "
+                                           "it draws the whole view")

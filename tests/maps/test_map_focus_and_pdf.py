@@ -111,6 +111,51 @@ def test_a_focus_that_cannot_be_served_is_422_naming_the_field(big: TestClient, 
     assert response.json()["errors"][0]["loc"] == ["query", field]
 
 
+@pytest.mark.parametrize("params", [{}, {"opportunity_id": "big-opp"}, {"scope": "department", "department": "finance"},
+                                    {"scope": "around", "around": "big-c010", "depth": 2}])
+def test_the_map_view_names_whom_the_image_draws_and_what_it_left_out(big: TestClient,
+                                                                     params: dict[str, object]) -> None:
+    headers = {"Accept-Language": "en"}
+    view = big.get("/v1/accounts/big/map-view", params=params, headers=headers).json()
+    svg = big.get("/v1/accounts/big/map", params={"format": "svg", **params}, headers=headers).content
+    assert set(view["people"]) == drawn(svg)                 # the same people, whichever focus
+    assert len(view["people"]) == len(set(view["people"])) == min(view["in_view"], IMAGE_BUDGET)
+    assert view["contacts"] == 300 and view["budget"] == IMAGE_BUDGET
+    texts = svg_texts(svg)
+    assert view["notices"] and all(notice in texts for notice in view["notices"])
+    assert view["view"] == {(): "overview", ("opportunity_id",): "chain", ("department", "scope"): "department",
+                            ("around", "depth", "scope"): "around"}[tuple(sorted(params))]
+    assert any(view["title"] in text for text in texts)     # as the image titles it
+    if view["view"] != "around":                             # (around: nearest first)
+        position = {c: i for i, c in enumerate(view["people"])}  # most important first, managers before reports
+        model = build_map(big.app.state.store.account_graph("big"))  # type: ignore[attr-defined]
+        assert all(position[model.manager[c]] < position[c] for c in view["people"]
+                   if model.manager.get(c) in position)
+
+
+def test_the_map_view_of_an_account_that_fits_is_everyone_and_says_nothing(furniture: TestClient) -> None:
+    view = furniture.get("/v1/accounts/gzf/map-view").json()
+    contacts = furniture.get("/v1/contacts", params={"account_id": "gzf"}).json()["items"]
+    assert view["view"] == "all" and view["notices"] == [] and view["title"] == ""
+    assert sorted(view["people"]) == sorted(c["id"] for c in contacts) and view["in_view"] == len(contacts)
+    assert furniture.get("/v1/accounts/gzf/map-view", headers={"Accept-Language": "zh-CN"},
+                         params={"scope": "around", "around": "gzf-gm", "depth": 1}).json()["title"] == "陈志强 周边 1 层"
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"scope": "department"}, "department"),
+    ({"around": "no-such-contact"}, "around"),
+    ({"opportunity_id": "gzf-upgrade"}, "opportunity_id"),
+    ({"depth": 0}, "depth"),
+])
+def test_a_map_view_that_cannot_be_served_is_422_naming_the_field(big: TestClient, furniture: TestClient,
+                                                                 params: dict[str, object], field: str) -> None:
+    response = big.get("/v1/accounts/big/map-view", params=params)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["query", field]
+    assert big.get("/v1/accounts/nobody/map-view").status_code == 404
+
+
 def test_team_members_always_appear_in_the_image(big: TestClient) -> None:
     texts = set(svg_texts(fetch(big, "big", "svg", scope="department", department="rnd")))
     assert {t["name"] for t in BIG["team"]} <= texts

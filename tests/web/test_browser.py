@@ -1,6 +1,6 @@
 """The web app in real Chromium: a rep signs in, reads the furniture maker's map, opens the upgrade deal,
-follows the plan, edits a stance; a viewer finds nothing to edit. No console error, no request leaves
-the service.
+follows the plan, edits a stance; a viewer finds nothing to edit; a 300-person account's map draws what
+its image would and finds anyone left out. No console error, no request leaves the service.
 
 A real ``guanxi serve`` runs on a free loopback port with a fresh store; ``walkthrough.mjs`` drives
 Debian's ``chromium`` with ``playwright-core`` (``tools/web/install`` installs both) and prints what each
@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.maps.generator import large_account
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "web"
 SCRIPT = Path(__file__).with_name("walkthrough.mjs")
@@ -33,6 +35,7 @@ CHROMIUM = Path(os.environ.get("GUANXI_CHROMIUM", "/usr/bin/chromium"))
 ADMIN = "admin-key-for-the-browser-test"
 EDITOR = "editor-key-for-the-browser-test"
 VIEWER = "viewer-key-for-the-browser-test"
+LARGE = large_account(300, seed=7)   # account "big": more people than a map draws
 PEOPLE = {"gzf-gm", "gzf-cfo", "gzf-coo", "gzf-proc", "gzf-buyer", "gzf-design", "gzf-salesvp", "gzf-it", "gzf-qa"}
 
 
@@ -91,6 +94,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         imported = httpx.post(f"{url}/v1/import", content=FURNITURE.read_bytes(), timeout=30,
                               headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
         assert imported.status_code == 200, imported.text
+        imported = httpx.post(f"{url}/v1/import", json=LARGE, timeout=30, headers={"Authorization": f"Bearer {ADMIN}"})
+        assert imported.status_code == 200, imported.text
         yield url
     finally:
         process.send_signal(signal.SIGTERM)
@@ -105,12 +110,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def walk(server: str) -> dict[str, Any]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+    # Someone the large account's default map leaves out, for the walk to find by name.
+    view = httpx.get(f"{server}/v1/accounts/big/map-view", headers={"Authorization": f"Bearer {EDITOR}"}).json()
+    left_out = next(c for c in LARGE["contacts"] if c["id"] not in view["people"])
     config = {"baseUrl": server, "editorKey": EDITOR, "viewerKey": VIEWER, "screenshots": str(ARTIFACTS),
-              "tools": str(TOOLS), "chromium": str(CHROMIUM)}
+              "tools": str(TOOLS), "chromium": str(CHROMIUM), "find": left_out["name"]}
     done = subprocess.run(["node", str(SCRIPT), json.dumps(config)], capture_output=True, text=True, timeout=180,
                           check=False, cwd=TOOLS)
     assert done.returncode == 0 and done.stdout.strip(), f"the walkthrough failed:\n{done.stderr}\n{done.stdout}"
     report: dict[str, Any] = json.loads(done.stdout)
+    report["left_out"] = left_out
     (ARTIFACTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
 
@@ -240,6 +249,25 @@ def test_a_viewer_finds_no_edit_control(walk: dict[str, Any]) -> None:
     assert "设计总监" in seen["panel"]
 
 
+def test_a_large_accounts_map_draws_what_its_image_would_and_finds_anyone(walk: dict[str, Any],
+                                                                        server: str) -> None:
+    seen = step(walk, "large_account")
+    view = httpx.get(f"{server}/v1/accounts/big/map-view", headers={"Authorization": f"Bearer {EDITOR}"}).json()
+    assert seen["shown"] == str(view["budget"]) == "150"
+    assert set(seen["drawn"]) == set(view["people"])           # the people the PNG draws, and no one else
+    assert seen["allInside"], "the map is fitted to the people drawn"
+    assert seen["notice"].startswith("Showing 150 of 300 people: the top levels and the most influential people.")
+    # Someone it left out, found by name: selected, and the map shows the people around them, the notice gone.
+    found = walk["left_out"]
+    near = {found["id"]}
+    for line in LARGE["relationships"]:
+        if line["type"] in ("REPORTS_TO", "INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL") and found["id"] in (
+                line["source"], line["target"]):
+            near |= {line["source"], line["target"]}
+    assert seen["mode"] == "around" and seen["panelName"] == found["name"]
+    assert seen["around"] == str(len(near)) and seen["noticeHidden"]
+
+
 def test_no_console_error_and_nothing_leaves_the_service(walk: dict[str, Any]) -> None:
     assert walk["steps"], "the walkthrough ran no step"
     # The one error the browser logs by itself: the 412 the stale edit asked for.
@@ -253,5 +281,6 @@ def test_no_console_error_and_nothing_leaves_the_service(walk: dict[str, Any]) -
 def test_screenshots_of_every_step(walk: dict[str, Any]) -> None:
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert shots == ["01-accounts.png", "02-account-map.png", "03-general-manager.png", "04-opportunity-plan.png",
-                     "05-gap-highlight.png", "06-stance-edited.png", "07-tablet-zh.png", "08-viewer.png"]
+                     "05-gap-highlight.png", "06-stance-edited.png", "07-tablet-zh.png", "08-viewer.png",
+                     "09-large-account.png"]
     assert all((ARTIFACTS / name).stat().st_size > 10_000 for name in shots)

@@ -309,6 +309,32 @@ try {
     return { editControls, editControlsOnAccount, role, language, panel, screenshot: file };
   });
   await viewer.context.close();
+
+  const large = await newPage(browser, { width: 1280, height: 800 }, 'en-US');
+  await step('large_account', async () => {
+    const p = large.page;
+    await p.goto(config.baseUrl + '/#/accounts/big');
+    await p.getByTestId('key-input').fill(config.editorKey);
+    await p.getByTestId('key-input').press('Enter');
+    const notice = p.getByTestId('map-notice');
+    await notice.waitFor();
+    await p.waitForTimeout(300);
+    const shown = await p.getByTestId('map').getAttribute('data-shown');
+    const cards = (await mapPeople(p)).filter((x) => !x.hidden);
+    const drawn = cards.map((x) => x.id);
+    const text = await notice.innerText();
+    const file = await shot(p, '09-large-account');
+    await p.locator('#find-person').fill(config.find);
+    await p.locator('#find-person').press('Enter');
+    await p.waitForFunction(() => document.querySelector('#focus-mode')?.value === 'around');
+    await p.getByTestId('person-panel').waitFor();
+    await p.waitForTimeout(300);
+    return { shown, drawn, allInside: cards.every((x) => x.inside), notice: text,
+      mode: await p.locator('#focus-mode').inputValue(),
+      around: await p.getByTestId('map').getAttribute('data-shown'), noticeHidden: await notice.isHidden(),
+      panelName: (await p.getByTestId('person-panel').locator('h2').innerText()).trim(), screenshot: file };
+  });
+  await large.context.close();
 } finally {
   await browser.close();
   report.timings.total = Date.now() - started;

@@ -34,8 +34,7 @@ class AccountPage {
   async start() {
     clear(this.root, h('p', { class: 'loading', role: 'status' }, t('loading')));
     await this.load();
-    this.build();
-    this.map.fit();
+    await this.build();
     document.addEventListener('keydown', this.onKey);
   }
 
@@ -48,12 +47,17 @@ class AccountPage {
 
   async load() {
     const id = encodeURIComponent(this.accountId);
-    const [account, contacts, edges, team, competitors, opportunities, influence] = await Promise.all([
+    const [account, contacts, edges, team, competitors, opportunities, influence, view] = await Promise.all([
       api(`/accounts/${id}`), listAll(`/contacts?account_id=${id}`), listAll(`/relationships?account_id=${id}`),
       listAll('/team'), listAll('/competitors'), listAll(`/opportunities?account_id=${id}`),
       api(`/accounts/${id}/influence`).catch(() => ({ contacts: [] })),
+      api(`/accounts/${id}/map-view`).catch(() => null),
     ]);
     Object.assign(this, { account, contacts, edges, opportunities });
+    // The most people the map image draws (the server's budget), and the views asked for since this load.
+    this.budget = view?.budget ?? Infinity;
+    this.views = new Map(view ? [['', view]] : []);
+    this.findIndex = null;
     this.contactById = new Map(contacts.map((c) => [c.id, c]));
     const linked = new Set(edges.filter((e) => ['COVERS', 'MIRRORS'].includes(e.type)).map((e) => e.source));
     this.team = team.filter((m) => linked.has(m.id));
@@ -83,7 +87,7 @@ class AccountPage {
     this.renderHead();
     this.renderSide();
     this.renderChainTable();
-    this.applyMap();
+    await this.applyMap();
   }
 
   name(id) {
@@ -99,10 +103,11 @@ class AccountPage {
       'aria-label': t('map_label', { name: this.account.name }) });
     this.toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('map') });
     this.banner = h('div', { class: 'banner', role: 'status', hidden: true });
+    this.notice = h('p', { class: 'map-notice', role: 'status', 'data-testid': 'map-notice', hidden: true });
     this.chainBox = h('section', { class: 'chain', 'aria-labelledby': 'chain-title' });
     this.side = h('aside', { class: 'side', 'aria-label': this.opportunityId ? t('next') : t('account_class') });
     clear(this.root, h('div', { class: 'workspace' },
-      h('section', { class: 'main-column' }, this.head, this.toolbar, this.banner, this.mapBox, legend(),
+      h('section', { class: 'main-column' }, this.head, this.toolbar, this.banner, this.notice, this.mapBox, legend(),
         this.opportunityId ? this.chainBox : null),
       this.side));
     this.map = new RelationshipMap(this.mapBox, { onPerson: (id) => this.person(id) });
@@ -112,7 +117,7 @@ class AccountPage {
     this.renderToolbar();
     this.renderSide();
     this.renderChainTable();
-    this.applyMap();
+    return this.applyMap({ fit: true });
   }
 
   renderHead() {
@@ -130,7 +135,7 @@ class AccountPage {
 
   renderToolbar() {
     const focus = h('select', { id: 'focus-mode', 'aria-label': t('focus'), onchange: (e) => {
-      this.focus.mode = e.target.value; this.renderToolbar(); this.applyMap(); this.map.fit(); } });
+      this.focus.mode = e.target.value; this.renderToolbar(); this.applyMap({ fit: true }); } });
     const options = [['all', t('focus_all')]];
     if (this.opportunityId) options.push(['chain', t('focus_chain')]);
     options.push(['department', t('focus_department')], ['around', t('focus_around')]);
@@ -140,23 +145,53 @@ class AccountPage {
       const departments = [...new Set(this.contacts.map((c) => c.department).filter(Boolean))].sort();
       if (!departments.includes(this.focus.department)) this.focus.department = departments[0] || '';
       const select = h('select', { id: 'focus-department', 'aria-label': t('focus_department'), onchange: (e) => {
-        this.focus.department = e.target.value; this.applyMap(); this.map.fit(); } },
+        this.focus.department = e.target.value; this.applyMap({ fit: true }); } },
       departments.map((d) => h('option', { value: d, selected: d === this.focus.department }, d)));
       controls.push(select);
     }
     if (this.focus.mode === 'around') {
       const depth = h('select', { id: 'focus-depth', 'aria-label': t('depth'), onchange: (e) => {
-        this.focus.depth = Number(e.target.value); this.applyMap(); this.map.fit(); } },
+        this.focus.depth = Number(e.target.value); this.applyMap({ fit: true }); } },
       [1, 2, 3].map((d) => h('option', { value: String(d), selected: d === this.focus.depth }, String(d))));
       controls.push(h('label', { for: 'focus-depth' }, t('depth')), depth);
     }
-    controls.push(h('span', { class: 'spacer' }),
+    controls.push(this.finder(), h('span', { class: 'spacer' }),
       h('button', { type: 'button', class: 'icon', 'aria-label': t('zoom_out'), title: t('zoom_out'),
         onclick: () => this.map.zoomBy(1 / 1.25) }, '−'),
       h('button', { type: 'button', class: 'icon', 'aria-label': t('zoom_in'), title: t('zoom_in'),
         onclick: () => this.map.zoomBy(1.25) }, '+'),
       h('button', { type: 'button', 'aria-label': t('fit'), onclick: () => this.map.fit() }, t('fit')));
     clear(this.toolbar, ...controls);
+  }
+
+  /** A search box for a person by name (or title, department, id): choosing one selects them and shows
+   *  the people around them — the way to anyone a large account's map leaves out. */
+  finder() {
+    if (!this.findIndex) {
+      this.findIndex = new Map();
+      for (const c of this.contacts) {
+        let value = [c.name, c.title || c.department].filter(Boolean).join(' · ');
+        if (this.findIndex.has(value)) value = `${value} (${c.id})`;
+        this.findIndex.set(value, c.id);
+      }
+      this.findList = h('datalist', { id: 'people-found' },
+        [...this.findIndex.keys()].map((value) => h('option', { value })));
+    }
+    const input = h('input', { type: 'search', id: 'find-person', list: 'people-found', autocomplete: 'off',
+      'aria-label': t('find_person'), placeholder: t('find_person'),
+      onchange: (e) => this.find(e.target.value) });
+    return h('span', { class: 'finder' }, input, this.findList);
+  }
+
+  find(text) {
+    const query = text.trim().toLowerCase();
+    if (!query) return;
+    const id = this.findIndex.get(text.trim()) || this.contactById.has(text.trim()) && text.trim()
+      || this.contacts.find((c) => [c.name, c.title, c.department].some((v) => v && v.toLowerCase().includes(query)))?.id;
+    if (!id) { toast(t('find_nobody', { text: text.trim() }), 'error'); return; }
+    if (id === this.selected && this.focus.mode === 'around') return;  // (the box's change again, as it goes)
+    if (this.focus.mode !== 'around') { this.focus.mode = 'around'; this.renderToolbar(); }
+    this.person(id);
   }
 
   /** Which people the focus shows: null for everyone. */
@@ -182,7 +217,11 @@ class AccountPage {
         frontier = next;
       }
     }
-    if (!people) return null;
+    return people && this.withTeamAndPath(people);
+  }
+
+  /** `people` with our team members who cover them and the path to take. */
+  withTeamAndPath(people) {
     for (const e of this.edges) {
       if (['COVERS', 'MIRRORS'].includes(e.type) && people.has(e.target)) people.add(e.source);
     }
@@ -190,16 +229,60 @@ class AccountPage {
     return people;
   }
 
+  /** The people the map shows and, when the focus holds more than the map image draws, the server's view
+   *  of them (`/map-view`: the most important first, at most its budget), whose count says what was left out. */
+  async shown() {
+    const people = this.visible();
+    const count = people ? [...people].filter((id) => this.contactById.has(id)).length : this.contacts.length;
+    if (count <= this.budget) return { people, view: null };
+    const query = this.viewQuery();
+    let view = this.views.get(query);
+    if (!view) {
+      try {
+        view = await api(`/accounts/${encodeURIComponent(this.accountId)}/map-view${query ? `?${query}` : ''}`);
+      } catch (err) {
+        toast(err.message, 'error');
+        return { people, view: null };
+      }
+      this.views.set(query, view);
+    }
+    // (and the people picked out in the side panel, say a gap's, wherever they sit)
+    return { people: this.withTeamAndPath(new Set([...view.people, ...this.highlightIds])), view };
+  }
+
+  /** The query of `/map-view` for the focus. */
+  viewQuery() {
+    const { mode, department, depth } = this.focus;
+    if (mode === 'chain' && this.opportunityId) {
+      return new URLSearchParams({ opportunity_id: this.opportunityId, scope: 'chain', depth: '1' }).toString();
+    }
+    if (mode === 'department') return new URLSearchParams({ scope: 'department', department }).toString();
+    if (mode === 'around' && this.selected) {
+      return new URLSearchParams({ scope: 'around', around: this.selected, depth: String(depth) }).toString();
+    }
+    return '';
+  }
+
   currentPath() {
     return this.recommendations?.[this.pathIndex]?.path || [];
   }
 
-  applyMap() {
+  /** Draws the focus (the latest asked for, if several are on their way); with `fit`, fits the map to it. */
+  async applyMap({ fit = false } = {}) {
+    const asked = (this.mapAsked = (this.mapAsked || 0) + 1);
+    const { people, view } = await this.shown();
+    if (asked !== this.mapAsked) return;
     this.map.setChain(this.opportunityId ? this.members.get(this.opportunityId) : null);
     this.map.setPath(this.currentPath());
-    this.map.setVisible(this.visible());
+    this.map.setVisible(people);
+    this.notice.hidden = !view;
+    if (view) {
+      clear(this.notice, t('map_left_out', { shown: view.people.length.toLocaleString(lang()),
+        total: view.contacts.toLocaleString(lang()), view: view.title || t('focus_all') }));
+    }
     this.map.highlight(this.highlightIds);
     this.map.select(this.selected);
+    if (fit) this.map.fit(people ? [...people] : undefined);
   }
 
   // ---- side panel -------------------------------------------------------------------------------
@@ -386,7 +469,7 @@ class AccountPage {
     if (this.picking) { this.finishPick(id); return; }
     if (!this.contactById.has(id)) return;
     this.selected = id;
-    if (this.focus.mode === 'around') { this.map.setVisible(this.visible()); this.map.fit(); }
+    if (this.focus.mode === 'around') this.applyMap({ fit: true });
     this.renderSide();
     this.renderChainTable();
     this.map.select(id);

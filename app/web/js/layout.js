@@ -1,12 +1,17 @@
 // Where each person sits on the map: the org chart top-down (a tidy tree over REPORTS_TO), people
 // without a known manager as roots of their own, many staff under one manager wrapped in a grid,
-// and our team in a column on the left.
+// a manager's teams in bands below each other when side by side they would make the chart far wider
+// than tall (a large account's key people), and our team in a column on the left.
 
 export const CARD = { w: 156, h: 56 };
 const UNIT_X = CARD.w + 28;
 const UNIT_Y = CARD.h + 64;
 const WRAP = 6;          // more leaf reports than this under one manager are wrapped...
 const WRAP_COLUMNS = 4;  // ...into rows this wide
+const BAND_MIN = 24;     // a chart up to this many cards wide is never banded...
+const BAND_RATIO = 2;    // ...wider ones are kept to about this many times the square root of the people
+const ROOT_GAP = 0.3;    // columns between the trees of people without a manager shown
+const BAND_GAP = 0.35;   // rows between bands, where lines to the lower bands pass
 
 const LEVEL_RANK = { executive: 0, vp: 1, director: 2, manager: 3, staff: 4 };
 
@@ -32,45 +37,62 @@ export function orgChart(contacts, bossOf, team) {
   }
   for (const list of children.values()) list.sort(order);
   roots.sort(order);
-
-  const slot = new Map();  // id → {x: column units, row: depth rows}
+  const widest = Math.max(BAND_MIN, Math.ceil(BAND_RATIO * Math.sqrt(contacts.length)));
   const placed = new Set();
-  let cursor = 0;
 
-  function place(person, row) {
+  // A block: cells [id, column, row] relative to its top left, its width and height (in cards), and the
+  // columns of its top people (where the lines from above arrive).
+  function tree(person) {
     placed.add(person.id);
     const kids = children.get(person.id).filter((k) => !placed.has(k.id));
-    if (!kids.length) {
-      slot.set(person.id, { x: cursor, row });
-      cursor += 1;
-      return;
-    }
-    const xs = [];
+    if (!kids.length) return { cells: [[person.id, 0, 0]], w: 1, h: 1, tops: [0] };
     const leaves = kids.filter((k) => !children.get(k.id).length);
-    const inner = kids.filter((k) => children.get(k.id).length);
-    for (const k of inner) { place(k, row + 1); xs.push(slot.get(k.id).x); }
-    if (leaves.length > WRAP) {
-      const start = cursor;
-      leaves.forEach((leaf, i) => {
-        placed.add(leaf.id);
-        slot.set(leaf.id, { x: start + (i % WRAP_COLUMNS), row: row + 1 + Math.floor(i / WRAP_COLUMNS) });
-      });
-      cursor = start + WRAP_COLUMNS;
-      xs.push(start, start + WRAP_COLUMNS - 1);
-    } else {
-      for (const k of leaves) { place(k, row + 1); xs.push(slot.get(k.id).x); }
+    const parts = kids.filter((k) => children.get(k.id).length).map(tree);
+    if (leaves.length > WRAP) parts.push(grid(leaves));
+    else parts.push(...leaves.map(tree));
+    const below = bands(parts, 0);
+    const x = (Math.min(...below.tops) + Math.max(...below.tops)) / 2;
+    return { cells: [[person.id, x, 0], ...below.cells.map(([id, cx, cy]) => [id, cx, cy + 1])],
+      w: below.w, h: below.h + 1, tops: [x] };
+  }
+
+  function grid(leaves) {
+    for (const leaf of leaves) placed.add(leaf.id);
+    return { cells: leaves.map((leaf, i) => [leaf.id, i % WRAP_COLUMNS, Math.floor(i / WRAP_COLUMNS)]),
+      w: WRAP_COLUMNS, h: Math.ceil(leaves.length / WRAP_COLUMNS), tops: [0, WRAP_COLUMNS - 1] };
+  }
+
+  // Blocks side by side (`gap` columns apart), in bands one below the other once a band would pass `widest`.
+  function bands(parts, gap) {
+    const rows = [[]];
+    let width = 0;
+    for (const part of parts) {
+      const row = rows[rows.length - 1];
+      if (row.length && width + part.w > widest) { rows.push([part]); width = part.w + gap; }
+      else { row.push(part); width += part.w + gap; }
     }
-    slot.set(person.id, { x: (Math.min(...xs) + Math.max(...xs)) / 2, row });
+    const cells = [];
+    const tops = [];
+    let w = 0;
+    let y = 0;
+    rows.forEach((row, r) => {
+      let x = 0;
+      for (const part of row) {
+        for (const [id, cx, cy] of part.cells) cells.push([id, x + cx, y + cy]);
+        if (r === 0) tops.push(...part.tops.map((t) => x + t));
+        x += part.w + gap;
+      }
+      w = Math.max(w, x - gap);
+      y += Math.max(...row.map((part) => part.h)) + (r < rows.length - 1 ? BAND_GAP : 0);
+    });
+    return { cells, w, h: y, tops };
   }
 
-  for (const root of roots) {
-    if (!placed.has(root.id)) { place(root, 0); cursor += 0.3; }
-  }
-  // A reporting cycle (refused by the service, but be safe): place whoever is left as roots.
-  for (const c of contacts) if (!placed.has(c.id)) place(c, 0);
-
+  const trees = roots.filter((root) => !placed.has(root.id)).map(tree);
+  // A reporting cycle (refused by the service, but be safe): whoever is left becomes a root.
+  for (const c of contacts) if (!placed.has(c.id)) trees.push(tree(c));
   const positions = new Map();
-  for (const [id, s] of slot) positions.set(id, { x: s.x * UNIT_X, y: s.row * UNIT_Y });
+  for (const [id, x, row] of bands(trees, ROOT_GAP).cells) positions.set(id, { x: x * UNIT_X, y: row * UNIT_Y });
   team.forEach((member, i) => {
     positions.set(member.id, { x: -1.2 * UNIT_X, y: i * (CARD.h + 26) });
   });
