@@ -136,7 +136,8 @@ class AccountPage {
   renderToolbar() {
     const focus = h('select', { id: 'focus-mode', 'aria-label': t('focus'), onchange: (e) => {
       this.focus.mode = e.target.value; this.renderToolbar(); this.applyMap({ fit: true }); } });
-    const options = [['all', t('focus_all')]];
+    // (a large account's "everyone" is the people its map image draws: the notice above the map says so)
+    const options = [['all', t(this.contacts.length > this.budget ? 'focus_key_people' : 'focus_all')]];
     if (this.opportunityId) options.push(['chain', t('focus_chain')]);
     options.push(['department', t('focus_department')], ['around', t('focus_around')]);
     for (const [value, text] of options) focus.append(h('option', { value, selected: this.focus.mode === value }, text));
