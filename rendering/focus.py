@@ -296,6 +296,7 @@ class Shown:
     in_view: int               # the people the view holds
     budget: int                # the most people an image draws
     people: list[str]          # those drawn: the first ``budget`` of the view
+    lines: list[Line]          # the lines drawn (at most ``LINE_BUDGET``, reporting lines aside)
     notices: list[str]         # what was left out and how to ask for it (empty when nothing was)
 
 
@@ -305,7 +306,7 @@ def shown(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> Shown:
     view = view_of(model, focus, budget)
     out = drawn_part(model, view, budget)
     return Shown(view.kind, view.title, len(model.contacts), len(view.order), budget, list(out.contacts),
-                 out.notices)
+                 out.lines, out.notices)
 
 
 def drawn_part(model: MapModel, view: View, budget: int) -> MapModel:

@@ -108,6 +108,16 @@ class CytoscapeDocument(Document):
     layout: Layout
 
 
+class MapViewLine(Document):
+    """A line the image draws: a relationship of the map (``source`` → ``target`` as stored), or
+    ``REPORTS_TO_SECONDARY``: a reporting line to a second manager (the first is the chart itself)."""
+
+    type: str = Field(description="INFLUENCES, PROMOTED_BY, ALLY, RIVAL, COVERS, MIRRORS, FAVORS or "
+                                  "REPORTS_TO_SECONDARY")
+    source: str
+    target: str
+
+
 class MapView(Document):
     """Who the map image (PNG, SVG) of a focus draws — at most ``budget`` people, most important first —
     and what it says it left out: ``GET /v1/accounts/{id}/map-view``, for a front end that draws the map
@@ -122,5 +132,10 @@ class MapView(Document):
     budget: int = Field(description="the most people one image draws")
     people: list[str] = Field(description="the contacts drawn, most important first (managers before their "
                                           "reports)")
+    lines: list[MapViewLine] = Field(description="the lines the image draws between them, our team and the "
+                                                 "competitors (reporting lines aside: the chart itself): at most "
+                                                 "100, those of the decision chain first, then our coverage and the "
+                                                 "competitors' support, influence, alliances and rivalries, "
+                                                 "stronger first")
     notices: list[str] = Field(description="what the image says it left out and how to ask for it; empty when "
                                            "it draws the whole view")

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rendering import FORMATS
-from rendering.focus import IMAGE_BUDGET, Focus, view_of
+from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, view_of
 from rendering.model import build_map
 from rendering.pdf import PAGE_BUDGET, sections
 from tests.maps.conftest import fetch, pdf_pages, read_cytoscape, svg_texts
@@ -121,6 +121,9 @@ def test_the_map_view_names_whom_the_image_draws_and_what_it_left_out(big: TestC
     assert set(view["people"]) == drawn(svg)                 # the same people, whichever focus
     assert len(view["people"]) == len(set(view["people"])) == min(view["in_view"], IMAGE_BUDGET)
     assert view["contacts"] == 300 and view["budget"] == IMAGE_BUDGET
+    assert 0 < len(view["lines"]) <= LINE_BUDGET                # the lines it draws, between people it draws
+    ends = set(view["people"]) | {t["id"] for t in BIG["team"]} | {c["id"] for c in BIG["competitors"]}
+    assert all({line["source"], line["target"]} <= ends for line in view["lines"])
     texts = svg_texts(svg)
     assert view["notices"] and all(notice in texts for notice in view["notices"])
     assert view["view"] == {(): "overview", ("opportunity_id",): "chain", ("department", "scope"): "department",

@@ -35,7 +35,17 @@ CHROMIUM = Path(os.environ.get("GUANXI_CHROMIUM", "/usr/bin/chromium"))
 ADMIN = "admin-key-for-the-browser-test"
 EDITOR = "editor-key-for-the-browser-test"
 VIEWER = "viewer-key-for-the-browser-test"
-LARGE = large_account(300, seed=7)   # account "big": more people than a map draws
+def _large() -> dict[str, Any]:
+    """Account "big": 300 people, more than a map draws, and among its top people more influence lines
+    than a map draws (100)."""
+    bundle = large_account(300, seed=7)
+    bundle["relationships"] += [{"id": f"extra-{i}-{j}", "type": "INFLUENCES", "source": f"big-c{i:03d}",
+                                 "target": f"big-c{j:03d}", "strength": 0.5}
+                                for i in range(40) for j in range(i + 1, i + 4)]
+    return bundle
+
+
+LARGE = _large()
 PEOPLE = {"gzf-gm", "gzf-cfo", "gzf-coo", "gzf-proc", "gzf-buyer", "gzf-design", "gzf-salesvp", "gzf-it", "gzf-qa"}
 
 
@@ -255,6 +265,12 @@ def test_a_large_accounts_map_draws_what_its_image_would_and_finds_anyone(walk: 
     view = httpx.get(f"{server}/v1/accounts/big/map-view", headers={"Authorization": f"Bearer {EDITOR}"}).json()
     assert seen["shown"] == str(view["budget"]) == "150"
     assert set(seen["drawn"]) == set(view["people"])           # the people the PNG draws, and no one else
+    # and of the lines it draws (at most 100), those between people and team members on the web map: fewer
+    # than the lines between the people drawn
+    drawn = set(view["people"]) | {member["id"] for member in LARGE["team"]}
+    between = [line for line in LARGE["relationships"] if line["type"] in ("INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL",
+               "COVERS", "MIRRORS") and {line["source"], line["target"]} <= drawn]
+    assert 0 < int(seen["lines"]) <= len(view["lines"]) == 100 < len(between)
     assert seen["allInside"], "the map is fitted to the people drawn"
     assert seen["notice"].startswith("Showing 150 of 300 people: the top levels and the most influential people.")
     # Someone it left out, found by name: selected, and the map shows the people around them, the notice gone.

@@ -320,6 +320,7 @@ try {
     await notice.waitFor();
     await p.waitForTimeout(300);
     const shown = await p.getByTestId('map').getAttribute('data-shown');
+    const lines = await p.getByTestId('map').getAttribute('data-lines');
     const cards = (await mapPeople(p)).filter((x) => !x.hidden);
     const drawn = cards.map((x) => x.id);
     const text = await notice.innerText();
@@ -329,7 +330,7 @@ try {
     await p.waitForFunction(() => document.querySelector('#focus-mode')?.value === 'around');
     await p.getByTestId('person-panel').waitFor();
     await p.waitForTimeout(300);
-    return { shown, drawn, allInside: cards.every((x) => x.inside), notice: text,
+    return { shown, lines, drawn, allInside: cards.every((x) => x.inside), notice: text,
       mode: await p.locator('#focus-mode').inputValue(),
       around: await p.getByTestId('map').getAttribute('data-shown'), noticeHidden: await notice.isHidden(),
       panelName: (await p.getByTestId('person-panel').locator('h2').innerText()).trim(), screenshot: file };

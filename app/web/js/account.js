@@ -3,7 +3,7 @@
 import { api, listAll, download, queryEnum, hasPath, ApiError } from './api.js';
 import { h, clear, toast, fmt, signed, daysSince } from './dom.js';
 import { t, label, lang, list, STANCES, ROLES } from './i18n.js';
-import { RelationshipMap } from './map.js';
+import { RelationshipMap, lineKey } from './map.js';
 
 const LINE_TYPES = ['INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
 const UNDIRECTED = ['ALLY', 'RIVAL'];
@@ -275,7 +275,7 @@ class AccountPage {
     if (asked !== this.mapAsked) return;
     this.map.setChain(this.opportunityId ? this.members.get(this.opportunityId) : null);
     this.map.setPath(this.currentPath());
-    this.map.setVisible(people);
+    this.map.setVisible(people, view && new Set(view.lines.map((l) => lineKey(l.type, l.source, l.target))));
     this.notice.hidden = !view;
     if (view) {
       clear(this.notice, t('map_left_out', { shown: view.people.length.toLocaleString(lang()),

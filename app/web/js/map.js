@@ -39,6 +39,11 @@ const STYLE = [
     opacity: 0.95, 'z-index': 50, 'arrow-scale': 1.2 } },
 ];
 
+/** A line as the map image names it: the relationship's type, source and target as stored. */
+export function lineKey(type, source, target) {
+  return `${type}|${source}|${target}`;
+}
+
 export class RelationshipMap {
   /**
    * `container` gets the canvas and the people; `onPerson(id)` is called when a person is chosen
@@ -188,14 +193,22 @@ export class RelationshipMap {
     }
   }
 
-  /** Shows only `visible` (a Set of ids; null: everyone), with lines between shown people. */
-  setVisible(visible) {
+  /** Shows only `visible` (a Set of ids; null: everyone), with lines between shown people — of lines other
+   *  than reporting lines, only those in `lines` (a Set of `lineKey`s) when given: those the map image draws. */
+  setVisible(visible, lines = null) {
+    let drawn = 0;
     this.cy.batch(() => {
       this.cy.nodes().forEach((n) => { n.toggleClass('hidden', Boolean(visible) && !visible.has(n.id())); });
       this.cy.edges().forEach((e) => {
-        e.toggleClass('hidden', e.source().hasClass('hidden') || e.target().hasClass('hidden'));
+        // (reporting lines are the chart itself, always drawn between shown people; others as stored)
+        const chart = e.data('type') === 'REPORTS_TO' || e.hasClass('hop');
+        const hidden = e.source().hasClass('hidden') || e.target().hasClass('hidden')
+          || Boolean(lines) && !chart && !lines.has(lineKey(e.data('type'), e.source().id(), e.target().id()));
+        e.toggleClass('hidden', hidden);
+        if (!hidden && !chart) drawn += 1;
       });
     });
+    this.container.dataset.lines = String(drawn);
     let shown = 0;
     for (const [id, card] of this.cards) {
       const hide = Boolean(visible) && !visible.has(id);
