@@ -288,7 +288,7 @@ def focused(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> MapMod
 @dataclass(frozen=True)
 class Shown:
     """What an image of a view shows, for a front end that draws the map itself: the view, the people
-    drawn (most important first) and the image's notices."""
+    drawn (most important first), the lines between them and the image's notices."""
 
     view: str                  # all | chain | overview | department | around
     title: str                 # what the view is called ("" for everyone)
@@ -301,7 +301,8 @@ class Shown:
 
 
 def shown(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> Shown:
-    """Who an image of ``focus`` draws, and what it says it left out (``focused`` without the drawing)."""
+    """Whom and which lines an image of ``focus`` draws, and what it says it left out (``focused`` without
+    the drawing)."""
     focus = validate(model, focus)
     view = view_of(model, focus, budget)
     out = drawn_part(model, view, budget)

@@ -100,9 +100,10 @@ def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
                          opportunity_id: OpportunityParam = None, scope: ScopeParam = None,
                          department: DepartmentParam = None, around: AroundParam = None, depth: DepthParam = None,
                          accept_language: LanguageParam = None) -> MapView:
-    """Who the map image (PNG, SVG) with the same query draws — at most 150 people, most important
-    first — and what it says it left out and how to ask for it: for a front end that draws the map
-    itself and should not draw more than a person can read (the web app asks this for large accounts)."""
+    """Whom the map image (PNG, SVG) with the same query draws — at most 150 people, most important
+    first, and at most 100 lines between them — and what it says it left out and how to ask for it: for
+    a front end that draws the map itself and should not draw more than a person can read (the web app
+    asks this for large accounts)."""
     try:
         view = account_map_view(store, id, opportunity_id=opportunity_id, lang=_language(accept_language),
                                 today=dt.datetime.now(dt.UTC).date(),

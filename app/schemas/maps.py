@@ -119,9 +119,9 @@ class MapViewLine(Document):
 
 
 class MapView(Document):
-    """Who the map image (PNG, SVG) of a focus draws — at most ``budget`` people, most important first —
-    and what it says it left out: ``GET /v1/accounts/{id}/map-view``, for a front end that draws the map
-    itself (the web app does) and wants to draw what the image would."""
+    """Whom the map image (PNG, SVG) of a focus draws — at most ``budget`` people, most important first —
+    the lines between them, and what it says it left out: ``GET /v1/accounts/{id}/map-view``, for a front
+    end that draws the map itself (the web app does) and wants to draw what the image would."""
 
     view: Literal["all", "chain", "overview", "department", "around"] = Field(
         description="everyone (they fit), an opportunity's chain and the people around it, the top levels and "
@@ -131,7 +131,7 @@ class MapView(Document):
     in_view: int = Field(description="the people the view holds, drawn or not")
     budget: int = Field(description="the most people one image draws")
     people: list[str] = Field(description="the contacts drawn, most important first (managers before their "
-                                          "reports)")
+                                          "reports; around one contact, the nearest first)")
     lines: list[MapViewLine] = Field(description="the lines the image draws between them, our team and the "
                                                  "competitors (reporting lines aside: the chart itself): at most "
                                                  "100, those of the decision chain first, then our coverage and the "
