@@ -46,6 +46,13 @@ async function shot(page, name) {
   return file;
 }
 
+/** Opens `route` in a tab not yet signed in, and signs in with `key` there. */
+async function openSignedIn(page, route, key) {
+  await page.goto(config.baseUrl + route);
+  await page.getByTestId('key-input').fill(key);
+  await page.getByTestId('key-input').press('Enter');
+}
+
 let current = null;
 
 async function step(name, body) {
@@ -290,9 +297,7 @@ try {
   const viewer = await newPage(browser, { width: 1280, height: 800 }, 'zh-CN');
   await step('viewer', async () => {
     const p = viewer.page;
-    await p.goto(config.baseUrl + '/#/opportunities/gzf-upgrade');
-    await p.getByTestId('key-input').fill(config.viewerKey);
-    await p.getByTestId('key-input').press('Enter');
+    await openSignedIn(p, '/#/opportunities/gzf-upgrade', config.viewerKey);
     await p.locator('[data-testid^="recommendation-"]').first().waitFor();
     await p.getByTestId('person-gzf-design').click();
     await p.getByTestId('person-panel').waitFor();
@@ -313,9 +318,7 @@ try {
   const large = await newPage(browser, { width: 1280, height: 800 }, 'en-US');
   await step('large_account', async () => {
     const p = large.page;
-    await p.goto(config.baseUrl + '/#/accounts/big');
-    await p.getByTestId('key-input').fill(config.editorKey);
-    await p.getByTestId('key-input').press('Enter');
+    await openSignedIn(p, '/#/accounts/big', config.editorKey);
     const notice = p.getByTestId('map-notice');
     await notice.waitFor();
     await p.waitForTimeout(300);
