@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +80,20 @@ def test_every_module_import_resolves_to_a_file_of_the_app() -> None:
         for spec in re.findall(r"^import .*? from '([^']+)';", text, flags=re.MULTILINE):
             assert spec.startswith("."), f"{path.name} imports {spec!r}: only relative modules, no bare names"
             assert (path.parent / spec).resolve().is_file(), f"{path.name} imports a missing {spec}"
+
+
+@pytest.mark.parametrize("path", [p for p in OWN_FILES if p.suffix == ".js"], ids=lambda p: p.name)
+def test_every_module_parses(path: Path) -> None:
+    """A module that does not parse (a name declared twice, say) is a page that never loads: said here,
+    by the module's name and line, rather than by the browser test timing out."""
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI"):
+            pytest.fail("no node on PATH: run tools/web/install")
+        pytest.skip("no node on PATH")
+    checked = subprocess.run([node, "--input-type=module", "--check"], input=path.read_text(encoding="utf-8"),
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert checked.returncode == 0, f"{path.name} does not parse:\n{checked.stderr}"
 
 
 @pytest.fixture(scope="module")

@@ -274,8 +274,8 @@ class AccountPage {
     const { people, view } = await this.shown();
     if (asked !== this.mapAsked) return;
     this.map.setChain(this.opportunityId ? this.members.get(this.opportunityId) : null);
-    this.map.setPath(this.currentPath());
     this.map.setVisible(people, view && new Set(view.lines.map((l) => lineKey(l.type, l.source, l.target))));
+    this.map.setPath(this.currentPath());
     this.notice.hidden = !view;
     if (view) {
       clear(this.notice, t('map_left_out', { shown: view.people.length.toLocaleString(lang()),

@@ -14,7 +14,6 @@ const STYLE = [
   { selector: 'node', style: {
     shape: 'round-rectangle', width: CARD.w, height: CARD.h, 'background-opacity': 0, 'border-width': 0,
     label: '', events: 'yes' } },
-  { selector: 'node.hidden, edge.hidden', style: { display: 'none' } },
   { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa5b1', 'curve-style': 'bezier', 'target-arrow-shape': 'none',
     'arrow-scale': 0.9, opacity: 0.9 } },
   { selector: 'edge[type = "REPORTS_TO"]', style: { 'curve-style': 'taxi', 'taxi-direction': 'downward',
@@ -73,21 +72,20 @@ export class RelationshipMap {
     const bossOf = new Map();
     for (const e of edges) if (e.type === 'REPORTS_TO') bossOf.set(e.source, e.target);
     Object.assign(this, { teamList: team, contactList: contacts, bossOf });
+    // (the whole chart's positions order the people's buttons, top-down: the keyboard's order)
     const positions = orgChart(contacts, bossOf, team);
-    const elements = [];
-    for (const c of contacts) elements.push({ group: 'nodes', data: { id: c.id, kind: 'contact' }, position: positions.get(c.id) });
-    for (const m of team) elements.push({ group: 'nodes', data: { id: m.id, kind: 'team' }, position: positions.get(m.id) });
+    // Cytoscape holds only the people shown and the lines between them (setVisible): adding and hiding a
+    // large account's tens of thousands took seconds.
+    this.kinds = new Map([...contacts.map((c) => [c.id, 'contact']), ...team.map((m) => [m.id, 'team'])]);
+    this.lines = [];
     for (const e of edges) {
       if (![...PERSON_EDGES, ...TEAM_EDGES].includes(e.type) || !ids.has(e.source) || !ids.has(e.target)) continue;
       // The org chart runs top-down from the boss; every other line from its source.
       const [source, target] = e.type === 'REPORTS_TO' ? [e.target, e.source] : [e.source, e.target];
-      elements.push({ group: 'edges', data: { id: `e:${e.id}`, source, target, type: e.type,
+      this.lines.push({ group: 'edges', data: { id: `e:${e.id}`, source, target, type: e.type,
         strength: e.strength ?? 0.5, closeness: e.closeness ?? 0.5 } });
     }
-    this.cy.batch(() => {
-      this.cy.elements().remove();
-      this.cy.add(elements);
-    });
+    this.cy.elements().remove();
 
     this.cards.clear();
     const cards = [];
@@ -194,21 +192,19 @@ export class RelationshipMap {
   }
 
   /** Shows only `visible` (a Set of ids; null: everyone), with lines between shown people — of lines other
-   *  than reporting lines, only those in `lines` (a Set of `lineKey`s) when given: those the map image draws. */
+   *  than reporting lines, only those in `lines` (a Set of `lineKey`s) when given: those the map image draws.
+   *  The path to take (setPath) is drawn again after. */
   setVisible(visible, lines = null) {
-    let drawn = 0;
+    const isShown = (id) => !visible || visible.has(id);
+    const nodes = [...this.kinds].filter(([id]) => isShown(id)).map(([id, kind]) => ({ group: 'nodes', data: { id, kind } }));
+    // (reporting lines are the chart itself, always drawn between shown people; others as stored)
+    const drawn = this.lines.filter(({ data }) => isShown(data.source) && isShown(data.target)
+      && (!lines || data.type === 'REPORTS_TO' || lines.has(lineKey(data.type, data.source, data.target))));
     this.cy.batch(() => {
-      this.cy.nodes().forEach((n) => { n.toggleClass('hidden', Boolean(visible) && !visible.has(n.id())); });
-      this.cy.edges().forEach((e) => {
-        // (reporting lines are the chart itself, always drawn between shown people; others as stored)
-        const chart = e.data('type') === 'REPORTS_TO' || e.hasClass('hop');
-        const hidden = e.source().hasClass('hidden') || e.target().hasClass('hidden')
-          || Boolean(lines) && !chart && !lines.has(lineKey(e.data('type'), e.source().id(), e.target().id()));
-        e.toggleClass('hidden', hidden);
-        if (!hidden && !chart) drawn += 1;
-      });
+      this.cy.elements().remove();
+      this.cy.add([...nodes, ...drawn]);
     });
-    this.container.dataset.lines = String(drawn);
+    this.container.dataset.lines = String(drawn.filter(({ data }) => data.type !== 'REPORTS_TO').length);
     let shown = 0;
     for (const [id, card] of this.cards) {
       const hide = Boolean(visible) && !visible.has(id);
@@ -256,7 +252,7 @@ export class RelationshipMap {
   setPath(path) {
     this.cy.remove('edge.hop');
     for (const card of this.cards.values()) card.classList.remove('on-path');
-    this.path = (path || []).filter((id) => this.cards.has(id));
+    this.path = (path || []).filter((id) => this.cards.has(id) && this.cy.getElementById(id).nonempty());
     const hops = [];
     for (let i = 0; i + 1 < this.path.length; i += 1) {
       hops.push({ group: 'edges', classes: 'hop', data: { id: `hop:${i}`, source: this.path[i], target: this.path[i + 1], type: 'PATH' } });
