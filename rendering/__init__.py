@@ -5,7 +5,8 @@ large accounts and personal notes optionally left out.
 It sits beside ``scoring`` and reads the same cached account map as the analytics
 (``Store.account_graph``); ``app`` only speaks HTTP around it. ``render_account_map`` is the entry point
 for the API and ``guanxi export``; ``render_map`` does the same from a projected graph;
-``account_map_view`` says who an image would draw, for front ends that draw the map themselves. The pipeline:
+``map_view`` says who an image of a projected graph would draw, for front ends that draw the map
+themselves (``account_graph``: an account's cached projection). The pipeline:
 decide what the map shows (``rendering.model``), which part of it an image can draw
 (``rendering.focus``), lay it out (``rendering.layout``), route the lines (``rendering.routing``) and
 write the format (``rendering.formats``, the registry of formats); ``rendering.drawings`` keeps what was
@@ -27,8 +28,8 @@ from rendering.formats import FORMATS, ExportFormat
 from rendering.model import MapError, build_map, check_opportunity
 from scoring.options import ScoringOptions
 
-__all__ = ["FORMATS", "SCOPES", "Drawings", "ExportFormat", "Focus", "MapError", "Shown", "account_map_view",
-           "render_account_map", "render_map"]
+__all__ = ["FORMATS", "SCOPES", "Drawings", "ExportFormat", "Focus", "MapError", "Shown", "account_graph",
+           "map_view", "render_account_map", "render_map"]
 
 
 def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None = None, redact: bool = False,
@@ -67,7 +68,7 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
     """
     if fmt not in FORMATS:
         raise MapError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", ["query", "format"])
-    graph = _account_graph(store, account_id, opportunity_id)
+    graph = account_graph(store, account_id, opportunity_id)
 
     def draw() -> bytes:
         return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
@@ -78,18 +79,18 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
     return data, FORMATS[fmt].media_type
 
 
-def account_map_view(store: Store, account_id: str, *, opportunity_id: str | None = None, lang: str | None = None,
-                     today: dt.date | None = None, options: ScoringOptions | None = None,
-                     focus: Focus | None = None) -> Shown:
-    """Who the account's map image (PNG, SVG) draws for ``focus``, most important first, and what it
-    says it left out: for a front end that draws the map itself. Raises as :func:`render_account_map`."""
-    graph = _account_graph(store, account_id, opportunity_id)
+def map_view(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, lang: str | None = None,
+             today: dt.date | None = None, options: ScoringOptions | None = None,
+             focus: Focus | None = None) -> Shown:
+    """Who the map image (PNG, SVG) of a projected graph draws for ``focus``, most important first, and
+    what it says it left out: for a front end that draws the map itself. Raises ``MapError`` for a focus
+    that cannot be served."""
     with collection_paused():
         model = build_map(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options)
         return shown(model, focus or Focus())
 
 
-def _account_graph(store: Store, account_id: str, opportunity_id: str | None) -> nx.MultiDiGraph:
+def account_graph(store: Store, account_id: str, opportunity_id: str | None) -> nx.MultiDiGraph:
     """The account's cached projection; ``MapError`` when ``opportunity_id`` is another account's."""
     graph = store.account_graph(account_id)
     if opportunity_id is not None and not check_opportunity(graph, opportunity_id):

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.deps import StoreDep, Viewer
 from app.errors import ApiError
+from app.routers.analytics import AnswerJSON, AsOf, _today, account_map, as_of_moment, language
 from app.schemas.maps import CytoscapeDocument, MapView
+from graph.errors import NotFound
 from graph.models import ID_PATTERN
-from rendering import FORMATS, MapError, account_map_view, render_account_map
+from rendering import FORMATS, Drawings, MapError, account_graph, map_view, render_account_map
 from rendering.focus import MAX_DEPTH, Focus, Scope
+from rendering.model import check_opportunity
 from scoring.options import ScoringOptions
 
 router = APIRouter(prefix="/v1", tags=["maps"])
@@ -24,11 +27,7 @@ DEFAULT_FORMAT = MapFormat("png")
 
 def _language(accept_language: str | None) -> str | None:
     """``zh-CN`` or ``en`` when the client asks for one; None: the language of the account's names."""
-    if not accept_language:
-        return None
-    from app.routers.analytics import language
-
-    return language(accept_language)
+    return language(accept_language) if accept_language else None
 
 
 # The query of a map and of its view (/map-view).
@@ -95,23 +94,37 @@ def get_account_map(
                              "Cache-Control": "no-store"})
 
 
-@router.get("/accounts/{id}/map-view", response_model=MapView)
+@router.get("/accounts/{id}/map-view", response_model=MapView, response_class=AnswerJSON)
 def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
                          opportunity_id: OpportunityParam = None, scope: ScopeParam = None,
                          department: DepartmentParam = None, around: AroundParam = None, depth: DepthParam = None,
-                         accept_language: LanguageParam = None) -> MapView:
+                         accept_language: LanguageParam = None, as_of: AsOf = None) -> AnswerJSON:
     """Whom the map image (PNG, SVG) with the same query draws — at most 150 people, most important
     first, and at most 100 lines between them — and what it says it left out and how to ask for it: for
     a front end that draws the map itself and should not draw more than a person can read (the web app
-    asks this for large accounts)."""
+    asks this for large accounts). The view of an unchanged map is sent as it was last made, as a drawing
+    is; ``as_of``: the view of the map as it stood then."""
+    when = as_of_moment(as_of)
+    lang, focus, today = _language(accept_language), Focus(scope, department, around, depth), _today(when)
+    options: ScoringOptions | None = getattr(request.app.state, "scoring_options", None)
     try:
-        view = account_map_view(store, id, opportunity_id=opportunity_id, lang=_language(accept_language),
-                                today=dt.datetime.now(dt.UTC).date(),
-                                options=getattr(request.app.state, "scoring_options", None),
-                                focus=Focus(scope, department, around, depth))
+        if when is None:
+            graph = account_graph(store, id, opportunity_id)
+        else:
+            graph = account_map(store, id, when)
+            if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
+                raise NotFound("opportunity at this account", opportunity_id)
+
+        def view() -> bytes:
+            shown = map_view(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options,
+                             focus=focus)
+            return MapView.model_validate(shown, from_attributes=True).model_dump_json().encode()
+
+        drawings: Drawings = request.app.state.drawings
+        return AnswerJSON(view() if when is not None else
+                          drawings.drawn(graph, ("map-view", opportunity_id, lang, today, options, focus), view))
     except MapError as e:
         raise _invalid(e) from e
-    return MapView.model_validate(view, from_attributes=True)
 
 
 def _invalid(e: MapError) -> ApiError:

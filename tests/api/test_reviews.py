@@ -111,6 +111,13 @@ def test_the_decision_chain_as_of_the_review_is_what_it_answered_then(furniture:
     assert cfo["status"] == "active"
     image = furniture.get("/v1/accounts/gzf/map", params={"as_of": review["held_at"], "format": "svg"})
     assert image.status_code == 200 and image.headers["content-type"].startswith("image/svg")
+    qa_to_gm = {"type": "INFLUENCES", "source": "gzf-qa", "target": "gzf-gm"}
+    assert qa_to_gm in furniture.get("/v1/accounts/gzf/map-view").json()["lines"]
+    view = furniture.get("/v1/accounts/gzf/map-view", params={"as_of": review["held_at"]})
+    assert view.status_code == 200, view.text
+    assert qa_to_gm not in view.json()["lines"] and view.json()["view"] == "all"
+    before_it = furniture.get("/v1/accounts/gzf/map-view", params={"as_of": "2001-01-01"})
+    assert before_it.status_code == 404, before_it.text
     bad = furniture.get("/v1/accounts/gzf/influence", params={"as_of": "last tuesday"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "as_of"]
     assert furniture.get("/v1/accounts/gzf/influence", params={"as_of": "2001-01-01"}).status_code == 404
@@ -254,6 +261,8 @@ def test_erasure_reaches_every_answer_about_the_past(furniture: TestClient, tmp_
                                                                         "format": "svg"}).content.decode(),
             "map as of": furniture.get("/v1/accounts/gzf/map", params={"as_of": review["held_at"],
                                                                        "format": "svg"}).content.decode(),
+            "map view as of": furniture.get("/v1/accounts/gzf/map-view", params={
+                "as_of": review["held_at"], "scope": "around", "around": "gzf-it", "depth": 1}).text,
             "deck": _pptx_text(furniture.get("/v1/accounts/gzf/review-deck").content)[1],
         }
         rendered = _pdf_text(furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pdf"}).content,
@@ -265,7 +274,7 @@ def test_erasure_reaches_every_answer_about_the_past(furniture: TestClient, tmp_
     before = answers()
     assert IT_NAME in before["chain as of"] and IT_NOTES in before["export as of"]
     assert IT_NAME in before["changes"]      # his stance moved after the review
-    assert IT_NAME in before["deck"]
+    assert IT_NAME in before["deck"] and IT_NAME in json.loads(before["map view as of"])["title"]
 
     erased = furniture.post("/v1/contacts/gzf-it/erase")
     assert erased.status_code == 200, erased.text
