@@ -185,14 +185,23 @@ class AccountPage {
   }
 
   find(text) {
-    const query = text.trim().toLowerCase();
-    if (!query) return;
-    const id = this.findIndex.get(text.trim()) || this.contactById.has(text.trim()) && text.trim()
-      || this.contacts.find((c) => [c.name, c.title, c.department].some((v) => v && v.toLowerCase().includes(query)))?.id;
-    if (!id) { toast(t('find_nobody', { text: text.trim() }), 'error'); return; }
+    const typed = text.trim();
+    if (!typed) return;
+    const id = this.personTyped(typed);
+    if (!id) { toast(t('find_nobody', { text: typed }), 'error'); return; }
     if (id === this.selected && this.focus.mode === 'around') return;  // (the box's change again, as it goes)
     if (this.focus.mode !== 'around') { this.focus.mode = 'around'; this.renderToolbar(); }
     this.person(id);
+  }
+
+  /** The person a typed text names: a suggestion taken, an id, else the first whose name, title or
+   *  department contains it (case aside); undefined when nobody does. */
+  personTyped(typed) {
+    if (this.findIndex.has(typed)) return this.findIndex.get(typed);
+    if (this.contactById.has(typed)) return typed;
+    const query = typed.toLowerCase();
+    return this.contacts.find((c) => [c.name, c.title, c.department]
+      .some((value) => value && value.toLowerCase().includes(query)))?.id;
   }
 
   /** Which people the focus shows: null for everyone. */
