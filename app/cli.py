@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from app import csv_bundle
 from app.settings import ROLES, Settings, make_backend
+from graph.backends import BACKENDS
 from graph.errors import InvalidGraph, StoreError
 from graph.models import Bundle
 from graph.store import Store
@@ -31,8 +32,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _store(args: argparse.Namespace, *, migrate: bool = True) -> Store:
+def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | None = None) -> Store:
+    """The configured store (``backend``: that registered backend, configured from the same settings)."""
     settings = _settings(args)
+    if backend is not None:
+        settings = settings.model_copy(update={"backend": backend})
     store = Store(make_backend(settings))
     if migrate and settings.auto_migrate and store.backend.migrates_on_start:
         store.backend.migrate()
@@ -149,6 +153,21 @@ def cmd_import(args: argparse.Namespace) -> None:
         "created": 0, "updated": 0, "unchanged": 0}}, ensure_ascii=False, indent=2))
     if args.dry_run:
         print("dry run: the file was checked against the store; nothing was written", file=sys.stderr)
+
+
+def cmd_copy(args: argparse.Namespace) -> None:
+    if args.source == args.target:
+        _fail("copy", ["--from and --to name the same backend: copy between two different ones"])
+    source = _store(args, backend=args.source)
+    target = _store(args, backend=args.target, migrate=False)
+    target.backend.migrate()
+    copied = target.copy_from(source)
+    if not target.contents().same_as(copied):
+        raise SystemExit(f"guanxi copy: the copy in {args.target} does not read back as {args.source}'s records; "
+                         "set GUANXI_DEBUG=1 and report it")
+    print(json.dumps(copied.counts(), indent=2))
+    print(f"copied from {args.source} to {args.target} and read back the same; point the service at "
+          f"{args.target} now", file=sys.stderr)
 
 
 def _fail(command: str, problems: list[str], shown: int = 20) -> NoReturn:
@@ -320,6 +339,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--opportunity", help="only this opportunity's decision-chain changes; its support")
     p.add_argument("--lang", choices=["en", "zh-CN"], default="en")
     p.add_argument("--json", action="store_true", help="the API's JSON answer")
+    p = command("copy", "copy everything one store holds into another, empty one (say, the embedded "
+                        "store into Neo4j)")
+    p.add_argument("--from", dest="source", required=True, choices=list(BACKENDS),
+                   help="the backend to copy from, configured as for serve (sqlite: --data-dir)")
+    p.add_argument("--to", dest="target", required=True, choices=list(BACKENDS),
+                   help="the backend to copy into (neo4j: NEO4J_URI, NEO4J_PASSWORD); it must hold nothing yet")
     p = command("keys", "manage API keys")
     keys = p.add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create a key; prints it once, as the last line")
@@ -335,7 +360,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "migrate": cmd_migrate, "import": cmd_import,
-            "export": cmd_export, "keys": cmd_keys, "review": cmd_review, "changes": cmd_changes}
+            "export": cmd_export, "keys": cmd_keys, "review": cmd_review, "changes": cmd_changes, "copy": cmd_copy}
 
 
 def main(argv: list[str] | None = None) -> None:

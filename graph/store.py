@@ -131,6 +131,62 @@ def shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, accoun
     return shown is not None and shown.get("kind") == "opportunity" and shown.get("account_id") == account_id
 
 
+# Records read per statement when a store's whole contents are read (``Store.contents``).
+CONTENTS_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class StoreContents:
+    """Everything a store holds that is a company's own (what ``Store.copy_from`` carries to another
+    store): every record of the maps with its id, version and timestamps, the account reviews, the API
+    keys (hashes only) and the audit trail, oldest first — its history, erasures included. Not the
+    maps' revisions and change logs, which a store keeps for its readers, nor its migrations."""
+
+    nodes: tuple[NodeRecord, ...]           # by kind (NodeKind's order), then id
+    edges: tuple[EdgeRecord, ...]           # by id
+    reviews: tuple[NodeRecord, ...]         # by account, newest first
+    keys: tuple[ApiKey, ...]                # by id
+    audit: tuple[AuditEntry, ...]           # oldest first
+
+    def counts(self) -> dict[str, int]:
+        """How many of each: records per kind, relationships, reviews, keys, audit entries."""
+        kinds = {str(kind): 0 for kind in NodeKind}
+        for node in self.nodes:
+            kinds[str(node.kind)] += 1
+        return {**kinds, "relationships": len(self.edges), "reviews": len(self.reviews), "api_keys": len(self.keys),
+                "audit_entries": len(self.audit)}
+
+    def same_as(self, other: StoreContents) -> bool:
+        """Whether ``other`` holds the same: equal records, and the same audit trail in the same order
+        (the numbers each store gave its entries aside)."""
+        return ((self.nodes, self.edges, self.reviews, self.keys) == (other.nodes, other.edges, other.reviews,
+                                                                      other.keys)
+                and [replace(e, seq=0) for e in self.audit] == [replace(e, seq=0) for e in other.audit])
+
+
+def _read_contents(tx: Tx) -> StoreContents:
+    nodes: list[NodeRecord] = []
+    for kind in NodeKind:
+        after: str | None = None
+        while page := tx.list_nodes(kind, account_id=None, after=after, limit=CONTENTS_PAGE):
+            nodes += page
+            after = page[-1].id
+    edges: list[EdgeRecord] = []
+    after = None
+    while edge_page := tx.list_edges(types=list(EdgeType), account_id=None, target=None, after=after,
+                                     limit=CONTENTS_PAGE):
+        edges += edge_page
+        after = edge_page[-1].id
+    audit: list[AuditEntry] = []
+    before: int | None = None
+    while audit_page := tx.list_audit(entity_id=None, before=before, limit=CONTENTS_PAGE):
+        audit += audit_page
+        before = audit_page[-1].seq
+    reviews = [review for node in nodes if node.kind == NodeKind.account
+               for review in tx.reviews_of_account(node.id)]
+    return StoreContents(tuple(nodes), tuple(edges), tuple(reviews), tuple(tx.list_keys()), tuple(reversed(audit)))
+
+
 class Store:
     """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail.
 
@@ -701,6 +757,39 @@ class Store:
 
     def list_keys(self) -> list[ApiKey]:
         return self.backend.read(lambda tx: tx.list_keys())
+
+    # ---- a whole store --------------------------------------------------------------------------------
+
+    def contents(self) -> StoreContents:
+        """Everything the store holds (:class:`StoreContents`), read in one transaction."""
+        return self.backend.read(_read_contents)
+
+    def copy_from(self, source: Store) -> StoreContents:
+        """Copy everything ``source`` holds into this store, which must hold nothing yet (no record, audit
+        entry or key): in one transaction, all or nothing, records keeping their ids, versions and
+        timestamps, keys their hashes (they go on working), the audit trail its order — what moving to
+        another backend needs (``guanxi copy``). Returns what was copied. Raises Conflict when this store
+        is not empty; writes to ``source`` meanwhile may be missed (stop them first)."""
+        contents = source.contents()
+
+        def work(tx: Tx) -> None:
+            held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
+            if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
+                raise Conflict("the store to copy into is not empty (it holds "
+                               + (", ".join(held) + " records" if held else "an audit trail or keys")
+                               + "): copy into a store that holds nothing yet")
+            tx.get_nodes([node.id for node in contents.nodes])   # (all absent: created, not merged)
+            tx.put_nodes(contents.nodes)
+            tx.get_edges([edge.id for edge in contents.edges])
+            tx.put_edges(contents.edges)
+            tx.put_reviews(contents.reviews)
+            for key in contents.keys:
+                tx.put_key(key)
+            tx.append_audit(contents.audit)
+
+        with collection_paused():
+            self._write(work)
+        return contents
 
     # ---- rules -------------------------------------------------------------------------------------
 

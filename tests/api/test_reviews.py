@@ -118,6 +118,8 @@ def test_the_decision_chain_as_of_the_review_is_what_it_answered_then(furniture:
     assert qa_to_gm not in view.json()["lines"] and view.json()["view"] == "all"
     before_it = furniture.get("/v1/accounts/gzf/map-view", params={"as_of": "2001-01-01"})
     assert before_it.status_code == 404, before_it.text
+    garbled = furniture.get("/v1/accounts/gzf/map-view", params={"as_of": "last tuesday"})
+    assert garbled.status_code == 422 and garbled.json()["errors"][0]["loc"] == ["query", "as_of"]
     bad = furniture.get("/v1/accounts/gzf/influence", params={"as_of": "last tuesday"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "as_of"]
     assert furniture.get("/v1/accounts/gzf/influence", params={"as_of": "2001-01-01"}).status_code == 404

@@ -1,0 +1,137 @@
+"""Moving to another backend (a company that outgrows the embedded store moves to Neo4j): ``guanxi copy
+--from A --to B`` carries everything a store holds into an empty one — the maps with their ids, versions
+and timestamps, the reviews, the API keys, and the audit trail in its order, so that the past answers
+(``as_of``, changes since a review) and erasures come along — all or nothing, and refuses a store that
+holds anything. Each backend is copied into the other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.cli import main
+from app.main import create_app
+from app.settings import Settings
+from graph.backends import make_backend
+from tests.conftest import ADMIN, auth, backend_env, neo4j_config
+
+OTHER = {"sqlite": "neo4j", "neo4j": "sqlite"}
+
+
+def _history(client: TestClient) -> dict[str, Any]:
+    """A review, then moves after it — a stance, a contact who left, a new influence line — and an erasure."""
+    review = client.post("/v1/accounts/gzf/reviews", json={"title": "Q4 复盘", "opportunity_ids": ["gzf-upgrade"]})
+    assert review.status_code == 201, review.text
+    steps = [
+        client.patch("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-design", json={"stance": "supporter"}),
+        client.patch("/v1/contacts/gzf-cfo", json={"status": "left", "left_at": "2026-12-01"}),
+        client.post("/v1/relationships", json={"type": "INFLUENCES", "source": "gzf-qa", "target": "gzf-gm",
+                                               "strength": 0.6}),
+        client.post("/v1/contacts/gzf-it/erase"),
+    ]
+    assert all(r.status_code in (200, 201) for r in steps), [r.text for r in steps]
+    body: dict[str, Any] = review.json()
+    return body
+
+
+def _answers(client: TestClient, review: dict[str, Any]) -> dict[str, Any]:
+    then = {"as_of": review["held_at"]}
+    asked = {
+        "bundle": ("/v1/accounts/gzf/export", {}),
+        "bundle then": ("/v1/accounts/gzf/export", then),
+        "chain": ("/v1/opportunities/gzf-upgrade/decision-chain", {}),
+        "chain then": ("/v1/opportunities/gzf-upgrade/decision-chain", then),
+        "who next": ("/v1/opportunities/gzf-upgrade/next-best-contacts", {}),
+        "changes": ("/v1/accounts/gzf/changes", {"since": review["id"]}),
+        "reviews": ("/v1/accounts/gzf/reviews", {}),
+        "audit": ("/v1/audit", {"limit": 500}),
+        "the general manager": ("/v1/contacts/gzf-gm", {}),
+    }
+    answers = {}
+    for name, (path, params) in asked.items():
+        response = client.get(path, params=params)
+        assert response.status_code == 200, (name, response.text)
+        answers[name] = response.json()
+    del answers["changes"]["until"]          # (now: the moment it was asked)
+    answers["the general manager's ETag"] = client.get("/v1/contacts/gzf-gm").headers["ETag"]
+    return answers
+
+
+def _settings_of(name: str, data_dir: Path, keys: str) -> Settings:
+    if name == "sqlite":
+        return Settings(data_dir=data_dir, api_keys=keys, backend="sqlite")
+    config = neo4j_config(data_dir)
+    return Settings(data_dir=data_dir, api_keys=keys, backend="neo4j", neo4j_uri=config.neo4j_uri,
+                    neo4j_user=config.neo4j_user, neo4j_password=config.neo4j_password,
+                    neo4j_database=config.neo4j_database)
+
+
+def test_copy_carries_everything_into_the_other_backend(
+        furniture: TestClient, settings: Settings, backend_name: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    review = _history(furniture)
+    _, secret = furniture.app.state.store.create_key("viewer", name="CRM plug-in")  # type: ignore[attr-defined]
+    before = _answers(furniture, review)
+    assert before["the general manager"]["version"] == 1 and len(before["audit"]["items"]) > 40
+    target = OTHER[backend_name]
+    if target == "neo4j":                        # (the test database: emptied, as before a Neo4j test)
+        emptied = make_backend("neo4j", neo4j_config(tmp_path))
+        emptied.reset()
+        emptied.close()
+    for key, value in backend_env("neo4j").items():
+        if key.startswith("NEO4J_"):
+            monkeypatch.setenv(key, value)
+    sqlite_dir = settings.data_dir if backend_name == "sqlite" else tmp_path / "copy"
+
+    main(["copy", "--from", backend_name, "--to", target, "--data-dir", str(sqlite_dir)])
+    printed = capsys.readouterr()
+    counts = json.loads(printed.out)
+    assert counts["contact"] == 9 and counts["reviews"] == 1 and counts["api_keys"] == 1
+    assert counts["audit_entries"] == len(furniture.app.state.store.contents().audit)  # type: ignore[attr-defined]
+    assert f"copied from {backend_name} to {target} and read back the same" in printed.err
+
+    copied = _settings_of(target, sqlite_dir, settings.api_keys)
+    with TestClient(create_app(copied), headers=auth(ADMIN)) as other:
+        after = _answers(other, review)
+        # the key stored before the move still opens the service
+        me = other.get("/v1/me", headers=auth(secret))
+        assert me.status_code == 200 and me.json()["role"] == "viewer", me.text
+        # the erased person stays erased, in the past too
+        assert "[erased]" in json.dumps(after["chain then"], ensure_ascii=False)
+    for name in before:
+        if name == "audit":     # the same entries in the same order; each store numbers its own
+            assert [{k: v for k, v in e.items() if k != "seq"} for e in after[name]["items"]] == [
+                {k: v for k, v in e.items() if k != "seq"} for e in before[name]["items"]]
+        else:
+            assert after[name] == before[name], name
+
+
+def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
+        furniture: TestClient, settings: Settings, backend_name: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    source = OTHER[backend_name]        # copying the other, empty-but-for-one-contact store into this one
+    for key, value in backend_env("neo4j").items():
+        if key.startswith("NEO4J_"):
+            monkeypatch.setenv(key, value)
+    other_dir = tmp_path / "other"
+    other = _settings_of(source, other_dir, settings.api_keys)
+    if source == "neo4j":
+        emptied = make_backend("neo4j", neo4j_config(tmp_path))
+        emptied.reset()
+        emptied.close()
+    with TestClient(create_app(other), headers=auth(ADMIN)) as client:
+        client.post("/v1/accounts", json={"id": "acme", "name": "Acme"}).raise_for_status()
+    store = furniture.app.state.store  # type: ignore[attr-defined]
+    held = store.contents()
+    sqlite_dir = settings.data_dir if backend_name == "sqlite" else other_dir
+    with pytest.raises(SystemExit) as refused:
+        main(["copy", "--from", source, "--to", backend_name, "--data-dir", str(sqlite_dir)])
+    assert "is not empty" in str(refused.value) and "account" in str(refused.value)
+    assert store.contents().same_as(held)
+    with pytest.raises(SystemExit) as same:
+        main(["copy", "--from", backend_name, "--to", backend_name])
+    assert "different" in str(same.value)
