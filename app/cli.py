@@ -37,7 +37,10 @@ def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | Non
     settings = _settings(args)
     if backend is not None:
         settings = settings.model_copy(update={"backend": backend})
-    store = Store(make_backend(settings))
+    try:
+        store = Store(make_backend(settings))
+    except ValueError as e:         # a backend not configured (neo4j without NEO4J_URI)
+        raise SystemExit(f"guanxi {args.command}: {e}") from e
     if migrate and settings.auto_migrate and store.backend.migrates_on_start:
         store.backend.migrate()
     return store

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from graph.backend import SHARED_SCOPE, Backend, Tx
 from graph.collector import collection_paused
-from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreUnavailable
+from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreError, StoreUnavailable
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
     BUNDLE_SECTIONS,
@@ -769,8 +769,11 @@ class Store:
         entry or key): in one transaction, all or nothing, records keeping their ids, versions and
         timestamps, keys their hashes (they go on working), the audit trail its order — what moving to
         another backend needs (``guanxi copy``). Returns what was copied. Raises Conflict when this store
-        is not empty; writes to ``source`` meanwhile may be missed (stop them first)."""
+        is not empty, StoreError when ``source`` holds nothing (a wrong directory or server, most likely);
+        writes to ``source`` meanwhile may be missed (stop them first)."""
         contents = source.contents()
+        if not contents.nodes and not contents.keys:
+            raise StoreError("the store to copy from holds nothing (no record, no key): nothing to copy")
 
         def work(tx: Tx) -> None:
             held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]

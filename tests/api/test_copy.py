@@ -113,7 +113,7 @@ def test_copy_carries_everything_into_the_other_backend(
 def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
         furniture: TestClient, settings: Settings, backend_name: str, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    source = OTHER[backend_name]        # copying the other, empty-but-for-one-contact store into this one
+    source = OTHER[backend_name]        # copying the other store (empty, then with one account) into this one
     for key, value in backend_env("neo4j").items():
         if key.startswith("NEO4J_"):
             monkeypatch.setenv(key, value)
@@ -123,11 +123,14 @@ def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
         emptied = make_backend("neo4j", neo4j_config(tmp_path))
         emptied.reset()
         emptied.close()
-    with TestClient(create_app(other), headers=auth(ADMIN)) as client:
-        client.post("/v1/accounts", json={"id": "acme", "name": "Acme"}).raise_for_status()
     store = furniture.app.state.store  # type: ignore[attr-defined]
     held = store.contents()
     sqlite_dir = settings.data_dir if backend_name == "sqlite" else other_dir
+    with pytest.raises(SystemExit) as empty:     # the other store is empty: nothing to copy
+        main(["copy", "--from", source, "--to", backend_name, "--data-dir", str(sqlite_dir)])
+    assert "holds nothing" in str(empty.value)
+    with TestClient(create_app(other), headers=auth(ADMIN)) as client:
+        client.post("/v1/accounts", json={"id": "acme", "name": "Acme"}).raise_for_status()
     with pytest.raises(SystemExit) as refused:
         main(["copy", "--from", source, "--to", backend_name, "--data-dir", str(sqlite_dir)])
     assert "is not empty" in str(refused.value) and "account" in str(refused.value)
@@ -135,3 +138,12 @@ def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
     with pytest.raises(SystemExit) as same:
         main(["copy", "--from", backend_name, "--to", backend_name])
     assert "different" in str(same.value)
+
+
+def test_copy_to_neo4j_without_its_settings_says_what_is_missing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    monkeypatch.delenv("GUANXI_BACKEND", raising=False)
+    with pytest.raises(SystemExit) as missing:
+        main(["copy", "--from", "sqlite", "--to", "neo4j", "--data-dir", str(tmp_path / "data")])
+    assert str(missing.value) == "guanxi copy: the neo4j backend needs NEO4J_URI"
