@@ -159,18 +159,21 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_copy(args: argparse.Namespace) -> None:
-    if args.source == args.target:
-        _fail("copy", ["--from and --to name the same backend: copy between two different ones"])
+    into = argparse.Namespace(**{**vars(args), "data_dir": args.to_data_dir or _settings(args).data_dir})
+    same_directory = _settings(into).data_dir.resolve() == _settings(args).data_dir.resolve()
+    if args.source == args.target and (args.source != "sqlite" or same_directory):
+        _fail("copy", ["--from and --to name the same store: copy between two backends, or from one embedded "
+                       + "store into another directory (--to-data-dir)"])
     source = _store(args, backend=args.source)
-    target = _store(args, backend=args.target, migrate=False)
+    target = _store(into, backend=args.target, migrate=False)
     target.backend.migrate()
     copied = target.copy_from(source)
     if not target.contents().same_as(copied):
         raise SystemExit(f"guanxi copy: the copy in {args.target} does not read back as {args.source}'s records; "
                          "set GUANXI_DEBUG=1 and report it")
     print(json.dumps(copied.counts(), indent=2))
-    print(f"copied from {args.source} to {args.target} and read back the same; point the service at "
-          f"{args.target} now", file=sys.stderr)
+    where = f"{args.target} ({_settings(into).data_dir})" if args.target == "sqlite" else args.target
+    print(f"copied from {args.source} to {where} and read back the same", file=sys.stderr)
 
 
 def _fail(command: str, problems: list[str], shown: int = 20) -> NoReturn:
@@ -348,6 +351,8 @@ def parser() -> argparse.ArgumentParser:
                    help="the backend to copy from, configured as for serve (sqlite: --data-dir)")
     p.add_argument("--to", dest="target", required=True, choices=list(BACKENDS),
                    help="the backend to copy into (neo4j: NEO4J_URI, NEO4J_PASSWORD); it must hold nothing yet")
+    p.add_argument("--to-data-dir", help="with --to sqlite: the embedded store to copy into (default: --data-dir); "
+                                         "from sqlite to sqlite, a consistent backup while the service runs")
     p = command("keys", "manage API keys")
     keys = p.add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create a key; prints it once, as the last line")

@@ -2,7 +2,8 @@
 --from A --to B`` carries everything a store holds into an empty one — the maps with their ids, versions
 and timestamps, the reviews, the API keys, and the audit trail in its order, so that the past answers
 (``as_of``, changes since a review) and erasures come along — all or nothing, and refuses a store that
-holds anything. Each backend is copied into the other."""
+holds anything. Each backend is copied into the other, and the embedded store into another directory
+(a backup taken while the service runs)."""
 
 from __future__ import annotations
 
@@ -70,44 +71,46 @@ def _settings_of(name: str, data_dir: Path, keys: str) -> Settings:
                     neo4j_database=config.neo4j_database)
 
 
-def test_copy_carries_everything_into_the_other_backend(
+def test_copy_carries_everything_into_the_other_backend_or_another_directory(
         furniture: TestClient, settings: Settings, backend_name: str, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Into the other backend; the embedded store also into another directory (a backup)."""
     review = _history(furniture)
     _, secret = furniture.app.state.store.create_key("viewer", name="CRM plug-in")  # type: ignore[attr-defined]
     before = _answers(furniture, review)
     assert before["the general manager"]["version"] == 1 and len(before["audit"]["items"]) > 40
-    target = OTHER[backend_name]
-    if target == "neo4j":                        # (the test database: emptied, as before a Neo4j test)
-        emptied = make_backend("neo4j", neo4j_config(tmp_path))
-        emptied.reset()
-        emptied.close()
     for key, value in backend_env("neo4j").items():
         if key.startswith("NEO4J_"):
             monkeypatch.setenv(key, value)
-    sqlite_dir = settings.data_dir if backend_name == "sqlite" else tmp_path / "copy"
+    for target in (OTHER[backend_name], *(("sqlite",) if backend_name == "sqlite" else ())):
+        if target == "neo4j":                        # (the test database: emptied, as before a Neo4j test)
+            emptied = make_backend("neo4j", neo4j_config(tmp_path))
+            emptied.reset()
+            emptied.close()
+        into = tmp_path / f"copy-{target}"
+        source_dir = settings.data_dir if backend_name == "sqlite" else into
+        main(["copy", "--from", backend_name, "--to", target, "--data-dir", str(source_dir),
+              *(["--to-data-dir", str(into)] if target == backend_name else [])])
+        printed = capsys.readouterr()
+        counts = json.loads(printed.out)
+        assert counts["contact"] == 9 and counts["reviews"] == 1 and counts["api_keys"] == 1
+        assert counts["audit_entries"] == len(furniture.app.state.store.contents().audit)  # type: ignore[attr-defined]
+        assert printed.err.startswith(f"copied from {backend_name} to {target}"), printed.err
+        assert "read back the same" in printed.err
 
-    main(["copy", "--from", backend_name, "--to", target, "--data-dir", str(sqlite_dir)])
-    printed = capsys.readouterr()
-    counts = json.loads(printed.out)
-    assert counts["contact"] == 9 and counts["reviews"] == 1 and counts["api_keys"] == 1
-    assert counts["audit_entries"] == len(furniture.app.state.store.contents().audit)  # type: ignore[attr-defined]
-    assert f"copied from {backend_name} to {target} and read back the same" in printed.err
-
-    copied = _settings_of(target, sqlite_dir, settings.api_keys)
-    with TestClient(create_app(copied), headers=auth(ADMIN)) as other:
-        after = _answers(other, review)
-        # the key stored before the move still opens the service
-        me = other.get("/v1/me", headers=auth(secret))
-        assert me.status_code == 200 and me.json()["role"] == "viewer", me.text
-        # the erased person stays erased, in the past too
-        assert "[erased]" in json.dumps(after["chain then"], ensure_ascii=False)
-    for name in before:
-        if name == "audit":     # the same entries in the same order; each store numbers its own
-            assert [{k: v for k, v in e.items() if k != "seq"} for e in after[name]["items"]] == [
-                {k: v for k, v in e.items() if k != "seq"} for e in before[name]["items"]]
-        else:
-            assert after[name] == before[name], name
+        with TestClient(create_app(_settings_of(target, into, settings.api_keys)), headers=auth(ADMIN)) as other:
+            after = _answers(other, review)
+            # the key stored before the copy opens the service
+            me = other.get("/v1/me", headers=auth(secret))
+            assert me.status_code == 200 and me.json()["role"] == "viewer", me.text
+            # the erased person stays erased, in the past too
+            assert "[erased]" in json.dumps(after["chain then"], ensure_ascii=False)
+        for name in before:
+            if name == "audit":     # the same entries in the same order; each store numbers its own
+                assert [{k: v for k, v in e.items() if k != "seq"} for e in after[name]["items"]] == [
+                    {k: v for k, v in e.items() if k != "seq"} for e in before[name]["items"]]
+            else:
+                assert after[name] == before[name], (target, name)
 
 
 def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
@@ -137,7 +140,7 @@ def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
     assert store.contents().same_as(held)
     with pytest.raises(SystemExit) as same:
         main(["copy", "--from", backend_name, "--to", backend_name])
-    assert "different" in str(same.value)
+    assert "name the same store" in str(same.value)
 
 
 def test_copy_to_neo4j_without_its_settings_says_what_is_missing(tmp_path: Path,
