@@ -7,6 +7,7 @@ import gc
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -167,12 +168,15 @@ def cmd_copy(args: argparse.Namespace) -> None:
     source = _store(args, backend=args.source)
     target = _store(into, backend=args.target, migrate=False)
     target.backend.migrate()
+    where = f"{args.target} ({_settings(into).data_dir})" if args.target == "sqlite" else args.target
+    print(f"copying from {args.source} to {where}, in one transaction...", file=sys.stderr, flush=True)
+    started = time.monotonic()
     copied = target.copy_from(source)
+    print(f"written in {time.monotonic() - started:.1f} s; reading it back to compare...", file=sys.stderr, flush=True)
     if not target.contents().same_as(copied):
         raise SystemExit(f"guanxi copy: the copy in {args.target} does not read back as {args.source}'s records; "
                          "set GUANXI_DEBUG=1 and report it")
     print(json.dumps(copied.counts(), indent=2))
-    where = f"{args.target} ({_settings(into).data_dir})" if args.target == "sqlite" else args.target
     print(f"copied from {args.source} to {where} and read back the same", file=sys.stderr)
 
 

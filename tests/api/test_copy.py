@@ -95,8 +95,9 @@ def test_copy_carries_everything_into_the_other_backend_or_another_directory(
         counts = json.loads(printed.out)
         assert counts["contact"] == 9 and counts["reviews"] == 1 and counts["api_keys"] == 1
         assert counts["audit_entries"] == len(furniture.app.state.store.contents().audit)  # type: ignore[attr-defined]
-        assert printed.err.startswith(f"copied from {backend_name} to {target}"), printed.err
-        assert "read back the same" in printed.err
+        said = printed.err.splitlines()
+        assert said[0].startswith(f"copying from {backend_name} to {target}") and said[1].startswith("written in ")
+        assert said[-1].startswith(f"copied from {backend_name} to {target}") and "read back the same" in said[-1]
 
         with TestClient(create_app(_settings_of(target, into, settings.api_keys)), headers=auth(ADMIN)) as other:
             after = _answers(other, review)
