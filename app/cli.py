@@ -169,15 +169,29 @@ def cmd_copy(args: argparse.Namespace) -> None:
     target = _store(into, backend=args.target, migrate=False)
     target.backend.migrate()
     where = f"{args.target} ({_settings(into).data_dir})" if args.target == "sqlite" else args.target
-    print(f"copying from {args.source} to {where}, in one transaction...", file=sys.stderr, flush=True)
+    print(f"copying from {args.source} to {where}, "
+          + (f"in transactions of at most {args.batch:,} items..." if args.batch else "in one transaction..."),
+          file=sys.stderr, flush=True)
     started = time.monotonic()
-    copied = target.copy_from(source)
+
+    def progress(done: int, parts: int) -> None:
+        if parts > 1:
+            print(f"  part {done} of {parts} written", file=sys.stderr, flush=True)
+
+    copied = target.copy_from(source, batch=args.batch, progress=progress)
     print(f"written in {time.monotonic() - started:.1f} s; reading it back to compare...", file=sys.stderr, flush=True)
     if not target.contents().same_as(copied):
         raise SystemExit(f"guanxi copy: the copy in {args.target} does not read back as {args.source}'s records; "
                          "set GUANXI_DEBUG=1 and report it")
     print(json.dumps(copied.counts(), indent=2))
     print(f"copied from {args.source} to {where} and read back the same", file=sys.stderr)
+
+
+def _positive(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def _fail(command: str, problems: list[str], shown: int = 20) -> NoReturn:
@@ -355,6 +369,10 @@ def parser() -> argparse.ArgumentParser:
                    help="the backend to copy from, configured as for serve (sqlite: --data-dir)")
     p.add_argument("--to", dest="target", required=True, choices=list(BACKENDS),
                    help="the backend to copy into (neo4j: NEO4J_URI, NEO4J_PASSWORD); it must hold nothing yet")
+    p.add_argument("--batch", type=_positive, metavar="N",
+                   help="write in transactions of at most N records and audit entries each, for a store larger "
+                        "than one Neo4j transaction may be (not all or nothing: a failure keeps the parts "
+                        "written before it; empty the target and copy again)")
     p.add_argument("--to-data-dir", help="with --to sqlite: the embedded store to copy into (default: --data-dir); "
                                          "from sqlite to sqlite, a consistent backup while the service runs")
     p = command("keys", "manage API keys")

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import networkx as nx
@@ -156,6 +157,20 @@ class StoreContents:
         return {**kinds, "relationships": len(self.edges), "reviews": len(self.reviews), "api_keys": len(self.keys),
                 "audit_entries": len(self.audit)}
 
+    def parts(self, size: int) -> list[StoreContents]:
+        """The contents in parts of at most ``size`` items (records, relationships, reviews, keys and audit
+        entries alike), in the order a copy writes them: every record before any relationship, then the
+        reviews, the keys and the audit trail in its order."""
+        sections = (self.nodes, self.edges, self.reviews, self.keys, self.audit)
+        items = [(i, item) for i, section in enumerate(sections) for item in section]
+        parts = []
+        for start in range(0, len(items), size):
+            chunk: list[list[Any]] = [[] for _ in sections]
+            for i, item in items[start:start + size]:
+                chunk[i].append(item)
+            parts.append(StoreContents(*(tuple(c) for c in chunk)))
+        return parts
+
     def same_as(self, other: StoreContents) -> bool:
         """Whether ``other`` holds the same: equal records, and the same audit trail in the same order
         (the numbers each store gave its entries aside)."""
@@ -185,6 +200,26 @@ def _read_contents(tx: Tx) -> StoreContents:
     reviews = [review for node in nodes if node.kind == NodeKind.account
                for review in tx.reviews_of_account(node.id)]
     return StoreContents(tuple(nodes), tuple(edges), tuple(reviews), tuple(tx.list_keys()), tuple(reversed(audit)))
+
+
+def _copy_part(tx: Tx, *, part: StoreContents, first: bool) -> None:
+    """Write a part of a copy (:meth:`Store.copy_from`); the first makes sure the store holds nothing."""
+    if first:
+        held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
+        if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
+            raise Conflict("the store to copy into is not empty (it holds "
+                           + (", ".join(held) + " records" if held else "an audit trail or keys")
+                           + "): copy into a store that holds nothing yet")
+    if part.nodes:
+        tx.get_nodes([node.id for node in part.nodes])   # (all absent: created, not merged)
+        tx.put_nodes(part.nodes)
+    if part.edges:
+        tx.get_edges([edge.id for edge in part.edges])
+        tx.put_edges(part.edges)
+    tx.put_reviews(part.reviews)
+    for key in part.keys:
+        tx.put_key(key)
+    tx.append_audit(part.audit)
 
 
 class Store:
@@ -764,34 +799,32 @@ class Store:
         """Everything the store holds (:class:`StoreContents`), read in one transaction."""
         return self.backend.read(_read_contents)
 
-    def copy_from(self, source: Store) -> StoreContents:
+    def copy_from(self, source: Store, *, batch: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> StoreContents:
         """Copy everything ``source`` holds into this store, which must hold nothing yet (no record, audit
-        entry or key): in one transaction, all or nothing, records keeping their ids, versions and
-        timestamps, keys their hashes (they go on working), the audit trail its order — what moving to
-        another backend needs (``guanxi copy``). Returns what was copied. Raises Conflict when this store
-        is not empty, StoreError when ``source`` holds nothing (a wrong directory or server, most likely);
-        writes to ``source`` meanwhile may be missed (stop them first)."""
+        entry or key), records keeping their ids, versions and timestamps, keys their hashes (they go on
+        working), the audit trail its order — what moving to another backend needs (``guanxi copy``).
+        In one transaction, all or nothing; with ``batch``, in transactions of at most that many items
+        (``StoreContents.parts``), for a store larger than one transaction of this backend may be — then a
+        failure leaves the parts written before it, and says so. ``progress(done, parts)`` after each.
+        Returns what was copied. Raises Conflict when this store is not empty, StoreError when ``source``
+        holds nothing (a wrong directory or server, most likely); writes to ``source`` meanwhile may be
+        missed (stop them first)."""
         contents = source.contents()
         if not contents.nodes and not contents.keys:
             raise StoreError("the store to copy from holds nothing (no record, no key): nothing to copy")
-
-        def work(tx: Tx) -> None:
-            held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
-            if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
-                raise Conflict("the store to copy into is not empty (it holds "
-                               + (", ".join(held) + " records" if held else "an audit trail or keys")
-                               + "): copy into a store that holds nothing yet")
-            tx.get_nodes([node.id for node in contents.nodes])   # (all absent: created, not merged)
-            tx.put_nodes(contents.nodes)
-            tx.get_edges([edge.id for edge in contents.edges])
-            tx.put_edges(contents.edges)
-            tx.put_reviews(contents.reviews)
-            for key in contents.keys:
-                tx.put_key(key)
-            tx.append_audit(contents.audit)
-
-        with collection_paused():
-            self._write(work)
+        parts = contents.parts(batch) if batch else [contents]
+        for number, part in enumerate(parts):
+            try:
+                with collection_paused():
+                    self._write(partial(_copy_part, part=part, first=number == 0))
+            except StoreError as e:
+                if number == 0:
+                    raise
+                raise StoreError(f"the copy stopped at part {number + 1} of {len(parts)} ({e}): the store copied "
+                                 f"into holds the {number} part(s) before it; empty it and copy again") from e
+            if progress is not None:
+                progress(number + 1, len(parts))
         return contents
 
     # ---- rules -------------------------------------------------------------------------------------

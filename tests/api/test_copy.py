@@ -89,15 +89,20 @@ def test_copy_carries_everything_into_the_other_backend_or_another_directory(
             emptied.close()
         into = tmp_path / f"copy-{target}"
         source_dir = settings.data_dir if backend_name == "sqlite" else into
+        # into the other backend in transactions of 7 items; into another directory in one
         main(["copy", "--from", backend_name, "--to", target, "--data-dir", str(source_dir),
-              *(["--to-data-dir", str(into)] if target == backend_name else [])])
+              *(["--to-data-dir", str(into)] if target == backend_name else ["--batch", "7"])])
         printed = capsys.readouterr()
         counts = json.loads(printed.out)
         assert counts["contact"] == 9 and counts["reviews"] == 1 and counts["api_keys"] == 1
         assert counts["audit_entries"] == len(furniture.app.state.store.contents().audit)  # type: ignore[attr-defined]
         said = printed.err.splitlines()
-        assert said[0].startswith(f"copying from {backend_name} to {target}") and said[1].startswith("written in ")
-        assert said[-1].startswith(f"copied from {backend_name} to {target}") and "read back the same" in said[-1]
+        assert said[0].startswith(f"copying from {backend_name} to {target}"), said
+        parts = -(-sum(counts.values()) // 7) if target != backend_name else 1
+        assert [line for line in said if line.startswith("  part ")] == (
+            [f"  part {i} of {parts} written" for i in range(1, parts + 1)] if parts > 1 else [])
+        assert said[-2].startswith("written in ") and said[-1].startswith(f"copied from {backend_name} to {target}")
+        assert "read back the same" in said[-1]
 
         with TestClient(create_app(_settings_of(target, into, settings.api_keys)), headers=auth(ADMIN)) as other:
             after = _answers(other, review)
@@ -151,3 +156,41 @@ def test_copy_to_neo4j_without_its_settings_says_what_is_missing(tmp_path: Path,
     with pytest.raises(SystemExit) as missing:
         main(["copy", "--from", "sqlite", "--to", "neo4j", "--data-dir", str(tmp_path / "data")])
     assert str(missing.value) == "guanxi copy: the neo4j backend needs NEO4J_URI"
+
+
+def test_a_copy_in_parts_that_fails_says_what_it_left(tmp_path: Path) -> None:
+    """With ``batch``, a failure after the first part keeps the parts before it and says so; in the first
+    part (or in one transaction) it leaves nothing."""
+    from graph.backends import BackendConfig
+    from graph.errors import StoreError, StoreUnavailable
+    from graph.models import Bundle
+    from graph.store import Store
+    from tests.conftest import bundle
+
+    source = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "source")))
+    source.backend.migrate()
+    source.import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
+    everything = source.contents()
+    for failing, batch in ((3, 10), (1, 10), (1, None)):
+        target = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / f"target-{failing}-{batch}")))
+        target.backend.migrate()
+        write, calls = target.backend.write, []
+
+        def flaky(work: Any, write: Any = write, calls: list[int] = calls, failing: int = failing) -> Any:
+            calls.append(1)
+            if len(calls) == failing:
+                raise StoreUnavailable("the disk went away")
+            return write(work)
+
+        target.backend.write = flaky  # type: ignore[method-assign]
+        with pytest.raises(StoreError) as stopped:
+            target.copy_from(source, batch=batch)
+        kept = target.contents()
+        if failing == 1:
+            assert "the disk went away" == str(stopped.value) and not kept.nodes and not kept.audit
+        else:
+            parts = everything.parts(10)
+            assert str(stopped.value).startswith(f"the copy stopped at part 3 of {len(parts)} (the disk went away): "
+                                                 "the store copied into holds the 2 part(s) before it")
+            assert kept.nodes == parts[0].nodes + parts[1].nodes and kept.edges == parts[0].edges + parts[1].edges
+            assert len(kept.nodes) + len(kept.edges) == 20 and not kept.audit
