@@ -174,7 +174,7 @@ def test_a_copy_in_parts_that_fails_says_what_it_left(tmp_path: Path) -> None:
     for failing, batch in ((3, 10), (1, 10), (1, None)):
         target = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / f"target-{failing}-{batch}")))
         target.backend.migrate()
-        write, calls = target.backend.write, []
+        write, calls = target.backend.write, list[int]()
 
         def flaky(work: Any, write: Any = write, calls: list[int] = calls, failing: int = failing) -> Any:
             calls.append(1)
