@@ -1,8 +1,8 @@
 """Moving to another backend (a company that outgrows the embedded store moves to Neo4j): ``guanxi copy
 --from A --to B`` carries everything a store holds into an empty one — the maps with their ids, versions
 and timestamps, the reviews, the API keys, and the audit trail in its order, so that the past answers
-(``as_of``, changes since a review) and erasures come along — all or nothing, and refuses a store that
-holds anything. Each backend is copied into the other, and the embedded store into another directory
+(``as_of``, changes since a review) and erasures come along — in one transaction, or in parts (``--batch``)
+that say how far a failed copy got — and refuses a store that holds anything. Each backend is copied into the other, and the embedded store into another directory
 (a backup taken while the service runs)."""
 
 from __future__ import annotations
