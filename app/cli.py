@@ -33,11 +33,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | None = None) -> Store:
-    """The configured store (``backend``: that registered backend, configured from the same settings)."""
+def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | None = None,
+           data_dir: Path | None = None) -> Store:
+    """The configured store (``backend``: that registered backend instead, configured from the same settings;
+    ``data_dir``: the embedded store's directory instead)."""
     settings = _settings(args)
-    if backend is not None:
-        settings = settings.model_copy(update={"backend": backend})
+    if backend is not None or data_dir is not None:
+        settings = settings.model_copy(update={"backend": backend or settings.backend,
+                                               "data_dir": data_dir or settings.data_dir})
     try:
         store = Store(make_backend(settings))
     except ValueError as e:         # a backend not configured (neo4j without NEO4J_URI)
@@ -160,15 +163,15 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_copy(args: argparse.Namespace) -> None:
-    into = argparse.Namespace(**{**vars(args), "data_dir": args.to_data_dir or _settings(args).data_dir})
-    same_directory = _settings(into).data_dir.resolve() == _settings(args).data_dir.resolve()
-    if args.source == args.target and (args.source != "sqlite" or same_directory):
+    from_dir = _settings(args).data_dir
+    into_dir = Path(args.to_data_dir) if args.to_data_dir else from_dir
+    if args.source == args.target and (args.source != "sqlite" or into_dir.resolve() == from_dir.resolve()):
         _fail("copy", ["--from and --to name the same store: copy between two backends, or from one embedded "
                        + "store into another directory (--to-data-dir)"])
     source = _store(args, backend=args.source)
-    target = _store(into, backend=args.target, migrate=False)
+    target = _store(args, backend=args.target, data_dir=into_dir, migrate=False)
     target.backend.migrate()
-    where = f"{args.target} ({_settings(into).data_dir})" if args.target == "sqlite" else args.target
+    where = f"{args.target} ({into_dir})" if args.target == "sqlite" else args.target
     print(f"copying from {args.source} to {where}, "
           + (f"in transactions of at most {args.batch:,} items..." if args.batch else "in one transaction..."),
           file=sys.stderr, flush=True)
