@@ -202,14 +202,19 @@ def _read_contents(tx: Tx) -> StoreContents:
     return StoreContents(tuple(nodes), tuple(edges), tuple(reviews), tuple(tx.list_keys()), tuple(reversed(audit)))
 
 
+def _refuse_unless_empty(tx: Tx) -> None:
+    """Raise Conflict when the store holds a record, an audit entry or a key (a copy's target must not)."""
+    held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
+    if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
+        raise Conflict("the store to copy into is not empty (it holds "
+                       + (", ".join(held) + " records" if held else "an audit trail or keys")
+                       + "): copy into a store that holds nothing yet")
+
+
 def _copy_part(tx: Tx, *, part: StoreContents, first: bool) -> None:
     """Write a part of a copy (:meth:`Store.copy_from`); the first makes sure the store holds nothing."""
     if first:
-        held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
-        if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
-            raise Conflict("the store to copy into is not empty (it holds "
-                           + (", ".join(held) + " records" if held else "an audit trail or keys")
-                           + "): copy into a store that holds nothing yet")
+        _refuse_unless_empty(tx)
     if part.nodes:
         tx.get_nodes([node.id for node in part.nodes])   # (all absent: created, not merged)
         tx.put_nodes(part.nodes)
@@ -809,11 +814,16 @@ class Store:
         failure leaves the parts written before it, and says so. ``progress(done, parts)`` after each.
         Returns what was copied. Raises Conflict when this store is not empty, StoreError when ``source``
         holds nothing (a wrong directory or server, most likely); writes to ``source`` meanwhile may be
-        missed (stop them first)."""
+        missed (stop them first). ``progress(0, parts)`` once the source is read, before anything is
+        written (a target that holds something is refused before the source is read, and again in the
+        first part's transaction)."""
+        self.backend.read(_refuse_unless_empty)
         contents = source.contents()
         if not contents.nodes and not contents.keys:
             raise StoreError("the store to copy from holds nothing (no record, no key): nothing to copy")
         parts = contents.parts(batch) if batch else [contents]
+        if progress is not None:
+            progress(0, len(parts))
         for number, part in enumerate(parts):
             try:
                 with collection_paused():

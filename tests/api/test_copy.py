@@ -97,7 +97,8 @@ def test_copy_carries_everything_into_the_other_backend_or_another_directory(
         assert counts["contact"] == 9 and counts["reviews"] == 1 and counts["api_keys"] == 1
         assert counts["audit_entries"] == len(furniture.app.state.store.contents().audit)  # type: ignore[attr-defined]
         said = printed.err.splitlines()
-        assert said[0].startswith(f"copying from {backend_name} to {target}"), said
+        assert said[0] == f"reading everything {backend_name} holds...", said
+        assert said[1].startswith("read in ") and f"; copying from {backend_name} to {target}" in said[1], said
         parts = -(-sum(counts.values()) // 7) if target != backend_name else 1
         assert [line for line in said if line.startswith("  part ")] == (
             [f"  part {i} of {parts} written" for i in range(1, parts + 1)] if parts > 1 else [])
@@ -135,14 +136,18 @@ def test_copy_refuses_a_store_that_holds_anything_and_changes_nothing(
     store = furniture.app.state.store  # type: ignore[attr-defined]
     held = store.contents()
     sqlite_dir = settings.data_dir if backend_name == "sqlite" else other_dir
-    with pytest.raises(SystemExit) as empty:     # the other store is empty: nothing to copy
-        main(["copy", "--from", source, "--to", backend_name, "--data-dir", str(sqlite_dir)])
+    with pytest.raises(SystemExit) as empty:     # an empty store into an empty one: nothing to copy
+        main(["copy", "--from", "sqlite", "--to", "sqlite", "--data-dir", str(tmp_path / "nothing"),
+              "--to-data-dir", str(tmp_path / "into")])
     assert "holds nothing" in str(empty.value)
-    with TestClient(create_app(other), headers=auth(ADMIN)) as client:
-        client.post("/v1/accounts", json={"id": "acme", "name": "Acme"}).raise_for_status()
-    with pytest.raises(SystemExit) as refused:
-        main(["copy", "--from", source, "--to", backend_name, "--data-dir", str(sqlite_dir)])
-    assert "is not empty" in str(refused.value) and "account" in str(refused.value)
+    # this store holds the furniture maker: refused before the other store is read (empty, then not)
+    for holds in ((), ("acme",)):
+        with TestClient(create_app(other), headers=auth(ADMIN)) as client:
+            for id in holds:
+                client.post("/v1/accounts", json={"id": id, "name": "Acme"}).raise_for_status()
+        with pytest.raises(SystemExit) as refused:
+            main(["copy", "--from", source, "--to", backend_name, "--data-dir", str(sqlite_dir)])
+        assert "is not empty" in str(refused.value) and "account" in str(refused.value)
     assert store.contents().same_as(held)
     with pytest.raises(SystemExit) as same:
         main(["copy", "--from", backend_name, "--to", backend_name])
