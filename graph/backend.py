@@ -62,6 +62,9 @@ class Tx(Protocol):
     def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
         """Newest first (descending ``seq``); ``before`` is the ``seq`` of the last entry of the previous
         page. Seqs are positive integers assigned by the database, strictly increasing in commit order."""
+    def audit_after(self, *, after: int, limit: int) -> list[AuditEntry]:
+        """Oldest first (ascending ``seq``), ``seq`` greater than ``after`` (0: from the first), at most
+        ``limit``: the whole trail page by page, in its order."""
     def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
         """Replace ``before``/``after`` of every entry about ``entity_id`` (erasure), and its
         ``entity_id`` by ``rename_to`` when given (an id that was personal data)."""

@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -27,6 +28,15 @@ from pydantic import BaseModel, ValidationError
 
 from graph.backend import SHARED_SCOPE, Backend, Tx
 from graph.collector import collection_paused
+from graph.contents import (
+    StoreContents,
+    holds_anything,
+    in_parts,
+    read_pages,
+    refuse_unless_empty,
+    same_contents,
+    write_part,
+)
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreError, StoreUnavailable
 from graph.map_cache import MapCache, NotingTx, finish_write
 from graph.models import (
@@ -130,101 +140,6 @@ def shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, accoun
     """Whether ``graph`` (the map of ``account_id``) shows the opportunity as one of that account's."""
     shown = graph.nodes.get(opportunity_id) if graph is not None else None
     return shown is not None and shown.get("kind") == "opportunity" and shown.get("account_id") == account_id
-
-
-# Records read per statement when a store's whole contents are read (``Store.contents``).
-CONTENTS_PAGE = 5000
-
-
-@dataclass(frozen=True)
-class StoreContents:
-    """Everything a store holds that is a company's own (what ``Store.copy_from`` carries to another
-    store): every record of the maps with its id, version and timestamps, the account reviews, the API
-    keys (hashes only) and the audit trail, oldest first — its history, erasures included. Not the
-    maps' revisions and change logs, which a store keeps for its readers, nor its migrations."""
-
-    nodes: tuple[NodeRecord, ...]           # by kind (NodeKind's order), then id
-    edges: tuple[EdgeRecord, ...]           # by id
-    reviews: tuple[NodeRecord, ...]         # by account, newest first
-    keys: tuple[ApiKey, ...]                # by id
-    audit: tuple[AuditEntry, ...]           # oldest first
-
-    def counts(self) -> dict[str, int]:
-        """How many of each: records per kind, relationships, reviews, keys, audit entries."""
-        kinds = {str(kind): 0 for kind in NodeKind}
-        for node in self.nodes:
-            kinds[str(node.kind)] += 1
-        return {**kinds, "relationships": len(self.edges), "reviews": len(self.reviews), "api_keys": len(self.keys),
-                "audit_entries": len(self.audit)}
-
-    def parts(self, size: int) -> list[StoreContents]:
-        """The contents in parts of at most ``size`` items (records, relationships, reviews, keys and audit
-        entries alike), in the order a copy writes them: every record before any relationship, then the
-        reviews, the keys and the audit trail in its order."""
-        sections = (self.nodes, self.edges, self.reviews, self.keys, self.audit)
-        items = [(i, item) for i, section in enumerate(sections) for item in section]
-        parts = []
-        for start in range(0, len(items), size):
-            chunk: list[list[Any]] = [[] for _ in sections]
-            for i, item in items[start:start + size]:
-                chunk[i].append(item)
-            parts.append(StoreContents(*(tuple(c) for c in chunk)))
-        return parts
-
-    def same_as(self, other: StoreContents) -> bool:
-        """Whether ``other`` holds the same: equal records, and the same audit trail in the same order
-        (the numbers each store gave its entries aside)."""
-        return ((self.nodes, self.edges, self.reviews, self.keys) == (other.nodes, other.edges, other.reviews,
-                                                                      other.keys)
-                and [replace(e, seq=0) for e in self.audit] == [replace(e, seq=0) for e in other.audit])
-
-
-def _read_contents(tx: Tx) -> StoreContents:
-    nodes: list[NodeRecord] = []
-    for kind in NodeKind:
-        after: str | None = None
-        while page := tx.list_nodes(kind, account_id=None, after=after, limit=CONTENTS_PAGE):
-            nodes += page
-            after = page[-1].id
-    edges: list[EdgeRecord] = []
-    after = None
-    while edge_page := tx.list_edges(types=list(EdgeType), account_id=None, target=None, after=after,
-                                     limit=CONTENTS_PAGE):
-        edges += edge_page
-        after = edge_page[-1].id
-    audit: list[AuditEntry] = []
-    before: int | None = None
-    while audit_page := tx.list_audit(entity_id=None, before=before, limit=CONTENTS_PAGE):
-        audit += audit_page
-        before = audit_page[-1].seq
-    reviews = [review for node in nodes if node.kind == NodeKind.account
-               for review in tx.reviews_of_account(node.id)]
-    return StoreContents(tuple(nodes), tuple(edges), tuple(reviews), tuple(tx.list_keys()), tuple(reversed(audit)))
-
-
-def _refuse_unless_empty(tx: Tx) -> None:
-    """Raise Conflict when the store holds a record, an audit entry or a key (a copy's target must not)."""
-    held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
-    if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
-        raise Conflict("the store to copy into is not empty (it holds "
-                       + (", ".join(held) + " records" if held else "an audit trail or keys")
-                       + "): copy into a store that holds nothing yet")
-
-
-def _copy_part(tx: Tx, *, part: StoreContents, first: bool) -> None:
-    """Write a part of a copy (:meth:`Store.copy_from`); the first makes sure the store holds nothing."""
-    if first:
-        _refuse_unless_empty(tx)
-    if part.nodes:
-        tx.get_nodes([node.id for node in part.nodes])   # (all absent: created, not merged)
-        tx.put_nodes(part.nodes)
-    if part.edges:
-        tx.get_edges([edge.id for edge in part.edges])
-        tx.put_edges(part.edges)
-    tx.put_reviews(part.reviews)
-    for key in part.keys:
-        tx.put_key(key)
-    tx.append_audit(part.audit)
 
 
 class Store:
@@ -801,41 +716,69 @@ class Store:
     # ---- a whole store --------------------------------------------------------------------------------
 
     def contents(self) -> StoreContents:
-        """Everything the store holds (:class:`StoreContents`), read in one transaction."""
-        return self.backend.read(_read_contents)
+        """Everything the store holds (:class:`graph.contents.StoreContents`), read in one transaction and
+        held in memory at once (a copy reads it page by page instead: :meth:`copy_from`)."""
+        return self.backend.read(lambda tx: StoreContents.joined(read_pages(tx)))
 
     def copy_from(self, source: Store, *, batch: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> StoreContents:
+                  progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
         """Copy everything ``source`` holds into this store, which must hold nothing yet (no record, audit
         entry or key), records keeping their ids, versions and timestamps, keys their hashes (they go on
-        working), the audit trail its order — what moving to another backend needs (``guanxi copy``).
-        In one transaction, all or nothing; with ``batch``, in transactions of at most that many items
-        (``StoreContents.parts``), for a store larger than one transaction of this backend may be — then a
-        failure leaves the parts written before it, and says so. ``progress(done, parts)`` after each.
-        Returns what was copied. Raises Conflict when this store is not empty, StoreError when ``source``
-        holds nothing (a wrong directory or server, most likely); writes to ``source`` meanwhile may be
-        missed (stop them first). ``progress(0, parts)`` once the source is read, before anything is
-        written (a target that holds something is refused before the source is read, and again in the
-        first part's transaction)."""
-        self.backend.read(_refuse_unless_empty)
-        contents = source.contents()
-        if not contents.nodes and not contents.keys:
+        working), the audit trail its order — what moving to another backend needs (``guanxi copy``) — then
+        read both back and compare them item by item; how many of each were copied.
+
+        Read page by page in one read transaction of ``source`` (a snapshot on the embedded store: it may
+        be copied while it is written to; Neo4j's reads are not, so stop writes to a Neo4j source first).
+        Written in one transaction, all or nothing; with ``batch``, in transactions of at most that many
+        items (:func:`graph.contents.in_parts`), for a store larger than one transaction of this backend
+        may be — then a failure leaves the parts written before it, and says so, and the copy's memory
+        does not grow with the store. ``progress("writing", 0)`` before the first write, ``("part", n)``
+        after each part of a batched copy, ``("comparing", 0)`` once all is written.
+
+        Raises Conflict when this store is not empty (before reading ``source``), StoreError when
+        ``source`` holds nothing (a wrong directory or server, most likely) or the copy does not read
+        back the same."""
+        self.backend.read(refuse_unless_empty)
+        return source.backend.read(partial(self._copy_within, batch=batch, progress=progress or (lambda *_: None)))
+
+    def _copy_within(self, source: Tx, *, batch: int | None, progress: Callable[[str, int], None]) -> dict[str, int]:
+        """:meth:`copy_from`, in ``source``'s read transaction."""
+        if not holds_anything(source):
             raise StoreError("the store to copy from holds nothing (no record, no key): nothing to copy")
-        parts = contents.parts(batch) if batch else [contents]
-        if progress is not None:
-            progress(0, len(parts))
-        for number, part in enumerate(parts):
-            try:
-                with collection_paused():
-                    self._write(partial(_copy_part, part=part, first=number == 0))
-            except StoreError as e:
-                if number == 0:
-                    raise
-                raise StoreError(f"the copy stopped at part {number + 1} of {len(parts)} ({e}): the store copied "
-                                 f"into holds the {number} part(s) before it; empty it and copy again") from e
-            if progress is not None:
-                progress(number + 1, len(parts))
-        return contents
+        progress("writing", 0)
+        if batch is None:
+            self._write_copied(lambda: read_pages(source), first=True)
+        else:
+            written = 0
+            for number, part in enumerate(in_parts(read_pages(source), batch), start=1):
+                try:
+                    self._write_copied(partial(tuple, (part,)), first=number == 1)
+                except StoreError as e:
+                    if number == 1:
+                        raise
+                    raise StoreError(f"the copy stopped at part {number} ({e}): the store copied into holds the "
+                                     f"{number - 1} part(s) before it ({written:,} items); empty it and copy "
+                                     "again") from e
+                written += part.size()
+                progress("part", number)
+        progress("comparing", 0)
+        counts: Counter[str] = Counter()
+        if not self.backend.read(lambda target: same_contents(read_pages(source), read_pages(target), counts)):
+            raise StoreError("the copy does not read back as the store copied from; set GUANXI_DEBUG=1 and "
+                             "report it")
+        return dict(counts)
+
+    def _write_copied(self, pages: Callable[[], Iterable[StoreContents]], *, first: bool) -> None:
+        """Write the pages of a copy in one transaction (``pages`` read afresh if it is retried); the
+        first makes sure the store holds nothing."""
+        def work(tx: Tx) -> None:
+            if first:
+                refuse_unless_empty(tx)
+            for page in pages():
+                write_part(tx, page)
+
+        with collection_paused():
+            self._write(work)
 
     # ---- rules -------------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ of 10,000 contacts into a new database: one scan of 10,000 relationships per loo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final, LiteralString
 
 from graph.neo4j import schema
@@ -415,13 +416,26 @@ REPORTING_LINES: Final[LiteralString] = _planned_once(
     "RETURN report.id AS report, boss.id AS boss"
 )
 
-LIST_EDGES: Final[LiteralString] = (
-    "MATCH (s:Entity)-[r:" + _all_edge_types() + "]->(t:Entity)\n"
-    "WHERE type(r) IN $types AND r.id > $after\n"
-    "RETURN " + _edge_columns() + "\n"
-    "ORDER BY r.id\n"
-    "LIMIT $limit"
-)
+
+def _page_by_type(branch: Callable[[LiteralString], LiteralString]) -> LiteralString:
+    """A page of relationships gathered type by type — ``branch(type)`` returns ``s, r, t`` of that type,
+    a seek on one of its indexes — the first $limit of them by id."""
+    return (
+        "CALL () {\n" + "  UNION ALL\n".join(branch(edge_type) for edge_type in schema.EDGE_TYPES) + "}\n"
+        "RETURN " + _edge_columns() + "\n"
+        "ORDER BY r.id\n"
+        "LIMIT $limit"
+    )
+
+
+# Every account's, of the types asked for: in each type's id index, the first $limit ids after $after, read
+# in the index's order (a page reads at most $limit relationships of each type, not all of them; a type
+# not asked for reads none).
+LIST_EDGES: Final[LiteralString] = _page_by_type(lambda edge_type: (
+    "  MATCH (s:Entity)-[r:" + edge_type + "]->(t:Entity)\n"
+    "  USING INDEX SEEK r:" + edge_type + "(id)\n"
+    "  WHERE r.id > $after\n"
+    "  RETURN s, r, t ORDER BY r.id LIMIT CASE WHEN '" + edge_type + "' IN $types THEN $limit ELSE 0 END\n"))
 
 # Anchored on the target node; the account filter is optional here.
 LIST_EDGES_TO_TARGET: Final[LiteralString] = (
@@ -434,24 +448,12 @@ LIST_EDGES_TO_TARGET: Final[LiteralString] = (
 )
 
 
-def _list_edges_of_account() -> LiteralString:
-    branches = [
-        "  MATCH (s:Entity)-[r:" + edge_type + "]->(t:Entity)\n"
-        "  USING INDEX SEEK r:" + edge_type + "(account_id)\n"
-        "  WHERE r.account_id = $account_id AND r.id > $after AND type(r) IN $types\n"
-        "  RETURN s, r, t\n"
-        for edge_type in schema.EDGE_TYPES
-    ]
-    return (
-        # one branch per type, each a seek on that type's account_id index
-        "CALL () {\n" + "  UNION ALL\n".join(branches) + "}\n"
-        "RETURN " + _edge_columns() + "\n"
-        "ORDER BY r.id\n"
-        "LIMIT $limit"
-    )
-
-
-LIST_EDGES_OF_ACCOUNT: Final[LiteralString] = _list_edges_of_account()
+# One account's: each type's seek on its account_id index.
+LIST_EDGES_OF_ACCOUNT: Final[LiteralString] = _page_by_type(lambda edge_type: (
+    "  MATCH (s:Entity)-[r:" + edge_type + "]->(t:Entity)\n"
+    "  USING INDEX SEEK r:" + edge_type + "(account_id)\n"
+    "  WHERE r.account_id = $account_id AND r.id > $after AND type(r) IN $types\n"
+    "  RETURN s, r, t\n"))
 
 # ---- the account's map, in one round trip ---------------------------------------------------------
 
@@ -531,6 +533,15 @@ LIST_AUDIT: Final[LiteralString] = (
     "WHERE e.seq < $before\n"
     "RETURN " + _audit_columns() + "\n"
     "ORDER BY seq DESC\n"
+    "LIMIT $limit"
+)
+
+# The whole trail, oldest first, page by page (a copy into another store appends it in this order).
+AUDIT_AFTER: Final[LiteralString] = (
+    "MATCH (e:AuditEntry)\n"
+    "WHERE e.seq > $after\n"
+    "RETURN " + _audit_columns() + "\n"
+    "ORDER BY seq\n"
     "LIMIT $limit"
 )
 

@@ -588,6 +588,10 @@ class Neo4jTx:
                          limit=max(int(limit), 0))
         return [_audit(row) for row in rows]
 
+    def audit_after(self, *, after: int, limit: int) -> list[AuditEntry]:
+        rows = self._run(queries.AUDIT_AFTER, after=after, limit=max(int(limit), 0))
+        return [_audit(row) for row in rows]
+
     def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
         self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json_text(replacement),
                   rename_to=rename_to or entity_id)

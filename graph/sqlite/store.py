@@ -360,6 +360,10 @@ class SqliteTx:
         rows = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [_audit_entry(r) for r in rows]
 
+    def audit_after(self, *, after: int, limit: int) -> list[AuditEntry]:
+        rows = self.conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit))
+        return [_audit_entry(r) for r in rows]
+
     def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
         text = json_text(replacement)
         self.conn.execute("UPDATE audit SET before = CASE WHEN before IS NULL THEN NULL ELSE ? END, "

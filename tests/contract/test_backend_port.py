@@ -80,6 +80,17 @@ def test_listed_and_loaded_records_come_in_id_order(backend: Backend) -> None:
     after = backend.read(lambda tx: tx.list_edges(types=["REPORTS_TO", "INFLUENCES", "COVERS"],
                                                    account_id=None, target="c1", after="e1", limit=10))
     assert [e.id for e in after] == ["e2", "e3"]
+    # of every account, a page at a time, across types and of some types only
+    every = ["REPORTS_TO", "INFLUENCES", "COVERS", "MEMBER_OF"]
+
+    def edges_after(start: str | None) -> list[EdgeRecord]:
+        return backend.read(lambda tx: tx.list_edges(types=every, account_id=None, target=None, after=start, limit=3))
+
+    pages = [edges_after(start) for start in (None, "e3")]
+    assert [[e.id for e in page] for page in pages] == [["e1", "e2", "e3"], ["e4"]]
+    some = backend.read(lambda tx: tx.list_edges(types=["MEMBER_OF", "REPORTS_TO"], account_id=None, target=None,
+                                                  after=None, limit=10))
+    assert [e.id for e in some] == ["e3", "e4"]
     subgraph = backend.read(lambda tx: tx.account_subgraph("acme"))
     assert subgraph is not None and subgraph.account.id == "acme"
     assert [n.id for n in subgraph.nodes] == ["c1", "c2", "c3", "c4", "k1", "o1", "t1"]
@@ -141,6 +152,9 @@ def test_audit_seqs_are_database_integers_in_commit_order(backend: Backend) -> N
     older = backend.read(lambda tx: tx.list_audit(entity_id=None, before=seqs[0], limit=10))
     assert [e.entity_id for e in older] == ["k2", "k1"]
     assert trail[0].after == {"n": 3} and trail[0].at.endswith("Z")
+    oldest_first = backend.read(lambda tx: tx.audit_after(after=0, limit=2))
+    assert oldest_first == trail[:0:-1]
+    assert backend.read(lambda tx: tx.audit_after(after=oldest_first[-1].seq, limit=2)) == trail[:1]
 
 
 def test_reads_behind_a_check_then_write_are_locked(backend: Backend) -> None:
