@@ -28,17 +28,19 @@ from typing import Final, LiteralString
 from graph.neo4j import schema
 
 
-def _stamped(variable: LiteralString) -> LiteralString:
-    """Every property of a node or relationship, its timestamps as text: a ``datetime`` as Cypher's ISO text,
-    anything else (text that was not a timestamp when written) as a one-item list, so that the adapter
-    tells them apart (:func:`graph.neo4j.store._stamp`). The driver would otherwise build a datetime
-    object per timestamp in pure Python: for a write that reads back 32,000 relationships, seconds."""
-    def text(key: LiteralString) -> LiteralString:
-        value = variable + "." + key
-        return (key + ": CASE WHEN " + value + " IS :: ZONED DATETIME THEN toString(" + value + ") ELSE ["
-                + value + "] END")
+def _stamp_text(value: LiteralString) -> LiteralString:
+    """A stored timestamp as text: a ``datetime`` as Cypher's ISO text, anything else (text that was not a
+    timestamp when written) as a one-item list, so that the adapter tells them apart
+    (:func:`graph.neo4j.store._stamp`). The driver would otherwise build a datetime object per timestamp in
+    pure Python: for a write that reads back 32,000 relationships, seconds; half the time of reading an
+    audit trail."""
+    return "CASE WHEN " + value + " IS :: ZONED DATETIME THEN toString(" + value + ") ELSE [" + value + "] END"
 
-    return variable + " {.*, " + text("created_at") + ", " + text("updated_at") + "}"
+
+def _stamped(variable: LiteralString) -> LiteralString:
+    """Every property of a node or relationship, its timestamps as text (:func:`_stamp_text`)."""
+    return (variable + " {.*, created_at: " + _stamp_text(variable + ".created_at") + ", updated_at: "
+            + _stamp_text(variable + ".updated_at") + "}")
 
 
 def _shown(variable: LiteralString, *, edge: bool = False) -> LiteralString:
@@ -524,7 +526,7 @@ APPEND_AUDIT: Final[LiteralString] = _planned_once(
 
 
 def _audit_columns() -> LiteralString:
-    return ("e.seq AS seq, e.at AS at, e.actor AS actor, e.action AS action, e.entity_type AS entity_type, "
+    return ("e.seq AS seq, " + _stamp_text("e.at") + " AS at, e.actor AS actor, e.action AS action, e.entity_type AS entity_type, "
             "e.entity_id AS entity_id, e.before AS before, e.after AS after, e.account_id AS account_id")
 
 

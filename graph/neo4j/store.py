@@ -258,7 +258,7 @@ def _map_edge(row: Sequence[Any]) -> MapEdge:
 
 
 def _audit(row: Mapping[str, Any]) -> AuditEntry:
-    return AuditEntry(at=properties.plain(row["at"]), actor=row["actor"], action=row["action"],
+    return AuditEntry(at=_stamp(row["at"]), actor=row["actor"], action=row["action"],
                       entity_type=row["entity_type"], entity_id=row["entity_id"],
                       before=from_json_text(row["before"]) if row["before"] is not None else None,
                       after=from_json_text(row["after"]) if row["after"] is not None else None,
