@@ -526,8 +526,9 @@ APPEND_AUDIT: Final[LiteralString] = _planned_once(
 
 
 def _audit_columns() -> LiteralString:
-    return ("e.seq AS seq, " + _stamp_text("e.at") + " AS at, e.actor AS actor, e.action AS action, e.entity_type AS entity_type, "
-            "e.entity_id AS entity_id, e.before AS before, e.after AS after, e.account_id AS account_id")
+    return ("e.seq AS seq, " + _stamp_text("e.at") + " AS at, e.actor AS actor, e.action AS action, "
+            "e.entity_type AS entity_type, e.entity_id AS entity_id, e.before AS before, e.after AS after, "
+            "e.account_id AS account_id")
 
 
 LIST_AUDIT: Final[LiteralString] = (

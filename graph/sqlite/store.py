@@ -361,7 +361,8 @@ class SqliteTx:
         return [_audit_entry(r) for r in rows]
 
     def audit_after(self, *, after: int, limit: int) -> list[AuditEntry]:
-        rows = self.conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit))
+        rows = self.conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                                 (after, limit))
         return [_audit_entry(r) for r in rows]
 
     def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
