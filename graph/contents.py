@@ -102,14 +102,19 @@ def in_parts(pages: Iterable[StoreContents], size: int) -> Iterator[StoreContent
         yield StoreContents(*(tuple(items) for items in part))
 
 
+def _kinds_held(tx: Tx) -> list[NodeKind]:
+    """The kinds of record the store holds one of at least."""
+    return [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
+
+
 def holds_anything(tx: Tx) -> bool:
     """Whether the store holds a record or a key (what a copy copies; an audit trail alone is not a map)."""
-    return any(tx.list_nodes(kind, account_id=None, after=None, limit=1) for kind in NodeKind) or bool(tx.list_keys())
+    return bool(_kinds_held(tx) or tx.list_keys())
 
 
 def refuse_unless_empty(tx: Tx) -> None:
     """Raise Conflict when the store holds a record, an audit entry or a key (a copy's target must not)."""
-    held = [kind for kind in NodeKind if tx.list_nodes(kind, account_id=None, after=None, limit=1)]
+    held = _kinds_held(tx)
     if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
         raise Conflict("the store to copy into is not empty (it holds "
                        + (", ".join(held) + " records" if held else "an audit trail or keys")

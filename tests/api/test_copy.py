@@ -8,6 +8,7 @@ that say how far a failed copy got — and refuses a store that holds anything. 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,24 @@ from fastapi.testclient import TestClient
 from app.cli import main
 from app.main import create_app
 from app.settings import Settings
-from graph.backends import make_backend
-from tests.conftest import ADMIN, auth, backend_env, neo4j_config
+from graph import contents
+from graph.backends import BackendConfig, make_backend
+from graph.contents import StoreContents, in_parts, read_pages
+from graph.errors import StoreError, StoreUnavailable
+from graph.models import AccountIn, Bundle, NodeKind
+from graph.store import Store
+from tests.conftest import ADMIN, auth, backend_env, bundle, neo4j_config
 
 OTHER = {"sqlite": "neo4j", "neo4j": "sqlite"}
+
+
+def _embedded(data_dir: Path, *, furniture: bool = False) -> Store:
+    """An embedded store in ``data_dir``, migrated; holding the furniture maker's account if asked."""
+    store = Store(make_backend("sqlite", BackendConfig(data_dir=data_dir)))
+    store.backend.migrate()
+    if furniture:
+        store.import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
+    return store
 
 
 def _history(client: TestClient) -> dict[str, Any]:
@@ -165,20 +180,10 @@ def test_copy_to_neo4j_without_its_settings_says_what_is_missing(tmp_path: Path,
 def test_a_copy_in_parts_that_fails_says_what_it_left(tmp_path: Path) -> None:
     """With ``batch``, a failure after the first part keeps the parts before it and says so; in the first
     part (or in one transaction) it leaves nothing."""
-    from graph.backends import BackendConfig
-    from graph.contents import StoreContents, in_parts
-    from graph.errors import StoreError, StoreUnavailable
-    from graph.models import Bundle
-    from graph.store import Store
-    from tests.conftest import bundle
-
-    source = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "source")))
-    source.backend.migrate()
-    source.import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
+    source = _embedded(tmp_path / "source", furniture=True)
     everything = source.contents()
     for failing, batch in ((3, 10), (1, 10), (1, None)):
-        target = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / f"target-{failing}-{batch}")))
-        target.backend.migrate()
+        target = _embedded(tmp_path / f"target-{failing}-{batch}")
         write, calls = target.backend.write, list[int]()
 
         def flaky(work: Any, write: Any = write, calls: list[int] = calls, failing: int = failing) -> Any:
@@ -203,8 +208,6 @@ def test_a_copy_in_parts_that_fails_says_what_it_left(tmp_path: Path) -> None:
 def test_a_store_read_page_by_page_and_cut_into_parts(furniture: TestClient) -> None:
     """A copy reads the store page by page (here 3 items a page: every section spans pages, the audit trail
     oldest first) and writes it in parts across sections; joined, both are the store's contents."""
-    from graph.contents import StoreContents, in_parts, read_pages
-
     review = _history(furniture)
     store = furniture.app.state.store  # type: ignore[attr-defined]
     everything = store.contents()
@@ -221,20 +224,8 @@ def test_a_store_read_page_by_page_and_cut_into_parts(furniture: TestClient) -> 
 
 def test_a_copy_that_does_not_read_back_the_same_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The copy is read back and compared item by item: an audit entry lost on the way is not missed."""
-    from dataclasses import replace
-
-    from graph import contents
-    from graph.backends import BackendConfig
-    from graph.errors import StoreError
-    from graph.models import Bundle
-    from graph.store import Store
-    from tests.conftest import bundle
-
-    source = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "source")))
-    source.backend.migrate()
-    source.import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
-    target = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "target")))
-    target.backend.migrate()
+    source = _embedded(tmp_path / "source", furniture=True)
+    target = _embedded(tmp_path / "target")
     write_part = contents.write_part
 
     def losing_an_entry(tx: Any, part: contents.StoreContents) -> None:
@@ -249,20 +240,10 @@ def test_a_copy_that_does_not_read_back_the_same_says_so(tmp_path: Path, monkeyp
 def test_a_backup_of_the_embedded_store_is_the_store_as_it_stood_when_the_copy_began(tmp_path: Path) -> None:
     """The embedded store is copied in one read transaction: another process's write during the copy (here
     after its first part) is not in the copy, and the copy still reads back as the store it copied."""
-    from dataclasses import replace
-
-    from graph.backends import BackendConfig
-    from graph.models import AccountIn, Bundle, NodeKind
-    from graph.store import Store
-    from tests.conftest import bundle
-
-    source = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "source")))
-    source.backend.migrate()
-    source.import_bundle(Bundle.model_validate(bundle("furniture")), actor="test")
+    source = _embedded(tmp_path / "source", furniture=True)
     before = source.contents()
     another_process = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "source")))
-    target = Store(make_backend("sqlite", BackendConfig(data_dir=tmp_path / "backup")))
-    target.backend.migrate()
+    target = _embedded(tmp_path / "backup")
 
     def meanwhile(step: str, number: int) -> None:
         if (step, number) == ("part", 1):
