@@ -139,9 +139,8 @@ def _chain(model: MapModel) -> list[str]:
     if model.opportunity is not None:
         members = [c for c, p in model.contacts.items() if p.in_chain]
     else:
-        open_ = {n for n, d in model.graph.nodes(data=True)
-                 if d.get("kind") == "opportunity" and d.get("stage") not in ("won", "lost")}
-        members = [c for c, p in model.contacts.items() if open_.intersection(p.opportunities)]
+        deals = set(model.open_deals)
+        members = [c for c, p in model.contacts.items() if not deals.isdisjoint(p.opportunities)]
     roles = list(ROLE_SHORT)
 
     def rank(c: str) -> tuple[float, int, str, str]:

@@ -18,9 +18,9 @@ import networkx as nx
 from rendering.labels import lang_of
 from scoring.formulas import unit
 from scoring.gaps import coverage_gaps
-from scoring.options import ScoringOptions
+from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.people import is_open
 
-CLOSED_STAGES = ("won", "lost")
 INFLUENCE_TYPES = ("INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL")
 COVERAGE_TYPES = ("COVERS", "MIRRORS")
 # Gaps about the chain as a whole (their contact_ids are the few supporters, or nobody): listed, but not
@@ -99,6 +99,7 @@ class MapModel:
     source: nx.MultiDiGraph | None = None        # the unredacted projection, for the influence ranking only
     view: str = ""                               # what this map shows when it is not everyone
     notices: list[str] = field(default_factory=list)   # what it left out, and how to ask for it
+    open_deals: list[str] = field(default_factory=list)  # the account's opportunities still open (is_open)
 
     def person(self, node: str) -> Person | None:
         return self.contacts.get(node) or self.team.get(node) or self.competitors.get(node)
@@ -135,10 +136,6 @@ def guess_lang(graph: nx.MultiDiGraph) -> str:
     return "zh-CN" if cjk * 2 >= len(names) else "en"
 
 
-def _open(opportunity: dict[str, Any]) -> bool:
-    return opportunity.get("stage") not in CLOSED_STAGES
-
-
 def check_opportunity(graph: nx.MultiDiGraph, opportunity_id: str) -> bool:
     """Whether the opportunity is one of this account's; False when it is not in the map at all.
 
@@ -169,6 +166,8 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     account = graph.graph.get("account") or {}
     account_id = str(graph.graph.get("account_id"))
     opportunities = {n: d for n, d in graph.nodes(data=True) if d.get("kind") == "opportunity"}
+    open_ = {o for o, d in opportunities.items() if is_open(d, options or DEFAULT_OPTIONS)}
+    open_deals = sorted(o for o in open_ if opportunities[o].get("account_id") == account_id)
     opportunity = None
     if opportunity_id is not None:
         opportunity = {"id": opportunity_id, **opportunities[opportunity_id]}
@@ -213,7 +212,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     for person in contacts.values():
         person.interests.sort(key=lambda i: (-i[1], i[0]))
         person.opportunities = sorted(o for o, _ in memberships.get(person.id, []))
-        chosen = _stance_of(memberships.get(person.id, []), opportunities, opportunity_id)
+        chosen = _stance_of(memberships.get(person.id, []), opportunities, open_, opportunity_id)
         if chosen is not None:
             person.stance = str(chosen.get("stance") or "unknown")
         if opportunity_id is not None:
@@ -238,7 +237,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             line.faded = not any(contacts[e].in_chain for e in ends if e in contacts)
 
 
-    gaps = _gaps(graph, opportunity_id, opportunities, today, options, lang)
+    gaps = _gaps(graph, opportunity_id, open_deals, today, options, lang)
     for gap in gaps:
         if gap.code in UNMARKED_GAPS:
             continue
@@ -246,11 +245,12 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             if c in contacts and gap.number not in contacts[c].gaps:
                 contacts[c].gaps.append(gap.number)
     return MapModel(account_id, str(account.get("name") or account_id), lang, today, redacted, graph,
-                    opportunity, contacts, team, competitors, manager, lines, gaps, source=source)
+                    opportunity, contacts, team, competitors, manager, lines, gaps, source=source,
+                    open_deals=open_deals)
 
 
 def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dict[str, dict[str, Any]],
-               opportunity_id: str | None) -> dict[str, Any] | None:
+               open_: set[str], opportunity_id: str | None) -> dict[str, Any] | None:
     """The MEMBER_OF edge that colours a contact: the chosen opportunity's, or else the best-known
     stance: a known stance before ``unknown``, open opportunities before closed ones, the latest close
     date first."""
@@ -262,7 +262,7 @@ def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dic
     def rank(item: tuple[str, dict[str, Any]]) -> tuple[bool, bool, str, str]:
         opp, d = item
         data = opportunities.get(opp, {})
-        return (d.get("stance") in (None, "unknown"), not _open(data),
+        return (d.get("stance") in (None, "unknown"), opp not in open_,
                 _invert(str(data.get("close_date") or "")), opp)
 
     return min(memberships, key=rank)[1]
@@ -273,16 +273,12 @@ def _invert(text: str) -> str:
     return "".join(chr(0x10FFFF - ord(ch)) for ch in text) if text else "\U0010ffff"
 
 
-def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, opportunities: dict[str, dict[str, Any]],
+def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, open_deals: list[str],
           today: dt.date, options: ScoringOptions | None, lang: str) -> list[Gap]:
     """The coverage gaps of ``scoring.gaps`` (one definition of a gap): the chosen opportunity's, or,
     with none chosen, those of every open opportunity of the account (named in each message when there
     are several)."""
-    account_id = graph.graph.get("account_id")
-    if opportunity_id is not None:
-        chosen = [opportunity_id]
-    else:
-        chosen = sorted(o for o, d in opportunities.items() if d.get("account_id") == account_id and _open(d))
+    chosen = [opportunity_id] if opportunity_id is not None else open_deals
     found: list[Gap] = []
     seen: set[tuple[str, tuple[str, ...], str]] = set()
     for opp in chosen:
@@ -293,7 +289,7 @@ def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, opportunities: dic
             seen.add(key)
             message = str(g["message"])
             if len(chosen) > 1:
-                message = f"[{opportunities[opp].get('name') or opp}] {message}"
+                message = f"[{graph.nodes[opp].get('name') or opp}] {message}"
             found.append(Gap(len(found) + 1, str(g["code"]), str(g["severity"]), list(g["contact_ids"]),
                              message, str(g.get("action") or "")))
     order = {"high": 0, "medium": 1, "low": 2}

@@ -22,7 +22,8 @@ import networkx as nx
 
 from scoring.chain import chain_report
 from scoring.gaps import gap_report
-from scoring.options import ScoringOptions
+from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.people import is_open
 from scoring.recommend import who_next
 from scoring.texts import label, norm_lang, say
 
@@ -354,9 +355,10 @@ def _ranking(g: nx.MultiDiGraph | None, opportunity_id: str, options: ScoringOpt
     return {r.contact_id: i for i, r in enumerate(picks, 1)}
 
 
-def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = ()) -> str | None:
+def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = (),
+                       options: ScoringOptions | None = None) -> str | None:
     """The opportunity a summary speaks of: the first of ``wanted`` on the map, else the account's open
-    opportunity closing first (then by id), else any of its opportunities."""
+    opportunity (``is_open``) closing first (then by id), else any of its opportunities."""
     account_id = g.graph.get("account_id")
     opportunities = {n: x for n, x in _nodes(g, "opportunity").items() if x.get("account_id") == account_id}
     for o in wanted:
@@ -364,7 +366,7 @@ def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = ()) -> str | 
             return o
     if not opportunities:
         return None
-    open_ = [o for o, x in opportunities.items() if x.get("stage") not in ("won", "lost")]
+    open_ = [o for o, x in opportunities.items() if is_open(x, options or DEFAULT_OPTIONS)]
     return min(open_ or opportunities, key=lambda o: (str(opportunities[o].get("close_date") or "9999"), o))
 
 
@@ -393,7 +395,7 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
     _interests(d)
     changes = tuple(d.out)
 
-    opp = opportunity_id or chosen_opportunity(after, summary_opportunities)
+    opp = opportunity_id or chosen_opportunity(after, summary_opportunities, options)
     team_list = list(team) if team is not None else None
     support: dict[str, Any] = {"us": SupportMove(None, None), "competitors": {}}
     opened: tuple[GapRow, ...] = ()

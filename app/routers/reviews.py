@@ -197,7 +197,7 @@ def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str
     wanted = [*(compared.since_review.data.get("opportunity_ids", []) if compared and compared.since_review
                 else [])]
     opp = opportunity_id or (compared.changes.summary.opportunity_id if compared else None) \
-        or chosen_opportunity(graph, wanted)
+        or chosen_opportunity(graph, wanted, options)
     if opp is not None and opp not in graph:
         raise NotFound("opportunity at this account", opp)
     today = dt.datetime.now(dt.UTC).date()
