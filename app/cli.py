@@ -225,7 +225,8 @@ def cmd_export(args: argparse.Namespace) -> None:
         from rendering import render_map
 
         data = render_map(history.account_graph_as_of(store, args.account, as_of), args.format,
-                          opportunity_id=args.opportunity, redact=args.redact, lang=args.lang)
+                          opportunity_id=args.opportunity, redact=args.redact, lang=args.lang,
+                          team=store.team_roster())
     else:
         from rendering import render_account_map
 

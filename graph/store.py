@@ -142,6 +142,20 @@ def shows_opportunity(graph: nx.MultiDiGraph | None, opportunity_id: str, accoun
     return shown is not None and shown.get("kind") == "opportunity" and shown.get("account_id") == account_id
 
 
+# Our people are read whole for the answers that name one of ours; a roster larger than this is cut.
+ROSTER_LIMIT = 5000
+
+
+class _Roster:
+    """Our team as read for one map; carried to an edited map when the edit left our team alone."""
+
+    def __init__(self, people: tuple[dict[str, Any], ...]) -> None:
+        self.people = people
+
+    def advance(self, graph: nx.MultiDiGraph, edit: Any) -> _Roster | None:
+        return None if getattr(edit, "roster_changed", True) else self
+
+
 class Store:
     """Relationship maps over one backend. ``actor`` on writes names who did it, for the audit trail.
 
@@ -190,6 +204,26 @@ class Store:
         if graph is None:
             raise NotFound(NodeKind.account, account_id)
         return graph
+
+    def team_roster(self, graph: nx.MultiDiGraph | None = None) -> tuple[dict[str, Any], ...]:
+        """Our whole team as records (id and fields), at most ``ROSTER_LIMIT``: a team member with no tie
+        to the account yet is not in its map, and may still be the one to name (a counterpart). With a
+        map (``account_graph``'s), read once and kept in its memo, which an edited map carries over
+        unless our team (or the competitors: the shared scope) changed — so an edit of a contact does
+        not cost another read. Without one (a review's comparison of two moments), read each time."""
+        memo = getattr(graph, "derived", None) if getattr(graph, "frozen", False) else None
+        return (memo.get(_Roster, self._read_roster) if memo is not None else self._read_roster()).people
+
+    def _read_roster(self) -> _Roster:
+        people: list[dict[str, Any]] = []
+        cursor = None
+        while len(people) < ROSTER_LIMIT:
+            page = self.list_nodes(NodeKind.team_member, limit=500, cursor=cursor)
+            people += [{"id": record.id, **record.data} for record in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return _Roster(tuple(people))
 
     def opportunity_graph(self, opportunity_id: str) -> nx.MultiDiGraph:
         """The map of the account an opportunity belongs to (the one its last read found it in, when that
@@ -272,6 +306,10 @@ class Store:
             data = node_data(_validated(NODE_MODELS[kind], merged))
             if data == current.data:
                 return current
+            if is_erased(current):  # as an import leaves the tombstone as it is (kept_erased)
+                raise Conflict(f"contact {id!r} was erased: its tombstone cannot be edited (nor the person's "
+                               "data brought back); create the person anew under another id if they are "
+                               "to be kept again", details={"id": id, "erased": True})
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
             self._check(tx, [(record, ("body",))], [], stored={id: current})
             tx.put_nodes([record])
@@ -320,17 +358,19 @@ class Store:
         erasure is either wholly before it (and erased) or after it; the scan reads only the history
         of the person's account, so the transaction stays short."""
 
-        def work(tx: Tx) -> NodeRecord:
+        def work(tx: Tx) -> tuple[NodeRecord, bool]:
             current = tx.get_nodes([id]).get(id)
-            history = tx.audit_of_accounts([], entity_ids=[id], until=None)
+            # the person's own entries (an edge or a review may bear the same id)
+            history = [e for e in tx.audit_of_accounts([], entity_ids=[id], until=None)
+                       if e.entity_type == NodeKind.contact]
             if current is None or current.kind != NodeKind.contact:
-                last = next((e.after or e.before for e in reversed(history)
-                             if e.entity_type == NodeKind.contact and (e.after or e.before)), None)
+                last = next((e.after or e.before for e in reversed(history) if e.after or e.before), None)
                 if current is not None or last is None:
                     raise NotFound(NodeKind.contact, id)
-                current = NodeRecord(NodeKind.contact, id, {"account_id": str(last.get("account_id", "")),
-                                                           "name": ERASED_NAME}, str(last.get("created_at", "")),
-                                     now_iso(), int(last.get("version", 0)))
+                account_id = last.get("account_id") or next(
+                    (e.account_id for e in reversed(history) if e.account_id), "")  # (scrubbed: as filed)
+                current = NodeRecord(NodeKind.contact, id, {"account_id": str(account_id), "name": ERASED_NAME},
+                                     str(last.get("created_at", "")), now_iso(), int(last.get("version", 0)))
                 tombstone, stored = current, False
             else:
                 kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
@@ -348,6 +388,12 @@ class Store:
                                             updated_at=tombstone.updated_at, version=e.version + 1), id, new_id)
                         for e in changing]
             renamed = {old.id: new.id for old, new in zip(changing, scrubbed, strict=True)}
+            account = tombstone.account_id
+            touched = _noted_edges_in_audit(tx.audit_of_accounts([account], until=None) if account else [], id,
+                                            every_line=new_id != id)
+            if (_erased_already(history) and not interests and not changing and not touched
+                    and (not stored or (tombstone.data == current.data and new_id == id))):
+                return current, False   # erased before, and nothing personal written since: nothing to do
             if stored:
                 tombstone = replace(tombstone, id=new_id)
                 tx.put_nodes([tombstone])
@@ -355,19 +401,17 @@ class Store:
                 tx.put_edges(scrubbed)
                 if new_id != id:
                     tx.delete_nodes([id])
-            account = tombstone.account_id
-            touched = _noted_edges_in_audit(tx.audit_of_accounts([account], until=None) if account else [], id,
-                                            every_line=new_id != id)
             for record_id in sorted({id, *(e.id for e in interests), *renamed, *touched}):
                 target = new_id if record_id == id else renamed.get(record_id)
                 tx.scrub_audit(record_id, {"erased": True}, rename_to=target if target != record_id else None)
             tx.append_audit([_audit(actor, "delete", e.type, e.id, {"erased": True}, None) for e in interests])
             tx.append_audit([_audit(actor, "erase", NodeKind.contact, new_id, {"erased": True},
                                     tombstone.as_json() if stored else {"id": new_id, "erased": True})])
-            return tombstone
+            return tombstone, True
 
-        tombstone = self._write(work)
-        self.backend.purge()
+        tombstone, wrote = self._write(work)
+        if wrote:
+            self.backend.purge()
         return tombstone
 
     # ---- edges -------------------------------------------------------------------------------------
@@ -589,27 +633,21 @@ class Store:
         return self.backend.read(work) if dry_run else self._write(work)
 
     def export_account(self, account_id: str) -> dict[str, list[dict[str, Any]]]:
-        """The account's bundle (with its parent accounts), which re-imports as the same graph."""
+        """The account's bundle (with every record its map names: its parent accounts, the accounts of
+        people from elsewhere its lines reach), which re-imports into an empty store as the same graph."""
 
         def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord], list[NodeRecord]]:
             subgraph = tx.account_subgraph(account_id)
-            reviews = tx.reviews_of_account(account_id) if subgraph else []
-            parents: list[NodeRecord] = []
-            parent_id = subgraph.account.data.get("parent_id") if subgraph else None
-            seen = {account_id}
-            while parent_id and parent_id not in seen:  # a group of any depth (cycles are refused on write)
-                seen.add(parent_id)
-                parent = tx.get_nodes([parent_id]).get(parent_id)
-                if parent is None:
-                    break
-                parents.append(parent)
-                parent_id = parent.data.get("parent_id")
-            return subgraph, parents, reviews
+            if subgraph is None:
+                return None, [], []
+            # its parent accounts (a group of any depth), and the accounts of people from elsewhere
+            named = named_records([subgraph.account, *subgraph.nodes], tx.get_nodes)
+            return subgraph, named, tx.reviews_of_account(account_id)
 
-        subgraph, parents, reviews = self.backend.read(work)
+        subgraph, named, reviews = self.backend.read(work)
         if subgraph is None:
             raise NotFound(NodeKind.account, account_id)
-        return bundle_of(subgraph, parents, reviews)
+        return bundle_of(subgraph, named, reviews)
 
     # ---- reviews -----------------------------------------------------------------------------------
 
@@ -957,12 +995,48 @@ def audit_account(entity_type: str, entity_id: str, before: dict[str, Any] | Non
     return None
 
 
-def bundle_of(subgraph: AccountSubgraph, parents: Sequence[MapNode | NodeRecord],
+def named_records(held: Iterable[MapNode | NodeRecord],
+                  fetch: Callable[[set[str]], Mapping[str, NodeRecord]]) -> list[NodeRecord]:
+    """The records that ``held`` (an account and its map's nodes) name by reference
+    (:data:`graph.references.REFERENCES`) but do not hold, and what those name in turn: the account's
+    parents, the account (and its parents) of a person or deal from elsewhere that a line reaches (a
+    subsidiary's manager, an outside influencer), the competitors of such a deal. Without them the
+    bundle would not import into an empty store. ``fetch`` reads nodes by id (missing ones left out)."""
+    have = {node.id for node in held}
+    frontier: list[MapNode | NodeRecord] = list(held)
+    found: list[NodeRecord] = []
+    while frontier:
+        wanted = {named for node in frontier
+                  for _, named in references_of(NodeRecord(node.kind, node.id, node.data, "", "", 0))} - have
+        if not wanted:
+            break
+        have |= wanted
+        fetched = fetch(wanted)
+        found += (more := [fetched[id] for id in sorted(wanted) if id in fetched])
+        frontier = list(more)
+    return found
+
+
+def is_erased(record: NodeRecord) -> bool:
+    """Whether the record is an erased person's tombstone (:meth:`Store.erase_contact`)."""
+    return record.kind == NodeKind.contact and record.data.get("name") == ERASED_NAME
+
+
+def _erased_already(history: Sequence[AuditEntry]) -> bool:
+    """Whether a person's own audit entries (oldest first) say they were erased and hold nothing personal
+    since: each is the erasure or scrubbed (``{"erased": true}`` or nothing on each side)."""
+    return any(e.action == "erase" for e in history) and all(
+        e.action == "erase" or all(side is None or side == {"erased": True} for side in (e.before, e.after))
+        for e in history)
+
+
+def bundle_of(subgraph: AccountSubgraph, named: Sequence[MapNode | NodeRecord],
               reviews: Sequence[NodeRecord]) -> dict[str, list[dict[str, Any]]]:
-    """An account's bundle from its map, its parent accounts (nearest first) and its reviews."""
+    """An account's bundle from its map, the records it names from elsewhere (:func:`named_records`:
+    parent accounts…) and its reviews."""
     bundle: dict[str, list[dict[str, Any]]] = {section: [] for section in Bundle.model_fields}
     section_of = {kind: section for section, kind in BUNDLE_SECTIONS.items()}
-    for node in sorted([*reversed(parents), subgraph.account, *subgraph.nodes],
+    for node in sorted([*named, subgraph.account, *subgraph.nodes],
                        key=lambda n: (n.kind != NodeKind.account, n.id)):
         bundle[section_of[NodeKind(node.kind)]].append({"id": node.id, **node.data})
     for edge in sorted(subgraph.edges, key=lambda e: e.id):

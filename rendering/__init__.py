@@ -16,6 +16,8 @@ drawn for the map it shows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import networkx as nx
 
@@ -34,13 +36,14 @@ __all__ = ["FORMATS", "SCOPES", "Drawings", "ExportFormat", "Focus", "MapError",
 
 def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None = None, redact: bool = False,
                lang: str | None = None, today: dt.date | None = None, options: ScoringOptions | None = None,
-               focus: Focus | None = None) -> bytes:
+               focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None) -> bytes:
     """The map of one account's projected graph in ``fmt`` (a name in ``FORMATS``).
 
     ``opportunity_id`` (one of the account's, see ``check_opportunity``) colours stances and badges roles
     from that opportunity's decision chain and fades everyone else; ``redact`` leaves personal notes and
     entrenched interests out of every format; ``lang`` (``en`` or ``zh-CN``) is the language of the
-    legend and gap texts, by default that of the account's names; ``focus`` chooses the people shown.
+    legend and gap texts, by default that of the account's names; ``focus`` chooses the people shown;
+    ``team`` is our roster (``Store.team_roster``): the gaps' actions name whom the analytics name.
     Raises ``MapError`` for an unknown format or a focus that cannot be served.
     """
     spec = FORMATS.get(fmt)
@@ -52,7 +55,7 @@ def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None =
     # PDF: 40 collections, 0.04 s a render on average). What became garbage is collected after.
     with collection_paused():
         model = build_map(graph, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
-                          options=options)
+                          options=options, roster=team)
         return spec.render(model, validate(model, focus or Focus()))
 
 
@@ -72,7 +75,7 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
 
     def draw() -> bytes:
         return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
-                          options=options, focus=focus)
+                          options=options, focus=focus, team=store.team_roster(graph))
 
     request = (fmt, opportunity_id, redact, lang, today, options, focus)
     data = draw() if drawings is None else drawings.drawn(graph, request, draw)
@@ -81,12 +84,12 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
 
 def map_view(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, lang: str | None = None,
              today: dt.date | None = None, options: ScoringOptions | None = None,
-             focus: Focus | None = None) -> Shown:
+             focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None) -> Shown:
     """Who the map image (PNG, SVG) of a projected graph draws for ``focus``, most important first, and
     what it says it left out: for a front end that draws the map itself. Raises ``MapError`` for a focus
     that cannot be served."""
     with collection_paused():
-        model = build_map(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options)
+        model = build_map(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options, roster=team)
         return shown(model, focus or Focus())
 
 

@@ -10,7 +10,8 @@ map itself is exactly the map of ``rendering``; the changes come from ``scoring.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 import networkx as nx
 
@@ -49,13 +50,14 @@ def _word(key: str, lang: str, **kw: str) -> str:
 
 def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, since_label: str,
                       opportunity_id: str | None = None, redact: bool = False, lang: str | None = None,
-                      today: dt.date | None = None, options: ScoringOptions | None = None) -> bytes:
+                      today: dt.date | None = None, options: ScoringOptions | None = None,
+                      team: Iterable[Mapping[str, Any]] | None = None) -> bytes:
     """The map of ``after`` with ``changes`` (``scoring.changes.what_changed``) marked, as PNG, SVG or
-    a one-page PDF. ``since_label`` names the start of the period in the legend."""
+    a one-page PDF. ``since_label`` names the start of the period in the legend; ``team``: our roster."""
     if fmt not in FORMATS:
         raise MapError(f"a change map is drawn as {', '.join(FORMATS)}, not {fmt!r}", ["query", "format"])
     model = build_map(after, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
-                      options=options)
+                      options=options, roster=team)
     lang = lang_of(model.lang)
     joined = {c.contact_id for c in changes.changes if c.kind == "joined" and c.contact_id}
     gone = {c.contact_id for c in changes.changes if c.kind in ("left", "removed") and c.contact_id}

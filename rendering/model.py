@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,8 +157,10 @@ def check_opportunity(graph: nx.MultiDiGraph, opportunity_id: str) -> bool:
 
 def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, redacted: bool = False,
               lang: str | None = None, today: dt.date | None = None,
-              options: ScoringOptions | None = None) -> MapModel:
-    """The map of one account's projected graph; the opportunity, if given, must be the account's."""
+              options: ScoringOptions | None = None, roster: Iterable[Mapping[str, Any]] | None = None) -> MapModel:
+    """The map of one account's projected graph; the opportunity, if given, must be the account's.
+    ``roster``: our whole team (``Store.team_roster``), so that the gaps' actions name whom the analytics
+    name (a counterpart of ours with no tie to the account yet)."""
     source = graph
     if redacted:
         graph = redact(graph)
@@ -237,7 +240,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             line.faded = not any(contacts[e].in_chain for e in ends if e in contacts)
 
 
-    gaps = _gaps(graph, opportunity_id, open_deals, today, options, lang)
+    gaps = _gaps(graph, opportunity_id, open_deals, today, options, lang, roster)
     for gap in gaps:
         if gap.code in UNMARKED_GAPS:
             continue
@@ -274,7 +277,8 @@ def _invert(text: str) -> str:
 
 
 def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, open_deals: list[str],
-          today: dt.date, options: ScoringOptions | None, lang: str) -> list[Gap]:
+          today: dt.date, options: ScoringOptions | None, lang: str,
+          roster: Iterable[Mapping[str, Any]] | None) -> list[Gap]:
     """The coverage gaps of ``scoring.gaps`` (one definition of a gap): the chosen opportunity's, or,
     with none chosen, those of every open opportunity of the account (named in each message when there
     are several)."""
@@ -282,7 +286,7 @@ def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, open_deals: list[s
     found: list[Gap] = []
     seen: set[tuple[str, tuple[str, ...], str]] = set()
     for opp in chosen:
-        for g in coverage_gaps(graph, opp, today, options, lang)["gaps"]:
+        for g in coverage_gaps(graph, opp, today, options, lang, roster)["gaps"]:
             key = (g["code"], tuple(g["contact_ids"]), g["message"])
             if key in seen:
                 continue

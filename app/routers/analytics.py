@@ -8,6 +8,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, cast
 
 import networkx as nx
@@ -23,7 +24,7 @@ from app.deps import StoreDep, Viewer
 from app.schemas import analytics as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
-from graph.models import ID_PATTERN, NodeKind, moment
+from graph.models import ID_PATTERN, moment
 from graph.store import Store, shows_opportunity
 from scoring.chain import chain_report
 from scoring.classify import account_class
@@ -97,45 +98,6 @@ MAX_HOPS_LIMIT = 10
 DEFAULT_MAX_HOPS = 6
 PATHS_MAX_EXPLORED = 100_000
 
-# Our people are read whole for the actions that name one of ours; a roster larger than this is cut.
-ROSTER_LIMIT = 5000
-
-
-def _roster(store: Store, graph: nx.MultiDiGraph | None = None) -> Callable[[], tuple[dict[str, Any], ...]]:
-    """Our whole team as records (id and fields), read when an answer is computed: a team member with no
-    tie to the account yet is not in its map, and may still be the one to name (a counterpart). Read
-    once per map and kept in its memo, which an edited map carries over unless our team (or the
-    competitors: the shared scope) changed — so an edit of a contact does not cost another read.
-    Without a map (a review's comparison of two moments) it is read each time."""
-
-    def load() -> _Roster:
-        people: list[dict[str, Any]] = []
-        cursor = None
-        while len(people) < ROSTER_LIMIT:
-            page = store.list_nodes(NodeKind.team_member, limit=500, cursor=cursor)
-            people += [{"id": record.id, **record.data} for record in page.items]
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        return _Roster(tuple(people))
-
-    def kept() -> tuple[dict[str, Any], ...]:
-        memo = getattr(graph, "derived", None) if getattr(graph, "frozen", False) else None
-        return (memo.get(_Roster, load) if memo is not None else load()).people
-
-    return kept
-
-
-class _Roster:
-    """Our team as read for one map; carried to an edited map when the edit left our team alone."""
-
-    def __init__(self, people: tuple[dict[str, Any], ...]) -> None:
-        self.people = people
-
-    def advance(self, graph: nx.MultiDiGraph, edit: Any) -> _Roster | None:
-        return None if getattr(edit, "roster_changed", True) else self
-
-
 class AnswerJSON(Response):
     """An answer already serialised to JSON (by its response model), sent as it is kept."""
 
@@ -177,7 +139,7 @@ async def _answered(request: Request, store: Store, asked: Asked, id: str, *, op
             graph = opportunity_map(store, id, when) if opportunity else account_map(store, id, when)
         if check is not None:
             check(graph)
-        return _scored(answers, asked, graph, team=_roster(store, graph) if asked.team else None)
+        return _scored(answers, asked, graph, team=partial(store.team_roster, graph) if asked.team else None)
 
     return await run_in_threadpool(now)
 

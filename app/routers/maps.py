@@ -117,7 +117,7 @@ def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
 
         def view() -> bytes:
             shown = map_view(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options,
-                             focus=focus)
+                             focus=focus, team=store.team_roster(graph if when is None else None))
             return MapView.model_validate(shown, from_attributes=True).model_dump_json().encode()
 
         drawings: Drawings = request.app.state.drawings

@@ -19,7 +19,6 @@ from app.deps import Cursor, Editor, Limit, StoreDep, Viewer
 from app.routers.analytics import (
     AcceptLanguage,
     _options,
-    _roster,
     _today,
     account_map,
     as_of_moment,
@@ -121,7 +120,7 @@ def compare(store: Store, options: ScoringOptions, account_id: str, since: str |
         period.before, period.after, opportunity_id=opportunity_id, lang=lang,
         stamps={k: (v.at, v.by) for k, v in period.stamps.items()}, options=options,
         today_before=dt.date.fromisoformat(start[:10]), today_after=dt.date.fromisoformat(period.until[:10]),
-        team=_roster(store)(), redacted=redact, summary_opportunities=wanted)
+        team=store.team_roster(), redacted=redact, summary_opportunities=wanted)
     return Compared(period, changes, review, _label(start, review))
 
 
@@ -158,7 +157,8 @@ def history_map(store: Store, request: Request, account_id: str, fmt: str, *, as
             if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
                 raise NotFound("opportunity at this account", opportunity_id)
             return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang,
-                              today=_today(when), options=_options(request), focus=focus), FORMATS[fmt].media_type
+                              today=_today(when), options=_options(request), focus=focus,
+                              team=store.team_roster()), FORMATS[fmt].media_type
         if fmt not in CHANGE_FORMATS:
             raise InvalidGraph([{"loc": ["query", "format"],
                                  "msg": f"a change map is drawn as {', '.join(CHANGE_FORMATS)}"}])
@@ -170,7 +170,7 @@ def history_map(store: Store, request: Request, account_id: str, fmt: str, *, as
             raise NotFound("opportunity at this account", opportunity_id)
         data = render_change_map(compared.period.after, compared.changes, fmt, since_label=compared.label,
                                  opportunity_id=opportunity_id, redact=redact, lang=lang, today=_today(when),
-                                 options=_options(request))
+                                 options=_options(request), team=store.team_roster())
         return data, CHANGE_FORMATS[fmt]
     except MapError as e:
         raise InvalidGraph([{"loc": e.loc, "msg": str(e)}]) from e
@@ -201,12 +201,13 @@ def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str
     if opp is not None and opp not in graph:
         raise NotFound("opportunity at this account", opp)
     today = dt.datetime.now(dt.UTC).date()
+    team = store.team_roster(graph)
     if compared is not None:
         picture = render_change_map(graph, compared.changes, "png", since_label=compared.label, opportunity_id=opp,
-                                    redact=redact, lang=lang, today=today, options=options)
+                                    redact=redact, lang=lang, today=today, options=options, team=team)
     else:
         picture = render_map(graph, "png", opportunity_id=opp, redact=redact, lang=lang, today=today,
-                             options=options)
+                             options=options, team=team)
     shown = list(reversed(reviews[:SUPPORT_POINTS - 1]))
     past = history.graphs_at(store, account_id, [str(r.data["held_at"]) for r in shown])
     labelled: list[tuple[str, nx.MultiDiGraph | None]] = [
@@ -217,7 +218,7 @@ def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str
                       chart_png=support_chart(points, lang), points=points,
                       changes=compared.changes if compared else None,
                       since_label=compared.label if compared else None, redact=redact, options=options,
-                      team=_roster(store)())
+                      team=team)
     return write_pptx(deck) if fmt == "pptx" else write_pdf(deck)
 
 
