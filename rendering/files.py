@@ -26,7 +26,7 @@ import networkx as nx
 from rendering.draw import colours
 from rendering.labels import COMPETITOR_COLOURS, GAP_COLOUR, LEFT_COLOURS, LINE_STYLES, TEAM_COLOURS
 from rendering.layout import MapLayout
-from rendering.model import MapModel
+from rendering.model import WEIGHED, MapModel, line_weight
 from rendering.safe import json_safe, xml_escape_bidi, xml_text
 
 PIXELS_PER_INCH = 100.0
@@ -99,10 +99,8 @@ def export_graph(model: MapModel, layout: MapLayout) -> nx.MultiDiGraph:
         attrs = flatten(data)
         kind = str(data.get("type"))
         attrs["type"] = kind
-        for weight in ("strength", "closeness", "threat"):
-            if isinstance(data.get(weight), int | float):
-                attrs["weight"] = float(data[weight])
-                break
+        if kind in WEIGHED:                      # as thick as the image draws it
+            attrs["weight"] = line_weight(model.rules, kind, data)
         if kind in LINE_STYLES:
             attrs["map_color"], attrs["map_line_style"] = LINE_STYLES[kind]
         g.add_edge(u, v, key=str(key), **attrs)

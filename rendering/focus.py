@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rendering.labels import ROLE_SHORT, word
-from rendering.model import Line, MapError, MapModel, Person
+from rendering.model import Line, MapError, MapModel, Person, line_weight
 from scoring.power import power_order
 
 IMAGE_BUDGET = 150        # people one image draws: about what a 4,000-pixel-wide page shows legibly
@@ -38,7 +38,6 @@ MAX_DEPTH = 6
 Scope = Literal["chain", "department", "around"]
 SCOPES: tuple[Scope, ...] = ("chain", "department", "around")
 TIE_TYPES = ("INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL", "REPORTS_TO_SECONDARY")
-REPORTING_TIE = 0.7       # a manager and a report, when ranking the people tied to a view
 
 
 @dataclass(frozen=True)
@@ -216,7 +215,7 @@ class _Order:
                     ties[b][a] = max(ties[b].get(a, 0.0), w)
 
             for c, boss in self.model.manager.items():
-                tie(c, boss, REPORTING_TIE)
+                tie(c, boss, line_weight(self.model.rules, "REPORTS_TO", {}))
             for line in self.model.lines:
                 if line.type in TIE_TYPES:
                     tie(line.source, line.target, line.weight)

@@ -17,13 +17,15 @@ from typing import Any
 import networkx as nx
 
 from rendering.labels import lang_of
-from scoring.formulas import unit
 from scoring.gaps import coverage_gaps
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 from scoring.people import is_open
+from scoring.rules import EdgeRule, edge_rules
 
 INFLUENCE_TYPES = ("INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL")
 COVERAGE_TYPES = ("COVERS", "MIRRORS")
+# The relationships a map weighs (``line_weight``): its lines, and the threat of an entrenched interest.
+WEIGHED = (*INFLUENCE_TYPES, *COVERAGE_TYPES, "FAVORS", "HAS_INTEREST")
 # Gaps about the chain as a whole (their contact_ids are the few supporters, or nobody): listed, but not
 # marked on anyone.
 UNMARKED_GAPS = ("single_threaded", "missing_role")
@@ -100,6 +102,7 @@ class MapModel:
     source: nx.MultiDiGraph | None = None        # the unredacted projection, for the influence ranking only
     view: str = ""                               # what this map shows when it is not everyone
     notices: list[str] = field(default_factory=list)   # what it left out, and how to ask for it
+    rules: Mapping[str, EdgeRule] = field(default_factory=lambda: edge_rules(DEFAULT_OPTIONS))  # the model's
     open_deals: list[str] = field(default_factory=list)  # the account's opportunities still open (is_open)
 
     def person(self, node: str) -> Person | None:
@@ -197,21 +200,22 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     memberships: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     bosses: dict[str, list[str]] = defaultdict(list)
     lines: list[Line] = []
+    rules = edge_rules(options or DEFAULT_OPTIONS)
+    # The interests that count (as in the analytics: scoring.chain.relevant_interests): in the chosen deal,
+    # or with none chosen in any open one, or with a competitor.
+    at_stake = {*competitors, *([opportunity_id] if opportunity_id is not None else open_)}
     for u, v, d in graph.edges(data=True):
         kind = d.get("type")
         if kind == "MEMBER_OF" and u in contacts and v in opportunities:
             memberships[u].append((v, d))
         elif kind == "REPORTS_TO" and u in contacts and v in contacts:
             bosses[u].append(v)
-        elif kind == "HAS_INTEREST" and u in contacts:
-            contacts[u].interests.append((str(d.get("kind") or "other"), unit(d.get("threat"), 0.5)))
-        elif kind in INFLUENCE_TYPES and u in contacts and v in contacts:
-            default = 0.8 if kind == "PROMOTED_BY" else 0.5
-            lines.append(Line(str(kind), u, v, unit(d.get("strength"), default)))
-        elif kind in COVERAGE_TYPES and u in team and v in contacts:
-            lines.append(Line(str(kind), u, v, unit(d.get("closeness"), 0.5 if kind == "COVERS" else 0.6)))
-        elif kind == "FAVORS" and u in contacts and v in competitors:
-            lines.append(Line("FAVORS", u, v, unit(d.get("strength"), 0.5)))
+        elif kind == "HAS_INTEREST" and u in contacts and v in at_stake:
+            contacts[u].interests.append((str(d.get("kind") or "other"), line_weight(rules, kind, d)))
+        elif (kind in INFLUENCE_TYPES and u in contacts and v in contacts
+              or kind in COVERAGE_TYPES and u in team and v in contacts
+              or kind == "FAVORS" and u in contacts and v in competitors):
+            lines.append(Line(str(kind), u, v, line_weight(rules, str(kind), d)))
     for person in contacts.values():
         person.interests.sort(key=lambda i: (-i[1], i[0]))
         person.opportunities = sorted(o for o, _ in memberships.get(person.id, []))
@@ -249,7 +253,14 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
                 contacts[c].gaps.append(gap.number)
     return MapModel(account_id, str(account.get("name") or account_id), lang, today, redacted, graph,
                     opportunity, contacts, team, competitors, manager, lines, gaps, source=source,
-                    open_deals=open_deals)
+                    open_deals=open_deals, rules=rules)
+
+
+def line_weight(rules: Mapping[str, EdgeRule], kind: str, d: Mapping[str, Any]) -> float:
+    """How strong a line of the map is (drawn as its thickness; the ``weight`` of a graph file): the
+    strongest way the analytics weigh the edge (``scoring.rules``), e.g. a promotion's patron → protégé."""
+    rule = rules.get(kind)
+    return max(rule.weights(d)) if rule is not None else 0.0
 
 
 def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dict[str, dict[str, Any]],
