@@ -11,13 +11,20 @@ import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.routers.web import CSP, WEB
+from app.schemas.analytics import AccountClassCode, Severity
+from app.schemas.resources import RelationshipType
 from app.settings import Settings
+from graph.models import BuyingRole, InterestKind, Stance
+from rendering.labels import word
+from rendering.pdf import LINE_WORDS
+from scoring.texts import LANGS, TEXTS, text
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "web"
@@ -139,3 +146,73 @@ def test_me_tells_the_app_what_the_key_may_do(client: TestClient, key: str, role
 def test_me_needs_a_key(client: TestClient) -> None:
     response = client.get("/v1/me")
     assert response.status_code == 401 and response.headers["content-type"].startswith("application/problem+json")
+
+
+# ---- the app's words for what the server also names -----------------------------------------------
+
+def web_texts() -> dict[str, dict[str, str]]:
+    """``TEXT`` of app/web/js/i18n.js: language → key → text, read from the file (no browser needed)."""
+    source = (WEB / "js" / "i18n.js").read_text(encoding="utf-8")
+    table = source[source.index("const TEXT = {"):source.index("\n};\n")]
+    table = "\n".join(line for line in table.splitlines() if not line.lstrip().startswith("//"))
+    parts = re.split(r"^  (en|'zh-CN'): \{$", table, flags=re.MULTILINE)
+    texts: dict[str, dict[str, str]] = {}
+    for name, block in zip(parts[1::2], parts[2::2], strict=True):
+        pairs = re.findall(r"(?<![\w'])(\w+): '((?:[^'\\]|\\.)*)'", block)
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), f"{name}: a key given twice (the last one wins in JS)"
+        texts[name.strip("'")] = {key: re.sub(r"\\(.)", r"\1", value) for key, value in pairs}
+    return texts
+
+
+WEB_TEXTS = web_texts()
+# Relationship types the server names: the map PDF's line words, the map legend's "reports to".
+SERVER_LINES = {kind: {"zh-CN": zh, "en": en} for kind, (zh, en) in LINE_WORDS.items()} | {
+    "REPORTS_TO": {lang: word("legend.REPORTS_TO", lang) for lang in LANGS}}
+# The web legend's entries → the map legend's (rendering.labels).
+LEGEND = {"legend_reports": "REPORTS_TO", "legend_influences": "INFLUENCES", "legend_promoted": "PROMOTED_BY",
+          "legend_ally": "ALLY", "legend_rival": "RIVAL", "legend_covers": "COVERS"}
+
+
+def server_labels(lang: str) -> dict[str, str]:
+    """Web key → the server's word, for every value of each enum both name: a rep reading the map image or
+    an answer beside the web app reads the same words."""
+    labels: dict[str, str] = {}
+    for enum, kind, web in ((Stance, "stance", "stance"), (BuyingRole, "role", "role"),
+                            (InterestKind, "interest", "kind")):
+        for value in enum:
+            assert f"label.{kind}.{value}" in TEXTS, f"scoring/texts.py has no label for the {kind} {value}"
+            labels[f"{web}_{value}"] = text(f"label.{kind}.{value}", lang)
+    for value in get_args(AccountClassCode):
+        labels[f"class_{value}"] = text(f"label.class.{value}", lang)
+    for value in get_args(Severity):
+        labels[f"severity_{value}"] = word(f"severity.{value}", lang)
+    for kind in get_args(RelationshipType):
+        if f"rel_{kind}" in WEB_TEXTS["en"]:
+            labels[f"rel_{kind}"] = SERVER_LINES[kind][lang]
+    for key, kind in LEGEND.items():
+        labels[key] = word(f"legend.{kind}", lang)
+    return labels
+
+
+def test_the_app_has_every_word_in_both_languages() -> None:
+    assert set(WEB_TEXTS) == {"en", "zh-CN"} == set(LANGS)
+    assert len(WEB_TEXTS["en"]) > 150 and set(WEB_TEXTS["en"]) == set(WEB_TEXTS["zh-CN"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_app_labels_what_the_server_labels_in_the_servers_words(lang: str) -> None:
+    """Stances, buying roles, interests, account classes, severities, relationship types and the legend's
+    lines, as scoring/texts.py and rendering/labels.py say them (the map's short badges aside)."""
+    # every relationship type the app draws has a label
+    assert {f"rel_{kind}" for kind in ("REPORTS_TO", "INFLUENCES", "PROMOTED_BY", "ALLY", "RIVAL", "COVERS",
+                                       "MIRRORS")} <= set(WEB_TEXTS[lang])
+    server = server_labels(lang)
+    web = {key: WEB_TEXTS[lang].get(key) for key in server}
+    assert web == server
+
+
+def test_the_redaction_option_says_it_leaves_interests_out_too() -> None:
+    """``redact=true`` leaves personal notes and entrenched interests out, as the map image says."""
+    assert WEB_TEXTS["en"]["redact"] == "Leave personal notes and interests out"
+    assert WEB_TEXTS["zh-CN"]["redact"] in word("redacted", "zh-CN")     # 不含个人备注与利益信息

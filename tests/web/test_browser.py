@@ -31,6 +31,7 @@ TOOLS = ROOT / "tools" / "web"
 SCRIPT = Path(__file__).with_name("walkthrough.mjs")
 ARTIFACTS = ROOT / "artifacts" / "web"
 FURNITURE = ROOT / "tests" / "fixtures" / "furniture.json"
+HANDSET = ROOT / "tests" / "fixtures" / "handset.json"   # its plant director was promoted by the VP operations
 CHROMIUM = Path(os.environ.get("GUANXI_CHROMIUM", "/usr/bin/chromium"))
 ADMIN = "admin-key-for-the-browser-test"
 EDITOR = "editor-key-for-the-browser-test"
@@ -105,6 +106,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                               headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
         assert imported.status_code == 200, imported.text
         imported = httpx.post(f"{url}/v1/import", json=LARGE, timeout=30, headers={"Authorization": f"Bearer {ADMIN}"})
+        assert imported.status_code == 200, imported.text
+        imported = httpx.post(f"{url}/v1/import", content=HANDSET.read_bytes(), timeout=30,
+                              headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
         assert imported.status_code == 200, imported.text
         yield url
     finally:
@@ -284,6 +288,28 @@ def test_a_large_accounts_map_draws_what_its_image_would_and_finds_anyone(walk: 
     assert seen["around"] == str(len(near)) and seen["noticeHidden"]
 
 
+def test_a_promotion_points_from_the_patron_to_the_protege(walk: dict[str, Any]) -> None:
+    """``hs-plant PROMOTED_BY hs-vp-ops``: the plant director (刘厂长) was promoted by the VP operations
+    (Mark Tan). Influence runs from patron to protégé, and the map image draws the arrow that way: so
+    does the web app, on the map and in both people's panels (in Chinese here)."""
+    seen = step(walk, "promotion")
+    tips = []
+    for arrow in seen["arrows"]:
+        ends = {"source": arrow["source"], "target": arrow["target"]}
+        heads = [end for end in ("source", "target") if arrow[f"{end}Arrow"] != "none"]
+        assert len(heads) == 1, arrow               # one arrowhead, at one end
+        tips.append((ends["source" if heads[0] == "target" else "target"], ends[heads[0]]))
+    assert tips == [("hs-vp-ops", "hs-plant")]      # from the patron, its head at the protégé
+    assert "Mark Tan · 提拔" in seen["protege"]["influencedBy"] and "Mark Tan" not in seen["protege"]["influences"]
+    assert "刘厂长 · 提拔" in seen["patron"]["influences"] and "刘厂长" not in seen["patron"]["influencedBy"]
+    assert "提拔（恩主→门生）" in seen["legend"]     # the map image's legend words
+    # A promotion line drawn from the patron to Ms. Lim is stored as Ms. Lim PROMOTED_BY the patron.
+    assert "Ms. Lim · 提拔" in seen["added"]
+    assert sorted(seen["stored"], key=lambda e: e["source"]) == [
+        {"source": "hs-hr", "target": "hs-vp-ops"}, {"source": "hs-plant", "target": "hs-vp-ops"}]
+    assert seen["removeLabel"] == "删除关系 Mark Tan → Ms. Lim"
+
+
 def test_no_console_error_and_nothing_leaves_the_service(walk: dict[str, Any]) -> None:
     assert walk["steps"], "the walkthrough ran no step"
     # The one error the browser logs by itself: the 412 the stale edit asked for.
@@ -298,5 +324,5 @@ def test_screenshots_of_every_step(walk: dict[str, Any]) -> None:
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert shots == ["01-accounts.png", "02-account-map.png", "03-general-manager.png", "04-opportunity-plan.png",
                      "05-gap-highlight.png", "06-stance-edited.png", "07-tablet-zh.png", "08-viewer.png",
-                     "09-large-account.png"]
+                     "09-large-account.png", "10-promotion-zh.png"]
     assert all((ARTIFACTS / name).stat().st_size > 10_000 for name in shots)

@@ -339,6 +339,48 @@ try {
       panelName: (await p.getByTestId('person-panel').locator('h2').innerText()).trim(), screenshot: file };
   });
   await large.context.close();
+
+  // A promotion (stored protégé → patron) is shown from the patron to the protégé, as the map image draws it.
+  const promotion = await newPage(browser, { width: 1280, height: 800 }, 'zh-CN');
+  await step('promotion', async () => {
+    const p = promotion.page;
+    await openSignedIn(p, '/#/accounts/hs-tj', config.editorKey);
+    await p.locator('[data-testid="map"] [data-testid^="person-"]').first().waitFor();
+    await p.waitForFunction(() => document.querySelector('[data-testid="map"] .map-canvas')?._cyreg?.cy?.edges().length > 0);
+    // (Cytoscape keeps its instance on its container: which end of each promotion line has the arrowhead)
+    const arrows = await p.evaluate(() => document.querySelector('[data-testid="map"] .map-canvas')._cyreg.cy
+      .edges('[type = "PROMOTED_BY"]').map((e) => ({ source: e.source().id(), target: e.target().id(),
+        sourceArrow: e.style('source-arrow-shape'), targetArrow: e.style('target-arrow-shape') })));
+    const lists = async (id) => {
+      await p.getByTestId(`person-${id}`).click();
+      const panel = p.getByTestId('person-panel');
+      await panel.locator('#person-name').waitFor();
+      return { influencedBy: await panel.getByTestId('influenced-by').innerText(),
+        influences: await panel.getByTestId('influences').innerText() };
+    };
+    const protege = await lists('hs-plant');
+    const patron = await lists('hs-vp-ops');
+    await p.locator('.legend summary').click();
+    const legend = await p.locator('.legend').innerText();
+    const file = await shot(p, '10-promotion-zh');
+    // The patron draws a promotion line to someone they promoted: stored as that person PROMOTED_BY the patron.
+    await p.locator('[data-edit="add-line"]').click();
+    await p.getByTestId('person-hs-hr').click();
+    await p.locator('#line-type').selectOption('PROMOTED_BY');
+    await p.locator('[data-edit="save-line"]').click();
+    const line = p.getByTestId('influences').locator('li', { hasText: 'Ms. Lim' });
+    await line.waitFor();
+    const added = await line.innerText();
+    const stored = await p.evaluate(async (key) => {
+      const r = await fetch('/v1/relationships?account_id=hs-tj&limit=200', { headers: { Authorization: `Bearer ${key}` } });
+      return (await r.json()).items.filter((e) => e.type === 'PROMOTED_BY').map((e) => ({ source: e.source, target: e.target }));
+    }, config.editorKey);
+    const removeLabel = await line.locator('button.remove').getAttribute('aria-label');
+    await line.locator('button.remove').click();
+    await line.waitFor({ state: 'detached' });
+    return { arrows, protege, patron, legend, added, stored, removeLabel, screenshot: file };
+  });
+  await promotion.context.close();
 } finally {
   await browser.close();
   report.timings.total = Date.now() - started;

@@ -3,7 +3,7 @@
 import { api, listAll, download, queryEnum, hasPath, ApiError } from './api.js';
 import { h, clear, toast, fmt, signed, daysSince } from './dom.js';
 import { t, label, lang, list, STANCES, ROLES } from './i18n.js';
-import { RelationshipMap, lineKey } from './map.js';
+import { RelationshipMap, lineKey, drawnEnds } from './map.js';
 
 const LINE_TYPES = ['INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
 const UNDIRECTED = ['ALLY', 'RIVAL'];
@@ -491,8 +491,9 @@ class AccountPage {
     const c = this.contactById.get(id);
     const boss = this.edges.find((e) => e.type === 'REPORTS_TO' && e.source === id);
     const lines = this.edges.filter((e) => LINE_TYPES.includes(e.type) && (e.source === id || e.target === id));
-    const incoming = lines.filter((e) => e.target === id || UNDIRECTED.includes(e.type));
-    const outgoing = lines.filter((e) => e.source === id && !UNDIRECTED.includes(e.type));
+    // (a promotion's patron influences the protégé: drawnEnds)
+    const incoming = lines.filter((e) => drawnEnds(e)[1] === id || UNDIRECTED.includes(e.type));
+    const outgoing = lines.filter((e) => drawnEnds(e)[0] === id && !UNDIRECTED.includes(e.type));
     const power = this.power.get(id);
     const covers = this.edges.filter((e) => ['COVERS', 'MIRRORS'].includes(e.type) && e.target === id);
     const interests = this.edges.filter((e) => e.type === 'HAS_INTEREST' && e.source === id);
@@ -501,11 +502,12 @@ class AccountPage {
 
     const lineItem = (e) => {
       const other = e.source === id ? e.target : e.source;
+      const [from, to] = drawnEnds(e);
       const text = `${this.name(other)} · ${label('rel', e.type)}${e.strength !== undefined && e.strength !== null ? ` (${fmt(e.strength)})` : ''}`;
       return h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => this.person(other) }, text),
         e.note ? h('span', { class: 'muted small' }, ` — ${e.note}`) : null,
         this.canEdit ? h('button', { type: 'button', class: 'remove', 'data-edit': 'remove-line',
-          'aria-label': t('remove_line', { from: this.name(e.source), to: this.name(e.target) }),
+          'aria-label': t('remove_line', { from: this.name(from), to: this.name(to) }),
           onclick: () => this.write(() => api(`/relationships/${encodeURIComponent(e.id)}`, { method: 'DELETE', version: e.version })) }, '×') : null);
     };
 
@@ -514,9 +516,10 @@ class AccountPage {
 
     const coverage = covers.map((e) => {
       const days = daysSince(e.last_contact_at);
-      const when = e.type === 'MIRRORS' ? t('mirrors') : days === null ? t('never') : days === 0 ? t('today') : t('days_ago', { n: days });
+      // (an executive counterpart, MIRRORS, says so by its label: no contact dates)
+      const when = e.type === 'MIRRORS' ? '' : ` · ${days === null ? t('never') : days === 0 ? t('today') : t('days_ago', { n: days })}`;
       return h('li', {}, h('strong', {}, this.name(e.source)), ` · ${label('rel', e.type)}`,
-        e.closeness !== undefined && e.closeness !== null ? ` · ${t('closeness')} ${fmt(e.closeness)}` : '', ` · ${when}`);
+        e.closeness !== undefined && e.closeness !== null ? ` · ${t('closeness')} ${fmt(e.closeness)}` : '', when);
     });
 
     return h('section', { class: 'card person-panel', 'data-testid': 'person-panel', 'aria-labelledby': 'person-name' },
@@ -538,8 +541,10 @@ class AccountPage {
         h('dt', {}, t('closeness')), h('dd', {}, ['relationship', 'solution', 'price']
           .map((k) => `${t(k)} ${fmt(c.closeness?.[k])}`).join(' · '))),
       roles.length ? h('h3', {}, t('per_opportunity')) : null, ...roles,
-      h('h3', {}, t('influence_in')), incoming.length ? h('ul', { class: 'plain lines' }, incoming.map(lineItem)) : h('p', { class: 'muted' }, t('none')),
-      h('h3', {}, t('influence_out')), outgoing.length ? h('ul', { class: 'plain lines' }, outgoing.map(lineItem)) : h('p', { class: 'muted' }, t('none')),
+      h('h3', {}, t('influence_in')), incoming.length ? h('ul', { class: 'plain lines', 'data-testid': 'influenced-by' }, incoming.map(lineItem))
+        : h('p', { class: 'muted', 'data-testid': 'influenced-by' }, t('none')),
+      h('h3', {}, t('influence_out')), outgoing.length ? h('ul', { class: 'plain lines', 'data-testid': 'influences' }, outgoing.map(lineItem))
+        : h('p', { class: 'muted', 'data-testid': 'influences' }, t('none')),
       this.canEdit ? h('button', { type: 'button', 'data-edit': 'add-line', onclick: () => this.startPick(id) }, t('add_line')) : null,
       h('h3', {}, t('coverage')), coverage.length ? h('ul', { class: 'plain' }, coverage) : h('p', { class: 'warn' }, t('nobody')),
       h('h3', {}, t('interests')),
@@ -650,7 +655,9 @@ class AccountPage {
     clear(this.banner, h('form', { class: 'row', onsubmit: (e) => {
       e.preventDefault();
       this.banner.hidden = true;
-      const body = { type: type.value, source, target };
+      // (drawn from `source` to `target`; a promotion is stored the other way round: drawnEnds)
+      const [from, to] = drawnEnds({ type: type.value, source, target });
+      const body = { type: type.value, source: from, target: to };
       if (type.value !== 'PROMOTED_BY') body.strength = Number(strength.value);
       this.write(() => api('/relationships', { method: 'POST', body }), t('line_added'));
     } },

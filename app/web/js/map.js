@@ -20,6 +20,7 @@ const STYLE = [
     'taxi-turn': 32, 'line-color': '#7b8794', width: 1.5 } },
   { selector: 'edge[type = "INFLUENCES"]', style: { 'line-color': '#2f6fdb', 'target-arrow-color': '#2f6fdb',
     'target-arrow-shape': 'triangle', width: 'mapData(strength, 0, 1, 1, 6)', 'control-point-step-size': 48 } },
+  // (drawn from the patron to the protégé: see drawnEnds)
   { selector: 'edge[type = "PROMOTED_BY"]', style: { 'line-color': '#8b5cf6', 'target-arrow-color': '#8b5cf6',
     'target-arrow-shape': 'triangle', 'line-style': 'dashed' } },
   // Allies and rivals often sit side by side: arcs keep their lines off the cards between them.
@@ -41,6 +42,16 @@ const STYLE = [
 /** A line as the map image names it: the relationship's type, source and target as stored. */
 export function lineKey(type, source, target) {
   return `${type}|${source}|${target}`;
+}
+
+/**
+ * The ends of a relationship as influence runs and as the map image draws it, [from, to]: a promotion
+ * is stored protégé → patron (`source` PROMOTED_BY `target`) but points from the patron to the protégé;
+ * every other line runs from its source to its target. Its own inverse: the stored ends of a line drawn
+ * from `a` to `b` are `drawnEnds({ type, source: a, target: b })`.
+ */
+export function drawnEnds({ type, source, target }) {
+  return type === 'PROMOTED_BY' ? [target, source] : [source, target];
 }
 
 export class RelationshipMap {
@@ -80,10 +91,10 @@ export class RelationshipMap {
     this.lines = [];
     for (const e of edges) {
       if (![...PERSON_EDGES, ...TEAM_EDGES].includes(e.type) || !ids.has(e.source) || !ids.has(e.target)) continue;
-      // The org chart runs top-down from the boss; every other line from its source.
-      const [source, target] = e.type === 'REPORTS_TO' ? [e.target, e.source] : [e.source, e.target];
+      // The org chart runs top-down from the boss; every other line as influence runs (drawnEnds).
+      const [source, target] = e.type === 'REPORTS_TO' ? [e.target, e.source] : drawnEnds(e);
       this.lines.push({ group: 'edges', data: { id: `e:${e.id}`, source, target, type: e.type,
-        strength: e.strength ?? 0.5, closeness: e.closeness ?? 0.5 } });
+        key: lineKey(e.type, e.source, e.target), strength: e.strength ?? 0.5, closeness: e.closeness ?? 0.5 } });
     }
     this.cy.elements().remove();
 
@@ -199,7 +210,7 @@ export class RelationshipMap {
     const nodes = [...this.kinds].filter(([id]) => isShown(id)).map(([id, kind]) => ({ group: 'nodes', data: { id, kind } }));
     // (reporting lines are the chart itself, always drawn between shown people; others as stored)
     const drawn = this.lines.filter(({ data }) => isShown(data.source) && isShown(data.target)
-      && (!lines || data.type === 'REPORTS_TO' || lines.has(lineKey(data.type, data.source, data.target))));
+      && (!lines || data.type === 'REPORTS_TO' || lines.has(data.key)));
     this.cy.batch(() => {
       this.cy.elements().remove();
       this.cy.add([...nodes, ...drawn]);
