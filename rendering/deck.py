@@ -29,7 +29,7 @@ from rendering.model import redact as redacted_graph
 from scoring.chain import chain_report
 from scoring.changes import ChangeList
 from scoring.gaps import gap_report
-from scoring.options import ScoringOptions
+from scoring.options import ScoringOptions, discreet
 from scoring.recommend import who_next
 from scoring.texts import label, money, norm_lang, say
 
@@ -175,8 +175,10 @@ def build_deck(graph: nx.MultiDiGraph, *, opportunity_id: str | None, lang: str,
     else:
         slides += _chain_slides(g, opportunity_id, lang, options)
         slides.append(_support_slide(points, chart_png, lang))
-        slides.append(_gap_slide(g, opportunity_id, today, lang, options, team_list))
-        slides.append(_plan_slide(g, opportunity_id, lang, options, team_list))
+        # The advice of the whole map, worded without the interests when they are left out.
+        advice = discreet(options) if redact else options
+        slides.append(_gap_slide(graph, opportunity_id, today, lang, advice, team_list))
+        slides.append(_plan_slide(graph, opportunity_id, lang, advice, team_list))
     slides.append(_change_slide(changes, since_label, lang, redact))
     return Deck(f"{name} · {word('deck', lang)}", lang, tuple(slides))
 

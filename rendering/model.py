@@ -18,7 +18,7 @@ import networkx as nx
 
 from rendering.labels import lang_of
 from scoring.gaps import coverage_gaps
-from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.options import DEFAULT_OPTIONS, ScoringOptions, discreet
 from scoring.people import is_open
 from scoring.rules import EdgeRule, edge_rules
 
@@ -244,7 +244,8 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
             line.faded = not any(contacts[e].in_chain for e in ends if e in contacts)
 
 
-    gaps = _gaps(graph, opportunity_id, open_deals, today, options, lang, roster)
+    # The gaps of the whole map (a redacted map shows the same advice, worded without the interests).
+    gaps = _gaps(source, opportunity_id, open_deals, today, discreet(options) if redacted else options, lang, roster)
     for gap in gaps:
         if gap.code in UNMARKED_GAPS:
             continue

@@ -22,7 +22,7 @@ import networkx as nx
 
 from scoring.chain import chain_report
 from scoring.gaps import gap_report
-from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.options import DEFAULT_OPTIONS, ScoringOptions, discreet
 from scoring.people import is_open
 from scoring.recommend import who_next
 from scoring.texts import label, norm_lang, say
@@ -396,6 +396,8 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
     changes = tuple(d.out)
 
     opp = opportunity_id or chosen_opportunity(after, summary_opportunities, options)
+    if redacted:
+        options = discreet(options)
     team_list = list(team) if team is not None else None
     support: dict[str, Any] = {"us": SupportMove(None, None), "competitors": {}}
     opened: tuple[GapRow, ...] = ()

@@ -17,7 +17,7 @@ pass it to any scoring function; nothing in ``scoring`` reads a global setting.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 
@@ -234,6 +234,11 @@ class ScoringOptions:
     # ---------------------------------------------------------------- numbers in texts
     # Currency of amounts when neither the account nor its opportunities name one.
     default_currency: str = "CNY"
+    # Texts for a redacted map, deck or change list (notes and entrenched interests left out): the advice
+    # is the same — an interest holder is still no go-between — but the texts do not say what the interest
+    # is (an interest holder is "not one to ask here"; a pick's entrenched-interest reason and the tactics
+    # that defuse it are left out).
+    discreet: bool = False
 
     def __post_init__(self) -> None:
         # Mappings given by the caller are copied read-only: options never change once built.
@@ -250,3 +255,8 @@ DEFAULT_OPTIONS = ScoringOptions()
 def resolve(options: ScoringOptions | None) -> ScoringOptions:
     """The options to use: the caller's, or the defaults."""
     return DEFAULT_OPTIONS if options is None else options
+
+
+def discreet(options: ScoringOptions | None) -> ScoringOptions:
+    """The options for a redacted output's texts (``ScoringOptions.discreet``)."""
+    return replace(resolve(options), discreet=True)

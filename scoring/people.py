@@ -69,6 +69,8 @@ class Unhelpful:
                             opportunity=amap.name(self.opportunity_id))
             return text("label.unhelpful.opposed", lang, stance=stance)
         if self.code == "interest":
+            if amap.o.discreet:
+                return text("label.unhelpful.withheld", lang)
             return text("label.unhelpful.interest", lang, kind=label("interest", self.kind, lang))
         return text("label.unhelpful.favors", lang, competitor=amap.name(self.target_id))
 

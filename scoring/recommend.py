@@ -337,7 +337,7 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
 
     # What stands in the way.
     interests = sorted(relevant_interests(amap, contact, chain.opportunity_id), key=lambda i: -i.threat)
-    if interests:
+    if interests and not o.discreet:
         top = interests[0]
         says("entrenched_interest", kind=label("interest", top.kind, lang), threat=percent(top.threat))
         does("defuse_earn_trust")

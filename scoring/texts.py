@@ -55,6 +55,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.unhelpful.opposed_any": {"en": "a {stance} in {opportunity}", "zh-CN": "在{opportunity}中是{stance}"},
     "label.unhelpful.interest": {"en": "stands to lose if we win: {kind}", "zh-CN": "我们赢单会触动其利益：{kind}"},
     "label.unhelpful.favors": {"en": "loyal to {competitor}", "zh-CN": "倾向于{competitor}"},
+    "label.unhelpful.withheld": {"en": "not one to ask here", "zh-CN": "不宜请其出面"},
     "label.nobody": {"en": "nobody yet", "zh-CN": "暂无"},
 
     # ------------------------------------------------------------------ decision chain

@@ -214,6 +214,35 @@ def test_the_review_deck_is_a_pptx_in_chinese_and_a_pdf(furniture: TestClient, t
     assert "Decision chain" in _pptx_text(english.content)[1]
 
 
+def _pptx_tables(data: bytes) -> list[list[list[str]]]:
+    from pptx import Presentation
+
+    return [[[cell.text for cell in row.cells] for row in shape.table.rows]
+            for slide in Presentation(io.BytesIO(data)).slides for shape in slide.shapes if shape.has_table]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_redacted_deck_gives_the_same_advice_without_naming_interests(furniture: TestClient, lang: str) -> None:
+    """Redaction leaves interests out of what the deck says, not out of what the advice knows: 赵明 stands
+    to lose his role (job_threat), so the plan carries our case around him, redacted or not."""
+    def deck(**params: str) -> bytes:
+        response = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx", **params},
+                                 headers={"Accept-Language": lang})
+        assert response.status_code == 200, response.text
+        return response.content
+
+    plain, redacted = _pptx_tables(deck()), _pptx_tables(deck(redact="true"))
+    plan, quiet_plan = plain[-1], redacted[-1]                # step, who, path, why
+    assert [row[:3] for row in quiet_plan] == [row[:3] for row in plan]
+    gaps = next(t for t in plain if len(t[0]) == 3)           # severity, gap, action
+    quiet_gaps = next(t for t in redacted if len(t[0]) == 3)
+    assert [row[:2] for row in quiet_gaps] == [row[:2] for row in gaps]
+    said = _pptx_text(deck(redact="true"))[1]
+    for secret in ("回扣", "岗位或作用受到威胁", "我们赢单会触动其利益", "kickback", "their role is threatened",
+                   "Stands to lose"):
+        assert secret not in said, secret
+
+
 def test_a_first_review_deck_says_there_is_nothing_earlier_to_compare_with(furniture: TestClient) -> None:
     _, text = _pptx_text(furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx"}).content)
     assert "自上次复盘以来的变化" in text and "首次复盘：暂无可对比的上次复盘" in text and "—以来" not in text
