@@ -287,7 +287,7 @@ async def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
     100,000 partial paths explored); when a bound cuts it, ``partial`` is true and ``reason`` says which."""
     def check(graph: nx.MultiDiGraph) -> None:
         for end in (source, target):
-            if end not in graph:
+            if graph.nodes.get(end, {}).get("kind") not in ("contact", "team_member"):
                 raise NotFound("contact or team member at this account", end)
         if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
             raise NotFound("opportunity at this account", opportunity_id)

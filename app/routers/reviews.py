@@ -27,7 +27,7 @@ from app.routers.analytics import (
 from app.schemas import reviews as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
-from graph.models import ID_PATTERN, Id, Moment, Name, Notes, ReviewIn
+from graph.models import ID_PATTERN, Id, Moment, Name, Notes, ReviewIn, moment
 from graph.records import NodeRecord, now_iso
 from graph.store import Store
 from rendering.focus import Focus
@@ -107,7 +107,8 @@ def compare(store: Store, options: ScoringOptions, account_id: str, since: str |
     if since is not None:
         start, review = history.resolve_moment(store, account_id, since, "since")
     else:
-        review = _latest_review(store, account_id, end)
+        # The latest review held by then: one planned for later (held_at ahead of now) is not yet a since.
+        review = _latest_review(store, account_id, end or moment(dt.datetime.now(dt.UTC).isoformat()))
         if review is None:
             return None
         start = str(review.data["held_at"])

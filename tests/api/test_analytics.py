@@ -128,6 +128,9 @@ def test_an_empty_chain_gets_an_answer_not_an_error(furniture: TestClient) -> No
     "/v1/opportunities/ghost/decision-chain", "/v1/opportunities/ghost/coverage-gaps",
     "/v1/opportunities/ghost/next-best-contacts", "/v1/accounts/ghost/influence",
     "/v1/accounts/ghost/classification", "/v1/accounts/gzf/paths?from=us-se&to=ghost",
+    # a path runs between people: not from the account, a deal or a competitor
+    "/v1/accounts/gzf/paths?from=gzf&to=gzf-qa", "/v1/accounts/gzf/paths?from=gzf-upgrade&to=gzf-qa",
+    "/v1/accounts/gzf/paths?from=us-se&to=incumbent",
 ])
 def test_unknown_ids_are_404(furniture: TestClient, path: str) -> None:
     response = furniture.get(path)

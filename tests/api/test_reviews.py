@@ -91,6 +91,21 @@ def test_changes_since_a_review_list_each_move_with_before_and_after(furniture: 
     assert {c["kind"] for c in only.json()["changes"]} == set(kinds)
 
 
+def test_a_review_planned_for_later_is_not_what_changes_are_counted_from(furniture: TestClient) -> None:
+    held = _review(furniture)
+    _moves(furniture)
+    planned = furniture.post("/v1/accounts/gzf/reviews", json={"title": "下季度复盘", "held_at": "2030-01-01"})
+    assert planned.status_code == 201, planned.text
+    changes = furniture.get("/v1/accounts/gzf/changes")
+    assert changes.status_code == 200, changes.text
+    assert changes.json()["since_review_id"] == held["id"] and changes.json()["changes"]
+    deck = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx"})
+    assert deck.status_code == 200, deck.text
+    assert "林晓：立场 中立 → 支持者" in _pptx_text(deck.content)[1]
+    unknown = furniture.get("/v1/accounts/gzf/changes", params={"opportunity_id": "nope"})
+    assert unknown.status_code == 404, unknown.text
+
+
 def test_the_decision_chain_as_of_the_review_is_what_it_answered_then(furniture: TestClient) -> None:
     at_review = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain").json()
     review = _review(furniture)
