@@ -103,7 +103,22 @@ Note = Annotated[str, StringConstraints(max_length=1000), AfterValidator(multi_l
 # A pipeline stage as the company's CRM names it ("Renewal", "Closed Won", "赢单").
 Stage = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
                   AfterValidator(single_line)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+def _not_true_or_false(value: Any) -> Any:
+    """A number field refuses true and false (which Python, and so pydantic, would count as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")  # noqa: TRY004 (pydantic reports ValueErrors only)
+    return value
+
+
+def _not_a_number(value: Any) -> Any:
+    """A date field refuses numbers (which pydantic would read as seconds since 1970)."""
+    if isinstance(value, int | float):
+        raise ValueError("an ISO date (2026-11-20), not a number")  # noqa: TRY004 (as above)
+    return value
+
+
+Number = BeforeValidator(_not_true_or_false)
+Unit = Annotated[float, Number, Field(ge=0.0, le=1.0)]
 
 TEXT_LIMITS = {"name": 200, "title": 200, "department": 100, "industry": 100, "region": 100,
                "stage": 100, "note": 1000, "notes": 4000, "credit_rating": 10}
@@ -115,7 +130,7 @@ def _not_far_future(value: dt.date) -> dt.date:
     return value
 
 
-Date = Annotated[dt.date, AfterValidator(_not_far_future)]
+Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_not_far_future)]
 
 
 class NodeKind(StrEnum):
@@ -199,14 +214,14 @@ class Closeness(Strict):
 
 
 class AccountMetrics(Strict):
-    annual_revenue: Annotated[float, Field(ge=0, le=1e15)] | None = None
-    margin_pct: Annotated[float, Field(ge=-100, le=100)] | None = None
-    revenue_growth_pct: Annotated[float, Field(ge=-100, le=10000)] | None = None
-    wallet_size: Annotated[float, Field(ge=0, le=1e15)] | None = None
-    share_of_wallet_pct: Annotated[float, Field(ge=0, le=100)] | None = None
-    payment_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    annual_revenue: Annotated[float, Number, Field(ge=0, le=1e15)] | None = None
+    margin_pct: Annotated[float, Number, Field(ge=-100, le=100)] | None = None
+    revenue_growth_pct: Annotated[float, Number, Field(ge=-100, le=10000)] | None = None
+    wallet_size: Annotated[float, Number, Field(ge=0, le=1e15)] | None = None
+    share_of_wallet_pct: Annotated[float, Number, Field(ge=0, le=100)] | None = None
+    payment_days: Annotated[int, Number, Field(ge=0, le=3650)] | None = None
     credit_rating: Annotated[str, StringConstraints(max_length=10), AfterValidator(single_line)] | None = None
-    satisfaction: Annotated[float, Field(ge=0, le=10)] | None = None
+    satisfaction: Annotated[float, Number, Field(ge=0, le=10)] | None = None
     loyalty: Unit | None = None
     influence: Unit | None = None
     cooperation: Unit | None = None
@@ -315,7 +330,7 @@ class OpportunityIn(Strict):
     status: Annotated[OpportunityStatus | None, Field(
         description="open, won or lost; when absent, inferred from the stage (\"Closed Won\", \"赢单\" → won; "
                     "\"Closed Lost\", \"输单\" → lost; anything else → open)")] = None
-    amount: Annotated[float, Field(ge=0, le=1e15)] | None = None
+    amount: Annotated[float, Number, Field(ge=0, le=1e15)] | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
     close_date: Date | None = None
     criteria: Criteria = Field(default_factory=Criteria)
@@ -411,7 +426,7 @@ class ChainMemberFields(Strict):
     contact_id: Id
     role: BuyingRole
     stance: Stance = Stance.unknown
-    influence: Annotated[int, Field(ge=1, le=5)] = 3
+    influence: Annotated[int, Number, Field(ge=1, le=5)] = 3
     closeness: Closeness | None = None
     note: Note | None = None
 

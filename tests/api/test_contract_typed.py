@@ -201,6 +201,12 @@ def test_patch_absent_is_unchanged_null_clears_an_optional_field(furniture: Test
     ("/v1/opportunities/gzf-upgrade", {"status": "maybe"}, "status"),
     ("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-gm", {"stance": "enemy"}, "stance"),
     ("/v1/relationships/INFLUENCES:gzf-design:gzf-gm", {"strength": 2}, "strength"),
+    # numbers are not true or false, and dates are not numbers (seconds since 1970 to pydantic's lax mode)
+    ("/v1/relationships/INFLUENCES:gzf-design:gzf-gm", {"strength": True}, "strength"),
+    ("/v1/contacts/gzf-cfo", {"last_contact_at": 0}, "last_contact_at"),
+    ("/v1/accounts/gzf", {"metrics": {"payment_days": True}}, "payment_days"),
+    ("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-gm", {"influence": True}, "influence"),
+    ("/v1/opportunities/gzf-upgrade", {"close_date": 1767225600}, "close_date"),
 ])
 def test_patch_bodies_are_checked_field_by_field(furniture: TestClient, path: str, body: dict[str, Any],
                                                  field: str) -> None:
