@@ -40,10 +40,11 @@ AcceptLanguage = Annotated[str | None, Header(description="en or zh-CN")]
 
 
 def language(accept_language: str | None) -> str:
-    """``zh-CN`` when the client prefers Chinese (``zh``, ``zh-CN``, ``zh-Hans``...), else ``en``.
+    """``zh-CN`` when the client prefers Chinese (``zh``, ``zh-CN``, ``zh-Hans``...), else ``en``; a language
+    with ``q=0`` is one the client does not accept.
 
-    >>> language("zh-CN,zh;q=0.9,en;q=0.8"), language("en-US,zh;q=0.5"), language(None)
-    ('zh-CN', 'en', 'en')
+    >>> language("zh-CN,zh;q=0.9,en;q=0.8"), language("en-US,zh;q=0.5"), language(None), language("zh;q=0")
+    ('zh-CN', 'en', 'en', 'en')
     """
     best, best_q = "en", -1.0
     for part in (accept_language or "").split(",")[:20]:
@@ -55,7 +56,7 @@ def language(accept_language: str | None) -> str:
             except ValueError:
                 q = 0.0
         primary = tag.strip().lower().split("-")[0]
-        if primary in ("zh", "en") and q > best_q:
+        if primary in ("zh", "en") and q > max(best_q, 0.0):
             best, best_q = ("zh-CN" if primary == "zh" else "en"), q
     return best
 
