@@ -267,8 +267,8 @@ def line_weight(rules: Mapping[str, EdgeRule], kind: str, d: Mapping[str, Any]) 
 def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dict[str, dict[str, Any]],
                open_: set[str], opportunity_id: str | None) -> dict[str, Any] | None:
     """The MEMBER_OF edge that colours a contact: the chosen opportunity's, or else the best-known
-    stance: a known stance before ``unknown``, open opportunities before closed ones, the latest close
-    date first."""
+    stance: a known stance before ``unknown``, open opportunities before closed ones, then the deal
+    closing first (the one a review speaks of: ``scoring.changes.chosen_opportunity``)."""
     if opportunity_id is not None:
         return next((d for o, d in memberships if o == opportunity_id), None)
     if not memberships:
@@ -278,14 +278,9 @@ def _stance_of(memberships: list[tuple[str, dict[str, Any]]], opportunities: dic
         opp, d = item
         data = opportunities.get(opp, {})
         return (d.get("stance") in (None, "unknown"), opp not in open_,
-                _invert(str(data.get("close_date") or "")), opp)
+                str(data.get("close_date") or "9999"), opp)
 
     return min(memberships, key=rank)[1]
-
-
-def _invert(text: str) -> str:
-    """A key that sorts ISO dates latest first (missing dates last)."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in text) if text else "\U0010ffff"
 
 
 def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, open_deals: list[str],

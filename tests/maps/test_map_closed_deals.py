@@ -1,4 +1,4 @@
-"""A deal that is over (won or lost, by its status: the stage as the CRM names it, "赢单", "Closed Won", or a
+"""Which deal a map speaks of. A deal that is over (won or lost, by its status: the stage as the CRM names it, "赢单", "Closed Won", or a
 status set by hand) is over on the map and in a review's summary as it is in the analytics
 (``scoring.people.is_open``): its coverage gaps are not listed, its members are not the chain a large map
 centres on, and a review does not speak of it when an open deal is there."""
@@ -48,3 +48,16 @@ def test_an_open_second_deal_shows_on_the_map_and_closes_first_in_a_review(furni
     assert "gzf-qa" in gap_people(graph)
     assert "gzf-qa" in _chain(build_map(graph))
     assert chosen_opportunity(graph) == "gzf-old"
+
+
+def test_the_account_map_colours_a_person_by_the_deal_a_review_speaks_of(furniture: TestClient) -> None:
+    # 刘建国 opposes the upgrade (closing 2027-06-30) and champions a later deal: the map of the whole
+    # account shows him as the deal closing first sees him, the deal a review's summary speaks of.
+    furniture.post("/v1/import", json={
+        "opportunities": [{"id": "gzf-b", "account_id": "gzf", "name": "展厅改造", "stage": "proposal",
+                           "close_date": "2027-12-31"}],
+        "decision_chain": [{"opportunity_id": "gzf-b", "contact_id": "gzf-proc", "role": "decision_maker",
+                            "stance": "champion"}]}).raise_for_status()
+    graph = furniture.app.state.store.account_graph("gzf")  # type: ignore[attr-defined]
+    assert chosen_opportunity(graph) == "gzf-upgrade"
+    assert build_map(graph).contacts["gzf-proc"].stance == "opponent"
