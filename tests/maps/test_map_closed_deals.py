@@ -1,7 +1,8 @@
-"""Which deal a map speaks of. A deal that is over (won or lost, by its status: the stage as the CRM names it, "赢单", "Closed Won", or a
-status set by hand) is over on the map and in a review's summary as it is in the analytics
-(``scoring.people.is_open``): its coverage gaps are not listed, its members are not the chain a large map
-centres on, and a review does not speak of it when an open deal is there."""
+"""Which deal a map speaks of. A deal that is over (won or lost, by its status: the stage as the CRM
+names it, "赢单", "Closed Won", or a status set by hand) is over on the map and in a review's summary as
+it is in the analytics (``scoring.people.is_open``): its coverage gaps are not listed, its members are not
+the chain a large map centres on, and a review does not speak of it when an open deal is there. Among open
+deals, a person is coloured by the one closing first, the one a review speaks of."""
 
 from __future__ import annotations
 
