@@ -118,6 +118,19 @@ def _not_a_number(value: Any) -> Any:
 
 
 Number = BeforeValidator(_not_true_or_false)
+
+
+def _distinct(values: list[str]) -> list[str]:
+    """A list of ids names each once."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{value!r} appears twice")
+        seen.add(value)
+    return values
+
+
+Ids = Annotated[list[Id], Field(max_length=50), AfterValidator(_distinct)]
 Unit = Annotated[float, Number, Field(ge=0.0, le=1.0)]
 
 TEXT_LIMITS = {"name": 200, "title": 200, "department": 100, "industry": 100, "region": 100,
@@ -334,7 +347,7 @@ class OpportunityIn(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
     close_date: Date | None = None
     criteria: Criteria = Field(default_factory=Criteria)
-    competitor_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+    competitor_ids: Ids = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _status_from_stage(self) -> OpportunityIn:
@@ -488,7 +501,7 @@ class ReviewIn(Strict):
     title: Name
     held_at: Moment | None = None
     notes: Notes | None = None
-    opportunity_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+    opportunity_ids: Ids = Field(default_factory=list)
 
 
 class Bundle(Strict):

@@ -15,7 +15,7 @@ import networkx as nx
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.deps import Cursor, Editor, Limit, StoreDep, Viewer
+from app.deps import ETAG_HEADER, Cursor, Editor, Limit, StoreDep, Viewer, with_etag
 from app.routers.analytics import (
     AcceptLanguage,
     _options,
@@ -27,7 +27,7 @@ from app.routers.analytics import (
 from app.schemas import reviews as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
-from graph.models import ID_PATTERN, Id, Moment, Name, Notes, ReviewIn, moment
+from graph.models import ID_PATTERN, Id, Ids, Moment, Name, Notes, ReviewIn, moment
 from graph.records import NodeRecord, now_iso
 from graph.store import Store
 from rendering.focus import Focus
@@ -53,7 +53,7 @@ class ReviewBody(BaseModel):
     title: Name
     held_at: Moment | None = None
     notes: Notes | None = None
-    opportunity_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+    opportunity_ids: Ids = Field(default_factory=list)
 
 
 def _review(record: NodeRecord) -> schemas.Review:
@@ -61,14 +61,17 @@ def _review(record: NodeRecord) -> schemas.Review:
                                           "updated_at": record.updated_at, "version": record.version})
 
 
-@router.post("/accounts/{id}/reviews", status_code=status.HTTP_201_CREATED, response_model=schemas.Review)
-def create_review(id: str, body: ReviewBody, store: StoreDep, who: Editor) -> schemas.Review:
+@router.post("/accounts/{id}/reviews", status_code=status.HTTP_201_CREATED, response_model=schemas.Review,
+             responses={201: {"headers": ETAG_HEADER}})
+def create_review(id: str, body: ReviewBody, store: StoreDep, who: Editor, response: Response) -> schemas.Review:
     """Record a review point of the account (audited; travels with the account's bundle)."""
     try:
         model = ReviewIn.model_validate({**body.model_dump(exclude_none=True), "account_id": id})
     except ValidationError as e:  # the body is valid already: the path's id is not an id at all
         raise NotFound("account", id) from e
-    return _review(store.create_review(model, actor=who.name))
+    record = store.create_review(model, actor=who.name)
+    with_etag(response, record.version)
+    return _review(record)
 
 
 @router.get("/accounts/{id}/reviews", response_model=schemas.ReviewList)

@@ -207,6 +207,7 @@ def test_patch_absent_is_unchanged_null_clears_an_optional_field(furniture: Test
     ("/v1/accounts/gzf", {"metrics": {"payment_days": True}}, "payment_days"),
     ("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-gm", {"influence": True}, "influence"),
     ("/v1/opportunities/gzf-upgrade", {"close_date": 1767225600}, "close_date"),
+    ("/v1/opportunities/gzf-upgrade", {"competitor_ids": ["incumbent", "incumbent"]}, "competitor_ids"),
 ])
 def test_patch_bodies_are_checked_field_by_field(furniture: TestClient, path: str, body: dict[str, Any],
                                                  field: str) -> None:

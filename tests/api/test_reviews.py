@@ -91,6 +91,13 @@ def test_changes_since_a_review_list_each_move_with_before_and_after(furniture: 
     assert {c["kind"] for c in only.json()["changes"]} == set(kinds)
 
 
+def test_a_review_answers_with_its_etag_and_names_each_deal_once(furniture: TestClient) -> None:
+    created = furniture.post("/v1/accounts/gzf/reviews", json={"title": "Q4"})
+    assert created.status_code == 201 and created.headers["ETag"] == f'"{created.json()["version"]}"'
+    twice = furniture.post("/v1/accounts/gzf/reviews", json={"title": "Q4", "opportunity_ids": ["gzf-upgrade"] * 2})
+    assert twice.status_code == 422 and twice.json()["errors"][0]["loc"][-1] == "opportunity_ids", twice.text
+
+
 def test_a_review_planned_for_later_is_not_what_changes_are_counted_from(furniture: TestClient) -> None:
     held = _review(furniture)
     _moves(furniture)
