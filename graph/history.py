@@ -3,9 +3,12 @@
 Every write is audited with the record's whole state before and after, in the same transaction, and
 each entry names the account whose map it concerns (:func:`graph.store.audit_account`). So the map as of
 a moment T is, for every record the account's entries mention, its latest audited state at or before T
-(a deleted record's latest state is "absent"). The entries are read in one round trip
-(``Tx.audit_of_accounts``: the account's own and the shared team's and competitors'), and a second one
-only when the map then reached records filed elsewhere (a boss at a parent account).
+(a deleted record's latest state is "absent"). A record is its kind of record and its id: a node, an
+edge and a review may bear the same id (each kind's ids are unique only among its own), and each keeps
+its own history. The entries are read in one round trip (``Tx.audit_of_accounts``: the account's own and
+the shared team's and competitors'), two more when lines from people of other accounts reach its people
+(:func:`account_history`), and another only when the map then reached records filed elsewhere (a boss
+at a parent account).
 
 The current map is never read this way: ``Store.account_graph`` stays the one-query, cached read it was.
 
@@ -19,7 +22,7 @@ one; a date means the end of that day).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -31,13 +34,20 @@ from graph.errors import InvalidGraph, NotFound
 from graph.models import EdgeType, NodeKind, moment, moment_words
 from graph.projection import account_graph
 from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, MapEdge, MapNode, NodeRecord, now_iso
-from graph.store import ERASED_NAME, REVIEW, Store, bundle_of
+from graph.store import ERASED_NAME, REVIEW, Store, bundle_of, named_records
 
 ERASED: Final = {"erased": True}
 _SERVER_FIELDS: Final = frozenset({"id", "created_at", "updated_at", "version"})
 _EDGE_FIELDS: Final = _SERVER_FIELDS | {"type", "source", "target", "account_id"}
 _NODE_KINDS: Final = frozenset(k.value for k in NodeKind)
 _EDGE_TYPES: Final = frozenset(t.value for t in EdgeType)
+NODE: Final = "node"
+EDGE: Final = "edge"
+# The id space each kind of record lives in: nodes of every kind share one (the store never holds a
+# contact and a competitor with the same id at once), edges of every type another; reviews (and keys)
+# have their own. A node, an edge and a review may all bear the same id.
+_FAMILY: Final = {**{kind: NODE for kind in _NODE_KINDS}, **{type_: EDGE for type_ in _EDGE_TYPES}}
+Key = tuple[str, str]  # (family, id): a record in the trail
 
 
 @dataclass(frozen=True)
@@ -75,78 +85,109 @@ def resolve_moment(store: Store, account_id: str, value: str, loc: str) -> tuple
     return str(review.data["held_at"]), review
 
 
-def replay(entries: Iterable[AuditEntry], until: str | None = None) -> dict[str, AuditEntry]:
-    """The latest entry about each record at or before ``until`` (entries in ``seq`` order)."""
-    latest: dict[str, AuditEntry] = {}
+def replay(entries: Iterable[AuditEntry], until: str | None = None) -> dict[Key, AuditEntry]:
+    """The latest entry about each record at or before ``until`` (entries in ``seq`` order), by its id
+    space (``NODE``, ``EDGE``, else its type: ``"review"``) and id: a contact, a relationship and a review
+    that bear the same id are three records, and none hides another's history."""
+    latest: dict[Key, AuditEntry] = {}
+    families = _FAMILY
     for entry in entries:
         if until is None or entry.at <= until:
-            latest[entry.entity_id] = entry
+            type_ = entry.entity_type
+            latest[(families.get(type_, type_), entry.entity_id)] = entry
     return latest
+
+
+def account_history(tx: Tx, account_id: str, until: str) -> list[AuditEntry]:
+    """The entries (oldest first, up to ``until``) that the account's map at any moment up to ``until``
+    is replayed from: the account's own, the shared team's and competitors', and those of the lines
+    filed under another account that reach its people — a line is filed under the account of its
+    client-side source, so a subsidiary's manager reporting to the general manager, or an outsider's
+    influence on him, is filed elsewhere. Such lines are found among those standing now (a line from
+    elsewhere deleted since is not found: nothing in the trail leads to it)."""
+    entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=until)
+    people = {e.entity_id for e in entries if e.entity_type in (NodeKind.contact, NodeKind.opportunity)}
+    if not people or not tx.neighbour_accounts(people) - {account_id}:
+        return entries
+    known = {e.entity_id for e in entries if e.entity_type in _EDGE_TYPES}
+    elsewhere = sorted(e.id for e in tx.edges_touching(people) if e.account_id != account_id and e.id not in known)
+    if not elsewhere:
+        return entries
+    more = tx.audit_of_accounts([], entity_ids=elsewhere, until=until)
+    return sorted({e.seq: e for e in (*entries, *more)}.values(), key=lambda e: e.seq)
 
 
 def subgraph_as_of(tx: Tx, account_id: str, until: str,
                    entries: Sequence[AuditEntry] | None = None) -> AccountSubgraph | None:
     """The account's map at ``until`` as :meth:`Tx.account_subgraph` would have returned it then, or None
     when the account did not exist. ``entries``: the account's history already read (up to at least
-    ``until``), to replay several moments from one read."""
+    ``until``: :func:`account_history`), to replay several moments from one read."""
     if entries is None:
-        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=until)
+        entries = account_history(tx, account_id, until)
     latest = replay(entries, until)
-    state = _records(tx, latest)
+    state, lines = _records(tx, latest)
     account = state.get(account_id)
-    if not isinstance(account, NodeRecord) or account.kind != NodeKind.account:
+    if account is None or account.kind != NodeKind.account:
         return None
-    members = {id: n for id, n in state.items() if isinstance(n, NodeRecord) and id != account_id
+    members = {id: n for id, n in state.items() if id != account_id
                and n.kind in (NodeKind.contact, NodeKind.opportunity) and n.account_id == account_id}
-    edges = [e for e in state.values() if isinstance(e, EdgeRecord)
-             and (e.source in members or e.target in members)]
+    edges = [e for e in lines.values() if e.source in members or e.target in members]
     wanted = {end for e in edges for end in (e.source, e.target)}
     wanted |= {c for n in members.values() if n.kind == NodeKind.opportunity
                for c in n.data.get("competitor_ids", [])}
-    missing = sorted(end for end in wanted if not isinstance(state.get(end), NodeRecord) and end not in latest)
+    missing = sorted(end for end in wanted if end not in state and (NODE, end) not in latest)
     if missing:  # records of another account that the map reached then (a boss at the parent account)
-        more = replay(tx.audit_of_accounts([], entity_ids=missing, until=until), until)
-        state.update(_records(tx, more))
-    nodes = {end: state[end] for end in wanted if isinstance(state.get(end), NodeRecord)}
+        state.update(_nodes_as_of(tx, missing, until))
+    nodes = {end: state[end] for end in wanted if end in state}
     nodes.update(members)
     nodes.pop(account_id, None)
     alive = {*nodes, account_id}
     kept = sorted((e for e in edges if e.source in alive and e.target in alive), key=lambda e: e.id)
-    shown = sorted((MapNode.of(n) for n in nodes.values() if isinstance(n, NodeRecord)), key=lambda n: n.id)
+    shown = sorted((MapNode.of(n) for n in nodes.values()), key=lambda n: n.id)
     return AccountSubgraph(MapNode.of(account), shown, [MapEdge.of(e) for e in kept])
 
 
-def _records(tx: Tx, latest: dict[str, AuditEntry]) -> dict[str, NodeRecord | EdgeRecord]:
-    """The records the entries leave standing (deleted ones left out); an erased record's scrubbed
-    snapshots become its tombstone as stored now."""
-    out: dict[str, NodeRecord | EdgeRecord] = {}
+def _nodes_as_of(tx: Tx, ids: Collection[str], until: str) -> dict[str, NodeRecord]:
+    """The nodes among ``ids`` as they stood at ``until`` (those that did not exist then left out),
+    from their own entries."""
+    wanted = set(ids)
+    nodes, _ = _records(tx, replay(tx.audit_of_accounts([], entity_ids=sorted(wanted), until=until), until))
+    return {id: node for id, node in nodes.items() if id in wanted}
+
+
+def _records(tx: Tx, latest: dict[Key, AuditEntry]) -> tuple[dict[str, NodeRecord], dict[str, EdgeRecord]]:
+    """The nodes and the edges the entries leave standing (deleted ones left out), each by id; an
+    erased record's scrubbed snapshots become its tombstone as stored now."""
+    nodes: dict[str, NodeRecord] = {}
+    edges: dict[str, EdgeRecord] = {}
     erased_nodes: list[AuditEntry] = []
     erased_edges: list[AuditEntry] = []
-    for id, entry in latest.items():
+    for (kind, id), entry in latest.items():
         snapshot = entry.after
         if snapshot is None:
             continue
-        if entry.entity_type in _NODE_KINDS:
+        if kind == NODE:
             if snapshot == ERASED:
                 erased_nodes.append(entry)
             else:
-                out[id] = _node(entry.entity_type, snapshot)
-        elif entry.entity_type in _EDGE_TYPES:
+                nodes[id] = _node(entry.entity_type, snapshot)
+        elif kind == EDGE:
             if snapshot == ERASED:
                 erased_edges.append(entry)
             else:
-                out[id] = _edge(snapshot)
+                edges[id] = _edge(snapshot)
     if erased_nodes:
         stored = tx.get_nodes([e.entity_id for e in erased_nodes])
         for entry in erased_nodes:
             found = stored.get(entry.entity_id)
-            out[entry.entity_id] = found if found is not None else NodeRecord(
+            nodes[entry.entity_id] = found if found is not None and found.kind == entry.entity_type else NodeRecord(
                 entry.entity_type, entry.entity_id, {"account_id": entry.account_id, "name": ERASED_NAME},
                 entry.at, entry.at, 1)
     if erased_edges:  # a relationship whose note was erased: as it stands now, if it still does
         stored_edges = tx.get_edges([e.entity_id for e in erased_edges])
-        out.update({id: edge for id, edge in stored_edges.items()})
-    return out
+        types = {e.entity_id: e.entity_type for e in erased_edges}
+        edges.update({id: edge for id, edge in stored_edges.items() if edge.type == types[id]})
+    return nodes, edges
 
 
 def _node(kind: str, snapshot: dict[str, Any]) -> NodeRecord:
@@ -200,34 +241,29 @@ def _account_of_opportunity(tx: Tx, opportunity_id: str, until: str) -> str | No
         return current.account_id
     # deleted since: its own history says where it was
     entries = tx.audit_of_accounts([], entity_ids=[opportunity_id], until=until)
-    last = replay(entries, until).get(opportunity_id)
-    return last.account_id if last is not None and last.after is not None else None
+    last = replay(entries, until).get((NODE, opportunity_id))
+    return (last.account_id if last is not None and last.after is not None
+            and last.entity_type == NodeKind.opportunity else None)
 
 
 @collection_paused()
 def export_as_of(store: Store, account_id: str, until: str) -> dict[str, list[dict[str, Any]]]:
     """The account's bundle as it stood at ``until`` (reviews held by then included); re-importable."""
 
-    def work(tx: Tx) -> tuple[AccountSubgraph | None, list[MapNode], list[NodeRecord]]:
-        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=until)
+    def work(tx: Tx) -> tuple[AccountSubgraph | None, list[NodeRecord], list[NodeRecord]]:
+        entries = account_history(tx, account_id, until)
         subgraph = subgraph_as_of(tx, account_id, until, entries)
         if subgraph is None:
             return None, [], []
-        parents: list[MapNode] = []
-        parent_id = subgraph.account.data.get("parent_id")
-        while parent_id and len(parents) < 50:
-            parent = subgraph_as_of(tx, str(parent_id), until)
-            if parent is None:
-                break
-            parents.append(parent.account)
-            parent_id = parent.account.data.get("parent_id")
+        # the parent accounts, and the accounts (and deals' competitors) of people from elsewhere, as then
+        named = named_records([subgraph.account, *subgraph.nodes], lambda ids: _nodes_as_of(tx, ids, until))
         reviews = [r for r in _reviews(tx, account_id, entries, until)]
-        return subgraph, parents, reviews
+        return subgraph, named, reviews
 
-    subgraph, parents, reviews = store.backend.read(work)
+    subgraph, named, reviews = store.backend.read(work)
     if subgraph is None:
         raise NotFound(NodeKind.account, account_id, then=moment_words(until))
-    return bundle_of(subgraph, parents, reviews)
+    return bundle_of(subgraph, named, reviews)
 
 
 def _reviews(tx: Tx, account_id: str, entries: Sequence[AuditEntry], until: str) -> list[NodeRecord]:
@@ -249,7 +285,7 @@ def period(store: Store, account_id: str, since: str, until: str | None = None) 
 
     def work(tx: Tx) -> tuple[AccountSubgraph | None, AccountSubgraph | None, list[AuditEntry],
                               list[NodeRecord]]:
-        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=end)
+        entries = account_history(tx, account_id, end)
         later = subgraph_as_of(tx, account_id, end, entries)
         earlier = subgraph_as_of(tx, account_id, since, entries) if later is not None else None
         return earlier, later, entries, _reviews(tx, account_id, entries, end)
@@ -257,7 +293,9 @@ def period(store: Store, account_id: str, since: str, until: str | None = None) 
     earlier, later, entries, reviews = store.backend.read(work)
     if later is None:
         raise NotFound(NodeKind.account, account_id, then=moment_words(end))
-    stamps = {e.entity_id: Stamp(e.at, e.actor) for e in entries if since < e.at <= end}
+    # (the map's records only: a review sharing a person's id does not stamp the person's changes)
+    stamps = {e.entity_id: Stamp(e.at, e.actor) for e in entries
+              if since < e.at <= end and e.entity_type in _FAMILY}
     return Period(account_id, since, end, nx.freeze(account_graph(earlier)) if earlier else None,
                   nx.freeze(account_graph(later)), stamps, reviews)
 
@@ -270,7 +308,7 @@ def graphs_at(store: Store, account_id: str, moments: Sequence[str]) -> list[nx.
     end = max(moments)
 
     def work(tx: Tx) -> list[AccountSubgraph | None]:
-        entries = tx.audit_of_accounts([account_id, SHARED_SCOPE], until=end)
+        entries = account_history(tx, account_id, end)
         return [subgraph_as_of(tx, account_id, m, entries) for m in moments]
 
     return [nx.freeze(account_graph(s)) if s is not None else None for s in store.backend.read(work)]

@@ -72,6 +72,7 @@ Loc = tuple[str | int, ...]
 ROLES = ("viewer", "editor", "admin")
 MAX_PAGE = 500
 ERASED_NAME = "[erased]"
+TOMBSTONE_FIELDS = ("account_id", "level", "status")  # what an erased person's tombstone keeps
 REVIEW = "review"  # the record kind of account reviews (not a node of the map)
 
 
@@ -306,10 +307,8 @@ class Store:
             data = node_data(_validated(NODE_MODELS[kind], merged))
             if data == current.data:
                 return current
-            if is_erased(current):  # as an import leaves the tombstone as it is (kept_erased)
-                raise Conflict(f"contact {id!r} was erased: its tombstone cannot be edited (nor the person's "
-                               "data brought back); create the person anew under another id if they are "
-                               "to be kept again", details={"id": id, "erased": True})
+            if is_erased(current):
+                _refuse_unerasing(current, data)
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
             self._check(tx, [(record, ("body",))], [], stored={id: current})
             tx.put_nodes([record])
@@ -373,7 +372,7 @@ class Store:
                                      str(last.get("created_at", "")), now_iso(), int(last.get("version", 0)))
                 tombstone, stored = current, False
             else:
-                kept = {k: v for k, v in current.data.items() if k in ("account_id", "level", "status")}
+                kept = {k: v for k, v in current.data.items() if k in TOMBSTONE_FIELDS}
                 tombstone = replace(current, data=node_data(NODE_MODELS[NodeKind.contact].model_validate(
                                         {**kept, "name": ERASED_NAME})),
                                     updated_at=now_iso(), version=current.version + 1)
@@ -1022,12 +1021,31 @@ def is_erased(record: NodeRecord) -> bool:
     return record.kind == NodeKind.contact and record.data.get("name") == ERASED_NAME
 
 
+def _refuse_unerasing(tombstone: NodeRecord, data: dict[str, Any]) -> None:
+    """Raise Conflict when ``data`` would change an erased person's tombstone in more than the fields it
+    keeps (where they are, their level, whether they still work there): a PATCH does not bring an erased
+    person's data back, as an import of an old export does not (``kept_erased``)."""
+    changed = sorted(k for k in data.keys() | tombstone.data.keys()
+                     if k not in TOMBSTONE_FIELDS and data.get(k) != tombstone.data.get(k))
+    if changed:
+        raise Conflict(f"contact {tombstone.id!r} was erased: only {', '.join(TOMBSTONE_FIELDS)} of its tombstone "
+                       f"may change, not {', '.join(changed)}; a person to be kept again is created anew",
+                       details={"id": tombstone.id, "erased": True, "fields": changed})
+
+
+_TOMBSTONE_KEYS = frozenset({"id", "name", "knows_us", "created_at", "updated_at", "version", *TOMBSTONE_FIELDS})
+
+
 def _erased_already(history: Sequence[AuditEntry]) -> bool:
     """Whether a person's own audit entries (oldest first) say they were erased and hold nothing personal
-    since: each is the erasure or scrubbed (``{"erased": true}`` or nothing on each side)."""
+    since: each is the erasure, scrubbed (``{"erased": true}`` or nothing on each side), or an edit of
+    the tombstone's own fields (it left, say)."""
+    def blank(side: dict[str, Any] | None) -> bool:
+        return side is None or side == {"erased": True} or (
+            side.get("name") == ERASED_NAME and not side.get("knows_us") and side.keys() <= _TOMBSTONE_KEYS)
+
     return any(e.action == "erase" for e in history) and all(
-        e.action == "erase" or all(side is None or side == {"erased": True} for side in (e.before, e.after))
-        for e in history)
+        e.action == "erase" or (blank(e.before) and blank(e.after)) for e in history)
 
 
 def bundle_of(subgraph: AccountSubgraph, named: Sequence[MapNode | NodeRecord],

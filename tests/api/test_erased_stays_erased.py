@@ -1,0 +1,97 @@
+"""An erased person stays erased on both backends: a PATCH cannot bring their data back (409 — the write
+contradicts what is stored, a tombstone that still answers GET, so not 410 — as an import of the same row
+leaves the tombstone as it is; what the tombstone keeps, their account, level and status, may still
+change), and erasing them again changes nothing — unless something personal was written about them since
+(a note on one of their lines), which it then erases."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def _trail(client: TestClient, entity_id: str | None = None) -> list[dict[str, Any]]:
+    params = {"limit": 500, **({"entity_id": entity_id} if entity_id else {})}
+    return _ok(client.get("/v1/audit", params=params))["items"]  # type: ignore[no-any-return]
+
+
+def test_a_patch_cannot_bring_an_erased_person_back(furniture: TestClient) -> None:
+    tombstone = _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
+    entries = len(_trail(furniture))
+    refused = furniture.patch("/v1/contacts/gzf-qa", json={"name": "吴芳", "notes": "back via patch"})
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "erased" in refused.json()["detail"]
+    # nor through any other field the erasure took, nor with the right If-Match
+    for change in ({"notes": "back via patch"}, {"title": "品质经理"}, {"knows_us": True},
+                   {"status": "left", "left_at": "2026-12-01"}, {"closeness": {"relationship": 0.9}}):
+        again = furniture.patch("/v1/contacts/gzf-qa", json=change, headers={"If-Match": f'"{tombstone["version"]}"'})
+        assert again.status_code == 409, (change, again.text)
+    # a PATCH that changes nothing is answered as ever
+    assert _ok(furniture.patch("/v1/contacts/gzf-qa", json={"name": "[erased]"}))["version"] == tombstone["version"]
+    assert _ok(furniture.get("/v1/contacts/gzf-qa")) == tombstone
+    assert len(_trail(furniture)) == entries
+    assert "back via patch" not in json.dumps(_trail(furniture), ensure_ascii=False)
+    # what the tombstone keeps (no personal data) may still change: they left, or were promoted
+    left = _ok(furniture.patch("/v1/contacts/gzf-qa", json={"status": "left", "level": "director"}))
+    assert left["version"] == tombstone["version"] + 1 and left["name"] == "[erased]"
+    assert {k: v for k, v in left.items() if k not in ("status", "level", "version", "updated_at")} == {
+        k: v for k, v in tombstone.items() if k not in ("status", "level", "version", "updated_at")}
+    tombstone = left
+    trail = _trail(furniture)   # erasing again after that: nothing personal to erase
+    assert _ok(furniture.post("/v1/contacts/gzf-qa/erase")) == left and _trail(furniture) == trail
+    # an import of the row is left out as before, and so is every later one
+    row = {"contacts": [{"id": "gzf-qa", "account_id": "gzf", "name": "吴芳", "notes": "back via import"}]}
+    for _ in range(2):
+        counts = _ok(furniture.post("/v1/import", json=row))["counts"]["contacts"]
+        assert counts["kept_erased"] == 1 and counts["updated"] == 0, counts
+    assert _ok(furniture.get("/v1/contacts/gzf-qa")) == tombstone
+    export = json.dumps(_ok(furniture.get("/v1/accounts/gzf/export")), ensure_ascii=False)
+    assert "吴芳" not in export and "back via" not in export
+    # the tombstone may still go
+    assert furniture.delete("/v1/contacts/gzf-qa", params={"cascade": "true"}).status_code == 204
+
+
+def test_erasing_twice_changes_nothing(furniture: TestClient) -> None:
+    first = furniture.post("/v1/contacts/gzf-proc/erase")
+    assert first.status_code == 200, first.text
+    trail = _trail(furniture)
+    second = furniture.post("/v1/contacts/gzf-proc/erase")
+    assert second.status_code == 200, second.text
+    assert second.json() == first.json() and second.headers["etag"] == first.headers["etag"]
+    assert _trail(furniture) == trail
+    assert _ok(furniture.get("/v1/contacts/gzf-proc")) == first.json()
+
+
+def test_erasing_a_deleted_person_twice_changes_nothing(furniture: TestClient) -> None:
+    _ok(furniture.post("/v1/contacts", json={"id": "gone", "account_id": "gzf", "name": "离职者",
+                                             "notes": "私人秘密"}), 201)
+    assert furniture.delete("/v1/contacts/gone").status_code == 204
+    first = _ok(furniture.post("/v1/contacts/gone/erase"))
+    trail = _trail(furniture)
+    second = _ok(furniture.post("/v1/contacts/gone/erase"))
+    assert second["name"] == "[erased]" and second["account_id"] == first["account_id"] == "gzf"
+    assert _trail(furniture) == trail
+
+
+def test_erasing_again_erases_what_was_written_since(furniture: TestClient) -> None:
+    line = "INFLUENCES:gzf-qa:gzf-design"
+    first = _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
+    noted = _ok(furniture.patch(f"/v1/relationships/{line}", json={"note": "她其实很在意价格"}))
+    assert "她其实很在意价格" in json.dumps(_trail(furniture, line), ensure_ascii=False)
+    second = _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
+    assert second["version"] == first["version"] + 1
+    assert "note" not in _ok(furniture.get(f"/v1/relationships/{line}"))
+    assert _ok(furniture.get(f"/v1/relationships/{line}"))["version"] == noted["version"] + 1
+    assert "她其实很在意价格" not in json.dumps(_trail(furniture), ensure_ascii=False)
+    # and then a third time: nothing left to do
+    trail = _trail(furniture)
+    assert _ok(furniture.post("/v1/contacts/gzf-qa/erase")) == second
+    assert _trail(furniture) == trail
