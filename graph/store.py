@@ -303,7 +303,7 @@ class Store:
 
         def work(tx: Tx) -> NodeRecord:
             current = _expect_node(tx, kind, id, if_version)
-            merged = {**current.data, **changes, "id": id}
+            merged = {**merge_patch(current.data, changes), "id": id}
             data = node_data(_validated(NODE_MODELS[kind], merged))
             if data == current.data:
                 return current
@@ -468,7 +468,7 @@ class Store:
             for key in fixed.keys() & changes.keys():
                 if changes[key] != fixed[key]:
                     raise InvalidGraph([{"loc": ["body", key], "msg": "endpoints and type cannot change"}])
-            merged = {**current.data, **changes, **fixed, "id": id}
+            merged = {**merge_patch(current.data, changes), **fixed, "id": id}
             model_type = ChainMemberIn if current.type == EdgeType.MEMBER_OF else RelationshipIn
             if model_type is ChainMemberIn:
                 merged.pop("id")
@@ -1014,6 +1014,22 @@ def named_records(held: Iterable[MapNode | NodeRecord],
         found += (more := [fetched[id] for id in sorted(wanted) if id in fetched])
         frontier = list(more)
     return found
+
+
+def merge_patch(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's fields with a PATCH's ``changes`` applied as a JSON merge patch (RFC 7396): a field the
+    PATCH leaves out is unchanged, null clears it, and a nested object (an account's metrics, a contact's
+    closeness, a deal's criteria) is merged the same way, field by field.
+
+    >>> merge_patch({"name": "A", "metrics": {"loyalty": 0.5, "satisfaction": 7}},
+    ...             {"metrics": {"loyalty": 0.8, "satisfaction": None}})
+    {'name': 'A', 'metrics': {'loyalty': 0.8, 'satisfaction': None}}
+    """
+    merged = dict(stored)
+    for key, value in changes.items():
+        kept = merged.get(key)
+        merged[key] = merge_patch(kept, value) if isinstance(value, dict) and isinstance(kept, dict) else value
+    return merged
 
 
 def is_erased(record: NodeRecord) -> bool:

@@ -193,6 +193,28 @@ def test_patch_absent_is_unchanged_null_clears_an_optional_field(furniture: Test
     assert "title" not in patched.json() and patched.json()["department"] == before["department"]
 
 
+def test_patch_merges_nested_objects_field_by_field(furniture: TestClient) -> None:
+    """A PATCH is a JSON merge patch all the way down: one metric, one closeness measure or one criterion
+    changes alone, and null clears just that one."""
+    account = furniture.patch("/v1/accounts/gzf", json={"metrics": {"loyalty": 0.1, "satisfaction": None}})
+    assert account.status_code == 200, account.text
+    metrics = account.json()["metrics"]
+    assert metrics["loyalty"] == 0.1 and metrics["payment_days"] == 90 and metrics["annual_revenue"] == 4200000
+    assert metrics.get("satisfaction") is None
+    contact = furniture.patch("/v1/contacts/gzf-gm", json={"closeness": {"relationship": 0.9}})
+    assert contact.json()["closeness"] == {"relationship": 0.9, "solution": 0.5, "price": 0.4}
+    # criteria: shares still add up to at most 1 once merged, else a 422 naming them (nothing written)
+    too_much = furniture.patch("/v1/opportunities/gzf-upgrade", json={"criteria": {"technical": 0.9}})
+    assert too_much.status_code == 422 and "criteria" in too_much.text
+    shifted = furniture.patch("/v1/opportunities/gzf-upgrade", json={"criteria": {"technical": 0.6, "price": 0.2}})
+    assert shifted.json()["criteria"] == {"technical": 0.6, "price": 0.2, "service": 0.2}
+    path = "/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-gm"
+    furniture.patch(path, json={"closeness": {"price": 0.7}}).raise_for_status()
+    member = furniture.patch(path, json={"closeness": {"solution": 0.6}})
+    assert member.status_code == 200, member.text
+    assert member.json()["closeness"] == {"solution": 0.6, "price": 0.7}
+
+
 @pytest.mark.parametrize(("path", "body", "field"), [
     ("/v1/contacts/gzf-cfo", {"name": None}, "name"),
     ("/v1/contacts/gzf-cfo", {"knows_us": None}, "knows_us"),
