@@ -165,7 +165,8 @@ def test_the_account_map_shows_all_nine_people(walk: dict[str, Any]) -> None:
 def test_clicking_the_general_manager_opens_his_panel(walk: dict[str, Any]) -> None:
     seen = step(walk, "person_panel")
     assert seen["fields"] == {"title": "总经理", "department": "management", "level": "executive",
-                              "status": "active", "knows_us": "yes", "manager": "—"}
+                              "status": "active", "knows_us": "yes", "manager": "—",
+                              "closeness": "Relationship 0.30 · Solution 0.50 · Price 0.40"}
     text = seen["text"]
     assert text.startswith("陈志强")
     for shown in ("郑浩 · influences (0.60)",   # the sales VP sways him
@@ -222,6 +223,7 @@ def test_editors_draw_and_remove_lines_and_edit_people_and_the_analytics_follow(
     assert "何丽 · influences (0.80)" in seen["added"]
     assert "何丽" in seen["gapBefore"] and "何丽" not in seen["gapAfter"] and "林晓" in seen["gapAfter"]
     assert seen["fields"]["knows_us"] == "yes"
+    assert seen["fields"]["closeness"] == "Relationship 0.40 · Solution 0.00 · Price —"
     assert seen["leftStatus"] == "left on 2026-11-30"
 
 

@@ -215,6 +215,7 @@ try {
     await page.getByTestId('person-gzf-cfo').click();
     await page.locator('#knows-us').check();
     await page.locator('#closeness-relationship').fill('0.4');
+    await page.locator('#closeness-price').fill('');     // an emptied measure is cleared
     await page.locator('[data-edit="save-person"]').click();
     await page.waitForFunction(() => !document.querySelector('[data-testid="gap-leader_unaware"]')?.innerText.includes('何丽'));
     const gapAfter = await page.getByTestId('gap-leader_unaware').innerText();

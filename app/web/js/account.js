@@ -538,7 +538,7 @@ class AccountPage {
           ? h('button', { type: 'button', class: 'link', onclick: () => this.person(boss.target) }, this.name(boss.target)) : t('none')),
         power ? h('dt', {}, t('informal_power')) : null,
         power ? h('dd', {}, `${fmt(power.informal_power)} · ${t('rank', { informal: power.informal_rank, formal: power.formal_rank })}`) : null,
-        h('dt', {}, t('closeness')), h('dd', {}, ['relationship', 'solution', 'price']
+        h('dt', {}, t('closeness')), h('dd', { 'data-field': 'closeness' }, ['relationship', 'solution', 'price']
           .map((k) => `${t(k)} ${fmt(c.closeness?.[k])}`).join(' · '))),
       roles.length ? h('h3', {}, t('per_opportunity')) : null, ...roles,
       h('h3', {}, t('influence_in')), incoming.length ? h('ul', { class: 'plain lines', 'data-testid': 'influenced-by' }, incoming.map(lineItem))
@@ -591,8 +591,9 @@ class AccountPage {
     const knows = h('input', { type: 'checkbox', id: 'knows-us', checked: c.knows_us, 'data-edit': 'knows-us' });
     const saveCloseness = (e) => {
       e.preventDefault();
-      const closeness = {};
-      for (const [k, input] of Object.entries(inputs)) if (input.value !== '') closeness[k] = Number(input.value);
+      // (merged field by field by the server: an emptied measure is sent as null to clear it)
+      const closeness = Object.fromEntries(Object.entries(inputs)
+        .map(([k, input]) => [k, input.value === '' ? null : Number(input.value)]));
       this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`, { method: 'PATCH', version: c.version,
         body: { closeness, knows_us: knows.checked } }));
     };
