@@ -251,7 +251,8 @@ def test_a_redacted_deck_gives_the_same_advice_without_naming_interests(furnitur
         response = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx", **params},
                                  headers={"Accept-Language": lang})
         assert response.status_code == 200, response.text
-        return response.content
+        data: bytes = response.content
+        return data
 
     plain, redacted = _pptx_tables(deck()), _pptx_tables(deck(redact="true"))
     plan, quiet_plan = plain[-1], redacted[-1]                # step, who, path, why
