@@ -50,9 +50,9 @@ def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | Non
     return store
 
 
-def _read_bundle(path: Path, kind: str | None, encoding: str | None = None
-                 ) -> tuple[Bundle, csv_bundle.CsvBundle | None]:
-    """The bundle in a file (a JSON bundle, or a CRM CSV of ``kind``), and the CSV it came from."""
+def _read_bundle(path: Path, kind: str | None, encoding: str | None = None) -> Bundle | csv_bundle.CsvBundle:
+    """The bundle in a file (a JSON bundle), or the CRM CSV of ``kind`` it holds (merged with the store's
+    records when imported: ``csv_bundle.import_csv``)."""
     from tqdm import tqdm
 
     data = path.read_bytes()
@@ -66,7 +66,7 @@ def _read_bundle(path: Path, kind: str | None, encoding: str | None = None
             print(f"read {path.name} as {parsed.encoding}", file=sys.stderr)
         if parsed.ignored:
             print(f"ignored columns: {', '.join(parsed.ignored)}", file=sys.stderr)
-        return parsed.validated(), parsed
+        return parsed
     try:
         raw = json.loads(data.decode(encoding or "utf-8"))
     except UnicodeDecodeError as e:
@@ -74,7 +74,7 @@ def _read_bundle(path: Path, kind: str | None, encoding: str | None = None
     except json.JSONDecodeError as e:
         raise SystemExit(f"guanxi import: {path} is not valid JSON: {e}") from e
     try:
-        return Bundle.model_validate(raw), None
+        return Bundle.model_validate(raw)
     except ValidationError as e:
         _fail("import", [f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()])
 
@@ -146,12 +146,18 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     try:
-        bundle, parsed = _read_bundle(Path(args.file), args.kind, args.encoding)
+        read = _read_bundle(Path(args.file), args.kind, args.encoding)
     except csv_bundle.CsvError as e:
         _fail("import", [err["msg"] for err in e.errors])
+    parsed = read if isinstance(read, csv_bundle.CsvBundle) else None
     store = _store(args)
     try:
-        counts = store.import_bundle(bundle, actor="cli", dry_run=args.dry_run)
+        if isinstance(read, csv_bundle.CsvBundle):
+            counts = csv_bundle.import_csv(store, read, actor="cli", dry_run=args.dry_run)
+        else:
+            counts = store.import_bundle(read, actor="cli", dry_run=args.dry_run)
+    except csv_bundle.CsvError as e:
+        _fail("import", [err["msg"] for err in e.errors])
     except InvalidGraph as e:
         errors = parsed.locate(e.errors) if parsed is not None else e.errors
         _fail("import", [err["msg"] if parsed is not None else f"{'.'.join(map(str, err['loc'][1:]))}: {err['msg']}"

@@ -3,7 +3,13 @@
 Headers are matched loosely (``ReportsToId``, ``reports_to_id`` and ``Reports To Id`` are the same
 column, and the usual Chinese headers — 姓名, 职位, 部门, 阶段... — are known too); columns Guanxi does not
 know are ignored and reported. A contact's ``ReportsToId`` becomes a REPORTS_TO relationship; list
-columns (``CompetitorIds``) are separated by ``;``.
+columns (``CompetitorIds``) are separated by ``;``. Boolean columns (``KnowsUs``) take true/false, yes/no,
+y/n, t/f, 1/0 or 是/否; any other word is an error.
+
+A CSV updates only the fields it has columns for (:func:`import_csv`): each row's cells are laid over the
+stored record of its id in the import's own transaction, a blank cell leaves the stored value, and a
+contact's ``ReportsToId`` replaces the reporting lines an earlier import gave that contact (not the ones
+entered by hand).
 
 The bytes are read as UTF-8 (with or without a byte-order mark) or, when they are not UTF-8, as GB18030
 — what Excel on a Chinese Windows saves (GBK is a subset of it); another encoding can be named. Every
@@ -22,7 +28,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from graph.models import Bundle
+from graph.backend import Tx
+from graph.models import BUNDLE_SECTIONS, Bundle, EdgeType, default_edge_id
+from graph.records import EdgeRecord, NodeRecord
+from graph.store import Counts, Store, is_erased
 
 # Section → {normalised header → bundle field}.
 KINDS: dict[str, dict[str, str]] = {
@@ -57,7 +66,9 @@ KINDS: dict[str, dict[str, str]] = {
     "decision_chain": {"opportunityid": "opportunity_id", "contactid": "contact_id", "role": "role",
                        "stance": "stance", "influence": "influence", "note": "note"},
 }
-TRUE = {"true", "yes", "y", "1", "是", "t"}
+TRUE = frozenset({"true", "yes", "y", "1", "是", "t"})
+FALSE = frozenset({"false", "no", "n", "0", "否", "f"})
+BOOLEAN_FIELDS = frozenset({"knows_us"})
 # Encodings a CSV may be named in (``?encoding=``, ``--encoding``); without one: UTF-8, else GB18030.
 ENCODINGS = ("utf-8", "gb18030", "gbk", "gb2312", "big5", "utf-16", "windows-1252", "latin-1")
 # The csv module's own cell limit; a longer cell is refused with its row (no field takes that much).
@@ -92,14 +103,46 @@ class CsvBundle:
     raw: dict[str, list[dict[str, Any]]]
     origins: dict[tuple[str, int], Origin]
     ignored: list[str]
+    # The fields the CSV has a column for (bundle field → header).
+    columns: dict[str, str] = field(default_factory=dict)
 
-    def validated(self) -> Bundle:
-        """The bundle, or a CsvError naming each bad cell's row and column."""
+    def _validated(self, raw: dict[str, list[dict[str, Any]]]) -> Bundle:
         try:
-            return Bundle.model_validate(self.raw)
+            return Bundle.model_validate(raw)
         except ValidationError as e:
             raise CsvError(422, self.locate([{"loc": list(err["loc"]), "msg": err["msg"]}
                                              for err in e.errors()])) from e
+
+    def merged(self, tx: Tx) -> tuple[Bundle, list[EdgeRecord]]:
+        """The bundle to import, read in ``tx``: each row's cells laid over the stored record of its id
+        (a field without a column, or with a blank cell, keeps its stored value; a new record gets the
+        defaults), validated; and the stored reporting lines that the rows' ``ReportsToId`` replaces."""
+        section = self.kind
+        rows = self.raw[section]
+        errors: list[dict[str, Any]] = []
+        stored_nodes: dict[str, NodeRecord] = {}
+        if section in BUNDLE_SECTIONS:
+            kind = BUNDLE_SECTIONS[section]
+            stored_nodes = tx.get_nodes({row["id"] for row in rows if "id" in row})
+            merged = []
+            for i, row in enumerate(rows):
+                old = stored_nodes.get(row.get("id", ""))
+                if old is not None and old.kind != kind:
+                    errors.append({"loc": [section, i, "id"], "msg": f"id {old.id!r} is already a {old.kind}, "
+                                                                     f"not a {kind}"})
+                merged.append(row if old is None or old.kind != kind else _over(section, old.data, row))
+        else:
+            ids = [_edge_id(section, row) for row in rows]
+            stored_edges = tx.get_edges({id for id in ids if id})
+            merged = [_over(section, edge.data, row) if id and (edge := stored_edges.get(id)) is not None
+                      and _same_ends(section, edge, row) else row for id, row in zip(ids, rows, strict=True)]
+        raw = {**self.raw, section: merged}
+        replaced: list[EdgeRecord] = []
+        if section == "contacts" and raw.get("relationships"):
+            raw["relationships"], replaced = _reporting_lines(tx, raw["relationships"], stored_nodes)
+        if errors:
+            raise CsvError(422, self.locate(errors))
+        return self._validated(raw), replaced
 
     def locate(self, errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Errors about bundle entries (``[("body",) section, index, field...]``) as CSV rows and columns."""
@@ -191,7 +234,7 @@ def read(data: bytes, kind: str, encoding: str | None = None,
         number += 1
         if not any(cell.strip() for cell in line):
             continue
-        row = _row(fields, line)
+        row = _row(fields, line, number, columns, errors)
         boss = row.pop("reports_to_id", None)
         origins[(kind, len(bundle[kind]))] = Origin(number, columns)
         bundle[kind].append(row)
@@ -202,7 +245,78 @@ def read(data: bytes, kind: str, encoding: str | None = None,
             relationships.append({"type": "REPORTS_TO", "source": row.get("id", ""), "target": boss})
     if errors:
         raise CsvError(422, errors)
-    return CsvBundle(kind, used, bundle, origins, ignored)
+    return CsvBundle(kind, used, bundle, origins, ignored, columns)
+
+
+def _over(section: str, stored: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
+    """A row's cells laid over the stored fields of its record (a node's, or an edge's properties)."""
+    merged = {**stored, **cells}
+    if section == "opportunities" and "stage" in cells and "status" not in cells \
+            and cells["stage"] != stored.get("stage"):
+        merged.pop("status", None)  # a new stage without a status infers the status again (as a PATCH does)
+    if section == "contacts" and cells.get("status", "left") != "left" and "left_at" not in cells:
+        merged.pop("left_at", None)  # back (or still) active: a leaving date no longer applies
+    return merged
+
+
+def _edge_id(section: str, row: dict[str, Any]) -> str | None:
+    """The id the store gives the edge of a row (its own, else the default one), if the row names its ends."""
+    if section == "decision_chain":
+        contact, opportunity = row.get("contact_id"), row.get("opportunity_id")
+        return default_edge_id(EdgeType.MEMBER_OF.value, contact, opportunity) if contact and opportunity else None
+    if row.get("id"):
+        return str(row["id"])
+    type_, source, target = row.get("type"), row.get("source"), row.get("target")
+    return default_edge_id(type_, source, target, row.get("kind")) if type_ and source and target else None
+
+
+def _same_ends(section: str, stored: EdgeRecord, row: dict[str, Any]) -> bool:
+    if section == "decision_chain":
+        return stored.type == EdgeType.MEMBER_OF and (stored.source, stored.target) == (row["contact_id"],
+                                                                                       row["opportunity_id"])
+    return (stored.type, stored.source, stored.target) == (row.get("type"), row.get("source"), row.get("target"))
+
+
+def _reporting_lines(tx: Tx, lines: list[dict[str, Any]], contacts: dict[str, NodeRecord],
+                     ) -> tuple[list[dict[str, Any]], list[EdgeRecord]]:
+    """The REPORTS_TO rows of a contacts CSV's ``ReportsToId`` (a row naming a boss the contact already
+    reports to takes that line's id: the line is left as it is), and the stored lines they replace: each
+    such contact's lines to other bosses that an import made — the CRM's earlier word. A line entered by
+    hand (created through the API or the web app: a matrix boss the CRM does not know) stays, as do an
+    erased person's lines."""
+    reports = {line["source"] for line in lines if line.get("source")}
+    wanted = {(line["source"], line["target"]) for line in lines if line.get("source")}
+    held: dict[tuple[str, str], str] = {}
+    others: list[EdgeRecord] = []
+    for edge in tx.edges_touching(reports) if reports else ():
+        if edge.type != EdgeType.REPORTS_TO or edge.source not in reports:
+            continue
+        if (edge.source, edge.target) in wanted:
+            held.setdefault((edge.source, edge.target), edge.id)
+        elif not (edge.source in contacts and is_erased(contacts[edge.source])):
+            others.append(edge)
+    # How each line came to be: the first entry of its trail (oldest first), or the first after its last
+    # deletion (a line removed and made again by hand is the hand's). No trail: kept, when in doubt.
+    made: dict[str, str] = {}
+    last: dict[str, str] = {}
+    for entry in tx.audit_of_accounts((), entity_ids=[e.id for e in others], until=None) if others else ():
+        if last.get(entry.entity_id, "delete") == "delete":
+            made[entry.entity_id] = entry.action
+        last[entry.entity_id] = entry.action
+    replaced = [edge for edge in others if made.get(edge.id) == "import"]
+    kept = [{**line, "id": held[key]} if (key := (line.get("source"), line.get("target"))) in held else line
+            for line in lines]
+    return kept, replaced
+
+
+def import_csv(store: Store, parsed: CsvBundle, *, actor: str, dry_run: bool = False) -> dict[str, Counts]:
+    """Import a read CSV, all or nothing, in one write transaction: its rows merged with the stored records
+    they name (:meth:`CsvBundle.merged`, read in that transaction), the reporting lines they replace
+    deleted, then imported by the store (validated, audited, idempotent) — so that an edit made meanwhile
+    is neither lost nor overwritten (:meth:`graph.store.Store.import_merged`). A dry run does the same and
+    rolls it back. Raises CsvError (a bad row) or InvalidGraph (a broken rule: see
+    :meth:`CsvBundle.locate`)."""
+    return store.import_merged(parsed.merged, actor=actor, dry_run=dry_run)
 
 
 def _unreadable(row: int, error: csv.Error) -> dict[str, Any]:
@@ -212,14 +326,24 @@ def _unreadable(row: int, error: csv.Error) -> dict[str, Any]:
     return {"loc": ["body", row], "msg": f"row {row}: {text}"}
 
 
-def _row(fields: list[str | None], line: list[str]) -> dict[str, Any]:
+def _row(fields: list[str | None], line: list[str], number: int, columns: dict[str, str],
+         errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fields of one CSV line (a blank cell gives none); a word that is not a boolean in a boolean
+    column is added to ``errors`` with the line's row and the column's header."""
     row: dict[str, Any] = {}
     for name, cell in zip(fields, line, strict=False):
         value = cell.strip()
         if name is None or value == "":
             continue
-        if name == "knows_us":
-            row[name] = value.lower() in TRUE
+        if name in BOOLEAN_FIELDS:
+            word = value.casefold()
+            if word not in TRUE and word not in FALSE:
+                column = columns[name]
+                errors.append({"loc": ["body", number, column],
+                               "msg": f"row {number}, column {column!r}: {value[:40]!r} is not true or false "
+                                      "(use true/false, yes/no, y/n, 1/0 or 是/否)"})
+                continue
+            row[name] = word in TRUE
         elif name == "competitor_ids":
             row[name] = [v.strip() for v in value.split(";") if v.strip()]
         else:

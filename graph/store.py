@@ -502,7 +502,36 @@ class Store:
         with collection_paused():
             return self._import_bundle(bundle, actor=actor, dry_run=dry_run)
 
+    def import_merged(self, merge: Callable[[Tx], tuple[Bundle, Sequence[EdgeRecord]]], *, actor: str,
+                      dry_run: bool = False) -> dict[str, Counts]:
+        """An import whose bundle is made in its own write transaction from what is stored — ``merge(tx)``
+        gives the bundle (a CSV's cells laid over the stored records they name: an edit made meanwhile is
+        neither lost nor overwritten) and the stored relationships it replaces, deleted first (audited).
+        Then as :meth:`import_bundle`, all or nothing; a dry run does it all and rolls it back."""
+
+        def work(tx: Tx) -> dict[str, Counts]:
+            bundle, replaced = merge(tx)
+            if replaced:
+                tx.delete_edges([e.id for e in replaced])
+                tx.append_audit([_audit(actor, "delete", e.type, e.id, e.as_json(), None) for e in replaced])
+            counts = self._importing(bundle, actor=actor, dry_run=False)(tx)
+            if dry_run:
+                raise _RolledBack(counts)
+            return counts
+
+        with collection_paused():
+            try:
+                return self._write(work)
+            except _RolledBack as done:
+                return done.counts
+
     def _import_bundle(self, bundle: Bundle, *, actor: str, dry_run: bool) -> dict[str, Counts]:
+        work = self._importing(bundle, actor=actor, dry_run=dry_run)
+        return self.backend.read(work) if dry_run else self._write(work)
+
+    def _importing(self, bundle: Bundle, *, actor: str, dry_run: bool) -> Callable[[Tx], dict[str, Counts]]:
+        """The unit of work that imports ``bundle`` (checked first: InvalidGraph names the rows that
+        contradict each other); it writes nothing when ``dry_run``."""
         errors: list[dict[str, Any]] = []
         stamp = now_iso()
         # The stored form of every row from one dump of the whole bundle (what node_data and edge_data
@@ -629,7 +658,7 @@ class Store:
                 tx.append_audit(audit)
             return {section: Counts(*c) for section, c in counts.items()}
 
-        return self.backend.read(work) if dry_run else self._write(work)
+        return work
 
     def export_account(self, account_id: str) -> dict[str, list[dict[str, Any]]]:
         """The account's bundle (with every record its map names: its parent accounts, the accounts of
@@ -1014,6 +1043,14 @@ def named_records(held: Iterable[MapNode | NodeRecord],
         found += (more := [fetched[id] for id in sorted(wanted) if id in fetched])
         frontier = list(more)
     return found
+
+
+class _RolledBack(Exception):
+    """Not an error: a dry run's answer, carried out of the transaction it undoes."""
+
+    def __init__(self, counts: dict[str, Counts]) -> None:
+        super().__init__("dry run")
+        self.counts = counts
 
 
 def merge_patch(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -94,8 +94,10 @@ async def import_csv(request: Request, store: StoreDep, who: Editor, kind: Annot
                          "the CSV's character encoding; default: UTF-8, else GB18030 (what Excel on a Chinese "
                          "Windows saves)"))] = None) -> dict[str, Any]:
     """A CRM export with a header row (e.g. ``Id, Name, Title, Department, ReportsToId, AccountId``, or
-    Chinese headers such as 姓名, 职位, 部门). Errors name the CSV row (the header is row 1) and column:
-    ``loc: ["body", 18, "Name"]``."""
+    Chinese headers such as 姓名, 职位, 部门). It updates only the fields it has columns for: a field without
+    a column, or with a blank cell, keeps its stored value; a contact's ``ReportsToId`` replaces the
+    reporting lines earlier imports gave it (lines entered by hand stay). Errors name the CSV row (the
+    header is row 1) and column: ``loc: ["body", 18, "Name"]``."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(("text/csv", "text/plain", "application/csv")):
         raise ApiError(415, "Unsupported media type", "send the CSV as text/csv",
@@ -105,18 +107,24 @@ async def import_csv(request: Request, store: StoreDep, who: Editor, kind: Annot
     def work() -> dict[str, Any]:
         try:
             parsed = csv_bundle.read(body, kind, encoding)
-            bundle = parsed.validated()
         except csv_bundle.CsvError as e:
-            raise ApiError(e.status, "Invalid input" if e.status == 422 else "Bad request", e.msg, e.errors) from e
+            raise _csv_problem(e) from e
         try:
-            result = _import(store, bundle, who.name, dry_run)
+            counts = csv_bundle.import_csv(store, parsed, actor=who.name, dry_run=dry_run)
+        except csv_bundle.CsvError as e:
+            raise _csv_problem(e) from e
         except InvalidGraph as e:
             errors = parsed.locate(e.errors)
             raise ApiError(422, "Invalid input", errors[0]["msg"] if errors else str(e), errors) from e
-        return {**result, "encoding": parsed.encoding, "ignored_columns": parsed.ignored}
+        return {"dry_run": dry_run, "counts": {section: c.as_json() for section, c in counts.items()},
+                "encoding": parsed.encoding, "ignored_columns": parsed.ignored}
 
     result: dict[str, Any] = await run_in_threadpool(work)
     return result
+
+
+def _csv_problem(error: csv_bundle.CsvError) -> ApiError:
+    return ApiError(error.status, "Invalid input" if error.status == 422 else "Bad request", error.msg, error.errors)
 
 
 @router.get("/accounts/{id}/export", response_model=ExportBundle, response_model_exclude_unset=True)

@@ -5,6 +5,7 @@ the company's own pipeline stages ("Renewal", "Closed Won", "赢单") with a sta
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -125,6 +126,12 @@ def test_a_gb18030_csv_imports_with_the_cli(tmp_path: Path) -> None:
     assert '"created": 2' in result.stdout
     exported = cli("export", "gzf", "--data-dir", data, cwd=tmp_path).stdout
     assert "李晓燕" in exported and "王建国" in exported
+    # A narrower export later updates the fields it has and leaves the others (as over HTTP).
+    (tmp_path / "names.csv").write_text("Id,Name,AccountId\ncn2,李晓艳,gzf\n", encoding="utf-8")
+    cli("import", str(tmp_path / "names.csv"), "--kind", "contacts", "--data-dir", data, cwd=tmp_path)
+    after = json.loads(cli("export", "gzf", "--data-dir", data, cwd=tmp_path).stdout)
+    renamed = next(c for c in after["contacts"] if c["id"] == "cn2")
+    assert (renamed["name"], renamed["title"], renamed["department"]) == ("李晓艳", "采购经理", "采购部")
 
 
 def test_csv_errors_name_the_csv_row_and_column_not_the_bundle_index(furniture: TestClient, tmp_path: Path) -> None:
@@ -172,6 +179,15 @@ def test_a_cell_over_the_csv_limit_is_a_4xx_not_a_500(furniture: TestClient, tmp
     result = cli("import", str(tmp_path / "big.csv"), "--kind", "contacts", "--data-dir", str(tmp_path / "D"),
                  cwd=tmp_path, check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr and "131,072" in result.stderr
+
+
+def test_an_unknown_boolean_is_refused_by_the_cli_by_row_and_column(tmp_path: Path) -> None:
+    """The finding: KnowsUs=maybe was imported as false."""
+    (tmp_path / "c.csv").write_text("Id,Name,AccountId,KnowsUs\nok1,甲,gzf,是\nbad1,乙,gzf,maybe\n", encoding="utf-8")
+    result = cli("import", str(tmp_path / "c.csv"), "--kind", "contacts", "--data-dir", str(tmp_path / "D"),
+                 cwd=tmp_path, check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "row 3, column 'KnowsUs': 'maybe' is not true or false" in result.stderr
 
 
 # ---- --demo reuses its key ----------------------------------------------------------------------------------
