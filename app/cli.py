@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from app import csv_bundle
 from app.settings import ROLES, Settings, make_backend
+from graph import csv_bundle
 from graph.backends import BACKENDS
 from graph.errors import InvalidGraph, StoreError
 from graph.models import Bundle

@@ -13,12 +13,11 @@ from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app import csv_bundle
 from app.deps import Editor, StoreDep, Viewer
 from app.errors import ApiError
 from app.routers.analytics import AsOf, as_of_moment
 from app.schemas.resources import CsvImportResult, ExportBundle, ImportResult
-from graph import history
+from graph import csv_bundle, history
 from graph.collector import collection_paused
 from graph.errors import InvalidGraph
 from graph.models import Bundle

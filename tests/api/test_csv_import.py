@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import csv_bundle
+from graph import csv_bundle
 from graph.models import NodeKind
 from tests.hardening.conftest import assert_problem, audit_count, snapshot
 
