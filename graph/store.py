@@ -436,6 +436,7 @@ class Store:
             if tx.get_edges([record.id]):
                 raise Conflict(f"relationship {record.id!r} already exists", details={"id": record.id})
             placed = self._check(tx, [], [(record, ("body",))])[0]
+            _refuse_personal_of_erased(tx, placed)
             tx.put_edges([placed])
             tx.append_audit([_audit(actor, "create", placed.type, placed.id, None, placed.as_json())])
             return placed
@@ -476,6 +477,7 @@ class Store:
             if data == current.data:
                 return current
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
+            _refuse_personal_of_erased(tx, record)
             tx.put_edges([record])
             tx.append_audit([_audit(actor, "update", record.type, id, current.as_json(), record.as_json())])
             return record
@@ -1072,6 +1074,23 @@ def merge_patch(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[s
 def is_erased(record: NodeRecord) -> bool:
     """Whether the record is an erased person's tombstone (:meth:`Store.erase_contact`)."""
     return record.kind == NodeKind.contact and record.data.get("name") == ERASED_NAME
+
+
+def _refuse_personal_of_erased(tx: Tx, edge: EdgeRecord) -> None:
+    """Raise Conflict when ``edge`` would put something personal on an erased person (a note on one of
+    their lines, an entrenched interest of theirs), which an import leaves out (``kept_erased``)."""
+    ends = tx.get_nodes([edge.source, edge.target])
+    erased = [end for end in (edge.source, edge.target) if end in ends and is_erased(ends[end])]
+    if not erased:
+        return
+    if edge.type == EdgeType.HAS_INTEREST and edge.source in erased:
+        field, what = "type", "an interest of theirs"
+    elif "note" in edge.data:
+        field, what = "note", "a note on one of their lines"
+    else:
+        return
+    raise Conflict(f"contact {erased[0]!r} was erased: {what} would bring personal data back",
+                   details={"id": erased[0], "erased": True, "fields": [field]})
 
 
 def _refuse_unerasing(tombstone: NodeRecord, data: dict[str, Any]) -> None:

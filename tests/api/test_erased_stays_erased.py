@@ -1,15 +1,19 @@
 """An erased person stays erased on both backends: a PATCH cannot bring their data back (409 — the write
 contradicts what is stored, a tombstone that still answers GET, so not 410 — as an import of the same row
 leaves the tombstone as it is; what the tombstone keeps, their account, level and status, may still
-change), and erasing them again changes nothing — unless something personal was written about them since
-(a note on one of their lines), which it then erases."""
+change) nor can a line (a note on it, an interest of theirs), and erasing them again changes nothing —
+unless something personal was written about them since (a note an older version let through), which it
+then erases."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from fastapi.testclient import TestClient
+
+from graph.records import AuditEntry, now_iso
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -81,10 +85,25 @@ def test_erasing_a_deleted_person_twice_changes_nothing(furniture: TestClient) -
     assert _trail(furniture) == trail
 
 
+def _note_as_an_older_version_could(client: TestClient, line: str, note: str) -> dict[str, Any]:
+    """A note put on an erased person's line, audited, as the service could before it refused that."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+
+    def write(tx: Any) -> None:
+        old = tx.get_edges([line])[line]
+        new = dataclasses.replace(old, data={**old.data, "note": note}, updated_at=now_iso(), version=old.version + 1)
+        tx.put_edges([new])
+        tx.append_audit([AuditEntry(now_iso(), "older-version", "update", str(old.type), line, old.as_json(),
+                                    new.as_json(), account_id=old.account_id)])
+
+    store.backend.write(write)
+    return _ok(client.get(f"/v1/relationships/{line}"))  # type: ignore[no-any-return]
+
+
 def test_erasing_again_erases_what_was_written_since(furniture: TestClient) -> None:
     line = "INFLUENCES:gzf-qa:gzf-design"
     first = _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
-    noted = _ok(furniture.patch(f"/v1/relationships/{line}", json={"note": "她其实很在意价格"}))
+    noted = _note_as_an_older_version_could(furniture, line, "她其实很在意价格")
     assert "她其实很在意价格" in json.dumps(_trail(furniture, line), ensure_ascii=False)
     second = _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
     assert second["version"] == first["version"] + 1
@@ -95,3 +114,18 @@ def test_erasing_again_erases_what_was_written_since(furniture: TestClient) -> N
     trail = _trail(furniture)
     assert _ok(furniture.post("/v1/contacts/gzf-qa/erase")) == second
     assert _trail(furniture) == trail
+
+
+def test_no_line_brings_an_erased_persons_notes_or_interests_back(furniture: TestClient) -> None:
+    _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
+    entries = len(_trail(furniture))
+    interest = furniture.post("/v1/relationships", json={"type": "HAS_INTEREST", "source": "gzf-qa",
+                                                        "target": "gzf-upgrade", "kind": "kickback"})
+    noted = furniture.post("/v1/relationships", json={"type": "INFLUENCES", "source": "gzf-gm", "target": "gzf-qa",
+                                                     "note": "他们私下是亲戚"})
+    for refused in (interest, noted):
+        assert refused.status_code == 409 and "erased" in refused.json()["detail"], refused.text
+    # a line of theirs without anything personal is still a line; a note on it is refused
+    line = _ok(furniture.post("/v1/relationships", json={"type": "ALLY", "source": "gzf-qa", "target": "gzf-it"}), 201)
+    assert furniture.patch(f"/v1/relationships/{line['id']}", json={"note": "老同学"}).status_code == 409
+    assert len(_trail(furniture)) == entries + 1
