@@ -88,20 +88,27 @@ class Counts:
         return {**counts, "kept_erased": self.kept_erased} if self.kept_erased else counts
 
 
-def encode_cursor(last: str) -> str:
-    return base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
+def encode_cursor(last: str, listing: str) -> str:
+    """The cursor after ``last`` in ``listing`` (the list and its filters: a cursor serves no other)."""
+    return base64.urlsafe_b64encode(f"{listing}\n{last}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> str | None:
+def decode_cursor(cursor: str | None, listing: str) -> str | None:
+    """The position a cursor of ``listing`` names; a 422 for anything else (garbage, or a cursor of
+    another list or of the same list with other filters)."""
     if cursor is None:
         return None
     try:
         value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         value = ""
-    if not value or len(value) > 300:
+    issued_for, _, last = value.partition("\n")
+    if not last or len(value) > 600:
         raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
-    return value
+    if issued_for != listing:
+        raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "a cursor of another list (or of this list with "
+                                                               "other filters): page on with the list it came from"}])
+    return last
 
 
 def hash_key(secret: str) -> str:
@@ -276,10 +283,11 @@ class Store:
 
     def list_nodes(self, kind: NodeKind, *, account_id: str | None = None, limit: int = 100,
                    cursor: str | None = None) -> Page[NodeRecord]:
-        after = decode_cursor(cursor)
+        listing = f"{kind}|{account_id or ''}"
+        after = decode_cursor(cursor, listing)
         rows = self.backend.read(lambda tx: tx.list_nodes(kind, account_id=account_id, after=after,
                                                            limit=limit + 1))
-        return _page(rows, limit)
+        return _page(rows, limit, listing)
 
     def create_node(self, kind: NodeKind, model: BaseModel, *, actor: str) -> NodeRecord:
         id = getattr(model, "id", None) or _new_id(kind)
@@ -424,10 +432,11 @@ class Store:
     def list_edges(self, *, types: Sequence[str] = RELATIONSHIP_TYPES, account_id: str | None = None,
                    target: str | None = None, limit: int = 100,
                    cursor: str | None = None) -> Page[EdgeRecord]:
-        after = decode_cursor(cursor)
+        listing = f"edges|{','.join(types)}|{account_id or ''}|{target or ''}"
+        after = decode_cursor(cursor, listing)
         rows = self.backend.read(lambda tx: tx.list_edges(types=types, account_id=account_id, target=target,
                                                            after=after, limit=limit + 1))
-        return _page(rows, limit)
+        return _page(rows, limit, listing)
 
     def create_edge(self, model: RelationshipIn | ChainMemberIn, *, actor: str) -> EdgeRecord:
         record = _edge_record(model)
@@ -707,7 +716,8 @@ class Store:
 
     def list_reviews(self, account_id: str, *, limit: int = 100, cursor: str | None = None) -> Page[NodeRecord]:
         """The account's reviews, newest first; the cursor is the position in that order."""
-        token = decode_cursor(cursor)
+        listing = f"reviews|{account_id}"
+        token = decode_cursor(cursor, listing)
         if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 9):
             raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
         start = int(token) if token is not None else 0
@@ -722,7 +732,7 @@ class Store:
         if reviews is None:
             raise NotFound(NodeKind.account, account_id)
         more = len(reviews) > start + limit
-        return Page(reviews[start:start + limit], encode_cursor(str(start + limit)) if more else None)
+        return Page(reviews[start:start + limit], encode_cursor(str(start + limit), listing) if more else None)
 
     def account_subgraph(self, account_id: str) -> AccountSubgraph:
         subgraph = self.backend.read(lambda tx: tx.account_subgraph(account_id))
@@ -736,14 +746,15 @@ class Store:
                    cursor: str | None = None) -> Page[AuditEntry]:
         # Every backend numbers audit entries with integers in commit order: a cursor is the seq of the
         # last entry of the previous page.
-        token = decode_cursor(cursor)
+        listing = f"audit|{entity_id or ''}"
+        token = decode_cursor(cursor, listing)
         if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 18):
             raise InvalidGraph([{"loc": ["query", "cursor"], "msg": "not a cursor this server issued"}])
         before = int(token) if token is not None else None
         rows = self.backend.read(lambda tx: tx.list_audit(entity_id=entity_id, before=before,
                                                            limit=limit + 1))
         more = len(rows) > limit
-        return Page(rows[:limit], encode_cursor(str(rows[limit - 1].seq)) if more else None)
+        return Page(rows[:limit], encode_cursor(str(rows[limit - 1].seq), listing) if more else None)
 
     def create_key(self, role: str, *, name: str = "", actor: str = "cli") -> tuple[ApiKey, str]:
         """A new API key; the secret is returned once and only its hash is stored."""
@@ -993,9 +1004,9 @@ def _where(loc: Loc) -> list[str | int]:
     return ["body"] if loc == ("body",) else ["body", *loc]
 
 
-def _page(rows: list[Any], limit: int) -> Page[Any]:
+def _page(rows: list[Any], limit: int, listing: str) -> Page[Any]:
     more = len(rows) > limit
-    return Page(rows[:limit], encode_cursor(rows[limit - 1].id) if more else None)
+    return Page(rows[:limit], encode_cursor(rows[limit - 1].id, listing) if more else None)
 
 
 def _new_id(kind: str) -> str:

@@ -134,6 +134,20 @@ def test_lists_page_with_cursors(furniture: TestClient) -> None:
             break
     assert len(seen) == len(set(seen)) == 24
     assert furniture.get("/v1/relationships", params={"limit": 501}).status_code == 422
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/v1/team", {}),                                       # another list
+    ("/v1/contacts", {"account_id": "gzf"}),                # the same list, other filters
+    ("/v1/contacts", {}),
+])
+def test_a_cursor_serves_only_the_list_it_came_from(furniture: TestClient, path: str, params: dict[str, str]) -> None:
+    cursor = furniture.get("/v1/contacts", params={"limit": 2}).json()["next_cursor"]
+    assert furniture.get("/v1/contacts", params={"limit": 2, "cursor": cursor}).status_code == 200
+    if path == "/v1/contacts" and not params:              # text that decodes to an id is no cursor
+        cursor = "MQ"
+    refused = furniture.get(path, params={**params, "cursor": cursor})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "cursor"], refused.text
     only = furniture.get("/v1/relationships", params={"type": "RIVAL"}).json()["items"]
     assert [r["id"] for r in only] == ["RIVAL:gzf-proc:gzf-design"]
 
