@@ -65,9 +65,11 @@ class Tx(Protocol):
     def audit_after(self, *, after: int, limit: int) -> list[AuditEntry]:
         """Oldest first (ascending ``seq``), ``seq`` greater than ``after`` (0: from the first), at most
         ``limit``: the whole trail page by page, in its order."""
-    def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
-        """Replace ``before``/``after`` of every entry about ``entity_id`` (erasure), and its
-        ``entity_id`` by ``rename_to`` when given (an id that was personal data)."""
+    def scrub_audit(self, entity_id: str, entity_types: Collection[str], replacement: dict[str, object],
+                    rename_to: str | None = None) -> None:
+        """Replace ``before``/``after`` of every entry about the record ``entity_id`` of one of
+        ``entity_types`` (erasure: a record of another kind may bear the same id, and keeps its history),
+        and its ``entity_id`` by ``rename_to`` when given (an id that was personal data)."""
     def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
                           until: str | None) -> list[AuditEntry]:
         """Oldest first (ascending ``seq``), ``at`` no later than ``until`` (an ISO timestamp as

@@ -74,6 +74,8 @@ MAX_PAGE = 500
 ERASED_NAME = "[erased]"
 TOMBSTONE_FIELDS = ("account_id", "level", "status")  # what an erased person's tombstone keeps
 REVIEW = "review"  # the record kind of account reviews (not a node of the map)
+NODE_KINDS = tuple(kind.value for kind in NodeKind)     # the kinds that share the nodes' ids
+EDGE_TYPES = tuple(type_.value for type_ in EdgeType)   # the types that share the edges' ids
 
 
 @dataclass(frozen=True)
@@ -408,9 +410,12 @@ class Store:
                 tx.put_edges(scrubbed)
                 if new_id != id:
                     tx.delete_nodes([id])
-            for record_id in sorted({id, *(e.id for e in interests), *renamed, *touched}):
-                target = new_id if record_id == id else renamed.get(record_id)
-                tx.scrub_audit(record_id, {"erased": True}, rename_to=target if target != record_id else None)
+            # (the person's entries and their lines', not those of a record of another kind with the same id)
+            tx.scrub_audit(id, NODE_KINDS, {"erased": True}, rename_to=new_id if new_id != id else None)
+            for record_id in sorted({*(e.id for e in interests), *renamed, *touched}):
+                target = renamed.get(record_id)
+                tx.scrub_audit(record_id, EDGE_TYPES, {"erased": True},
+                               rename_to=target if target != record_id else None)
             tx.append_audit([_audit(actor, "delete", e.type, e.id, {"erased": True}, None) for e in interests])
             tx.append_audit([_audit(actor, "erase", NodeKind.contact, new_id, {"erased": True},
                                     tombstone.as_json() if stored else {"id": new_id, "erased": True})])

@@ -582,7 +582,7 @@ AUDIT_OF_ACCOUNTS: Final[LiteralString] = (
 SCRUB_AUDIT: Final[LiteralString] = (
     "MATCH (e:AuditEntry)\n"
     "USING INDEX SEEK e:AuditEntry(entity_id, seq)\n"
-    "WHERE e.entity_id = $entity_id AND e.seq > 0\n"
+    "WHERE e.entity_id = $entity_id AND e.seq > 0 AND e.entity_type IN $entity_types\n"
     "SET e.before = CASE WHEN e.before IS NULL THEN NULL ELSE $replacement END,\n"
     "    e.after = CASE WHEN e.after IS NULL THEN NULL ELSE $replacement END,\n"
     "    e.entity_id = $rename_to"

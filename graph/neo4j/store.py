@@ -592,9 +592,10 @@ class Neo4jTx:
         rows = self._run(queries.AUDIT_AFTER, after=after, limit=max(int(limit), 0))
         return [_audit(row) for row in rows]
 
-    def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
-        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, replacement=json_text(replacement),
-                  rename_to=rename_to or entity_id)
+    def scrub_audit(self, entity_id: str, entity_types: Collection[str], replacement: dict[str, object],
+                    rename_to: str | None = None) -> None:
+        self._run(queries.SCRUB_AUDIT, entity_id=entity_id, entity_types=list(entity_types),
+                  replacement=json_text(replacement), rename_to=rename_to or entity_id)
 
     # keys
 

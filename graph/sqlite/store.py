@@ -365,11 +365,13 @@ class SqliteTx:
                                  (after, limit))
         return [_audit_entry(r) for r in rows]
 
-    def scrub_audit(self, entity_id: str, replacement: dict[str, object], rename_to: str | None = None) -> None:
+    def scrub_audit(self, entity_id: str, entity_types: Collection[str], replacement: dict[str, object],
+                    rename_to: str | None = None) -> None:
         text = json_text(replacement)
         self.conn.execute("UPDATE audit SET before = CASE WHEN before IS NULL THEN NULL ELSE ? END, "
-                          "after = CASE WHEN after IS NULL THEN NULL ELSE ? END, entity_id = ? WHERE entity_id = ?",
-                          (text, text, rename_to or entity_id, entity_id))
+                          "after = CASE WHEN after IS NULL THEN NULL ELSE ? END, entity_id = ? WHERE entity_id = ? "
+                          "AND entity_type IN (SELECT value FROM json_each(?))",
+                          (text, text, rename_to or entity_id, entity_id, _json_ids(entity_types)))
 
     def put_reviews(self, records: Sequence[NodeRecord]) -> None:
         self.conn.executemany(

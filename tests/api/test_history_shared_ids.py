@@ -103,3 +103,21 @@ def test_a_node_id_used_again_by_another_kind_after_a_delete(furniture: TestClie
     assert "gzf-temp" in {c["id"] for c in far["export"]["competitors"]}
     past = _ok(furniture.get("/v1/accounts/gzf/export", params={"as_of": then}))
     assert past == at_then
+
+
+def test_erasing_a_person_leaves_the_history_of_a_line_named_like_them(furniture: TestClient) -> None:
+    line = _ok(furniture.post("/v1/relationships", json={"id": "gzf-qa", "type": "ALLY", "source": "gzf-gm",
+                                                        "target": "gzf-it", "strength": 0.4}), 201)
+    _ok(furniture.patch("/v1/relationships/gzf-qa", json={"strength": 0.6}))
+    _ok(furniture.post("/v1/contacts/gzf-qa/erase"))
+    trail = _ok(furniture.get("/v1/audit", params={"entity_id": "gzf-qa", "limit": 500}))["items"]
+    kept = [e for e in trail if e["entity_type"] == "ALLY"]
+    assert [(e["action"], (e["before"] or {}).get("strength"), (e["after"] or {}).get("strength")) for e in kept] == [
+        ("update", 0.4, 0.6), ("create", None, 0.4)]
+    assert kept[-1]["after"]["source"] == line["source"]
+    person = [e for e in trail if e["entity_type"] == "contact"]
+    assert all(e["before"] in (None, {"erased": True}) and e["after"] in (None, {"erased": True})
+               for e in person if e["action"] != "erase")        # the person's own past is scrubbed
+    assert "吴芳" not in str(person)
+    far = _ok(furniture.get("/v1/accounts/gzf/export", params={"as_of": FAR}))
+    assert [r.get("strength") for r in far["relationships"] if r.get("id") == "gzf-qa"] == [0.6]
