@@ -286,26 +286,28 @@ def _reporting_lines(tx: Tx, lines: list[dict[str, Any]], contacts: dict[str, No
     erased person's lines."""
     reports = {line["source"] for line in lines if line.get("source")}
     wanted = {(line["source"], line["target"]) for line in lines if line.get("source")}
-    held: dict[tuple[str, str], str] = {}
+    held: dict[tuple[str, str], EdgeRecord] = {}
     others: list[EdgeRecord] = []
     for edge in tx.edges_touching(reports) if reports else ():
         if edge.type != EdgeType.REPORTS_TO or edge.source not in reports:
             continue
         if (edge.source, edge.target) in wanted:
-            held.setdefault((edge.source, edge.target), edge.id)
+            held.setdefault((edge.source, edge.target), edge)
         elif not (edge.source in contacts and is_erased(contacts[edge.source])):
             others.append(edge)
     # How each line came to be: the first entry of its trail (oldest first), or the first after its last
     # deletion (a line removed and made again by hand is the hand's). No trail: kept, when in doubt.
     made: dict[str, str] = {}
     last: dict[str, str] = {}
-    for entry in tx.audit_of_accounts((), entity_ids=[e.id for e in others], until=None) if others else ():
+    trail = tx.audit_of_accounts((), entity_ids=[e.id for e in others], until=None) if others else ()
+    for entry in (e for e in trail if e.entity_type == EdgeType.REPORTS_TO):   # (not a node of the same id)
         if last.get(entry.entity_id, "delete") == "delete":
             made[entry.entity_id] = entry.action
         last[entry.entity_id] = entry.action
     replaced = [edge for edge in others if made.get(edge.id) == "import"]
-    kept = [{**line, "id": held[key]} if (key := (line.get("source"), line.get("target"))) in held else line
-            for line in lines]
+    # a line the contact keeps is left as it is (its note too: the CSV has no column for it)
+    kept = [{**held[key].data, **line, "id": held[key].id} if (key := (line.get("source"), line.get("target"))) in held
+            else line for line in lines]
     return kept, replaced
 
 

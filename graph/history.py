@@ -67,7 +67,7 @@ class Period:
     until: str
     before: nx.MultiDiGraph | None         # None: the account did not exist yet
     after: nx.MultiDiGraph
-    stamps: dict[str, Stamp]               # record id → its last change in (since, until]
+    stamps: dict[tuple[str, str], Stamp]   # (record type, id) → its last change in (since, until]
     reviews: list[NodeRecord]              # the account's reviews held up to ``until``, newest first
 
 
@@ -293,9 +293,8 @@ def period(store: Store, account_id: str, since: str, until: str | None = None) 
     earlier, later, entries, reviews = store.backend.read(work)
     if later is None:
         raise NotFound(NodeKind.account, account_id, then=moment_words(end))
-    # (the map's records only: a review sharing a person's id does not stamp the person's changes)
-    stamps = {e.entity_id: Stamp(e.at, e.actor) for e in entries
-              if since < e.at <= end and e.entity_type in _FAMILY}
+    # (by type and id: a line or a review sharing a person's id does not stamp the person's changes)
+    stamps = {(e.entity_type, e.entity_id): Stamp(e.at, e.actor) for e in entries if since < e.at <= end}
     return Period(account_id, since, end, nx.freeze(account_graph(earlier)) if earlier else None,
                   nx.freeze(account_graph(later)), stamps, reviews)
 

@@ -203,7 +203,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     rules = edge_rules(options or DEFAULT_OPTIONS)
     # The interests that count (as in the analytics: scoring.chain.relevant_interests): in the chosen deal,
     # or with none chosen in any open one, or with a competitor.
-    at_stake = {*competitors, *([opportunity_id] if opportunity_id is not None else open_)}
+    at_stake = {*competitors, *([opportunity_id] if opportunity_id is not None else open_deals)}
     for u, v, d in graph.edges(data=True):
         kind = d.get("type")
         if kind == "MEMBER_OF" and u in contacts and v in opportunities:

@@ -156,7 +156,7 @@ class _Diff:
     before: nx.MultiDiGraph
     after: nx.MultiDiGraph
     lang: str
-    stamps: Mapping[str, tuple[str, str]]
+    stamps: Mapping[tuple[str, str], tuple[str, str]]
     opportunity_id: str | None
     redacted: bool
     out: list[Change] = field(default_factory=list)
@@ -171,7 +171,7 @@ class _Diff:
             *, opportunity_id: str | None = None, contact_id: str | None = None,
             ends: tuple[str, str] | None = None, **kw: Any) -> None:
         """One change; ``kw`` fills the text (its ``before``/``after`` are the values as shown)."""
-        at, by = self.stamps.get(entity_id, (None, None))
+        at, by = self.stamps.get((entity_type, entity_id), (None, None))
         self.out.append(Change(kind, entity_id, entity_type, fld, old, new, at, by,
                                _t(kind, self.lang, **kw), opportunity_id, contact_id,
                                *(ends or (None, None))))
@@ -371,13 +371,14 @@ def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = (),
 
 
 def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, opportunity_id: str | None = None,
-                 lang: str = "en", stamps: Mapping[str, tuple[str, str]] | None = None,
+                 lang: str = "en", stamps: Mapping[tuple[str, str], tuple[str, str]] | None = None,
                  options: ScoringOptions | None = None, today_before: dt.date | None = None,
                  today_after: dt.date | None = None, team: Iterable[Mapping[str, Any]] | None = None,
                  redacted: bool = False, summary_opportunities: Iterable[str] = ()) -> ChangeList:
     """The changes from ``before`` (None: the account did not exist yet) to ``after``, oldest record
     first within each group, and the summary for ``opportunity_id`` (or the one ``chosen_opportunity``
-    picks). ``stamps``: record id → (at, by) of its last change in the period. ``redacted`` leaves
+    picks). ``stamps``: (record type, id) → (at, by) of its last change in the period (a contact's type is
+    ``contact``, a relationship's its edge type). ``redacted`` leaves
     entrenched interests out.
 
     >>> g = nx.MultiDiGraph(account_id="a"); g.add_node("a", kind="account")

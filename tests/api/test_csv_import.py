@@ -196,6 +196,23 @@ def test_a_boss_named_again_keeps_the_line_the_contact_has(furniture: TestClient
     assert [line["id"] for line in lines if line["source"] == "gzf-qa"] == ["qa-line"]
 
 
+def test_a_boss_named_again_keeps_the_lines_note(furniture: TestClient) -> None:
+    line = "/v1/relationships/REPORTS_TO:gzf-qa:gzf-coo"
+    assert furniture.patch(line, json={"note": "虚线汇报，经工厂"}).status_code == 200
+    response = post_csv(furniture, "contacts", "Id,ReportsToId\ngzf-qa,gzf-coo\n")
+    assert response.json()["counts"]["relationships"] == {"created": 0, "updated": 0, "unchanged": 1}
+    assert furniture.get(line).json()["note"] == "虚线汇报，经工厂"
+
+
+def test_a_line_entered_by_hand_under_an_imported_nodes_id_stays(furniture: TestClient) -> None:
+    """Whether an import made a line is read from the line's own trail, not from that of a node which
+    happens to bear the same id (the furniture import made the node gzf-cfo)."""
+    hand = {"id": "gzf-cfo", "type": "REPORTS_TO", "source": "gzf-qa", "target": "gzf-gm"}
+    assert furniture.post("/v1/relationships", json=hand).status_code == 201
+    assert post_csv(furniture, "contacts", "Id,ReportsToId\ngzf-qa,gzf-salesvp\n").status_code == 200
+    assert bosses(furniture, "gzf-qa") == {"gzf-gm", "gzf-salesvp"}
+
+
 def test_a_reorganisation_swaps_a_boss_and_a_report(furniture: TestClient) -> None:
     """gzf-proc reported to gzf-coo, who reported to gzf-gm; the CRM now has gzf-coo under gzf-proc. The
     old lines go in the same transaction, before the cycle check sees them."""

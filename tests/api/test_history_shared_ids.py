@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from graph.records import now_iso
+from tests.conftest import EDITOR, auth
 
 FAR = "2200-01-01"
 
@@ -121,3 +122,14 @@ def test_erasing_a_person_leaves_the_history_of_a_line_named_like_them(furniture
     assert "吴芳" not in str(person)
     far = _ok(furniture.get("/v1/accounts/gzf/export", params={"as_of": FAR}))
     assert [r.get("strength") for r in far["relationships"] if r.get("id") == "gzf-qa"] == [0.6]
+
+
+def test_the_changes_name_who_changed_a_person_not_who_made_a_line_named_like_them(furniture: TestClient) -> None:
+    review = _ok(furniture.post("/v1/accounts/gzf/reviews", json={"title": "before", "held_at": now_iso()}), 201)
+    _ok(furniture.patch("/v1/contacts/gzf-gm", json={"title": "董事长"}))                      # by the admin
+    _ok(furniture.post("/v1/relationships", json={"id": "gzf-gm", "type": "ALLY", "source": "gzf-qa",
+                                                  "target": "gzf-it"}, headers=auth(EDITOR)), 201)
+    changes = _changes(furniture, review["id"])["changes"]
+    retitled = next(c for c in changes if c["kind"] == "title_changed")
+    added = next(c for c in changes if c["kind"] == "line_added" and c["entity_id"] == "gzf-gm")
+    assert retitled["by"] == "env-admin" and added["by"] == "env-editor"
