@@ -68,3 +68,17 @@ def test_the_maps_lines_weigh_what_the_analytics_weigh(furniture: TestClient) ->
     exported = read_graphml(fetch(furniture, "gzf", "graphml"))
     by_id = {key: data for _, _, key, data in exported.edges(keys=True, data=True)}
     assert by_id["unknown-pull"]["weight"] == 0.5 and by_id["promotion"]["weight"] == 0.8
+
+
+def test_the_account_map_badges_no_interest_in_another_accounts_deal(furniture: TestClient) -> None:
+    # The group above the furniture maker has a deal of its own, in which 林晓 has a stake: none of this
+    # account's deals, so nothing the analytics say about this account counts it.
+    furniture.post("/v1/import", json={
+        "accounts": [{"id": "grp", "name": "某家居集团"}],
+        "opportunities": [{"id": "grp-deal", "account_id": "grp", "name": "集团集采", "stage": "proposal"}],
+        "relationships": [{"type": "HAS_INTEREST", "source": "gzf-design", "target": "grp-deal", "kind": "personal",
+                           "threat": 0.8}]}).raise_for_status()
+    furniture.patch("/v1/accounts/gzf", json={"parent_id": "grp"}).raise_for_status()
+    graph = furniture.app.state.store.account_graph("gzf")  # type: ignore[attr-defined]
+    assert "grp-deal" in graph
+    assert build_map(graph).contacts["gzf-design"].interests == []
