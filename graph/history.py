@@ -31,22 +31,20 @@ import networkx as nx
 from graph.backend import SHARED_SCOPE, Tx
 from graph.collector import collection_paused
 from graph.errors import InvalidGraph, NotFound
-from graph.models import EdgeType, NodeKind, moment, moment_words
+from graph.models import NodeKind, moment, moment_words
 from graph.projection import account_graph
 from graph.records import AccountSubgraph, AuditEntry, EdgeRecord, MapEdge, MapNode, NodeRecord, now_iso
-from graph.store import ERASED_NAME, REVIEW, Store, bundle_of, named_records
+from graph.store import EDGE_TYPES, ERASED_NAME, NODE_KINDS, REVIEW, Store, bundle_of, named_records
 
 ERASED: Final = {"erased": True}
 _SERVER_FIELDS: Final = frozenset({"id", "created_at", "updated_at", "version"})
 _EDGE_FIELDS: Final = _SERVER_FIELDS | {"type", "source", "target", "account_id"}
-_NODE_KINDS: Final = frozenset(k.value for k in NodeKind)
-_EDGE_TYPES: Final = frozenset(t.value for t in EdgeType)
 NODE: Final = "node"
 EDGE: Final = "edge"
 # The id space each kind of record lives in: nodes of every kind share one (the store never holds a
 # contact and a competitor with the same id at once), edges of every type another; reviews (and keys)
 # have their own. A node, an edge and a review may all bear the same id.
-_FAMILY: Final = {**{kind: NODE for kind in _NODE_KINDS}, **{type_: EDGE for type_ in _EDGE_TYPES}}
+_FAMILY: Final = {**{kind: NODE for kind in NODE_KINDS}, **{type_: EDGE for type_ in EDGE_TYPES}}
 Key = tuple[str, str]  # (family, id): a record in the trail
 
 
@@ -109,7 +107,7 @@ def account_history(tx: Tx, account_id: str, until: str) -> list[AuditEntry]:
     people = {e.entity_id for e in entries if e.entity_type in (NodeKind.contact, NodeKind.opportunity)}
     if not people or not tx.neighbour_accounts(people) - {account_id}:
         return entries
-    known = {e.entity_id for e in entries if e.entity_type in _EDGE_TYPES}
+    known = {e.entity_id for e in entries if e.entity_type in EDGE_TYPES}
     elsewhere = sorted(e.id for e in tx.edges_touching(people) if e.account_id != account_id and e.id not in known)
     if not elsewhere:
         return entries

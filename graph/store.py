@@ -74,8 +74,8 @@ MAX_PAGE = 500
 ERASED_NAME = "[erased]"
 TOMBSTONE_FIELDS = ("account_id", "level", "status")  # what an erased person's tombstone keeps
 REVIEW = "review"  # the record kind of account reviews (not a node of the map)
-NODE_KINDS = tuple(kind.value for kind in NodeKind)     # the kinds that share the nodes' ids
-EDGE_TYPES = tuple(type_.value for type_ in EdgeType)   # the types that share the edges' ids
+NODE_KINDS = frozenset(kind.value for kind in NodeKind)     # the kinds that share the nodes' ids
+EDGE_TYPES = frozenset(type_.value for type_ in EdgeType)   # the types that share the edges' ids
 
 
 @dataclass(frozen=True)
@@ -1094,7 +1094,10 @@ def is_erased(record: NodeRecord) -> bool:
 
 def _refuse_personal_of_erased(tx: Tx, edge: EdgeRecord) -> None:
     """Raise Conflict when ``edge`` would put something personal on an erased person (a note on one of
-    their lines, an entrenched interest of theirs), which an import leaves out (``kept_erased``)."""
+    their lines, an entrenched interest of theirs), which an import leaves out (``kept_erased``). Its ends
+    are read only when it carries something personal."""
+    if edge.type != EdgeType.HAS_INTEREST and "note" not in edge.data:
+        return
     ends = tx.get_nodes([edge.source, edge.target])
     erased = [end for end in (edge.source, edge.target) if end in ends and is_erased(ends[end])]
     if not erased:
