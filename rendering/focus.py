@@ -214,8 +214,9 @@ class _Order:
                     ties[a][b] = max(ties[a].get(b, 0.0), w)
                     ties[b][a] = max(ties[b].get(a, 0.0), w)
 
+            reporting = line_weight(self.model.rules, "REPORTS_TO", {})
             for c, boss in self.model.manager.items():
-                tie(c, boss, line_weight(self.model.rules, "REPORTS_TO", {}))
+                tie(c, boss, reporting)
             for line in self.model.lines:
                 if line.type in TIE_TYPES:
                     tie(line.source, line.target, line.weight)

@@ -18,7 +18,7 @@ import networkx as nx
 
 from rendering.labels import lang_of
 from scoring.gaps import coverage_gaps
-from scoring.options import DEFAULT_OPTIONS, ScoringOptions, discreet
+from scoring.options import DEFAULT_OPTIONS, ScoringOptions, discreet, resolve
 from scoring.people import is_open
 from scoring.rules import EdgeRule, edge_rules
 
@@ -172,7 +172,8 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     account = graph.graph.get("account") or {}
     account_id = str(graph.graph.get("account_id"))
     opportunities = {n: d for n, d in graph.nodes(data=True) if d.get("kind") == "opportunity"}
-    open_ = {o for o, d in opportunities.items() if is_open(d, options or DEFAULT_OPTIONS)}
+    resolved = resolve(options)
+    open_ = {o for o, d in opportunities.items() if is_open(d, resolved)}
     open_deals = sorted(o for o in open_ if opportunities[o].get("account_id") == account_id)
     opportunity = None
     if opportunity_id is not None:
@@ -200,7 +201,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     memberships: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     bosses: dict[str, list[str]] = defaultdict(list)
     lines: list[Line] = []
-    rules = edge_rules(options or DEFAULT_OPTIONS)
+    rules = edge_rules(resolved)
     # The interests that count (as in the analytics: scoring.chain.relevant_interests): in the chosen deal,
     # or with none chosen in any open one, or with a competitor.
     at_stake = {*competitors, *([opportunity_id] if opportunity_id is not None else open_deals)}

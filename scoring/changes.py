@@ -22,7 +22,7 @@ import networkx as nx
 
 from scoring.chain import chain_report
 from scoring.gaps import gap_report
-from scoring.options import DEFAULT_OPTIONS, ScoringOptions, discreet
+from scoring.options import ScoringOptions, discreet, resolve
 from scoring.people import is_open
 from scoring.recommend import who_next
 from scoring.texts import label, norm_lang, say
@@ -366,7 +366,7 @@ def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = (),
             return o
     if not opportunities:
         return None
-    open_ = [o for o, x in opportunities.items() if is_open(x, options or DEFAULT_OPTIONS)]
+    open_ = [o for o, x in opportunities.items() if is_open(x, resolve(options))]
     return min(open_ or opportunities, key=lambda o: (str(opportunities[o].get("close_date") or "9999"), o))
 
 
