@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from graph.backend import Tx
 from graph.models import BUNDLE_SECTIONS, Bundle, EdgeType, default_edge_id
 from graph.records import EdgeRecord, NodeRecord
-from graph.store import Counts, Store, is_erased
+from graph.store import Counts, Store, is_erased, laid_over
 
 # Section → {normalised header → bundle field}.
 KINDS: dict[str, dict[str, str]] = {
@@ -249,14 +249,9 @@ def read(data: bytes, kind: str, encoding: str | None = None,
 
 
 def _over(section: str, stored: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
-    """A row's cells laid over the stored fields of its record (a node's, or an edge's properties)."""
-    merged = {**stored, **cells}
-    if section == "opportunities" and "stage" in cells and "status" not in cells \
-            and cells["stage"] != stored.get("stage"):
-        merged.pop("status", None)  # a new stage without a status infers the status again (as a PATCH does)
-    if section == "contacts" and cells.get("status", "left") != "left" and "left_at" not in cells:
-        merged.pop("left_at", None)  # back (or still) active: a leaving date no longer applies
-    return merged
+    """A row's cells laid over the stored fields of its record (a node's, or an edge's properties), as a PATCH
+    lays its body over them."""
+    return laid_over(BUNDLE_SECTIONS.get(section, section), stored, cells)
 
 
 def _edge_id(section: str, row: dict[str, Any]) -> str | None:

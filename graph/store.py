@@ -313,7 +313,7 @@ class Store:
 
         def work(tx: Tx) -> NodeRecord:
             current = _expect_node(tx, kind, id, if_version)
-            merged = {**merge_patch(current.data, changes), "id": id}
+            merged = {**laid_over(kind, current.data, changes), "id": id}
             data = node_data(_validated(NODE_MODELS[kind], merged))
             if data == current.data:
                 return current
@@ -1084,6 +1084,28 @@ def merge_patch(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[s
     for key, value in changes.items():
         kept = merged.get(key)
         merged[key] = merge_patch(kept, value) if isinstance(value, dict) and isinstance(kept, dict) else value
+    return merged
+
+
+def laid_over(kind: str, stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's stored fields with ``changes`` laid over them (a PATCH's body, a CSV row's cells) as a JSON
+    merge patch, and what the changes imply for the fields they leave out: a deal given a new stage without
+    a status takes the status that stage implies (the same stage sent again keeps a status set by hand), and
+    a person marked back (a status other than "left") without a leaving date drops the stored one.
+
+    >>> laid_over("opportunity", {"stage": "Proposal", "status": "lost"}, {"stage": "Closed Won"})
+    {'stage': 'Closed Won'}
+    >>> laid_over("opportunity", {"stage": "Proposal", "status": "lost"}, {"stage": "Proposal"})
+    {'stage': 'Proposal', 'status': 'lost'}
+    >>> laid_over("contact", {"status": "left", "left_at": "2026-10-01"}, {"status": "active"})
+    {'status': 'active'}
+    """
+    merged = merge_patch(stored, changes)
+    if kind == NodeKind.opportunity and "stage" in changes and "status" not in changes \
+            and changes["stage"] != stored.get("stage"):
+        merged.pop("status", None)
+    if kind == NodeKind.contact and changes.get("status", "left") != "left" and "left_at" not in changes:
+        merged.pop("left_at", None)
     return merged
 
 

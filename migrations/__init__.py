@@ -1,5 +1,6 @@
-"""Versioned migrations: ``sqlite/V*.sql``, and ``neo4j/V*.cypher`` (schema) or ``neo4j/V*.py`` (data
-conversions that Cypher alone cannot do, e.g. parsing JSON without plugins), applied in version order."""
+"""Versioned migrations: ``sqlite/V*.sql`` and ``neo4j/V*.cypher`` (schema), or ``V*.py`` on either (data
+conversions that SQL or Cypher alone cannot do: parsing JSON without plugins, the domain's own rules),
+applied in version order."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ class Migration:
 
     @property
     def is_python(self) -> bool:
-        """A data migration written in Python (it runs its own batched transactions)."""
+        """A data migration written in Python: its module's ``migrate`` function does the work (on SQLite
+        in the migration's transaction, on Neo4j in batched transactions of its own)."""
         return self.name.endswith(".py")
 
     @property
@@ -32,7 +34,7 @@ class Migration:
 
 def migrations(backend: str) -> list[Migration]:
     """Migrations of ``backend`` ("sqlite" or "neo4j") in version order (V0001 before V0002...)."""
-    suffixes = {"sqlite": (".sql",), "neo4j": (".cypher", ".py")}[backend]
+    suffixes = {"sqlite": (".sql", ".py"), "neo4j": (".cypher", ".py")}[backend]
     files = sorted((p for p in (ROOT / backend).glob("V*") if p.suffix in suffixes),
                    key=lambda p: int(p.name[1:].split("__")[0]))
     return [Migration(p.name, p.read_text(encoding="utf-8")) for p in files]

@@ -39,6 +39,7 @@ from rendering.routing import CORNER, GREED, MAX_LANES, PORTS, SLACK, Rect, Rout
 from rendering.safe import display_text
 from rendering.scene import DASHES, Anchor, Box, Circle, Point, Polygon, Scene, Text, blend
 from scoring.budget import checkpoint
+from scoring.rules import drawn_ends
 
 MIN_WIDTH = 12.0          # inches: with the PNG's dpi, at least 1,200 px wide
 MAX_SIDE = 44.0           # inches: larger maps are scaled down as a whole
@@ -278,7 +279,7 @@ def _obstacles(model: MapModel, layout: MapLayout) -> list[Rect]:
 
 def drawn_direction(line: Line) -> tuple[str, str]:
     """The ends of a line as drawn: a promotion points from the patron to the protégé."""
-    return (line.target, line.source) if line.type == "PROMOTED_BY" else (line.source, line.target)
+    return drawn_ends(line.type, line.source, line.target)
 
 
 def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list[tuple[Line, Route]]:

@@ -19,21 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rendering import scene
-from rendering.draw import MARGIN, Frame, fit, map_page
+from rendering.draw import MARGIN, Frame, drawn_direction, fit, map_page
 from rendering.focus import IMAGE_BUDGET, LINE_BUDGET, Focus, focused, line_priority, restrict, view_of
 from rendering.labels import word
 from rendering.layout import break_cycles, chart_order, layout_map, post_order
 from rendering.model import Line, MapModel
 from scoring.budget import checkpoint
+from scoring.texts import label
 
 PAGE_BUDGET = 60          # people on one page of the PDF
 XREF_LINES = 8            # lines to other pages listed on a page
 CONTENTS_ROWS = 26        # rows per column of the contents
 CONTENTS_COLUMNS = 3
-LINE_WORDS = {"INFLUENCES": ("影响", "influences"), "PROMOTED_BY": ("提拔", "promoted by"),
-              "ALLY": ("盟友", "ally"), "RIVAL": ("对立", "rival"),
-              "REPORTS_TO_SECONDARY": ("第二汇报线", "also reports to"), "COVERS": ("覆盖", "covers"),
-              "MIRRORS": ("高层对等", "counterpart"), "FAVORS": ("倾向", "favours")}
 
 
 @dataclass
@@ -216,9 +213,9 @@ def _section_page(model: MapModel, section: Section, page_of: dict[str, int], to
     notices = []
     for ln in crossing[:XREF_LINES]:
         other = ln.target if ln.source in on_page else ln.source
-        kind = LINE_WORDS.get(ln.type, (ln.type, ln.type))[0 if lang == "zh-CN" else 1]
-        notices.append(word("xref.line", lang, a=model.contacts[ln.source].name, b=model.contacts[ln.target].name,
-                            kind=kind, page=page_of[other]))
+        first, second = drawn_direction(ln)
+        notices.append(word("xref.line", lang, a=model.contacts[first].name, b=model.contacts[second].name,
+                            kind=label("line", ln.type, lang), page=page_of[other]))
     if len(crossing) > XREF_LINES:
         notices.append(word("xref.more", lang, n=len(crossing) - XREF_LINES))
     hidden = len(inside) - len(drawn)

@@ -25,6 +25,7 @@ from scoring.gaps import gap_report
 from scoring.options import ScoringOptions, discreet, resolve
 from scoring.people import is_open
 from scoring.recommend import who_next
+from scoring.rules import drawn_ends
 from scoring.texts import label, norm_lang, say
 
 __all__ = ["Change", "ChangeList", "RankMove", "Summary", "SupportMove", "what_changed"]
@@ -57,12 +58,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
                      "zh-CN": "{name}：角色 {before} → {after}（{opportunity}）"},
     "influence_changed": {"en": "{name}: influence {before} → {after} ({opportunity})",
                           "zh-CN": "{name}：影响力 {before} → {after}（{opportunity}）"},
-    "line_added": {"en": "new {line} line: {source} → {target} ({after})",
-                   "zh-CN": "新增{line}关系：{source} → {target}（{after}）"},
-    "line_removed": {"en": "{line} line gone: {source} → {target} (was {before})",
-                     "zh-CN": "{line}关系消失：{source} → {target}（原为{before}）"},
-    "line_reweighted": {"en": "{line} line {source} → {target}: {before} → {after}",
-                        "zh-CN": "{line}关系 {source} → {target}：{before} → {after}"},
+    "line_added": {"en": "new line: {source} → {target} ({line}, {after})",
+                   "zh-CN": "新增关系：{source} → {target}（{line}，{after}）"},
+    "line_removed": {"en": "line gone: {source} → {target} ({line}, was {before})",
+                     "zh-CN": "关系消失：{source} → {target}（{line}，原为{before}）"},
+    "line_reweighted": {"en": "{source} → {target} ({line}): {before} → {after}",
+                        "zh-CN": "{source} → {target}（{line}）：{before} → {after}"},
     "coverage_gained": {"en": "{member} now {covers} {name} (closeness {after})",
                         "zh-CN": "{member}开始{covers}{name}（紧密度 {after}）"},
     "coverage_lost": {"en": "{member} no longer {covers} {name} (closeness was {before})",
@@ -73,11 +74,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
                           "zh-CN": "{name}：出现根深蒂固的利益——{interest}（威胁 {after}）"},
     "interest_gone": {"en": "{name}: entrenched interest gone — {interest}",
                       "zh-CN": "{name}：根深蒂固的利益已消除——{interest}"},
-    "line.INFLUENCES": {"en": "influence", "zh-CN": "影响"},
-    "line.ALLY": {"en": "ally", "zh-CN": "盟友"},
-    "line.RIVAL": {"en": "rival", "zh-CN": "对立"},
-    "line.PROMOTED_BY": {"en": "promoted-by", "zh-CN": "提拔"},
-    "line.FAVORS": {"en": "favours", "zh-CN": "倾向"},
     "covers.COVERS": {"en": "covers", "zh-CN": "覆盖"},
     "covers.MIRRORS": {"en": "is the counterpart of", "zh-CN": "对口"},
     "knows_us.true": {"en": "now knows us", "zh-CN": "现在认识我们了"},
@@ -277,7 +273,8 @@ def _lines(d: _Diff) -> None:
     for key in sorted(old.keys() | new.keys()):
         u, v, x = new.get(key) or old[key]
         kind = str(x.get("type"))
-        kw = {"line": _t(f"line.{kind}", d.lang), "source": d.name(u), "target": d.name(v)}
+        first, second = drawn_ends(kind, u, v)
+        kw = {"line": label("line", kind, d.lang), "source": d.name(first), "target": d.name(second)}
         if key not in old:
             d.add("line_added", key, kind, "strength", None, _weight(x), contact_id=u, ends=(u, v),
                   after=_fmt(_weight(x)), **kw)

@@ -28,13 +28,23 @@ from typing import Any, Final
 from scoring.formulas import unit
 from scoring.options import ScoringOptions
 
-__all__ = ["FACT", "REACH", "RIVAL", "TIE", "EdgeRule", "edge_rules"]
+__all__ = ["FACT", "REACH", "RIVAL", "TIE", "EdgeRule", "drawn_ends", "edge_rules"]
 
 # What an edge type is, for the views.
 TIE: Final = "tie"        # influence between two active contacts (both ways, each with its weight)
 RIVAL: Final = "rival"    # a negative tie between two active contacts (both ways)
 REACH: Final = "reach"    # our team member's way to a contact
 FACT: Final = "fact"      # something about the source contact (FAVORS, HAS_INTEREST, MEMBER_OF)
+
+
+def drawn_ends(type: str, source: str, target: str) -> tuple[str, str]:
+    """A line's ends in the order it is drawn and named ("A → B (promoted)"): a promotion from the patron to
+    the protégé (it is stored the other way, protégé PROMOTED_BY patron), any other line as stored.
+
+    >>> drawn_ends("PROMOTED_BY", "protégé", "patron"), drawn_ends("INFLUENCES", "a", "b")
+    (('patron', 'protégé'), ('a', 'b'))
+    """
+    return (target, source) if type == "PROMOTED_BY" else (source, target)
 
 
 @dataclass(frozen=True, slots=True)

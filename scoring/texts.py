@@ -35,6 +35,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.stance.skeptic": {"en": "skeptic", "zh-CN": "怀疑者"},
     "label.stance.opponent": {"en": "opponent", "zh-CN": "反对者"},
     "label.stance.unknown": {"en": "unknown", "zh-CN": "态度不明"},
+    # a relationship's kind where a line is named in a list ("A → B (promoted by)"): the change list, the
+    # PDF's lines to other pages, the web app's lists of a person's lines
+    "label.line.REPORTS_TO": {"en": "reports to", "zh-CN": "汇报关系"},
+    "label.line.REPORTS_TO_SECONDARY": {"en": "also reports to", "zh-CN": "第二汇报线"},
+    "label.line.INFLUENCES": {"en": "influences", "zh-CN": "影响"},
+    "label.line.PROMOTED_BY": {"en": "promoted", "zh-CN": "提拔"},  # named patron → protégé (drawn_ends)
+    "label.line.ALLY": {"en": "ally", "zh-CN": "盟友"},
+    "label.line.RIVAL": {"en": "rival", "zh-CN": "对立"},
+    "label.line.COVERS": {"en": "covers", "zh-CN": "覆盖"},
+    "label.line.MIRRORS": {"en": "counterpart", "zh-CN": "高层对等"},
+    "label.line.FAVORS": {"en": "favours", "zh-CN": "倾向"},
     "label.interest.kickback": {"en": "kickback from the incumbent", "zh-CN": "现供应商的回扣"},
     "label.interest.incumbent_loyalty": {"en": "loyalty to the incumbent", "zh-CN": "与现供应商关系密切"},
     "label.interest.job_threat": {"en": "their role is threatened", "zh-CN": "岗位或作用受到威胁"},
@@ -469,7 +480,7 @@ def text(code: str, lang: str | None = "en", **kw: Any) -> str:
 
 
 def label(kind: str, value: Any, lang: str | None = "en") -> str:
-    """A localised label (role, stance, interest, class); unknown values are shown as they are.
+    """A localised label (role, stance, interest, class, line); unknown values are shown as they are.
 
     >>> label("role", "economic_buyer", "zh-CN"), label("role", "astrologer", "en")
     ('预算决策者', 'astrologer')

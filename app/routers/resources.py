@@ -1,7 +1,6 @@
 """CRUD for accounts, contacts, team, competitors, opportunities, relationships and decision chains."""
 
 # No `from __future__ import annotations` here: the route factory's annotations must be real classes.
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -46,20 +45,8 @@ WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 CREATED_WITH_ETAG: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}
 
 
-def _same(changes: dict[str, Any]) -> dict[str, Any]:
-    return changes
-
-
-def _opportunity_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    # A new stage without a status: the status follows the stage again (inferred by the model).
-    if "stage" in changes and "status" not in changes:
-        return {**changes, "status": None}
-    return changes
-
-
 def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], out: type[BaseModel], page: type[BaseModel],
-                 patch: type[BaseModel], by_account: bool,
-                 prepare: Callable[[dict[str, Any]], dict[str, Any]] = _same) -> None:
+                 patch: type[BaseModel], by_account: bool) -> None:
     tag = path.strip("/")
     account_filter = "" if by_account else " (ignored for this kind)"
 
@@ -82,7 +69,7 @@ def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], out: type[Ba
     @router.patch(path + "/{id}", tags=[tag], name=f"update_{tag}", response_model=out, response_model_exclude_unset=True, responses=WITH_ETAG)
     def update(id: PathId, body: patch, store: StoreDep, who: Editor, version: IfMatch,  # type: ignore[valid-type]
                response: Response) -> dict[str, Any]:
-        changes = prepare(schemas.changes(body))
+        changes = schemas.changes(body)
         return _one(store.update_node(kind, id, changes, actor=who.name, if_version=version), response)
 
     @router.delete(path + "/{id}", tags=[tag], name=f"delete_{tag}", status_code=status.HTTP_204_NO_CONTENT)
@@ -100,7 +87,7 @@ _node_routes(NodeKind.team_member, "/team", TeamMemberIn, schemas.TeamMember, sc
 _node_routes(NodeKind.competitor, "/competitors", CompetitorIn, schemas.Competitor, schemas.CompetitorPage,
              schemas.CompetitorPatch, False)
 _node_routes(NodeKind.opportunity, "/opportunities", OpportunityIn, schemas.Opportunity, schemas.OpportunityPage,
-             schemas.OpportunityPatch, True, _opportunity_changes)
+             schemas.OpportunityPatch, True)
 
 
 @router.post("/contacts/{id}/erase", tags=["contacts"], response_model=schemas.Contact, response_model_exclude_unset=True, responses=WITH_ETAG)

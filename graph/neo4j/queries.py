@@ -745,6 +745,13 @@ V11_SET_AUDIT_ACCOUNTS: Final[LiteralString] = (
     "SET e.account_id = row.account_id"
 )
 
+V30_OPPORTUNITIES_WITHOUT_STATUS: Final[LiteralString] = (
+    "MATCH (n:Opportunity)\n"
+    "WHERE n.status IS NULL\n"
+    "RETURN n.id AS id\n"
+    "LIMIT $batch"
+)
+
 # ---- revisions of accounts' maps ------------------------------------------------------------------
 
 REVISIONS: Final[LiteralString] = _planned_once(

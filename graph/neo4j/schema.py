@@ -73,6 +73,7 @@ PROPERTY_KEYS: Final[tuple[str, ...]] = (
     "account_id", "seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after",
     "role", "key_hash", "checksum", "applied_at", "scope", "revision", "value", "held_at",
     "everything", "applied", "node_ids", "edge_ids", "edge_sources", "edge_targets", "source", "target", "at_text",
+    "status",
 )
 
 

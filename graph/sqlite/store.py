@@ -4,6 +4,7 @@ per write (``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing h
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import shutil
 import sqlite3
@@ -673,8 +674,11 @@ class SqliteBackend:
                     raise StoreUnavailable(f"migration {migration.name} changed after it was applied")
                 continue
             with self._transaction("BEGIN IMMEDIATE") as conn:
-                for statement in migration.statements():
-                    conn.execute(statement)
+                if migration.is_python:
+                    importlib.import_module(f"migrations.sqlite.{migration.name.removesuffix('.py')}").migrate(conn)
+                else:
+                    for statement in migration.statements():
+                        conn.execute(statement)
                 conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                              (migration.name, migration.checksum, now_iso()))
             applied.append(migration.name)

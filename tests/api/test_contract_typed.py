@@ -215,6 +215,21 @@ def test_patch_merges_nested_objects_field_by_field(furniture: TestClient) -> No
     assert member.json()["closeness"] == {"solution": 0.6, "price": 0.7}
 
 
+def test_a_patch_implies_what_a_csv_row_implies(furniture: TestClient) -> None:
+    """What a change implies for the fields it leaves out is the same for a PATCH and a CSV row
+    (graph.store.laid_over): the same stage sent again (a form sent whole) keeps a status set by hand, a
+    new stage infers it again; a person marked back loses the leaving date."""
+    lost = furniture.patch("/v1/opportunities/gzf-upgrade", json={"status": "lost"}).json()
+    again = furniture.patch("/v1/opportunities/gzf-upgrade", json={"stage": lost["stage"], "name": lost["name"]})
+    assert again.status_code == 200 and again.json()["status"] == "lost"
+    assert furniture.patch("/v1/opportunities/gzf-upgrade", json={"stage": "Renewal"}).json()["status"] == "open"
+    furniture.patch("/v1/contacts/gzf-qa", json={"status": "left", "left_at": "2026-10-01"}).raise_for_status()
+    back = furniture.patch("/v1/contacts/gzf-qa", json={"status": "active"})
+    assert back.status_code == 200, back.text
+    assert back.json()["status"] == "active" and "left_at" not in back.json()
+    assert "left_at" not in furniture.get("/v1/contacts/gzf-qa").json()
+
+
 @pytest.mark.parametrize(("path", "body", "field"), [
     ("/v1/contacts/gzf-cfo", {"name": None}, "name"),
     ("/v1/contacts/gzf-cfo", {"knows_us": None}, "knows_us"),

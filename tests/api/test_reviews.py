@@ -79,7 +79,7 @@ def test_changes_since_a_review_list_each_move_with_before_and_after(furniture: 
     texts = {c["kind"]: c["text"] for c in zh["changes"]}
     assert texts["stance_changed"] == "林晓：立场 中立 → 支持者（中高端产品线板材与五金升级）"
     assert texts["left"] == "何丽（财务总监）已离职"
-    assert texts["line_added"] == "新增影响关系：吴芳 → 陈志强（0.6）"
+    assert texts["line_added"] == "新增关系：吴芳 → 陈志强（影响，0.6）"
     assert texts["coverage_gained"] == "周海开始覆盖陈志强（紧密度 0.5）"
     en = {c["kind"]: c["text"] for c in body["changes"]}
     assert en["stance_changed"] == "林晓: stance neutral → supporter (中高端产品线板材与五金升级)"
@@ -89,6 +89,19 @@ def test_changes_since_a_review_list_each_move_with_before_and_after(furniture: 
     assert until_review.status_code == 200 and until_review.json()["changes"] == []
     only = furniture.get("/v1/accounts/gzf/changes", params={"since": review["id"], "opportunity_id": "gzf-upgrade"})
     assert {c["kind"] for c in only.json()["changes"]} == set(kinds)
+
+
+def test_a_promotion_is_named_from_the_patron_to_the_protege_as_the_map_draws_it(furniture: TestClient) -> None:
+    """``gzf-proc PROMOTED_BY gzf-coo``: 黄伟 (COO) promoted 刘建国. The change list names the line patron →
+    protégé, the way the map draws its arrow and its legend reads ("提拔（恩主→门生）")."""
+    review = _review(furniture)
+    furniture.post("/v1/relationships", json={"type": "PROMOTED_BY", "source": "gzf-proc",
+                                              "target": "gzf-coo"}).raise_for_status()
+    zh = furniture.get("/v1/accounts/gzf/changes", params={"since": review["id"]}, headers=ZH).json()
+    assert [c["text"] for c in zh["changes"] if c["kind"] == "line_added"] == ["新增关系：黄伟 → 刘建国（提拔，—）"]
+    en = furniture.get("/v1/accounts/gzf/changes", params={"since": review["id"]}).json()
+    assert [c["text"] for c in en["changes"] if c["kind"] == "line_added"] == [
+        "new line: 黄伟 → 刘建国 (promoted, —)"]
 
 
 def test_a_review_answers_with_its_etag_and_names_each_deal_once(furniture: TestClient) -> None:

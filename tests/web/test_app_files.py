@@ -23,8 +23,7 @@ from app.schemas.resources import RelationshipType
 from app.settings import Settings
 from graph.models import BuyingRole, InterestKind, Stance
 from rendering.labels import word
-from rendering.pdf import LINE_WORDS
-from scoring.texts import LANGS, TEXTS, text
+from scoring.texts import LANGS, TEXTS, label, text
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "web"
@@ -166,9 +165,6 @@ def web_texts() -> dict[str, dict[str, str]]:
 
 
 WEB_TEXTS = web_texts()
-# Relationship types the server names: the map PDF's line words, the map legend's "reports to".
-SERVER_LINES = {kind: {"zh-CN": zh, "en": en} for kind, (zh, en) in LINE_WORDS.items()} | {
-    "REPORTS_TO": {lang: word("legend.REPORTS_TO", lang) for lang in LANGS}}
 # The web legend's entries → the map legend's (rendering.labels).
 LEGEND = {"legend_reports": "REPORTS_TO", "legend_influences": "INFLUENCES", "legend_promoted": "PROMOTED_BY",
           "legend_ally": "ALLY", "legend_rival": "RIVAL", "legend_covers": "COVERS"}
@@ -189,7 +185,7 @@ def server_labels(lang: str) -> dict[str, str]:
         labels[f"severity_{value}"] = word(f"severity.{value}", lang)
     for kind in get_args(RelationshipType):
         if f"rel_{kind}" in WEB_TEXTS["en"]:
-            labels[f"rel_{kind}"] = SERVER_LINES[kind][lang]
+            labels[f"rel_{kind}"] = label("line", kind, lang)
     for key, kind in LEGEND.items():
         labels[key] = word(f"legend.{kind}", lang)
     return labels

@@ -66,7 +66,7 @@ const TEXT = {
     strength: 'Strength', remove: 'Remove', remove_line: 'Remove the line {from} → {to}', line_added: 'Influence line added.',
     reviews: 'Since the last review', no_reviews: 'No review recorded yet.', review_deck: 'Review deck',
     changes_since: 'Changes since {title} ({date})', no_changes: 'No change since then.',
-    rel_REPORTS_TO: 'reports to', rel_INFLUENCES: 'influences', rel_PROMOTED_BY: 'promoted by', rel_ALLY: 'ally',
+    rel_REPORTS_TO: 'reports to', rel_INFLUENCES: 'influences', rel_PROMOTED_BY: 'promoted', rel_ALLY: 'ally',
     rel_RIVAL: 'rival', rel_COVERS: 'covers', rel_MIRRORS: 'counterpart',
     stance_champion: 'champion', stance_supporter: 'supporter', stance_neutral: 'neutral', stance_skeptic: 'skeptic',
     stance_opponent: 'opponent', stance_unknown: 'unknown',
