@@ -70,17 +70,18 @@ class Period:
 
 
 def resolve_moment(store: Store, account_id: str, value: str, loc: str) -> tuple[str, NodeRecord | None]:
-    """A moment given as an ISO date or datetime, or as the id of one of the account's reviews (its
-    ``held_at``, and the review). Raises InvalidGraph naming ``loc`` when it is neither."""
-    try:
-        return moment(value), None
-    except ValueError:
-        pass
+    """A moment given as the id of one of the account's reviews (its ``held_at``, and the review) — a
+    client's review id may look like a date, and is the review — or as an ISO date or datetime: a date
+    ``since`` is the start of that day (the day's changes count), any other the end of it. Raises
+    InvalidGraph naming ``loc`` when it is neither."""
     review = store.backend.read(lambda tx: tx.get_reviews([value])).get(value)
-    if review is None or review.account_id != account_id:
+    if review is not None and review.account_id == account_id:
+        return str(review.data["held_at"]), review
+    try:
+        return moment(value, day_start=loc == "since"), None
+    except ValueError:
         raise InvalidGraph([{"loc": ["query", loc], "msg": f"{value!r} is neither an ISO date or datetime "
-                                                           f"nor a review of account {account_id!r}"}])
-    return str(review.data["held_at"]), review
+                                                           f"nor a review of account {account_id!r}"}]) from None
 
 
 def replay(entries: Iterable[AuditEntry], until: str | None = None) -> dict[Key, AuditEntry]:

@@ -461,25 +461,27 @@ def moment_words(value: str) -> str:
     return f"on {day}" if time == "23:59:59.999999Z" else f"at {value}"
 
 
-def moment(value: Any) -> str:
+def moment(value: Any, *, day_start: bool = False) -> str:
     """An ISO date or datetime as the store's UTC timestamp form (``2026-11-20T09:30:00.000000Z``).
 
-    A date means the end of that day (UTC): "as of 20 November" includes that day's changes. A datetime
-    without an offset is UTC.
+    A date means the end of that day (UTC): "as of 20 November" includes that day's changes; with
+    ``day_start`` its beginning ("changes since 20 November" include that day's). A datetime without an
+    offset is UTC.
 
-    >>> moment("2026-11-20"), moment("2026-11-20T17:30:00+08:00")
-    ('2026-11-20T23:59:59.999999Z', '2026-11-20T09:30:00.000000Z')
+    >>> moment("2026-11-20"), moment("2026-11-20", day_start=True), moment("2026-11-20T17:30:00+08:00")
+    ('2026-11-20T23:59:59.999999Z', '2026-11-20T00:00:00.000000Z', '2026-11-20T09:30:00.000000Z')
     """
+    day_time = dt.time.min if day_start else dt.time.max
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
-        parsed = dt.datetime.combine(value, dt.time.max)
+        parsed = dt.datetime.combine(value, day_time)
     else:
         text = str(value).strip()
         if len(text) > 40:
             raise ValueError("not an ISO date or datetime")
         try:
-            parsed = (dt.datetime.combine(dt.date.fromisoformat(text), dt.time.max) if len(text) == 10
+            parsed = (dt.datetime.combine(dt.date.fromisoformat(text), day_time) if len(text) == 10
                       else dt.datetime.fromisoformat(text.replace("z", "Z")))
         except ValueError:
             raise ValueError("not an ISO date (2026-11-20) or datetime (2026-11-20T09:30:00Z)") from None

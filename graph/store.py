@@ -322,9 +322,12 @@ class Store:
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
             self._check(tx, [(record, ("body",))], [], stored={id: current})
             tx.put_nodes([record])
+            entries = [_audit(actor, "update", kind, id, current.as_json(), record.as_json())]
             if record.account_id != current.account_id:
                 tx.put_edges(self._with_accounts(tx, tx.edges_touching([id]), {id: record}))
-            tx.append_audit([_audit(actor, "update", kind, id, current.as_json(), record.as_json())])
+                if kind == NodeKind.opportunity:  # a review names its account's deals: this one no longer
+                    entries += _leave_reviews(tx, _reviews_naming(tx, [current]), {id}, actor)
+            tx.append_audit(entries)
             return record
 
         return self._write(work)
@@ -338,13 +341,17 @@ class Store:
             edges = tx.edges_touching([n.id for n in doomed_nodes])
             accounts = [n.id for n in doomed_nodes if n.kind == NodeKind.account]
             reviews = [r for account in accounts for r in tx.reviews_of_account(account)]
-            if (edges or members or reviews) and not cascade:
+            deals = [n for n in doomed_nodes if n.kind == NodeKind.opportunity and n.account_id not in accounts]
+            naming = _reviews_naming(tx, deals)
+            if (edges or members or reviews or naming) and not cascade:
                 raise Conflict(
                     f"{kind} {id!r} still has {len(edges)} relationships, {len(members)} members and "
-                    f"{len(reviews)} reviews; delete them first or pass cascade=true",
-                    details={"relationships": len(edges), "members": len(members), "reviews": len(reviews)})
+                    f"{len(reviews) + len(naming)} reviews; delete them first or pass cascade=true",
+                    details={"relationships": len(edges), "members": len(members),
+                             "reviews": len(reviews) + len(naming)})
             tx.delete_reviews([r.id for r in reviews])
             entries = [_audit(actor, "delete", REVIEW, r.id, r.as_json(), None) for r in reviews]
+            entries += _leave_reviews(tx, naming, {n.id for n in deals}, actor)
             entries += [_audit(actor, "delete", e.type, e.id, e.as_json(), None) for e in edges]
             entries += [_audit(actor, "delete", n.kind, n.id, n.as_json(), None) for n in doomed_nodes]
             tx.delete_edges([e.id for e in edges])
@@ -483,6 +490,10 @@ class Store:
             for key in fixed.keys() & changes.keys():
                 if changes[key] != fixed[key]:
                     raise InvalidGraph([{"loc": ["body", key], "msg": "endpoints and type cannot change"}])
+            if current.type == EdgeType.HAS_INTEREST and changes.get("kind", current.data.get("kind")) \
+                    != current.data.get("kind"):  # (the kind is part of an interest's id, as its ends are)
+                raise InvalidGraph([{"loc": ["body", "kind"], "msg": "an interest's kind cannot change: remove "
+                                                                     "it and add one of the new kind"}])
             merged = {**merge_patch(current.data, changes), **fixed, "id": id}
             model_type = ChainMemberIn if current.type == EdgeType.MEMBER_OF else RelationshipIn
             if model_type is ChainMemberIn:
@@ -573,9 +584,12 @@ class Store:
                                                                         edge.data):
                     errors.append(_repeated(edge.id, (section, i), seen_edge[1]))
         reviews: dict[str, tuple[NodeRecord, Loc]] = {}
+        undated: set[str] = set()  # reviews given without held_at: a stored one keeps its moment
         for i, review in enumerate(bundle.reviews):
             record = _review_record(review, stamp)
             _add_unique(reviews, record, ("reviews", i), errors, lambda r: r.data)
+            if review.held_at is None:
+                undated.add(record.id)
         if errors:
             raise InvalidGraph(errors)
 
@@ -649,6 +663,8 @@ class Store:
             review_writes = []
             for review, loc in reviews.values():
                 old_review = stored_reviews.get(review.id)
+                if old_review is not None and review.id in undated:
+                    review = replace(review, data={**review.data, "held_at": old_review.data["held_at"]})
                 outcome = _outcome(old_review, review.data)
                 counts["reviews"][outcome] += 1
                 if outcome < 2:
@@ -1185,6 +1201,26 @@ def _review_record(model: ReviewIn, stamp: str) -> NodeRecord:
     data = model.model_dump(mode="json", exclude={"id"}, exclude_none=True)
     data.setdefault("held_at", stamp)
     return NodeRecord(REVIEW, model.id or _new_id(REVIEW), data, stamp, stamp, 1)
+
+
+def _reviews_naming(tx: Tx, deals: Sequence[NodeRecord]) -> list[NodeRecord]:
+    """The reviews that name any of ``deals`` (each review once; a review names deals of its account)."""
+    ids = {deal.id for deal in deals}
+    accounts = sorted({deal.account_id for deal in deals if deal.account_id})
+    return [review for account in accounts for review in tx.reviews_of_account(account)
+            if ids.intersection(review.data.get("opportunity_ids", ()))]
+
+
+def _leave_reviews(tx: Tx, reviews: Sequence[NodeRecord], deal_ids: set[str], actor: str) -> list[AuditEntry]:
+    """Take the deals ``deal_ids`` (deleted, or moved to another account) out of the ``reviews`` that name
+    them; the audit entries of the reviews changed."""
+    stamp = now_iso()
+    changed = [replace(review, data={**review.data, "opportunity_ids": [
+        o for o in review.data.get("opportunity_ids", ()) if o not in deal_ids]}, updated_at=stamp,
+        version=review.version + 1) for review in reviews]
+    tx.put_reviews(changed)
+    return [_audit(actor, "update", REVIEW, new.id, old.as_json(), new.as_json())
+            for old, new in zip(reviews, changed, strict=True)]
 
 
 def _review_problems(tx: Tx, reviews: Sequence[tuple[NodeRecord, Loc]],

@@ -102,6 +102,17 @@ def _latest_review(store: Store, account_id: str, before: str | None) -> NodeRec
     return next((r for r in reviews if before is None or str(r.data["held_at"]) <= before), None)
 
 
+def _expect_deal(opportunity_id: str, *graphs: nx.MultiDiGraph | None) -> None:
+    """Raise unless ``opportunity_id`` is a deal of the account in one of its maps ``graphs`` (now, or as it
+    stood): NotFound when none has it, a 422 naming ``opportunity_id`` when it is another kind of record
+    (a contact's id) or another account's deal."""
+    try:
+        if not any(graph is not None and check_opportunity(graph, opportunity_id) for graph in graphs):
+            raise NotFound("opportunity at this account", opportunity_id)
+    except MapError as e:
+        raise InvalidGraph([{"loc": e.loc, "msg": str(e)}]) from e
+
+
 def compare(store: Store, options: ScoringOptions, account_id: str, since: str | None, until: str | None,
             opportunity_id: str | None, lang: str, *, redact: bool = False) -> Compared | None:
     """What changed from ``since`` (default: the latest review) to ``until`` (default: now); None when
@@ -116,9 +127,8 @@ def compare(store: Store, options: ScoringOptions, account_id: str, since: str |
             return None
         start = str(review.data["held_at"])
     period = history.period(store, account_id, start, end)
-    if opportunity_id is not None and opportunity_id not in period.after and (
-            period.before is None or opportunity_id not in period.before):
-        raise NotFound("opportunity at this account", opportunity_id)
+    if opportunity_id is not None:
+        _expect_deal(opportunity_id, period.after, period.before)
     wanted = [*(review.data.get("opportunity_ids", []) if review is not None else [])]
     changes = what_changed(
         period.before, period.after, opportunity_id=opportunity_id, lang=lang,
@@ -195,6 +205,8 @@ def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str
     from rendering.deck import build_deck, support_chart, support_points, write_pdf, write_pptx
 
     graph = store.account_graph(account_id)
+    if opportunity_id is not None:
+        _expect_deal(opportunity_id, graph)
     lang = lang or guess_lang(graph)
     compared = compare(store, options, account_id, since, None, opportunity_id, lang, redact=redact)
     reviews = compared.period.reviews if compared is not None else []

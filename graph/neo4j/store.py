@@ -26,7 +26,7 @@ import bisect
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, LiteralString, TypeVar
 
@@ -221,6 +221,21 @@ def _stamp(value: Any) -> Any:
     return properties.plain(value)
 
 
+def _there(props: Mapping[str, Any] | None) -> bool:
+    """Whether a node or relationship a statement read still exists: one that another transaction deleted
+    while the statement read it comes back without its properties (Neo4j's reads take no locks, and a
+    write's locking read can meet a record whose delete has just committed) — it is not there."""
+    return props is not None and "id" in props
+
+
+def _nodes(rows: Iterable[Mapping[str, Any]]) -> list[NodeRecord]:
+    return [_node(row) for row in rows if _there(row["props"])]
+
+
+def _edges(rows: Iterable[Mapping[str, Any]]) -> list[EdgeRecord]:
+    return [_edge(row) for row in rows if _there(row["props"])]
+
+
 def _node(row: Mapping[str, Any]) -> NodeRecord:
     props = row["props"]
     return NodeRecord(row["kind"], props["id"], properties.decode(props, properties.NODE_RESERVED),
@@ -359,7 +374,7 @@ class Neo4jTx:
         if not wanted:
             return {}
         rows = self._records(self._pick(queries.GET_NODES, queries.GET_NODES_FOR_UPDATE), ids=wanted)
-        found = {node.id: node for node in map(_node, rows)}
+        found = {node.id: node for node in _nodes(rows)}
         if self._writable:
             self._absent_nodes.update(set(wanted) - found.keys())
         return found
@@ -395,7 +410,7 @@ class Neo4jTx:
         if not accounts:
             return []
         query = self._pick(queries.NODES_OF_ACCOUNTS, queries.NODES_OF_ACCOUNTS_FOR_UPDATE)
-        return [_node(row) for row in self._records(query, account_ids=accounts)]
+        return _nodes(self._records(query, account_ids=accounts))
 
     def nodes_naming(self, kind: str, field: str, ids: Collection[str]) -> list[NodeRecord]:
         wanted = _unique(ids)
@@ -403,7 +418,7 @@ class Neo4jTx:
         query = statements.get(str(kind))
         if query is None:
             raise ValueError(f"unknown node kind {kind!r}")
-        return [_node(row) for row in self._records(query, field=field, ids=wanted)] if wanted else []
+        return _nodes(self._records(query, field=field, ids=wanted)) if wanted else []
 
     def list_nodes(self, kind: str, *, account_id: str | None, after: str | None,
                    limit: int) -> list[NodeRecord]:
@@ -412,7 +427,7 @@ class Neo4jTx:
         if query is None:
             raise ValueError(f"unknown node kind {kind!r}")
         rows = self._records(query, account_id=account_id, after=after or "", limit=max(int(limit), 0))
-        return [_node(row) for row in rows]
+        return _nodes(rows)
 
     # edges
 
@@ -421,7 +436,7 @@ class Neo4jTx:
         if not wanted:
             return {}
         if not self._writable:
-            return {edge.id: edge for edge in map(_edge, self._settled(queries.GET_EDGES, ids=wanted))}
+            return {edge.id: edge for edge in _edges(self._settled(queries.GET_EDGES, ids=wanted))}
         if len(wanted) < _FEW_EDGE_IDS:
             rows = self._run(queries.GET_EDGES_FOR_UPDATE, ids=wanted)
         else:  # claim, find, lock (see queries.CLAIM_EDGE_IDS): a fraction of the locks
@@ -431,7 +446,7 @@ class Neo4jTx:
                 held.setdefault(row["type"], []).append(row["id"])
             rows = [row for edge_type, of_type in held.items()
                     for row in self._run(queries.LOCK_EDGES[edge_type], ids=of_type)]
-        found = {edge.id: edge for edge in map(_edge, rows)}
+        found = {edge.id: edge for edge in _edges(rows)}
         self._absent_edges.update(set(wanted) - found.keys())
         return found
 
@@ -473,7 +488,7 @@ class Neo4jTx:
         if not ids:
             return []
         query = self._pick(queries.EDGES_TOUCHING, queries.EDGES_TOUCHING_FOR_UPDATE)
-        return [_edge(row) for row in self._records(query, ids=ids)]
+        return _edges(self._records(query, ids=ids))
 
     def reporting_lines(self, account_ids: Collection[str]) -> list[tuple[str, str]]:
         accounts = _unique(account_ids)
@@ -494,7 +509,7 @@ class Neo4jTx:
             query = queries.LIST_EDGES
         rows = self._records(query, types=wanted, account_id=account_id, target=target, after=after or "",
                          limit=max(int(limit), 0))
-        return [_edge(row) for row in rows]
+        return _edges(rows)
 
     def account_subgraph(self, account_id: str) -> AccountSubgraph | None:
         if self._writable:
@@ -533,8 +548,8 @@ class Neo4jTx:
         edges: list[MapEdge] = []
         for record in self._tx.run(queries.ACCOUNT_SUBGRAPH, {"account_id": account_id, "chunk": _LOAD_CHUNK}):
             account = record["account"] or account
-            nodes += map(_map_node, record["nodes"])
-            edges += map(_map_edge, record["edges"])
+            nodes += (_map_node(props) for props in record["nodes"] if _there(props))
+            edges += (_map_edge(found) for found in record["edges"] if _there(found[3]))
         if account is None:
             return None
         nodes.sort(key=lambda n: n.id)
@@ -649,8 +664,8 @@ def _news_scopes(account_id: str, since: tuple[int, int]) -> list[dict[str, Any]
 def _news(account_id: str, row: Mapping[str, Any]) -> MapNews:
     """The answer of ``MAP_NEWS``."""
     revisions = {found["scope"]: found["revision"] for found in row["revisions"]}
-    nodes = (_flat_node(props) for props in row["nodes"])
-    edges = (_flat_edge(found) for found in row["edges"])
+    nodes = (_flat_node(props) for props in row["nodes"] if _there(props))
+    edges = (_flat_edge(found) for found in row["edges"] if _there(found[3]))
     return MapNews(map_key(account_id, revisions), tuple(map(_map_changes, row["changes"])),
                    {node.id: node for node in nodes}, {edge.id: edge for edge in edges})
 

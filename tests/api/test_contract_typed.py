@@ -238,6 +238,8 @@ def test_a_patch_implies_what_a_csv_row_implies(furniture: TestClient) -> None:
     ("/v1/opportunities/gzf-upgrade", {"status": "maybe"}, "status"),
     ("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-gm", {"stance": "enemy"}, "stance"),
     ("/v1/relationships/INFLUENCES:gzf-design:gzf-gm", {"strength": 2}, "strength"),
+    # an interest's kind is part of its id (a CRM import naming the new kind would add a second interest)
+    ("/v1/relationships/HAS_INTEREST:gzf-proc:incumbent:kickback", {"kind": "personal"}, "kind"),
     # numbers are not true or false, and dates are not numbers (seconds since 1970 to pydantic's lax mode)
     ("/v1/relationships/INFLUENCES:gzf-design:gzf-gm", {"strength": True}, "strength"),
     ("/v1/contacts/gzf-cfo", {"last_contact_at": 0}, "last_contact_at"),

@@ -540,3 +540,21 @@ def test_a_load_after_an_import_is_checked_by_a_second_load_unless_it_is_marked_
     driver.tx.answers[queries.MARK_APPLIED] = ServiceUnavailable("gone")
     backend.write(lambda tx: tx.log_changes([MapChanges("a1", everything=True)]))   # committed; the mark fails
     assert "could not mark an import's map changes applied" in caplog.text
+
+
+def test_a_record_deleted_while_it_was_read_is_not_there() -> None:
+    """Another transaction's delete committing while a statement reads a node or a relationship leaves it
+    without properties (its id included): it is absent, in a read or in a write's locking read — a read
+    by id racing a cascade delete answered 500 (KeyError 'id') on Neo4j, where SQLite answered 404."""
+    stamp = "2026-01-01T00:00:00.000000Z"
+    here = {"id": "c1", "name": "A", "account_id": "a", "created_at": stamp, "updated_at": stamp, "version": 1}
+    gone = {"created_at": None, "updated_at": None}
+    tx = FakeTx({queries.GET_NODES: [{"kind": "contact", "props": here}, {"kind": "contact", "props": gone}],
+                 queries.GET_NODES_FOR_UPDATE: [{"kind": "contact", "props": gone}]})
+    assert list(Neo4jTx(tx, writable=False).get_nodes(["c1", "c2"])) == ["c1"]  # type: ignore[arg-type]
+    writing = Neo4jTx(tx, writable=True)  # type: ignore[arg-type]
+    assert writing.get_nodes(["c2"]) == {}
+    edge = {"id": "e1", "created_at": stamp, "updated_at": stamp, "version": 1}
+    tx.answers[queries.EDGES_TOUCHING] = [{"type": "ALLY", "source": "c1", "target": "c2", "props": edge},
+                                          {"type": "ALLY", "source": "c1", "target": "c3", "props": gone}]
+    assert [e.id for e in Neo4jTx(tx, writable=False).edges_touching(["c1"])] == ["e1"]  # type: ignore[arg-type]
