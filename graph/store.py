@@ -566,19 +566,19 @@ class Store:
         dumped = bundle.model_dump(mode="json", exclude_none=True,
                                    include={*BUNDLE_SECTIONS, "relationships", "decision_chain"})
         # (The loops over rows below run once per row of an import: _add_unique written out in them.)
-        nodes: dict[str, tuple[NodeRecord, Loc]] = {}
+        given_nodes: dict[str, tuple[NodeRecord, Loc]] = {}
         for section, kind in BUNDLE_SECTIONS.items():
             for i, row in enumerate(dumped.get(section, ())):
                 record = NodeRecord(kind, row.get("id") or _new_id(kind),
                                     {k: v for k, v in row.items() if k != "id" and v != {}}, stamp, stamp, 1)
-                seen = nodes.setdefault(record.id, (record, (section, i)))
+                seen = given_nodes.setdefault(record.id, (record, (section, i)))
                 if seen[0] is not record and (seen[0].kind, seen[0].data) != (record.kind, record.data):
                     errors.append(_repeated(record.id, (section, i), seen[1]))
-        edges: dict[str, tuple[EdgeRecord, Loc]] = {}
+        given_edges: dict[str, tuple[EdgeRecord, Loc]] = {}
         for section in ("relationships", "decision_chain"):
             for i, row in enumerate(dumped.get(section, ())):
                 edge = _dumped_edge_record(row, stamp)
-                seen_edge = edges.setdefault(edge.id, (edge, (section, i)))
+                seen_edge = given_edges.setdefault(edge.id, (edge, (section, i)))
                 if seen_edge[0] is not edge and (seen_edge[0].type, seen_edge[0].source, seen_edge[0].target,
                                                  seen_edge[0].data) != (edge.type, edge.source, edge.target,
                                                                         edge.data):
@@ -594,6 +594,9 @@ class Store:
             raise InvalidGraph(errors)
 
         def work(tx: Tx) -> dict[str, Counts]:
+            # The rows as this run lays them over the store (its own copies: a unit of work the driver
+            # runs again after a transient error starts from the rows as given)
+            nodes, edges = dict(given_nodes), dict(given_edges)
             stored_nodes = tx.get_nodes(list(nodes))
             stored_edges = tx.get_edges(list(edges))
             problems: list[dict[str, Any]] = []
