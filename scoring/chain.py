@@ -36,7 +36,7 @@ from scoring.results import (
     Support,
     plain,
 )
-from scoring.texts import label, text
+from scoring.texts import a_an, label, text
 from scoring.view import AccountMap, Member
 
 __all__ = ["ChainAnalysis", "analyse_chain", "chain_report", "completeness", "decision_chain", "decision_weight",
@@ -223,14 +223,21 @@ def _support_from(prop: Propagation, deciders: list[str], share: Mapping[str, fl
 
 
 def chain_closeness(amap: AccountMap, members: list[Member], weights: Mapping[str, float],
-                    options: ScoringOptions) -> dict[str, float]:
-    """Decision-weight-weighted mean of each closeness measure and the composite (0 when empty)."""
-    total = sum(weights.get(m.contact_id, 0.0) for m in members)
-    result = {}
+                    options: ScoringOptions) -> dict[str, float | None]:
+    """Decision-weight-weighted mean of each closeness measure over the members for whom it is recorded
+    (None when it is recorded for nobody): an unknown closeness is not a closeness of 0. The composite
+    is the weighted mean of the composites of the members with at least one measure recorded (0 when
+    there are none)."""
+    result: dict[str, float | None] = {}
     for key in MEASURES:
-        value = sum(weights.get(m.contact_id, 0.0) * (m.closeness.get(key) or 0.0) for m in members)
-        result[key] = value / total if total > 0 else 0.0
-    result["composite"] = sum(w * result[k] for k, w in options.closeness_weights.items())
+        known = [(weights.get(m.contact_id, 0.0), value) for m in members
+                 if (value := m.closeness.get(key)) is not None]
+        total = sum(w for w, _ in known)
+        result[key] = sum(w * v for w, v in known) / total if total > 0 else None
+    rated = [(weights.get(m.contact_id, 0.0), composite(m.closeness, options)) for m in members
+             if any(m.closeness.get(key) is not None for key in MEASURES)]
+    total = sum(w for w, _ in rated)
+    result["composite"] = sum(w * v for w, v in rated) / total if total > 0 else 0.0
     return result
 
 
@@ -297,7 +304,7 @@ def completeness(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
             status = "neutral"
         words = None if status == "won" else text(
             f"chain.seat.{status}", lang, role=role_label, name=amap.name(best.contact_id),
-            stance=label("stance", best.stance, lang))
+            stance=a_an(label("stance", best.stance, lang), lang))
         seats.append(Seat(role, weight, best.contact_id, best.stance, depth, value, status, words))
     total = sum(seat.weight for seat in seats)
     score = sum(seat.weight * seat.value for seat in seats) / total if total > 0 else 0.0
@@ -338,6 +345,6 @@ def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
     return DecisionChain(
         opportunity_id=chain.opportunity_id, members=tuple(rows),
         support=Support(chain.us, dict(chain.competitors)),
-        closeness=Closeness(level["relationship"], level["solution"], level["price"], level["composite"]),
+        closeness=Closeness(level["relationship"], level["solution"], level["price"], level["composite"] or 0.0),
         missing_roles=tuple(r for r in o.seat_weights if r not in present),
         completeness=completeness(amap, chain, o, lang), empty=not chain.active, message=message)

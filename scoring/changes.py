@@ -66,6 +66,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
                         "zh-CN": "{source} → {target}（{line}）：{before} → {after}"},
     "coverage_gained": {"en": "{member} now {covers} {name} (closeness {after})",
                         "zh-CN": "{member}开始{covers}{name}（紧密度 {after}）"},
+    "mirror_gained": {"en": "{member} is now the counterpart of {name}", "zh-CN": "{member}开始对口{name}"},
+    "mirror_lost": {"en": "{member} is no longer the counterpart of {name}", "zh-CN": "{member}不再对口{name}"},
     "coverage_lost": {"en": "{member} no longer {covers} {name} (closeness was {before})",
                       "zh-CN": "{member}不再{covers}{name}（原紧密度 {before}）"},
     "closeness_changed": {"en": "{member} ↔ {name}: closeness {before} → {after}",
@@ -165,11 +167,12 @@ class _Diff:
 
     def add(self, kind: str, entity_id: str, entity_type: str, fld: str | None, old: Any, new: Any, /,
             *, opportunity_id: str | None = None, contact_id: str | None = None,
-            ends: tuple[str, str] | None = None, **kw: Any) -> None:
-        """One change; ``kw`` fills the text (its ``before``/``after`` are the values as shown)."""
+            ends: tuple[str, str] | None = None, says: str | None = None, **kw: Any) -> None:
+        """One change; ``kw`` fills the text (its ``before``/``after`` are the values as shown); ``says``:
+        the text's code when it is not the kind's."""
         at, by = self.stamps.get((entity_type, entity_id), (None, None))
         self.out.append(Change(kind, entity_id, entity_type, fld, old, new, at, by,
-                               _t(kind, self.lang, **kw), opportunity_id, contact_id,
+                               _t(says or kind, self.lang, **kw), opportunity_id, contact_id,
                                *(ends or (None, None))))
 
 
@@ -180,6 +183,17 @@ def _nodes(g: nx.MultiDiGraph, kind: str) -> dict[str, dict[str, Any]]:
 def _edges(g: nx.MultiDiGraph, types: Iterable[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
     wanted = set(types)
     return {k: (u, v, d) for u, v, k, d in g.edges(keys=True, data=True) if d.get("type") in wanted}
+
+
+_LEVELS = {"executive": {"en": "executive", "zh-CN": "高层"}, "vp": {"en": "VP", "zh-CN": "副总"},
+           "director": {"en": "director", "zh-CN": "总监"}, "manager": {"en": "manager", "zh-CN": "经理"},
+           "staff": {"en": "staff", "zh-CN": "员工"}}
+
+
+def _level(value: Any, lang: str) -> str:
+    """A contact level as the reader names it (the web app's words); an unknown level as it is."""
+    words = _LEVELS.get(value) if isinstance(value, str) else None
+    return say(_LEVELS, value, lang) if words is not None else _fmt(value)
 
 
 def _fmt(value: Any) -> str:
@@ -210,8 +224,9 @@ def _people(d: _Diff, account_id: str) -> None:
                   name=d.name(c), title=_fmt(new.get("title") or old.get("title")))
         for fld in PERSON_FIELDS:
             if old.get(fld) != new.get(fld):
+                shown = [_level(v, d.lang) if fld == "level" else _fmt(v) for v in (old.get(fld), new.get(fld))]
                 d.add(f"{fld}_changed", c, "contact", fld, old.get(fld), new.get(fld), contact_id=c,
-                      name=d.name(c), before=_fmt(old.get(fld)), after=_fmt(new.get(fld)))
+                      name=d.name(c), before=shown[0], after=shown[1])
         if bool(old.get("knows_us")) != bool(new.get("knows_us")):
             d.add("knows_us_changed", c, "contact", "knows_us", bool(old.get("knows_us")),
                   bool(new.get("knows_us")), contact_id=c, name=d.name(c),
@@ -295,12 +310,14 @@ def _coverage(d: _Diff) -> None:
         kw = {"member": d.name(u), "name": d.name(v), "covers": _t(f"covers.{kind}", d.lang)}
         a = old[key][2].get("closeness") if key in old else None
         b = new[key][2].get("closeness") if key in new else None
+        # An executive counterpart pairing (MIRRORS) has no closeness: its lines say none.
+        mirror = kind == "MIRRORS"
         if key not in old:
             d.add("coverage_gained", key, kind, "closeness", None, b, contact_id=v, ends=(u, v), after=_fmt(b),
-                  **kw)
+                  says="mirror_gained" if mirror else None, **kw)
         elif key not in new:
             d.add("coverage_lost", key, kind, "closeness", a, None, contact_id=v, ends=(u, v), before=_fmt(a),
-                  **kw)
+                  says="mirror_lost" if mirror else None, **kw)
         elif a != b:
             d.add("closeness_changed", key, kind, "closeness", a, b, contact_id=v, ends=(u, v), before=_fmt(a),
                   after=_fmt(b), **kw)

@@ -48,7 +48,7 @@ from scoring.paths import Reach
 from scoring.people import GoBetweens, OurSide, ReachFromUs
 from scoring.recommend import Ranker, alternatives
 from scoring.results import Gap, GapReport, Person, plain
-from scoring.texts import join, label, text
+from scoring.texts import a_an, join, label, text
 from scoring.view import AccountMap, Member
 
 __all__ = ["GAP_CODES", "coverage_gaps", "gap_report"]
@@ -57,6 +57,8 @@ GAP_CODES = ("missing_role", "uncovered_member", "single_threaded", "no_executiv
              "leader_unaware", "stale_relationship", "unreached_opponent", "uncovered_department",
              "supporter_left")
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
+# The single-threading message by how many supporters there are: none, one (单线联系), or a few.
+_THREADS = {0: "gap.single_threaded.message_none", 1: "gap.single_threaded.message"}
 
 
 def coverage_gaps(g: nx.MultiDiGraph, opportunity_id: str, today: dt.date,
@@ -111,6 +113,12 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         via = next((n for n in reversed(path[:-1]) if n in amap.contacts), None)
         return owner, via, blocked
 
+    def matched(c: str, closest: str | None) -> tuple[tuple[str, ...], str | None]:
+        """Who of ours should own ``c`` level to level (``OurSide.owners``; several when they tie) and the
+        single owner id to report (None when several fit equally)."""
+        owners = us.owners(c, closest)
+        return owners, owners[0] if len(owners) == 1 else None
+
     def instead(c: str, blocked: str) -> str:
         """'Do not ask X (why)' and what to do instead, as sentences to append to an action."""
         why = go.why_not(blocked)
@@ -141,8 +149,16 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         c = m.contact_id
         if amap.covers.get(c):
             continue
-        owner, via, blocked = intro(c)
-        if via is not None and owner is not None:
+        closest, via, blocked = intro(c)
+        owners, owner = matched(c, closest)
+        if owners and owners != (closest,):
+            action = (text("gap.uncovered_member.action_matched", lang, name=name(c), owner=us.names(owners, lang),
+                           via=name(via)) if via is not None
+                      else text("gap.uncovered_member.action_matched_meet", lang, name=name(c),
+                                owner=us.names(owners, lang)))
+            if via is None and blocked is not None:
+                action += " " + instead(c, blocked)
+        elif via is not None and owner is not None:
             action = text("gap.uncovered_member.action", lang, name=name(c), owner=name(owner), via=name(via))
         elif via is not None:
             action = text("gap.uncovered_member.action_via", lang, name=name(c), via=name(via))
@@ -162,30 +178,31 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         action = (text("gap.single_threaded.action", lang, names=join([name(c) for c in picks], lang))
                   if picks else text("gap.single_threaded.action_generic", lang))
         gaps.append(Gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
-                        tuple(supporters), text("gap.single_threaded.message", lang, count=len(supporters)),
+                        tuple(supporters), text(_THREADS.get(len(supporters), "gap.single_threaded.message_few"), lang,
+                                                count=len(supporters)),
                         action, suggested_ids=tuple(picks)))
 
     # no_executive_counterpart: one line per executive of ours we name, for all the leaders they mirror
-    groups: dict[str | None, list[Member]] = {}
+    groups: dict[tuple[str, ...], list[Member]] = {}
     for m in active:
         if amap.contacts[m.contact_id].get("level") in o.executive_levels and not amap.mirrors.get(m.contact_id):
-            groups.setdefault(us.counterpart(m.contact_id), []).append(m)
+            groups.setdefault(us.counterparts(m.contact_id), []).append(m)
     seniority = {lvl: i for i, lvl in enumerate(o.level_order)}
     for members in groups.values():
         members.sort(key=lambda m: (seniority.get(amap.contacts[m.contact_id].get("level"), len(seniority)),
                                     -weights.get(m.contact_id, 0.0), m.contact_id))
-    for executive, members in groups.items():
+    for executives, members in groups.items():
         ids = tuple(m.contact_id for m in members)
         names = join([f"{name(c)}（{title(c)}）" if lang == "zh-CN" else f"{name(c)} ({title(c)})" for c in ids],
                      lang)
         plain_names = join([name(c) for c in ids], lang)
-        action = (text("gap.no_executive_counterpart.action", lang, exec=name(executive), title=us.title(executive),
-                       name=plain_names) if executive is not None
+        action = (text("gap.no_executive_counterpart.action", lang, exec=us.titled(executives, lang),
+                       name=plain_names) if executives
                   else text("gap.no_executive_counterpart.action_sponsor", lang, name=plain_names))
         high = any(m.role in o.critical_roles for m in members)
         gaps.append(Gap("no_executive_counterpart", "high" if high else "medium", ids,
                         text("gap.no_executive_counterpart.message", lang, names=names), action,
-                        owner_id=executive))
+                        owner_id=executives[0] if len(executives) == 1 else None))
 
     # leader_unaware: executive to executive, introduced by someone who would help
     for m in active:
@@ -193,14 +210,16 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         data = amap.contacts[c]
         if data.get("level") not in o.leader_levels or data.get("knows_us", False):
             continue
-        executive = us.counterpart(c)
+        executives = us.counterparts(c)
+        executive = executives[0] if len(executives) == 1 else None
         _, via, blocked = intro(c)
-        if executive is None:
+        if not executives:
             action = text("gap.leader_unaware.action_sponsor", lang, name=name(c))
         elif via is not None:
-            action = text("gap.leader_unaware.action", lang, exec=name(executive), name=name(c), via=name(via))
+            action = text("gap.leader_unaware.action", lang, exec=us.names(executives, lang), name=name(c),
+                          via=name(via))
         else:
-            action = text("gap.leader_unaware.action_direct", lang, exec=name(executive), name=name(c))
+            action = text("gap.leader_unaware.action_direct", lang, exec=us.names(executives, lang), name=name(c))
         if via is None and blocked is not None:
             why = go.why_not(blocked)
             action += " " + text("gap.avoid", lang, name=name(blocked), why=why.why(amap, lang) if why else "")
@@ -220,8 +239,12 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         last = max(known)
         cover = amap.best_cover(c)
         owner = cover.team_member_id if cover else intro(c)[0]
+        owners = us.owners(c, owner) if cover is None else ()
         if cover is not None:
             action = text("gap.stale_relationship.action", lang, owner=name(cover.team_member_id), name=name(c))
+        elif owners and owners != (owner,):
+            action = text("gap.stale_relationship.action_matched", lang, owner=us.names(owners, lang), name=name(c))
+            owner = owners[0] if len(owners) == 1 else None
         elif owner is not None:
             action = text("gap.stale_relationship.action_closest", lang, owner=name(owner), name=name(c))
         else:
@@ -258,11 +281,16 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     for dept, contacts in by_department.items():
         contacts.sort(key=lambda c: (-weights.get(c, 0.0), c))
         top = max(weights.get(c, 0.0) for c in contacts)
-        found = [(owner, via) for owner, via, _ in (intro(c) for c in contacts) if via is not None]
-        owner, via = found[0] if found else (None, None)
-        if via is not None and owner is not None:
-            action = text("gap.uncovered_department.action", lang, department=dept, owner=name(owner),
+        found = [(c, owner, via) for c, (owner, via, _) in ((c, intro(c)) for c in contacts) if via is not None]
+        first, closest, via = found[0] if found else (contacts[0], None, None)
+        # The link is led level to level with the weightiest person the department has in the deal.
+        owners, owner = matched(first, closest)
+        if via is not None and owners:
+            action = text("gap.uncovered_department.action", lang, department=dept, owner=us.names(owners, lang),
                           via=name(via))
+        elif owners:
+            action = text("gap.uncovered_department.action_owner", lang, department=dept,
+                          owner=us.names(owners, lang))
         elif via is not None:
             action = text("gap.uncovered_department.action_via", lang, department=dept, via=name(via))
         else:
@@ -279,7 +307,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
             continue
         gaps.append(Gap("supporter_left", "high", (c,),
                         text("gap.supporter_left.message", lang, name=name(c),
-                             stance=label("stance", m.stance, lang)),
+                             stance=a_an(label("stance", m.stance, lang), lang)),
                         text("gap.supporter_left.action", lang, name=name(c))))
 
     order = {code: i for i, code in enumerate(GAP_CODES)}

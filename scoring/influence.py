@@ -119,7 +119,8 @@ def influence_paths(g: nx.MultiDiGraph, source: str, target: str, k: int = 3,
                                        text=text("paths.avoided", lang, name=amap.name(n),
                                                  why=why.why(amap, lang))))
         if not paths and avoided:
-            message = text("paths.only_through_unhelpful", lang, source=amap.name(source), target=amap.name(target),
+            message = text("paths.only_through_unhelpful" if len(avoided) > 1 else "paths.only_through_unhelpful_one",
+                           lang, source=amap.name(source), target=amap.name(target),
                            names=join([a.name for a in avoided], lang))
     return InfluencePaths(paths=tuple(paths), avoided=tuple(avoided), message=message, max_hops=max_hops,
                           partial=work.cut is not None, reason=work.reason(lang))

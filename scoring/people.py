@@ -29,7 +29,7 @@ from typing import Any
 
 from scoring.options import ScoringOptions
 from scoring.paths import Reach
-from scoring.texts import label, text
+from scoring.texts import a_an, label, text
 from scoring.view import AccountMap, Facts, tie_facts
 
 __all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "is_open", "peer_of"]
@@ -65,9 +65,9 @@ class Unhelpful:
         if self.code == "opposed":
             stance = label("stance", self.stance, lang)
             if self.opportunity_id:
-                return text("label.unhelpful.opposed_any", lang, stance=stance,
+                return text("label.unhelpful.opposed_any", lang, stance=a_an(stance, lang),
                             opportunity=amap.name(self.opportunity_id))
-            return text("label.unhelpful.opposed", lang, stance=stance)
+            return text("label.unhelpful.opposed", lang, stance=a_an(stance, lang))
         if self.code == "interest":
             if amap.o.discreet:
                 return text("label.unhelpful.withheld", lang)
@@ -161,20 +161,75 @@ class OurSide:
         return [t for t, d in self.people.items()
                 if d.get("role") in o.our_leader_roles or d.get("level") in o.executive_levels]
 
+    def counterparts(self, contact_id: str) -> tuple[str, ...]:
+        """Our executives best fit to meet this client leader, all of them when they tie (the choice is
+        then the manager's to make, and every text names them all: "周海 or Zhou Hai").
+
+        The rule, in order: the level closest to theirs; an executive by role (``our_leader_roles``);
+        one who already covers or mirrors the person; one with more ties into this account's map (its
+        people and, when the map holds it, its group). Our team is shared across accounts, so two
+        executives with no tie here tie on all of these and are both named: no hidden tie-breaker (an
+        id) picks one for the reader. (How many accounts each carries is not in the map: the roster
+        gives no workload to weigh.)"""
+        return self._best(contact_id, self.leaders())
+
     def counterpart(self, contact_id: str) -> str | None:
-        """Our executive best fit to meet this client leader: the closest level to theirs, then an
-        executive by role, then one already tied to the person, then to the account, then by id."""
+        """The one executive best fit to meet this client leader (``counterparts``), None when there is
+        none or when several fit equally well."""
+        best = self.counterparts(contact_id)
+        return best[0] if len(best) == 1 else None
+
+    def level_gap(self, tid: str, contact_id: str) -> int | None:
+        """How many levels (``level_order``) lie between our person and the contact; None when either
+        level is unknown."""
+        order = {lvl: i for i, lvl in enumerate(self.o.level_order)}
+        ours = order.get(str(self.people.get(tid, {}).get("level")))
+        theirs = order.get(str(self.amap.contacts.get(contact_id, {}).get("level")))
+        return None if ours is None or theirs is None else abs(ours - theirs)
+
+    def owners(self, contact_id: str, closest: str | None) -> tuple[str, ...]:
+        """Who on our side should own the relationship with a contact, level to level (the key-account
+        rule: our VP meets their VP, our engineer their engineer). ``closest`` is the team member at the
+        start of the strongest path to them: they keep it unless another of our people matches the
+        contact's level strictly better; then the best match leads (several when they tie, as in
+        ``counterparts``) and the closest still opens the way. Unknown levels leave it to ``closest``."""
+        gaps = {t: gap for t in sorted(self.people) if (gap := self.level_gap(t, contact_id)) is not None}
+        if not gaps:
+            return (closest,) if closest is not None else ()
+        best = min(gaps.values())
+        near = self.level_gap(closest, contact_id) if closest is not None else None
+        if closest is not None and (near is None or near <= best):
+            return (closest,)
+        pool = [t for t, gap in gaps.items() if gap == best]
+        executive = self.amap.contacts.get(contact_id, {}).get("level") in self.o.executive_levels
+        if executive:
+            leaders = set(self.leaders())
+            pool = [t for t in pool if t in leaders] or pool
+        return self._best(contact_id, pool, by_role=executive)
+
+    def _best(self, contact_id: str, pool: Iterable[str], by_role: bool = True) -> tuple[str, ...]:
         order = {lvl: i for i, lvl in enumerate(self.o.level_order)}
         theirs = order.get(self.amap.contacts.get(contact_id, {}).get("level"), 0)
-        best: tuple[Any, ...] | None = None
-        for t in self.leaders():
+        keyed: dict[tuple[Any, ...], list[str]] = {}
+        for t in pool:
             data = self.people[t]
             tied = t in self.amap.team and self.amap.weight(t, contact_id) > 0.0
             key = (abs(order.get(str(data.get("level")), len(order)) - theirs),
-                   data.get("role") not in self.o.our_leader_roles, not tied, -self.ties(t), t)
-            if best is None or key < best:
-                best = key
-        return None if best is None else str(best[-1])
+                   by_role and data.get("role") not in self.o.our_leader_roles, not tied, -self.ties(t))
+            keyed.setdefault(key, []).append(t)
+        if not keyed:
+            return ()
+        return tuple(sorted(keyed[min(keyed)], key=lambda t: (self.name(t), t)))
+
+    def names(self, ids: Iterable[str], lang: str) -> str:
+        """Our people as alternatives in a sentence: "周海 or Zhou Hai" / "周海或Zhou Hai"."""
+        return text("label.or", lang).join(self.name(t) for t in ids)
+
+    def titled(self, ids: Iterable[str], lang: str) -> str:
+        """Our people with their titles, as alternatives: "周海 (华南区副总裁) or Zhou Hai (…)"."""
+        each = [f"{self.name(t)}（{self.title(t)}）" if lang == "zh-CN" else f"{self.name(t)} ({self.title(t)})"
+                for t in ids]
+        return text("label.or", lang).join(each)
 
 
 class ReachFromUs:

@@ -41,6 +41,7 @@ import numpy as np
 from scoring.formulas import combine
 from scoring.options import ScoringOptions, resolve
 from scoring.results import InfluenceAnswer, PowerRow, Signal, plain
+from scoring.rules import RIVAL, TIE
 from scoring.texts import join, label, text
 from scoring.view import AccountMap, Facts, ranking_changed, unless
 
@@ -359,13 +360,15 @@ class Signals:
         if formal - informal >= self.places and power >= o.hidden_min_power:
             found.append(RawSignal("hidden_influencer", informal, formal, n))
         elif (informal - formal >= self.places and power < o.title_max_power
-              and self.amap.active[c].get("level") in o.leader_levels and formal > 1):
+              and self.amap.active[c].get("level") in o.leader_levels and formal > 1
+              and informal_ties_known(self.amap, c)):
             found.append(RawSignal("title_without_power", informal, formal, n))
         contacts = mutual_row(self.amap, c)
         if len(contacts) >= o.broker_min_contacts and (self.constraint(c) <= o.broker_constraint
                                                        or self.betweenness().get(c, 0.0) >= o.broker_betweenness):
-            strongest = sorted(contacts, key=lambda x: (-contacts[x], x))[:4]
-            found.append(RawSignal("broker", informal, formal, n, tuple(strongest)))
+            apart = unlinked(self.amap, sorted(contacts, key=lambda x: (-contacts[x], x)))[:4]
+            if len(apart) >= 2:
+                found.append(RawSignal("broker", informal, formal, n, tuple(apart)))
         return tuple(found)
 
     def constraint(self, c: str) -> float:
@@ -385,6 +388,33 @@ class Signals:
             self._betweenness = (_betweenness(power_ties(self.amap, o), self.count, o)
                                  if 3 <= self.count <= o.broker_betweenness_max_contacts else {})
         return self._betweenness
+
+
+def informal_ties_known(amap: AccountMap, c: str) -> bool:
+    """Whether the map records any informal tie of ``c`` with another active contact (influence,
+    patronage, alliance, rivalry: any line but the org chart's). Without one, a low informal rank says
+    nothing about their power — only that we do not know whom they sway — so no ``title_without_power``."""
+    roles, rules = amap._roles, amap.rules
+    for adjacency in (amap._succ[c], amap._pred[c]):
+        for x, keyed in adjacency.items():
+            if x == c or roles.get(x) != "a":
+                continue
+            for d in keyed.values():
+                rule = rules.get(d.get("type"))   # type: ignore[arg-type]
+                if rule is not None and not rule.formal and rule.view in (TIE, RIVAL):
+                    return True
+    return False
+
+
+def unlinked(amap: AccountMap, people: list[str]) -> list[str]:
+    """The people of ``people`` (in that order) who have no tie to one another: each is kept unless a
+    tie (``mutual_row``: any line either way) joins them to someone kept before. What a broker links."""
+    kept: list[str] = []
+    for p in people:
+        row = mutual_row(amap, p)
+        if not any(q in row or p in mutual_row(amap, q) for q in kept):
+            kept.append(p)
+    return kept
 
 
 def mutual_row(amap: AccountMap, c: str) -> dict[str, float]:

@@ -35,10 +35,10 @@ from scoring.chain import ChainAnalysis, analyse_chain, relevant_interests
 from scoring.formulas import neg_id
 from scoring.options import ScoringOptions, resolve
 from scoring.people import GoBetweens, OurSide, ReachFromUs, peer_of
-from scoring.power import render_signals, signals_of
+from scoring.power import informal_ties_known, render_signals, signals_of
 from scoring.results import Recommendation, Recommendations, Text, plain
-from scoring.texts import join, label, percent, text
-from scoring.view import AccountMap, Member
+from scoring.texts import a_an, join, label, percent, text
+from scoring.view import AccountMap, Cover, Member
 
 __all__ = ["next_best_contacts", "support_gains", "who_next"]
 
@@ -187,7 +187,9 @@ class Ranker:
                        step: int | None = None) -> Recommendation:
         reasons, tactics = explain(self, us, pick, won, lang)
         raw = signals_of(self.amap, self.o).get(pick.contact, ())
-        owner = pick.path[0] if pick.path and pick.path[0] in us.people else None
+        line = _existing_line(self.amap, self.o, pick.contact, pick.path)
+        owner = (line.team_member_id if line is not None
+                 else pick.path[0] if pick.path and pick.path[0] in us.people else None)
         return Recommendation(
             contact_id=pick.contact, name=self.amap.contacts[pick.contact].get("name"), score=pick.score,
             gain=pick.gain, reach=pick.reach, risk=pick.risk, path=tuple(pick.path), owner_id=owner,
@@ -312,18 +314,23 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
         else:
             says(signal.code, informal=signal.informal, formal=signal.formal)
     if member is not None and member.stance in o.opposing_stances:
-        says("currently_opposed", stance=label("stance", member.stance, lang))
+        says("currently_opposed", stance=a_an(label("stance", member.stance, lang), lang))
     stance_unknown = member is None or member.stance == "unknown" or member.stance not in o.stance_values
     if member is not None and stance_unknown:
         says("stance_unknown")
     if not knows_us:
         says("leader_not_aware" if leader else "not_aware_of_us")
+    if leader and not informal_ties_known(amap, contact):
+        says("informal_unknown")
 
     # How to get there: only through people who would help. The reason names the way from the last
     # person who is ours already (the full way is in ``path``).
     via = [n for n in path[:-1] if n in amap.contacts]
     start = max((i for i, n in enumerate(via) if n in ours), default=0)
-    if not path:
+    line = _existing_line(amap, o, contact, path)
+    if line is not None:
+        says("covered_by", name=us.name(line.team_member_id), strength=percent(line.closeness))
+    elif not path:
         if pick.blocked_via is not None:
             why = go.why_not(pick.blocked_via, won)
             says("only_through_unhelpful", name=amap.name(pick.blocked_via),
@@ -332,11 +339,22 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
             says("cold_outreach")
     elif not via:
         says("covered_by", name=us.name(path[0]), strength=percent(amap.weight(path[0], contact)))
+    elif via[start] in ours:
+        # The reach of a way that starts at someone already ours is measured from them (they are a
+        # source of reach), not from our team member in front: say so, so that it is not read as the
+        # strength of the whole path the paths endpoint gives.
+        says("reachable_from_ours" if len(via) > start + 1 else "reachable_by_ours",
+             via=join([called(n) for n in via[start + 1:]], lang), source=called(via[start]),
+             strength=percent(reach))
     else:
         says("reachable_through", via=join([called(n) for n in via[start:]], lang), strength=percent(reach))
 
     # What stands in the way.
     interests = sorted(relevant_interests(amap, contact, chain.opportunity_id), key=lambda i: -i.threat)
+    # An entrenched interest against us that no role of theirs in the project can offset (a kickback, a
+    # loyalty): work around and neutralise it; building the relationship or the value case does not move it.
+    entrenched = bool(interests) and interests[0].kind not in _DIRECT_DEFUSE \
+        and interests[0].threat > o.go_between_max_threat
     if interests and not o.discreet:
         top = interests[0]
         says("entrenched_interest", kind=label("interest", top.kind, lang), threat=percent(top.threat))
@@ -356,31 +374,46 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
             does("defuse_wait")
 
     # Leaders: executive to executive, with our executive of matching level.
-    executive = us.counterpart(contact) if leader else None
+    executives = us.counterparts(contact) if leader else ()
     if leader and not knows_us:
-        if executive is not None:
-            does("executive_visit", exec=us.name(executive))
+        if executives:
+            does("executive_visit", exec=us.names(executives, lang))
         else:
             does("executive_visit_sponsor")
     if level in o.executive_levels and not amap.mirrors.get(contact):
-        if executive is not None:
-            does("mirror_counterpart", exec=us.name(executive))
+        if executives:
+            does("mirror_counterpart", exec=us.names(executives, lang))
         else:
             does("mirror_counterpart_sponsor")
 
     # The path; when the only way runs through someone who would not help, the alternatives.
     if not path and pick.blocked_via is not None:
         tactics.extend(alternatives(amap, chain, o, go, us, contact, pick.blocked_via, ours, won, lang,
-                                    executive_named=executive is not None and leader))
+                                    executive_named=bool(executives)))
+    elif entrenched:
+        pass
+    elif line is not None:
+        does("deepen_direct", name=us.name(line.team_member_id))
+        if via[-1] in ours:
+            does("ours_speaks", name=called(via[-1]))
     elif not path:
         does("cold_event")
-    elif via:
+    elif via and via[-1] in ours:
         does("introduce_through", name=called(via[-1]))
+    elif via:
+        # Only someone on our side speaks for us: the people on the way who are not ours yet are met
+        # and won first, introduced by the last one who is ours (or by our own team member).
+        helper = max((i for i, n in enumerate(via) if n in ours), default=-1)
+        pending = [called(n) for n in via[helper + 1:]]
+        if helper >= 0:
+            does("introduce_then_win", helper=called(via[helper]), next=pending[0], pending=join(pending, lang))
+        else:
+            does("meet_then_win", owner=us.name(path[0]), next=pending[0], pending=join(pending, lang))
     else:
         does("deepen_direct", name=us.name(path[0]))
 
-    # What they care about in this deal.
-    role = member.role if member is not None else None
+    # What they care about in this deal (not for someone whose interest lies against us).
+    role = member.role if member is not None and not entrenched else None
     if role == "decision_maker":
         does("business_goals")
     elif role in ("economic_buyer", "procurement"):
@@ -392,6 +425,16 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
     if swayed is not None and swayed.role in ("decision_maker", "economic_buyer"):
         does("speak_to", name=amap.name(swayed.contact_id))
     return reasons, tactics
+
+
+def _existing_line(amap: AccountMap, o: ScoringOptions, contact: str, path: list[str]) -> Cover | None:
+    """Our team member's own line to the contact when the strongest path runs through other people but
+    we already cover them well enough (closeness at least ``seat_thin_depth``): someone we already cover
+    needs no introduction, and the line is the way in (a thin line leaves the introduction to count)."""
+    if not any(n in amap.contacts for n in path[:-1]):
+        return None
+    cover = amap.best_cover(contact)
+    return cover if cover is not None and cover.closeness >= o.seat_thin_depth else None
 
 
 def _text(code: str, lang: str, prefix: str, **kw: Any) -> Text:
@@ -407,9 +450,9 @@ def alternatives(amap: AccountMap, chain: ChainAnalysis | None, o: ScoringOption
     peer = peer_of(amap, o, go, contact, ours, won)
     if peer is not None and peer != blocked:
         found.append(_text("alternative_peer", lang, "tactic", name=amap.name(peer)))
-    executive = us.counterpart(contact) if amap.contacts[contact].get("level") in o.leader_levels else None
-    if executive is not None and not executive_named:
-        found.append(_text("alternative_executive", lang, "tactic", exec=us.name(executive)))
+    executives = us.counterparts(contact) if amap.contacts[contact].get("level") in o.leader_levels else ()
+    if executives and not executive_named:
+        found.append(_text("alternative_executive", lang, "tactic", exec=us.names(executives, lang)))
     departments = _other_departments(amap, chain, blocked) if chain is not None else []
     own = amap.contacts[contact].get("department")
     departments = [d for d in departments if d != own]

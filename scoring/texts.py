@@ -62,12 +62,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.signal.hidden_influencer": {"en": "hidden influencer", "zh-CN": "隐形影响者"},
     "label.signal.title_without_power": {"en": "title without power", "zh-CN": "有职无权"},
     "label.signal.broker": {"en": "broker", "zh-CN": "桥梁人物"},
-    "label.unhelpful.opposed": {"en": "a {stance} of this deal", "zh-CN": "对本商机是{stance}"},
-    "label.unhelpful.opposed_any": {"en": "a {stance} in {opportunity}", "zh-CN": "在{opportunity}中是{stance}"},
+    "label.unhelpful.opposed": {"en": "{stance} of this deal", "zh-CN": "对本商机是{stance}"},
+    "label.unhelpful.opposed_any": {"en": "{stance} in {opportunity}", "zh-CN": "在{opportunity}中是{stance}"},
     "label.unhelpful.interest": {"en": "stands to lose if we win: {kind}", "zh-CN": "我们赢单会触动其利益：{kind}"},
     "label.unhelpful.favors": {"en": "loyal to {competitor}", "zh-CN": "倾向于{competitor}"},
     "label.unhelpful.withheld": {"en": "not one to ask here", "zh-CN": "不宜请其出面"},
     "label.nobody": {"en": "nobody yet", "zh-CN": "暂无"},
+    "label.or": {"en": " or ", "zh-CN": "或"},
 
     # ------------------------------------------------------------------ decision chain
     "chain.empty": {
@@ -80,7 +81,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
     "chain.seat.missing": {"en": "No {role} is known in the decision chain.",
                            "zh-CN": "决策链中还没有明确的{role}。"},
-    "chain.seat.against": {"en": "The {role} seat is held by {name}, a {stance}.",
+    "chain.seat.against": {"en": "The {role} seat is held by {name}, {stance}.",
                            "zh-CN": "{role}由{name}担任，其态度是{stance}。"},
     "chain.seat.unknown": {"en": "We do not know where {name} ({role}) stands.",
                            "zh-CN": "还不清楚{role}{name}的态度。"},
@@ -115,7 +116,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Not in the decision chain, yet shapes it through the people they influence.",
         "zh-CN": "虽不在决策链中，却通过其影响的人左右这次决策。"},
     "reason.currently_opposed": {
-        "en": "Currently a {stance}: winning them over removes resistance inside the chain.",
+        "en": "Currently {stance}: winning them over removes resistance inside the chain.",
         "zh-CN": "目前是{stance}：争取过来就能化解决策链内部的阻力。"},
     "reason.stance_unknown": {"en": "We do not know where they stand yet.",
                               "zh-CN": "我们还不清楚其态度。"},
@@ -124,6 +125,17 @@ TEXTS: dict[str, dict[str, str]] = {
                                 "zh-CN": "是一位还不认识我们的领导——这是危险信号。"},
     "reason.reachable_through": {"en": "Reachable through {via} (path strength {strength}).",
                                  "zh-CN": "可以通过{via}接触（路径强度 {strength}）。"},
+    "reason.reachable_by_ours": {
+        "en": "Reachable through {source}, who is on our side already (their sway on them {strength}).",
+        "zh-CN": "可以通过已站在我们一边的{source}接触（其对此人的影响强度 {strength}）。"},
+    "reason.reachable_from_ours": {
+        "en": "Reachable from {source}, who is on our side already, through {via} (strength of the way "
+              "from {source} {strength}).",
+        "zh-CN": "可以从已站在我们一边的{source}出发，经{via}接触（从{source}出发的路径强度 {strength}）。"},
+    "reason.informal_unknown": {
+        "en": "We know none of their informal ties yet, so we cannot tell how much sway they have: find out "
+              "whom they listen to and who listens to them.",
+        "zh-CN": "我们还不了解其非正式关系，无从判断其实际影响力：弄清其听谁的、谁听其的。"},
     "reason.covered_by": {"en": "{name} on our team already has a line to them (strength {strength}).",
                           "zh-CN": "我方{name}已与其建立联系（强度 {strength}）。"},
     "reason.cold_outreach": {"en": "No warm path to them yet: the first approach will be cold.",
@@ -183,6 +195,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "tactic.introduce_through": {
         "en": "Ask {name} to introduce us and to speak for our proposal.",
         "zh-CN": "请{name}引荐，并为我们的方案说话。"},
+    "tactic.introduce_then_win": {
+        "en": "Ask {helper} to introduce us to {next}; win {pending} over before asking for an introduction "
+              "to this person.",
+        "zh-CN": "请{helper}先把我们引荐给{next}；先争取{pending}的支持，再请其引荐此人。"},
+    "tactic.meet_then_win": {
+        "en": "{owner} meets {next} first; win {pending} over before asking for an introduction to this "
+              "person.",
+        "zh-CN": "由{owner}先接触{next}；先争取{pending}的支持，再请其引荐此人。"},
+    "tactic.ours_speaks": {
+        "en": "Have {name}, who is on our side and whom they listen to, speak well of our proposal to them.",
+        "zh-CN": "请已站在我们一边、其信任的{name}替我们的方案说话。"},
     "tactic.deepen_direct": {
         "en": "{name} deepens the relationship: a working session on their goals, not a sales pitch.",
         "zh-CN": "由{name}加深关系：围绕对方目标开一次工作会，而不是推销。"},
@@ -244,6 +267,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "gap.uncovered_member.action": {
         "en": "Give {name} an owner: {owner} is closest to them; ask {via} to introduce us.",
         "zh-CN": "为{name}指定我方负责人：{owner}离其最近；请{via}引荐。"},
+    "gap.uncovered_member.action_matched": {
+        "en": "Give {name} an owner of matching rank: {owner}; ask {via} to introduce us.",
+        "zh-CN": "为{name}指定职级对等的我方负责人：{owner}；请{via}引荐。"},
+    "gap.uncovered_member.action_matched_meet": {
+        "en": "Give {name} an owner of matching rank: {owner}, who arranges a first meeting.",
+        "zh-CN": "为{name}指定职级对等的我方负责人：{owner}，由其安排第一次会面。"},
     "gap.uncovered_member.action_via": {
         "en": "Give {name} an owner on our team and ask {via} to introduce us.",
         "zh-CN": "为{name}指定我方负责人，并请{via}引荐。"},
@@ -256,6 +285,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "gap.single_threaded.message": {
         "en": "Supporters in the decision chain: {count}. The deal hangs on too few threads.",
         "zh-CN": "决策链中只有{count}位支持者：单线联系，风险太大。"},
+    "gap.single_threaded.message_none": {
+        "en": "No supporters in the decision chain yet: the deal hangs on no thread at all.",
+        "zh-CN": "决策链中还没有任何支持者：我们在客户内部没有一条可靠的关系线，风险太大。"},
+    "gap.single_threaded.message_few": {
+        "en": "Supporters in the decision chain: {count}. The deal hangs on too few threads.",
+        "zh-CN": "决策链中只有{count}位支持者：关系线太少，风险太大。"},
     "gap.single_threaded.action": {
         "en": "Widen the threads to 3–5 people across levels and departments; start with {names}.",
         "zh-CN": "把联系扩展到不同层级、不同部门的3–5人；先从{names}开始。"},
@@ -266,9 +301,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No executive counterpart on our side for {names}.",
         "zh-CN": "{names}在我方没有对等的高层对口人。"},
     "gap.no_executive_counterpart.action": {
-        "en": "Name {exec} ({title}) as the counterpart of {name} and hold regular executive meetings "
+        "en": "Name {exec} as the counterpart of {name} and hold regular executive meetings "
               "(quarterly or half-yearly).",
-        "zh-CN": "指定{exec}（{title}）作为{name}的对口人，定期（每季度或每半年）举行高层会谈。"},
+        "zh-CN": "指定{exec}作为{name}的对口人，定期（每季度或每半年）举行高层会谈。"},
     "gap.no_executive_counterpart.action_sponsor": {
         "en": "Ask our management for an executive sponsor to mirror {name}, with regular executive "
               "meetings.",
@@ -294,6 +329,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "gap.stale_relationship.action_owner": {
         "en": "Give {name} an owner on our team who calls or visits this month.",
         "zh-CN": "为{name}指定我方负责人，本月内致电或拜访。"},
+    "gap.stale_relationship.action_matched": {
+        "en": "Give {name} an owner of matching rank on our side, {owner}, who calls or visits this month.",
+        "zh-CN": "为{name}指定职级对等的我方负责人{owner}，本月内致电或拜访。"},
     "gap.stale_relationship.action_closest": {
         "en": "{owner}, closest to {name} on our side, calls or visits this month and becomes the owner.",
         "zh-CN": "由我方离{name}最近的{owner}本月内致电或拜访，并作为负责人。"},
@@ -312,6 +350,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Build a department-to-department link into “{department}”: our matching function meets "
               "theirs, led by {owner}; ask {via} to introduce us.",
         "zh-CN": "建立部门对部门的联系：由{owner}牵头，我方对应职能对接部门“{department}”，请{via}引荐。"},
+    "gap.uncovered_department.action_owner": {
+        "en": "Build a department-to-department link into “{department}”: our matching function meets "
+              "theirs, led by {owner}.",
+        "zh-CN": "建立部门对部门的联系：由{owner}牵头，我方对应职能对接部门“{department}”。"},
     "gap.uncovered_department.action_via": {
         "en": "Build a department-to-department link into “{department}”: our matching function meets "
               "theirs; ask {via} to introduce us.",
@@ -324,7 +366,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Do not ask {name} for help ({why}).",
         "zh-CN": "不要请{name}帮忙（{why}）。"},
     "gap.supporter_left.message": {
-        "en": "{name}, a {stance} of ours, has left the client.",
+        "en": "{name}, {stance} of ours, has left the client.",
         "zh-CN": "我们的{stance}{name}已离开客户公司。"},
     "gap.supporter_left.action": {
         "en": "Find who took over from {name} and win them early; stay in touch with {name} at the new "
@@ -335,7 +377,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "paths.only_through_unhelpful": {
         "en": "Every way from {source} to {target} runs through {names}, who would not help us: go through "
               "a peer of {target}, our own executive or another department instead.",
-        "zh-CN": "从{source}到{target}的每条路径都要经过{names}，而他们不会帮我们：请改由{target}的平级同事、"
+        "zh-CN": "从{source}到{target}的每条路径都要经过{names}，而这些人都不会帮我们：请改由{target}的平级同事、"
+                 "我方高管或其他部门接触。"},
+    "paths.only_through_unhelpful_one": {
+        "en": "Every way from {source} to {target} runs through {names}, who would not help us: go through "
+              "a peer of {target}, our own executive or another department instead.",
+        "zh-CN": "从{source}到{target}的每条路径都要经过{names}，而此人不会帮我们：请改由{target}的平级同事、"
                  "我方高管或其他部门接触。"},
     "paths.avoided": {
         "en": "Not through {name} ({why}).", "zh-CN": "不经过{name}（{why}）。"},
@@ -406,7 +453,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "playbook.nail_assault": {
         "en": "Attack with combined resources: the rep, then the manager, then the regional head visit; "
               "bring our executives to the nail, not to the showcase.",
-        "zh-CN": "集中资源攻坚：销售代表、经理、区域负责人逐级拜访；把高管带到钉子客户，而不是样板客户。"},
+        "zh-CN": "集中资源攻坚：销售代表、经理、区域负责人逐级拜访；把高管带到钉子客户，而不是标杆客户。"},
     "playbook.nail_entrenched": {
         "en": "Name the entrenched interests and defuse them: earn trust, have an ally speak for us, go "
               "through other departments.",
@@ -523,6 +570,17 @@ def money(amount: float, currency: str | None, lang: str | None = "en") -> str:
     if size >= 1e6:
         return f"{code} {_short(amount / 1e6)} million"
     return f"{code} {amount:,.0f}"
+
+
+def a_an(word: str, lang: str | None = "en") -> str:
+    """A label with its indefinite article in English ("an opponent", "a skeptic"); as it is in Chinese.
+
+    >>> a_an("opponent"), a_an("skeptic"), a_an("反对者", "zh-CN")
+    ('an opponent', 'a skeptic', '反对者')
+    """
+    if norm_lang(lang) == "zh-CN":
+        return word
+    return ("an " if word[:1].lower() in "aeiou" and word else "a ") + word
 
 
 def percent(share: float) -> str:

@@ -203,7 +203,8 @@ def test_gaps_and_recommendations_name_our_people_from_the_roster(mapb: type[Map
     (counterpart,) = [x for x in gaps if x["code"] == "no_executive_counterpart"]
     assert counterpart["owner_id"] == "zh" and "周海 (华南区副总裁)" in counterpart["action"]
     (uncovered,) = [x for x in gaps if x["code"] == "uncovered_member"]
-    assert uncovered["owner_id"] == "rep" and uncovered["via_id"] == "x"
+    # A client executive is owned level to level: our VP, not the closer sales manager (x still introduces).
+    assert uncovered["owner_id"] == "zh" and uncovered["via_id"] == "x"
     gm = _recs(g, team=roster)["gm"]
     assert {"executive_visit", "mirror_counterpart"} <= set(_codes(gm["tactics"]))
     assert all("周海" in t["text"] for t in gm["tactics"] if t["code"] in ("executive_visit", "mirror_counterpart"))

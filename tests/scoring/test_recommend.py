@@ -83,8 +83,9 @@ def test_path_from_a_supporter_starts_with_its_closest_team_member(mapb: type[Ma
     assert recs["sway"]["reach"] == pytest.approx(0.8)      # a supporter is ours already: reach 1 to them
     assert recs["dm"]["path"] == ["t", "sup", "sway", "dm"]
     assert recs["dm"]["reach"] == pytest.approx(0.72)
-    assert {"code": "introduce_through", "text": "Ask sway to introduce us and to speak for our proposal."} \
-        in recs["dm"]["tactics"]
+    # sway is not on our side yet: not asked to speak for us, but won first, introduced by sup.
+    assert {"code": "introduce_then_win", "text": "Ask sup to introduce us to sway; win sway over before asking "
+            "for an introduction to this person."} in recs["dm"]["tactics"]
 
 
 def test_risk_comes_from_entrenched_interests(mapb: type[MapBuilder]) -> None:
