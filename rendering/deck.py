@@ -193,7 +193,7 @@ def _chain_slides(g: nx.MultiDiGraph, opportunity_id: str, lang: str,
                            for c in m.covered_by) or word("nobody_covers", lang)
         rows.append((f"{m.name or m.contact_id}" + (word("left", lang) if m.status == "left" else ""),
                      m.title or "", label("role", m.role, lang), label("stance", m.stance, lang),
-                     f"{m.influence:g}", covered, f"{m.closeness.composite:.2f}"))
+                     f"{m.influence:g}", covered, "—" if m.closeness.composite is None else f"{m.closeness.composite:.2f}"))
     them = "; ".join(f"{g.nodes[k].get('name') or k if k in g else k} {v:+.2f}"
                      for k, v in report.support.competitors.items())
     note = word("support_line", lang, us=f"{report.support.us:+.2f}", them=them)

@@ -226,7 +226,7 @@ def chain_closeness(amap: AccountMap, members: list[Member], weights: Mapping[st
                     options: ScoringOptions) -> dict[str, float | None]:
     """Decision-weight-weighted mean of each closeness measure over the members for whom it is recorded
     (None when it is recorded for nobody): an unknown closeness is not a closeness of 0. The composite
-    is the weighted mean of the composites of the members with at least one measure recorded (0 when
+    is the weighted mean of the composites of the members with at least one measure recorded (None when
     there are none)."""
     result: dict[str, float | None] = {}
     for key in MEASURES:
@@ -237,7 +237,7 @@ def chain_closeness(amap: AccountMap, members: list[Member], weights: Mapping[st
     rated = [(weights.get(m.contact_id, 0.0), composite(m.closeness, options)) for m in members
              if any(m.closeness.get(key) is not None for key in MEASURES)]
     total = sum(w for w, _ in rated)
-    result["composite"] = sum(w * v for w, v in rated) / total if total > 0 else 0.0
+    result["composite"] = sum(w * v for w, v in rated) / total if total > 0 else None
     return result
 
 
@@ -328,7 +328,9 @@ def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
             influence=m.influence, decision_weight=chain.weights.get(m.contact_id, 0.0),
             propagated_stance=propagated.get(m.contact_id, 0.0) if is_active else 0.0,
             closeness=Closeness(m.closeness.get("relationship"), m.closeness.get("solution"),
-                                m.closeness.get("price"), composite(m.closeness, o)),
+                                m.closeness.get("price"),
+                                composite(m.closeness, o) if any(m.closeness.get(k) is not None for k in MEASURES)
+                                else None),
             covered_by=tuple(CoveredBy(c.team_member_id, c.closeness, c.last_contact_at) for c in covers),
             interests=interests,
             stance_unknown=m.stance not in o.stance_values or m.stance == "unknown",
@@ -345,6 +347,6 @@ def chain_answer(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, lang
     return DecisionChain(
         opportunity_id=chain.opportunity_id, members=tuple(rows),
         support=Support(chain.us, dict(chain.competitors)),
-        closeness=Closeness(level["relationship"], level["solution"], level["price"], level["composite"] or 0.0),
+        closeness=Closeness(level["relationship"], level["solution"], level["price"], level["composite"]),
         missing_roles=tuple(r for r in o.seat_weights if r not in present),
         completeness=completeness(amap, chain, o, lang), empty=not chain.active, message=message)

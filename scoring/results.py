@@ -168,7 +168,7 @@ class Closeness:
     relationship: float | None
     solution: float | None
     price: float | None
-    composite: float
+    composite: float | None  # None when no measure is recorded: an unknown closeness is not 0
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ class Closeness(Answer):
     relationship: float | None
     solution: float | None
     price: float | None
-    composite: float
+    composite: float | None = Field(description="0.5 relationship + 0.3 solution + 0.2 price (an unrecorded "
+                                                "measure as 0); null when none is recorded")
 
 
 class CoveredBy(Answer):

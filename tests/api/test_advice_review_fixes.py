@@ -104,3 +104,11 @@ def test_unknown_closeness_is_not_averaged_as_zero(furniture: TestClient) -> Non
     assert None in rel
     mean = sum(w * v for w, v in known) / sum(w for w, _ in known)
     assert abs(chain["closeness"]["relationship"] - mean) < 1e-9
+
+
+def test_a_member_with_no_closeness_recorded_has_no_composite(furniture: TestClient) -> None:
+    """林晓 (gzf-design) has no closeness measure recorded: her composite is null, not 0.0 (the deck
+    showed "0.00" for a supporter we cover at 0.4); the others keep theirs."""
+    members = {m["contact_id"]: m["closeness"] for m in _get(furniture, f"{OPP}/decision-chain")["members"]}
+    assert members["gzf-design"]["composite"] is None and members["gzf-design"]["relationship"] is None
+    assert all(c["composite"] is not None for c in members.values() if c["relationship"] is not None)
