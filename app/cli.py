@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from app.settings import ROLES, Settings, make_backend
 from graph import csv_bundle
 from graph.backends import BACKENDS
-from graph.errors import InvalidGraph, StoreError
+from graph.errors import InvalidGraph, NotMigrated, StorageFull, StoreError
 from graph.models import Bundle
 from graph.store import Store
 
@@ -30,7 +31,26 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = args.data_dir
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:  # a bad value in the environment: one line naming the variable
+        raise SystemExit(f"guanxi {args.command}: " + "; ".join(_setting_problem(err) for err in e.errors())) from e
+
+
+def _setting_problem(error: Any) -> str:
+    """A settings error as the variable that holds the value, what is wrong, and the value (not a secret's)."""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    field = Settings.model_fields.get(name)
+    alias = getattr(field.validation_alias, "choices", None) if field is not None else None
+    variable = name if name.isupper() else str(alias[0]) if alias else f"GUANXI_{name.upper()}"
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    if msg.startswith(variable):
+        return msg
+    shown = "" if "password" in name or "key" in name else f" (got {str(error.get('input'))[:40]!r})"
+    minimum = (error.get("ctx") or {}).get("ge")
+    if error["type"] == "greater_than_equal" and minimum is not None:
+        msg = f"must be at least {minimum}"
+    return f"{variable} {msg}{shown}" if msg.startswith("must") else f"{variable}: {msg}{shown}"
 
 
 def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | None = None,
@@ -45,9 +65,24 @@ def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | Non
         store = Store(make_backend(settings))
     except ValueError as e:         # a backend not configured (neo4j without NEO4J_URI)
         raise SystemExit(f"guanxi {args.command}: {e}") from e
-    if migrate and settings.auto_migrate and store.backend.migrates_on_start:
-        store.backend.migrate()
+    if migrate and store.backend.migrates_on_start:
+        if settings.auto_migrate:
+            store.backend.migrate()
+        else:
+            _require_migrated(args, store, settings)
     return store
+
+
+def _require_migrated(args: argparse.Namespace, store: Store, settings: Settings) -> None:
+    """With GUANXI_AUTO_MIGRATE off, a store whose migrations have not all been applied is refused in one
+    line that says so (not "no such table: api_keys" from the first statement that needs one)."""
+    try:
+        store.backend.check_ready()
+    except StorageFull:
+        pass  # reading may still work; a write says so itself
+    except NotMigrated as e:
+        raise SystemExit(f"guanxi {args.command}: the store in {settings.data_dir} is not migrated (GUANXI_AUTO_MIGRATE "
+                         "is off): run `guanxi migrate` first") from e
 
 
 def _read_bundle(path: Path, kind: str | None, encoding: str | None = None) -> Bundle | csv_bundle.CsvBundle:
@@ -90,8 +125,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     store = _store(args)
     app = create_app(settings, store=store)
     if args.demo:
-        store.import_bundle(Bundle.model_validate_json(DEMO.read_text(encoding="utf-8")), actor="demo")
-        _print_demo_key(store, settings.data_dir, f"http://{args.host}:{args.port}")
+        loaded = _load_demo(store)
+        _print_demo_key(store, settings.data_dir, f"http://{args.host}:{args.port}", loaded)
     # The service keeps large projected maps (millions of objects at 100,000 contacts): with Python's
     # default collector thresholds, loading one ran a dozen full collections over everything held (a cold
     # load of 100,000 contacts 11-12 s; 7.6 s with these). Young collections still run, less often; the
@@ -101,8 +136,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
     gc.set_threshold(100_000, 50, 100)
     # h11 bounds the request head it buffers (httptools does not): headers beyond it are refused before
     # the app sees them; the app refuses headers above max_header_bytes with 431.
+    DRIVER_LOG.setLevel(logging.NOTSET)  # the driver's warnings go to the service's log again
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", http="h11",
                 h11_max_incomplete_event_size=4 * settings.max_header_bytes)
+
+
+def _load_demo(store: Store) -> bool:
+    """Import the demo account unless its account is already in the store: a store that has it keeps it
+    as it is (the edits made to it since, or its deletion of some people), never overwritten by the
+    demo's original. Whether it was imported now."""
+    demo = Bundle.model_validate_json(DEMO.read_text(encoding="utf-8"))
+    ids = [account.id for account in demo.accounts if account.id]
+    if store.backend.read(lambda tx: tx.get_nodes(ids)):
+        return False
+    store.import_bundle(demo, actor="demo")
+    return True
 
 
 def _demo_key(store: Store, data_dir: Path) -> str:
@@ -122,9 +170,10 @@ def _demo_key(store: Store, data_dir: Path) -> str:
     return secret
 
 
-def _print_demo_key(store: Store, data_dir: Path, base_url: str) -> None:
+def _print_demo_key(store: Store, data_dir: Path, base_url: str, loaded: bool = True) -> None:
     secret = _demo_key(store, data_dir)
-    print("Demo account 'gzf' loaded (广州某家具制造有限公司). An admin key for trying it:")
+    print("Demo account 'gzf' " + ("loaded" if loaded else "already in the store, left as it is")
+          + " (广州某家具制造有限公司). An admin key for trying it:")
     print(f"  Web app: {base_url}/  (sign in with the key {secret})")
     print(f"  curl -H 'Authorization: Bearer {secret}' '{base_url}/v1/accounts/gzf/map?format=png"
           "&opportunity_id=gzf-upgrade' -o map.png")
@@ -212,6 +261,9 @@ def _fail(command: str, problems: list[str], shown: int = 20) -> NoReturn:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    if args.deck and args.format not in DECK_FORMATS:
+        raise SystemExit(f"guanxi export: --deck makes the review deck, as pdf or pptx: use --format pdf --deck "
+                         f"(or --format pptx), or leave --deck out to export the {args.format}")
     store = _store(args)
     as_of = _moment(args.as_of, "--as-of") if args.as_of else None
     if args.format in DECK_FORMATS and (args.format == "pptx" or args.deck):
@@ -292,10 +344,57 @@ def cmd_changes(args: argparse.Namespace) -> None:
     print(f"{args.account}: {compared.label} → {compared.period.until[:19]}")
     for change in compared.changes.changes:
         print(f"  {(change.at or '')[:19]}  {change.text}")
-    us = compared.changes.summary.support["us"]
+    for line in _summary_lines(compared.changes.summary, compared.period.after, args.lang or "en"):
+        print(line)
+
+
+# The summary of `guanxi changes` in its text form, in the language of the change lines.
+SUMMARY_WORDS: dict[str, dict[str, str]] = {
+    "counts": {"en": "summary ({opportunity}): {joined} joined, {left} left, {stances} stance change(s), "
+                     "{added} line(s) added, {removed} removed, coverage +{gained} / −{lost}",
+               "zh-CN": "汇总（{opportunity}）：新加入 {joined}，离开 {left}，立场变化 {stances}，新增关系 {added}，"
+                        "删除关系 {removed}，覆盖 +{gained} / −{lost}"},
+    "us": {"en": "support for us: {before} → {after}", "zh-CN": "我方支持度：{before} → {after}"},
+    "them": {"en": "support for {name}: {before} → {after}", "zh-CN": "{name} 的支持度：{before} → {after}"},
+    "opened": {"en": "gap opened: {message}", "zh-CN": "新出现的缺口：{message}"},
+    "closed": {"en": "gap closed: {message}", "zh-CN": "已消除的缺口：{message}"},
+    "ranking": {"en": "who to win next: {moves}", "zh-CN": "争取对象排名变化：{moves}"},
+    "unranked": {"en": "unranked", "zh-CN": "未上榜"},
+}
+
+
+def _summary_lines(summary: Any, graph: Any, lang: str) -> list[str]:
+    """The summary's main items as text (the --json answer has them all): the counts, support for us and
+    for each competitor, the gaps opened and closed, and the people whose place in the ranking moved."""
+    from scoring.texts import say
+
+    def num(value: float | None) -> str:
+        return "—" if value is None else f"{value:+.2f}"
+
+    def name(node: str) -> str:
+        found = graph.nodes[node].get("name") if graph is not None and node in graph else None
+        return str(found or node)
+
+    if summary.opportunity_id is None:
+        return []
+    lines = [say(SUMMARY_WORDS, "counts", lang, opportunity=summary.opportunity_id, joined=summary.joined,
+                 left=summary.left, stances=summary.stance_changes, added=summary.lines_added,
+                 removed=summary.lines_removed, gained=summary.coverage_gained, lost=summary.coverage_lost)]
+    us = summary.support["us"]
     if us.before is not None or us.after is not None:
-        shown = ["—" if v is None else f"{v:+.2f}" for v in (us.before, us.after)]
-        print(f"support for us: {shown[0]} → {shown[1]}")
+        lines.append(say(SUMMARY_WORDS, "us", lang, before=num(us.before), after=num(us.after)))
+    for competitor, move in summary.support.get("competitors", {}).items():
+        lines.append(say(SUMMARY_WORDS, "them", lang, name=name(competitor), before=num(move.before),
+                         after=num(move.after)))
+    lines += [say(SUMMARY_WORDS, "opened", lang, message=gap.message) for gap in summary.gaps_opened]
+    lines += [say(SUMMARY_WORDS, "closed", lang, message=gap.message) for gap in summary.gaps_closed]
+    unranked = say(SUMMARY_WORDS, "unranked", lang)
+    moves = [f"{move.name or move.contact_id} {unranked if move.before is None else move.before} → "
+             f"{unranked if move.after is None else move.after}" for move in summary.ranking
+             if move.before != move.after]
+    if moves:
+        lines.append(say(SUMMARY_WORDS, "ranking", lang, moves=("；" if lang == "zh-CN" else "; ").join(moves)))
+    return lines
 
 
 def cmd_keys(args: argparse.Namespace) -> None:
@@ -403,10 +502,20 @@ COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "migrate": cmd_migrate, "impor
             "export": cmd_export, "keys": cmd_keys, "review": cmd_review, "changes": cmd_changes, "copy": cmd_copy}
 
 
+# The Neo4j driver's own log (WARNING "Transaction failed and will be retried in 0.9s (...)" on each retry of
+# an unreachable server): what it says, the command's one-line error says once; while the service runs, its log
+# is the operator's.
+DRIVER_LOG = logging.getLogger("neo4j")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    DRIVER_LOG.setLevel(logging.ERROR)
     try:
         COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so that a reader that has gone away is noticed below, not at exit
+    except BrokenPipeError:
+        _reader_gone()
     except StoreError as e:
         raise SystemExit(f"guanxi {args.command}: {e}") from e
     except OSError as e:  # a file that is missing, unreadable, a directory...
@@ -419,6 +528,14 @@ def main(argv: list[str] | None = None) -> None:
             raise
         raise SystemExit(f"guanxi {args.command}: unexpected error: {type(e).__name__}: {e} "
                          "(set GUANXI_DEBUG=1 to see where)") from e
+
+
+def _reader_gone() -> NoReturn:
+    """Stop quietly when standard output's reader has gone (`guanxi changes ... | head`): the rest of the output
+    goes nowhere (not a "Broken pipe" error, nor Python's complaint when it flushes at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(1)
 
 
 if __name__ == "__main__":

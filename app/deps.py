@@ -89,7 +89,8 @@ def require(role: str):  # type: ignore[no-untyped-def]
         if principal is None:
             principal = await authenticated(request, request.headers.get("authorization"))
         if ROLES.index(principal.role) < needed:
-            raise ApiError(403, "Forbidden", f"this needs the {role} role; the key is a {principal.role}")
+            article = "an" if principal.role[:1] in "aeiou" else "a"
+            raise ApiError(403, "Forbidden", f"this needs the {role} role; the key is {article} {principal.role}")
         return principal
 
     return dependency

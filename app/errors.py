@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,8 +70,15 @@ def _unreadable_body(exc: StarletteHTTPException) -> str | None:
     if isinstance(cause, UnicodeDecodeError):
         return f"the body is not valid UTF-8 (byte {cause.start})"
     if isinstance(cause, ValueError):
-        return "the body is not valid JSON"
+        return too_long_number(cause) or "the body is not valid JSON"
     return None
+
+
+def too_long_number(error: ValueError) -> str | None:
+    """What a ValueError of ``json.loads`` about an integer too long to convert means to the client."""
+    if "integer string conversion" not in str(error):
+        return None
+    return f"the body holds a number of more than {sys.get_int_max_str_digits()} digits"
 
 
 STORE_STATUS: list[tuple[type[StoreError], int, str]] = [
@@ -167,11 +175,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _clean(list(exc.errors()))
+        raw = list(exc.errors())
+        errors = _clean(raw)
         content_type = request.headers.get("content-type", "")
-        if content_type and not _is_json(content_type) and any(e["loc"][:1] == ["body"] for e in errors):
-            return problem(415, "Unsupported media type",
-                           f"send the body as application/json, not {content_type[:80]!r}",
+        # A body sent without a JSON content type reaches validation as bytes (FastAPI parses only what is
+        # declared JSON): that is a 415, with or without a Content-Type header — never "Input should be a
+        # valid dictionary". (No body at all stays a 422: the body is required.)
+        unparsed = any(tuple(e.get("loc", ()))[:1] == ("body",) and isinstance(e.get("input"), bytes | bytearray)
+                       for e in raw)
+        if (unparsed or content_type) and not _is_json(content_type) and any(e["loc"][:1] == ["body"]
+                                                                             for e in errors):
+            shown = f"not {content_type[:80]!r}" if content_type else "with a Content-Type header saying so"
+            return problem(415, "Unsupported media type", f"send the body as application/json, {shown}",
                            [{"loc": ["header", "content-type"], "msg": "must be application/json"}])
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"

@@ -63,11 +63,18 @@ class Settings(BaseSettings):
     @field_validator("api_keys")
     @classmethod
     def _keys_well_formed(cls, value: str) -> str:
+        roles: dict[str, str] = {}
         for pair in filter(None, (p.strip() for p in value.split(","))):
             role, _, secret = pair.partition(":")
             if role not in ROLES or len(secret) < 16:
                 raise ValueError("GUANXI_API_KEYS must be role:secret pairs, roles viewer|editor|admin, "
                                  "secrets of at least 16 characters")
+            # The same secret twice would be one key with the last role given (an admin key made a viewer
+            # without a word): refused, the secret not repeated in the message.
+            if secret in roles:
+                raise ValueError(f"GUANXI_API_KEYS gives one secret twice (as {roles[secret]} and as {role}): "
+                                 "give each key its own secret")
+            roles[secret] = role
         return value
 
     def env_keys(self) -> Mapping[str, str]:

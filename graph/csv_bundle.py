@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from graph.backend import Tx
+from graph.errors import InvalidGraph
 from graph.models import BUNDLE_SECTIONS, Bundle, EdgeType, default_edge_id
 from graph.records import EdgeRecord, NodeRecord
 from graph.store import Counts, Store, is_erased, laid_over
@@ -105,18 +106,68 @@ class CsvBundle:
     ignored: list[str]
     # The fields the CSV has a column for (bundle field → header).
     columns: dict[str, str] = field(default_factory=dict)
-
-    def _validated(self, raw: dict[str, list[dict[str, Any]]]) -> Bundle:
-        try:
-            return Bundle.model_validate(raw)
-        except ValidationError as e:
-            raise CsvError(422, self.locate([{"loc": list(err["loc"]), "msg": err["msg"]}
-                                             for err in e.errors()])) from e
+    # Cells :func:`read` could not take (a word that is not a boolean: the row is read without it), as
+    # located errors: reported by the import together with every other problem of the rows.
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     def merged(self, tx: Tx) -> tuple[Bundle, list[EdgeRecord]]:
         """The bundle to import, read in ``tx``: each row's cells laid over the stored record of its id
         (a field without a column, or with a blank cell, keeps its stored value; a new record gets the
-        defaults), validated; and the stored reporting lines that the rows' ``ReportsToId`` replaces."""
+        defaults), validated; and the stored reporting lines that the rows' ``ReportsToId`` replaces.
+        Raises CsvError naming every cell, id and field of every row that is wrong (not one kind of
+        problem at a time)."""
+        raw, replaced, errors = self._merge(tx)
+        try:
+            bundle = Bundle.model_validate(raw)
+        except ValidationError as e:
+            errors += [{"loc": list(err["loc"]), "msg": err["msg"]} for err in e.errors()]
+        if errors or self.problems:
+            raise CsvError(422, by_row([*self.problems, *self.locate(errors)]))
+        return bundle, replaced
+
+    def without_bad_rows(self, tx: Tx) -> tuple[Bundle, list[EdgeRecord], CsvBundle, set[str]] | None:
+        """The bundle of the rows :meth:`merged` found nothing wrong with (a row whose cell could not be read
+        is kept without that cell), to check them against the store too, so that an answer names the
+        references the good rows break along with the other rows' problems: that bundle, the lines it
+        replaces, a CsvBundle that locates its entries, and the ids of the rows left out (a reference to
+        one of them is not a problem of its own). None when the rest does not validate either."""
+        raw, _, errors = self._merge(tx)
+        try:
+            Bundle.model_validate(raw)
+        except ValidationError as e:
+            errors += [{"loc": list(err["loc"]), "msg": err["msg"]} for err in e.errors()]
+        bad_rows = {origin.row for error in errors if (origin := self._origin(list(error["loc"]))) is not None}
+        kept: dict[str, list[dict[str, Any]]] = {}
+        origins: dict[tuple[str, int], Origin] = {}
+        dropped: set[str] = set()
+        for section, entries in self.raw.items():
+            kept[section] = []
+            for i, entry in enumerate(entries):
+                origin = self.origins.get((section, i))
+                if origin is not None and origin.row in bad_rows:
+                    if section == self.kind and entry.get("id"):
+                        dropped.add(str(entry["id"]))
+                    continue
+                if origin is not None:
+                    origins[(section, len(kept[section]))] = origin
+                kept[section].append(entry)
+        rest = CsvBundle(self.kind, self.encoding, kept, origins, self.ignored, self.columns)
+        raw, replaced, errors = rest._merge(tx)
+        if errors:
+            return None
+        try:
+            return Bundle.model_validate(raw), replaced, rest, dropped
+        except ValidationError:
+            return None
+
+    def _origin(self, loc: list[Any]) -> Origin | None:
+        if loc[:1] == ["body"]:
+            loc = loc[1:]
+        return self.origins.get((loc[0], loc[1])) if len(loc) >= 2 and isinstance(loc[1], int) else None
+
+    def _merge(self, tx: Tx) -> tuple[dict[str, list[dict[str, Any]]], list[EdgeRecord], list[dict[str, Any]]]:
+        """The rows laid over the stored records (not validated), the reporting lines they replace, and the
+        rows that name an id of another kind (errors at bundle locations)."""
         section = self.kind
         rows = self.raw[section]
         errors: list[dict[str, Any]] = []
@@ -140,9 +191,7 @@ class CsvBundle:
         replaced: list[EdgeRecord] = []
         if section == "contacts" and raw.get("relationships"):
             raw["relationships"], replaced = _reporting_lines(tx, raw["relationships"], stored_nodes)
-        if errors:
-            raise CsvError(422, self.locate(errors))
-        return self._validated(raw), replaced
+        return raw, replaced, errors
 
     def locate(self, errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Errors about bundle entries (``[("body",) section, index, field...]``) as CSV rows and columns."""
@@ -151,7 +200,7 @@ class CsvBundle:
             loc = list(error["loc"])
             if loc[:1] == ["body"]:
                 loc = loc[1:]
-            origin = self.origins.get((loc[0], loc[1])) if len(loc) >= 2 and isinstance(loc[1], int) else None
+            origin = self._origin(loc)
             if origin is None:
                 located.append({"loc": ["body", *loc], "msg": error["msg"]})
                 continue
@@ -161,6 +210,12 @@ class CsvBundle:
                                            f" (no column for {name!r})" if name is not None else "")
             located.append({"loc": ["body", origin.row, column or name or "row"], "msg": f"{where}: {error['msg']}"})
         return located
+
+
+def by_row(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Located errors in the order of their rows (errors of no row first), each once."""
+    unique = list({(repr(e["loc"]), e["msg"]): e for e in errors}.values())
+    return sorted(unique, key=lambda e: e["loc"][1] if len(e["loc"]) > 1 and isinstance(e["loc"][1], int) else 0)
 
 
 def _key(header: str) -> str:
@@ -228,9 +283,8 @@ def read(data: bytes, kind: str, encoding: str | None = None,
             line = next(iterator)
         except StopIteration:
             break
-        except csv.Error as e:
-            errors.append(_unreadable(number + 1, e))
-            break
+        except csv.Error as e:  # the rest of the file cannot be read: what was found so far, and this
+            raise CsvError(422, [*errors, _unreadable(number + 1, e)]) from e
         number += 1
         if not any(cell.strip() for cell in line):
             continue
@@ -243,9 +297,7 @@ def read(data: bytes, kind: str, encoding: str | None = None,
             origins[("relationships", len(relationships))] = Origin(
                 number, {"source": columns.get("id", "id"), "target": columns["reports_to_id"]})
             relationships.append({"type": "REPORTS_TO", "source": row.get("id", ""), "target": boss})
-    if errors:
-        raise CsvError(422, errors)
-    return CsvBundle(kind, used, bundle, origins, ignored, columns)
+    return CsvBundle(kind, used, bundle, origins, ignored, columns, errors)
 
 
 def _over(section: str, stored: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +365,32 @@ def import_csv(store: Store, parsed: CsvBundle, *, actor: str, dry_run: bool = F
     is neither lost nor overwritten (:meth:`graph.store.Store.import_merged`). A dry run does the same and
     rolls it back. Raises CsvError (a bad row) or InvalidGraph (a broken rule: see
     :meth:`CsvBundle.locate`)."""
-    return store.import_merged(parsed.merged, actor=actor, dry_run=dry_run)
+    try:
+        return store.import_merged(parsed.merged, actor=actor, dry_run=dry_run)
+    except CsvError as e:
+        if e.status != 422:
+            raise
+        found = e
+    # Some rows are wrong: the others are checked against the store as well (a dry run), so that the answer
+    # names the references they break too, rather than one kind of problem per attempt.
+    rest: list[tuple[CsvBundle, set[str]]] = []
+
+    def without_bad_rows(tx: Tx) -> tuple[Bundle, list[EdgeRecord]]:
+        checked = parsed.without_bad_rows(tx)
+        if checked is None:
+            raise found
+        bundle, replaced, located_by, dropped = checked
+        rest.append((located_by, dropped))
+        return bundle, replaced
+
+    try:
+        store.import_merged(without_bad_rows, actor=actor, dry_run=True)
+    except InvalidGraph as e:
+        located_by, dropped = rest[-1]
+        named = tuple(f"with id {id!r}" for id in dropped)
+        more = [error for error in located_by.locate(e.errors) if not str(error["msg"]).endswith(named)]
+        raise CsvError(422, by_row([*found.errors, *more])) from e
+    raise found
 
 
 def _unreadable(row: int, error: csv.Error) -> dict[str, Any]:
@@ -338,7 +415,7 @@ def _row(fields: list[str | None], line: list[str], number: int, columns: dict[s
                 column = columns[name]
                 errors.append({"loc": ["body", number, column],
                                "msg": f"row {number}, column {column!r}: {value[:40]!r} is not true or false "
-                                      "(use true/false, yes/no, y/n, 1/0 or 是/否)"})
+                                      "(use true/false, yes/no, y/n, t/f, 1/0 or 是/否)"})
                 continue
             row[name] = word in TRUE
         elif name == "competitor_ids":

@@ -45,6 +45,10 @@ class StoreUnavailable(StoreError):
     """The database cannot be reached (or is not migrated) right now."""
 
 
+class NotMigrated(StoreUnavailable):
+    """The database answers, but migrations are pending (``guanxi migrate`` applies them)."""
+
+
 class WriteTooLarge(StoreError):
     """The write needs more memory than the database grants a transaction (Neo4j's
     ``db.memory.transaction.max`` / ``dbms.memory.transaction.total.max``): nothing was written, and the

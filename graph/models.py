@@ -38,12 +38,16 @@ def _astral_noncharacters() -> str:
 # C1 controls, lone surrogates (JSON can spell them, UTF-8 cannot store them) and noncharacters. None of
 # them is something a person typed, and each breaks an output: XML 1.0 forbids most of them, so an SVG,
 # GraphML or GEXF export holding one is not well-formed. Single-line text (names, titles, labels, stages)
-# also refuses line breaks and tabs, and the bidi embedding and override controls U+202A..U+202E, which
+# also refuses line breaks (the separators U+2028 and U+2029 too) and tabs, and the bidi embedding and
+# override controls U+202A..U+202E, which
 # make a name display as other text ("Trojan source"); the isolates U+2066..U+2069 and the marks U+200E,
 # U+200F stay, as right-to-left names need them. Notes keep the overrides: a pasted Arabic or Hebrew
 # note may carry them, and a note is never an identity shown in a list or on a map.
 _MULTI_LINE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-_SINGLE_LINE_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\ufdd0-\ufdef\ufffe\uffff]")
+_SINGLE_LINE_REFUSED = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\ufdd0-\ufdef\ufffe\uffff]")
+# What Python's str.splitlines() (and Unicode) takes for the end of a line, and tab: named so in a refusal.
+_LINE_BREAKS = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _ASTRAL_REFUSED = re.compile("[" + _astral_noncharacters() + "]")
 
 
@@ -53,7 +57,7 @@ def _refuse(pattern: re.Pattern[str], value: str) -> str:
         found = _ASTRAL_REFUSED.search(value)
     if found is not None:
         char = found.group()
-        kind = ("a line break or tab" if char in "\t\n\r" else
+        kind = ("a line break or tab" if char in _LINE_BREAKS and pattern is _SINGLE_LINE_REFUSED else
                 "a bidi override" if "\u202a" <= char <= "\u202e" else
                 "a lone surrogate" if "\ud800" <= char <= "\udfff" else
                 "a control character" if ord(char) < 0xA0 else "a Unicode noncharacter")

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import Editor, StoreDep, Viewer
-from app.errors import ApiError
+from app.errors import ApiError, too_long_number
 from app.routers.analytics import AsOf, as_of_moment
 from app.schemas.resources import CsvImportResult, ExportBundle, ImportResult
 from graph import csv_bundle, history
@@ -47,6 +47,8 @@ def _json_bundle(body: bytes) -> Bundle:
     except json.JSONDecodeError as e:
         msg = f"the body is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
         raise ApiError(422, "Invalid input", f"body: {msg}", [{"loc": ["body", e.pos], "msg": msg}]) from e
+    except ValueError as e:  # an integer of more digits than Python converts (4300): no field takes one
+        raise _unreadable(too_long_number(e) or "the body is not valid JSON") from e
     try:
         return Bundle.model_validate(data)
     except RecursionError as e:

@@ -26,6 +26,7 @@ import bisect
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, LiteralString, TypeVar
@@ -54,7 +55,7 @@ from neo4j.exceptions import (
 )
 
 from graph.backend import CHANGES_KEPT, SHARED_SCOPE, Tx, map_key
-from graph.errors import Conflict, StorageFull, StoreError, StoreUnavailable, WriteTooLarge
+from graph.errors import Conflict, NotMigrated, StorageFull, StoreError, StoreUnavailable, WriteTooLarge
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
 from graph.records import (
@@ -145,9 +146,14 @@ def _too_large(error: Neo4jError) -> WriteTooLarge:
 
 
 def _message(error: Exception) -> str:
-    """The first line of the server's or driver's message."""
-    text = str(getattr(error, "message", None) or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    """The server's or driver's message on one line (the driver puts the reason a connection failed on
+    the lines after "Couldn't connect to host:port (resolved to (...)):"), its resolved addresses shown as
+    host:port."""
+    text = " ".join(line.strip() for line in str(getattr(error, "message", None) or error).splitlines()
+                    if line.strip())
+    # ResolvedIPv4Address(('127.0.0.1', 7698)) → 127.0.0.1:7698
+    text = re.sub(r"Resolved(?:IPv[46])?Address\(\('([^']*)', (\d+)[^)]*\)\)", r"\1:\2", text)
+    return text or type(error).__name__
 
 
 # ---- records in and out ---------------------------------------------------------------------------
@@ -890,7 +896,7 @@ class Neo4jBackend:
             raise StoreUnavailable(f"migrations changed after they were applied: {', '.join(status.changed)}")
         if status.pending:
             names = ", ".join(m.name for m in status.pending)
-            raise StoreUnavailable(f"migrations not applied: {names} (run `guanxi migrate`)")
+            raise NotMigrated(f"migrations not applied: {names} (run `guanxi migrate`)")
 
     def purge(self) -> None:
         """Nothing to do: erased values are gone from the store's records and audit trail; Neo4j's own

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.backend import CHANGES_KEPT, Tx, map_news_in
-from graph.errors import Conflict, StorageFull, StoreUnavailable
+from graph.errors import Conflict, NotMigrated, StorageFull, StoreUnavailable
 from graph.records import (
     AccountSubgraph,
     ApiKey,
@@ -691,7 +691,7 @@ class SqliteBackend:
             raise StoreUnavailable(f"the database does not answer: {e}") from e
         missing = [m.name for m in migrations("sqlite") if done.get(m.name) != m.checksum]
         if missing:
-            raise StoreUnavailable(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
+            raise NotMigrated(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
         free = shutil.disk_usage(self.data_dir).free
         if free < MIN_FREE_BYTES:
             raise StorageFull(f"the disk holding {self.data_dir} is full ({free // 1024} KiB free)")
