@@ -16,7 +16,7 @@ drawn for the map it shows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -31,19 +31,22 @@ from rendering.model import MapError, build_map, check_opportunity
 from scoring.options import ScoringOptions
 
 __all__ = ["FORMATS", "SCOPES", "Drawings", "ExportFormat", "Focus", "MapError", "Shown", "account_graph",
-           "map_view", "render_account_map", "render_map"]
+           "map_view", "render_account_map", "render_map", "subsidiaries_of"]
 
 
 def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None = None, redact: bool = False,
                lang: str | None = None, today: dt.date | None = None, options: ScoringOptions | None = None,
-               focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None) -> bytes:
+               focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None,
+               subsidiaries: Sequence[tuple[str, str]] = ()) -> bytes:
     """The map of one account's projected graph in ``fmt`` (a name in ``FORMATS``).
 
     ``opportunity_id`` (one of the account's, see ``check_opportunity``) colours stances and badges roles
     from that opportunity's decision chain and fades everyone else; ``redact`` leaves personal notes and
     entrenched interests out of every format; ``lang`` (``en`` or ``zh-CN``) is the language of the
     legend and gap texts, by default that of the account's names; ``focus`` chooses the people shown;
-    ``team`` is our roster (``Store.team_roster``): the gaps' actions name whom the analytics name.
+    ``team`` is our roster (``Store.team_roster``): every member is drawn, and the gaps' actions name whom
+    the analytics name; ``subsidiaries`` (``subsidiaries_of``): for an account with no people of its own,
+    the subsidiaries whose maps hold them, named on the image.
     Raises ``MapError`` for an unknown format or a focus that cannot be served.
     """
     spec = FORMATS.get(fmt)
@@ -56,6 +59,7 @@ def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None =
     with collection_paused():
         model = build_map(graph, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
                           options=options, roster=team)
+        model.subsidiaries = list(subsidiaries)
         return spec.render(model, validate(model, focus or Focus()))
 
 
@@ -75,7 +79,8 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
 
     def draw() -> bytes:
         return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
-                          options=options, focus=focus, team=store.team_roster(graph))
+                          options=options, focus=focus, team=store.team_roster(graph),
+                          subsidiaries=subsidiaries_of(store, graph))
 
     request = (fmt, opportunity_id, redact, lang, today, options, focus)
     data = draw() if drawings is None else drawings.drawn(graph, request, draw)
@@ -84,13 +89,37 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
 
 def map_view(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, lang: str | None = None,
              today: dt.date | None = None, options: ScoringOptions | None = None,
-             focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None) -> Shown:
+             focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None,
+             subsidiaries: Sequence[tuple[str, str]] = ()) -> Shown:
     """Who the map image (PNG, SVG) of a projected graph draws for ``focus``, most important first, and
     what it says it left out: for a front end that draws the map itself. Raises ``MapError`` for a focus
     that cannot be served."""
     with collection_paused():
         model = build_map(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options, roster=team)
+        model.subsidiaries = list(subsidiaries)
         return shown(model, focus or Focus())
+
+
+# Accounts read, at most, to find an empty account's subsidiaries (a group's: its people are theirs).
+SUBSIDIARY_SCAN = 20_000
+
+
+def subsidiaries_of(store: Store, graph: nx.MultiDiGraph) -> list[tuple[str, str]]:
+    """The accounts whose parent is the account of ``graph`` (id, name; by name), read only when it has no
+    people of its own (a group whose people are filed under its subsidiaries); else none."""
+    if any(kind == "contact" for _, kind in graph.nodes(data="kind")):
+        return []
+    account_id = graph.graph.get("account_id")
+    found: list[tuple[str, str]] = []
+    cursor, read = None, 0
+    while read < SUBSIDIARY_SCAN:
+        page = store.list_nodes(NodeKind.account, limit=500, cursor=cursor)
+        read += len(page.items)
+        found += [(r.id, str(r.data.get("name") or r.id)) for r in page.items if r.data.get("parent_id") == account_id]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return sorted(found, key=lambda s: (s[1], s[0]))
 
 
 def account_graph(store: Store, account_id: str, opportunity_id: str | None) -> nx.MultiDiGraph:

@@ -2,6 +2,8 @@
 start marked on it — new people (green frame), departures (red frame; the map already strikes them
 through), stance moves (blue frame and an arrow under the name: 中立 → 支持者), new lines (green
 dashes) and lost lines (red dots, between the people as they stand now), with a legend of the marks.
+Its lines are routed around the boxes as the map's own are, and it shows the people the same focus
+(scope, department, around, depth) shows on the map.
 
 It draws on the same page as every map (``rendering.draw.map_page``) and adds the marks on top, so the
 map itself is exactly the map of ``rendering``; the changes come from ``scoring.changes``.
@@ -16,12 +18,15 @@ from typing import Any, Final
 import networkx as nx
 
 from rendering import scene
-from rendering.draw import MARGIN, TITLE_H, Frame, box_rects, map_page, text_width
+from rendering.draw import MARGIN, TITLE_H, Frame, MapPage, box_rects, map_page, text_width
 from rendering.focus import Focus, focused, validate
 from rendering.labels import lang_of, stance_label
 from rendering.model import MapError, build_map
-from scoring.changes import ChangeList
+from rendering.routing import CORNER, SLACK, Rect, Router
+from rendering.scene import Point
+from scoring.changes import Change, ChangeList
 from scoring.options import ScoringOptions
+from scoring.rules import drawn_ends
 from scoring.texts import say
 
 FORMATS: Final = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -51,13 +56,16 @@ def _word(key: str, lang: str, **kw: str) -> str:
 def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, since_label: str,
                       opportunity_id: str | None = None, redact: bool = False, lang: str | None = None,
                       today: dt.date | None = None, options: ScoringOptions | None = None,
-                      team: Iterable[Mapping[str, Any]] | None = None) -> bytes:
+                      team: Iterable[Mapping[str, Any]] | None = None, focus: Focus | None = None) -> bytes:
     """The map of ``after`` with ``changes`` (``scoring.changes.what_changed``) marked, as PNG, SVG or
-    a one-page PDF. ``since_label`` names the start of the period in the legend; ``team``: our roster."""
+    a one-page PDF. ``since_label`` names the start of the period in the legend; ``team``: our roster;
+    ``focus``: the people shown, as on any map (``MapError`` naming the parameter when it cannot be
+    served). The marks' lines are routed around the boxes as the map's own lines are."""
     if fmt not in FORMATS:
         raise MapError(f"a change map is drawn as {', '.join(FORMATS)}, not {fmt!r}", ["query", "format"])
     model = build_map(after, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
                       options=options, roster=team)
+    focus = validate(model, focus or Focus())
     lang = lang_of(model.lang)
     joined = {c.contact_id for c in changes.changes if c.kind == "joined" and c.contact_id}
     gone = {c.contact_id for c in changes.changes if c.kind in ("left", "removed") and c.contact_id}
@@ -68,7 +76,8 @@ def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, 
             stance[c.contact_id] = f"{stance_label(str(c.before), lang)} → {stance_label(str(c.after), lang)}"
     for contact, text in stance.items():
         model.contacts[contact].note = text
-    shown = focused(model, validate(model, Focus()))
+    # A change map is one page: for everyone page by page, the plain map's PDF (without since).
+    shown = focused(model, focus, pdf_hint="hint.pdf_no_changes")
     from rendering.layout import layout_map
 
     layout = layout_map(shown)
@@ -81,20 +90,40 @@ def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, 
                 x0, y0, x1, y1 = rects[person]
                 f.box(MARKS + 0.1, x0 - 0.06, y0 - 0.06, x1 - x0 + 0.12, y1 - y0 + 0.12, radius=0.08, stroke=colour,
                       width=2.6, group="changed-people")
-    for change in changes.changes:
-        if change.kind not in LINE_KINDS or change.source not in rects or change.target not in rects:
-            continue
-        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = rects[change.source], rects[change.target]
+    for change, points in _routed_changes(changes, page, rects):
         added = change.kind in ("line_added", "coverage_gained")
-        f.line(MARKS, [((ax0 + ax1) / 2, (ay0 + ay1) / 2), ((bx0 + bx1) / 2, (by0 + by1) / 2)],
-               NEW_LINE if added else GONE, 8.0 if added else 3.0, dash="-" if added else ":",
-               alpha=0.45 if added else 0.9, group="changed-lines")
+        f.line(MARKS, points, NEW_LINE if added else GONE, 8.0 if added else 3.0, dash="-" if added else ":",
+               alpha=0.45 if added else 0.9, group="changed-lines", radius=CORNER)
     _legend(page.scene, f.s, lang, since_label)
     if fmt == "png":
         return scene.png(page.scene, dpi)
     if fmt == "svg":
         return scene.svg(page.scene)
     return scene.pdf([page.scene], model.account_name)
+
+
+def _routed_changes(changes: ChangeList, page: MapPage, rects: dict[str, Rect]) -> list[tuple[Change, list[Point]]]:
+    """The changed lines between people drawn, each along a route around the boxes: a line the map draws
+    is marked along the map's own route; any other (a lost line, one the map left out) is routed as the
+    map routes its lines, around the boxes and the column headers."""
+    drawn = {(line.type, route.source, route.target): route.points for line, route in page.routes}
+    router: Router | None = None
+    out: list[tuple[Change, list[Point]]] = []
+    for change in changes.changes:
+        if change.kind not in LINE_KINDS or change.source not in rects or change.target not in rects:
+            continue
+        a, b = drawn_ends(change.entity_type, change.source, change.target)
+        if a == b:
+            continue
+        points = drawn.get((change.entity_type, a, b))
+        if points is None:
+            router = router or Router(rects, page.obstacles, slack=SLACK)
+            route = router.route(a, b)
+            if route is None:
+                continue
+            points = route.points
+        out.append((change, list(points)))
+    return out
 
 
 def _legend(page: scene.Scene, s: float, lang: str, since_label: str) -> None:

@@ -192,6 +192,8 @@ class MapPage:
 
     scene: Scene
     map: Frame
+    routes: list[tuple[Line, Route]] = field(default_factory=list)   # the relationship lines as routed
+    obstacles: list[Rect] = field(default_factory=list)              # what else lines were routed around
 
 
 def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_label: str | None = None,
@@ -214,10 +216,10 @@ def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_la
     if footer is not None:
         footer.draw(Frame(page, 0.0, height - footer.height, s), model, width)
     _title(model, whole, width, notices, page_label)
-    _draw(model, layout, area, m, quick)
+    routes = _draw(model, layout, area, m, quick)
     # At least 100 dpi (a 7.5-point title line is 10 px high); small maps get up to 150, about 2,100 px wide.
     dpi = min(150.0, max(100.0, 2100.0 / (width * s)))
-    return MapPage(page, area), dpi
+    return MapPage(page, area, routes, _obstacles(model, layout)), dpi
 
 
 def _title(model: MapModel, f: Frame, width: float, notices: list[str], page_label: str | None) -> None:
@@ -301,7 +303,8 @@ def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list
     return routed
 
 
-def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, quick: bool = False) -> None:
+def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics,
+          quick: bool = False) -> list[tuple[Line, Route]]:
     for panel in layout.panels:
         f.box(PANELS, panel.x, panel.y, panel.w, panel.h, radius=0.12, fill=PANEL_COLOURS[0],
               stroke=PANEL_COLOURS[1], width=0.8, group="panels")
@@ -312,8 +315,10 @@ def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, quick: bool 
     for segment in layout.segments:
         f.line(REPORTS, [(x, y) for x, y in segment], colour, 1.3, group="reports")
     _column_header(model, layout, f, m)
-    _lines(route_lines(model, layout, quick), f, len(model.contacts) > 60)
+    routed = route_lines(model, layout, quick)
+    _lines(routed, f, len(model.contacts) > 60)
     _boxes(model, layout, f, m)
+    return routed
 
 
 def _column_header(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:

@@ -72,9 +72,9 @@ def export_graph(model: MapModel, layout: MapLayout) -> nx.MultiDiGraph:
     people = model.contacts.keys() | model.team.keys() | model.competitors.keys()
     kept = {n for n, d in model.graph.nodes(data=True)
             if n in people or d.get("kind") not in ("contact", "team_member", "competitor")}
-    for node, data in model.graph.nodes(data=True):
-        if node not in kept:
-            continue
+    nodes = [(n, d) for n, d in model.graph.nodes(data=True) if n in kept]
+    nodes += [(t, d) for t, d in model.roster.items() if t in model.team]   # our team with no tie here
+    for node, data in nodes:
         attrs = flatten(data)
         attrs["label"] = str(data.get("name") or node)
         attrs["x"], attrs["y"] = _position(layout, node)

@@ -21,6 +21,7 @@ Views (``Focus.scope``):
 from __future__ import annotations
 
 import dataclasses
+import urllib.parse
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ IMAGE_BUDGET = 150        # people one image draws: about what a 4,000-pixel-wid
 LINE_BUDGET = 100         # relationship lines one image draws, reporting lines aside
 SIDE_BUDGET = 30          # team members, and competitors, in a side column
 MAX_DEPTH = 6
+SUBSIDIARIES_NAMED = 5    # subsidiaries a group's empty map names
 
 Scope = Literal["chain", "department", "around"]
 SCOPES: tuple[Scope, ...] = ("chain", "department", "around")
@@ -276,12 +278,12 @@ def line_priority(line: Line, model: MapModel) -> tuple[bool, bool, int, float]:
     return (line.faded, not chain, rank, -line.weight)
 
 
-def focused(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> MapModel:
+def focused(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET, *, pdf_hint: str = "hint.pdf") -> MapModel:
     """The model as one image draws it: the first ``budget`` people of the view, the lines between
     them (at most ``LINE_BUDGET``), the side columns (at most ``SIDE_BUDGET`` each), and notices saying
-    what was left out and how to ask for it."""
+    what was left out and how to ask for it (``pdf_hint``: the label of the last way, the PDF)."""
     focus = validate(model, focus)
-    return drawn_part(model, view_of(model, focus, budget), budget)
+    return drawn_part(model, view_of(model, focus, budget), budget, pdf_hint=pdf_hint)
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,7 @@ def shown(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET) -> Shown:
                  out.lines, out.notices)
 
 
-def drawn_part(model: MapModel, view: View, budget: int) -> MapModel:
+def drawn_part(model: MapModel, view: View, budget: int, *, pdf_hint: str = "hint.pdf") -> MapModel:
     """The part of ``view`` one image draws (see :func:`focused`)."""
     drawn = view.order[:budget]
     kept = set(drawn)
@@ -319,7 +321,7 @@ def drawn_part(model: MapModel, view: View, budget: int) -> MapModel:
                   and (ln.source in kept or ln.target in kept)]
     candidates.sort(key=lambda ln: line_priority(ln, model))
     lines = candidates[:LINE_BUDGET]
-    team = _side(model.team, lines)
+    team = _side(model.team, lines, {o for g in model.gaps for o in g.owners})
     rivals = _side(model.competitors, lines)
     lines = [ln for ln in lines if (ln.source in kept or ln.source in team) and
              (ln.target in kept or ln.target in rivals)]
@@ -330,12 +332,14 @@ def drawn_part(model: MapModel, view: View, budget: int) -> MapModel:
     outside = len(model.contacts) - len(view.order)
     if left or outside:
         notices.append(word("notice.people", lang, shown=f"{len(drawn):,}", total=f"{len(model.contacts):,}",
-                            hint=_hint(model, view, kept)))
+                            hint=_hint(model, view, kept, pdf_hint)))
     if len(candidates) > len(lines):
         notices.append(word("notice.lines", lang, n=f"{len(candidates) - len(lines):,}"))
     for kind, everyone, shown in (("team", model.team, team), ("competitors", model.competitors, rivals)):
         if len(everyone) > len(shown):
             notices.append(word(f"notice.{kind}", lang, n=f"{len(everyone) - len(shown):,}"))
+    if not model.contacts:
+        notices.append(_no_people(model))
     out.notices = notices
     for c, p in out.contacts.items():
         boss = model.manager.get(c)
@@ -344,27 +348,55 @@ def drawn_part(model: MapModel, view: View, budget: int) -> MapModel:
     return out
 
 
-def _side(people: dict[str, Person], lines: list[Line]) -> set[str]:
-    """A side column's members: everyone if they fit, else those with the most lines drawn."""
+def _no_people(model: MapModel) -> str:
+    """What a map with nobody on it says: a group's people are on its subsidiaries' maps (named, with
+    how to ask for each), else that nobody was added yet."""
+    lang = model.lang
+    if not model.subsidiaries:
+        return word("notice.no_people_yet", lang)
+    named = [word("notice.subsidiary", lang, name=name, id=urllib.parse.quote(id, safe=""))
+             for id, name in model.subsidiaries[:SUBSIDIARIES_NAMED]]
+    if len(model.subsidiaries) > SUBSIDIARIES_NAMED:
+        named.append(word("notice.subsidiaries_more", lang, n=f"{len(model.subsidiaries) - SUBSIDIARIES_NAMED:,}"))
+    return word("notice.no_people", lang, subsidiaries=("；" if lang == "zh-CN" else "; ").join(named))
+
+
+def _side(people: dict[str, Person], lines: list[Line], named: Collection[str] = ()) -> set[str]:
+    """A side column's members: everyone if they fit, else those with the most lines drawn, then those
+    the gap list names (the counterpart to appoint), then the most senior."""
     if len(people) <= SIDE_BUDGET:
         return set(people)
     counts = Counter(ln.source for ln in lines) + Counter(ln.target for ln in lines)
-    ranked = sorted(people, key=lambda p: (-counts[p], people[p].name, p))
+    ranks = {"executive": 0, "vp": 1, "director": 2, "manager": 3, "staff": 4}
+    ranked = sorted(people, key=lambda p: (-counts[p], p not in named, ranks.get(people[p].level, 5),
+                                           people[p].name, p))
     return set(ranked[:SIDE_BUDGET])
 
 
-def _hint(model: MapModel, view: View, kept: set[str]) -> str:
+def query_value(value: str) -> str:
+    """A value as it can stand in a hint's query string: what would end or change the value (``&``,
+    ``=``, ``#``, ``+``, ``%``, spaces, controls) percent-encoded; other characters, Chinese included,
+    kept readable (a client encodes them as UTF-8, as it sends any non-ASCII URL).
+
+    >>> query_value("R&D"), query_value("研发 中心（一）"), query_value("ops (east)")
+    ('R%26D', '研发%20中心（一）', 'ops%20(east)')
+    """
+    return "".join(ch if ord(ch) >= 128 and ch.isprintable() else urllib.parse.quote(ch, safe="-._~()!*',:/@$")
+                   for ch in value)
+
+
+def _hint(model: MapModel, view: View, kept: set[str], pdf_hint: str = "hint.pdf") -> str:
     """How to ask for the people left out: the largest department among them, one of them to centre
-    on, or the PDF of everyone."""
+    on, or the PDF of everyone (``pdf_hint``: its label); values percent-encoded where they must be."""
     lang = model.lang
     left = [c for c in model.contacts if c not in kept]
     departments = Counter(model.contacts[c].department for c in left if model.contacts[c].department)
     options: list[str] = []
     if view.kind != "department" and departments:
         name, n = departments.most_common(1)[0]
-        options.append(word("hint.department", lang, name=name, n=f"{n:,}"))
+        options.append(word("hint.department", lang, name=query_value(name), n=f"{n:,}"))
     rest = [c for c in view.order if c not in kept] or left
     if rest:
-        options.append(f"scope=around&around={rest[0]}&depth=1")
-    options.append(word("hint.pdf", lang))
+        options.append(f"scope=around&around={query_value(rest[0])}&depth=1")
+    options.append(word(pdf_hint, lang))
     return word("hint.join", lang).join(options)

@@ -398,7 +398,11 @@ def layout_map(model: MapModel, m: Metrics | None = None, *, undrawn: bool = Fal
             linked.setdefault(line.target, []).append(layout.pos[line.source][1])
     if model.team:
         layout.team_x = x0 - m.side_gap - m.box_w / 2
-        wanted = {t: sum(linked.get(t, [top])) / len(linked.get(t, [top])) for t in model.team}
+        wanted = {t: sum(linked[t]) / len(linked[t]) for t in model.team if t in linked}
+        # A team member with no line on this map goes below those with one, so as not to push them away
+        # from whom they cover.
+        last = max(wanted.values()) + 1e-3 if wanted else top
+        wanted.update({t: last for t in model.team if t not in linked})
         for t, y in side_column(wanted, top, m).items():
             layout.pos[t] = (layout.team_x, y)
     right = x1

@@ -82,6 +82,7 @@ class Gap:
     contact_ids: list[str]
     message: str
     action: str
+    owners: list[str] = field(default_factory=list)   # who on our side leads it and who introduces us
 
 
 @dataclass
@@ -104,6 +105,11 @@ class MapModel:
     notices: list[str] = field(default_factory=list)   # what it left out, and how to ask for it
     rules: Mapping[str, EdgeRule] = field(default_factory=lambda: edge_rules(DEFAULT_OPTIONS))  # the model's
     open_deals: list[str] = field(default_factory=list)  # the account's opportunities still open (is_open)
+    # Our team members with no tie to this account (so not in ``graph``): their roster records, so that
+    # every format shows the whole team (the image, at most ``rendering.focus.SIDE_BUDGET`` of them).
+    roster: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # With no people of its own (a group): its subsidiaries (id, name), whose maps hold its people.
+    subsidiaries: list[tuple[str, str]] = field(default_factory=list)
 
     def person(self, node: str) -> Person | None:
         return self.contacts.get(node) or self.team.get(node) or self.competitors.get(node)
@@ -165,6 +171,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
     ``roster``: our whole team (``Store.team_roster``), so that the gaps' actions name whom the analytics
     name (a counterpart of ours with no tie to the account yet)."""
     source = graph
+    roster = tuple(roster or ())
     if redacted:
         graph = redact(graph)
     lang = lang_of(lang) if lang else guess_lang(graph)
@@ -196,6 +203,18 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
                                 level=str(d.get("level") or ""))
         elif kind == "competitor":
             competitors[node] = Person(node, "competitor", str(d.get("name") or node))
+    # Our whole team, also whoever has no tie to this account yet (not in its projection): "our team on
+    # the left, every team member", and the counterpart the gaps name is drawn too.
+    untied: dict[str, dict[str, Any]] = {}
+    for record in roster:
+        node = str(record.get("id") or "")
+        if not node or node in graph:
+            continue
+        data = {k: v for k, v in record.items() if k != "id" and not (redacted and k == "notes")}
+        data["kind"] = "team_member"
+        untied[node] = data
+        team[node] = Person(node, "team_member", str(data.get("name") or node), title=str(data.get("title") or ""),
+                            level=str(data.get("level") or ""))
 
     # Stances and roles: from the chosen opportunity, or each contact's best-known stance.
     memberships: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
@@ -255,7 +274,7 @@ def build_map(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, reda
                 contacts[c].gaps.append(gap.number)
     return MapModel(account_id, str(account.get("name") or account_id), lang, today, redacted, graph,
                     opportunity, contacts, team, competitors, manager, lines, gaps, source=source,
-                    open_deals=open_deals, rules=rules)
+                    open_deals=open_deals, rules=rules, roster=untied)
 
 
 def line_weight(rules: Mapping[str, EdgeRule], kind: str, d: Mapping[str, Any]) -> float:
@@ -302,8 +321,9 @@ def _gaps(graph: nx.MultiDiGraph, opportunity_id: str | None, open_deals: list[s
             message = str(g["message"])
             if len(chosen) > 1:
                 message = f"[{graph.nodes[opp].get('name') or opp}] {message}"
+            owners = [str(g[k]) for k in ("owner_id", "via_id") if g.get(k)]
             found.append(Gap(len(found) + 1, str(g["code"]), str(g["severity"]), list(g["contact_ids"]),
-                             message, str(g.get("action") or "")))
+                             message, str(g.get("action") or ""), owners))
     order = {"high": 0, "medium": 1, "low": 2}
     found.sort(key=lambda g: (order.get(g.severity, 3), g.number))
     for i, gap in enumerate(found, 1):

@@ -8,8 +8,8 @@ layer that orders the drawing. The map, the PDF's pages and the change map build
 - PNG and PDF through cairo (``cairocffi`` over the system's ``libcairo2``): the map font is handed to
   fontconfig once per process, and cairo embeds the glyphs a PDF uses as a subset, so Chinese renders in
   any viewer and stays searchable. One PDF holds many pages of different sizes.
-- SVG written directly: text stays text (``font-family`` names our font, then common CJK fonts), every
-  value escaped, so user text can never become markup.
+- SVG written directly: text stays text, in a subset of our font embedded as ``@font-face`` (then
+  common CJK fonts), every value escaped, so user text can never become markup.
 
 Text is never parsed: no markup, no math. Widths come from the font's own metrics (``rendering.fonts``),
 the same that the layout measured with, so a label placed to fit does fit.
@@ -442,11 +442,13 @@ def _paint_attrs(fill: str | None, stroke: str | None, width: float, dash: tuple
 
 
 def svg(scene: Scene) -> bytes:
-    """The scene as an SVG document, one unit a point; text kept as text."""
+    """The scene as an SVG document, one unit a point; text kept as text, in the glyphs it uses of the map
+    font, embedded (``fonts.svg_font_faces``), so it shows on a machine with no CJK font."""
+    faces, families = fonts.svg_font_faces("".join(scene.texts()))
     out = [(f'<?xml version="1.0" encoding="utf-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
             f'width="{_n(scene.width)}pt" height="{_n(scene.height)}pt" '
             f'viewBox="0 0 {_n(scene.width)} {_n(scene.height)}" version="1.1">'),
-           f"<style>text {{ font-family: {fonts.svg_font_family()}; white-space: pre; }}</style>",
+           f"<style>{faces}\ntext {{ font-family: {fonts.svg_font_family(families)}; white-space: pre; }}</style>",
            '<rect width="100%" height="100%" fill="#ffffff"/>']
     for layer, shapes in scene.ordered():
         group = scene.groups.get(layer)

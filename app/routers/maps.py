@@ -10,13 +10,23 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.deps import StoreDep, Viewer
 from app.errors import ApiError
-from app.routers.analytics import AnswerJSON, AsOf, _today, account_map, as_of_moment, language
+from app.routers.analytics import AnswerJSON, AsOf, _options, _today, account_map, as_of_moment, language
 from app.schemas.maps import CytoscapeDocument, MapView
 from graph.errors import NotFound
 from graph.models import ID_PATTERN
-from rendering import FORMATS, Drawings, MapError, account_graph, map_view, render_account_map
+from graph.store import Store
+from rendering import (
+    FORMATS,
+    Drawings,
+    MapError,
+    account_graph,
+    map_view,
+    render_account_map,
+    render_map,
+    subsidiaries_of,
+)
 from rendering.focus import MAX_DEPTH, Focus, Scope
-from rendering.model import check_opportunity
+from rendering.model import check_opportunity, guess_lang
 from scoring.options import ScoringOptions
 
 router = APIRouter(prefix="/v1", tags=["maps"])
@@ -72,26 +82,61 @@ def get_account_map(
     GEXF, Cytoscape.js JSON with the image's positions and a stylesheet)."""
     options: ScoringOptions | None = getattr(request.app.state, "scoring_options", None)
     fmt = FORMATS[str(format.value)]
+    lang, focus = _language(accept_language), Focus(scope, department, around, depth)
     if as_of is not None or since is not None:
-        from app.routers.reviews import history_map
-
-        data, media_type = history_map(store, request, id, fmt.name, as_of=as_of, since=since,
-                                       opportunity_id=opportunity_id, redact=redact,
-                                       lang=_language(accept_language), focus=Focus(scope, department, around, depth))
+        data, media_type, used = _history_map(store, request, id, fmt.name, as_of=as_of, since=since,
+                                              opportunity_id=opportunity_id, redact=redact, lang=lang, focus=focus)
         return Response(data, media_type=media_type, headers={
-            "Content-Disposition": f'inline; filename="{id}-map.{fmt.extension}"', "Cache-Control": "no-store"})
+            "Content-Disposition": f'inline; filename="{id}-map.{fmt.extension}"', "Cache-Control": "no-store",
+            "Content-Language": used})
     try:
         data, media_type = render_account_map(store, id, fmt.name, opportunity_id=opportunity_id, redact=redact,
-                                              lang=_language(accept_language),
-                                              today=dt.datetime.now(dt.UTC).date(), options=options,
-                                              focus=Focus(scope, department, around, depth),
-                                              drawings=request.app.state.drawings)
+                                              lang=lang, today=dt.datetime.now(dt.UTC).date(), options=options,
+                                              focus=focus, drawings=request.app.state.drawings)
     except MapError as e:
         raise _invalid(e) from e
     filename = f"{id}-map" + (f"-{opportunity_id}" if opportunity_id else "") + f".{fmt.extension}"
     return Response(data, media_type=media_type,
                     headers={"Content-Disposition": f'inline; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+                             "Cache-Control": "no-store",
+                             "Content-Language": lang or guess_lang(store.account_graph(id))})
+
+
+def _history_map(store: Store, request: Request, account_id: str, fmt: str, *, as_of: str | None,
+                 since: str | None, opportunity_id: str | None, redact: bool, lang: str | None,
+                 focus: Focus) -> tuple[bytes, str, str]:
+    """The account's map as it stood ``as_of``, or (``since``) the change map from ``since`` to ``as_of``
+    (default: now), with the same focus and the same checks as the map now: the bytes, their media type
+    and the language of their text. An ``opportunity_id`` that names another kind of record or another
+    account's deal is a 422 naming it; one the map does not hold, a 404."""
+    from app.routers.reviews import compare
+    from rendering.change_map import FORMATS as CHANGE_FORMATS
+    from rendering.change_map import render_change_map
+
+    options = _options(request)
+    if since is not None and fmt not in CHANGE_FORMATS:
+        raise _invalid(MapError(f"a change map is drawn as {', '.join(CHANGE_FORMATS)}", ["query", "format"]))
+    when = as_of_moment(as_of)
+    today = _today(when)
+    graph = account_map(store, account_id, when)
+    used = lang or guess_lang(graph)
+    try:
+        if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
+            raise NotFound("opportunity at this account", opportunity_id)
+        team = store.team_roster(graph if when is None else None)
+        if since is None:
+            data = render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
+                              options=options, focus=focus, team=team, subsidiaries=subsidiaries_of(store, graph))
+            return data, FORMATS[fmt].media_type, used
+        compared = compare(store, options, account_id, since, when, opportunity_id, used,
+                           redact=redact)
+        assert compared is not None  # since was given
+        data = render_change_map(compared.period.after, compared.changes, fmt, since_label=compared.label,
+                                 opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
+                                 options=options, team=team, focus=focus)
+        return data, CHANGE_FORMATS[fmt], used
+    except MapError as e:
+        raise _invalid(e) from e
 
 
 @router.get("/accounts/{id}/map-view", response_model=MapView, response_class=AnswerJSON)
@@ -117,12 +162,15 @@ def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
 
         def view() -> bytes:
             shown = map_view(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options,
-                             focus=focus, team=store.team_roster(graph if when is None else None))
+                             focus=focus, team=store.team_roster(graph if when is None else None),
+                             subsidiaries=subsidiaries_of(store, graph))
             return MapView.model_validate(shown, from_attributes=True).model_dump_json().encode()
 
         drawings: Drawings = request.app.state.drawings
+        # Its notices are in the language asked for, else in that of the account's names: say which.
         return AnswerJSON(view() if when is not None else
-                          drawings.drawn(graph, ("map-view", opportunity_id, lang, today, options, focus), view))
+                          drawings.drawn(graph, ("map-view", opportunity_id, lang, today, options, focus), view),
+                          headers={"Content-Language": lang or guess_lang(graph)})
     except MapError as e:
         raise _invalid(e) from e
 

@@ -19,9 +19,6 @@ from app.deps import ETAG_HEADER, Cursor, Editor, Limit, StoreDep, Viewer, with_
 from app.routers.analytics import (
     AcceptLanguage,
     _options,
-    _today,
-    account_map,
-    as_of_moment,
     language,
 )
 from app.schemas import reviews as schemas
@@ -30,7 +27,6 @@ from graph.errors import InvalidGraph, NotFound
 from graph.models import ID_PATTERN, Id, Ids, Moment, Name, Notes, ReviewIn, moment
 from graph.records import NodeRecord, now_iso
 from graph.store import Store
-from rendering.focus import Focus
 from rendering.model import MapError, check_opportunity, guess_lang
 from scoring.changes import ChangeList, chosen_opportunity, what_changed
 from scoring.options import ScoringOptions
@@ -153,41 +149,6 @@ def get_changes(id: str, store: StoreDep, _: Viewer, request: Request, since: Si
     return schemas.Changes.model_validate({
         "since": compared.period.since, "until": compared.period.until,
         "since_review_id": compared.since_review.id if compared.since_review else None, **body})
-
-
-def history_map(store: Store, request: Request, account_id: str, fmt: str, *, as_of: str | None,
-                since: str | None, opportunity_id: str | None, redact: bool, lang: str | None,
-                focus: Focus) -> tuple[bytes, str]:
-    """The account's map as it stood ``as_of``, or (``since``) the change map from ``since`` to ``as_of``
-    (default: now)."""
-    from rendering import FORMATS, render_map
-    from rendering.change_map import FORMATS as CHANGE_FORMATS
-    from rendering.change_map import render_change_map
-
-    when = as_of_moment(as_of)
-    try:
-        if since is None:
-            graph = account_map(store, account_id, when)
-            if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
-                raise NotFound("opportunity at this account", opportunity_id)
-            return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang,
-                              today=_today(when), options=_options(request), focus=focus,
-                              team=store.team_roster()), FORMATS[fmt].media_type
-        if fmt not in CHANGE_FORMATS:
-            raise InvalidGraph([{"loc": ["query", "format"],
-                                 "msg": f"a change map is drawn as {', '.join(CHANGE_FORMATS)}"}])
-        graph = account_map(store, account_id, when)
-        compared = compare(store, _options(request), account_id, since, when, opportunity_id, lang or guess_lang(graph),
-                           redact=redact)
-        assert compared is not None  # since was given
-        if opportunity_id is not None and not check_opportunity(compared.period.after, opportunity_id):
-            raise NotFound("opportunity at this account", opportunity_id)
-        data = render_change_map(compared.period.after, compared.changes, fmt, since_label=compared.label,
-                                 opportunity_id=opportunity_id, redact=redact, lang=lang, today=_today(when),
-                                 options=_options(request), team=store.team_roster())
-        return data, CHANGE_FORMATS[fmt]
-    except MapError as e:
-        raise InvalidGraph([{"loc": e.loc, "msg": str(e)}]) from e
 
 
 DeckFormat = Literal["pptx", "pdf"]

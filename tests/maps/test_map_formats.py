@@ -58,7 +58,7 @@ def test_svg_keeps_chinese_names_as_text(furniture: TestClient) -> None:
         assert any(name in t for t in texts), name
     svg = data.decode("utf-8")
     assert "glyph" not in svg                                   # text, not glyph outlines
-    assert "font-family: 'Noto Sans SC', 'Noto Sans CJK SC'" in svg and "sans-serif" in svg
+    assert "font-family: 'Guanxi Map Sans', 'Noto Sans SC', 'Noto Sans CJK SC'" in svg and "sans-serif" in svg
 
 
 def test_svg_with_an_opportunity_shows_roles_and_the_opportunity(furniture: TestClient) -> None:
@@ -99,7 +99,8 @@ def test_people_without_a_known_manager_are_drawn(furniture: TestClient) -> None
 def test_graphml_has_every_node_and_edge_with_attributes(furniture: TestClient) -> None:
     nodes, edges, types = subgraph_counts(furniture, "gzf")
     graph = read_graphml(fetch(furniture, "gzf", "graphml", opportunity_id="gzf-upgrade"))
-    assert graph.number_of_nodes() == nodes == 14
+    nodes += 1                                  # our regional VP 周海: on our team, no tie to the account
+    assert graph.number_of_nodes() == nodes == 15 and "us-vp" in graph
     assert graph.number_of_edges() == edges == 31
     assert Counter(d["type"] for *_, d in graph.edges(data=True)) == types
     gm = graph.nodes["gzf-gm"]
@@ -113,7 +114,7 @@ def test_graphml_has_every_node_and_edge_with_attributes(furniture: TestClient) 
 def test_gexf_has_every_node_and_edge_with_positions(furniture: TestClient) -> None:
     nodes, edges, types = subgraph_counts(furniture, "gzf")
     graph = read_gexf(fetch(furniture, "gzf", "gexf"))
-    assert graph.number_of_nodes() == nodes
+    assert graph.number_of_nodes() == nodes + 1          # and 周海 (us-vp)
     assert graph.number_of_edges() == edges
     assert Counter(d["rel_type"] for *_, d in graph.edges(data=True)) == types
     assert graph.nodes["gzf-cfo"]["label"] == "何丽"
@@ -124,7 +125,7 @@ def test_cytoscape_elements_have_the_image_positions(furniture: TestClient) -> N
     nodes, edges, types = subgraph_counts(furniture, "gzf")
     document = read_cytoscape(fetch(furniture, "gzf", "cytoscape"))
     elements = document["elements"]
-    assert len(elements["nodes"]) == nodes and len(elements["edges"]) == edges
+    assert len(elements["nodes"]) == nodes + 1 and len(elements["edges"]) == edges     # and 周海 (us-vp)
     ids = [e["data"]["id"] for e in elements["nodes"] + elements["edges"]]
     assert len(ids) == len(set(ids))
     for node in elements["nodes"]:
@@ -283,6 +284,10 @@ def test_an_account_with_nobody_on_it_still_has_a_map(handset: TestClient, fmt: 
     elif fmt == "svg":
         assert any("Global Handset Inc." in t for t in svg_texts(data))
     elif fmt == "cytoscape":
-        assert [n["data"]["id"] for n in read_cytoscape(data)["elements"]["nodes"]] == ["hs-global"]
+        # the account, and our whole team (each member with no tie to the group)
+        nodes = read_cytoscape(data)["elements"]["nodes"]
+        assert [n["data"]["id"] for n in nodes if n["data"]["kind"] != "team_member"] == ["hs-global"]
+        assert {n["data"]["id"] for n in nodes if n["data"]["kind"] == "team_member"} == {
+            t["id"] for t in bundle("handset")["team"]}
     elif fmt == "pdf":
         assert data.startswith(b"%PDF") and pdf_pages(data) == 1
