@@ -39,17 +39,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _setting_problem(error: Any) -> str:
     """A settings error as the variable that holds the value, what is wrong, and the value (not a secret's)."""
-    name = str(error["loc"][0]) if error["loc"] else ""
-    field = Settings.model_fields.get(name)
-    alias = getattr(field.validation_alias, "choices", None) if field is not None else None
-    variable = name if name.isupper() else str(alias[0]) if alias else f"GUANXI_{name.upper()}"
+    name = str(error["loc"][0]) if error["loc"] else ""   # the field, or (pydantic-settings) its first alias
+    field = Settings.model_fields.get(name) or next(
+        (f for f in Settings.model_fields.values() if name in getattr(f.validation_alias, "choices", ())), None)
+    aliases = [str(a) for a in getattr(field.validation_alias, "choices", None) or ()] if field is not None else []
+    given = [a for a in aliases if a in os.environ or a.lower() in os.environ]  # the one the user set
+    variable = (given or aliases or [name if name.isupper() else f"GUANXI_{name.upper()}"])[0]
     msg = str(error["msg"]).removeprefix("Value error, ")
     if msg.startswith(variable):
         return msg
     shown = "" if "password" in name or "key" in name else f" (got {str(error.get('input'))[:40]!r})"
-    minimum = (error.get("ctx") or {}).get("ge")
-    if error["type"] == "greater_than_equal" and minimum is not None:
-        msg = f"must be at least {minimum}"
+    bounds = error.get("ctx") or {}
+    if error["type"] == "greater_than_equal" and bounds.get("ge") is not None:
+        msg = f"must be at least {bounds['ge']}"
+    elif error["type"] == "greater_than" and bounds.get("gt") is not None:
+        msg = f"must be greater than {bounds['gt']}"
     return f"{variable} {msg}{shown}" if msg.startswith("must") else f"{variable}: {msg}{shown}"
 
 
@@ -280,11 +284,11 @@ def cmd_export(args: argparse.Namespace) -> None:
         data = json.dumps(bundle, ensure_ascii=False, indent=2).encode()
     elif as_of is not None:
         from graph import history
-        from rendering import render_map
+        from rendering import render_map, subsidiaries_of
 
-        data = render_map(history.account_graph_as_of(store, args.account, as_of), args.format,
-                          opportunity_id=args.opportunity, redact=args.redact, lang=args.lang,
-                          team=store.team_roster())
+        graph = history.account_graph_as_of(store, args.account, as_of)
+        data = render_map(graph, args.format, opportunity_id=args.opportunity, redact=args.redact, lang=args.lang,
+                          team=store.team_roster(graph), subsidiaries=subsidiaries_of(store, graph))
     else:
         from rendering import render_account_map
 

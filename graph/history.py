@@ -211,13 +211,29 @@ def _edge(snapshot: dict[str, Any]) -> EdgeRecord:
 # instead of 18.5-21 s).
 
 
+def _as_of(subgraph: AccountSubgraph, until: str) -> nx.MultiDiGraph:
+    """A map replayed to ``until``, projected and frozen; it names its moment (``as_of``), so that what is
+    read beside it — our team (:meth:`graph.store.Store.team_roster`) — is read as it stood then too."""
+    graph = account_graph(subgraph)
+    graph.graph["as_of"] = until
+    return nx.freeze(graph)
+
+
+def team_as_of(tx: Tx, until: str, limit: int) -> tuple[dict[str, Any], ...]:
+    """Our team as it stood at ``until`` (records as ``Store.team_roster`` gives them: id and fields, by
+    id, at most ``limit``), replayed from the shared history: nobody hired since, nobody left before."""
+    nodes, _ = _records(tx, replay(tx.audit_of_accounts([SHARED_SCOPE], until=until), until))
+    team = sorted((n for n in nodes.values() if n.kind == NodeKind.team_member), key=lambda n: n.id)
+    return tuple({"id": n.id, **n.data} for n in team[:limit])
+
+
 @collection_paused()
 def account_graph_as_of(store: Store, account_id: str, until: str) -> nx.MultiDiGraph:
     """The account's map at ``until``, projected for scoring (frozen). NotFound when it did not exist."""
     subgraph = store.backend.read(lambda tx: subgraph_as_of(tx, account_id, until))
     if subgraph is None:
         raise NotFound(NodeKind.account, account_id, then=moment_words(until))
-    return nx.freeze(account_graph(subgraph))
+    return _as_of(subgraph, until)
 
 
 @collection_paused()
@@ -231,7 +247,7 @@ def opportunity_graph_as_of(store: Store, opportunity_id: str, until: str) -> nx
     subgraph = store.backend.read(work)
     if subgraph is None or not any(n.id == opportunity_id for n in subgraph.nodes):
         raise NotFound(NodeKind.opportunity, opportunity_id, then=moment_words(until))
-    return nx.freeze(account_graph(subgraph))
+    return _as_of(subgraph, until)
 
 
 def _account_of_opportunity(tx: Tx, opportunity_id: str, until: str) -> str | None:

@@ -220,7 +220,13 @@ class Store:
         to the account yet is not in its map, and may still be the one to name (a counterpart). With a
         map (``account_graph``'s), read once and kept in its memo, which an edited map carries over
         unless our team (or the competitors: the shared scope) changed — so an edit of a contact does
-        not cost another read. Without one (a review's comparison of two moments), read each time."""
+        not cost another read. Without one (a review's comparison of two moments), read each time. A map
+        as it stood at a past moment (``graph.graph["as_of"]``) gets our team as it stood then."""
+        if graph is not None and graph.graph.get("as_of"):
+            from graph.history import team_as_of
+
+            until = str(graph.graph["as_of"])
+            return self.backend.read(lambda tx: team_as_of(tx, until, ROSTER_LIMIT))
         memo = getattr(graph, "derived", None) if getattr(graph, "frozen", False) else None
         return (memo.get(_Roster, self._read_roster) if memo is not None else self._read_roster()).people
 
@@ -490,10 +496,6 @@ class Store:
             for key in fixed.keys() & changes.keys():
                 if changes[key] != fixed[key]:
                     raise InvalidGraph([{"loc": ["body", key], "msg": "endpoints and type cannot change"}])
-            if current.type == EdgeType.HAS_INTEREST and changes.get("kind", current.data.get("kind")) \
-                    != current.data.get("kind"):  # (the kind is part of an interest's id, as its ends are)
-                raise InvalidGraph([{"loc": ["body", "kind"], "msg": "an interest's kind cannot change: remove "
-                                                                     "it and add one of the new kind"}])
             merged = {**merge_patch(current.data, changes), **fixed, "id": id}
             model_type = ChainMemberIn if current.type == EdgeType.MEMBER_OF else RelationshipIn
             if model_type is ChainMemberIn:
@@ -501,6 +503,8 @@ class Store:
             data = edge_data(_validated(model_type, merged))
             if data == current.data:
                 return current
+            if _kind_changed(current, data):
+                raise InvalidGraph([{"loc": ["body", "kind"], "msg": KIND_FIXED}])
             record = replace(current, data=data, updated_at=now_iso(), version=current.version + 1)
             _refuse_personal_of_erased(tx, record)
             tx.put_edges([record])
@@ -653,6 +657,9 @@ class Store:
                     problems.append({"loc": ["body", *loc, "id"],
                                      "msg": f"relationship {edge.id!r} already joins other nodes"})
                     continue
+                if _kind_changed(old_edge, edge.data):
+                    problems.append({"loc": ["body", *loc, "kind"], "msg": KIND_FIXED})
+                    continue
                 outcome = _outcome(old_edge, edge.data, old_account=old_edge.account_id, new_account=edge.account_id)
                 counts[str(loc[0])][outcome] += 1
                 if outcome < 2:
@@ -690,6 +697,11 @@ class Store:
                 written = {e.id for e in edge_writes}
                 stale = [e for e in tx.edges_touching(list(moved)) if e.id not in written] if moved else []
                 tx.put_edges(self._with_accounts(tx, stale, moved))
+                # Deals that moved leave the old account's reviews, as on update_node (a review the bundle
+                # itself writes was checked against where its deals are now).
+                deals = [stored_nodes[id] for id, n in moved.items() if n.kind == NodeKind.opportunity]
+                naming = [r for r in _reviews_naming(tx, deals) if r.id not in reviews] if deals else []
+                audit += _leave_reviews(tx, naming, {d.id for d in deals}, actor)
                 tx.append_audit(audit)
             return {section: Counts(*c) for section, c in counts.items()}
 
@@ -1204,6 +1216,16 @@ def _review_record(model: ReviewIn, stamp: str) -> NodeRecord:
     data = model.model_dump(mode="json", exclude={"id"}, exclude_none=True)
     data.setdefault("held_at", stamp)
     return NodeRecord(REVIEW, model.id or _new_id(REVIEW), data, stamp, stamp, 1)
+
+
+KIND_FIXED = "an interest's kind cannot change: remove it and add one of the new kind"
+
+
+def _kind_changed(stored: EdgeRecord, data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` gives the stored interest ``stored`` another kind — which its id carries (a CRM
+    import naming the interest by its ends and new kind would then add a second one), as a relationship's
+    id carries its type and ends: refused by a PATCH and by an import alike."""
+    return stored.type == EdgeType.HAS_INTEREST and data.get("kind") != stored.data.get("kind")
 
 
 def _reviews_naming(tx: Tx, deals: Sequence[NodeRecord]) -> list[NodeRecord]:

@@ -77,12 +77,13 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
         raise MapError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", ["query", "format"])
     graph = account_graph(store, account_id, opportunity_id)
 
+    subsidiaries = subsidiaries_of(store, graph)
+
     def draw() -> bytes:
         return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
-                          options=options, focus=focus, team=store.team_roster(graph),
-                          subsidiaries=subsidiaries_of(store, graph))
+                          options=options, focus=focus, team=store.team_roster(graph), subsidiaries=subsidiaries)
 
-    request = (fmt, opportunity_id, redact, lang, today, options, focus)
+    request = (fmt, opportunity_id, redact, lang, today, options, focus, subsidiaries)
     data = draw() if drawings is None else drawings.drawn(graph, request, draw)
     return data, FORMATS[fmt].media_type
 
@@ -100,26 +101,17 @@ def map_view(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, lang:
         return shown(model, focus or Focus())
 
 
-# Accounts read, at most, to find an empty account's subsidiaries (a group's: its people are theirs).
-SUBSIDIARY_SCAN = 20_000
-
-
-def subsidiaries_of(store: Store, graph: nx.MultiDiGraph) -> list[tuple[str, str]]:
+def subsidiaries_of(store: Store, graph: nx.MultiDiGraph) -> tuple[tuple[str, str], ...]:
     """The accounts whose parent is the account of ``graph`` (id, name; by name), read only when it has no
-    people of its own (a group whose people are filed under its subsidiaries); else none."""
+    people of its own (a group whose people are filed under its subsidiaries); else none. Read afresh for
+    each request (a subsidiary's writes are not news of the group's map), and part of a kept drawing's key."""
     if any(kind == "contact" for _, kind in graph.nodes(data="kind")):
-        return []
-    account_id = graph.graph.get("account_id")
-    found: list[tuple[str, str]] = []
-    cursor, read = None, 0
-    while read < SUBSIDIARY_SCAN:
-        page = store.list_nodes(NodeKind.account, limit=500, cursor=cursor)
-        read += len(page.items)
-        found += [(r.id, str(r.data.get("name") or r.id)) for r in page.items if r.data.get("parent_id") == account_id]
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return sorted(found, key=lambda s: (s[1], s[0]))
+        return ()
+    account_id = str(graph.graph.get("account_id"))
+    children = store.backend.read(lambda tx: tx.nodes_of_accounts([account_id]))
+    found = [(r.id, str(r.data.get("name") or r.id)) for r in children
+             if r.kind == NodeKind.account and r.data.get("parent_id") == account_id]
+    return tuple(sorted(found, key=lambda s: (s[1], s[0])))
 
 
 def account_graph(store: Store, account_id: str, opportunity_id: str | None) -> nx.MultiDiGraph:

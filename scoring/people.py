@@ -173,12 +173,6 @@ class OurSide:
         gives no workload to weigh.)"""
         return self._best(contact_id, self.leaders())
 
-    def counterpart(self, contact_id: str) -> str | None:
-        """The one executive best fit to meet this client leader (``counterparts``), None when there is
-        none or when several fit equally well."""
-        best = self.counterparts(contact_id)
-        return best[0] if len(best) == 1 else None
-
     def level_gap(self, tid: str, contact_id: str) -> int | None:
         """How many levels (``level_order``) lie between our person and the contact; None when either
         level is unknown."""

@@ -35,7 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.stance.skeptic": {"en": "skeptic", "zh-CN": "怀疑者"},
     "label.stance.opponent": {"en": "opponent", "zh-CN": "反对者"},
     "label.stance.unknown": {"en": "unknown", "zh-CN": "态度不明"},
-    # a relationship's kind where a line is named in a list ("A → B (promoted by)"): the change list, the
+    # a relationship's kind where a line is named in a list ("A → B (promoted)"): the change list, the
     # PDF's lines to other pages, the web app's lists of a person's lines
     "label.line.REPORTS_TO": {"en": "reports to", "zh-CN": "汇报关系"},
     "label.line.REPORTS_TO_SECONDARY": {"en": "also reports to", "zh-CN": "第二汇报线"},

@@ -159,3 +159,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for backend, counts in sorted(_OUTCOMES.items()):
         figures = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         terminalreporter.write_line(f"{backend} tests: {figures}")
+
+
+def run_neo4j_data_migration(name: str, times: int = 2) -> None:
+    """Run the Neo4j data migration ``migrations/neo4j/<name>.py`` over the test database, ``times`` times
+    (they are idempotent)."""
+    import importlib
+
+    from neo4j import GraphDatabase
+
+    assert NEO4J_URI is not None
+    module = importlib.import_module(f"migrations.neo4j.{name}")
+    with GraphDatabase.driver(NEO4J_URI, auth=(NEO4J_USER, NEO4J_PASSWORD)) as driver, \
+            driver.session(database=NEO4J_DATABASE) as session:
+        for _ in range(times):
+            module.migrate(session)

@@ -123,7 +123,7 @@ def _history_map(store: Store, request: Request, account_id: str, fmt: str, *, a
     try:
         if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
             raise NotFound("opportunity at this account", opportunity_id)
-        team = store.team_roster(graph if when is None else None)
+        team = store.team_roster(graph)
         if since is None:
             data = render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
                               options=options, focus=focus, team=team, subsidiaries=subsidiaries_of(store, graph))
@@ -160,16 +160,19 @@ def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
             if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
                 raise NotFound("opportunity at this account", opportunity_id)
 
+        subsidiaries = subsidiaries_of(store, graph)
+
         def view() -> bytes:
             shown = map_view(graph, opportunity_id=opportunity_id, lang=lang, today=today, options=options,
-                             focus=focus, team=store.team_roster(graph if when is None else None),
-                             subsidiaries=subsidiaries_of(store, graph))
+                             focus=focus, team=store.team_roster(graph),
+                             subsidiaries=subsidiaries)
             return MapView.model_validate(shown, from_attributes=True).model_dump_json().encode()
 
         drawings: Drawings = request.app.state.drawings
         # Its notices are in the language asked for, else in that of the account's names: say which.
         return AnswerJSON(view() if when is not None else
-                          drawings.drawn(graph, ("map-view", opportunity_id, lang, today, options, focus), view),
+                          drawings.drawn(graph, ("map-view", opportunity_id, lang, today, options, focus, subsidiaries),
+                                         view),
                           headers={"Content-Language": lang or guess_lang(graph)})
     except MapError as e:
         raise _invalid(e) from e

@@ -149,10 +149,12 @@ def _message(error: Exception) -> str:
     """The server's or driver's message on one line (the driver puts the reason a connection failed on
     the lines after "Couldn't connect to host:port (resolved to (...)):"), its resolved addresses shown as
     host:port."""
-    text = " ".join(line.strip() for line in str(getattr(error, "message", None) or error).splitlines()
-                    if line.strip())
-    # ResolvedIPv4Address(('127.0.0.1', 7698)) → 127.0.0.1:7698
-    text = re.sub(r"Resolved(?:IPv[46])?Address\(\('([^']*)', (\d+)[^)]*\)\)", r"\1:\2", text)
+    lines = [line.strip() for line in str(getattr(error, "message", None) or error).splitlines() if line.strip()]
+    # the first line ends in a colon and the reasons follow it; several reasons (one per address) apart
+    text = " ".join(lines[:2]) + "".join(f"; {line}" for line in lines[2:])
+    # ResolvedIPv4Address(('127.0.0.1', 7698)) → 127.0.0.1:7698, ResolvedIPv6Address(('::1', 7698, 0, 0)) → [::1]:7698
+    text = re.sub(r"Resolved(?:IPv[46])?Address\(\('([^']*)', (\d+)[^)]*\)\)",
+                  lambda m: f"[{m[1]}]:{m[2]}" if ":" in m[1] else f"{m[1]}:{m[2]}", text)
     return text or type(error).__name__
 
 

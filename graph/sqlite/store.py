@@ -689,7 +689,11 @@ class SqliteBackend:
             done = self.applied()
         except sqlite3.Error as e:
             raise StoreUnavailable(f"the database does not answer: {e}") from e
-        missing = [m.name for m in migrations("sqlite") if done.get(m.name) != m.checksum]
+        files = migrations("sqlite")
+        changed = [m.name for m in files if m.name in done and done[m.name] != m.checksum]
+        if changed:  # as on Neo4j: not something `guanxi migrate` mends
+            raise StoreUnavailable(f"migrations changed after they were applied: {', '.join(changed)}")
+        missing = [m.name for m in files if m.name not in done]
         if missing:
             raise NotMigrated(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
         free = shutil.disk_usage(self.data_dir).free

@@ -97,3 +97,23 @@ def test_a_deal_filter_naming_another_kind_of_record_is_a_422_naming_it(furnitur
         answer = furniture.get(path, params={**params, "opportunity_id": "gzf-gm"})
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json()["errors"][0]["loc"] == ["query", "opportunity_id"], answer.text
+
+
+def test_a_deal_moved_by_an_import_leaves_the_reviews_of_the_old_account(furniture: TestClient,
+                                                                         settings: Settings) -> None:
+    _two_deals_reviewed(furniture)
+    _ok(furniture.post("/v1/import", json={"opportunities": [{"id": "d2", "account_id": "other", "name": "d2"}]}))
+    assert _review(furniture, "q4")["opportunity_ids"] == ["gzf-upgrade", "d1"]
+    _reimports(furniture, settings)
+
+
+def test_an_import_cannot_change_an_interests_kind_either(furniture: TestClient) -> None:
+    """As a PATCH cannot: the id carries the kind (a CRM import naming the interest by its ends and new
+    kind would add a second interest)."""
+    id = "HAS_INTEREST:gzf-it:gzf-upgrade:job_threat"
+    before = _ok(furniture.get(f"/v1/relationships/{id}"))
+    answer = furniture.post("/v1/import", json={"relationships": [
+        {"id": id, "type": "HAS_INTEREST", "source": "gzf-it", "target": "gzf-upgrade", "kind": "influence_loss",
+         "threat": 0.5}]})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["loc"][-1] == "kind", answer.text
+    assert _ok(furniture.get(f"/v1/relationships/{id}")) == before

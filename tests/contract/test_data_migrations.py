@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from graph.backend import Backend, Tx
 from graph.models import Bundle, NodeKind
 from graph.records import MapChanges
 from graph.store import Store
-from tests.conftest import bundle
+from tests.conftest import bundle, run_neo4j_data_migration
 
 
 def _run_status_migration(backend_name: str, backend: Backend) -> None:
@@ -22,16 +25,7 @@ def _run_status_migration(backend_name: str, backend: Backend) -> None:
             with backend._transaction("BEGIN IMMEDIATE") as conn:
                 module.migrate(conn)
     else:
-        from neo4j import GraphDatabase
-
-        from tests.conftest import NEO4J_DATABASE, NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER
-
-        assert NEO4J_URI is not None
-        module = importlib.import_module("migrations.neo4j.V0030__opportunity_status")
-        with GraphDatabase.driver(NEO4J_URI, auth=(NEO4J_USER, NEO4J_PASSWORD)) as driver, \
-                driver.session(database=NEO4J_DATABASE) as session:
-            for _ in range(2):  # idempotent
-                module.migrate(session)
+        run_neo4j_data_migration("V0030__opportunity_status")
 
 
 def test_opportunities_stored_without_a_status_get_the_one_their_stage_implies(backend_name: str,
@@ -62,3 +56,26 @@ def test_opportunities_stored_without_a_status_get_the_one_their_stage_implies(b
     assert all(r.version == upgrade.version for r in stored.values())
     after = store.account_graph("gzf")
     assert after.nodes["gzf-won"]["status"] == "won"
+
+
+def test_a_migration_changed_after_it_was_applied_is_not_called_pending(tmp_path: Path) -> None:
+    """SQLite says what Neo4j says: an applied migration whose file changed is not mended by `guanxi
+    migrate` (which refuses it), so it is not "not migrated: run guanxi migrate"."""
+    from graph.errors import NotMigrated, StoreUnavailable
+    from graph.sqlite.store import SqliteBackend
+
+    backend = SqliteBackend(tmp_path / "data")
+    try:
+        backend.migrate()
+        backend.check_ready()
+        with backend._transaction("BEGIN IMMEDIATE") as conn:
+            conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE name LIKE 'V0040%'")
+        with pytest.raises(StoreUnavailable, match="changed after they were applied: V0040") as raised:
+            backend.check_ready()
+        assert not isinstance(raised.value, NotMigrated)
+        with backend._transaction("BEGIN IMMEDIATE") as conn:
+            conn.execute("DELETE FROM schema_migrations WHERE name LIKE 'V0040%'")
+        with pytest.raises(NotMigrated, match="V0040"):
+            backend.check_ready()
+    finally:
+        backend.close()

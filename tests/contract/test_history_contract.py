@@ -14,7 +14,7 @@ from graph.errors import Conflict, NotFound
 from graph.models import Bundle, ChainMemberIn, NodeKind, RelationshipIn, ReviewIn
 from graph.records import AccountSubgraph, AuditEntry, now_iso
 from graph.store import Store
-from tests.conftest import bundle
+from tests.conftest import bundle, run_neo4j_data_migration
 
 
 def _snapshot(subgraph: AccountSubgraph | None) -> dict[str, Any]:
@@ -177,18 +177,7 @@ def test_entries_written_before_history_are_filed_under_their_account(backend_na
         with closing(sqlite3.connect(backend.path)) as conn, conn:
             conn.execute(backfill)
     else:
-        import importlib
-
-        from neo4j import GraphDatabase
-
-        from tests.conftest import NEO4J_DATABASE, NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER
-
-        assert NEO4J_URI is not None
-        module = importlib.import_module("migrations.neo4j.V0011__audit_accounts")
-        with GraphDatabase.driver(NEO4J_URI, auth=(NEO4J_USER, NEO4J_PASSWORD)) as driver, \
-                driver.session(database=NEO4J_DATABASE) as session:
-            for _ in range(2):  # idempotent
-                module.migrate(session)
+        run_neo4j_data_migration("V0011__audit_accounts")
     trail = backend.read(lambda tx: tx.list_audit(entity_id=None, before=None, limit=10))
     filed = {e.entity_id: e.account_id for e in trail if e.actor == "old"}
     assert filed == {"gzf-gm": "gzf", "us-vp": SHARED_SCOPE, "INFLUENCES:gzf-design:gzf-gm": "gzf",

@@ -219,3 +219,34 @@ def serving(app: Any, **config: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# A contacts CSV wrong in several ways at once. Row 2: a word that is not a boolean; row 3: no name (a new
+# contact); row 4: an account that does not exist; row 5: a boss who is row 3 (left out with it: not a
+# problem of its own); row 6: a boss who does not exist.
+MULTI_CSV = ("Id,Name,AccountId,KnowsUs,ReportsToId\n"
+             "m1,甲,gzf,maybe,\n"
+             "m2,,gzf,yes,\n"
+             "m3,丙,nope,no,\n"
+             "m4,丁,gzf,yes,m2\n"
+             "m5,戊,gzf,t,zz\n")
+
+
+def cli(*args: str, cwd: Path, check: bool = True, timeout: float = 60,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([*guanxi_command(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                            env={**os.environ, "GUANXI_API_KEYS": "", **(env or {"GUANXI_BACKEND": "sqlite"})},
+                            check=False)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]

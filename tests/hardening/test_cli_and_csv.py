@@ -19,29 +19,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import backend_env
-from tests.hardening.conftest import assert_problem, auth, free_port, guanxi_command, snapshot
+from tests.hardening.conftest import (
+    assert_one_line_error,
+    assert_problem,
+    auth,
+    cli,
+    free_port,
+    guanxi_command,
+    snapshot,
+)
 
 NAMES_CSV = "Id,Name,Title,Department,AccountId,ReportsToId\ncn1,王建国,总经理,管理层,gzf,\ncn2,李晓燕,采购经理,采购部,gzf,cn1\n"
-
-
-def cli(*args: str, cwd: Path, check: bool = True, timeout: float = 60,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*guanxi_command(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                            env={**os.environ, "GUANXI_API_KEYS": "", **(env or {"GUANXI_BACKEND": "sqlite"})},
-                            check=False)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 # ---- --data-dir wherever it stands --------------------------------------------------------------------

@@ -17,32 +17,14 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES, backend_env
-from tests.hardening.conftest import auth, free_port, guanxi_command
-
-MULTI_CSV = ("Id,Name,AccountId,KnowsUs,ReportsToId\n"
-             "m1,甲,gzf,maybe,\n"
-             "m2,,gzf,yes,\n"
-             "m3,丙,nope,no,\n"
-             "m4,丁,gzf,yes,m2\n"
-             "m5,戊,gzf,t,zz\n")
+from tests.hardening import conftest
+from tests.hardening.conftest import MULTI_CSV, assert_one_line_error, auth, free_port, guanxi_command
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
         timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*guanxi_command(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env={**os.environ, "GUANXI_API_KEYS": "", **(env or {"GUANXI_BACKEND": "sqlite"})},
-                          check=False)
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
-
+    """The command's result, whatever its exit status (these tests look at the failures)."""
+    return conftest.cli(*args, cwd=cwd, env=env, timeout=timeout, check=False)
 
 # ---- 1. serve --demo leaves an existing demo account alone --------------------------------------------------
 
@@ -124,14 +106,23 @@ def test_a_secret_given_twice_in_api_keys_is_refused(tmp_path: Path) -> None:
     secret = "the-same-secret-twice-0001"
     result = cli("keys", "list", "--data-dir", str(tmp_path / "D"), cwd=tmp_path,
                  env={"GUANXI_BACKEND": "sqlite", "GUANXI_API_KEYS": f"admin:{secret},viewer:{secret}"})
-    line = one_line_error(result, "guanxi keys", "GUANXI_API_KEYS", "twice")
+    line = assert_one_line_error(result, "guanxi keys", "GUANXI_API_KEYS", "twice")
     assert secret not in line
 
 
 def test_a_body_limit_below_its_minimum_names_the_variable_and_the_minimum(tmp_path: Path) -> None:
     result = cli("serve", "--data-dir", str(tmp_path / "D"), cwd=tmp_path,
                  env={"GUANXI_BACKEND": "sqlite", "GUANXI_MAX_BODY_BYTES": "100"})
-    one_line_error(result, "guanxi serve", "GUANXI_MAX_BODY_BYTES", "at least 1024", "100")
+    assert_one_line_error(result, "guanxi serve", "GUANXI_MAX_BODY_BYTES", "at least 1024", "100")
+
+
+@pytest.mark.parametrize("variable", ["GUANXI_NEO4J_CONNECTION_TIMEOUT", "NEO4J_CONNECTION_TIMEOUT"])
+def test_a_bad_setting_names_the_variable_the_user_set(tmp_path: Path, variable: str) -> None:
+    """A setting read from either of two variables is named as the user spelled it."""
+    result = cli("keys", "list", "--data-dir", str(tmp_path / "D"), cwd=tmp_path,
+                 env={"GUANXI_BACKEND": "sqlite", variable: "0"})
+    line = assert_one_line_error(result, "guanxi keys", f"{variable} must be greater than 0")
+    assert f" {variable} " in f" {line.split(': ', 1)[1]}"
 
 
 # ---- 7. an unreachable Neo4j: one complete line ------------------------------------------------------------------
@@ -143,7 +134,7 @@ def test_an_unreachable_neo4j_is_one_complete_line(tmp_path: Path, command: list
     after "Couldn't connect to 127.0.0.1:7698 (resolved to ('127.0.0.1:7698',)):"."""
     result = cli(*command, cwd=tmp_path, env={"GUANXI_BACKEND": "neo4j", "NEO4J_URI": f"bolt://127.0.0.1:{free_port()}",
                                               "NEO4J_PASSWORD": "x"})
-    line = one_line_error(result, f"guanxi {command[0]}", "Neo4j cannot be reached", "127.0.0.1")
+    line = assert_one_line_error(result, f"guanxi {command[0]}", "Neo4j cannot be reached", "127.0.0.1")
     assert not line.endswith(":") and "refused" in line.lower(), line
     assert "retried" not in result.stderr
 
@@ -156,7 +147,7 @@ def test_a_store_not_migrated_says_to_run_migrate(tmp_path: Path) -> None:
     env = {"GUANXI_BACKEND": "sqlite", "GUANXI_AUTO_MIGRATE": "false"}
     data = ["--data-dir", str(tmp_path / "x")]
     result = cli("keys", "create", "--role", "admin", *data, cwd=tmp_path, env=env)
-    one_line_error(result, "guanxi keys", "not migrated", "guanxi migrate")
+    assert_one_line_error(result, "guanxi keys", "not migrated", "guanxi migrate")
     assert cli("migrate", *data, cwd=tmp_path).returncode == 0
     created = cli("keys", "create", "--role", "admin", *data, cwd=tmp_path, env=env)
     assert created.returncode == 0, created.stderr
@@ -223,5 +214,5 @@ def test_export_deck_with_a_map_format_is_refused(tmp_path: Path, fmt: str) -> N
     data = ["--data-dir", str(tmp_path / "D")]
     assert cli("import", str(FIXTURES / "furniture.json"), *data, cwd=tmp_path).returncode == 0
     result = cli("export", "gzf", "--format", fmt, "--deck", "-o", str(tmp_path / "out"), *data, cwd=tmp_path)
-    one_line_error(result, "guanxi export", "--deck", "--format pdf")
+    assert_one_line_error(result, "guanxi export", "--deck", "--format pdf")
     assert not (tmp_path / "out").exists()

@@ -16,16 +16,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import EDITOR, VIEWER
-from tests.hardening.conftest import assert_problem, auth, free_port, snapshot
-
-# Row 2: a word that is not a boolean; row 3: no name (a new contact); row 4: an account that does not exist;
-# row 5: a boss who is row 3 (left out with it: not a problem of its own); row 6: a boss who does not exist.
-MULTI_CSV = ("Id,Name,AccountId,KnowsUs,ReportsToId\n"
-             "m1,甲,gzf,maybe,\n"
-             "m2,,gzf,yes,\n"
-             "m3,丙,nope,no,\n"
-             "m4,丁,gzf,yes,m2\n"
-             "m5,戊,gzf,t,zz\n")
+from tests.hardening.conftest import MULTI_CSV, assert_problem, auth, free_port, snapshot
 
 
 def post_csv(client: TestClient, text: str, **params: Any) -> httpx.Response:

@@ -77,3 +77,31 @@ def test_an_account_nobody_was_added_to_says_so(client: TestClient) -> None:
     assert client.post("/v1/import", json=data).status_code == 200
     texts = svg_texts(fetch(client, "empty", "svg"))
     assert any("No people on this account's map yet" in t for t in texts)
+
+
+def test_a_group_map_names_a_subsidiary_added_since_it_was_drawn(handset: TestClient) -> None:
+    """A subsidiary's writes are not news of the group's map: the list is read for each request and is
+    part of a kept drawing's key, so a second subsidiary shows at once, on the image and in the view."""
+    assert "Global Handset 天津工厂" in next(t for t in svg_texts(fetch(handset, "hs-global", "svg"))
+                                         if "no people of its own" in t)
+    handset.get("/v1/accounts/hs-global/map-view").raise_for_status()
+    handset.post("/v1/accounts", json={"id": "hs-sz", "name": "Shenzhen Plant", "parent_id": "hs-global"}
+                 ).raise_for_status()
+    notice = next(t for t in svg_texts(fetch(handset, "hs-global", "svg")) if "no people of its own" in t)
+    assert "Shenzhen Plant" in notice and "Global Handset 天津工厂" in notice
+    view = handset.get("/v1/accounts/hs-global/map-view").json()
+    assert any("Shenzhen Plant" in n for n in view["notices"]), view["notices"]
+
+
+def test_a_map_as_it_stood_draws_the_team_as_it_stood(furniture: TestClient) -> None:
+    """Every team member is drawn, so a past map draws our team as it stood then: not someone hired since."""
+    from graph.records import now_iso
+
+    then = now_iso()
+    furniture.post("/v1/team", json={"id": "us-later", "name": "Hired Later", "level": "executive"}
+                   ).raise_for_status()
+    past = furniture.get("/v1/accounts/gzf/map", params={"format": "svg", "as_of": then})
+    assert past.status_code == 200 and "Hired Later" not in svg_texts(past.content)
+    assert "Hired Later" in svg_texts(fetch(furniture, "gzf", "svg"))
+    gaps = furniture.get("/v1/opportunities/gzf-upgrade/coverage-gaps", params={"as_of": then}).json()
+    assert "Hired Later" not in str(gaps)

@@ -558,3 +558,17 @@ def test_a_record_deleted_while_it_was_read_is_not_there() -> None:
     tx.answers[queries.EDGES_TOUCHING] = [{"type": "ALLY", "source": "c1", "target": "c2", "props": edge},
                                           {"type": "ALLY", "source": "c1", "target": "c3", "props": gone}]
     assert [e.id for e in Neo4jTx(tx, writable=False).edges_touching(["c1"])] == ["e1"]  # type: ignore[arg-type]
+
+
+def test_a_driver_message_is_one_line_with_its_reasons() -> None:
+    """The driver says why it could not connect on the lines after the first (which ends in a colon): all
+    of it on one line, one reason per address, IPv6 addresses bracketed."""
+    from graph.neo4j.store import _message
+
+    error = Exception("Couldn't connect to localhost:7698 (resolved to ('127.0.0.1:7698', '[::1]:7698')):\n"
+                      "Failed to establish connection to ResolvedIPv4Address(('127.0.0.1', 7698)) (reason refused)\n"
+                      "Failed to establish connection to ResolvedIPv6Address(('::1', 7698, 0, 0)) (reason refused)")
+    assert _message(error) == (
+        "Couldn't connect to localhost:7698 (resolved to ('127.0.0.1:7698', '[::1]:7698')): Failed to establish "
+        "connection to 127.0.0.1:7698 (reason refused); Failed to establish connection to [::1]:7698 (reason refused)")
+    assert _message(Exception("one line")) == "one line" and _message(Exception("")) == "Exception"

@@ -182,14 +182,14 @@ def test_the_counterpart_matches_level_role_and_ties(mapb: type[MapBuilder]) -> 
          .contact("gm", level="executive").contact("vp", level="vp").contact("vp2", level="vp")
          .edge("COVERS", "vp-tied", "vp2").build())
     us = OurSide(AccountMap.build(g, DEFAULT_OPTIONS), DEFAULT_OPTIONS)
-    assert us.counterpart("gm") == "ceo-ours"
-    assert us.counterpart("vp") == "vp-ours"          # an executive by role before a tied sales VP
-    assert us.counterpart("vp2") == "vp-ours"
+    assert us.counterparts("gm") == ("ceo-ours",)
+    assert us.counterparts("vp") == ("vp-ours",)          # an executive by role before a tied sales VP
+    assert us.counterparts("vp2") == ("vp-ours",)
     # A roster member with no tie to the account yet is named when the caller passes the roster.
     lone = mapb().contact("gm", level="executive").build()
-    assert OurSide(AccountMap.build(lone, DEFAULT_OPTIONS), DEFAULT_OPTIONS).counterpart("gm") is None
+    assert OurSide(AccountMap.build(lone, DEFAULT_OPTIONS), DEFAULT_OPTIONS).counterparts("gm") == ()
     roster = [{"id": "z", "name": "周海", "level": "vp", "role": "executive"}]
-    assert OurSide(AccountMap.build(lone, DEFAULT_OPTIONS), DEFAULT_OPTIONS, roster).counterpart("gm") == "z"
+    assert OurSide(AccountMap.build(lone, DEFAULT_OPTIONS), DEFAULT_OPTIONS, roster).counterparts("gm") == ("z",)
 
 
 def test_gaps_and_recommendations_name_our_people_from_the_roster(mapb: type[MapBuilder]) -> None:
