@@ -24,8 +24,9 @@ contacts count, except for ``supporter_left``. The codes, in the order they are 
 
 Go-betweens are only people who would help (``scoring.people``): an action never asks a skeptic, an
 opponent or an interest holder to introduce us; when they are the only way, it says so and names the
-alternative. Each action that needs one of ours names who: the counterpart of matching level for a
-client leader, the team member closest to an uncovered person (the start of the strongest path).
+alternative. Each action that needs one of ours names who (``OurSide``): the counterparts best fit to a
+client leader (all of them when they tie), and for an uncovered person or department the team member
+closest to them (the start of the strongest path) unless another of ours matches their level better.
 
 Gaps come sorted by severity, then in the order above. ``people`` groups the gaps per person, with their
 actions together; ``completeness`` is the decision chain's (``scoring.chain.completeness``), whose
