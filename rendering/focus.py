@@ -29,6 +29,7 @@ from typing import Literal
 
 from rendering.labels import ROLE_SHORT, word
 from rendering.model import Line, MapError, MapModel, Person, line_weight
+from scoring.options import DEFAULT_OPTIONS
 from scoring.power import power_order
 
 IMAGE_BUDGET = 150        # people one image draws: about what a 4,000-pixel-wide page shows legibly
@@ -367,8 +368,8 @@ def _side(people: dict[str, Person], lines: list[Line], named: Collection[str] =
     if len(people) <= SIDE_BUDGET:
         return set(people)
     counts = Counter(ln.source for ln in lines) + Counter(ln.target for ln in lines)
-    ranks = {"executive": 0, "vp": 1, "director": 2, "manager": 3, "staff": 4}
-    ranked = sorted(people, key=lambda p: (-counts[p], p not in named, ranks.get(people[p].level, 5),
+    ranks = {level: i for i, level in enumerate(DEFAULT_OPTIONS.level_order)}  # the model's seniority
+    ranked = sorted(people, key=lambda p: (-counts[p], p not in named, ranks.get(people[p].level, len(ranks)),
                                            people[p].name, p))
     return set(ranked[:SIDE_BUDGET])
 
