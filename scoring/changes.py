@@ -76,8 +76,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
                           "zh-CN": "{name}：出现根深蒂固的利益——{interest}（威胁 {after}）"},
     "interest_gone": {"en": "{name}: entrenched interest gone — {interest}",
                       "zh-CN": "{name}：根深蒂固的利益已消除——{interest}"},
-    "covers.COVERS": {"en": "covers", "zh-CN": "覆盖"},
-    "covers.MIRRORS": {"en": "is the counterpart of", "zh-CN": "对口"},
+    "covers": {"en": "covers", "zh-CN": "覆盖"},
     "knows_us.true": {"en": "now knows us", "zh-CN": "现在认识我们了"},
     "knows_us.false": {"en": "no longer knows us", "zh-CN": "不再认识我们"},
     "nobody": {"en": "nobody", "zh-CN": "无"},
@@ -307,7 +306,7 @@ def _coverage(d: _Diff) -> None:
     for key in sorted(old.keys() | new.keys()):
         u, v, x = new.get(key) or old[key]
         kind = str(x.get("type"))
-        kw = {"member": d.name(u), "name": d.name(v), "covers": _t(f"covers.{kind}", d.lang)}
+        kw = {"member": d.name(u), "name": d.name(v), "covers": _t("covers", d.lang)}
         a = old[key][2].get("closeness") if key in old else None
         b = new[key][2].get("closeness") if key in new else None
         # An executive counterpart pairing (MIRRORS) has no closeness: its lines say none.
@@ -392,7 +391,9 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
     """The changes from ``before`` (None: the account did not exist yet) to ``after``, oldest record
     first within each group, and the summary for ``opportunity_id`` (or the one ``chosen_opportunity``
     picks). ``stamps``: (record type, id) → (at, by) of its last change in the period (a contact's type is
-    ``contact``, a relationship's its edge type). ``redacted`` leaves
+    ``contact``, a relationship's its edge type). ``team``: our whole team as it is now, for both moments
+    (the gaps group the people they list by the executive of ours to name, so a roster of then would
+    show a hire or a departure on our side as gaps closed and opened at the account). ``redacted`` leaves
     entrenched interests out.
 
     >>> g = nx.MultiDiGraph(account_id="a"); g.add_node("a", kind="account")
