@@ -114,6 +114,20 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         via = next((n for n in reversed(path[:-1]) if n in amap.contacts), None)
         return owner, via, blocked
 
+    def introduce(c: str) -> str:
+        """How to be introduced to ``c`` along the strongest way (it has a helpful contact on it): by
+        the last go-between, when they are ours; else the last one who is ours introduces us to the next,
+        and those after them are won first (met first, when nobody on the way is ours)."""
+        go_betweens = [n for n in ways.way(c)[0][:-1] if n in amap.contacts]
+        helper = max((i for i, n in enumerate(go_betweens) if n in ours), default=-1)
+        if helper == len(go_betweens) - 1:
+            return text("gap.introduce", lang, via=name(go_betweens[-1]))
+        pending = [name(n) for n in go_betweens[helper + 1:]]
+        if helper >= 0:
+            return text("gap.introduce_then_win", lang, helper=name(go_betweens[helper]), next=pending[0],
+                        pending=join(pending, lang))
+        return text("gap.meet_then_win", lang, next=pending[0], pending=join(pending, lang))
+
     def matched(c: str, closest: str | None) -> tuple[tuple[str, ...], str | None]:
         """Who of ours should own ``c`` level to level (``OurSide.owners``; several when they tie) and the
         single owner id to report (None when several fit equally)."""
@@ -154,15 +168,16 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         owners, owner = matched(c, closest)
         if owners and owners != (closest,):
             action = (text("gap.uncovered_member.action_matched", lang, name=name(c), owner=us.names(owners, lang),
-                           via=name(via)) if via is not None
+                           introduce=introduce(c)) if via is not None
                       else text("gap.uncovered_member.action_matched_meet", lang, name=name(c),
                                 owner=us.names(owners, lang)))
             if via is None and blocked is not None:
                 action += " " + instead(c, blocked)
         elif via is not None and owner is not None:
-            action = text("gap.uncovered_member.action", lang, name=name(c), owner=name(owner), via=name(via))
+            action = text("gap.uncovered_member.action", lang, name=name(c), owner=name(owner),
+                          introduce=introduce(c))
         elif via is not None:
-            action = text("gap.uncovered_member.action_via", lang, name=name(c), via=name(via))
+            action = text("gap.uncovered_member.action_via", lang, name=name(c), introduce=introduce(c))
         elif owner is not None:
             action = text("gap.uncovered_member.action_owner", lang, name=name(c), owner=name(owner))
         else:
@@ -218,7 +233,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
             action = text("gap.leader_unaware.action_sponsor", lang, name=name(c))
         elif via is not None:
             action = text("gap.leader_unaware.action", lang, exec=us.names(executives, lang), name=name(c),
-                          via=name(via))
+                          introduce=introduce(c))
         else:
             action = text("gap.leader_unaware.action_direct", lang, exec=us.names(executives, lang), name=name(c))
         if via is None and blocked is not None:
@@ -288,12 +303,12 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         owners, owner = matched(first, closest)
         if via is not None and owners:
             action = text("gap.uncovered_department.action", lang, department=dept, owner=us.names(owners, lang),
-                          via=name(via))
+                          introduce=introduce(first))
         elif owners:
             action = text("gap.uncovered_department.action_owner", lang, department=dept,
                           owner=us.names(owners, lang))
         elif via is not None:
-            action = text("gap.uncovered_department.action_via", lang, department=dept, via=name(via))
+            action = text("gap.uncovered_department.action_via", lang, department=dept, introduce=introduce(first))
         else:
             action = text("gap.uncovered_department.action_cold", lang, department=dept)
         gaps.append(Gap("uncovered_department", "high" if top >= o.high_weight else "medium", tuple(contacts),

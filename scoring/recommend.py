@@ -190,9 +190,11 @@ class Ranker:
         line = _existing_line(self.amap, self.o, pick.contact, pick.path)
         owner = (line.team_member_id if line is not None
                  else pick.path[0] if pick.path and pick.path[0] in us.people else None)
+        # The way to take: our own line when the tactics say to deepen it, else the strongest path.
+        path = (line.team_member_id, pick.contact) if line is not None else tuple(pick.path)
         return Recommendation(
             contact_id=pick.contact, name=self.amap.contacts[pick.contact].get("name"), score=pick.score,
-            gain=pick.gain, reach=pick.reach, risk=pick.risk, path=tuple(pick.path), owner_id=owner,
+            gain=pick.gain, reach=pick.reach, risk=pick.risk, path=path, owner_id=owner,
             reasons=tuple(reasons), tactics=tuple(tactics), signals=render_signals(self.amap, raw, lang),
             step=step)
 

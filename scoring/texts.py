@@ -261,21 +261,30 @@ TEXTS: dict[str, dict[str, str]] = {
     "gap.missing_role.action.other": {
         "en": "Find out who plays the {role} part in this decision.",
         "zh-CN": "弄清这次决策中谁担任{role}。"},
+    # How a gap's action asks for an introduction: only someone on our side speaks for us, so a
+    # go-between who is not ours yet is met and won first (as the plan's tactics say).
+    "gap.introduce": {"en": "ask {via} to introduce us", "zh-CN": "请{via}引荐"},
+    "gap.introduce_then_win": {
+        "en": "ask {helper} to introduce us to {next}, and win {pending} over before asking for an introduction",
+        "zh-CN": "请{helper}先把我们引荐给{next}，争取{pending}的支持后再请其引荐"},
+    "gap.meet_then_win": {
+        "en": "meet {next} first, and win {pending} over before asking for an introduction",
+        "zh-CN": "先接触{next}，争取{pending}的支持后再请其引荐"},
     "gap.uncovered_member.message": {
         "en": "Nobody on our team covers {name} ({title}).",
         "zh-CN": "我方无人覆盖{name}（{title}）。"},
     "gap.uncovered_member.action": {
-        "en": "Give {name} an owner: {owner} is closest to them; ask {via} to introduce us.",
-        "zh-CN": "为{name}指定我方负责人：{owner}离其最近；请{via}引荐。"},
+        "en": "Give {name} an owner: {owner} is closest to them; {introduce}.",
+        "zh-CN": "为{name}指定我方负责人：{owner}离其最近；{introduce}。"},
     "gap.uncovered_member.action_matched": {
-        "en": "Give {name} an owner of matching rank: {owner}; ask {via} to introduce us.",
-        "zh-CN": "为{name}指定职级对等的我方负责人：{owner}；请{via}引荐。"},
+        "en": "Give {name} an owner of matching rank: {owner}; {introduce}.",
+        "zh-CN": "为{name}指定职级对等的我方负责人：{owner}；{introduce}。"},
     "gap.uncovered_member.action_matched_meet": {
         "en": "Give {name} an owner of matching rank: {owner}, who arranges a first meeting.",
         "zh-CN": "为{name}指定职级对等的我方负责人：{owner}，由其安排第一次会面。"},
     "gap.uncovered_member.action_via": {
-        "en": "Give {name} an owner on our team and ask {via} to introduce us.",
-        "zh-CN": "为{name}指定我方负责人，并请{via}引荐。"},
+        "en": "Give {name} an owner on our team and {introduce}.",
+        "zh-CN": "为{name}指定我方负责人，并{introduce}。"},
     "gap.uncovered_member.action_owner": {
         "en": "Give {name} an owner: {owner} is closest to them and arranges a first meeting.",
         "zh-CN": "为{name}指定我方负责人：{owner}离其最近，由其安排第一次会面。"},
@@ -312,8 +321,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{name} ({title}) does not know us — a leader who does not know us is a danger signal.",
         "zh-CN": "{name}（{title}）还不认识我们——客户领导不了解我们是危险信号。"},
     "gap.leader_unaware.action": {
-        "en": "Arrange an executive-to-executive visit: {exec} meets {name}, introduced by {via}.",
-        "zh-CN": "安排高层对高层拜访：由{via}引荐，{exec}拜访{name}。"},
+        "en": "Arrange an executive-to-executive visit: {exec} meets {name}; {introduce}.",
+        "zh-CN": "安排高层对高层拜访：{exec}拜访{name}；{introduce}。"},
     "gap.leader_unaware.action_direct": {
         "en": "Arrange an executive-to-executive visit: {exec} meets {name}.",
         "zh-CN": "安排高层对高层拜访：{exec}拜访{name}。"},
@@ -348,16 +357,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh-CN": "我们在部门“{department}”没有任何关系，而该部门参与这次决策（{names}）。"},
     "gap.uncovered_department.action": {
         "en": "Build a department-to-department link into “{department}”: our matching function meets "
-              "theirs, led by {owner}; ask {via} to introduce us.",
-        "zh-CN": "建立部门对部门的联系：由{owner}牵头，我方对应职能对接部门“{department}”，请{via}引荐。"},
+              "theirs, led by {owner}; {introduce}.",
+        "zh-CN": "建立部门对部门的联系：由{owner}牵头，我方对应职能对接部门“{department}”，{introduce}。"},
     "gap.uncovered_department.action_owner": {
         "en": "Build a department-to-department link into “{department}”: our matching function meets "
               "theirs, led by {owner}.",
         "zh-CN": "建立部门对部门的联系：由{owner}牵头，我方对应职能对接部门“{department}”。"},
     "gap.uncovered_department.action_via": {
         "en": "Build a department-to-department link into “{department}”: our matching function meets "
-              "theirs; ask {via} to introduce us.",
-        "zh-CN": "建立部门对部门的联系：我方对应职能对接部门“{department}”，请{via}引荐。"},
+              "theirs; {introduce}.",
+        "zh-CN": "建立部门对部门的联系：我方对应职能对接部门“{department}”，{introduce}。"},
     "gap.uncovered_department.action_cold": {
         "en": "Build a department-to-department link into “{department}”: our matching function meets "
               "theirs.",
