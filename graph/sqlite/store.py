@@ -698,7 +698,8 @@ class SqliteBackend:
             raise NotMigrated(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
         free = shutil.disk_usage(self.data_dir).free
         if free < MIN_FREE_BYTES:
-            raise StorageFull(f"the disk holding {self.data_dir} is full ({free // 1024} KiB free)")
+            raise StorageFull(f"the disk holding {self.data_dir} is all but full: {free // 1024} KiB free, "
+                              f"under the {MIN_FREE_BYTES // 2**20} MiB a write may need")
 
     def close(self) -> None:
         with self._lock:

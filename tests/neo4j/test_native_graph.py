@@ -91,6 +91,11 @@ def test_every_analyst_query_in_the_docs_answers_as_documented(furniture: TestCl
         [("孙倩", 0.8), ("刘建国", 0.6)]
     assert [(r["opportunity"], r["close_date"], r["technical_weight"]) for r in answers["deals_closing"]] == \
         [("中高端产品线板材与五金升级", Date(2027, 6, 30), 0.5)]
+    # Someone who has left is no coverage to renew, and a deal won is no longer open.
+    assert furniture.patch("/v1/contacts/gzf-it", json={"status": "left", "left_at": "2026-12-01"}).status_code == 200
+    assert furniture.patch("/v1/opportunities/gzf-upgrade", json={"stage": "赢单"}).status_code == 200
+    again = {name: run(cypher, named[name], today=TODAY) for name in ("stale_coverage", "deals_closing")}
+    assert [r["person"] for r in again["stale_coverage"]] == ["陈志强"] and again["deals_closing"] == []
 
 
 @NEO4J_ONLY
