@@ -1,8 +1,8 @@
 // An account's page and an opportunity's page: the map, the person panel, the analytics and the edits.
 
-import { api, listAll, download, queryEnum, hasPath, ApiError } from './api.js';
+import { api, listAll, download, queryEnum, hasPath, ApiError, explain, fieldProblems } from './api.js';
 import { h, clear, toast, fmt, signed, daysSince } from './dom.js';
-import { t, label, lang, list, STANCES, ROLES } from './i18n.js';
+import { t, label, lang, list, money, STANCES, ROLES } from './i18n.js';
 import { RelationshipMap, lineKey, drawnEnds } from './map.js';
 
 const LINE_TYPES = ['INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
@@ -26,6 +26,7 @@ class AccountPage {
     this.selected = null;
     this.focus = { mode: opportunityId ? 'chain' : 'all', department: '', depth: 1 };
     this.highlightIds = [];
+    this.highlightFrom = null;   // the gap the highlight shows: {code} (all its people) or {code, item: ids}
     this.pathIndex = 0;
     this.picking = null;
     this.onKey = (e) => this.key(e);
@@ -39,6 +40,7 @@ class AccountPage {
   }
 
   destroy() {
+    this.destroyed = true;
     document.removeEventListener('keydown', this.onKey);
     this.map?.destroy();
   }
@@ -53,41 +55,70 @@ class AccountPage {
       api(`/accounts/${id}/influence`).catch(() => ({ contacts: [] })),
       api(`/accounts/${id}/map-view`).catch(() => null),
     ]);
-    Object.assign(this, { account, contacts, edges, opportunities });
-    // The most people the map image draws (the server's budget), and the views asked for since this load.
-    this.budget = view?.budget ?? Infinity;
-    this.views = new Map(view ? [['', view]] : []);
-    this.findIndex = null;
-    this.contactById = new Map(contacts.map((c) => [c.id, c]));
-    const linked = new Set(edges.filter((e) => ['COVERS', 'MIRRORS'].includes(e.type)).map((e) => e.source));
-    this.team = team.filter((m) => linked.has(m.id));
-    this.teamById = new Map(team.map((m) => [m.id, m]));
-    this.competitorById = new Map(competitors.map((c) => [c.id, c]));
-    this.opportunityById = new Map(opportunities.map((o) => [o.id, o]));
-    this.power = new Map((influence.contacts || []).map((p) => [p.contact_id, p]));
     const chains = await Promise.all(opportunities.map((o) =>
       listAll(`/opportunities/${encodeURIComponent(o.id)}/decision-chain/members`)));
-    this.members = new Map(opportunities.map((o, i) => [o.id, new Map(chains[i].map((m) => [m.contact_id, m]))]));
+    const analytics = {};
     if (this.opportunityId) {
       const oid = encodeURIComponent(this.opportunityId);
       const [chain, gaps, next] = await Promise.all([
         api(`/opportunities/${oid}/decision-chain`), api(`/opportunities/${oid}/coverage-gaps`),
         api(`/opportunities/${oid}/next-best-contacts?k=5&plan=true`),
       ]);
-      Object.assign(this, { chain, gaps: gaps.gaps || [], recommendations: next.recommendations || [] });
+      Object.assign(analytics, { chain, gaps: gaps.gaps || [], recommendations: next.recommendations || [] });
     } else {
-      this.classification = await api(`/accounts/${id}/classification`).catch(() => null);
+      analytics.classification = await api(`/accounts/${id}/classification`).catch(() => null);
     }
+    // All or nothing: a load that fails half way (the service gone) leaves the page's last state whole,
+    // to draw again (render).
+    const linked = new Set(edges.filter((e) => ['COVERS', 'MIRRORS'].includes(e.type)).map((e) => e.source));
+    Object.assign(this, analytics, {
+      account, contacts, edges, opportunities,
+      // The most people the map image draws (the server's budget), and the views asked for since this load.
+      budget: view?.budget ?? Infinity,
+      views: new Map(view ? [['', view]] : []),
+      findIndex: null,
+      contactById: new Map(contacts.map((c) => [c.id, c])),
+      team: team.filter((m) => linked.has(m.id)),
+      teamById: new Map(team.map((m) => [m.id, m])),
+      competitorById: new Map(competitors.map((c) => [c.id, c])),
+      opportunityById: new Map(opportunities.map((o) => [o.id, o])),
+      power: new Map((influence.contacts || []).map((p) => [p.contact_id, p])),
+      members: new Map(opportunities.map((o, i) => [o.id, new Map(chains[i].map((m) => [m.contact_id, m]))])),
+    });
   }
 
-  /** After an edit: fetch everything again and redraw, keeping the view (selection, focus, zoom). */
+  /** After an edit: fetch everything again and redraw, keeping the view (selection, focus, zoom); the
+   *  people a gap marks follow that gap as it is now. */
   async refresh() {
     await this.load();
+    if (this.destroyed) return;
+    this.followHighlight();
+    await this.render();
+  }
+
+  /** Draws the page again from the state last loaded. */
+  render() {
+    if (this.destroyed) return null;
     this.map.setData({ contacts: this.contacts, team: this.team, edges: this.edges });
     this.renderHead();
     this.renderSide();
     this.renderChainTable();
-    await this.applyMap();
+    return this.applyMap();
+  }
+
+  /** The highlight again from the gaps just loaded: a gap's people as they are now, an item still there
+   *  as it was; else none. */
+  followHighlight() {
+    const from = this.highlightFrom;
+    let ids = [];
+    if (from) {
+      const gaps = (this.gaps || []).filter((g) => g.code === from.code);
+      if (from.item) ids = gaps.some((g) => sameSet(g.contact_ids || [], from.item)) ? [...from.item] : [];
+      else ids = [...new Set(gaps.flatMap((g) => g.contact_ids || []))];
+      ids = ids.filter((id) => this.contactById.has(id));
+    }
+    this.highlightIds = ids;
+    if (!ids.length) this.highlightFrom = null;
   }
 
   name(id) {
@@ -251,7 +282,7 @@ class AccountPage {
       try {
         view = await api(`/accounts/${encodeURIComponent(this.accountId)}/map-view${query ? `?${query}` : ''}`);
       } catch (err) {
-        toast(err.message, 'error');
+        if (!(err instanceof ApiError && err.status === 401)) toast(explain(err), 'error');
         return { people, view: null };
       }
       this.views.set(query, view);
@@ -328,7 +359,7 @@ class AccountPage {
       this.opportunities.length ? h('ul', { class: 'links' }, this.opportunities.map((o) => h('li', {},
         h('a', { href: `#/opportunities/${encodeURIComponent(o.id)}`, 'data-testid': `opportunity-${o.id}` }, o.name),
         h('span', { class: 'muted' }, ` · ${o.stage || ''} · ${label('status', o.status || 'open')}`,
-          o.amount ? ` · ${Number(o.amount).toLocaleString(lang())} ${o.currency || ''}` : ''))))
+          o.amount ? ` · ${money(o.amount, o.currency)}` : ''))))
         : h('p', { class: 'muted' }, t('no_opportunities')));
   }
 
@@ -340,7 +371,7 @@ class AccountPage {
       h('dl', {},
         h('dt', {}, t('stage')), h('dd', {}, o.stage || t('none')),
         h('dt', {}, t('status')), h('dd', {}, label('status', o.status || 'open')),
-        h('dt', {}, t('amount')), h('dd', {}, o.amount ? `${Number(o.amount).toLocaleString(lang())} ${o.currency || ''}` : t('none')),
+        h('dt', {}, t('amount')), h('dd', { 'data-field': 'amount' }, o.amount ? money(o.amount, o.currency) : t('none')),
         h('dt', {}, t('close_date')), h('dd', {}, o.close_date || t('none')),
         h('dt', {}, t('criteria')), h('dd', {}, criteria || t('none'))));
   }
@@ -356,7 +387,7 @@ class AccountPage {
           h('span', { class: 'step' }, t('move', { n: r.step || i + 1 })), ' ', h('strong', {}, r.name)),
           h('span', { class: 'score', title: `${t('gain')} ${fmt(r.gain)} × ${t('reach')} ${fmt(r.reach)} × (1 − ${t('risk')} ${fmt(r.risk)})` },
             `${t('score')} ${fmt(r.score)}`)),
-        h('p', { class: 'path' }, h('span', { class: 'muted' }, `${t('path')}: `),
+        h('p', { class: 'path' }, h('span', { class: 'muted' }, t('path_colon')),
           (r.path || []).map((id) => this.name(id)).join(' → ')),
         h('details', { open: active },
           h('summary', {}, `${t('reasons')} · ${t('tactics')}`),
@@ -380,23 +411,25 @@ class AccountPage {
       const shown = sameSet(people, this.highlightIds) && people.length > 0;
       return h('section', { class: `gap severity-${worst}`, 'data-testid': `gap-${code}` },
         h('h3', {}, h('button', { type: 'button', class: 'link', 'aria-pressed': String(shown), title: t('gap_people'),
-          onclick: () => this.showPeople(shown ? [] : people) },
+          onclick: () => this.showPeople(shown ? [] : people, { code }) },
         h('span', { class: `severity severity-${worst}` }, label('severity', worst)), ' ', label('gap', code),
-        gaps.length > 1 ? ` (${gaps.length})` : '')),
+        gaps.length > 1 ? t('count', { n: gaps.length }) : '')),
         h('ul', { class: 'plain' }, gaps.map((g) => {
           const ids = [...(g.contact_ids || [])];
           const on = ids.length > 0 && sameSet(ids, this.highlightIds);
           return h('li', {},
             h('button', { type: 'button', class: 'gap-item', 'aria-pressed': String(on), disabled: !ids.length,
-              onclick: () => this.showPeople(on ? [] : ids) }, g.message),
+              onclick: () => this.showPeople(on ? [] : ids, { code, item: ids }) }, g.message),
             h('p', { class: 'action' }, '→ ', g.action));
         })));
     });
     return h('section', { class: 'card' }, h('h2', {}, t('gaps')), sections.length ? sections : h('p', {}, t('no_gaps')));
   }
 
-  showPeople(ids) {
+  /** Marks `ids` on the map (none: clears it), as gap `from` says ({code} or {code, item}). */
+  showPeople(ids, from = null) {
     this.highlightIds = ids;
+    this.highlightFrom = ids.length ? from : null;
     this.renderSide();
     this.applyMap();
   }
@@ -413,7 +446,7 @@ class AccountPage {
       try {
         if (format === 'bundle') await download(`/accounts/${id}/export`, `${this.accountId}.json`);
         else await download(`/accounts/${id}/map?format=${format}${opportunity}&redact=${redact.checked}`, `${this.accountId}-map.${format}`);
-      } catch (e) { toast(t('error', { detail: e.message }), 'error'); }
+      } catch (e) { if (!(e instanceof ApiError && e.status === 401)) toast(explain(e), 'error'); }
     };
     return h('section', { class: 'card' }, h('h2', {}, t('exports')),
       h('div', { class: 'row' }, h('label', { for: 'export-format' }, t('export_format')), select,
@@ -439,14 +472,14 @@ class AccountPage {
           : h('p', { class: 'muted' }, t('no_changes')));
       }
     } catch (e) {
-      body.push(h('p', { class: 'muted' }, t('error', { detail: e.message })));
+      body.push(h('p', { class: 'muted' }, explain(e)));
     }
     if (await hasPath('/v1/accounts/{id}/review-deck')) {
       const formats = await queryEnum('/v1/accounts/{id}/review-deck', 'format', ['pptx', 'pdf']);
       const select = h('select', { id: 'deck-format', 'aria-label': t('export_format') }, formats.map((f) => h('option', { value: f }, f.toUpperCase())));
       body.push(h('div', { class: 'row' }, h('label', { for: 'deck-format' }, t('review_deck')), select,
         h('button', { type: 'button', onclick: () => download(`/accounts/${id}/review-deck?format=${select.value}${opportunity}`,
-          `${this.accountId}-review.${select.value}`).catch((e) => toast(t('error', { detail: e.message }), 'error')) }, t('download'))));
+          `${this.accountId}-review.${select.value}`).catch((e) => toast(explain(e), 'error')) }, t('download'))));
     }
     return h('section', { class: 'card' }, ...body);
   }
@@ -586,25 +619,35 @@ class AccountPage {
 
   personEditor(c) {
     const field = (k) => h('input', { type: 'number', id: `closeness-${k}`, min: '0', max: '1', step: '0.05',
-      value: c.closeness?.[k] ?? '', 'data-edit': `closeness-${k}` });
+      value: c.closeness?.[k] ?? '', 'data-edit': `closeness-${k}`, 'data-api-field': `closeness.${k}`,
+      'data-label': closenessLabel(k) });
     const inputs = Object.fromEntries(['relationship', 'solution', 'price'].map((k) => [k, field(k)]));
-    const knows = h('input', { type: 'checkbox', id: 'knows-us', checked: c.knows_us, 'data-edit': 'knows-us' });
+    const knows = h('input', { type: 'checkbox', id: 'knows-us', checked: c.knows_us, 'data-edit': 'knows-us',
+      'data-api-field': 'knows_us' });
     const saveCloseness = (e) => {
       e.preventDefault();
+      if (!validate(Object.values(inputs))) return;
       // (merged field by field by the server: an emptied measure is sent as null to clear it)
       const closeness = Object.fromEntries(Object.entries(inputs)
         .map(([k, input]) => [k, input.value === '' ? null : Number(input.value)]));
       this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`, { method: 'PATCH', version: c.version,
-        body: { closeness, knows_us: knows.checked } }));
+        body: { closeness, knows_us: knows.checked } }), t('saved'), { form: e.target });
     };
-    const leftDate = h('input', { type: 'date', id: 'left-at', value: new Date().toISOString().slice(0, 10), 'data-edit': 'left-at' });
+    const leftDate = h('input', { type: 'date', id: 'left-at', value: new Date().toISOString().slice(0, 10), 'data-edit': 'left-at',
+      required: true, 'data-api-field': 'left_at', 'data-label': t('left_date') });
+    const markLeft = () => {
+      if (!validate([leftDate])) return;
+      this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
+        { method: 'PATCH', version: c.version, body: { status: 'left', left_at: leftDate.value } }), t('saved'),
+      { form: leftDate.closest('form') });
+    };
     const leaving = c.status === 'left'
       ? h('button', { type: 'button', 'data-edit': 'rejoin', onclick: () => this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
         { method: 'PATCH', version: c.version, body: { status: 'active', left_at: null } })) }, t('rejoin'))
       : h('div', { class: 'row' }, h('label', { for: 'left-at' }, t('left_date')), leftDate,
-        h('button', { type: 'button', 'data-edit': 'mark-left', onclick: () => this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
-          { method: 'PATCH', version: c.version, body: { status: 'left', left_at: leftDate.value } })) }, t('mark_left')));
-    return h('form', { class: 'editor', onsubmit: saveCloseness, 'aria-label': t('edit') },
+        h('button', { type: 'button', 'data-edit': 'mark-left', onclick: markLeft }, t('mark_left')));
+    // (novalidate: the app checks the fields itself and says what is wrong in the page's language)
+    return h('form', { class: 'editor', onsubmit: saveCloseness, novalidate: true, 'aria-label': t('edit') },
       h('h3', {}, t('edit')),
       h('fieldset', {}, h('legend', {}, t('closeness_edit')),
         ['relationship', 'solution', 'price'].map((k) => h('div', { class: 'row' }, h('label', { for: `closeness-${k}` }, t(k)), inputs[k]))),
@@ -613,32 +656,63 @@ class AccountPage {
       leaving);
   }
 
+  /** The labels of the fields an edit sends, by the API's name for them (a 422's `errors[].loc`). */
+  fieldLabels() {
+    return { left_at: t('left_date'), status: t('status'), knows_us: t('knows_us'),
+      'closeness.relationship': closenessLabel('relationship'), 'closeness.solution': closenessLabel('solution'),
+      'closeness.price': closenessLabel('price'), strength: t('strength'), type: t('line_type'),
+      stance: t('stance'), role: t('role'), influence: t('influence') };
+  }
+
   // ---- edits ------------------------------------------------------------------------------------
 
-  /** Runs one write; a stale version (412) says so and shows the latest; then the analytics refresh. */
-  async write(call, done = t('saved')) {
+  /**
+   * Runs one write and says how it went in the page's language; then the analytics refresh. A failed
+   * write leaves nothing of itself on screen: the page shows what is stored now (a stale version, 412,
+   * says so), or, when even that cannot be fetched, what was last loaded. A refused value (422) of a
+   * field of `form` is marked there and keeps what was typed. Answers 'stored', 'invalid' or 'failed'.
+   */
+  async write(call, done = t('saved'), { form = null } = {}) {
     try {
       await call();
-      toast(done);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 412) toast(t('stale'), 'error');
-      else if (e instanceof ApiError && e.status === 403) toast(t('forbidden'), 'error');
-      else toast(t('error', { detail: e.message }), 'error');
+      if (e instanceof ApiError && e.status === 401) return 'failed';   // signed out already (main.js)
+      const fields = this.fieldLabels();
+      toast(explain(e, { fields, write: true }), 'error');
+      if (form && e instanceof ApiError && markProblems(form, e, fields)) return 'invalid';
+      await this.reload({ quiet: true });
+      return 'failed';
     }
+    toast(done);
+    await this.reload();
+    return 'stored';
+  }
+
+  /** Fetches everything again; if that fails, draws the last state loaded again, and (unless `quiet`:
+   *  the write's own failure is on screen) says why. */
+  async reload({ quiet = false } = {}) {
     try {
       await this.refresh();
     } catch (e) {
-      toast(t('error', { detail: e.message }), 'error');
+      if (this.destroyed || (e instanceof ApiError && e.status === 401)) return;
+      if (!quiet) toast(explain(e), 'error');
+      await this.render();
     }
   }
 
   startPick(source) {
     this.picking = source;
     this.map.setPicking(true);
-    clear(this.banner, t('pick_target', { name: this.name(source) }),
+    this.pickBanner();
+    this.map.focusPerson(source);
+  }
+
+  /** The banner while picking the person a line goes to; `problem`, why the last pick was refused. */
+  pickBanner(problem = null) {
+    clear(this.banner, problem ? h('span', { class: 'error', role: 'alert', 'data-testid': 'pick-problem' }, problem) : null,
+      problem ? t('pick_other') : t('pick_target', { name: this.name(this.picking) }),
       h('button', { type: 'button', onclick: () => this.cancelPick() }, t('cancel')));
     this.banner.hidden = false;
-    this.map.focusPerson(source);
   }
 
   cancelPick() {
@@ -649,23 +723,33 @@ class AccountPage {
 
   finishPick(target) {
     const source = this.picking;
+    // (as the service would refuse it: "a relationship cannot join a node to itself")
+    if (target === source) { this.pickBanner(t('line_self')); return; }
     this.cancelPick();
-    if (!this.contactById.has(target) || target === source) return;
-    const strength = h('input', { type: 'number', id: 'line-strength', min: '0.05', max: '1', step: '0.05', value: '0.5' });
-    const type = h('select', { id: 'line-type' }, LINE_TYPES.map((x) => h('option', { value: x }, label('rel', x))));
-    clear(this.banner, h('form', { class: 'row', onsubmit: (e) => {
+    if (!this.contactById.has(target)) return;
+    const strength = h('input', { type: 'number', id: 'line-strength', min: '0.05', max: '1', step: '0.05', value: '0.5',
+      required: true, 'data-api-field': 'strength', 'data-label': t('strength') });
+    // (a promotion has no strength)
+    const type = h('select', { id: 'line-type', 'data-api-field': 'type', onchange: () => {
+      strength.disabled = type.value === 'PROMOTED_BY'; if (strength.disabled) markField(strength, ''); } },
+    LINE_TYPES.map((x) => h('option', { value: x }, label('rel', x))));
+    const save = h('button', { type: 'submit', 'data-edit': 'save-line' }, t('save'));
+    clear(this.banner, h('form', { class: 'row', novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
-      this.banner.hidden = true;
+      if (!validate([strength])) return;
       // (drawn from `source` to `target`; a promotion is stored the other way round: drawnEnds)
       const [from, to] = drawnEnds({ type: type.value, source, target });
       const body = { type: type.value, source: from, target: to };
       if (type.value !== 'PROMOTED_BY') body.strength = Number(strength.value);
-      this.write(() => api('/relationships', { method: 'POST', body }), t('line_added'));
+      save.disabled = true;
+      const done = await this.write(() => api('/relationships', { method: 'POST', body }), t('line_added'), { form: e.target });
+      save.disabled = false;
+      if (done !== 'invalid') this.banner.hidden = true;
     } },
     h('span', {}, `${this.name(source)} → ${this.name(target)}`),
     h('label', { for: 'line-type' }, t('line_type')), type,
     h('label', { for: 'line-strength' }, t('strength')), strength,
-    h('button', { type: 'submit', 'data-edit': 'save-line' }, t('save')),
+    save,
     h('button', { type: 'button', onclick: () => { this.banner.hidden = true; } }, t('cancel'))));
     this.banner.hidden = false;
     type.focus();
@@ -685,6 +769,67 @@ class AccountPage {
       ArrowUp: () => this.map.panBy(0, step), ArrowDown: () => this.map.panBy(0, -step) };
     if (actions[e.key]) { actions[e.key](); e.preventDefault(); }
   }
+}
+
+function closenessLabel(measure) {
+  return t('field_in', { field: t(measure), group: t('closeness') });
+}
+
+/** What is wrong with `input` as its attributes say (required, min, max, a number, a date), naming its
+ *  label (`data-label`); '' when nothing is. */
+function invalid(input) {
+  if (input.disabled) return '';
+  const field = input.dataset.label || input.id;
+  const v = input.validity;
+  if (v.badInput) return t(input.type === 'date' ? 'field_date' : 'field_number', { field });
+  if (v.valueMissing) return t('field_required', { field });
+  if (v.rangeUnderflow || v.rangeOverflow) {
+    const { min, max } = input;
+    if (min !== '' && max !== '') return t('field_range', { field, min, max });
+    return v.rangeUnderflow ? t('field_min', { field, min }) : t('field_max', { field, max });
+  }
+  return '';
+}
+
+/** Checks `inputs`, marks each wrong one and focuses the first; answers whether all are right. */
+function validate(inputs) {
+  let ok = true;
+  for (const input of inputs) {
+    const message = invalid(input);
+    markField(input, message);
+    if (message && ok) { input.focus(); ok = false; }
+  }
+  return ok;
+}
+
+/** Shows `message` under `input` (none: clears it), tied to it for screen readers; typing clears it. */
+function markField(input, message) {
+  const id = `${input.id}-error`;
+  let note = input.parentElement?.querySelector(`#${CSS.escape(id)}`);
+  if (!message) {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+    note?.remove();
+    return;
+  }
+  if (!note) {
+    note = h('span', { id, class: 'field-error', role: 'alert', 'data-testid': 'field-error' });
+    input.after(note);
+  }
+  note.textContent = message;
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  input.addEventListener('input', () => markField(input, ''), { once: true });
+}
+
+/** Marks the fields of `form` a refused write (422) names; answers whether it marked any. */
+function markProblems(form, error, fields) {
+  let marked = 0;
+  for (const { field, message } of fieldProblems(error, fields)) {
+    const input = form.querySelector(`[data-api-field="${CSS.escape(field)}"]`);
+    if (input) { markField(input, message); marked += 1; }
+  }
+  return marked > 0;
 }
 
 function sameSet(a, b) {

@@ -22,6 +22,34 @@ const TEXT = {
     stale: 'Someone changed this meanwhile. The latest version is shown now: please make your change again.',
     saved: 'Saved.',
     forbidden: 'Your key may not do this.',
+    key_expired: 'Your key is no longer valid (it may have been revoked): please sign in again.',
+    unreachable: 'The service cannot be reached. Please try again in a moment.',
+    unreachable_write: 'The service cannot be reached: your change was not saved. Please try again in a moment.',
+    not_found: 'Not found: it may have been removed.',
+    gone: 'Someone removed this meanwhile. The latest version is shown now.',
+    already_exists: 'This exists already. The latest version is shown now.',
+    conflict: 'This clashes with what is stored now. The latest version is shown now.',
+    too_large: 'Too much at once: the service refused it.',
+    busy: 'The service is busy. Please try again in a moment.',
+    storage_full: 'The service has no room to store this now: nothing was saved.',
+    server_error: 'The service failed on this. Please try again, or tell your administrator.',
+    refused: 'The service refused this (error {status}).',
+    invalid_input: 'The service refused the values entered: nothing was saved.',
+    field_required: 'Enter a value for “{field}”.',
+    field_range: '“{field}” must be a number from {min} to {max}.',
+    field_min: '“{field}” must be at least {min}.',
+    field_above: '“{field}” must be more than {min}.',
+    field_max: '“{field}” must be at most {max}.',
+    field_date: 'Enter a valid date for “{field}”.',
+    field_number: '“{field}” must be a number.',
+    field_invalid: '“{field}” is not valid.',
+    field_in: '{field} ({group})',
+    line_self: 'A line cannot join a person to themself.',
+    pick_other: 'Pick someone else on the map (Esc cancels).',
+    path_colon: 'Path: ', count: ' ({n})',
+    money_big: '{currency} {n} billion', money_mid: '{currency} {n} million', money_plain: '{currency} {n}',
+    currency_CNY: 'CNY', currency_RMB: 'RMB', currency_USD: 'USD', currency_EUR: 'EUR', currency_JPY: 'JPY',
+    currency_HKD: 'HKD', currency_GBP: 'GBP', currency_TWD: 'TWD', currency_KRW: 'KRW', currency_SGD: 'SGD',
     account_class: 'Account class',
     // (enum labels — class_, legend_, rel_, stance_, role_ of a buying role, kind_, severity_ — are the server's
     // words: scoring/texts.py, rendering/labels.py; tests/web/test_app_files.py checks they stay so)
@@ -103,6 +131,34 @@ const TEXT = {
     stale: '该记录已被他人修改。已显示最新版本，请重新修改。',
     saved: '已保存。',
     forbidden: '您的密钥没有此权限。',
+    key_expired: '您的密钥已失效（可能已被吊销），请重新登录。',
+    unreachable: '无法连接服务，请稍后再试。',
+    unreachable_write: '无法连接服务：您的修改未保存，请稍后再试。',
+    not_found: '未找到：可能已被删除。',
+    gone: '该记录已被他人删除。已显示最新版本。',
+    already_exists: '该记录已经存在。已显示最新版本。',
+    conflict: '与当前存储的内容冲突。已显示最新版本。',
+    too_large: '一次提交的内容过多，服务拒绝处理。',
+    busy: '服务繁忙，请稍后再试。',
+    storage_full: '服务暂时没有存储空间：未保存任何修改。',
+    server_error: '服务处理出错，请重试或联系管理员。',
+    refused: '服务拒绝了此操作（错误 {status}）。',
+    invalid_input: '服务拒绝了输入的内容：未保存任何修改。',
+    field_required: '请填写“{field}”。',
+    field_range: '“{field}”须为 {min} 到 {max} 之间的数。',
+    field_min: '“{field}”不能小于 {min}。',
+    field_above: '“{field}”须大于 {min}。',
+    field_max: '“{field}”不能大于 {max}。',
+    field_date: '请为“{field}”填写有效的日期。',
+    field_number: '“{field}”须为数字。',
+    field_invalid: '“{field}”的值无效。',
+    field_in: '{field}（{group}）',
+    line_self: '关系不能把一个人连到其本人。',
+    pick_other: '请在地图上选择另一个人（按 Esc 取消）。',
+    path_colon: '路径：', count: '（{n}）',
+    money_big: '约{n}亿{currency}', money_mid: '约{n}万{currency}', money_plain: '{n}{currency}',
+    currency_CNY: '元', currency_RMB: '元', currency_USD: '美元', currency_EUR: '欧元', currency_JPY: '日元',
+    currency_HKD: '港元', currency_GBP: '英镑', currency_TWD: '新台币', currency_KRW: '韩元', currency_SGD: '新加坡元',
     account_class: '客户分类',
     class_benchmark: '标杆客户', class_nail: '钉子客户', class_danger: '危险客户', class_standard: '普通客户',
     drivers: '原因', playbook: '行动方案',
@@ -199,6 +255,28 @@ export function label(prefix, value) {
   if (value === null || value === undefined || value === '') return t('none');
   const key = `${prefix}_${value}`;
   return TEXT[current][key] ?? TEXT.en[key] ?? String(value).replace(/_/g, ' ');
+}
+
+/**
+ * An amount as the service's texts say it (scoring/texts.py `money`): "CNY 6 million", "CNY 640,000" in
+ * English; "约600万元", "约12亿美元", "8,500元" in Chinese.
+ */
+export function money(amount, currency) {
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return t('none');
+  const code = String(currency || 'CNY').toUpperCase();
+  const unit = TEXT[current][`currency_${code}`] ?? code;
+  const whole = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const short = (n) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).replace(/\.0$/, '');
+  const size = Math.abs(value);
+  if (current === 'zh-CN') {
+    if (size >= 1e8) return t('money_big', { n: short(value / 1e8), currency: unit });
+    if (size >= 1e4) return t('money_mid', { n: whole(value / 1e4), currency: unit });
+    return t('money_plain', { n: whole(value), currency: unit });
+  }
+  if (size >= 1e9) return t('money_big', { n: short(value / 1e9), currency: unit });
+  if (size >= 1e6) return t('money_mid', { n: short(value / 1e6), currency: unit });
+  return t('money_plain', { n: whole(value), currency: unit });
 }
 
 export const STANCES = ['champion', 'supporter', 'neutral', 'skeptic', 'opponent', 'unknown'];

@@ -98,3 +98,86 @@ export function orgChart(contacts, bossOf, team) {
   });
   return positions;
 }
+
+// ---- a path's line around the cards ------------------------------------------------------------------
+
+const CLEAR = 12;                       // a path keeps this far off a card it does not join...
+const LANE_Y = CARD.h / 2 + 16;         // ...runs this far from a card's centre above or below it...
+const LANE_X = CARD.w / 2 + (UNIT_X - CARD.w) / 2;   // ...or beside it, in the gap between two columns
+const BEND = 60;                        // a corner costs as much as this much more line
+
+function box(p, margin) {
+  return { left: p.x - CARD.w / 2 - margin, right: p.x + CARD.w / 2 + margin,
+    top: p.y - CARD.h / 2 - margin, bottom: p.y + CARD.h / 2 + margin };
+}
+
+function inside(p, b) {
+  return p.x > b.left && p.x < b.right && p.y > b.top && p.y < b.bottom;
+}
+
+/** Whether the segment p–q passes through box `b` (Liang–Barsky clipping). */
+export function crosses(p, q, b) {
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  let t0 = 0;
+  let t1 = 1;
+  for (const [num, den] of [[p.x - b.left, -dx], [b.right - p.x, dx], [p.y - b.top, -dy], [b.bottom - p.y, dy]]) {
+    if (den === 0) { if (num <= 0) return false; continue; }
+    const r = num / den;
+    if (den < 0) { if (r > t1) return false; if (r > t0) t0 = r; } else { if (r < t0) return false; if (r < t1) t1 = r; }
+  }
+  return t1 - t0 > 1e-9;
+}
+
+/**
+ * The corners of a path's line from the card centred at `a` to the card centred at `b` that passes under
+ * none of the cards centred at `others`: [] when the straight line does not, else the shortest (corners
+ * counted) of lines of straight runs along the lanes between rows and columns of cards — out of `a`
+ * upward, downward or sideways, along the lanes, into `b`. A line passing under a card would read as
+ * going through that person.
+ */
+export function routeAround(a, b, others) {
+  const boxes = others.map((p) => box(p, CLEAR));
+  const blocked = (p, q) => boxes.some((bx) => crosses(p, q, bx));
+  if (!blocked(a, b)) return [];
+  const near = (v) => Math.round(v * 10) / 10;
+  const lanesY = [...new Set([a, b, ...others].flatMap((p) => [near(p.y - LANE_Y), near(p.y + LANE_Y)]))];
+  const lanesX = [...new Set([a, b, ...others].flatMap((p) => [near(p.x - LANE_X), near(p.x + LANE_X)]))];
+  const routes = [[{ x: a.x, y: b.y }], [{ x: b.x, y: a.y }]];
+  for (const y of lanesY) {
+    routes.push([{ x: a.x, y }, { x: b.x, y }]);
+    for (const x of lanesX) {
+      routes.push([{ x, y: a.y }, { x, y }, { x: b.x, y }], [{ x: a.x, y }, { x, y }, { x, y: b.y }]);
+    }
+  }
+  for (const x of lanesX) routes.push([{ x, y: a.y }, { x, y: b.y }]);
+  // (a lane beside `a` or `b` a little off its centre line: straight out of its side into the lane, no jog)
+  for (const y of lanesY) {
+    for (const x of lanesX) {
+      if (Math.abs(y - a.y) < CARD.h / 2) routes.push([{ x, y }, { x: b.x, y }]);
+      if (Math.abs(y - b.y) < CARD.h / 2) routes.push([{ x: a.x, y }, { x, y }]);
+    }
+  }
+  const ownA = box(a, 0);
+  const ownB = box(b, 0);
+  const length = (points) => points.slice(1).reduce((sum, p, i) => sum + Math.hypot(p.x - points[i].x, p.y - points[i].y), 0);
+  const scored = routes
+    .filter((corners) => !inside(corners[0], box(a, CLEAR)) && !inside(corners[corners.length - 1], box(b, CLEAR)))
+    .map((corners) => ({ corners, cost: length([a, ...corners, b]) + BEND * corners.length }))
+    .sort((x, y) => x.cost - y.cost);
+  let best = null;
+  for (const { corners } of scored) {
+    const points = [a, ...corners, b];
+    let hits = 0;
+    for (let i = 0; i + 1 < points.length; i += 1) {
+      const [p, q] = [points[i], points[i + 1]];
+      hits += boxes.filter((bx) => crosses(p, q, bx)).length;
+      // (only the first run leaves `a`, only the last enters `b`)
+      if (i > 0 && crosses(p, q, ownA)) hits += 1;
+      if (i + 2 < points.length && crosses(p, q, ownB)) hits += 1;
+    }
+    if (hits === 0) return corners;
+    if (!best || hits < best.hits) best = { corners, hits };
+  }
+  return best ? best.corners : [];
+}

@@ -1,6 +1,6 @@
 // The app's shell: sign-in, header, the accounts list, and the hash router between pages.
 
-import { api, listAll, key, setKey, ApiError } from './api.js';
+import { api, listAll, key, setKey, ApiError, explain, onUnauthorized } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, label, lang, setLang, LANGUAGES } from './i18n.js';
 import { accountPage } from './account.js';
@@ -32,6 +32,22 @@ function signOut() {
   route();
 }
 
+/** The service refused the key of a signed-in user (revoked meanwhile, say): sign out where they are and
+ *  say why; signing in again brings them back to the same page. */
+function keyRefused() {
+  if (!session.me) return;   // (signing in: the form says so itself)
+  setKey(null);
+  session.me = null;
+  classes = new Map();
+  routing += 1;              // (whatever page was on its way is not drawn)
+  page?.destroy();
+  page = null;
+  document.getElementById('status').replaceChildren();
+  renderHeader();
+  signInView(t('key_expired'));
+}
+onUnauthorized(keyRefused);
+
 function renderHeader() {
   const languages = h('select', { id: 'language', 'aria-label': t('language'), onchange: (e) => {
     setLang(e.target.value); classes = new Map(); document.getElementById('status').replaceChildren();
@@ -49,16 +65,16 @@ function renderHeader() {
   document.title = t('app_title');
 }
 
-function signInView() {
+function signInView(message = '') {
   const input = h('input', { id: 'key', type: 'password', autocomplete: 'off', required: true,
     'data-testid': 'key-input', spellcheck: 'false' });
-  const problem = h('p', { class: 'error', role: 'alert' });
+  const problem = h('p', { class: 'error', role: 'alert', 'data-testid': 'sign-in-message' }, message);
   const form = h('form', { class: 'card sign-in', onsubmit: async (e) => {
     e.preventDefault();
     problem.textContent = '';
     try {
       if (await signIn(input.value.trim())) { renderHeader(); route(); } else problem.textContent = t('bad_key');
-    } catch (err) { problem.textContent = t('error', { detail: err.message }); }
+    } catch (err) { problem.textContent = explain(err); }
   } },
   h('h1', {}, t('app_title')), h('p', {}, t('sign_in_intro')),
   h('label', { for: 'key' }, t('api_key')), input, problem,
@@ -125,8 +141,8 @@ async function route() {
   if (!key()) { session.me = null; renderHeader(); signInView(); return; }
   if (!session.me) {
     try {
-      if (!(await signIn(key()))) { renderHeader(); signInView(); return; }
-    } catch (e) { toast(t('error', { detail: e.message }), 'error'); return; }
+      if (!(await signIn(key()))) { renderHeader(); signInView(t('key_expired')); return; }
+    } catch (e) { toast(explain(e), 'error'); return; }
   }
   renderHeader();
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -141,8 +157,8 @@ async function route() {
     }
     if (turn !== routing) { page?.destroy(); page = null; }
   } catch (e) {
-    if (turn !== routing) return;
-    clear(root, h('p', { class: 'error', role: 'alert' }, t('error', { detail: e.message })),
+    if (turn !== routing || (e instanceof ApiError && e.status === 401)) return;
+    clear(root, h('p', { class: 'error', role: 'alert' }, explain(e)),
       h('p', {}, h('a', { href: '#/' }, t('accounts'))));
   }
 }

@@ -5,7 +5,7 @@
 import cytoscape from '../vendor/cytoscape.esm.min.js';
 import { h, clear } from './dom.js';
 import { t, label } from './i18n.js';
-import { CARD, orgChart } from './layout.js';
+import { CARD, orgChart, routeAround } from './layout.js';
 
 const PERSON_EDGES = ['REPORTS_TO', 'INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
 const TEAM_EDGES = ['COVERS', 'MIRRORS'];
@@ -38,6 +38,20 @@ const STYLE = [
     'target-arrow-shape': 'triangle', width: 7, 'curve-style': 'bezier', 'control-point-step-size': 70,
     opacity: 0.95, 'z-index': 50, 'arrow-scale': 1.2 } },
 ];
+
+/** Cytoscape's style of a line from `a` to `b` through `corners` (model positions): each corner as its
+ *  weight along a→b and its distance off it, measured from the nodes' centres. */
+function segmentsStyle(a, b, corners) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const length2 = dx * dx + dy * dy;
+  const length = Math.sqrt(length2);
+  const weights = corners.map((p) => ((p.x - a.x) * dx + (p.y - a.y) * dy) / length2);
+  const distances = corners.map((p) => ((p.x - a.x) * -dy + (p.y - a.y) * dx) / length);
+  return { 'curve-style': 'round-segments', 'edge-distances': 'node-position', 'segment-radii': 14,
+    'segment-weights': weights.map((w) => w.toFixed(4)).join(' '),
+    'segment-distances': distances.map((d) => d.toFixed(2)).join(' ') };
+}
 
 /** A line as the map image names it: the relationship's type, source and target as stored. */
 export function lineKey(type, source, target) {
@@ -259,16 +273,25 @@ export class RelationshipMap {
     this.container.dataset.highlight = [...set].join(' ');
   }
 
-  /** Draws the path to take, person to person, over the map. */
+  /** Draws the path to take, person to person, over the map: each hop around the cards between its
+   *  two people (routeAround), never under someone else's card. */
   setPath(path) {
     this.cy.remove('edge.hop');
     for (const card of this.cards.values()) card.classList.remove('on-path');
     this.path = (path || []).filter((id) => this.cards.has(id) && this.cy.getElementById(id).nonempty());
+    const at = new Map(this.cy.nodes().map((n) => [n.id(), { ...n.position() }]));
     const hops = [];
     for (let i = 0; i + 1 < this.path.length; i += 1) {
-      hops.push({ group: 'edges', classes: 'hop', data: { id: `hop:${i}`, source: this.path[i], target: this.path[i + 1], type: 'PATH' } });
+      const [source, target] = [this.path[i], this.path[i + 1]];
+      const [a, b] = [at.get(source), at.get(target)];
+      const others = [...at].filter(([id]) => id !== source && id !== target).map(([, p]) => p);
+      const corners = routeAround(a, b, others);
+      hops.push([{ group: 'edges', classes: 'hop', data: { id: `hop:${i}`, source, target, type: 'PATH' } },
+        corners.length ? segmentsStyle(a, b, corners) : null]);
     }
-    this.cy.add(hops);
+    this.cy.add(hops.map(([hop]) => hop));
+    // (as a bypass once added: a curve style given in the element's JSON is not kept)
+    for (const [hop, style] of hops) if (style) this.cy.getElementById(hop.data.id).style(style);
     for (const id of this.path) this.cards.get(id).classList.add('on-path');
     this.container.dataset.path = this.path.join(' ');
   }
