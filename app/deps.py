@@ -5,10 +5,13 @@ from __future__ import annotations
 import hmac
 import re
 import time
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.answers import SharedChecks
@@ -129,3 +132,53 @@ Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,400}$",
 
 def with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = f'"{version}"'
+
+
+# ---- the query string: only the parameters a route takes, each once ----------------------------------
+
+_QUERY_NAMES: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _query_names(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    """The query parameters ``route`` takes (by the name a client sends), and those that take a list."""
+    known = _QUERY_NAMES.get(id(route))
+    if known is None:
+        fields = list(_query_fields(route.dependant))
+        lists = {f.alias for f in fields if _takes_list(f.field_info.annotation)}
+        known = _QUERY_NAMES[id(route)] = (frozenset(f.alias for f in fields), frozenset(lists))
+    return known
+
+
+def _query_fields(dependant: Dependant) -> typing.Iterator[Any]:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _query_fields(sub)
+
+
+def _takes_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    return any(_takes_list(arg) for arg in typing.get_args(annotation)) if origin is not None else False
+
+
+async def known_query(request: Request) -> None:
+    """Refuse (422, naming it) a query parameter the route does not take — a mistyped ``dryrun=true``
+    would otherwise import for real, ``acount_id=`` list everything — or one given twice (which of
+    them counts would be a guess), as a body's unknown fields are refused."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.url.path.startswith("/v1/"):
+        return
+    names, lists = _query_names(route)
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name not in names:
+            takes = f"; it takes {', '.join(sorted(names))}" if names else "; it takes none"
+            errors.append({"loc": ["query", name], "msg": f"unknown query parameter{takes}"})
+        elif name in seen and name not in lists:
+            errors.append({"loc": ["query", name], "msg": "given more than once: give it once"})
+        seen.add(name)
+    if errors:
+        first = errors[0]
+        raise ApiError(422, "Invalid input", f"query.{first['loc'][1]}: {first['msg']}", errors=errors)

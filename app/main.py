@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -18,7 +18,7 @@ from starlette.types import Send as ASGISend
 
 from app import errors, limits
 from app.answers import Answers, SharedChecks
-from app.deps import authenticated
+from app.deps import authenticated, known_query
 from app.route_table import route_table
 from app.routers import analytics, bulk, docs, maps, operations, resources, reviews, web
 from app.routers.analytics import language
@@ -200,6 +200,27 @@ class ResponseHeaders:
         await self.app(scope, receive, decorating_send)
 
 
+class HeadAsGet:
+    """HEAD answered as GET is, headers and all, without the body (HTTP's rule): every GET route takes
+    HEAD, as the ``Allow`` header of a 405 says (a load balancer's ``HEAD /health`` probe)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 # Routes that, without Accept-Language, answer in the language of the account's own names (maps, decks):
 # their Content-Language is only known when the client asked for one.
 LANGUAGE_OF_NAMES = ("/map", "/review-deck")
@@ -281,7 +302,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # No redirect_slashes: Starlette builds the redirect from the Host header, so /v1/accounts/ would send
     # a client to whatever host it named. The docs pages are served offline by app.routers.docs.
     app = FastAPI(title="Guanxi", version="0.1.0", lifespan=lifespan, redirect_slashes=False,
-                  docs_url=None, redoc_url=None,
+                  docs_url=None, redoc_url=None, dependencies=[Depends(known_query)],
                   description="Relationship maps for key-account selling: who decides, who influences "
                               "whom, where we are not covered, and who to win over next. Every /v1 call "
                               "takes an API key: `Authorization: Bearer <key>`.")
@@ -321,6 +342,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
     app.add_middleware(ContainErrors)
     app.add_middleware(ResponseHeaders)
+    app.add_middleware(HeadAsGet)
 
     document_bodies(app)
     return app

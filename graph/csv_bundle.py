@@ -273,6 +273,7 @@ def read(data: bytes, kind: str, encoding: str | None = None,
     fields = [mapping.get(_key(h)) for h in header]
     ignored = [h for h, f in zip(header, fields, strict=True) if f is None]
     columns = {f: h.strip() for h, f in zip(header, fields, strict=True) if f is not None}
+    _check_header(kind, header, fields)
     bundle: dict[str, list[dict[str, Any]]] = {kind: []}
     origins: dict[tuple[str, int], Origin] = {}
     number = 1
@@ -288,6 +289,12 @@ def read(data: bytes, kind: str, encoding: str | None = None,
         number += 1
         if not any(cell.strip() for cell in line):
             continue
+        if any(cell.strip() for cell in line[len(header):]):
+            # (fewer cells than headers is common — trailing blanks left out — and reads as blanks)
+            errors.append({"loc": ["body", number],
+                           "msg": f"row {number} has {len(line)} cells, the header {len(header)}: a comma inside "
+                                  "a cell needs the cell in double quotes (\"Smith, John\")"})
+            continue
         row = _row(fields, line, number, columns, errors)
         boss = row.pop("reports_to_id", None)
         origins[(kind, len(bundle[kind]))] = Origin(number, columns)
@@ -298,6 +305,28 @@ def read(data: bytes, kind: str, encoding: str | None = None,
                 number, {"source": columns.get("id", "id"), "target": columns["reports_to_id"]})
             relationships.append({"type": "REPORTS_TO", "source": row.get("id", ""), "target": boss})
     return CsvBundle(kind, used, bundle, origins, ignored, columns, errors)
+
+
+def _check_header(kind: str, header: list[str], fields: list[str | None]) -> None:
+    """Refuse a header with two columns for one field (which would win is a guess: a second id column
+    would file the row as another record), or without the id column a kind's records are keyed by (an
+    import is idempotent by id: rows without one would be added again by every import)."""
+    errors: list[dict[str, Any]] = []
+    first: dict[str, str] = {}
+    for h, f in zip(header, fields, strict=True):
+        if f is None:
+            continue
+        if f in first:
+            errors.append({"loc": ["body", 1, h.strip()],
+                           "msg": f"columns {first[f]!r} and {h.strip()!r} both give the field {f!r}: keep one"})
+        first.setdefault(f, h.strip())
+    if kind in BUNDLE_SECTIONS and "id" not in first:
+        names = ", ".join(["Id", *sorted(k for k, v in KINDS[kind].items() if v == "id" and k != "id")])
+        errors.append({"loc": ["body", 1],
+                       "msg": f"the CSV has no id column ({names}): an import is keyed by the CRM's record ids, "
+                              "so that importing it again updates the same records instead of adding them again"})
+    if errors:
+        raise CsvError(422, errors)
 
 
 def _over(section: str, stored: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:

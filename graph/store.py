@@ -573,7 +573,10 @@ class Store:
         given_nodes: dict[str, tuple[NodeRecord, Loc]] = {}
         for section, kind in BUNDLE_SECTIONS.items():
             for i, row in enumerate(dumped.get(section, ())):
-                record = NodeRecord(kind, row.get("id") or _new_id(kind),
+                if not row.get("id"):
+                    errors.append(_unkeyed((section, i)))
+                    continue
+                record = NodeRecord(kind, row["id"],
                                     {k: v for k, v in row.items() if k != "id" and v != {}}, stamp, stamp, 1)
                 seen = given_nodes.setdefault(record.id, (record, (section, i)))
                 if seen[0] is not record and (seen[0].kind, seen[0].data) != (record.kind, record.data):
@@ -590,6 +593,9 @@ class Store:
         reviews: dict[str, tuple[NodeRecord, Loc]] = {}
         undated: set[str] = set()  # reviews given without held_at: a stored one keeps its moment
         for i, review in enumerate(bundle.reviews):
+            if not review.id:
+                errors.append(_unkeyed(("reviews", i)))
+                continue
             record = _review_record(review, stamp)
             _add_unique(reviews, record, ("reviews", i), errors, lambda r: r.data)
             if review.held_at is None:
@@ -964,7 +970,7 @@ class Store:
         members = [e for e in tx.edges_touching(list(where)) if e.type == EdgeType.MEMBER_OF
                    and e.id not in rewritten] if where else []
         known.update(tx.get_nodes({end for e in members for end in (e.source, e.target)} - known.keys()))
-        for member in members:
+        for member in sorted(members, key=lambda e: (e.target, e.source)):  # (the same order on every backend)
             contact, opportunity = known.get(member.source), known.get(member.target)
             if contact is None or opportunity is None or contact.account_id == opportunity.account_id:
                 continue
@@ -1043,6 +1049,13 @@ def _where(loc: Loc) -> list[str | int]:
 def _page(rows: list[Any], limit: int, listing: str) -> Page[Any]:
     more = len(rows) > limit
     return Page(rows[:limit], encode_cursor(rows[limit - 1].id, listing) if more else None)
+
+
+def _unkeyed(loc: Loc) -> dict[str, Any]:
+    """The error of an imported record without an id: an import is idempotent by id, so a record without
+    one would be added again by every import (create one record alone with POST, which gives it an id)."""
+    return {"loc": [*_where(loc), "id"],
+            "msg": "an imported record needs an id (the CRM's record id): importing it again would add it again"}
 
 
 def _new_id(kind: str) -> str:

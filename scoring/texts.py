@@ -265,11 +265,11 @@ TEXTS: dict[str, dict[str, str]] = {
     # go-between who is not ours yet is met and won first (as the plan's tactics say).
     "gap.introduce": {"en": "ask {via} to introduce us", "zh-CN": "请{via}引荐"},
     "gap.introduce_then_win": {
-        "en": "ask {helper} to introduce us to {next}, and win {pending} over before asking for an introduction",
-        "zh-CN": "请{helper}先把我们引荐给{next}，争取{pending}的支持后再请其引荐"},
+        "en": "ask {helper} to introduce us to {next}, and win {pending} over first",
+        "zh-CN": "请{helper}引荐{next}，先争取{pending}的支持"},
     "gap.meet_then_win": {
-        "en": "meet {next} first, and win {pending} over before asking for an introduction",
-        "zh-CN": "先接触{next}，争取{pending}的支持后再请其引荐"},
+        "en": "meet {next} first, and win {pending} over",
+        "zh-CN": "先接触{next}，争取{pending}的支持"},
     "gap.uncovered_member.message": {
         "en": "Nobody on our team covers {name} ({title}).",
         "zh-CN": "我方无人覆盖{name}（{title}）。"},

@@ -29,17 +29,16 @@ def test_a_gap_asks_only_someone_on_our_side_to_introduce_us(furniture: TestClie
     cfo = _gap(en, "uncovered_member", "gzf-cfo")
     assert cfo["via_id"] == "gzf-gm"
     assert cfo["action"] == ("Give 何丽 an owner of matching rank: 周海; ask 郑浩 to introduce us to 陈志强, and win "
-                             "陈志强 over before asking for an introduction.")
+                             "陈志强 over first.")
     visit = _gap(en, "leader_unaware", "gzf-cfo")
-    assert visit["action"].endswith("周海 meets 何丽; ask 郑浩 to introduce us to 陈志强, and win 陈志强 over before "
-                                    "asking for an introduction.")
+    assert visit["action"].endswith("周海 meets 何丽; ask 郑浩 to introduce us to 陈志强, and win 陈志强 over first.")
     # The design director is introduced by the sales VP, who is ours: asked directly.
     assert _gap(en, "uncovered_member", "gzf-design")["action"].endswith("; ask 郑浩 to introduce us.")
     zh = _get(furniture, f"{OPP}/coverage-gaps", "zh-CN")["gaps"]
     assert _gap(zh, "uncovered_member", "gzf-cfo")["action"] == (
-        "为何丽指定职级对等的我方负责人：周海；请郑浩先把我们引荐给陈志强，争取陈志强的支持后再请其引荐。")
+        "为何丽指定职级对等的我方负责人：周海；请郑浩引荐陈志强，先争取陈志强的支持。")
     finance = [g for g in zh if g["code"] == "uncovered_department" and g["department"] == "finance"]
-    assert finance and finance[0]["action"].endswith("请郑浩先把我们引荐给陈志强，争取陈志强的支持后再请其引荐。")
+    assert finance and finance[0]["action"].endswith("请郑浩引荐陈志强，先争取陈志强的支持。")
     # Never "ask 陈志强 to introduce us" while he is neutral, in any gap.
     assert not any("ask 陈志强 to introduce us" in g["action"] for g in en)
     # Once he supports us, he is asked directly.
@@ -55,7 +54,7 @@ def test_a_gap_with_nobody_of_ours_on_the_way_meets_the_go_between_first(furnitu
     assert response.status_code == 200, response.text
     gaps = _get(furniture, f"{OPP}/coverage-gaps")["gaps"]
     cfo = _gap(gaps, "uncovered_member", "gzf-cfo")
-    assert "meet 郑浩 first, and win 郑浩, 陈志强 over before asking for an introduction" in cfo["action"], cfo
+    assert "meet 郑浩 first, and win 郑浩, 陈志强 over." in cfo["action"], cfo
 
 
 def test_the_plan_shows_our_own_line_when_its_tactic_deepens_it(handset: TestClient) -> None:
