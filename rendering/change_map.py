@@ -1,28 +1,33 @@
 """The change map: the account's map as it stands at the end of a period, with what changed since its
-start marked on it — new people (green frame), departures (red frame; the map already strikes them
-through), stance moves (blue frame and an arrow under the name: 中立 → 支持者), new lines (green
-dashes) and lost lines (red dots, between the people as they stand now), with a legend of the marks.
-Its lines are routed around the boxes as the map's own are, and it shows the people the same focus
-(scope, department, around, depth) shows on the map.
+start marked on it — new people (green frame), departures (brown frame; the map already strikes them
+through), stance moves (blue frame and an arrow under the name: 中立 → 支持者), new lines (a green
+highlighter band), re-weighted lines (a yellow band, with "0.4 → 0.7" on it) and lost lines (brown dots,
+between the people as they stand now), with a legend of the marks where it covers nothing.
+Its lines are routed around the boxes as the map's own are — a marked line keeping room for its band
+from every box and badge (``WIDE``) — and it shows the people the same focus (scope, department,
+around, depth) shows on the map.
 
 It draws on the same page as every map (``rendering.draw.map_page``) and adds the marks on top, so the
-map itself is exactly the map of ``rendering``; the changes come from ``scoring.changes``.
+map itself is the map of ``rendering``, but for the routes of the lines it marks; the changes come from
+``scoring.changes``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import networkx as nx
+import numpy as np
 
 from rendering import scene
-from rendering.draw import MARGIN, TITLE_H, Frame, MapPage, box_rects, map_page, text_width
+from rendering.draw import MARGIN, Frame, MapPage, box_rects, map_page, text_width
 from rendering.focus import Focus, focused, validate
 from rendering.labels import lang_of, stance_label
-from rendering.model import MapError, build_map
-from rendering.routing import CORNER, SLACK, Rect, Router
+from rendering.model import MapError, MapModel, build_map
+from rendering.routing import CORNER, Rect
 from rendering.scene import Point
 from scoring.changes import Change, ChangeList
 from scoring.options import ScoringOptions
@@ -31,13 +36,21 @@ from scoring.texts import say
 
 FORMATS: Final = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 # Frames and marks chosen apart from the map's own colours (stances, gap frames in red, ally dashes in
-# green): a highlighter band for new lines, brown dots for lost ones.
+# green): a highlighter band for new lines, a yellow one for re-weighted lines, brown dots for lost ones.
 NEW: Final = "#00a152"
 NEW_LINE: Final = "#00e676"
+REWEIGHTED: Final = "#ffd600"
 GONE: Final = "#6d4c41"
 MOVED: Final = "#1565c0"
-LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost")
+ADDED_KINDS: Final = ("line_added", "coverage_gained")
+REWEIGHTED_KINDS: Final = ("line_reweighted", "closeness_changed")
+LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost", *REWEIGHTED_KINDS)
 MARKS: Final = 20.0           # the marks' layer: above everything the map draws
+BAND: Final = 8.0             # points: a highlighter band's width
+# A marked line keeps this much from every box and badge it passes (inches, to its middle): how far a
+# box's frames reach outside it (a change frame, a gap ring: 0.08), half the band, and a margin of 0.04
+# — where the map's lines keep rendering.routing.CLEARANCE (0.09).
+WIDE: Final = 0.08 + BAND / 144.0 + 0.04
 
 LEGEND: Final = {
     "title": {"en": "Changes since {since}", "zh-CN": "自{since}以来的变化"},
@@ -46,6 +59,7 @@ LEGEND: Final = {
     "stance": {"en": "stance moved (old → new)", "zh-CN": "立场变化（原 → 现）"},
     "added": {"en": "new line or coverage", "zh-CN": "新增关系或覆盖"},
     "removed": {"en": "lost line or coverage", "zh-CN": "消失的关系或覆盖"},
+    "reweighted": {"en": "line re-weighted (old → new)", "zh-CN": "关系强度变化（原 → 现）"},
 }
 
 
@@ -63,6 +77,24 @@ def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, 
     served). The marks' lines are routed around the boxes as the map's own lines are."""
     if fmt not in FORMATS:
         raise MapError(f"a change map is drawn as {', '.join(FORMATS)}, not {fmt!r}", ["query", "format"])
+    page, dpi, model = change_page(after, changes, since_label=since_label, opportunity_id=opportunity_id,
+                                   redact=redact, lang=lang, today=today, options=options, team=team, focus=focus)
+    if fmt == "png":
+        return scene.png(page.scene, dpi)
+    if fmt == "svg":
+        return scene.svg(page.scene)
+    return scene.pdf([page.scene], model.account_name)
+
+
+def change_page(after: nx.MultiDiGraph, changes: ChangeList, *, since_label: str, opportunity_id: str | None = None,
+                redact: bool = False, lang: str | None = None, today: dt.date | None = None,
+                options: ScoringOptions | None = None, team: Iterable[Mapping[str, Any]] | None = None,
+                focus: Focus | None = None) -> tuple[MapPage, float, MapModel]:
+    """The change map's page (``render_change_map``), its dpi and the map it shows.
+
+    Every changed line is marked along a route that keeps ``WIDE`` from every box and badge: a line the
+    map draws is routed so (first, before the map's other lines), and the mark follows it; a lost line is
+    routed by the same router, so no line runs under a mark and no two lines share their end."""
     model = build_map(after, opportunity_id=opportunity_id, redacted=redact, lang=lang, today=today,
                       options=options, roster=team)
     focus = validate(model, focus or Focus())
@@ -81,7 +113,8 @@ def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, 
     from rendering.layout import layout_map
 
     layout = layout_map(shown)
-    page, dpi = map_page(shown, layout)
+    marked = {_key(c) for c in changes.changes if c.kind in LINE_KINDS and c.source and c.target}
+    page, dpi = map_page(shown, layout, wide=marked, wide_clearance=WIDE)
     rects = box_rects(shown, layout)
     f = page.map
     for people, colour in ((joined, NEW), (gone, GONE), (set(stance), MOVED)):
@@ -90,55 +123,113 @@ def render_change_map(after: nx.MultiDiGraph, changes: ChangeList, fmt: str, *, 
                 x0, y0, x1, y1 = rects[person]
                 f.box(MARKS + 0.1, x0 - 0.06, y0 - 0.06, x1 - x0 + 0.12, y1 - y0 + 0.12, radius=0.08, stroke=colour,
                       width=2.6, group="changed-people")
+    taken = [(x0 - 0.1, y0 - 0.1, x1 + 0.1, y1 + 0.1) for x0, y0, x1, y1 in rects.values()]
+    taken += [*page.badges, *page.obstacles]
     for change, points in _routed_changes(changes, page, rects):
-        added = change.kind in ("line_added", "coverage_gained")
-        f.line(MARKS, points, NEW_LINE if added else GONE, 8.0 if added else 3.0, dash="-" if added else ":",
-               alpha=0.45 if added else 0.9, group="changed-lines", radius=CORNER)
-    _legend(page.scene, f.s, lang, since_label)
-    if fmt == "png":
-        return scene.png(page.scene, dpi)
-    if fmt == "svg":
-        return scene.svg(page.scene)
-    return scene.pdf([page.scene], model.account_name)
+        if change.kind in ADDED_KINDS:
+            f.line(MARKS, points, NEW_LINE, BAND, alpha=0.45, group="changed-lines", radius=CORNER)
+        elif change.kind in REWEIGHTED_KINDS:
+            f.line(MARKS + 0.2, points, REWEIGHTED, BAND, alpha=0.5, group="reweighted-lines", radius=CORNER)
+            _weight_label(f, points, f"{_number(change.before)} → {_number(change.after)}", taken)
+        else:
+            f.line(MARKS, points, GONE, 3.0, dash=":", alpha=0.9, group="changed-lines", radius=CORNER)
+    _legend(page, lang, since_label)
+    return page, dpi, model
+
+
+def _key(change: Change) -> tuple[str, str, str]:
+    """A changed line's type and its ends as the map draws them (``rendering.draw.line_key``)."""
+    a, b = drawn_ends(change.entity_type, str(change.source), str(change.target))
+    return change.entity_type, a, b
+
+
+def _number(value: Any) -> str:
+    """A weight as the change list writes it: 0.4, 0.75, 1."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return "—" if value is None else str(value)
 
 
 def _routed_changes(changes: ChangeList, page: MapPage, rects: dict[str, Rect]) -> list[tuple[Change, list[Point]]]:
     """The changed lines between people drawn, each along a route around the boxes: a line the map draws
-    is marked along the map's own route; any other (a lost line, one the map left out) is routed as the
-    map routes its lines, around the boxes and the column headers."""
+    is marked along the map's own route (routed wide for its mark); any other (a lost line, one the map
+    left out) is routed wide by the map's own router, after the map's lines."""
     drawn = {(line.type, route.source, route.target): route.points for line, route in page.routes}
-    router: Router | None = None
     out: list[tuple[Change, list[Point]]] = []
     for change in changes.changes:
         if change.kind not in LINE_KINDS or change.source not in rects or change.target not in rects:
             continue
-        a, b = drawn_ends(change.entity_type, change.source, change.target)
-        if a == b:
+        key = _key(change)
+        if key[1] == key[2]:
             continue
-        points = drawn.get((change.entity_type, a, b))
-        if points is None:
-            router = router or Router(rects, page.obstacles, slack=SLACK)
-            route = router.route(a, b)
+        points = drawn.get(key)
+        if points is None and change.kind in REWEIGHTED_KINDS:
+            continue                               # a line the map left out: nothing to mark it on
+        if points is None and page.router is not None:
+            route = page.router.route(key[1], key[2], wide=True) or page.router.route(key[1], key[2])
             if route is None:
                 continue
             points = route.points
-        out.append((change, list(points)))
+        if points is not None:
+            out.append((change, list(points)))
     return out
 
 
-def _legend(page: scene.Scene, s: float, lang: str, since_label: str) -> None:
-    """The marks' legend, in the page's top right corner under the title."""
+def _weight_label(f: Frame, points: list[Point], text: str, taken: list[Rect]) -> None:
+    """``text`` ("0.4 → 0.7") on a pill on the line, where it covers no box, badge, header or earlier
+    label (``taken``, layout inches; the label's own is added): along its longest runs first."""
+    size, pad = 7.5, 0.06
+    hw, hh = text_width(text, size) / 2 + pad + 0.03, size / 72.0 * 1.45 / 2 + 0.03     # the pill, and room
+    runs = sorted(itertools.pairwise(points), key=lambda r: -abs(r[1][0] - r[0][0]) - abs(r[1][1] - r[0][1]))
+    spot: Point | None = None
+    for (ax, ay), (bx, by) in runs:
+        for t in (0.5, 0.35, 0.65, 0.2, 0.8):
+            x, y = ax + (bx - ax) * t, ay + (by - ay) * t
+            rect = (x - hw, y - hh, x + hw, y + hh)
+            if not any(_overlap(rect, other) for other in taken):
+                spot = (x, y)
+                break
+        if spot is not None:
+            break
+    if spot is None:                                  # nowhere free: the middle of the longest run
+        (ax, ay), (bx, by) = runs[0]
+        spot = ((ax + bx) / 2, (ay + by) / 2)
+    x, y = spot
+    taken.append((x - hw, y - hh, x + hw, y + hh))
+    f.badge(MARKS + 0.5, x, y, text, size, "#4e3b00", "#fff8c5", anchor="middle", stroke="#c7a500", pad=pad)
+    f.scene.groups[MARKS + 0.5] = "reweighted-labels"
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+# ---------------------------------------------------------------------------------------- legend
+
+CELL: Final = 0.1             # inches: the grid the legend's place is looked for on
+ROOM: Final = 0.1             # inches between the legend and anything else on the page
+
+
+def _legend(page: MapPage, lang: str, since_label: str) -> None:
+    """The marks' legend where it covers nothing the page draws: the free place nearest the page's top
+    right corner under the title (``legend_place``), else a band opened for it under the title."""
     entries: list[tuple[str, str, float, str, float]] = [       # kind, colour, width, dash, alpha
         ("frame", NEW, 2, "-", 1.0), ("frame", GONE, 2, "-", 1.0), ("frame", MOVED, 2, "-", 1.0),
-        ("line", NEW_LINE, 7, "-", 0.45), ("line", GONE, 2.5, ":", 0.9)]
-    labels = [_word(k, lang) for k in ("joined", "left", "stance", "added", "removed")]
+        ("line", NEW_LINE, 7, "-", 0.45), ("line", REWEIGHTED, 7, "-", 0.5), ("line", GONE, 2.5, ":", 0.9)]
+    labels = [_word(k, lang) for k in ("joined", "left", "stance", "added", "reweighted", "removed")]
     title = _word("title", lang, since=since_label)
     width = max(text_width(t, 9) for t in [*labels, title]) + 1.0
     height = 0.45 + 0.26 * len(entries)
-    page_w = page.width / s
-    f = Frame(page, page_w - MARGIN - width, TITLE_H + 0.1, s)
-    f.box(MARKS + 1, 0, 0, width, height, radius=0.06, fill="#ffffff", stroke="#b0bec5", width=0.8, alpha=0.95)
-    f.text(MARKS + 2, 0.15, 0.22, title, 9.5, "#263238")
+    s = page.map.s
+    spot = legend_place(page.scene, s, width, height, page.top)
+    if spot is None:                                   # no room anywhere: a band of its own
+        page.scene.shift(page.top * s, (height + 2 * ROOM) * s)
+        page.map.oy += height + 2 * ROOM
+        spot = (page.scene.width / s - MARGIN - width, page.top + ROOM)
+    f = Frame(page.scene, spot[0], spot[1], s)
+    f.box(MARKS + 1, 0, 0, width, height, radius=0.06, fill="#ffffff", stroke="#b0bec5", width=0.8, alpha=0.95,
+          group="change-legend")
+    f.text(MARKS + 2, 0.15, 0.22, title, 9.5, "#263238", group="change-legend-items")
     for i, ((kind, colour, lw, dash, alpha), label) in enumerate(zip(entries, labels, strict=True)):
         y = 0.5 + 0.26 * i
         if kind == "frame":
@@ -146,3 +237,42 @@ def _legend(page: scene.Scene, s: float, lang: str, since_label: str) -> None:
         else:
             f.line(MARKS + 2, [(0.15, y), (0.6, y)], colour, lw, dash=dash, alpha=alpha)
         f.text(MARKS + 2, 0.75, y, label, 9, "#263238")
+
+
+def legend_place(page: scene.Scene, s: float, width: float, height: float, top: float) -> Point | None:
+    """Where a ``width`` × ``height`` box (inches, before the page's scale ``s``) covers nothing on the
+    page and keeps ROOM from it, below ``top`` and within the page's margins: the top left corner of the
+    free place nearest the top right corner under the title; None when there is none.
+
+    Everything the page draws is marked on a grid of CELL inches, and the free places are read off its
+    running sums at once."""
+    cols, rows = int(page.width / s / CELL) + 1, int(page.height / s / CELL) + 1
+    marks = np.zeros((rows + 1, cols + 1))
+    boxes = np.asarray([r for _, shapes in page.ordered() for shape in shapes for r in scene.footprint(shape)[1:]
+                        or scene.footprint(shape)], dtype=float).reshape(-1, 4) / s
+    if len(boxes):
+        x0 = np.clip(np.floor((boxes[:, 0] - ROOM) / CELL), 0, cols).astype(int)
+        y0 = np.clip(np.floor((boxes[:, 1] - ROOM) / CELL), 0, rows).astype(int)
+        x1 = np.clip(np.ceil((boxes[:, 2] + ROOM) / CELL), 0, cols).astype(int)
+        y1 = np.clip(np.ceil((boxes[:, 3] + ROOM) / CELL), 0, rows).astype(int)
+        corners = np.concatenate([y0 * (cols + 1) + x0, y1 * (cols + 1) + x1, y0 * (cols + 1) + x1,
+                                  y1 * (cols + 1) + x0])
+        signs = np.repeat([1.0, -1.0], 2 * len(boxes))
+        marks += np.bincount(corners, signs, marks.size).reshape(marks.shape)
+    covered = marks.cumsum(0).cumsum(1)[:rows, :cols] > 0.5
+    sums = np.zeros((rows + 1, cols + 1))
+    sums[1:, 1:] = covered.cumsum(0).cumsum(1)
+    w, h = int(np.ceil(width / CELL)), int(np.ceil(height / CELL))
+    first_row, first_col = int(np.ceil(top / CELL)), int(np.ceil(MARGIN / CELL))
+    last_row, last_col = rows - h - 1, int((page.width / s - MARGIN) / CELL) - w
+    if last_row < first_row or last_col < first_col:
+        return None
+    r = np.arange(first_row, last_row + 1)[:, None]
+    c = np.arange(first_col, last_col + 1)[None, :]
+    inside = sums[r + h, c + w] - sums[r, c + w] - sums[r + h, c] + sums[r, c]
+    free = np.argwhere(inside < 0.5)
+    if not len(free):
+        return None
+    # nearest the top right: rows down plus columns left of the last column
+    best = free[np.argmin(free[:, 0] + (last_col - first_col - free[:, 1]))]
+    return float((first_col + best[1]) * CELL), float((first_row + best[0]) * CELL)

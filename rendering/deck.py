@@ -1,9 +1,12 @@
 """The review deck (复盘材料): the slides a manager takes into an account review, as PPTX and as PDF.
 
 ``build_deck`` decides the slides once — title; the map (with the changes marked when there is a
-previous review); the decision chain (role, stance, influence, coverage, closeness); support for us
-and each competitor across the recorded reviews (a chart); gaps with their actions; the plan of next
-moves with their paths; what changed since the last review — and two writers draw the same slides:
+previous review), drawn for the slide (``MAP_STYLE``); the decision chain (role, stance, influence,
+coverage, closeness); support for us and each competitor across the recorded reviews (a chart); gaps with
+their actions; the plan of next moves with their paths and what to do; what changed since the last
+review and its summary (support for us and each competitor, gaps opened and closed, whom to win next; on
+a slide of its own when they do not fit one) — and two writers draw the same slides, titles too long for
+a line shrunk or broken in two, Chinese broken between characters (``rendering.draw.wrap``):
 ``write_pptx`` (python-pptx; every run carries Noto Sans SC as its East Asian font, which PowerPoint
 and LibreOffice substitute when it is missing) and ``write_pdf`` (laid out by matplotlib, written by
 cairo as the maps' PDF is, with the font the maps use, so Chinese renders on a fresh install).
@@ -17,6 +20,7 @@ import functools
 import io
 import struct
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +29,7 @@ from typing import Any, Final
 import networkx as nx
 
 from rendering import fonts
+from rendering.draw import PageStyle, text_width, wrap
 from rendering.model import redact as redacted_graph
 from scoring.chain import chain_report
 from scoring.changes import ChangeList
@@ -39,6 +44,15 @@ SLIDE_H: Final = 7.5
 MAX_ROWS: Final = 12      # table rows per slide; the rest is counted in a footnote
 MAX_CHANGES: Final = 14
 PLAN_STEPS: Final = 5
+TITLE_W: Final = SLIDE_W - 1.35     # inches a title's line may take (its box, less PowerPoint's insets and a margin)
+BODY_TOP: Final = 1.2              # where a slide's body starts under a one- or two-line title
+BULLET_PT: Final = 15.0            # the size a slide's bullets are measured at (PPTX 15 pt, PDF 14 pt)
+# The map slide's picture: the map drawn for a slide that shows it at about two thirds of its size (names
+# of 10.5 × 1.5 points: 9 points or more as shown on a 13.3-inch slide for maps up to about 19 inches
+# wide), under the slide's title instead of its own, with no gap list (the deck has a gap slide), the
+# legend in a block at the top left, and the proportions of the slide's body, which it fills.
+MAP_STYLE: Final = PageStyle(gap_list=False, title=False, top_legend=True, text=1.5,
+                             aspect=(SLIDE_W - 1.0) / (SLIDE_H - 0.4 - BODY_TOP))
 
 WORDS: Final[dict[str, dict[str, str]]] = {
     "deck": {"en": "Account review", "zh-CN": "客户复盘"},
@@ -84,7 +98,94 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "medium": {"en": "medium", "zh-CN": "中"},
     "low": {"en": "low", "zh-CN": "低"},
     "chart_y": {"en": "support (−1 against … +1 for)", "zh-CN": "支持度（−1 反对 … +1 支持）"},
+    # the summary of what changed, the plan's what-to-do, the punctuation of lists and labelled values
+    "changes_summary": {"en": "What changed since {since}: support, gaps and whom to win next",
+                        "zh-CN": "自{since}以来的变化：支持度、缺口与争取对象"},
+    "changes_summary_unlabelled": {"en": "What changed since the last review: support, gaps and whom to win next",
+                                   "zh-CN": "自上次复盘以来的变化：支持度、缺口与争取对象"},
+    "support_them": {"en": "Support for {name}: {before} → {after}", "zh-CN": "{name}的支持度：{before} → {after}"},
+    "gap_opened": {"en": "Gap opened: {message}", "zh-CN": "新出现的缺口：{message}"},
+    "gap_closed": {"en": "Gap closed: {message}", "zh-CN": "已消除的缺口：{message}"},
+    "ranking": {"en": "Whom to win next: {moves}", "zh-CN": "争取对象排名：{moves}"},
+    "rank_same": {"en": "{after}. {name}", "zh-CN": "{after}. {name}"},
+    "rank_moved": {"en": "{after}. {name} (was {before})", "zh-CN": "{after}. {name}（原第{before}）"},
+    "rank_new": {"en": "{after}. {name} (new)", "zh-CN": "{after}. {name}（新上榜）"},
+    "rank_out": {"en": "{name} (out; was {before})", "zh-CN": "{name}（跌出，原第{before}）"},
+    "do": {"en": "What to do", "zh-CN": "怎么做"},
+    "sep": {"en": "; ", "zh-CN": "；"},
+    "labelled": {"en": "{label}: {value}", "zh-CN": "{label}：{value}"},
+    "dated": {"en": "{title} ({date})", "zh-CN": "{title}（{date}）"},
 }
+
+
+DECK_MAP_PEOPLE = 30      # more contacts: the deck's map shows the decision chain and the people next to it
+CHART_LABEL = 22          # display columns of a review's name under the support chart (a Chinese character: 2)
+TRAILING = " \t:;,.!?-–—·/(（[【《「：；，。、！？·"
+
+
+def short_title(title: str, columns: int = CHART_LABEL) -> str:
+    """A review's title as the support chart names it: whole when it fits ``columns`` display columns
+    (Chinese characters and full-width marks take two, other characters one), else cut where it still
+    fits with an ellipsis, the punctuation and spaces before the cut dropped.
+
+    >>> short_title("Q4 joint review"), short_title("Quarterly business review with the board")
+    ('Q4 joint review', 'Quarterly business…')
+    >>> short_title("2026年第四季度客户复盘：中高端升级项目与管理层沟通进展")
+    '2026年第四季度客户复…'
+    """
+    def width(ch: str) -> int:
+        return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+    if sum(map(width, title)) <= columns:
+        return title
+    used, cut = width("…"), 0
+    for ch in title:
+        if used + width(ch) > columns:
+            break
+        used += width(ch)
+        cut += 1
+    head = title[:cut].rstrip(TRAILING)
+    # Latin text is cut at a word's end when one ends in the second half (never inside a word).
+    if head and cut < len(title) and not title[cut].isspace() and title[cut - 1:cut].isascii() \
+            and title[cut - 1].isalnum():
+        space = head.rfind(" ")
+        if space >= len(head) // 2:
+            head = head[:space].rstrip(TRAILING)
+    return (head or title[:cut]) + "…"
+
+
+def deck_map(graph: nx.MultiDiGraph, changes: ChangeList | None, since_label: str | None, fmt: str, *,
+             opportunity_id: str | None, redact: bool, lang: str, today: dt.date, options: ScoringOptions | None,
+             team: Iterable[Mapping[str, Any]]) -> bytes:
+    """The picture of the deck's map slide in ``fmt`` (png; svg shows its sizes): the change map of
+    ``changes`` since ``since_label`` (the map without them), drawn for the slide (``MAP_STYLE``: no title
+    or gap list, the legend in a block at the top, larger names, the slide's proportions). Our team
+    members with a tie to the account are drawn (those without one would fill a column of empty boxes; the
+    gap slide names whom to bring in); an account of more than ``DECK_MAP_PEOPLE`` contacts shows its
+    decision chain and the people one tie from it (the smallest focus a map has: still small on a slide)."""
+    from rendering import MapError, render_map
+    from rendering.change_map import render_change_map
+    from rendering.draw import page_style
+    from rendering.focus import Focus
+
+    tied = [member for member in team if member.get("id") in graph]
+    people = sum(1 for _, kind in graph.nodes(data="kind") if kind == "contact")
+
+    def draw(focus: Focus) -> bytes:
+        with page_style(MAP_STYLE):
+            if changes is not None:
+                return render_change_map(graph, changes, fmt, since_label=since_label or "",
+                                         opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
+                                         options=options, team=tied, focus=focus)
+            return render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
+                              options=options, team=tied, focus=focus)
+
+    if opportunity_id is not None and people > DECK_MAP_PEOPLE:
+        try:
+            return draw(Focus("chain", depth=1))
+        except MapError:                         # nobody in its decision chain yet: the map's own choice
+            pass
+    return draw(Focus())
 
 
 def word(key: str, lang: str, **kw: Any) -> str:
@@ -96,6 +197,7 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]             # relative column widths
+    max_lines: int = 3                    # lines a cell takes at most in the PDF (the rest ends in "…")
 
 
 @dataclass(frozen=True)
@@ -119,21 +221,23 @@ class Deck:
 class SupportPoint:
     """Support for us and each competitor (by name) at one review, or now."""
 
-    label: str
+    label: str                            # under the chart (a review's name shortened)
     us: float
     competitors: Mapping[str, float] = field(default_factory=dict)
+    title: str = ""                       # in the footnote: the moment's whole name (default: the label)
 
 
-def support_points(graphs: Sequence[tuple[str, nx.MultiDiGraph | None]], opportunity_id: str,
+def support_points(graphs: Sequence[tuple[str, nx.MultiDiGraph | None, str]], opportunity_id: str,
                    options: ScoringOptions | None = None) -> list[SupportPoint]:
-    """Support at each labelled moment where the opportunity was on the map."""
+    """Support at each moment where the opportunity was on the map: (chart label, map, whole name)."""
     points: list[SupportPoint] = []
-    for text, g in graphs:
+    for text, g, title in graphs:
         if g is None or opportunity_id not in g:
             continue
         support = chain_report(g, opportunity_id, options).support
         names = {k: str(g.nodes[k].get("name") or k) if k in g else k for k in support.competitors}
-        points.append(SupportPoint(text, support.us, {names[k]: v for k, v in support.competitors.items()}))
+        points.append(SupportPoint(text, support.us, {names[k]: v for k, v in support.competitors.items()},
+                                   title))
     return points
 
 
@@ -179,7 +283,7 @@ def build_deck(graph: nx.MultiDiGraph, *, opportunity_id: str | None, lang: str,
         advice = discreet(options) if redact else options
         slides.append(_gap_slide(graph, opportunity_id, today, lang, advice, team_list))
         slides.append(_plan_slide(graph, opportunity_id, lang, advice, team_list))
-    slides.append(_change_slide(changes, since_label, lang, redact))
+    slides += _change_slides(g, changes, since_label, lang, redact)
     return Deck(f"{name} · {word('deck', lang)}", lang, tuple(slides))
 
 
@@ -194,8 +298,8 @@ def _chain_slides(g: nx.MultiDiGraph, opportunity_id: str, lang: str,
         rows.append((f"{m.name or m.contact_id}" + (word("left", lang) if m.status == "left" else ""),
                      m.title or "", label("role", m.role, lang), label("stance", m.stance, lang),
                      f"{m.influence:g}", covered, "—" if m.closeness.composite is None else f"{m.closeness.composite:.2f}"))
-    them = "; ".join(f"{g.nodes[k].get('name') or k if k in g else k} {v:+.2f}"
-                     for k, v in report.support.competitors.items())
+    them = word("sep", lang).join(f"{g.nodes[k].get('name') or k if k in g else k} {v:+.2f}"
+                                  for k, v in report.support.competitors.items())
     note = word("support_line", lang, us=f"{report.support.us:+.2f}", them=them)
     header = tuple(word(k, lang) for k in ("name", "title", "role", "stance", "influence", "coverage",
                                            "closeness"))
@@ -205,8 +309,13 @@ def _chain_slides(g: nx.MultiDiGraph, opportunity_id: str, lang: str,
 
 
 def _support_slide(points: Sequence[SupportPoint], chart_png: bytes | None, lang: str) -> Slide:
-    bullets = tuple(f"{p.label.replace(chr(10), ' ')}: {word('us', lang)} {_num(p.us)}"
-                    + "".join(f"; {k} {_num(v)}" for k, v in p.competitors.items()) for p in points[-6:])
+    """The chart of support across the reviews; under it the last two moments by their whole names."""
+    def values(p: SupportPoint) -> str:
+        return word("sep", lang).join([f"{word('us', lang)} {_num(p.us)}",
+                                       *(f"{k} {_num(v)}" for k, v in p.competitors.items())])
+
+    bullets = tuple(word("labelled", lang, label=p.title or p.label.replace(chr(10), " "), value=values(p))
+                    for p in points[-6:])
     return Slide(word("support", lang), image=chart_png, bullets=bullets if chart_png is None else (),
                  footnote="  ·  ".join(bullets[-2:]) if chart_png is not None else "")
 
@@ -232,24 +341,75 @@ def _plan_slide(g: nx.MultiDiGraph, opportunity_id: str, lang: str, options: Sco
     def name(node: str) -> str:
         return str(g.nodes[node].get("name") or node) if node in g else node
 
+    # The path as the advice gives it (our team member first), why, and the first of its tactics.
     rows = tuple((str(r.step or i), r.name or r.contact_id, " → ".join(name(n) for n in r.path),
-                  ("" if lang == "zh-CN" else " ").join(t.text for t in r.reasons[:2])) for i, r in enumerate(plan, 1))
-    header = (word("step", lang), word("who", lang), word("path", lang), word("why", lang))
-    return Slide(word("plan", lang), table=Table(header, rows, (0.35, 1.1, 2.6, 3.9)))
+                  ("" if lang == "zh-CN" else " ").join(t.text for t in r.reasons[:2]),
+                  r.tactics[0].text if r.tactics else "") for i, r in enumerate(plan, 1))
+    header = (word("step", lang), word("who", lang), word("path", lang), word("why", lang), word("do", lang))
+    return Slide(word("plan", lang), table=Table(header, rows, (0.35, 1.05, 2.2, 3.3, 3.1), max_lines=4))
 
 
-def _change_slide(changes: ChangeList | None, since_label: str | None, lang: str, redact: bool) -> Slide:
+def _summary_items(g: nx.MultiDiGraph, changes: ChangeList, lang: str) -> list[str]:
+    """The summary of what changed, most telling first: support for us and each competitor before → after,
+    the gaps opened and closed, and how the top of whom to win next moved."""
+    summary = changes.summary
+    if summary.opportunity_id is None:
+        return []
+    items: list[str] = []
+    us = summary.support.get("us")
+    if us is not None and (us.before is not None or us.after is not None):
+        items.append(word("support_move", lang, before=_num(us.before), after=_num(us.after)))
+    for key, move in (summary.support.get("competitors") or {}).items():
+        name = str(g.nodes[key].get("name") or key) if key in g else key
+        items.append(word("support_them", lang, name=name, before=_num(move.before), after=_num(move.after)))
+    items += [word("gap_opened", lang, message=gap.message) for gap in summary.gaps_opened]
+    items += [word("gap_closed", lang, message=gap.message) for gap in summary.gaps_closed]
+    moves = []
+    for move in summary.ranking:
+        kind = ("rank_out" if move.after is None else "rank_new" if move.before is None
+                else "rank_same" if move.before == move.after else "rank_moved")
+        moves.append(word(kind, lang, name=move.name or move.contact_id, before=move.before, after=move.after))
+    if moves:
+        items.append(word("ranking", lang, moves=word("sep", lang).join(moves)))
+    return items
+
+
+def _bullets_height(bullets: Sequence[str]) -> float:
+    """Inches the bullets take on a slide (as the PDF lays them out, measured at the PPTX's size)."""
+    return sum(len(wrap(f"•  {b}", BULLET_PT, SLIDE_W - 1.6, 3)) * BULLET_PT / 72 * 1.55 + 0.08 for b in bullets)
+
+
+def _bullets_fitting(bullets: Sequence[str], room: float, lang: str) -> list[str]:
+    """As many of ``bullets`` as fit ``room`` inches, then "… and N more" when some are left out."""
+    if _bullets_height(bullets) <= room:
+        return list(bullets)
+    kept = list(bullets)
+    while kept and _bullets_height([*kept, word("more", lang, n=len(bullets) - len(kept))]) > room:
+        kept.pop()
+    return [*kept, word("more", lang, n=len(bullets) - len(kept))]
+
+
+def _change_slides(g: nx.MultiDiGraph, changes: ChangeList | None, since_label: str | None, lang: str,
+                   redact: bool) -> list[Slide]:
+    """What changed since the last review, then the summary (support for us and each competitor, gaps
+    opened and closed, whom to win next): on one slide when they fit, else the summary on a second."""
     title = word("changes", lang, since=since_label) if since_label else word("changes_unlabelled", lang)
     if changes is None:
-        return Slide(title, bullets=(word("first", lang),))
+        return [Slide(title, bullets=(word("first", lang),))]
     texts = [c.text for c in changes.changes if not (redact and c.kind.startswith("interest"))]
     bullets = texts[:MAX_CHANGES] or [word("no_changes", lang)]
     if len(texts) > MAX_CHANGES:
         bullets.append(word("more", lang, n=len(texts) - MAX_CHANGES))
-    us = changes.summary.support.get("us")
-    note = word("support_move", lang, before=_num(getattr(us, "before", None)),
-                after=_num(getattr(us, "after", None))) if us is not None else ""
-    return Slide(title, bullets=tuple(bullets), footnote=note)
+    summary = _summary_items(g, changes, lang)
+    room = SLIDE_H - 0.4 - BODY_TOP - 0.3
+    if _bullets_height([*bullets, *summary]) <= room:
+        return [Slide(title, bullets=tuple(bullets + summary))]
+    slides = [Slide(title, bullets=tuple(_bullets_fitting(texts or bullets, room, lang)))]
+    if summary:
+        heading = word("changes_summary", lang, since=since_label) if since_label \
+            else word("changes_summary_unlabelled", lang)
+        slides.append(Slide(heading, bullets=tuple(_bullets_fitting(summary, room, lang))))
+    return slides
 
 
 # ---- the support chart --------------------------------------------------------------------------------
@@ -295,7 +455,7 @@ def support_chart(points: Sequence[SupportPoint], lang: str) -> bytes | None:
         ax.set_ylim(-1.05, 1.05)
         ax.set_ylabel(word("chart_y", lang), fontsize=9)
         ax.grid(axis="y", color="#eceff1")
-        ax.legend(loc="upper left", fontsize=9, frameon=False)
+        ax.legend(loc="best", fontsize=9, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         fig.tight_layout()
@@ -305,6 +465,30 @@ def support_chart(points: Sequence[SupportPoint], lang: str) -> bytes | None:
 
 
 # ---- writers ------------------------------------------------------------------------------------------
+
+
+def title_lines(title: str, size: float, least: float) -> tuple[list[str], float]:
+    """A slide's title as it fits ``TITLE_W``: on one line at ``size`` points or smaller down to ``least``,
+    else on two lines at ``least`` (the second ending in "…" when even two do not hold it)."""
+    for points in (size - i for i in range(int(size - least) + 1)):
+        if text_width(title, points) <= TITLE_W:
+            return [title], points
+    return wrap(title, least, TITLE_W, 2), least
+
+
+def _title_block(title: str, first: bool, size: float) -> tuple[list[str], float, float, float]:
+    """A slide's title laid out: its lines, their size, the top of the first line (inches) and where the
+    body starts below it."""
+    lines, points = title_lines(title, size, size - 6 if not first else size - 8)
+    height = len(lines) * points / 72 * 1.25
+    if first:
+        top = 2.9 - height / 2
+        return lines, points, top, max(3.5, top + height + 0.35)
+    return lines, points, 0.35, max(BODY_TOP, 0.35 + height + 0.15)
+
+
+def _footnote_lines(text: str) -> list[str]:
+    return wrap(text, 12, SLIDE_W - 1.4, 2) if text else []
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -331,9 +515,10 @@ def write_pptx(deck: Deck) -> bytes:
     for n, spec in enumerate(deck.slides, 1):
         slide = prs.slides.add_slide(blank)
         first = n == 1
-        _text_box(slide, spec.title, 0.5, 2.4 if first else 0.3, SLIDE_W - 1, 1.0, 32 if first else 24, bold=True)
-        top = 3.5 if first else 1.2
-        bottom = SLIDE_H - (0.8 if spec.footnote else 0.4)
+        lines, size, y, top = _title_block(spec.title, first, 32 if first else 24)
+        _text_box(slide, lines, 0.5, y - 0.1, SLIDE_W - 1, top - y, size, bold=True)
+        notes = _footnote_lines(spec.footnote)
+        bottom = SLIDE_H - 0.5 - 0.22 * len(notes) if notes else SLIDE_H - 0.4
         if spec.image is not None:
             w, h = _fit(spec.image, SLIDE_W - 1.0, bottom - top)
             slide.shapes.add_picture(io.BytesIO(spec.image), Inches((SLIDE_W - w) / 2), Inches(top),
@@ -342,9 +527,9 @@ def write_pptx(deck: Deck) -> bytes:
             _table(slide, spec.table, top, bottom)
         if spec.bullets:
             _bullets(slide, spec.bullets, top, bottom, 18 if first else 15)
-        if spec.footnote:
-            _text_box(slide, spec.footnote, 0.5, SLIDE_H - 0.75, SLIDE_W - 1, 0.5, 12, colour="455A64")
-        _text_box(slide, f"{n} / {len(deck.slides)}", SLIDE_W - 1.5, SLIDE_H - 0.45, 1.1, 0.3, 9,
+        if notes:
+            _text_box(slide, notes, 0.5, bottom, SLIDE_W - 1, SLIDE_H - 0.35 - bottom, 12, colour="455A64")
+        _text_box(slide, [f"{n} / {len(deck.slides)}"], SLIDE_W - 1.5, SLIDE_H - 0.45, 1.1, 0.3, 9,
                   colour="90A4AE", align_right=True)
     buffer = io.BytesIO()
     prs.save(buffer)
@@ -376,8 +561,9 @@ def _rgb(hex_colour: str) -> Any:
     return RGBColor(red, green, blue)  # type: ignore[no-untyped-call]
 
 
-def _text_box(slide: Any, text: str, x: float, y: float, w: float, h: float, size: float, *,
+def _text_box(slide: Any, lines: Sequence[str], x: float, y: float, w: float, h: float, size: float, *,
               bold: bool = False, colour: str = "1A1F24", align_right: bool = False) -> None:
+    """A text box of ``lines``, each after a line break (so the lines break where the layout broke them)."""
     from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches
 
@@ -386,8 +572,12 @@ def _text_box(slide: Any, text: str, x: float, y: float, w: float, h: float, siz
     paragraph = frame.paragraphs[0]
     if align_right:
         paragraph.alignment = PP_ALIGN.RIGHT
-    _style(paragraph.add_run(), size, bold=bold, colour=colour)
-    paragraph.runs[0].text = text
+    for i, line in enumerate(lines):
+        if i:
+            paragraph.add_line_break()
+        run = paragraph.add_run()
+        _style(run, size, bold=bold, colour=colour)
+        run.text = line
 
 
 def _bullets(slide: Any, bullets: Sequence[str], top: float, bottom: float, size: float) -> None:
@@ -489,21 +679,22 @@ def _pdf_page(spec: Slide, n: int, pages: int) -> tuple[Any, tuple[float, float,
     left: x, y, width, height) its image goes in."""
     from matplotlib.figure import Figure
 
-    from rendering.draw import wrap
-
     fig = Figure(figsize=(SLIDE_W, SLIDE_H), dpi=72, facecolor="white")
     first = n == 1
-    y_title = 2.9 if first else 0.65
-    fig.text(0.5 / SLIDE_W, 1 - y_title / SLIDE_H, spec.title, fontsize=30 if first else 22,
-             color="#1a1f24", va="center")
-    top = 3.6 if first else 1.2
-    bottom = SLIDE_H - (0.8 if spec.footnote else 0.4)
+    lines, size, y, top = _title_block(spec.title, first, 30 if first else 22)
+    for i, line in enumerate(lines):
+        fig.text(0.5 / SLIDE_W, 1 - (y + (i + 0.5) * size / 72 * 1.25) / SLIDE_H, line, fontsize=size,
+                 color="#1a1f24", va="center")
+    if first:
+        top += 0.1
+    notes = _footnote_lines(spec.footnote)
+    bottom = SLIDE_H - 0.5 - 0.22 * len(notes) if notes else SLIDE_H - 0.4
     image_box = None
     if spec.image is not None:
         w, h = _fit(spec.image, SLIDE_W - 1.0, bottom - top)
         image_box = ((SLIDE_W - w) / 2, top, w, h)
     elif spec.table is not None:
-        _pdf_table(fig, spec.table, top, bottom, wrap)
+        _pdf_table(fig, spec.table, top, bottom)
     if spec.bullets:
         y = top + 0.2
         size = 17 if first else 14
@@ -513,8 +704,8 @@ def _pdf_page(spec: Slide, n: int, pages: int) -> tuple[Any, tuple[float, float,
                          color="#1a1f24", va="center")
                 y += size / 72 * 1.55
             y += 0.08
-    if spec.footnote:
-        fig.text(0.5 / SLIDE_W, 1 - (SLIDE_H - 0.5) / SLIDE_H, spec.footnote, fontsize=12,
+    for i, line in enumerate(notes):
+        fig.text(0.5 / SLIDE_W, 1 - (bottom + 0.1 + (i + 0.5) * 0.22) / SLIDE_H, line, fontsize=12,
                  color="#455a64", va="center")
     fig.text(1 - 0.4 / SLIDE_W, 0.25 / SLIDE_H, f"{n} / {pages}", fontsize=9, color="#90a4ae", ha="right",
              va="center")
@@ -534,7 +725,7 @@ def _paint_png(cairo: Any, context: Any, png: bytes, box: tuple[float, float, fl
     context.restore()
 
 
-def _pdf_table(fig: Any, table: Table, top: float, bottom: float, wrap: Any) -> None:
+def _pdf_table(fig: Any, table: Table, top: float, bottom: float) -> None:
     import matplotlib.patches
 
     size = 11.5 if len(table.rows) <= 8 else 10
@@ -544,7 +735,7 @@ def _pdf_table(fig: Any, table: Table, top: float, bottom: float, wrap: Any) -> 
     y = top
     line_h = size / 72 * 1.45
     for r, values in enumerate([table.header, *table.rows]):
-        cells = [wrap(v, size, c - 0.15, 3) or [""] for v, c in zip(values, cols, strict=True)]
+        cells = [wrap(v, size, c - 0.15, table.max_lines) or [""] for v, c in zip(values, cols, strict=True)]
         h = max(len(c) for c in cells) * line_h + 0.12
         if y + h > bottom:
             break

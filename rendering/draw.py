@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +38,7 @@ from rendering.labels import (
     word,
 )
 from rendering.layout import MapLayout, Metrics
-from rendering.model import Line, MapModel, Person
+from rendering.model import Gap, Line, MapModel, Person
 from rendering.routing import CORNER, GREED, MAX_LANES, PORTS, SLACK, Rect, Route, Router
 from rendering.safe import display_text
 from rendering.scene import DASHES, Anchor, Box, Circle, Point, Polygon, Scene, Text, blend
@@ -53,6 +57,38 @@ DIRECTED = ("INFLUENCES", "PROMOTED_BY", "REPORTS_TO_SECONDARY", "FAVORS")
 # Layers of a map page, bottom to top.
 PANELS, REPORTS, LINES, HEADS, RINGS, BOXES, DOTS, LABELS, STRIKES, BADGES, BADGE_LABELS, PAGE = (
     0.5, 1.0, 2.0, 2.1, 2.9, 3.0, 3.5, 4.0, 4.1, 5.0, 6.0, 10.0)
+
+
+@dataclass(frozen=True)
+class PageStyle:
+    """How a map page is drawn (``map_page``). ``EVERY_MAP`` is every map's (the API's images, the PDF, the
+    exports); the review deck's map (``rendering.deck.MAP_STYLE``) is shown at about two thirds of its size
+    under the slide's own title: no title of its own, no gap list (the deck has a gap slide, so the gap
+    rings carry no numbers), the legend in a block at the top left (the top right stays free for a change
+    map's legend), the texts in the boxes larger (the boxes keep their size and place, so the layout and
+    the lines are the map's), and the page padded to the slide's picture box."""
+
+    gap_list: bool = True              # the numbered gap list under the map, and the numbers on the rings
+    title: bool = True                 # the title lines (account, opportunity, as of); else what it left out only
+    top_legend: bool = False           # the legend alone (no gap list, no role key) in a block at the top left
+    text: float = 1.0                  # the boxes' texts, their badges, the column headers and the legend, scaled
+    aspect: float | None = None        # the page padded to this width / height, the map centred
+
+
+EVERY_MAP = PageStyle()
+_page_style: ContextVar[PageStyle] = ContextVar("map_page_style", default=EVERY_MAP)
+
+
+@contextmanager
+def page_style(style: PageStyle) -> Iterator[None]:
+    """Every map page drawn within the block is drawn with ``style`` (``map_page``'s default): for a caller
+    that draws through ``rendering.render_map`` or ``rendering.change_map.render_change_map``, which take
+    no style of their own. Context-local: other threads and requests keep theirs."""
+    token = _page_style.set(style)
+    try:
+        yield
+    finally:
+        _page_style.reset(token)
 
 
 def text_width(text: str, size: float) -> float:
@@ -79,26 +115,110 @@ def fit(text: str, size: float, width: float) -> str:
     return text[:keep].rstrip(" ([{（【,，·-/") + "…"
 
 
+# Chinese (and Japanese, Korean) text breaks between any two of its characters; a line never starts with
+# closing punctuation nor ends with opening punctuation (the rule of 避头尾 / kinsoku).
+_CJK_RANGES = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+               (0x20000, 0x2FFFF))
+NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉〗｝］’”…‥·・ー%‰,.;:?!)]}")
+NO_LINE_END = frozenset("（《「『【〔〈〖｛［‘“([{")
+
+
+def is_cjk(ch: str) -> bool:
+    """Whether ``ch`` is a Chinese, Japanese or Korean character or full-width punctuation: text may break
+    before and after it."""
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+
+
+def _pieces(text: str, size: float, width: float) -> list[str]:
+    """``text`` cut into the pieces a line may break between, spaces kept as pieces of their own. Mainly
+    English text: its words (a Chinese name among them one word). Mainly Chinese text: each character,
+    each run of Latin words (a name like "David Ng", an English title) as one piece where it fits a line,
+    else each Latin word; punctuation kept with the character it follows (a closing mark) or precedes (an
+    opening one)."""
+    cjk = sum(1 for ch in text if is_cjk(ch))
+    if 2 * cjk < sum(1 for ch in text if not ch.isspace() and not is_cjk(ch)) or not cjk:
+        return re.findall(r"\s+|\S+", text)
+    merged: list[str] = []                       # Chinese characters alone, Latin words whole, spaces
+    for atom in re.findall(r"\s+|\S", text):
+        if (merged and not atom.isspace() and not is_cjk(atom) and not merged[-1].isspace()
+                and not is_cjk(merged[-1][-1])):
+            merged[-1] += atom
+        else:
+            merged.append(atom)
+    phrases: list[str] = []                      # runs of Latin words joined where they fit a line
+    for atom in merged:
+        joinable = (len(phrases) >= 2 and phrases[-1] == " " and not atom.isspace() and not is_cjk(atom[0])
+                    and atom[0] not in NO_LINE_START and not phrases[-2].isspace() and not is_cjk(phrases[-2][-1]))
+        if joinable and text_width(phrases[-2] + " " + atom, size) <= width:
+            phrases[-2:] = [phrases[-2] + " " + atom]
+        else:
+            phrases.append(atom)
+    pieces: list[str] = []
+    for atom in phrases:
+        if pieces and not atom.isspace() and atom[0] in NO_LINE_START and not pieces[-1].isspace():
+            pieces[-1] += atom                   # a closing mark stays with what it closes
+        elif pieces and not pieces[-1].isspace() and pieces[-1][-1] in NO_LINE_END and not atom.isspace():
+            pieces[-1] += atom                   # an opening mark stays with what it opens
+        else:
+            pieces.append(atom)
+    return pieces
+
+
+def _joined(head: str, tail: str) -> str:
+    """Two parts of a text put back together: with a space between Latin words, none next to Chinese."""
+    if not head or not tail or is_cjk(head[-1]) or is_cjk(tail[0]):
+        return head + tail
+    return f"{head} {tail}"
+
+
 def wrap(text: str, size: float, width: float, max_lines: int = 3) -> list[str]:
-    """``text`` broken into lines of at most ``width`` inches (at spaces when it can)."""
+    """``text`` broken into lines of at most ``width`` inches: at spaces, and in Chinese text between any
+    two characters (never before closing punctuation like ，。；：） or after opening punctuation), a run of
+    Latin words within Chinese (a name like "David Ng") kept on one line where it fits; a word longer than
+    a line is cut. What does not fit in ``max_lines`` ends the last line with an ellipsis.
+
+    >>> wrap("在决策链中担任采购。争取其支持能巩固David Ng的支持。", 10, 2.9)
+    ['在决策链中担任采购。争取其支持能巩固', 'David Ng的支持。']
+    >>> wrap("Sways 杨经理 (procurement), who is in the decision chain.", 10, 1.8)
+    ['Sways 杨经理', '(procurement), who is in', 'the decision chain.']
+    """
     lines: list[str] = []
-    rest = display_text(text)
-    while rest and len(lines) < max_lines:
-        if text_width(rest, size) <= width:
-            lines.append(rest)
-            rest = ""
-            break
-        ems = list(itertools.accumulate(fonts.char_widths(rest), initial=0.0))
-        cut = len(rest)
+    line = ""
+    pieces = _pieces(display_text(text), size, width)
+    i = 0
+    while i < len(pieces) and len(lines) < max_lines:
+        piece = pieces[i]
+        if piece.isspace():
+            if line:
+                line += piece
+            i += 1
+            continue
+        if text_width(line + piece, size) <= width:
+            line += piece
+            i += 1
+            continue
+        if line.strip():                         # the line is full: the piece starts the next one
+            lines.append(line.rstrip())
+            line = ""
+            continue
+        if " " in piece:                         # a phrase wider than a line: its words, one by one
+            pieces[i:i + 1] = [part for part in re.split(r"( +)", piece) if part]
+            continue
+        # A word wider than a line on its own: as much of it as fits, the rest on the next line.
+        ems = list(itertools.accumulate(fonts.char_widths(piece), initial=0.0))
+        cut = len(piece)
         while cut > 1 and ems[cut] * size / 72.0 > width:
             cut -= 1
-        space = rest.rfind(" ", 0, cut)
-        if space > cut * 0.6:
-            cut = space
-        lines.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
+        lines.append(piece[:cut])
+        pieces[i] = piece[cut:]
+    rest = "".join(pieces[i:]).strip()
+    if line.strip() and len(lines) < max_lines:
+        lines.append(line.rstrip())
+    elif line.strip():
+        rest = _joined(line.strip(), rest)
     if rest and lines:
-        lines[-1] = fit(lines[-1] + " " + rest, size, width)
+        lines[-1] = fit(_joined(lines[-1], rest), size, width)
     return lines
 
 
@@ -194,32 +314,57 @@ class MapPage:
     map: Frame
     routes: list[tuple[Line, Route]] = field(default_factory=list)   # the relationship lines as routed
     obstacles: list[Rect] = field(default_factory=list)              # what else lines were routed around
+    router: Router | None = None              # the router that routed them (more lines can follow)
+    top: float = 0.0                          # where the title block ends, in page inches (unscaled)
+    badges: list[Rect] = field(default_factory=list)                 # the boxes' badges, when ``wide``
 
 
 def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_label: str | None = None,
-             quick: bool = False) -> tuple[MapPage, float]:
-    """The map's page: title, what it left out, the map, and (``legend``) the legend and gap list.
-    Also the dpi that makes a PNG of it legible."""
+             quick: bool = False, style: PageStyle | None = None, wide: Collection[tuple[str, str, str]] = (),
+             wide_clearance: float | None = None) -> tuple[MapPage, float]:
+    """The map's page: title, what it left out, the map, and (``legend``) the legend and gap list, as
+    ``style`` has them (default: the style in effect, ``page_style``; every map's unless a caller set
+    another). Also the dpi that makes a PNG of it legible. ``wide``: lines (``line_key``) a caller marks
+    with a wide band on top (a change map's), routed first, keeping ``wide_clearance`` from every box and
+    badge (``rendering.routing.Router``)."""
+    style = style or _page_style.get()
     m = layout.metrics
     x0, y0, x1, y1 = _content_bounds(layout, m)
     map_w, map_h = x1 - x0, y1 - y0
     width = max(MIN_WIDTH, map_w + 2 * MARGIN)
     notices = [line for notice in model.notices for line in wrap(notice, 10, width - 2 * MARGIN, 4)]
-    footer = _Footer.plan(model, layout, width) if legend else None
-    footer_h = footer.height if footer is not None else 0.2
-    title_h = TITLE_H + NOTICE_H * len(notices)
-    height = title_h + map_h + 2 * MARGIN + footer_h
+    footer = _Footer.plan(model, layout, width, style) if legend else None
+    top = footer if footer is not None and style.top_legend else None        # the legend under the title
+    footer_h = footer.height if footer is not None and top is None else 0.2
+    title_h = (TITLE_H if style.title else 0.2) + NOTICE_H * len(notices)
+    top_h = top.height if top is not None else 0.0
+    height = title_h + top_h + map_h + 2 * MARGIN + footer_h
+    extra_h = 0.0
+    if style.aspect is not None:           # padded to the box it is shown in: wider, or taller
+        if width < height * style.aspect:
+            width = height * style.aspect
+        else:
+            extra_h = width / style.aspect - height
+            height += extra_h
     s = min(1.0, MAX_SIDE / max(width, height))
     page = Scene(width * s, height * s)
     whole = Frame(page, 0.0, 0.0, s)
-    area = Frame(page, (width - map_w) / 2 - x0, title_h + MARGIN - y0, s)
-    if footer is not None:
+    area = Frame(page, (width - map_w) / 2 - x0, title_h + top_h + extra_h / 2 + MARGIN - y0, s)
+    if top is not None:
+        top.draw(Frame(page, 0.0, title_h, s), model, width)
+    elif footer is not None:
         footer.draw(Frame(page, 0.0, height - footer.height, s), model, width)
-    _title(model, whole, width, notices, page_label)
-    routes = _draw(model, layout, area, m, quick)
+    if style.title:
+        _title(model, whole, width, notices, page_label)
+    else:
+        for i, notice in enumerate(notices):
+            whole.text(PAGE, MARGIN, 0.1 + NOTICE_H * (i + 0.5), notice, 10, "#8a4b00")
+    badges = badge_rects(model, layout, style) if wide else []
+    router = line_router(model, layout, quick, wide_clearance if wide else None, badges)
+    routes = _draw(model, layout, area, m, quick, style, router=router, wide=frozenset(wide))
     # At least 100 dpi (a 7.5-point title line is 10 px high); small maps get up to 150, about 2,100 px wide.
     dpi = min(150.0, max(100.0, 2100.0 / (width * s)))
-    return MapPage(page, area, routes, _obstacles(model, layout)), dpi
+    return MapPage(page, area, routes, _obstacles(model, layout), router, title_h, badges), dpi
 
 
 def _title(model: MapModel, f: Frame, width: float, notices: list[str], page_label: str | None) -> None:
@@ -284,27 +429,55 @@ def drawn_direction(line: Line) -> tuple[str, str]:
     return drawn_ends(line.type, line.source, line.target)
 
 
-def route_lines(model: MapModel, layout: MapLayout, quick: bool = False) -> list[tuple[Line, Route]]:
+def badge_rects(model: MapModel, layout: MapLayout, style: PageStyle | None = None) -> list[Rect]:
+    """Each badge on a box (role, gap numbers, interest) as the map draws it: x0, y0, x1, y1 in layout
+    inches (the boxes drawn on a page of their own, and their badges read back)."""
+    scratch = Scene(0.0, 0.0)
+    _boxes(model, layout, Frame(scratch, 0.0, 0.0, 1.0), layout.metrics, style or _page_style.get())
+    return [(b.x, b.y, b.x + b.w, b.y + b.h) for b in scratch.layers.get(BADGES, []) if isinstance(b, Box)]
+
+
+def line_router(model: MapModel, layout: MapLayout, quick: bool = False, wide: float | None = None,
+                badges: Sequence[Rect] = ()) -> Router:
+    """The router of a map's lines (``quick``: with fewer lanes and ports and a greedier search, for the
+    many pages of a PDF); ``wide``: also of lines drawn wide, which keep that from every box and badge."""
+    return Router(box_rects(model, layout), _obstacles(model, layout), lanes=1 if quick else MAX_LANES,
+                  greed=3.0 if quick else GREED, ports=(0.5,) if quick else PORTS, slack=SLACK, wide=wide,
+                  wide_obstacles=badges)
+
+
+def line_key(line: Line) -> tuple[str, str, str]:
+    """A line's type and its ends as drawn."""
+    a, b = drawn_direction(line)
+    return line.type, a, b
+
+
+def route_lines(model: MapModel, layout: MapLayout, quick: bool = False, *, router: Router | None = None,
+                wide: Collection[tuple[str, str, str]] = ()) -> list[tuple[Line, Route]]:
     """Every relationship line whose two ends are drawn, routed around the boxes (``quick``: with fewer
     lanes and a greedier search, for the many pages of a PDF). A direct path within ``SLACK`` of the
-    cheapest is taken without a search: fewer bends, and half the searches of a long PDF."""
+    cheapest is taken without a search: fewer bends, and half the searches of a long PDF. Lines in
+    ``wide`` (``line_key``) go first, along routes that keep the ``router``'s wide clearance. Lines into
+    one box end at ports of their own while it has any (``Router``): each keeps its arrowhead."""
     rects = box_rects(model, layout)
-    router = Router(rects, _obstacles(model, layout), lanes=1 if quick else MAX_LANES,
-                    greed=3.0 if quick else GREED, ports=(0.5,) if quick else PORTS, slack=SLACK)
+    router = router or line_router(model, layout, quick)
     routed: list[tuple[Line, Route]] = []
-    order = sorted(model.lines, key=lambda ln: (ln.faded, ln.type == "COVERS", -ln.weight))
+    order = sorted(model.lines, key=lambda ln: (bool(wide) and line_key(ln) not in wide, ln.faded,
+                                                ln.type == "COVERS", -ln.weight))
     for line in order:
         checkpoint()             # within the request's work budget, and only while someone waits for it
         a, b = drawn_direction(line)
         if a in rects and b in rects and a != b:
-            route = router.route(a, b)
+            route = router.route(a, b, wide=True) if wide and line_key(line) in wide else None
+            route = route or router.route(a, b)
             if route is not None:
                 routed.append((line, route))
     return routed
 
 
-def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics,
-          quick: bool = False) -> list[tuple[Line, Route]]:
+def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, quick: bool = False,
+          style: PageStyle = EVERY_MAP, *, router: Router | None = None,
+          wide: frozenset[tuple[str, str, str]] = frozenset()) -> list[tuple[Line, Route]]:
     for panel in layout.panels:
         f.box(PANELS, panel.x, panel.y, panel.w, panel.h, radius=0.12, fill=PANEL_COLOURS[0],
               stroke=PANEL_COLOURS[1], width=0.8, group="panels")
@@ -314,19 +487,19 @@ def _draw(model: MapModel, layout: MapLayout, f: Frame, m: Metrics,
     colour = LINE_STYLES["REPORTS_TO"][0]
     for segment in layout.segments:
         f.line(REPORTS, [(x, y) for x, y in segment], colour, 1.3, group="reports")
-    _column_header(model, layout, f, m)
-    routed = route_lines(model, layout, quick)
+    _column_header(model, layout, f, m, style.text)
+    routed = route_lines(model, layout, quick, router=router, wide=wide)
     _lines(routed, f, len(model.contacts) > 60)
-    _boxes(model, layout, f, m)
+    _boxes(model, layout, f, m, style)
     return routed
 
 
-def _column_header(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:
+def _column_header(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, k: float = 1.0) -> None:
     y = layout.chart[1] - 0.3
     for x, key in ((layout.team_x, "our_team"), (layout.competitor_x, "competitors")):
         if x is None:
             continue
-        f.text(LABELS, x, y, word(key, model.lang), 10, "#37474f", "middle")
+        f.text(LABELS, x, y, fit(word(key, model.lang), 10 * k, m.box_w), 10 * k, "#37474f", "middle")
         f.line(LABELS, [(x - m.box_w / 2, y + 0.16), (x + m.box_w / 2, y + 0.16)], "#b0bec5", 1)
 
 
@@ -349,9 +522,11 @@ def colours(person: Person) -> tuple[str, str, str, str]:
     return fill, edge, name, title
 
 
-def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:
-    """Every person's box, gap ring, badges and labels, each kind on its layer."""
+def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, style: PageStyle = EVERY_MAP) -> None:
+    """Every person's box, gap ring, badges and labels, each kind on its layer (their texts scaled by
+    ``style.text``; the gap rings numbered when the page lists the gaps)."""
     w, h = m.box_w, m.box_h
+    k = style.text
     inner = w - 0.18
     for node, person in [*model.contacts.items(), *model.team.items(), *model.competitors.items()]:
         if node not in layout.pos:
@@ -365,10 +540,10 @@ def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:
         f.box(BOXES, x - w / 2, y - h / 2, w, h, radius=0.08, fill=fill, stroke=edge,
               width=2.2 if emphasised else 1.3, dash="--" if person.left else "-", group="boxes")
         lines_y = (y - 0.17, y + 0.04, y + 0.22) if person.note else (y - 0.13, y + 0.17, 0.0)
-        name = fit(person.name, 10.5, inner)
-        f.text(LABELS, x, lines_y[0], name, 10.5, name_c, "middle", group="labels")
+        name = fit(person.name, 10.5 * k, inner)
+        f.text(LABELS, x, lines_y[0], name, 10.5 * k, name_c, "middle", group="labels")
         if person.left:
-            half = min(text_width(name, 10.5), inner) / 2
+            half = min(text_width(name, 10.5 * k), inner) / 2
             f.line(STRIKES, [(x - half, lines_y[0] + 0.005), (x + half, lines_y[0] + 0.005)], "#7d858c", 1)
         sub = person.title
         if person.kind == "competitor":
@@ -378,22 +553,22 @@ def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics) -> None:
         if person.left:
             sub = " ".join(b for b in (word("left", model.lang), person.left_at, sub) if b)
         if sub:
-            f.text(LABELS, x, lines_y[1], fit(sub, 7.5, inner), 7.5, title_c, "middle")
+            f.text(LABELS, x, lines_y[1], fit(sub, 7.5 * k, inner), 7.5 * k, title_c, "middle")
         if person.note:
-            f.text(LABELS, x, lines_y[2], fit(person.note, 6.8, inner), 6.8, "#1f5fbf", "middle")
+            f.text(LABELS, x, lines_y[2], fit(person.note, 6.8 * k, inner), 6.8 * k, "#1f5fbf", "middle")
         top, bottom = y - h / 2, y + h / 2
         if person.role:
-            f.badge(BADGES, x - w / 2 + 0.14, top, badge(person.role, model.lang), 6.8, "white",
+            f.badge(BADGES, x - w / 2 + 0.14, top, badge(person.role, model.lang), 6.8 * k, "white",
                     "#263238" if not person.left else "#90a4ae")
-        if person.gaps and not person.faded:
+        if person.gaps and not person.faded and style.gap_list:
             text = ",".join(str(g) for g in person.gaps[:3]) + ("+" if len(person.gaps) > 3 else "")
-            f.badge(BADGES, x + w / 2 - 0.14, top, text, 6.8, "white", GAP_COLOUR, anchor="end")
+            f.badge(BADGES, x + w / 2 - 0.14, top, text, 6.8 * k, "white", GAP_COLOUR, anchor="end")
         if person.interests and not person.faded:
             kind, _ = person.interests[0]
             more = f" +{len(person.interests) - 1}" if len(person.interests) > 1 else ""
             text = f"{word('interest', model.lang)}: {interest_short(kind, model.lang)}{more}"
-            f.badge(BADGES, x + w / 2 - 0.14, bottom, text, 6.5, "#9b1c1c", "#fdecea", anchor="end",
-                    stroke="#d46a6a")
+            f.badge(BADGES, x + w / 2 - 0.14, bottom, fit(text, 6.5 * k, w - 0.3), 6.5 * k, "#9b1c1c", "#fdecea",
+                    anchor="end", stroke="#d46a6a")
 
 
 def _line_style(line: Line, large: bool) -> tuple[str, str, float, float]:
@@ -460,9 +635,20 @@ class _Footer:
     gap_cols: int = 1
     gap_top: float = 0.0                                # the gap list's top, below the legend or beside
     gap_x: float = 0.0
+    flow: list[tuple[float, float]] | None = None       # compact: each entry's place (x, row)
+    k: float = 1.0                                      # compact: its texts and handles, scaled
 
     @classmethod
-    def plan(cls, model: MapModel, layout: MapLayout, width: float) -> _Footer:
+    def plan(cls, model: MapModel, layout: MapLayout, width: float, style: PageStyle = EVERY_MAP) -> _Footer:
+        entries = cls._entries(model, layout, numbered=style.gap_list)
+        if style.top_legend:
+            return cls._compact(entries, width, style.text)
+        return cls._full(model, entries, width, model.gaps if style.gap_list else [])
+
+    @staticmethod
+    def _entries(model: MapModel, layout: MapLayout, numbered: bool = True) -> list[tuple[str, dict[str, Any], str]]:
+        """The legend's entries: the marks this map draws, each with its label (``numbered``: the gap rings
+        carry the numbers of the gap list)."""
         lang = model.lang
         entries: list[tuple[str, dict[str, Any], str]] = []
         for stance in STANCES:
@@ -492,9 +678,27 @@ class _Footer:
                                          "arrow": kind in ("INFLUENCES", "PROMOTED_BY")},
                                 word(f"legend.{kind}", lang)))
         if any(p.gaps for p in model.contacts.values()):
-            entries.append(("ring", {}, word("legend.gap", lang)))
+            entries.append(("ring", {}, word("legend.gap" if numbered else "legend.gap_unnumbered", lang)))
         if any(p.interests for p in model.contacts.values()):
             entries.append(("interest", {}, word("legend.interest", lang)))
+        return entries
+
+    @classmethod
+    def _compact(cls, entries: list[tuple[str, dict[str, Any], str]], width: float, k: float) -> _Footer:
+        """The legend alone, in columns of at most six entries (a block under the title)."""
+        ncol = max(1, math.ceil(len(entries) / 6))
+        rows = max(1, math.ceil(len(entries) / ncol))
+        col_w = max((text_width(label, 8.5 * k) for _, _, label in entries), default=0.0) + 1.04 * k
+        footer = cls(entries, [], col_w, ncol, ncol * col_w, 0.0, [], 0.15 + rows * ROW_H * k + 0.1)
+        footer.flow = [(col * col_w, row) for col, row in (divmod(i, rows) for i in range(len(entries)))]
+        footer.k = k
+        return footer
+
+    @classmethod
+    def _full(cls, model: MapModel, entries: list[tuple[str, dict[str, Any], str]], width: float,
+              gaps: list[Gap]) -> _Footer:
+        """The legend in columns with the key to the role badges, and the gap list beside it or below."""
+        lang = model.lang
         roles = [r for r in ROLE_SHORT if any(p.role == r for p in model.contacts.values())]
         col_w = max(text_width(label, 8.5) for _, _, label in entries) + 0.8
         usable = width - 2 * MARGIN
@@ -502,15 +706,15 @@ class _Footer:
         rows = math.ceil(len(entries) / ncol)
         legend_w = ncol * col_w
         room = usable - legend_w - 0.6
-        below = bool(model.gaps) and room < 4.5               # too narrow beside the legend: below it
+        below = bool(gaps) and room < 4.5               # too narrow beside the legend: below it
         role_lines: list[str] = []
         if roles:
-            role_w = usable if below or not model.gaps else max(legend_w, 5.0)
+            role_w = usable if below or not gaps else max(legend_w, 5.0)
             role_lines = _join_lines([f"{badge(r, lang)} = {role_label(r, lang)}" for r in roles], "  ·  ", 8,
                                      role_w - 0.1)
         legend_h = 0.45 + rows * ROW_H + (0.12 + ROW_H * len(role_lines) if role_lines else 0.0)
         gap_w, gap_cols, gap_lines, gaps_h, area = 0.0, 1, [], 0.0, 0.0
-        if model.gaps:
+        if gaps:
             area = usable if below else room
             gap_cols = max(1, min(3, int(area // 7.5)))
             gap_w = area / gap_cols - (0.3 if gap_cols > 1 else 0.0)
@@ -518,13 +722,13 @@ class _Footer:
             gap_lines = cls._gap_lines(model, gap_w - 0.45, budget)
             per_col = math.ceil(len(gap_lines) / gap_cols)
             gaps_h = 0.45 + per_col * ROW_H * 0.92
-        if model.gaps and below:
+        if gaps and below:
             height = legend_h + 0.2 + gaps_h + 0.35
         else:
             height = max(legend_h, gaps_h) + 0.35
         footer = cls(entries, roles, col_w, ncol, legend_w, gap_w, gap_lines, height)
         footer.role_lines, footer.gap_cols = role_lines, gap_cols
-        footer.gap_top = legend_h + 0.2 if model.gaps and below else 0.0
+        footer.gap_top = legend_h + 0.2 if gaps and below else 0.0
         footer.gap_x = MARGIN if below else width - MARGIN - area
         return footer
 
@@ -555,6 +759,13 @@ class _Footer:
 
     def draw(self, f: Frame, model: MapModel, width: float) -> None:
         lang = model.lang
+        if self.flow is not None:
+            k = self.k
+            for (kind, style, label), (x, row) in zip(self.entries, self.flow, strict=True):
+                y = 0.15 + (row + 0.5) * ROW_H * k
+                self._handle(f, kind, style, MARGIN + x, y, k)
+                f.text(PAGE, MARGIN + x + 0.64 * k, y, label, 8.5 * k, "#263238")
+            return
         f.line(PAGE, [(MARGIN, 0.12), (width - MARGIN, 0.12)], "#d5dbe1", 1)
         x0, y0 = MARGIN, 0.38
         f.text(PAGE, x0, y0, word("legend", lang), 10, "#37474f")
@@ -569,7 +780,7 @@ class _Footer:
         for line in self.role_lines:
             f.text(PAGE, x0, y, line, 8, "#37474f")
             y += ROW_H
-        if not model.gaps:
+        if not self.gap_lines:
             return
         gx, gy = self.gap_x, y0 + self.gap_top
         f.text(PAGE, gx, gy, f"{word('gaps', lang)} ({len(model.gaps)})", 10, GAP_COLOUR)
@@ -584,20 +795,24 @@ class _Footer:
             f.text(PAGE, x + 0.45, y, text, 8, "#263238" if severity else "#6b7780")
 
     @staticmethod
-    def _handle(f: Frame, kind: str, style: dict[str, Any], x: float, y: float) -> None:
+    def _handle(f: Frame, kind: str, style: dict[str, Any], x: float, y: float, k: float = 1.0) -> None:
+        """An entry's sample mark at (x, y), ``k`` times its size (a compact legend's, larger)."""
         if kind == "patch":
-            f.box(PAGE, x, y - 0.08, 0.48, 0.16, radius=0.04, fill=style["fc"], stroke=style["ec"], width=1.2,
-                  dash=style.get("ls", "-"))
+            f.box(PAGE, x, y - 0.08 * k, 0.48 * k, 0.16 * k, radius=0.04 * k, fill=style["fc"], stroke=style["ec"],
+                  width=1.2 * k, dash=style.get("ls", "-"))
         elif kind == "line":
-            end = x + 0.5
+            end = x + 0.5 * k
             if style["arrow"]:
-                head = 0.11
+                head = 0.11 * k
                 f.polygon(PAGE, [(end, y), (end - head, y - head * 0.42), (end - head, y + head * 0.42)],
                           style["color"])
                 end -= head * 0.8
-            f.line(PAGE, [(x, y), (end, y)], style["color"], style["lw"], dash=style["ls"])
+            f.line(PAGE, [(x, y), (end, y)], style["color"], style["lw"] * k, dash=style["ls"])
         elif kind == "ring":
-            f.box(PAGE, x, y - 0.08, 0.48, 0.16, radius=0.04, fill="white", stroke=GAP_COLOUR, width=2)
-            f.badge(PAGE, x + 0.42, y - 0.08, "1", 6, "white", GAP_COLOUR, anchor="end", pad=0.05)
+            f.box(PAGE, x, y - 0.08 * k, 0.48 * k, 0.16 * k, radius=0.04 * k, fill="white", stroke=GAP_COLOUR,
+                  width=2 * k)
+            if k == 1.0:                                # the full legend's rings carry the gap list's numbers
+                f.badge(PAGE, x + 0.42, y - 0.08, "1", 6, "white", GAP_COLOUR, anchor="end", pad=0.05)
         elif kind == "interest":
-            f.badge(PAGE, x + 0.24, y, "!!", 7, "#9b1c1c", "#fdecea", anchor="middle", stroke="#d46a6a", pad=0.08)
+            f.badge(PAGE, x + 0.24 * k, y, "!!", 7 * k, "#9b1c1c", "#fdecea", anchor="middle", stroke="#d46a6a",
+                    pad=0.08 * k)

@@ -98,6 +98,7 @@ WORDS: dict[str, dict[str, str]] = {
     "legend.MIRRORS": {"zh-CN": "高层对等", "en": "executive counterpart"},
     "legend.FAVORS": {"zh-CN": "倾向竞争对手", "en": "favours competitor"},
     "legend.gap": {"zh-CN": "覆盖缺口（编号见右）", "en": "coverage gap (numbers at right)"},
+    "legend.gap_unnumbered": {"zh-CN": "覆盖缺口", "en": "coverage gap"},
     "legend.interest": {"zh-CN": "根深蒂固的利益", "en": "entrenched interest"},
     "legend.group": {"zh-CN": "同一上级的下属", "en": "reports of one manager"},
     # What a focused map shows, what it left out and how to ask for it.

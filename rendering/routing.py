@@ -13,6 +13,11 @@ whose cheapest path is a direct one (straight, an L, a Z or a U) gets it without
 is provably the cheapest (``Router._direct``), or provably costs at most ``slack`` times the cheapest:
 a map's search over-weights its estimate anyway, and a direct path has the fewest bends.
 
+Lines into one box stay apart: each side of a box has ports (its middle first), and a line ends where no
+earlier line ends or starts while its box has such a port, so every arrow has its own approach and
+arrowhead. A router can also keep a second, wider clearance for lines drawn wide (a change map's
+highlighter bands, which also keep it from the badges on boxes); both kinds share crowding and ports.
+
 Coordinates are inches, y pointing down, as in ``rendering.layout``.
 """
 
@@ -41,6 +46,7 @@ GREED = 1.5           # weight of the A* estimate (1 = always the cheapest path;
 CORNER = 0.07         # the radius of a drawn line's rounded corners (within the clearance)
 CHANNEL = 1.2         # a gap between boxes at most this wide keeps its lanes in the search's graph
 SLACK = 1.25          # a map's direct path may cost this times what any other path costs at least
+BAND = 10.0           # sharing a wide line's run (or running under its band) costs this times more
 
 
 @dataclass(frozen=True)
@@ -120,34 +126,73 @@ def _seen(sources: np.ndarray, low: np.ndarray, high: np.ndarray, axis: int) -> 
     return seen
 
 
+class _Graph:
+    """The search's graph for one clearance: what is blocked, how far straight runs reach, the kept
+    nodes and their neighbours, what crowding costs on each kept step, and each box's ports."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+        self.reach_right = self.reach_left = self.reach_down = self.reach_up = array("q")
+        self.number = array("q")
+        self.right: list[int] = []
+        self.left: list[int] = []
+        self.down: list[int] = []
+        self.up: list[int] = []
+        self.right_state: list[int] = []
+        self.left_state: list[int] = []
+        self.down_state: list[int] = []
+        self.up_state: list[int] = []
+        self.grid: list[int] = []
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self.size = 0
+        self.pay: list[float] = []
+        self.ports: dict[str, list[tuple[int, int, Point]]] = {}
+
+
 class Router:
-    """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``."""
+    """Routes lines between named boxes, avoiding those boxes and any other ``obstacles``.
+
+    Lines into one box stay apart: a box has ports along its four sides (``ports`` of each), and a line
+    ends at a port of its target where no earlier line ends or starts, and starts at one where no earlier
+    line arrives, while its box has such a port (else at one used least), so every arrow has its own
+    approach and arrowhead.
+
+    With ``wide``, the router keeps a second graph on the same grid, for lines drawn wide (a change
+    map's highlighter bands): those keep ``wide`` from every box and every one of ``wide_obstacles`` (the
+    badges on boxes) and are routed with ``route(..., wide=True)``. Both kinds of line share what
+    crowding costs and which ports are taken, so neither runs on top of the other.
+    """
 
     def __init__(self, boxes: dict[str, Rect], obstacles: Sequence[Rect] = (), clearance: float = CLEARANCE,
                  lanes: int = MAX_LANES, greed: float = GREED, ports: tuple[float, ...] = PORTS,
-                 direct: bool = True, sparse: bool = True, slack: float = 1.0):
-        """``lanes``, ``greed`` and ``ports`` (where along a box's top and bottom lines attach, as
-        fractions of its width) trade the spread and directness of lines for speed (a page of a long PDF
+                 direct: bool = True, sparse: bool = True, slack: float = 1.0, wide: float | None = None,
+                 wide_obstacles: Sequence[Rect] = ()):
+        """``lanes``, ``greed`` and ``ports`` (where along each side of a box lines attach, as fractions
+        of its width or height) trade the spread and directness of lines for speed (a page of a long PDF
         uses fewer lanes and ports and a greedier search). ``direct``: take a direct path without a
         search when it is the cheapest (``_direct``), or costs at most ``slack`` times what any other path
         costs at least; off, every line is searched. ``sparse``: search the
         visibility graph (``_visible``); off, every free grid node (what an exact search needs no more than:
-        tests compare the two)."""
+        tests compare the two). ``wide``, ``wide_obstacles``: the clearance of wide lines, and what else
+        they keep it from."""
         self.boxes = boxes
         self.use_direct = direct
         self.slack = slack
         self.c = clearance
         self.greed = greed
-        c = clearance
-        rects = [(round(x0 - c, 4), round(y0 - c, 4), round(x1 + c, 4), round(y1 + c, 4))
-                 for x0, y0, x1, y1 in [*boxes.values(), *obstacles]] or [(0.0, 0.0, 0.0, 0.0)]
-        x_edges = sorted({v for r in rects for v in (r[0], r[2])})
-        y_edges = sorted({v for r in rects for v in (r[1], r[3])})
+        layers = [(clearance, [*boxes.values(), *obstacles])]
+        if wide is not None and wide > clearance:
+            layers.append((wide, [*boxes.values(), *obstacles, *wide_obstacles]))
+        inflated = [[(round(x0 - c, 4), round(y0 - c, 4), round(x1 + c, 4), round(y1 + c, 4))
+                     for x0, y0, x1, y1 in rects] or [(0.0, 0.0, 0.0, 0.0)] for c, rects in layers]
+        x_edges = sorted({v for rects in inflated for r in rects for v in (r[0], r[2])})
+        y_edges = sorted({v for rects in inflated for r in rects for v in (r[1], r[3])})
         lo_x, hi_x = x_edges[0] - MARGIN, x_edges[-1] + MARGIN
         lo_y, hi_y = y_edges[0] - MARGIN, y_edges[-1] + MARGIN
         self.ports = ports
-        ports_x = [x0 + (x1 - x0) * fx for x0, _, x1, _ in boxes.values() for fx in ports]
-        ports_y = [(y0 + y1) / 2 for _, y0, _, y1 in boxes.values()]
+        ports_x = [x0 + (x1 - x0) * f for x0, _, x1, _ in boxes.values() for f in ports]
+        ports_y = [y0 + (y1 - y0) * f for _, y0, _, y1 in boxes.values() for f in ports]
         xs_all = [lo_x, hi_x, *x_edges, *ports_x]
         ys_all = [lo_y, hi_y, *y_edges, *ports_y]
         xs_all, ys_all = _rounded(xs_all), _rounded(ys_all)
@@ -156,7 +201,28 @@ class Router:
         self._xi = {x: i for i, x in enumerate(self.xs)}
         self._yi = {y: j for j, y in enumerate(self.ys)}
         nx_, ny_ = len(self.xs), len(self.ys)
+        self._ny = ny_
         xs, ys = np.asarray(self.xs), np.asarray(self.ys)
+        self._graphs = [self._graph(c, rects, xs, ys, sparse) for (c, _), rects in zip(layers, inflated, strict=True)]
+        main = self._graphs[0]
+        # The line graph's tables under the names tests read.
+        self._number, self._grid, self._pay, self.size = main.number, main.grid, main.pay, main.size
+        self._right, self._left, self._down, self._up = main.right, main.left, main.down, main.up
+        # How much earlier lines weigh on the step from each grid node to the next along x (h) and along
+        # y (v): the step's length once per line that took it (crowding adds CROWD times this).
+        self._crowd_h = [0.0] * (nx_ * ny_)
+        self._crowd_v = [0.0] * (nx_ * ny_)
+        self._step_x = np.diff(xs).tolist()                      # each step's length along x and along y
+        self._step_y = np.diff(ys).tolist()
+        self.direct = 0                                          # lines routed without a search
+        # Where earlier lines end (arrive) and start (leave): box → point on its border → how many.
+        self._arrivals: dict[str, dict[Point, int]] = {}
+        self._departures: dict[str, dict[Point, int]] = {}
+
+    def _graph(self, c: float, rects: list[Rect], xs: np.ndarray, ys: np.ndarray, sparse: bool) -> _Graph:
+        """The search's graph for lines that keep ``c`` from ``rects`` (already pushed out by ``c``)."""
+        g = _Graph(c)
+        nx_, ny_ = len(xs), len(ys)
         # Each rect's first and last grid line along x (il, ir) and along y (jt, jb): what is strictly
         # inside it is blocked (nodes, and the steps between two of its lines).
         bounds = np.asarray(rects)
@@ -173,7 +239,6 @@ class Router:
                          (np.tile(il, 2), np.tile(ir, 2) + 1, tops, tops + 1)])
         horizontal[-1, :] = True
         vertical[:, -1] = True
-        self._ny = ny_
         # A step is open when neither it nor the node it reaches is blocked.
         blocked_h = horizontal | node                            # no step from (i, j) to (i + 1, j)
         blocked_h[:-1, :] |= node[1:, :]
@@ -185,16 +250,16 @@ class Router:
         reach_down, reach_up = _next_blocked(blocked_v, 1), _previous_blocked(blocked_v, 1)
         # Per grid node tables read a few times a line are kept as arrays of machine integers (copied, not
         # made into a list of Python integers each).
-        self._reach_right, self._reach_left = _integers(reach_right), _integers(reach_left)
-        self._reach_down, self._reach_up = _integers(reach_down), _integers(reach_up)
-        kept = self._visible(xs, ys, (source_x, source_y), node, (reach_left, reach_right, reach_up, reach_down)) \
+        g.reach_right, g.reach_left = _integers(reach_right), _integers(reach_left)
+        g.reach_down, g.reach_up = _integers(reach_down), _integers(reach_up)
+        kept = self._visible(xs, ys, (source_x, source_y), node, (reach_left, reach_right, reach_up, reach_down), c) \
             if sparse else ~node
         # The search's graph: the kept nodes, numbered in grid order, each with its next kept node in each
         # direction when the straight run to it is free (-1: none), and its coordinates.
         flat = np.flatnonzero(kept.ravel())
         number = np.full(nx_ * ny_, -1)
         number[flat] = np.arange(len(flat))
-        self._number = _integers(number)                         # each grid node's kept number (-1: none)
+        g.number = _integers(number)                             # each grid node's kept number (-1: none)
         column, row = np.divmod(flat, ny_)
         size = len(flat)
         ahead = np.arange(1, size)
@@ -210,31 +275,23 @@ class Router:
         right, left = np.full(size, -1), np.full(size, -1)
         right[before] = np.where(same & (across[1:] <= reach_right.ravel()[flat[before]]), after, -1)
         left[after] = np.where(same & (across[:-1] >= reach_left.ravel()[flat[after]]), before, -1)
-        neighbours = [right.tolist(), left.tolist(), down.tolist(), up.tolist()]
-        self._right, self._left, self._down, self._up = neighbours
+        g.right, g.left, g.down, g.up = right.tolist(), left.tolist(), down.tolist(), up.tolist()
         # The same as the states the search steps to (node * 2, entered along x; node * 2 + 1, along y).
-        self._right_state, self._left_state = (np.where(right >= 0, right * 2, -1).tolist(),
-                                               np.where(left >= 0, left * 2, -1).tolist())
-        self._down_state, self._up_state = (np.where(down >= 0, down * 2 + 1, -1).tolist(),
-                                            np.where(up >= 0, up * 2 + 1, -1).tolist())
-        self._grid = flat.tolist()                               # each kept node's grid node
-        self._x = xs[column].tolist()
-        self._y = ys[row].tolist()
-        self.size = len(flat)
-        # How much earlier lines weigh on the step from each grid node to the next along x (h) and along
-        # y (v): the step's length once per line that took it (crowding adds CROWD times this).
-        self._crowd_h = [0.0] * (nx_ * ny_)
-        self._crowd_v = [0.0] * (nx_ * ny_)
-        self._step_x = np.diff(xs).tolist()                      # each step's length along x and along y
-        self._step_y = np.diff(ys).tolist()
+        g.right_state, g.left_state = (np.where(right >= 0, right * 2, -1).tolist(),
+                                       np.where(left >= 0, left * 2, -1).tolist())
+        g.down_state, g.up_state = (np.where(down >= 0, down * 2 + 1, -1).tolist(),
+                                    np.where(up >= 0, up * 2 + 1, -1).tolist())
+        g.grid = flat.tolist()                                   # each kept node's grid node
+        g.x = xs[column].tolist()
+        g.y = ys[row].tolist()
+        g.size = size
         # What crowding costs on each kept node's step to its next kept node along x (at node * 2) and
-        # along y (at node * 2 + 1): CROWD times the sum of the above over the grid steps it covers.
-        self._pay = [0.0] * (2 * self.size)
-        self.direct = 0                                          # lines routed without a search
-        self._port_cache: dict[str, list[tuple[int, int, Point]]] = {}
+        # along y (at node * 2 + 1): CROWD times the crowding summed over the grid steps it covers.
+        g.pay = [0.0] * (2 * size)
+        return g
 
     def _visible(self, xs: np.ndarray, ys: np.ndarray, sources: tuple[np.ndarray, np.ndarray], node: np.ndarray,
-                 reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+                 reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], c: float) -> np.ndarray:
         """The grid nodes the search visits: an orthogonal visibility graph on the grid.
 
         A grid line is seen from where it starts, its sources: a box's side (pushed out by the clearance),
@@ -252,17 +309,16 @@ class Router:
         source_x, source_y = sources                             # rects' sides along y, tops and bottoms along x
         source_x[[0, -1], :] = True
         source_y[:, [0, -1]] = True
-        c = self.c
         boxes = np.asarray(list(self.boxes.values()), dtype=float).reshape(-1, 4)
         x0, y0, x1, y1 = boxes.T
         fractions = np.asarray(self.ports, dtype=float).reshape(1, -1)
         columns = np.searchsorted(xs, np.round(x0[:, None] + (x1 - x0)[:, None] * fractions, 4))
+        rows = np.searchsorted(ys, np.round(y0[:, None] + (y1 - y0)[:, None] * fractions, 4))
         top, bottom = np.searchsorted(ys, np.round(y0 - c, 4)), np.searchsorted(ys, np.round(y1 + c, 4))
-        middle = np.searchsorted(ys, np.round((y0 + y1) / 2, 4))
         left, right = np.searchsorted(xs, np.round(x0 - c, 4)), np.searchsorted(xs, np.round(x1 + c, 4))
         count = fractions.shape[1]
-        i = np.concatenate([columns.ravel(), columns.ravel(), left, right])
-        j = np.concatenate([np.repeat(top, count), np.repeat(bottom, count), middle, middle])
+        i = np.concatenate([columns.ravel(), columns.ravel(), np.repeat(left, count), np.repeat(right, count)])
+        j = np.concatenate([np.repeat(top, count), np.repeat(bottom, count), rows.ravel(), rows.ravel()])
         inside = (i < nx_) & (j < ny_)
         source_x[i[inside], j[inside]] = True                    # ports: sources both ways
         source_y[i[inside], j[inside]] = True
@@ -276,26 +332,48 @@ class Router:
 
     # -------------------------------------------------------------------------------- ports
 
-    def _ports(self, name: str) -> list[tuple[int, int, Point]]:
-        """(grid node, axis 0 horizontal / 1 vertical, the point on the box's border) per side (found once
-        per box: a box is the end of many lines)."""
-        known = self._port_cache.get(name)
+    def _ports(self, g: _Graph, name: str) -> list[tuple[int, int, Point]]:
+        """(grid node, axis 0 horizontal / 1 vertical, the point on the box's border) per port (found once
+        per box and graph: a box is the end of many lines)."""
+        known = g.ports.get(name)
         if known is None:
-            known = self._port_cache[name] = self._find_ports(name)
+            known = g.ports[name] = self._find_ports(g, name)
         return known
 
-    def _find_ports(self, name: str) -> list[tuple[int, int, Point]]:
+    def _find_ports(self, g: _Graph, name: str) -> list[tuple[int, int, Point]]:
         x0, y0, x1, y1 = self.boxes[name]
-        c = self.c
-        cy = (y0 + y1) / 2
+        c = g.c
         out: list[tuple[int, int, Point]] = []
         for fx in self.ports:
             x = x0 + (x1 - x0) * fx
             for y, border in ((y0 - c, y0), (y1 + c, y1)):
                 out.append((self._index(x, y), 1, (x, border)))
-        for x, border in ((x0 - c, x0), (x1 + c, x1)):
-            out.append((self._index(x, cy), 0, (border, cy)))
-        return [p for p in out if p[0] >= 0 and self._number[p[0]] >= 0]
+        for fy in self.ports:
+            y = y0 + (y1 - y0) * fy
+            for x, border in ((x0 - c, x0), (x1 + c, x1)):
+                out.append((self._index(x, y), 0, (border, y)))
+        number = g.number
+        return [p for p in out if p[0] >= 0 and number[p[0]] >= 0]
+
+    def _least_used(self, name: str, ports: list[tuple[int, int, Point]], arriving: bool
+                    ) -> list[tuple[int, int, Point]]:
+        """Of a box's ``ports``, those where the fewest earlier lines end: an arriving line counts every
+        line ending there (it needs an approach and an arrowhead of its own), a leaving one only arrivals
+        (lines leaving a box may share a port, as a fan). A side's other ports are offered only once its
+        first one (the middle) is taken: as many ports to try as before while nothing is shared."""
+        arrivals = self._arrivals.get(name)
+        departures = self._departures.get(name) if arriving else None
+        _, y0, _, y1 = self.boxes[name]
+        first = y0 + (y1 - y0) * self.ports[0]
+        if arrivals is None and departures is None:
+            used = [0] * len(ports)
+        else:
+            arrivals, departures = arrivals or {}, departures or {}
+            used = [arrivals.get(p[2], 0) + departures.get(p[2], 0) for p in ports]
+        taken = {p[2][0] for p, n in zip(ports, used, strict=True) if p[1] == 0 and p[2][1] == first and n}
+        kept = [(p, n) for p, n in zip(ports, used, strict=True) if p[1] == 1 or p[2][1] == first or p[2][0] in taken]
+        fewest = min((n for _, n in kept), default=0)
+        return [p for p, n in kept if n == fewest]
 
     def _index(self, x: float, y: float) -> int:
         i, j = self._xi.get(round(x, 4)), self._yi.get(round(y, 4))
@@ -306,23 +384,29 @@ class Router:
 
     # -------------------------------------------------------------------------------- search
 
-    def route(self, source: str, target: str) -> Route | None:
-        """The cheapest path from a side of ``source`` to a side of ``target``; None if there is none."""
-        starts = self._ports(source)
-        ends = self._ports(target)
-        goals = {n: (axis, border) for n, axis, border in ends}
-        if not starts or not goals or source == target:
+    def route(self, source: str, target: str, wide: bool = False) -> Route | None:
+        """The cheapest path from a side of ``source`` to a side of ``target`` (at ports no earlier line
+        takes, while there are such ports); None if there is none. ``wide``: keeping the wide clearance
+        (when the router has one)."""
+        g = self._graphs[-1] if wide else self._graphs[0]
+        if source == target:
             return None
-        corners = self._direct(starts, ends) if self.use_direct else None
+        starts = self._least_used(source, self._ports(g, source), False)
+        ends = self._least_used(target, self._ports(g, target), True)
+        goals = {n: (axis, border) for n, axis, border in ends}
+        if not starts or not goals:
+            return None
+        corners = self._direct(g, starts, ends) if self.use_direct else None
         if corners is not None:
             self.direct += 1
-            return self._finish(source, target, corners, starts, goals)
-        node_x, node_y, grid = self._x, self._y, self._grid
-        right, left, down, up = self._right_state, self._left_state, self._down_state, self._up_state
-        pay = self._pay
-        number = self._number
+            return self._finish(source, target, corners, starts, goals, g)
+        node_x, node_y, grid = g.x, g.y, g.grid
+        right, left, down, up = g.right_state, g.left_state, g.down_state, g.up_state
+        pay = g.pay
+        number = g.number
+        c = g.c
         tx0, ty0, tx1, ty1 = self.boxes[target]
-        tx0, ty0, tx1, ty1 = tx0 - self.c, ty0 - self.c, tx1 + self.c, ty1 + self.c
+        tx0, ty0, tx1, ty1 = tx0 - c, ty0 - c, tx1 + c, ty1 + c
         greed = self.greed
         push, pop = heapq.heappush, heapq.heappop
 
@@ -336,9 +420,9 @@ class Router:
         # nothing for the garbage collector to track); a state is expanded once, at its cheapest cost
         # then known (its best is then marked -1).
         # Only a start costs nothing (every step has a length): a start moves along its own axis only.
-        best = [math.inf] * (2 * self.size)
-        parent = [-1] * (2 * self.size)
-        shift = (2 * self.size).bit_length()
+        best = [math.inf] * (2 * g.size)
+        parent = [-1] * (2 * g.size)
+        shift = (2 * g.size).bit_length()
         mask = (1 << shift) - 1
         keep = ~mask
         scale = float(1 << shift) * 1e6
@@ -420,12 +504,14 @@ class Router:
             nodes.append(grid[state >> 1])
             state = parent[state]
         nodes.reverse()
-        return self._finish(source, target, nodes, starts, goals)
+        return self._finish(source, target, nodes, starts, goals, g)
 
     def _finish(self, source: str, target: str, nodes: list[int], starts: list[tuple[int, int, Point]],
-                goals: dict[int, tuple[int, Point]]) -> Route:
+                goals: dict[int, tuple[int, Point]], graph: _Graph) -> Route:
         """The route through grid ``nodes`` (each straight run's two ends at least), its steps counted as
-        taken, so that later lines avoid crowding them."""
+        taken, so that later lines avoid crowding them: a wide line's (found on the wide graph) BAND
+        times over, and on every parallel grid line under its band too (within the wide clearance less
+        the lines' own), so that no later line runs under it."""
         ny = self._ny
         corners = [nodes[0]]
         for k in range(1, len(nodes) - 1):                        # the nodes where the route turns
@@ -434,28 +520,62 @@ class Router:
                 corners.append(b)
         corners.append(nodes[-1])
         crowd_h, crowd_v, step_x, step_y = self._crowd_h, self._crowd_v, self._step_x, self._step_y
+        wide = graph is not self._graphs[0]
+        factor, spread = (BAND, graph.c - self.c) if wide else (1.0, 0.0)
+        xs, ys = self.xs, self.ys
         for a, b in itertools.pairwise(corners):
             low, high = (a, b) if a < b else (b, a)
             i, j = divmod(low, ny)
             if i == high // ny:                                   # along y: consecutive nodes
-                crowd_v[low:high] = [c + d for c, d in zip(crowd_v[low:high], step_y[j:j + high - low])]
-                self._weigh(low, high, 1, self._down, crowd_v, 1)
+                for shift in self._beside(i, xs, spread):
+                    lo, hi = low + shift * ny, high + shift * ny
+                    crowd_v[lo:hi] = [c + d * factor for c, d in zip(crowd_v[lo:hi], step_y[j:j + high - low])]
+                    for k, g in enumerate(self._graphs):
+                        self._weigh(g, lo, hi, 1, g.down, crowd_v, 1, k > 0 or shift != 0)
             else:                                                 # along x: every ny-th node
-                crowd_h[low:high:ny] = [c + d for c, d in zip(crowd_h[low:high:ny], step_x[i:high // ny])]
-                self._weigh(low, high, ny, self._right, crowd_h, 0)
+                for shift in self._beside(j, ys, spread):
+                    lo, hi = low + shift, high + shift
+                    crowd_h[lo:hi:ny] = [c + d * factor for c, d in zip(crowd_h[lo:hi:ny], step_x[i:high // ny])]
+                    for k, g in enumerate(self._graphs):
+                        self._weigh(g, lo, hi, ny, g.right, crowd_h, 0, k > 0 or shift != 0)
         first = corners[0]
         start_border = next(border for n, _, border in starts if n == first)
-        xs, ys = self.xs, self.ys
-        points = [start_border, *[(xs[n // ny], ys[n % ny]) for n in corners], goals[corners[-1]][1]]
+        end_border = goals[corners[-1]][1]
+        leaving = self._departures.setdefault(source, {})
+        leaving[start_border] = leaving.get(start_border, 0) + 1
+        arriving = self._arrivals.setdefault(target, {})
+        arriving[end_border] = arriving.get(end_border, 0) + 1
+        points = [start_border, *[(xs[n // ny], ys[n % ny]) for n in corners], end_border]
         return Route(source, target, simplify(points))
 
-    def _weigh(self, low: int, high: int, stride: int, onward: list[int], crowd: list[float], axis: int) -> None:
+    @staticmethod
+    def _beside(index: int, values: list[float], spread: float) -> list[int]:
+        """The offsets from grid line ``index`` of the parallel grid lines less than ``spread`` from it
+        (itself, 0, first)."""
+        out = [0]
+        at = values[index]
+        for step in (1, -1):
+            k = index + step
+            while 0 <= k < len(values) and abs(values[k] - at) < spread - 1e-9:
+                out.append(k - index)
+                k += step
+        return out
+
+    def _weigh(self, g: _Graph, low: int, high: int, stride: int, onward: list[int], crowd: list[float], axis: int,
+               walk: bool = False) -> None:
         """After a route took the grid steps from node ``low`` to node ``high`` (every ``stride``-th node):
         what earlier lines weigh on each kept node's step onward (to ``onward``, along ``axis``) that covers
-        any of them, as the search pays it.
+        any of them, as the search on graph ``g`` pays it.
         Those steps are the one from the kept node at or before ``low``, then each kept node's onward step in
-        turn (the run is free, so the chain holds until past ``high``): the nodes between are not visited."""
-        number, grid, pay = self._number, self._grid, self._pay
+        turn (the run is free, so the chain holds until past ``high``): the nodes between are not visited.
+        ``walk``: the run may be blocked on this graph (a line of the other clearance took it): then every
+        node of the run is visited."""
+        if walk:                                                 # unless the run is free on this graph
+            reach = g.reach_down[low] >= high % self._ny if stride == 1 else g.reach_right[low] >= high // self._ny
+            if not reach:
+                self._weigh_walk(g, low, high, stride, onward, crowd, axis)
+                return
+        number, grid, pay = g.number, g.grid, g.pay
         start = low - low % self._ny if stride == 1 else low % self._ny     # the first node of its grid line
         n = low
         while n > start and number[n] < 0:                       # the kept node the run goes on from
@@ -478,9 +598,24 @@ class Router:
                 return
             n, k = end, m
 
+    def _weigh_walk(self, g: _Graph, low: int, high: int, stride: int, onward: list[int], crowd: list[float],
+                    axis: int) -> None:
+        """``_weigh`` visiting every grid node from the kept node at or before ``low`` to ``high``."""
+        number, grid, pay = g.number, g.grid, g.pay
+        start = low - low % self._ny if stride == 1 else low % self._ny
+        n = low
+        while n > start and number[n] < 0:
+            n -= stride
+        while n < high:
+            k = number[n]
+            if k >= 0 and onward[k] >= 0:
+                pay[k * 2 + axis] = CROWD * sum(crowd[n:grid[onward[k]]:stride])
+            n += stride
+
     # -------------------------------------------------------------------------------- direct paths
 
-    def _direct(self, starts: list[tuple[int, int, Point]], ends: list[tuple[int, int, Point]]) -> list[int] | None:
+    def _direct(self, graph: _Graph, starts: list[tuple[int, int, Point]], ends: list[tuple[int, int, Point]]
+                ) -> list[int] | None:
         """The cheapest path when it is a direct one (or one close enough: ``slack``), found without a
         search; else None.
 
@@ -499,8 +634,8 @@ class Router:
         search runs."""
         ny = self._ny
         xs, ys = self.xs, self.ys
-        reach_right, reach_left, reach_down, reach_up = (self._reach_right, self._reach_left, self._reach_down,
-                                                         self._reach_up)
+        reach_right, reach_left, reach_down, reach_up = (graph.reach_right, graph.reach_left, graph.reach_down,
+                                                         graph.reach_up)
         crowd_h, crowd_v = self._crowd_h, self._crowd_v
         best_cost, best = math.inf, None
         bound = math.inf

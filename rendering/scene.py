@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
 
@@ -146,6 +147,43 @@ class Scene:
 
     def texts(self) -> list[str]:
         return [s.text for _, shapes in self.ordered() for s in shapes if isinstance(s, Text)]
+
+    def shift(self, below: float, dy: float) -> None:
+        """Make room: every shape that starts at or below ``below`` (page inches) moves ``dy`` down, and
+        the page grows by ``dy``. A band between two parts of a page that no shape crosses (under a map's
+        title) opens up for something more."""
+        self.height += dy
+        for layer, shapes in self.layers.items():
+            self.layers[layer] = [_moved(s, dy) if footprint(s)[0][1] >= below - 1e-9 else s for s in shapes]
+
+
+def _moved(shape: Shape, dy: float) -> Shape:
+    if isinstance(shape, Line | Polygon):
+        return replace(shape, points=tuple((x, y + dy) for x, y in shape.points))
+    return replace(shape, y=shape.y + dy)
+
+
+def footprint(shape: Shape) -> list[tuple[float, float, float, float]]:
+    """Rectangles (x0, y0, x1, y1, page inches) that cover what ``shape`` paints, the first its bounding
+    box: a line's segments each widened by half its width (its rounded corners stay inside them), a text
+    from where it starts to where it ends, an em high."""
+    if isinstance(shape, Box):
+        half = shape.width / 144.0 if shape.stroke else 0.0
+        return [(shape.x - half, shape.y - half, shape.x + shape.w + half, shape.y + shape.h + half)]
+    if isinstance(shape, Text):
+        x0 = text_anchor_x(shape)
+        half = shape.size / 72.0 * 0.6
+        return [(x0, shape.y - half, x0 + shape.width(), shape.y + half)]
+    if isinstance(shape, Circle):
+        r = shape.r + (shape.width / 144.0 if shape.stroke else 0.0)
+        return [(shape.x - r, shape.y - r, shape.x + r, shape.y + r)]
+    xs, ys = [p[0] for p in shape.points], [p[1] for p in shape.points]
+    if isinstance(shape, Polygon):
+        return [(min(xs), min(ys), max(xs), max(ys))]
+    half = shape.width / 144.0
+    whole = (min(xs) - half, min(ys) - half, max(xs) + half, max(ys) + half)
+    return [whole, *((min(ax, bx) - half, min(ay, by) - half, max(ax, bx) + half, max(ay, by) + half)
+                     for (ax, ay), (bx, by) in itertools.pairwise(shape.points))]
 
 
 @functools.lru_cache(maxsize=1024)

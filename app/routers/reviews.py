@@ -161,9 +161,16 @@ def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str
                 opportunity_id: str | None, since: str | None, redact: bool, lang: str | None) -> bytes:
     """The review deck of the account as it stands now, compared with ``since`` (default: its latest
     review), in ``fmt`` (pptx or pdf)."""
-    from rendering import render_map
-    from rendering.change_map import render_change_map
-    from rendering.deck import build_deck, support_chart, support_points, write_pdf, write_pptx
+    from rendering.deck import (
+        build_deck,
+        deck_map,
+        short_title,
+        support_chart,
+        support_points,
+        word,
+        write_pdf,
+        write_pptx,
+    )
 
     graph = store.account_graph(account_id)
     if opportunity_id is not None:
@@ -179,17 +186,20 @@ def review_deck(store: Store, options: ScoringOptions, account_id: str, fmt: str
         raise NotFound("opportunity at this account", opp)
     today = dt.datetime.now(dt.UTC).date()
     team = store.team_roster(graph)
-    if compared is not None:
-        picture = render_change_map(graph, compared.changes, "png", since_label=compared.label, opportunity_id=opp,
-                                    redact=redact, lang=lang, today=today, options=options, team=team)
-    else:
-        picture = render_map(graph, "png", opportunity_id=opp, redact=redact, lang=lang, today=today,
-                             options=options, team=team)
+    # The map's legend names the review by a short name (the slide's title names it in full).
+    label = None if compared is None else compared.label if compared.since_review is None else \
+        f"{short_title(str(compared.since_review.data.get('title')))} ({compared.period.since[:10]})"
+    picture = deck_map(graph, compared.changes if compared else None, label, "png", opportunity_id=opp,
+                       redact=redact, lang=lang, today=today, options=options, team=team)
     shown = list(reversed(reviews[:SUPPORT_POINTS - 1]))
     past = history.graphs_at(store, account_id, [str(r.data["held_at"]) for r in shown])
-    labelled: list[tuple[str, nx.MultiDiGraph | None]] = [
-        (f"{str(r.data.get('title'))[:14]}\n{str(r.data['held_at'])[:10]}", g) for r, g in zip(shown, past, strict=True)]
-    labelled.append((f"{'当前' if lang == 'zh-CN' else 'now'}\n{today.isoformat()}", graph))
+    # Under the chart each review's name shortened, in the footnote whole.
+    labelled: list[tuple[str, nx.MultiDiGraph | None, str]] = [
+        (f"{short_title(str(r.data.get('title')))}\n{str(r.data['held_at'])[:10]}", g,
+         word("dated", lang, title=r.data.get("title"), date=str(r.data["held_at"])[:10]))
+        for r, g in zip(shown, past, strict=True)]
+    labelled.append((f"{word('now', lang)}\n{today.isoformat()}", graph,
+                     word("dated", lang, title=word("now", lang), date=today.isoformat())))
     points = support_points(labelled, opp, options) if opp is not None else []
     deck = build_deck(graph, opportunity_id=opp, lang=lang, today=today, map_png=picture,
                       chart_png=support_chart(points, lang), points=points,
