@@ -9,6 +9,7 @@ step saw; the assertions are here. Screenshots of each step are kept in ``artifa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -77,19 +78,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``guanxi serve`` with the furniture maker imported; its base URL."""
-    require_tools()
-    data = tmp_path_factory.mktemp("web")
+def guanxi() -> list[str]:
+    """The ``guanxi`` command of this Python (``python -m app.cli`` where no script was installed)."""
+    script = Path(sys.executable).with_name("guanxi")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], data: Path, bundles: list[bytes]) -> Iterator[str]:
+    """``guanxi serve`` on a free loopback port with ``env``, once ready and with ``bundles`` imported:
+    its base URL; stopped after."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GUANXI_API_KEYS": f"admin:{ADMIN},editor:{EDITOR},viewer:{VIEWER}",
-           "GUANXI_DATA_DIR": str(data / "store")}
-    script = Path(sys.executable).with_name("guanxi")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
     log = open(data / "server.log", "wb")  # noqa: SIM115 (closed below, after the process)
-    process = subprocess.Popen([*command, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen([*guanxi(), "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
@@ -102,14 +104,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.1)
-        imported = httpx.post(f"{url}/v1/import", content=FURNITURE.read_bytes(), timeout=30,
-                              headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
-        assert imported.status_code == 200, imported.text
-        imported = httpx.post(f"{url}/v1/import", json=LARGE, timeout=30, headers={"Authorization": f"Bearer {ADMIN}"})
-        assert imported.status_code == 200, imported.text
-        imported = httpx.post(f"{url}/v1/import", content=HANDSET.read_bytes(), timeout=30,
-                              headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
-        assert imported.status_code == 200, imported.text
+        for body in bundles:
+            imported = httpx.post(f"{url}/v1/import", content=body, timeout=30,
+                                  headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+            assert imported.status_code == 200, imported.text
         yield url
     finally:
         process.send_signal(signal.SIGTERM)
@@ -118,6 +116,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def service_env(data: Path) -> dict[str, str]:
+    return {**os.environ, "GUANXI_API_KEYS": f"admin:{ADMIN},editor:{EDITOR},viewer:{VIEWER}",
+            "GUANXI_DATA_DIR": str(data / "store")}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``guanxi serve`` with the furniture maker, a 300-person account and the handset maker imported."""
+    require_tools()
+    data = tmp_path_factory.mktemp("web")
+    with serving(service_env(data), data, [FURNITURE.read_bytes(), json.dumps(LARGE).encode(),
+                                           HANDSET.read_bytes()]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

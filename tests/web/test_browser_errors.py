@@ -15,11 +15,7 @@ assertions are here, and what is stored is asked of the API. Screenshots are kep
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,15 +23,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.test_browser import ADMIN, CHROMIUM, EDITOR, FURNITURE, TOOLS, VIEWER, free_port, require_tools
+from tests.web.test_browser import (
+    CHROMIUM,
+    EDITOR,
+    FURNITURE,
+    TOOLS,
+    guanxi,
+    require_tools,
+    service_env,
+    serving,
+)
 
 SCRIPT = Path(__file__).with_name("errors.mjs")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web-errors"
-
-
-def guanxi() -> list[str]:
-    script = Path(sys.executable).with_name("guanxi")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -43,40 +43,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     """``guanxi serve`` with the furniture maker imported: its URL, and a key of its store to revoke."""
     require_tools()
     data = tmp_path_factory.mktemp("web-errors")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GUANXI_API_KEYS": f"admin:{ADMIN},editor:{EDITOR},viewer:{VIEWER}",
-           "GUANXI_DATA_DIR": str(data / "store")}
+    env = service_env(data)
     created = subprocess.run([*guanxi(), "keys", "create", "--role", "editor", "--name", "revoked mid-session"],
                              env=env, capture_output=True, text=True, timeout=60, check=True)
     lines = created.stdout.strip().splitlines()
     key_id = lines[0].split(" key ")[1].split(";")[0]
-    log = open(data / "server.log", "wb")  # noqa: SIM115 (closed below, after the process)
-    process = subprocess.Popen([*guanxi(), "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                               env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, (data / "server.log").read_text(errors="replace")
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.1)
-        imported = httpx.post(f"{url}/v1/import", content=FURNITURE.read_bytes(), timeout=30,
-                              headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
-        assert imported.status_code == 200, imported.text
+    with serving(env, data, [FURNITURE.read_bytes()]) as url:
         yield {"url": url, "key": lines[-1].strip(), "revoke": [*guanxi(), "keys", "revoke", key_id],
                "env": {"GUANXI_DATA_DIR": env["GUANXI_DATA_DIR"]}}
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
