@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -17,14 +18,18 @@ from pydantic import ValidationError
 from app.settings import ROLES, Settings, make_backend
 from graph import csv_bundle
 from graph.backends import BACKENDS
-from graph.errors import InvalidGraph, NotMigrated, StorageFull, StoreError
+from graph.errors import InvalidGraph, LoginRefused, NotMigrated, StorageFull, StoreError, StoreUnavailable
 from graph.models import Bundle
+from graph.sqlite.store import DB_FILE
 from graph.store import Store
 
 DEMO = Path(__file__).with_name("demo_account.json")
 # The demo's admin key, kept (0600) in the data directory so that every `--demo` start reuses it.
 DEMO_KEY_FILE = "demo-key"
 DATA_DIR_HELP = "embedded store directory (env GUANXI_DATA_DIR, default ./guanxi-data)"
+# Which store a command opens, for each command's --help.
+STORE_HELP = ("The store: the embedded SQLite store in --data-dir, or Neo4j when NEO4J_URI is set (with NEO4J_USER, "
+              "NEO4J_PASSWORD, NEO4J_DATABASE); GUANXI_BACKEND=sqlite|neo4j picks one explicitly.")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -58,23 +63,38 @@ def _setting_problem(error: Any) -> str:
 
 
 def _store(args: argparse.Namespace, *, migrate: bool = True, backend: str | None = None,
-           data_dir: Path | None = None) -> Store:
+           data_dir: Path | None = None, existing: bool = False, read_only: bool = False) -> Store:
     """The configured store (``backend``: that registered backend instead, configured from the same settings;
-    ``data_dir``: the embedded store's directory instead)."""
+    ``data_dir``: the embedded store's directory instead). ``existing``: an embedded store must already be
+    there (a command that only reads one creates none in a mistyped directory); ``read_only``: opened only to
+    be read (SQLite's mode=ro: never created, migrated or written — a backup on read-only media)."""
     settings = _settings(args)
     if backend is not None or data_dir is not None:
         settings = settings.model_copy(update={"backend": backend or settings.backend,
                                                "data_dir": data_dir or settings.data_dir})
+    if (existing or read_only) and settings.backend_name == "sqlite":
+        _require_store(args, settings.data_dir)
     try:
-        store = Store(make_backend(settings))
-    except ValueError as e:         # a backend not configured (neo4j without NEO4J_URI)
+        store = Store(make_backend(settings, read_only=read_only))
+    except ValueError as e:         # a backend not configured (neo4j without NEO4J_URI or NEO4J_PASSWORD)
         raise SystemExit(f"guanxi {args.command}: {e}") from e
+    if read_only:
+        return store
     if migrate and store.backend.migrates_on_start:
         if settings.auto_migrate:
             store.backend.migrate()
         else:
             _require_migrated(args, store, settings)
     return store
+
+
+def _require_store(args: argparse.Namespace, data_dir: Path) -> None:
+    """Refuse a data directory that holds no embedded store (a mistyped --data-dir, or GUANXI_DATA_DIR not
+    set), creating nothing. A path that is not a directory is left to the open, which says what it is."""
+    if (data_dir / DB_FILE).exists() or (data_dir.exists() and not data_dir.is_dir()):
+        return
+    copying = ": the store to copy from holds nothing" if args.command == "copy" else ""
+    raise SystemExit(f"guanxi {args.command}: no store at {data_dir} (set GUANXI_DATA_DIR or --data-dir){copying}")
 
 
 def _require_migrated(args: argparse.Namespace, store: Store, settings: Settings) -> None:
@@ -127,6 +147,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # The store is opened (and migrated) here, so that one that cannot be opened is a one-line error
     # before the server starts, not a traceback from its startup.
     store = _store(args)
+    if not store.backend.migrates_on_start:
+        _check_server(args, store)
     app = create_app(settings, store=store)
     if args.demo:
         loaded = _load_demo(store)
@@ -143,6 +165,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
     DRIVER_LOG.setLevel(logging.NOTSET)  # the driver's warnings go to the service's log again
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", http="h11",
                 h11_max_incomplete_event_size=4 * settings.max_header_bytes)
+
+
+def _check_server(args: argparse.Namespace, store: Store) -> None:
+    """A database server (Neo4j), asked once before serving: one that refuses the login stops `serve` (waiting
+    does not mend wrong settings); one that cannot be reached or is not migrated yet is said, and the service
+    starts anyway — it answers 503 until the database is there, and recovers by itself."""
+    try:
+        store.backend.check_ready()
+    except LoginRefused as e:
+        raise SystemExit(f"guanxi {args.command}: {e}") from e
+    except StoreUnavailable as e:
+        print(f"guanxi {args.command}: not ready yet, serving anyway (/ready answers 503 until it is): {e}",
+              file=sys.stderr, flush=True)
 
 
 def _load_demo(store: Store) -> bool:
@@ -227,9 +262,65 @@ def cmd_copy(args: argparse.Namespace) -> None:
     if args.source == args.target and (args.source != "sqlite" or into_dir.resolve() == from_dir.resolve()):
         _fail("copy", ["--from and --to name the same store: copy between two backends, or from one embedded "
                        + "store into another directory (--to-data-dir)"])
-    source = _store(args, backend=args.source)
-    target = _store(args, backend=args.target, data_dir=into_dir, migrate=False)
-    target.backend.migrate()
+    # A database server to copy into is configured first (that connects to nothing): a missing setting is said
+    # before anything else. Then the source, only read (an embedded one: mode=ro, never migrated — a backup on
+    # read-only media restores), checked before an embedded target is made.
+    target = None if args.target == "sqlite" else _store(args, backend=args.target, data_dir=into_dir, migrate=False)
+    source = _store(args, backend=args.source, read_only=True)
+    try:
+        source.backend.check_ready()
+    except StorageFull:
+        pass  # reading needs no space
+    except NotMigrated as e:
+        raise SystemExit(f"guanxi copy: the store to copy from is not migrated ({e}): run `guanxi migrate` on it "
+                         "first (a backup on read-only media: copy its directory to a writable disk first)") from e
+    new_target = args.target == "sqlite" and not (into_dir / DB_FILE).exists()
+    made_from = _first_missing(into_dir) if new_target else None
+    try:
+        if target is None:
+            target = _store(args, backend=args.target, data_dir=into_dir, migrate=False)
+        target.backend.migrate()
+        _copy(args, source, target, into_dir)
+    except BaseException:
+        if new_target:
+            _remove_new_store(target, into_dir, made_from)
+        raise
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost of ``path`` and its parents that does not exist yet (None: ``path`` exists)."""
+    missing = None
+    for directory in (path, *path.parents):
+        if directory.exists():
+            break
+        missing = directory
+    return missing
+
+
+def _remove_new_store(store: Store | None, data_dir: Path, made_from: Path | None) -> None:
+    """After a failed copy, remove the embedded store the copy made, unless parts were written into it (a
+    batched copy keeps them, and says so): no empty store is left where there was none."""
+    from graph.contents import holds_anything
+
+    if store is not None:
+        with contextlib.suppress(Exception):   # unreadable (made half-way): nothing of use in it
+            if store.backend.read(holds_anything):
+                return
+        store.backend.close()
+    for suffix in ("", "-wal", "-shm"):
+        (data_dir / (DB_FILE + suffix)).unlink(missing_ok=True)
+    if made_from is None:
+        return
+    for directory in (data_dir, *data_dir.parents):   # the directories the copy made, emptied
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        if directory == made_from:
+            return
+
+
+def _copy(args: argparse.Namespace, source: Store, target: Store, into_dir: Path) -> None:
     where = f"{args.target} ({into_dir})" if args.target == "sqlite" else args.target
     started = time.monotonic()
 
@@ -268,7 +359,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     if args.deck and args.format not in DECK_FORMATS:
         raise SystemExit(f"guanxi export: --deck makes the review deck, as pdf or pptx: use --format pdf --deck "
                          f"(or --format pptx), or leave --deck out to export the {args.format}")
-    store = _store(args)
+    store = _store(args, existing=True)
     as_of = _moment(args.as_of, "--as-of") if args.as_of else None
     if args.format in DECK_FORMATS and (args.format == "pptx" or args.deck):
         from app.routers.reviews import review_deck
@@ -316,7 +407,7 @@ def _moment(value: str, option: str) -> str:
 def cmd_review(args: argparse.Namespace) -> None:
     from graph.models import ReviewIn
 
-    store = _store(args)
+    store = _store(args, existing=True)   # a review is of an account the store holds
     if args.review_command == "create":
         try:
             model = ReviewIn.model_validate({"account_id": args.account, "title": args.title,
@@ -336,7 +427,7 @@ def cmd_changes(args: argparse.Namespace) -> None:
     from scoring.options import ScoringOptions
     from scoring.results import plain
 
-    store = _store(args)
+    store = _store(args, existing=True)
     compared = compare(store, ScoringOptions(), args.account, args.since, args.until, args.opportunity,
                        args.lang or "en")
     if compared is None:
@@ -402,7 +493,8 @@ def _summary_lines(summary: Any, graph: Any, lang: str) -> list[str]:
 
 
 def cmd_keys(args: argparse.Namespace) -> None:
-    store = _store(args)
+    # A key may be created in a new store (how one starts); listing or revoking needs one that is there.
+    store = _store(args, existing=args.keys_command != "create")
     if args.keys_command == "create":
         key, secret = store.create_key(args.role, name=args.name or "")
         print(f"created {key.role} key {key.id}; it is shown once, store it now:")
@@ -424,18 +516,25 @@ def parser() -> argparse.ArgumentParser:
     # subcommand that was not given it leaves the value found earlier alone.
     top.add_argument("--data-dir", help=DATA_DIR_HELP)
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help)
+    def command(name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description or help[:1].upper() + help[1:] + ".",
+                           epilog=STORE_HELP)
         p.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
         return p
 
     for name, help in (("serve", "run the HTTP service"), ("demo", "run the service with a demo account")):
-        p = command(name, help)
-        p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=8000)
+        p = command(name, help, description=help[:1].upper() + help[1:] + " (embedded store unless NEO4J_URI is set). "
+                    "A store that cannot be opened, or a Neo4j that refuses the login, stops it before it starts; a "
+                    "Neo4j not reachable yet is waited for (503 until it answers).")
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: %(default)s, this machine only; 0.0.0.0: every interface)")
+        p.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
         if name == "serve":
             p.add_argument("--demo", action="store_true", help="load the built-in demo account first")
-    command("migrate", "apply pending schema migrations")
+    command("migrate", "apply pending schema migrations",
+            description="Apply pending schema migrations to the configured store — the embedded store in --data-dir "
+                        "(created if there is none), or Neo4j when NEO4J_URI is set or GUANXI_BACKEND=neo4j. "
+                        "Idempotent: a second run, or one running at the same time, applies nothing.")
     p = command("import", "import a bundle (.json) or a CRM export (.csv)")
     p.add_argument("file")
     p.add_argument("--kind", choices=list(csv_bundle.KINDS), help="what the CSV holds")

@@ -16,6 +16,9 @@ from graph.backend import Backend
 from graph.backends import BackendConfig
 
 ROLES = ("viewer", "editor", "admin")
+# The URI schemes of Neo4j's Bolt protocol the driver takes: one server, or routing in a cluster, each plain, TLS
+# (+s) or TLS with a self-signed certificate (+ssc).
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 class Settings(BaseSettings):
@@ -60,6 +63,24 @@ class Settings(BaseSettings):
     def backend_name(self) -> str:
         return self.backend or ("neo4j" if self.neo4j_uri else "sqlite")
 
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _neo4j_uri_scheme(cls, value: str | None) -> str | None:
+        """A Bolt URI, said in one line naming NEO4J_URI (not, later, the driver's "URI scheme '' is not
+        supported" or, for http://, a missing module of its preview HTTP driver)."""
+        if not value:
+            return value
+        scheme, found, rest = value.partition("://")
+        if found and scheme.lower() in NEO4J_SCHEMES:
+            return value
+        if found and scheme.lower() in ("http", "https"):
+            host = rest.split("/")[0].rpartition(":")[0] or rest.split("/")[0] or "localhost"
+            raise ValueError(f"must be the address of Neo4j's Bolt port, e.g. bolt://{host}:7687, not its HTTP "
+                             "address")
+        example = "bolt://localhost:7687" if found else f"bolt://{value}"
+        raise ValueError("must be a Bolt URI (" + ", ".join(f"{s}://" for s in NEO4J_SCHEMES)
+                         + f" then host:port), e.g. {example}")
+
     @field_validator("api_keys")
     @classmethod
     def _keys_well_formed(cls, value: str) -> str:
@@ -89,11 +110,12 @@ def _env_keys(api_keys: str) -> Mapping[str, str]:
     return MappingProxyType({secret: role for role, _, secret in pairs})
 
 
-def make_backend(settings: Settings) -> Backend:
-    """The configured backend from the registry in :mod:`graph.backends`."""
+def make_backend(settings: Settings, *, read_only: bool = False) -> Backend:
+    """The configured backend from the registry in :mod:`graph.backends` (``read_only``: the embedded store
+    opened only to be read, as the source of a copy)."""
     config = BackendConfig(data_dir=settings.data_dir, neo4j_uri=settings.neo4j_uri,
                            neo4j_user=settings.neo4j_user, neo4j_password=settings.neo4j_password,
                            neo4j_database=settings.neo4j_database,
                            neo4j_connection_timeout=settings.neo4j_connection_timeout,
-                           neo4j_retry_time=settings.neo4j_retry_time)
+                           neo4j_retry_time=settings.neo4j_retry_time, read_only=read_only)
     return backends.make_backend(settings.backend_name, config)

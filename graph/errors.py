@@ -45,6 +45,11 @@ class StoreUnavailable(StoreError):
     """The database cannot be reached (or is not migrated) right now."""
 
 
+class LoginRefused(StoreUnavailable):
+    """The database answers but refuses the configured credentials (or has locked the user after too many
+    wrong ones): waiting does not mend it, the settings must change (``guanxi serve`` stops on it)."""
+
+
 class NotMigrated(StoreUnavailable):
     """The database answers, but migrations are pending (``guanxi migrate`` applies them)."""
 

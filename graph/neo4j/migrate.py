@@ -9,20 +9,38 @@
   ``IF NOT EXISTS`` (and data files must be idempotent too): should the process die between the two,
   the next run applies the file again harmlessly and records it.
 - An applied file whose checksum (sha256 of its text) changed is refused: migrations are append-only.
+- Runs at the same time (three ``guanxi migrate`` at once, a compose ``migrate`` service beside a person's)
+  take turns: each first holds a lock — an uncommitted ``(:MigrationLock {name: 'migrate'})``, made under the
+  uniqueness constraint ``migration_lock`` (the one schema rule not in a file: the lock is needed before
+  the files are read), so that a second run's ``MERGE`` waits for the first's transaction to end. That
+  transaction stays open while the files are applied in others, and deletes the node before it commits: it
+  is never stored, and a run that dies releases the lock with its connection. The runs after find nothing
+  pending.
 """
 
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass
-from typing import Any, LiteralString, cast
+from typing import Any, Final, LiteralString, cast
 
 from neo4j import Driver, ManagedTransaction, Session
+from neo4j.exceptions import ClientError
 
 from graph.errors import StoreUnavailable
 from graph.neo4j import queries
 from graph.records import now_iso
 from migrations import Migration, migrations
+
+# A schema rule created by another transaction between this one's IF NOT EXISTS check and its own creation.
+_ALREADY_EXISTS: Final = frozenset({
+    "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+    "Neo.ClientError.Schema.ConstraintAlreadyExists",
+    "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists",
+    "Neo.ClientError.Schema.IndexAlreadyExists",
+    "Neo.ClientError.Schema.IndexWithNameAlreadyExists",
+})
 
 
 class MigrationChanged(StoreUnavailable):
@@ -82,15 +100,29 @@ def status(driver: Driver, session_config: dict[str, Any]) -> Status:
         return Status(session.execute_read(_applied), files())
 
 
-def migrate(driver: Driver, session_config: dict[str, Any]) -> list[str]:
-    """Apply every pending migration; return the names applied (empty when up to date).
+def _ensure_lock_constraint(session: Session, attempts: int = 5) -> None:
+    """The lock's uniqueness constraint, made once; runs racing to make it find it made by another."""
+    for attempt in range(attempts):
+        try:
+            session.run(queries.MIGRATION_LOCK_CONSTRAINT).consume()
+            return
+        except ClientError as e:
+            if e.code not in _ALREADY_EXISTS or attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))   # the other run's rule is being committed: IF NOT EXISTS sees it next
 
-    Raises MigrationChanged, before applying anything, when an applied file was edited."""
+
+def _check_unchanged(current: Status) -> None:
+    if current.changed:
+        raise MigrationChanged(f"applied migration(s) changed since: {', '.join(current.changed)}; "
+                               "restore them and add a new migration file instead")
+
+
+def _apply_pending(driver: Driver, session_config: dict[str, Any]) -> list[str]:
+    """Apply the migrations not recorded yet, each in its own transactions; the names applied."""
     with driver.session(**session_config) as session:
         current = Status(session.execute_write(_applied), files())
-        if current.changed:
-            raise MigrationChanged(f"applied migration(s) changed since: {', '.join(current.changed)}; "
-                                   "restore them and add a new migration file instead")
+        _check_unchanged(current)
         done: list[str] = []
         for migration in current.pending:
             if migration.is_python:
@@ -99,4 +131,25 @@ def migrate(driver: Driver, session_config: dict[str, Any]) -> list[str]:
                 session.execute_write(_apply, migration)
             session.execute_write(_record, migration)
             done.append(migration.name)
+        return done
+
+
+def _locked(tx: ManagedTransaction, driver: Driver, session_config: dict[str, Any]) -> list[str]:
+    """Hold the migration lock in ``tx`` (waiting while another run holds it) and apply what is pending
+    meanwhile, in other transactions; the lock node goes in the same transaction it came: never stored."""
+    tx.run(queries.TAKE_MIGRATION_LOCK).consume()
+    done = _apply_pending(driver, session_config)
+    tx.run(queries.DROP_MIGRATION_LOCK).consume()
+    return done
+
+
+def migrate(driver: Driver, session_config: dict[str, Any]) -> list[str]:
+    """Apply every pending migration; return the names applied (empty when up to date). Concurrent runs
+    take turns (:func:`_locked`): the later ones find nothing pending.
+
+    Raises MigrationChanged, before applying anything, when an applied file was edited."""
+    with driver.session(**session_config) as session:
+        _check_unchanged(Status(session.execute_write(_applied), files()))   # said at once, without the lock
+        _ensure_lock_constraint(session)
+        done: list[str] = session.execute_write(_locked, driver, session_config)
         return done

@@ -55,7 +55,15 @@ from neo4j.exceptions import (
 )
 
 from graph.backend import CHANGES_KEPT, SHARED_SCOPE, Tx, map_key
-from graph.errors import Conflict, NotMigrated, StorageFull, StoreError, StoreUnavailable, WriteTooLarge
+from graph.errors import (
+    Conflict,
+    LoginRefused,
+    NotMigrated,
+    StorageFull,
+    StoreError,
+    StoreUnavailable,
+    WriteTooLarge,
+)
 from graph.neo4j import migrate as migrations
 from graph.neo4j import properties, queries
 from graph.records import (
@@ -119,18 +127,34 @@ _LOAD_CHUNK: Final = 1000
 # db.memory.transaction.max for one): refused whole; the same write fails again, so not "retry later".
 _OUT_OF_MEMORY_CODES: Final = frozenset({"Neo.TransientError.General.MemoryPoolOutOfMemoryError",
                                          "Neo.ClientError.General.TransactionOutOfMemoryError"})
+# After a few wrong passwords in a row Neo4j locks the user for a while (dbms.security.auth_lock_time, 5 s by
+# default) and refuses every login meanwhile, the right password's too.
+_LOGIN_LOCKED: Final = "Neo.ClientError.Security.AuthenticationRateLimit"
 # Above every audit seq: "before the end" for the first page of the audit trail.
 _AUDIT_END: Final = 2**62
 
 
-def _translate(error: Neo4jError | DriverError) -> StoreError | None:
+def _login_refused(error: Exception, uri: str = "", user: str = "") -> LoginRefused | None:
+    """When ``error`` is Neo4j refusing the login (wrong credentials, or the user locked after too many):
+    what to do about it, naming the server and user."""
+    at = f" at {uri}" if uri else ""
+    if isinstance(error, Neo4jError) and error.code == _LOGIN_LOCKED:
+        return LoginRefused(f"Neo4j{at} refused the login too often and has locked user {user!r} for a while: "
+                            "check NEO4J_USER / NEO4J_PASSWORD, then try again in a few seconds")
+    if isinstance(error, AuthError):
+        return LoginRefused(f"Neo4j{at} refused the login of user {user!r}: check NEO4J_USER and NEO4J_PASSWORD")
+    return None
+
+
+def _translate(error: Neo4jError | DriverError, uri: str = "", user: str = "") -> StoreError | None:
     """The store error a driver failure means, or None for a bug (a failing statement) to re-raise."""
     if isinstance(error, ConstraintError):
         return Conflict(f"the write contradicts stored data: {_message(error)}")
     if isinstance(error, Neo4jError) and error.code in _OUT_OF_MEMORY_CODES:
         return _too_large(error)
-    if isinstance(error, AuthError):
-        return StoreUnavailable(f"Neo4j refused the configured credentials: {_message(error)}")
+    refused = _login_refused(error, uri, user)
+    if refused is not None:
+        return refused
     if isinstance(error, (ServiceUnavailable, SessionExpired, ConnectionPoolError)):
         return StoreUnavailable(f"Neo4j cannot be reached: {_message(error)}")
     if isinstance(error, TransientError):
@@ -736,6 +760,7 @@ class Neo4jBackend:
     def __init__(self, uri: str, user: str, password: str, database: str | None = "neo4j",
                  **driver_config: Any) -> None:
         self.uri = uri
+        self.user = user
         self.database = database or None  # None: the server's default database
         self._driver: Driver = GraphDatabase.driver(uri, auth=(user, password),
                                                     **{**DEFAULT_DRIVER_CONFIG, **driver_config})
@@ -762,7 +787,7 @@ class Neo4jBackend:
         try:
             yield
         except (Neo4jError, DriverError) as e:
-            translated = self._failed(e) or _translate(e)
+            translated = self._failed(e) or _translate(e, self.uri, self.user)
             if translated is None:
                 raise
             raise translated from e
@@ -893,7 +918,8 @@ class Neo4jBackend:
         try:
             status = migrations.status(self._driver, config)
         except (Neo4jError, DriverError) as e:
-            raise self._failed(e) or StoreUnavailable(f"Neo4j does not answer at {self.uri}: {_message(e)}") from e
+            raise (self._failed(e) or _login_refused(e, self.uri, self.user)
+                   or StoreUnavailable(f"Neo4j does not answer at {self.uri}: {_message(e)}")) from e
         if status.changed:
             raise StoreUnavailable(f"migrations changed after they were applied: {', '.join(status.changed)}")
         if status.pending:

@@ -4,6 +4,7 @@ per write (``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing h
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import shutil
@@ -469,9 +470,12 @@ class SqliteBackend:
     name = "sqlite"
     migrates_on_start = True
 
-    def __init__(self, data_dir: str | Path, *, busy_timeout: float = 30.0) -> None:
+    def __init__(self, data_dir: str | Path, *, busy_timeout: float = 30.0, read_only: bool = False) -> None:
         self.busy_timeout_ms = int(busy_timeout * 1000)  # how long a statement waits for a lock
         self.data_dir = Path(data_dir)
+        # Only read (the source of a copy: a backup, perhaps on read-only media): the store must exist; it is
+        # opened with SQLite's mode=ro, never created, migrated, written or given tighter file modes.
+        self.read_only = read_only
         self.path = self.data_dir / DB_FILE
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -510,22 +514,25 @@ class SqliteBackend:
             self._check_file()
         if conn is None:
             try:
-                if self._identity is None:
-                    self._create_private()
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.execute("PRAGMA foreign_keys = ON")
-                # Deleted and overwritten content is zeroed, not left in free space (erasure).
-                conn.execute("PRAGMA secure_delete = ON")
+                if self.read_only:
+                    conn = self._connect_read_only()
+                else:
+                    if self._identity is None:
+                        self._create_private()
+                    conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+                    conn.execute("PRAGMA synchronous = FULL")
+                    conn.execute("PRAGMA foreign_keys = ON")
+                    # Deleted and overwritten content is zeroed, not left in free space (erasure).
+                    conn.execute("PRAGMA secure_delete = ON")
                 conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
                 # A page cache of up to 64 MiB (the default is 2 MiB): an import writes rows in id order
                 # into several indexes at once, and with a small cache every other row evicts a page it
                 # needs again (a 10,000-contact import: 3× faster). Pages are only taken as they are read.
                 conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             except (OSError, sqlite3.Error) as e:
-                raise StoreUnavailable(f"cannot open the database at {self.path}: {e}") from e
+                raise StoreUnavailable(f"cannot open the database at {self.path}: {self._why_not(e)}") from e
             if self._identity is None:
                 found = os.stat(self.path)
                 self._identity = (found.st_dev, found.st_ino)
@@ -533,6 +540,35 @@ class SqliteBackend:
             with self._lock:
                 self._connections.append(conn)
         return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A connection that only reads (mode=ro). On read-only media (a directory that cannot be written, with
+        no write-ahead log beside the database: nothing can be writing it) SQLite could not make the
+        shared-memory file it reads a WAL database with, so the file is opened as immutable."""
+        if not self.path.is_file():
+            raise StoreUnavailable(f"no store at {self.data_dir} ({DB_FILE} is not there)")
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        if not os.access(self.data_dir, os.W_OK) and not self.path.with_name(self.path.name + "-wal").exists():
+            uri += "&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def _why_not(self, error: Exception) -> str:
+        """Why the database could not be opened, saying so when it is because it cannot be written."""
+        directory = self.data_dir
+        if not self.read_only and (getattr(error, "errno", None) == errno.EROFS
+                                   or directory.is_dir() and not os.access(directory, os.W_OK)):
+            return (f"the directory {directory} is read-only ({error}); to use a store kept on read-only media, "
+                    "copy it into a writable directory (guanxi copy --from sqlite --to sqlite --data-dir "
+                    f"{directory} --to-data-dir NEW)")
+        if not self.read_only and self.path.is_file() and not os.access(self.path, os.W_OK):
+            return f"the file is read-only ({error})"
+        return str(error)
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise StoreUnavailable(f"the store at {self.data_dir} was opened to be read only")
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
@@ -559,6 +595,7 @@ class SqliteBackend:
             return work(SqliteTx(conn))
 
     def write(self, work: Callable[[Tx], T]) -> T:
+        self._refuse_if_read_only()
         large = False
         try:
             with _translated(), self._transaction("BEGIN IMMEDIATE") as conn:
@@ -661,11 +698,17 @@ class SqliteBackend:
 
     def applied(self) -> dict[str, str]:
         conn = self._connection()
+        if self.read_only:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                                ).fetchone():
+                return {}
+            return dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
                      "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
         return dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
 
     def migrate(self) -> list[str]:
+        self._refuse_if_read_only()
         done = self.applied()
         applied = []
         for migration in migrations("sqlite"):
@@ -697,7 +740,7 @@ class SqliteBackend:
         if missing:
             raise NotMigrated(f"migrations not applied: {', '.join(missing)} (run `guanxi migrate`)")
         free = shutil.disk_usage(self.data_dir).free
-        if free < MIN_FREE_BYTES:
+        if free < MIN_FREE_BYTES and not self.read_only:
             raise StorageFull(f"the disk holding {self.data_dir} is all but full: {free // 1024} KiB free, "
                               f"under the {MIN_FREE_BYTES // 2**20} MiB a write may need")
 

@@ -294,11 +294,12 @@ def test_migration_files_are_idempotent_schema_statements() -> None:
 
 
 def _constraints() -> set[tuple[str, str]]:
-    """(label or relationship type, property) of every uniqueness constraint the migrations create."""
+    """(label or relationship type, property) of every uniqueness constraint the migrations create (and
+    the migration runner's own lock, made before the files are read)."""
     pattern = re.compile(r"FOR (?:\(\w+:(\w+)\)|\(\)-\[\w+:(\w+)\]-\(\)) REQUIRE \w+\.(\w+) IS UNIQUE")
     found = set()
     for migration in (m for m in migrate.files() if not m.is_python):
-        for statement in migrate.statements(migration):
+        for statement in [*migrate.statements(migration), queries.MIGRATION_LOCK_CONSTRAINT]:
             match = pattern.search(statement)
             if match:
                 found.add((match.group(1) or match.group(2), match.group(3)))
