@@ -153,6 +153,13 @@ public final class Serve {
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
+                // A server that hangs (a paused process or VM, a collector that never ends) is given up by
+                // the drivers within 10 s, not Bolt's default 2 minutes: the hint connection.recv_timeout_seconds
+                // is keep-alive x probes, and a busy connection gets a NOOP chunk every keep-alive (checked
+                // every second), so a long transaction is not cut short.
+                .setConfig(BoltConnector.connection_keep_alive, Duration.ofSeconds(5))
+                .setConfig(BoltConnector.connection_keep_alive_probes, 2)
+                .setConfig(BoltConnector.connection_keep_alive_streaming_scheduling_interval, Duration.ofSeconds(1))
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
