@@ -32,6 +32,7 @@ from tests.web.test_browser import (
     require_tools,
     service_env,
     serving,
+    step,
 )
 
 SCRIPT = Path(__file__).with_name("errors.mjs")
@@ -66,12 +67,6 @@ def walk(service: dict[str, Any]) -> dict[str, Any]:
     report: dict[str, Any] = json.loads(done.stdout)
     (ARTIFACTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
-
-
-def step(walk: dict[str, Any], name: str) -> dict[str, Any]:
-    found: dict[str, Any] = walk["steps"].get(name) or {"ok": False, "error": "the step did not run"}
-    assert found["ok"], f"step {name!r} failed:\n{found.get('error')}"
-    return found
 
 
 def stored(service: dict[str, Any], path: str) -> Any:
