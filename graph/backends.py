@@ -36,9 +36,6 @@ def _neo4j(config: BackendConfig) -> Backend:
 
     if not config.neo4j_uri:
         raise ValueError("the neo4j backend needs NEO4J_URI")
-    if not config.neo4j_password:   # else Neo4j's "Unsupported authentication token, missing key `credentials`"
-        raise ValueError(f"NEO4J_PASSWORD is not set: Neo4j needs the password of user {config.neo4j_user!r} "
-                         "(NEO4J_USER)")
     return Neo4jBackend(config.neo4j_uri, config.neo4j_user, config.neo4j_password, config.neo4j_database,
                         connection_timeout=config.neo4j_connection_timeout,
                         max_transaction_retry_time=config.neo4j_retry_time)

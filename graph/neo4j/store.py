@@ -134,25 +134,30 @@ _LOGIN_LOCKED: Final = "Neo.ClientError.Security.AuthenticationRateLimit"
 _AUDIT_END: Final = 2**62
 
 
-def _login_refused(error: Exception, uri: str = "", user: str = "") -> LoginRefused | None:
-    """When ``error`` is Neo4j refusing the login (wrong credentials, or the user locked after too many):
-    what to do about it, naming the server and user."""
+def _login_refused(error: Exception, uri: str = "", user: str = "", password_set: bool = True,
+                   ) -> LoginRefused | None:
+    """When ``error`` is Neo4j refusing the login (wrong credentials, none, or the user locked after too
+    many): what to do about it, naming the server and user. (No password is refused only when the server
+    asks for one: a Neo4j without authentication takes none.)"""
     at = f" at {uri}" if uri else ""
     if isinstance(error, Neo4jError) and error.code == _LOGIN_LOCKED:
         return LoginRefused(f"Neo4j{at} refused the login too often and has locked user {user!r} for a while: "
                             "check NEO4J_USER / NEO4J_PASSWORD, then try again in a few seconds")
+    if isinstance(error, AuthError) and not password_set:
+        return LoginRefused(f"Neo4j{at} refused the login of user {user!r}: NEO4J_PASSWORD is not set")
     if isinstance(error, AuthError):
         return LoginRefused(f"Neo4j{at} refused the login of user {user!r}: check NEO4J_USER and NEO4J_PASSWORD")
     return None
 
 
-def _translate(error: Neo4jError | DriverError, uri: str = "", user: str = "") -> StoreError | None:
+def _translate(error: Neo4jError | DriverError, uri: str = "", user: str = "",
+               password_set: bool = True) -> StoreError | None:
     """The store error a driver failure means, or None for a bug (a failing statement) to re-raise."""
     if isinstance(error, ConstraintError):
         return Conflict(f"the write contradicts stored data: {_message(error)}")
     if isinstance(error, Neo4jError) and error.code in _OUT_OF_MEMORY_CODES:
         return _too_large(error)
-    refused = _login_refused(error, uri, user)
+    refused = _login_refused(error, uri, user, password_set)
     if refused is not None:
         return refused
     if isinstance(error, (ServiceUnavailable, SessionExpired, ConnectionPoolError)):
@@ -761,6 +766,7 @@ class Neo4jBackend:
                  **driver_config: Any) -> None:
         self.uri = uri
         self.user = user
+        self.password_set = bool(password)
         self.database = database or None  # None: the server's default database
         self._driver: Driver = GraphDatabase.driver(uri, auth=(user, password),
                                                     **{**DEFAULT_DRIVER_CONFIG, **driver_config})
@@ -787,7 +793,7 @@ class Neo4jBackend:
         try:
             yield
         except (Neo4jError, DriverError) as e:
-            translated = self._failed(e) or _translate(e, self.uri, self.user)
+            translated = self._failed(e) or _translate(e, self.uri, self.user, self.password_set)
             if translated is None:
                 raise
             raise translated from e
@@ -918,7 +924,7 @@ class Neo4jBackend:
         try:
             status = migrations.status(self._driver, config)
         except (Neo4jError, DriverError) as e:
-            raise (self._failed(e) or _login_refused(e, self.uri, self.user)
+            raise (self._failed(e) or _login_refused(e, self.uri, self.user, self.password_set)
                    or StoreUnavailable(f"Neo4j does not answer at {self.uri}: {_message(e)}")) from e
         if status.changed:
             raise StoreUnavailable(f"migrations changed after they were applied: {', '.join(status.changed)}")

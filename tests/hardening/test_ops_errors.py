@@ -133,7 +133,8 @@ def test_a_refused_login_is_named_and_stops_serve(backend_name: str, tmp_path: P
     assert assert_one_line_error(serve, "guanxi serve: ") == f"guanxi serve: {refused}"
 
     unset = cli("migrate", cwd=tmp_path, check=False, env=_neo4j_env(""))
-    line = assert_one_line_error(unset, "guanxi migrate: NEO4J_PASSWORD is not set")
+    line = assert_one_line_error(unset, "guanxi migrate: Neo4j at ")
+    assert line.endswith(": NEO4J_PASSWORD is not set"), line
     assert "credentials" not in line
 
 
