@@ -10,12 +10,9 @@
   the next run applies the file again harmlessly and records it.
 - An applied file whose checksum (sha256 of its text) changed is refused: migrations are append-only.
 - Runs at the same time (three ``guanxi migrate`` at once, a compose ``migrate`` service beside a person's)
-  take turns: each first holds a lock — an uncommitted ``(:MigrationLock {name: 'migrate'})``, made under the
-  uniqueness constraint ``migration_lock`` (the one schema rule not in a file: the lock is needed before
-  the files are read), so that a second run's ``MERGE`` waits for the first's transaction to end. That
-  transaction stays open while the files are applied in others, and deletes the node before it commits: it
-  is never stored, and a run that dies releases the lock with its connection. The runs after find nothing
-  pending.
+  are safe: each applies what it finds pending; a schema rule another run made meanwhile ("already
+  exists") or a deadlock between their schema changes sends a run back to read what is recorded and
+  apply what is still pending (the files are idempotent), a few times, after a pause.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Final, LiteralString, cast
 
 from neo4j import Driver, ManagedTransaction, Session
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, TransientError
 
 from graph.errors import StoreUnavailable
 from graph.neo4j import queries
@@ -100,30 +97,18 @@ def status(driver: Driver, session_config: dict[str, Any]) -> Status:
         return Status(session.execute_read(_applied), files())
 
 
-def _ensure_lock_constraint(session: Session, attempts: int = 5) -> None:
-    """The lock's uniqueness constraint, made once; runs racing to make it find it made by another."""
-    for attempt in range(attempts):
-        try:
-            session.run(queries.MIGRATION_LOCK_CONSTRAINT).consume()
-            return
-        except ClientError as e:
-            if e.code not in _ALREADY_EXISTS or attempt == attempts - 1:
-                raise
-            time.sleep(0.1 * (attempt + 1))   # the other run's rule is being committed: IF NOT EXISTS sees it next
-
-
 def _check_unchanged(current: Status) -> None:
     if current.changed:
         raise MigrationChanged(f"applied migration(s) changed since: {', '.join(current.changed)}; "
                                "restore them and add a new migration file instead")
 
 
-def _apply_pending(driver: Driver, session_config: dict[str, Any]) -> list[str]:
-    """Apply the migrations not recorded yet, each in its own transactions; the names applied."""
+def _apply_pending(driver: Driver, session_config: dict[str, Any], done: list[str]) -> None:
+    """Apply the migrations not recorded yet, each in its own transactions, adding each name to ``done``
+    once recorded."""
     with driver.session(**session_config) as session:
         current = Status(session.execute_write(_applied), files())
         _check_unchanged(current)
-        done: list[str] = []
         for migration in current.pending:
             if migration.is_python:
                 _run_python(session, migration)
@@ -131,25 +116,21 @@ def _apply_pending(driver: Driver, session_config: dict[str, Any]) -> list[str]:
                 session.execute_write(_apply, migration)
             session.execute_write(_record, migration)
             done.append(migration.name)
-        return done
 
 
-def _locked(tx: ManagedTransaction, driver: Driver, session_config: dict[str, Any]) -> list[str]:
-    """Hold the migration lock in ``tx`` (waiting while another run holds it) and apply what is pending
-    meanwhile, in other transactions; the lock node goes in the same transaction it came: never stored."""
-    tx.run(queries.TAKE_MIGRATION_LOCK).consume()
-    done = _apply_pending(driver, session_config)
-    tx.run(queries.DROP_MIGRATION_LOCK).consume()
-    return done
-
-
-def migrate(driver: Driver, session_config: dict[str, Any]) -> list[str]:
-    """Apply every pending migration; return the names applied (empty when up to date). Concurrent runs
-    take turns (:func:`_locked`): the later ones find nothing pending.
+def migrate(driver: Driver, session_config: dict[str, Any], attempts: int = 8) -> list[str]:
+    """Apply every pending migration; return the names applied (empty when up to date). A run meeting
+    another's schema changes (see above) starts again from what is recorded.
 
     Raises MigrationChanged, before applying anything, when an applied file was edited."""
-    with driver.session(**session_config) as session:
-        _check_unchanged(Status(session.execute_write(_applied), files()))   # said at once, without the lock
-        _ensure_lock_constraint(session)
-        done: list[str] = session.execute_write(_locked, driver, session_config)
-        return done
+    done: list[str] = []
+    for attempt in range(attempts):
+        try:
+            _apply_pending(driver, session_config, done)
+            return done
+        except (ClientError, TransientError) as e:
+            concurrent = isinstance(e, TransientError) or e.code in _ALREADY_EXISTS
+            if not concurrent or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return done

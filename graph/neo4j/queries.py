@@ -663,14 +663,6 @@ RECORD_MIGRATION: Final[LiteralString] = (
     "ON CREATE SET m.checksum = $checksum, m.applied_at = $applied_at"
 )
 
-# The lock that makes concurrent `guanxi migrate` runs take turns (graph/neo4j/migrate.py): the constraint
-# made once before the files are read, then a node MERGEd under it in a transaction held open while the
-# files are applied in others (a second run's MERGE waits for it), deleted before that transaction ends.
-MIGRATION_LOCK_CONSTRAINT: Final[LiteralString] = (
-    "CREATE CONSTRAINT migration_lock IF NOT EXISTS FOR (l:MigrationLock) REQUIRE l.name IS UNIQUE")
-TAKE_MIGRATION_LOCK: Final[LiteralString] = "MERGE (l:MigrationLock {name: 'migrate'}) RETURN l.name AS name"
-DROP_MIGRATION_LOCK: Final[LiteralString] = "MATCH (l:MigrationLock {name: 'migrate'}) DELETE l"
-
 # ---- data migration V0005: from JSON strings to native properties ------------------------------------
 
 V5_OLD_NODES: Final[LiteralString] = (

@@ -65,7 +65,7 @@ EDGE_TYPES: Final[tuple[LiteralString, ...]] = (
 )
 
 OTHER_LABELS: Final[tuple[LiteralString, ...]] = ("AuditEntry", "ApiKey", "Migration", "Revision", "Sequence",
-                                                  "Review", "MapChanges", "MigrationLock")
+                                                  "Review", "MapChanges")
 
 # Every property the adapter reads or writes, for the Cypher lint's schema.
 PROPERTY_KEYS: Final[tuple[str, ...]] = (

@@ -3,7 +3,7 @@ traceback, a 500 or a store created by mistake.
 
 - Neo4j refusing the login (a wrong password; no password; the user locked after too many wrong ones) is 503
   on the service and one line on the CLI, and stops `guanxi serve` before it starts.
-- Concurrent `guanxi migrate` runs on a fresh Neo4j take turns: one applies, the others find nothing pending.
+- Concurrent `guanxi migrate` runs on a fresh Neo4j all succeed, and leave it migrated.
 - NEO4J_URI with a scheme the driver does not speak (http://, none) is refused naming the variable.
 - A copy reads its source read-only: a backup on read-only media restores, and is left as it was.
 - Commands that only read refuse a data directory with no store, creating nothing; a failed copy leaves no
@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from app.cli import main, parser
 from app.main import create_app
 from app.settings import Settings
+from migrations import migrations
 from tests.conftest import NEO4J_DATABASE, NEO4J_PASSWORD, NEO4J_URI, NEO4J_USER, backend_env
 from tests.hardening.conftest import ADMIN, KEYS_ENV, assert_one_line_error, auth, cli, guanxi_command
 from tests.neo4j.conftest import NEO4J_ONLY
@@ -154,7 +155,7 @@ def _empty_the_database() -> None:
 
 
 @NEO4J_ONLY
-def test_three_migrate_runs_at_once_on_a_fresh_neo4j_take_turns(backend_name: str, tmp_path: Path) -> None:
+def test_three_migrate_runs_at_once_on_a_fresh_neo4j_all_succeed(backend_name: str, tmp_path: Path) -> None:
     """The finding: one applied 9 migrations, the other two failed "unexpected error: ClientError: ...
     EquivalentSchemaRuleAlreadyExists ... 'entity_owner'"."""
     for _ in range(2):
@@ -165,9 +166,10 @@ def test_three_migrate_runs_at_once_on_a_fresh_neo4j_take_turns(backend_name: st
         with ThreadPoolExecutor(3) as pool:
             outputs = list(pool.map(lambda run: run.communicate(timeout=300), runs))
         assert [run.returncode for run in runs] == [0, 0, 0], outputs
-        said = sorted(out.strip() for out, _ in outputs)
-        assert said[:2] == ["applied 0 migration(s): none pending"] * 2, said
-        assert said[2].startswith("applied ") and "V0001__constraints.cypher" in said[2], said
+        assert all(out.startswith("applied ") for out, _ in outputs), outputs
+        # Every migration applied by one run or another (each recorded once: the Migration nodes are unique).
+        applied = " ".join(out for out, _ in outputs)
+        assert all(m.name in applied for m in migrations("neo4j")), outputs
     # left migrated for the tests after
     again = cli("migrate", cwd=tmp_path, env=_neo4j_env())
     assert again.stdout.strip() == "applied 0 migration(s): none pending"

@@ -294,12 +294,11 @@ def test_migration_files_are_idempotent_schema_statements() -> None:
 
 
 def _constraints() -> set[tuple[str, str]]:
-    """(label or relationship type, property) of every uniqueness constraint the migrations create (and
-    the migration runner's own lock, made before the files are read)."""
+    """(label or relationship type, property) of every uniqueness constraint the migrations create."""
     pattern = re.compile(r"FOR (?:\(\w+:(\w+)\)|\(\)-\[\w+:(\w+)\]-\(\)) REQUIRE \w+\.(\w+) IS UNIQUE")
     found = set()
     for migration in (m for m in migrate.files() if not m.is_python):
-        for statement in [*migrate.statements(migration), queries.MIGRATION_LOCK_CONSTRAINT]:
+        for statement in migrate.statements(migration):
             match = pattern.search(statement)
             if match:
                 found.add((match.group(1) or match.group(2), match.group(3)))
