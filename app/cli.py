@@ -268,9 +268,7 @@ def cmd_copy(args: argparse.Namespace) -> None:
     target = None if args.target == "sqlite" else _store(args, backend=args.target, data_dir=into_dir, migrate=False)
     source = _store(args, backend=args.source, read_only=True)
     try:
-        source.backend.check_ready()
-    except StorageFull:
-        pass  # reading needs no space
+        source.backend.check_ready()   # (a store opened only to be read is never "full")
     except NotMigrated as e:
         raise SystemExit(f"guanxi copy: the store to copy from is not migrated ({e}): run `guanxi migrate` on it "
                          "first (a backup on read-only media: copy its directory to a writable disk first)") from e

@@ -698,13 +698,12 @@ class SqliteBackend:
 
     def applied(self) -> dict[str, str]:
         conn = self._connection()
-        if self.read_only:
-            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-                                ).fetchone():
-                return {}
-            return dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
-                     "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        if not self.read_only:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
+                         "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        elif not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                              ).fetchone():
+            return {}   # (a store opened only to be read gets no table)
         return dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
 
     def migrate(self) -> list[str]:
