@@ -557,7 +557,7 @@ class _Editing:
         # The competitors the account's opportunities name (they change only with an opportunity).
         if any((self.old._node.get(n) or {}).get("kind") == "opportunity"
                or (self.node.get(n) or {}).get("kind") == "opportunity" for n in node_ids):
-            named = _named(self.node, account)
+            named = _named(self.node, account, leaving=gone)
             loose.update(_named(self.old._node, account) - named)
         else:
             named = set()
@@ -578,7 +578,7 @@ class _Editing:
         for n in loose:
             if n in self.node and n != account and not self.member(n) and n not in named \
                     and not self.edges_of(n) and (self.node[n].get("kind") != "competitor"
-                                                  or n not in _named(self.node, account)):
+                                                  or n not in _named(self.node, account, leaving=gone)):
                 self.remove_node(n)
         for n in gone:
             if n in self.node:
@@ -652,10 +652,10 @@ class _Editing:
         return None if "kind" in fields else frozenset(fields)
 
 
-def _named(nodes: Mapping[str, Mapping[str, Any]], account_id: str) -> set[str]:
-    """The competitors the account's opportunities name."""
-    return {str(c) for d in nodes.values() if d.get("kind") == "opportunity" and d.get("account_id") == account_id
-            for c in d.get("competitor_ids") or ()}
+def _named(nodes: Mapping[str, Mapping[str, Any]], account_id: str, leaving: Collection[str] = ()) -> set[str]:
+    """The competitors the account's opportunities name (those in ``leaving``, deleted, name none)."""
+    return {str(c) for n, d in nodes.items() if d.get("kind") == "opportunity" and d.get("account_id") == account_id
+            and n not in leaving for c in d.get("competitor_ids") or ()}
 
 
 def _by_first_key(row: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

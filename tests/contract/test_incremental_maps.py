@@ -203,6 +203,13 @@ def _random_edit(store: Store, rnd: random.Random, step: int) -> str:
                              {"status": rnd.choice(["open", "won"])},
                              {"criteria": {"technical": 0.5, "price": 0.3, "service": 0.2}}])
         opportunity = rnd.choice(["o1", "o2"])
+        if opportunity not in _ids(store, NodeKind.opportunity):   # deleted before: opened again
+            _try(lambda: store.create_node(NodeKind.opportunity, OpportunityIn(
+                id=opportunity, account_id="acme", name=f"Deal {step}", competitor_ids=["k1"]), actor=ACTOR))
+            return f"new opportunity {opportunity}"
+        if rnd.random() < 0.15:   # the competitors only it named leave the map with it
+            _try(lambda: store.delete_node(NodeKind.opportunity, opportunity, actor=ACTOR, cascade=True))
+            return f"delete opportunity {opportunity}"
         _try(lambda: store.update_node(NodeKind.opportunity, opportunity, change, actor=ACTOR))
         return f"opportunity {opportunity}: {change}"
     if choice == 14:
