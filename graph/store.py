@@ -330,7 +330,7 @@ class Store:
             tx.put_nodes([record])
             entries = [_audit(actor, "update", kind, id, current.as_json(), record.as_json())]
             if record.account_id != current.account_id:
-                tx.put_edges(self._with_accounts(tx, tx.edges_touching([id]), {id: record}))
+                entries += self._refile(tx, tx.edges_touching([id]), {id: record}, actor, "update")
                 if kind == NodeKind.opportunity:  # a review names its account's deals: this one no longer
                     entries += _leave_reviews(tx, _reviews_naming(tx, [current]), {id}, actor)
             tx.append_audit(entries)
@@ -702,7 +702,7 @@ class Store:
                          if n.id in stored_nodes and stored_nodes[n.id].account_id != n.account_id}
                 written = {e.id for e in edge_writes}
                 stale = [e for e in tx.edges_touching(list(moved)) if e.id not in written] if moved else []
-                tx.put_edges(self._with_accounts(tx, stale, moved))
+                audit += self._refile(tx, stale, moved, actor, "import")
                 # Deals that moved leave the old account's reviews, as on update_node (a review the bundle
                 # itself writes was checked against where its deals are now).
                 deals = [stored_nodes[id] for id, n in moved.items() if n.kind == NodeKind.opportunity]
@@ -1032,10 +1032,18 @@ class Store:
                        "msg": "reporting lines would form a cycle: " + " → ".join([*people, people[0]])})
 
     @staticmethod
-    def _with_accounts(tx: Tx, edges: list[EdgeRecord], overrides: dict[str, NodeRecord]) -> list[EdgeRecord]:
+    def _refile(tx: Tx, edges: list[EdgeRecord], overrides: dict[str, NodeRecord], actor: str,
+                action: str) -> list[AuditEntry]:
+        """File the relationships of nodes that moved to another account (``overrides``: those nodes as
+        they are now) under the account they belong to now, and the audit entries that say so: each
+        account's history then finds them (a line moved with its contact is on the new account's map as
+        of any later moment, and off the old one's)."""
         ends = {end for e in edges for end in (e.source, e.target)}
         known = {**tx.get_nodes(ends - overrides.keys()), **overrides}
-        return [replace(e, account_id=_edge_account(e, known)) for e in edges]
+        moved = [(e, replace(e, account_id=account)) for e in edges
+                 if (account := _edge_account(e, known)) != e.account_id]
+        tx.put_edges([now for _, now in moved])
+        return [_audit(actor, action, e.type, e.id, e.as_json(), now.as_json()) for e, now in moved]
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
