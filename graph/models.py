@@ -357,6 +357,7 @@ class OpportunityIn(Strict):
     def _status_from_stage(self) -> OpportunityIn:
         if self.status is None:
             self.status = status_of_stage(self.stage).value  # type: ignore[assignment]
+            self.__pydantic_fields_set__.discard("status")   # inferred, not given: an import keeps a stored one
         return self
 
 

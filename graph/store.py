@@ -545,7 +545,7 @@ class Store:
             if replaced:
                 tx.delete_edges([e.id for e in replaced])
                 tx.append_audit([_audit(actor, "delete", e.type, e.id, e.as_json(), None) for e in replaced])
-            counts = self._importing(bundle, actor=actor, dry_run=False)(tx)
+            counts = self._importing(bundle, actor=actor, dry_run=False, over_stored=False)(tx)
             if dry_run:
                 raise _RolledBack(counts)
             return counts
@@ -560,9 +560,13 @@ class Store:
         work = self._importing(bundle, actor=actor, dry_run=dry_run)
         return self.backend.read(work) if dry_run else self._write(work)
 
-    def _importing(self, bundle: Bundle, *, actor: str, dry_run: bool) -> Callable[[Tx], dict[str, Counts]]:
+    def _importing(self, bundle: Bundle, *, actor: str, dry_run: bool,
+                   over_stored: bool = True) -> Callable[[Tx], dict[str, Counts]]:
         """The unit of work that imports ``bundle`` (checked first: InvalidGraph names the rows that
-        contradict each other); it writes nothing when ``dry_run``."""
+        contradict each other); it writes nothing when ``dry_run``. ``over_stored``: a row of a record
+        already stored is laid over it as a PATCH body is (the fields it gives, null clearing one; those
+        it leaves out keep their stored values); without it (rows already merged: a CSV's) a row is the
+        record as it is to be."""
         errors: list[dict[str, Any]] = []
         stamp = now_iso()
         # The stored form of every row from one dump of the whole bundle (what node_data and edge_data
@@ -615,6 +619,13 @@ class Store:
                                                                       "decision_chain", "reviews")}
             # An erased person stays erased: an old export that names them leaves their tombstone as it
             # is, their interests out and their relationships without notes (counted as kept_erased).
+            if over_stored:
+                for edge_id, (edge, loc) in list(edges.items()):
+                    old_edge = stored_edges.get(edge_id)
+                    if old_edge is not None and (old_edge.type, old_edge.source, old_edge.target) \
+                            == (edge.type, edge.source, edge.target):
+                        data = _row_over_stored(bundle, loc, old_edge.type, old_edge.data, problems)
+                        edges[edge_id] = (replace(edge, data=data if data is not None else edge.data), loc)
             erased = {id for id, n in stored_nodes.items() if n.kind == NodeKind.contact
                       and n.data.get("name") == ERASED_NAME}
             for id in erased & nodes.keys():
@@ -642,6 +653,12 @@ class Store:
                     problems.append({"loc": ["body", *loc, "id"],
                                      "msg": f"id {id!r} is already a {old.kind}, not a {record.kind}"})
                     continue
+                if over_stored and id not in erased:
+                    data = _row_over_stored(bundle, loc, old.kind, old.data, problems)
+                    if data is None:
+                        continue
+                    record = replace(record, data=data)
+                    nodes[id] = (record, loc)
                 outcome = _outcome(old, record.data)
                 counts[str(loc[0])][outcome] += 1
                 if outcome < 2:
@@ -1349,6 +1366,23 @@ def _edge_record(model: RelationshipIn | ChainMemberIn, stamp: str | None = None
 
 
 _EDGE_KEYS = frozenset({"id", "type", "source", "target", "opportunity_id", "contact_id"})
+
+
+def _row_over_stored(bundle: Bundle, loc: Loc, kind: str, stored: Mapping[str, Any],
+                     problems: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The stored form of the bundle row at ``loc`` (a section and an index) laid over the stored fields
+    of its record (:func:`laid_over`: the fields the row gives, null clearing one, over the stored ones),
+    validated as a whole; None (and the errors, at the row, in ``problems``) when that does not validate."""
+    row = getattr(bundle, str(loc[0]))[int(loc[1])]
+    given = row.model_dump(mode="json", exclude_unset=True)
+    ends = {k: v for k, v in given.items() if k in _EDGE_KEYS}
+    merged = {**laid_over(kind, stored, {k: v for k, v in given.items() if k not in _EDGE_KEYS}), **ends}
+    try:
+        model = type(row).model_validate(merged)
+    except ValidationError as e:
+        problems.extend(_validation_errors(e, ("body", *loc)))
+        return None
+    return edge_data(model) if isinstance(model, (RelationshipIn, ChainMemberIn)) else node_data(model)
 
 
 def _dumped_edge_record(row: dict[str, Any], stamp: str) -> EdgeRecord:
