@@ -72,7 +72,8 @@ Loc = tuple[str | int, ...]
 ROLES = ("viewer", "editor", "admin")
 MAX_PAGE = 500
 ERASED_NAME = "[erased]"
-TOMBSTONE_FIELDS = ("account_id", "level", "status")  # what an erased person's tombstone keeps
+SYMMETRIC_TYPES = frozenset({EdgeType.ALLY.value, EdgeType.RIVAL.value})   # one line per pair, both ways
+TOMBSTONE_FIELDS = ("account_id", "level", "status", "knows_us")  # what an erased person's tombstone keeps
 REVIEW = "review"  # the record kind of account reviews (not a node of the map)
 NODE_KINDS = frozenset(kind.value for kind in NodeKind)     # the kinds that share the nodes' ids
 EDGE_TYPES = frozenset(type_.value for type_ in EdgeType)   # the types that share the edges' ids
@@ -350,10 +351,16 @@ class Store:
             deals = [n for n in doomed_nodes if n.kind == NodeKind.opportunity and n.account_id not in accounts]
             naming = _reviews_naming(tx, deals)
             if (edges or members or reviews or naming) and not cascade:
+                seats = sum(e.type == EdgeType.MEMBER_OF for e in edges)
+                held = [(len(edges) - seats, "relationship", "relationships"),
+                        (seats, "decision-chain seat", "decision-chain seats"),
+                        (len(members), "contact, deal or subsidiary", "contacts, deals or subsidiaries"),
+                        (len(reviews) + len(naming), "review", "reviews")]
                 raise Conflict(
-                    f"{kind} {id!r} still has {len(edges)} relationships, {len(members)} members and "
-                    f"{len(reviews) + len(naming)} reviews; delete them first or pass cascade=true",
-                    details={"relationships": len(edges), "members": len(members),
+                    f"{kind} {id!r} still has " + ", ".join(f"{n} {one if n == 1 else many}"
+                                                            for n, one, many in held if n)
+                    + "; delete them first or pass cascade=true",
+                    details={"relationships": len(edges), "decision_chain_seats": seats, "members": len(members),
                              "reviews": len(reviews) + len(naming)})
             tx.delete_reviews([r.id for r in reviews])
             entries = [_audit(actor, "delete", REVIEW, r.id, r.as_json(), None) for r in reviews]
@@ -473,6 +480,10 @@ class Store:
     def update_edge(self, id: str, changes: dict[str, Any], *, actor: str, if_version: int | None = None,
                     types: Sequence[str] = RELATIONSHIP_TYPES) -> EdgeRecord:
         return self._update_edge(lambda tx: _expect_edge(tx, id, if_version, types), changes, actor=actor)
+
+    def get_member(self, opportunity_id: str, contact_id: str) -> EdgeRecord:
+        """A contact's place in an opportunity's decision chain, found by its two ends."""
+        return self.backend.read(lambda tx: _expect_member(tx, opportunity_id, contact_id, None))
 
     def update_member(self, opportunity_id: str, contact_id: str, changes: dict[str, Any], *, actor: str,
                       if_version: int | None = None) -> EdgeRecord:
@@ -971,9 +982,30 @@ class Store:
                                      end.account_id if end is not None else None, edge.created_at,
                                      edge.updated_at, edge.version))
         self._check_reporting_lines(tx, placed, edges, errors, known)
+        self._check_one_line_per_pair(tx, edges, errors, new=pending.keys() - before.keys())
         if errors:
             raise InvalidGraph(errors)
         return placed
+
+    @staticmethod
+    def _check_one_line_per_pair(tx: Tx, edges: Sequence[tuple[EdgeRecord, Loc]], errors: list[dict[str, Any]],
+                                 new: Collection[str]) -> None:
+        """An alliance or a rivalry means both ways and is recorded once per pair (DESIGN.md): a second
+        line of its type between the same two people — the other way round, or under another id — would
+        count twice. The stored lines read are those of the ends stored before this write (``new``: the
+        nodes it creates, which have none)."""
+        given: dict[tuple[str, frozenset[str]], EdgeRecord] = {}
+        for edge, loc in edges:
+            if edge.type not in SYMMETRIC_TYPES:
+                continue
+            first = given.setdefault((edge.type, frozenset((edge.source, edge.target))), edge)
+            if first.id != edge.id:
+                errors.append(_second_line(edge, first, loc))
+        ends = {end for _, pair in given for end in pair} - set(new)
+        for stored in tx.edges_touching(sorted(ends)) if ends else ():
+            first = given.get((stored.type, frozenset((stored.source, stored.target))))
+            if first is not None and first.id != stored.id:
+                errors.append(_second_line(first, stored, next(loc for edge, loc in edges if edge is first)))
 
     @staticmethod
     def _check_members_stay(tx: Tx, nodes: Sequence[tuple[NodeRecord, Loc]],
@@ -1366,6 +1398,12 @@ def _edge_record(model: RelationshipIn | ChainMemberIn, stamp: str | None = None
 
 
 _EDGE_KEYS = frozenset({"id", "type", "source", "target", "opportunity_id", "contact_id"})
+
+
+def _second_line(edge: EdgeRecord, other: EdgeRecord, loc: Loc) -> dict[str, Any]:
+    return {"loc": [*_where(loc), "target"],
+            "msg": f"{edge.source!r} and {edge.target!r} already have a {edge.type} line ({other.id!r}): "
+                   f"it means both ways and is recorded once (edit that one)"}
 
 
 def _row_over_stored(bundle: Bundle, loc: Loc, kind: str, stored: Mapping[str, Any],

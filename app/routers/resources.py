@@ -3,7 +3,7 @@
 # No `from __future__ import annotations` here: the route factory's annotations must be real classes.
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ValidationError
 
 from app.deps import ETAG_HEADER, Admin, Cursor, Editor, IfMatch, Limit, StoreDep, Viewer, with_etag
@@ -45,17 +45,24 @@ WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 CREATED_WITH_ETAG: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}
 
 
+def _by_account(account_id: AccountFilter = None) -> str | None:
+    return account_id
+
+
+def _not_by_account() -> None:
+    """Kinds not kept per account (accounts, our team, competitors) take no ``account_id``: a filter
+    given to them would be ignored and list everyone, so it is refused as any unknown parameter is."""
+
+
 def _node_routes(kind: NodeKind, path: str, model: type[BaseModel], out: type[BaseModel], page: type[BaseModel],
                  patch: type[BaseModel], by_account: bool) -> None:
     tag = path.strip("/")
-    account_filter = "" if by_account else " (ignored for this kind)"
+    account_filter = _by_account if by_account else _not_by_account
 
     @router.get(path, tags=[tag], name=f"list_{tag}", response_model=page, response_model_exclude_unset=True)
     def list_nodes(store: StoreDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None,
-                   account_id: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this account's"
-                                                           + account_filter)] = None) -> dict[str, Any]:
-        return _items(store.list_nodes(kind, account_id=account_id if by_account else None, limit=limit,
-                                       cursor=cursor))
+                   account_id: str | None = Depends(account_filter)) -> dict[str, Any]:
+        return _items(store.list_nodes(kind, account_id=account_id, limit=limit, cursor=cursor))
 
     @router.post(path, tags=[tag], name=f"create_{tag}", status_code=status.HTTP_201_CREATED, response_model=out, response_model_exclude_unset=True,
                  responses=CREATED_WITH_ETAG)
@@ -162,6 +169,16 @@ def add_member(opportunity_id: PathId, body: ChainMemberFields, store: StoreDep,
         raise NotFound(NodeKind.opportunity, opportunity_id) from e
     store.get_node(NodeKind.opportunity, opportunity_id)  # an unknown id in the path is a 404
     record = store.create_edge(member, actor=who.name)
+    with_etag(response, record.version)
+    return _member_view(record)
+
+
+@router.get(MEMBERS + "/{contact_id}", tags=["decision chain"], response_model=schemas.DecisionChainMember,
+            response_model_exclude_unset=True, responses=WITH_ETAG)
+def get_member(opportunity_id: PathId, contact_id: PathId, store: StoreDep, _: Viewer,
+               response: Response) -> dict[str, Any]:
+    """One contact's place in the deal's decision chain (its ``ETag`` for an ``If-Match`` write)."""
+    record = store.get_member(opportunity_id, contact_id)
     with_etag(response, record.version)
     return _member_view(record)
 
