@@ -373,6 +373,71 @@ class Store:
 
         self._write(work)
 
+    def merge_contact(self, id: str, into: str, *, actor: str, if_version: int | None = None) -> NodeRecord:
+        """Merge the record ``id``, found to be a duplicate of the person ``into`` (of the same account),
+        into that one, in one transaction: the kept record's fields stand and the duplicate's fill those it
+        lacks (nested ones field by field; they know us if either says so, last met at the later date); every line and decision-chain seat of the duplicate moves to
+        the kept record — a line it already has of that type to that person (a seat on that deal) stays as
+        it is, filled the same way, and a line between the two is dropped —; then the duplicate is deleted.
+        A generated line id is generated again for its new ends; a client's id is kept. Audited as a
+        "merge", entry by entry, so the history shows the duplicate removed and its lines moved. The graph
+        rules hold as on any write (a reporting cycle the move would make is refused, naming it)."""
+        if id == into:
+            raise InvalidGraph([{"loc": ["body", "into"], "msg": "a contact cannot be merged into itself"}])
+
+        def work(tx: Tx) -> NodeRecord:
+            duplicate = _expect_node(tx, NodeKind.contact, id, if_version)
+            kept = tx.get_nodes([into]).get(into)
+            if kept is None or kept.kind != NodeKind.contact:
+                raise InvalidGraph([{"loc": ["body", "into"], "msg": f"no contact with id {into!r}"}])
+            if kept.account_id != duplicate.account_id:
+                raise InvalidGraph([{"loc": ["body", "into"], "msg": f"contact {into!r} is at account "
+                                     f"{kept.account_id!r}, {id!r} at {duplicate.account_id!r}: a duplicate is a "
+                                     "second record of one person at one account"}])
+            if is_erased(duplicate) or is_erased(kept):
+                raise Conflict(f"contact {(id if is_erased(duplicate) else into)!r} was erased: an erased person "
+                               "is not merged", details={"id": id, "into": into, "erased": True})
+            stamp = now_iso()
+            fields = laid_over(NodeKind.contact, duplicate.data, kept.data)
+            # what either record knows of the person: they know us if either says so, and were last met
+            # at the later of the two dates
+            fields["knows_us"] = bool(kept.data.get("knows_us") or duplicate.data.get("knows_us"))
+            met = [d for d in (kept.data.get("last_contact_at"), duplicate.data.get("last_contact_at")) if d]
+            if met:
+                fields["last_contact_at"] = max(met)
+            data = node_data(_validated(NODE_MODELS[NodeKind.contact], {**fields, "id": into}))
+            merged = replace(kept, data=data, updated_at=stamp, version=kept.version + 1)
+            theirs = tx.edges_touching([id])
+            held = {_line_key(e): e for e in tx.edges_touching([into])}
+            before: dict[str, EdgeRecord | None] = {}     # the lines written, as they were (None: new)
+            for edge in theirs:
+                line = _moved_line(edge, id, into)
+                if line.source == line.target:
+                    continue                               # a line between the two records of one person
+                same = held.get(key := _line_key(line))
+                if same is None:
+                    held[key] = replace(line, created_at=stamp, updated_at=stamp, version=1)
+                    before[line.id] = None
+                elif (filled := merge_patch(line.data, same.data)) != same.data:
+                    held[key] = replace(same, data=filled, updated_at=stamp, version=same.version + 1)
+                    before.setdefault(same.id, same)
+            written = [e for e in held.values() if e.id in before]
+            tx.delete_edges([e.id for e in theirs])
+            tx.delete_nodes([id])
+            placed = self._check(tx, [(merged, ("body",))], [(e, ("body",)) for e in written], stored={into: kept})
+            if data != kept.data:
+                tx.put_nodes([merged])
+            tx.put_edges(placed)
+            entries = [_audit(actor, "merge", e.type, e.id, e.as_json(), None, stamp) for e in theirs]
+            entries += [_audit(actor, "merge", e.type, e.id, _as_json(before[e.id]), e.as_json(), stamp) for e in placed]
+            entries.append(_audit(actor, "merge", NodeKind.contact, id, duplicate.as_json(), None, stamp))
+            if data != kept.data:
+                entries.append(_audit(actor, "merge", NodeKind.contact, into, kept.as_json(), merged.as_json(), stamp))
+            tx.append_audit(entries)
+            return merged if data != kept.data else kept
+
+        return self._write(work)
+
     def erase_contact(self, id: str, *, actor: str) -> NodeRecord:
         """Remove a person's personal data for good, keeping a tombstone so the map stays whole.
 
@@ -1003,9 +1068,9 @@ class Store:
                 errors.append(_second_line(edge, first, loc))
         ends = {end for _, pair in given for end in pair} - set(new)
         for stored in tx.edges_touching(sorted(ends)) if ends else ():
-            first = given.get((stored.type, frozenset((stored.source, stored.target))))
-            if first is not None and first.id != stored.id:
-                errors.append(_second_line(first, stored, next(loc for edge, loc in edges if edge is first)))
+            line = given.get((stored.type, frozenset((stored.source, stored.target))))
+            if line is not None and line.id != stored.id:
+                errors.append(_second_line(line, stored, next(loc for edge, loc in edges if edge is line)))
 
     @staticmethod
     def _check_members_stay(tx: Tx, nodes: Sequence[tuple[NodeRecord, Loc]],
@@ -1356,6 +1421,27 @@ def opaque_id(id: str) -> str:
     """The id an erased person with a personal id is known by from then on (stable, not reversible
     without the original)."""
     return "erased-" + hashlib.sha256(id.encode()).hexdigest()[:24]
+
+
+def _as_json(record: EdgeRecord | None) -> dict[str, Any] | None:
+    return record.as_json() if record is not None else None
+
+
+def _line_key(edge: EdgeRecord) -> tuple[str, str, str, str | None] | tuple[str, frozenset[str], None]:
+    """What makes two lines one: their type and ends (both ways for an alliance or a rivalry, with its kind
+    for an entrenched interest)."""
+    if edge.type in SYMMETRIC_TYPES:
+        return edge.type, frozenset((edge.source, edge.target)), None
+    return edge.type, edge.source, edge.target, edge.data.get("kind") if edge.type == EdgeType.HAS_INTEREST else None
+
+
+def _moved_line(edge: EdgeRecord, old: str, new: str) -> EdgeRecord:
+    """The line with its end ``old`` moved to ``new``: a generated id generated again, a client's kept."""
+    source, target = (new if edge.source == old else edge.source), (new if edge.target == old else edge.target)
+    kind = edge.data.get("kind") if edge.type == EdgeType.HAS_INTEREST else None
+    generated = edge.id == default_edge_id(edge.type, edge.source, edge.target, kind)
+    return replace(edge, id=default_edge_id(edge.type, source, target, kind) if generated else edge.id,
+                   source=source, target=target)
 
 
 def _moved_edge(edge: EdgeRecord, old: str, new: str) -> EdgeRecord:

@@ -103,6 +103,17 @@ def erase_contact(id: PathId, store: StoreDep, who: Admin, response: Response) -
     return _one(store.erase_contact(id, actor=who.name), response)
 
 
+@router.post("/contacts/{id}/merge", tags=["contacts"], response_model=schemas.Contact, response_model_exclude_unset=True,
+             responses=WITH_ETAG)
+def merge_contact(id: PathId, body: schemas.MergeIn, store: StoreDep, who: Editor, version: IfMatch,
+                  response: Response) -> dict[str, Any]:
+    """Merge this contact, a duplicate record of a person, into the one kept (``into``): its lines and
+    decision-chain seats move there (a line the kept record already has stays as it is), the kept record's
+    fields stand and the duplicate's fill those it lacks, then the duplicate is deleted; the kept record is
+    answered. ``If-Match`` names the duplicate's version."""
+    return _one(store.merge_contact(id, body.into, actor=who.name, if_version=version), response)
+
+
 # ---- relationships --------------------------------------------------------------------------------
 
 TypeFilter = Annotated[schemas.RelationshipType | None, Query(description="only lines of this type")]

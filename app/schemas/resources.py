@@ -23,6 +23,7 @@ from graph.models import (
     ChainMemberFields,
     CompetitorIn,
     ContactIn,
+    Id,
     InterestKind,
     Level,
     OpportunityIn,
@@ -47,6 +48,13 @@ class Out(BaseModel):
     """A response: extra stored fields pass through (the contract may add fields), undocumented."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra=_without_additional_properties)
+
+
+class MergeIn(BaseModel):
+    """A duplicate record of a person merged into the one kept."""
+
+    model_config = ConfigDict(extra="forbid")
+    into: Id = Field(description="the id of the contact kept: the same person, at the same account")
 
 
 class Stamped(Out):

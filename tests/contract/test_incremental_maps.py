@@ -219,6 +219,10 @@ def _random_edit(store: Store, rnd: random.Random, step: int) -> str:
                                "strength": 0.7}] if len(contacts) > 1 else []})
         _try(lambda: store.import_bundle(bundle, actor=ACTOR))
         return f"import {c}"
+    if choice == 15 and rnd.random() < 0.5 and len(contacts) > 1:
+        into = rnd.choice([x for x in contacts if x != c])
+        _try(lambda: store.merge_contact(c, into, actor=ACTOR))
+        return f"merge {c} into {into}"
     if choice == 15:
         _try(lambda: store.erase_contact(c, actor=ACTOR))
         return f"erase {c}"
