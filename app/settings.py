@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from graph import backends
 from graph.backend import Backend
 from graph.backends import BackendConfig
+
+BackendName = Literal["sqlite", "neo4j"]   # the registry's names, spelled out for the settings' schema
+assert set(get_args(BackendName)) == set(backends.BACKENDS), "app.settings.BackendName: keep it to the registry"
 
 ROLES = ("viewer", "editor", "admin")
 # The URI schemes of Neo4j's Bolt protocol the driver takes: one server, or routing in a cluster, each plain, TLS
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
     work_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Which registered backend (graph.backends.BACKENDS) keeps the maps; unset: neo4j when NEO4J_URI
     # is set, else the embedded sqlite store.
-    backend: Literal["sqlite", "neo4j"] | None = None
+    backend: BackendName | None = None
     # Whether a backend whose policy is to migrate on start may do so (the embedded store does, so that
     # `guanxi serve` just works; Neo4j deployments migrate once, explicitly: `guanxi migrate`).
     auto_migrate: bool = True
