@@ -36,8 +36,9 @@ from scoring.results import (
     Support,
     plain,
 )
+from scoring.rules import RIVAL_LOYALTY, loyalty
 from scoring.texts import a_an, label, text
-from scoring.view import AccountMap, Member
+from scoring.view import AccountMap, Interest, Member
 
 __all__ = ["ChainAnalysis", "analyse_chain", "chain_report", "completeness", "decision_chain", "decision_weight",
            "propagated_support"]
@@ -241,10 +242,16 @@ def chain_closeness(amap: AccountMap, members: list[Member], weights: Mapping[st
     return result
 
 
-def relevant_interests(amap: AccountMap, contact_id: str, opportunity_id: str | None) -> list[Any]:
-    """Entrenched interests of a contact in this opportunity or with any competitor."""
-    return [i for i in amap.interests.get(contact_id, [])
-            if i.target_id == opportunity_id or i.target_id in amap.competitors]
+def relevant_interests(amap: AccountMap, contact_id: str, opportunity_id: str | None) -> list[Interest]:
+    """Entrenched interests of a contact in this opportunity or with any competitor: their HAS_INTEREST
+    edges, and a loyalty to a rival (a FAVORS strong enough, ``scoring.rules.loyalty``) with its strength
+    as the threat."""
+    found = [i for i in amap.interests.get(contact_id, [])
+             if i.target_id == opportunity_id or i.target_id in amap.competitors]
+    for competitor, strength in sorted(amap.favors().get(contact_id, {}).items()):
+        if loyalty(strength, amap.o):
+            found.append(Interest(competitor, RIVAL_LOYALTY, strength))
+    return found
 
 
 def decision_chain(g: nx.MultiDiGraph, opportunity_id: str, options: ScoringOptions | None = None,

@@ -30,7 +30,7 @@ from scoring.formulas import number, parse_date, unit
 from scoring.options import ScoringOptions, resolve
 from scoring.people import is_open
 from scoring.results import AccountClass, Closeness, Criteria, Qualification, Text, plain
-from scoring.texts import item, join, label, money, percent
+from scoring.texts import item, join, label, money, percent, text
 from scoring.view import AccountMap
 
 __all__ = ["account_class", "classify_account"]
@@ -118,8 +118,8 @@ def account_class(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | 
     }
     known = [v for v in criteria.values() if v is not None]
     score = sum(known) / len(known) if known else 0.0
-    qualified = (len(known) >= o.qualify_min_criteria and score >= o.qualify_score
-                 and min(known) >= o.qualify_veto)
+    judged = len(known) >= o.qualify_min_criteria       # enough numbers known to judge it at all
+    qualified = judged and score >= o.qualify_score and min(known) >= o.qualify_veto
 
     # ------------------------------------------------------------ signals from the map
     left_supporters = _left_supporters(amap, today, o)
@@ -193,13 +193,23 @@ def account_class(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | 
         drivers = danger_drivers + stuck or [item("no_strong_signal", lang, "driver")]
         playbook += [item(c, lang, "playbook") for c in
                      ("standard_plan", "standard_threads", "standard_satisfaction")]
-        if not qualified:
-            playbook.append(item("not_qualified", lang, "playbook"))
+        if not judged:
+            playbook.append(item("gather_numbers", lang, "playbook", missing=_missing(criteria, lang)))
+        elif not qualified:
+            playbook.append(item("not_qualified", lang, "playbook", held=_held_back(criteria, score, o, lang)))
     if unaware_leaders:
         playbook.append(item("leaders_unaware", lang, "playbook",
                              names=join([amap.name(c) for c in unaware_leaders[:3]], lang)))
-    drivers = [*drivers, item("qualification" if qualified else "not_qualified", lang, "driver",
-                              score=percent(score), count=len(known))]
+    if qualified:
+        verdict = item("qualification", lang, "driver", score=percent(score), count=len(known))
+    elif not judged:
+        # Never on one criterion (nor on too few): not a verdict, but what is not known yet.
+        verdict = item("qualification_unknown", lang, "driver", count=len(known), total=len(criteria),
+                       needed=o.qualify_min_criteria, missing=_missing(criteria, lang))
+    else:
+        verdict = item("not_qualified", lang, "driver", score=percent(score), count=len(known),
+                       held=_held_back(criteria, score, o, lang))
+    drivers = [*drivers, verdict]
     return AccountClass(
         class_=klass,
         label=label("class", klass, lang),
@@ -209,6 +219,21 @@ def account_class(g: nx.MultiDiGraph, today: dt.date, options: ScoringOptions | 
         closeness=Closeness(**_account_closeness(amap, o)),
         danger_points=points,
     )
+
+
+def _missing(criteria: dict[str, float | None], lang: str) -> str:
+    """The qualification criteria not known yet, as a list in the reader's language."""
+    return join([label("criterion", k, lang) for k, v in criteria.items() if v is None], lang)
+
+
+def _held_back(criteria: dict[str, float | None], score: float, o: ScoringOptions, lang: str) -> str:
+    """What holds a scored account back from qualifying: the criteria below the veto floor, else (the mean
+    being too low) the weakest known criteria below the qualifying score, at most three, with their scores."""
+    known = [(k, v) for k, v in criteria.items() if v is not None]
+    vetoed = [(k, v) for k, v in known if v < o.qualify_veto]
+    weak = vetoed or sorted(((k, v) for k, v in known if v < max(score, o.qualify_score)), key=lambda kv: kv[1])[:3]
+    return join([text("label.criterion_score", lang, criterion=label("criterion", k, lang), score=percent(v))
+                 for k, v in weak], lang)
 
 
 def _left_supporters(amap: AccountMap, today: dt.date, o: ScoringOptions) -> list[str]:

@@ -46,13 +46,13 @@ from scoring.chain import ChainAnalysis, analyse_chain, completeness
 from scoring.formulas import parse_date
 from scoring.options import ScoringOptions, resolve
 from scoring.paths import Reach
-from scoring.people import GoBetweens, OurSide, ReachFromUs
+from scoring.people import GoBetweens, OurSide, ReachFromUs, deal_status
 from scoring.recommend import Ranker, alternatives
 from scoring.results import Gap, GapReport, Person, plain
 from scoring.texts import a_an, join, label, text
 from scoring.view import AccountMap, Member
 
-__all__ = ["GAP_CODES", "coverage_gaps", "gap_report"]
+__all__ = ["GAP_CODES", "coverage_gaps", "gap_report", "sentences_of"]
 
 GAP_CODES = ("missing_role", "uncovered_member", "single_threaded", "no_executive_counterpart",
              "leader_unaware", "stale_relationship", "unreached_opponent", "uncovered_department",
@@ -84,12 +84,18 @@ def gap_report(g: nx.MultiDiGraph, opportunity_id: str, today: dt.date, options:
 
 def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: ScoringOptions, lang: str,
               us: OurSide) -> GapReport:
-    active = chain.active
+    status = deal_status(chain.opportunity, o)
+    seats = completeness(amap, chain, o, lang)
+    if status != "open":
+        # A deal won or lost is over: nothing is left to cover or to win over for it.
+        return GapReport((), (), seats, deal_status=status, message=text(f"deal.closed.{status}", lang))
+    # Someone who asked to be erased is never a person to visit, own or win over (they may still carry
+    # structure: a path, a sway).
+    active = [m for m in chain.active if not amap.is_erased(m.contact_id)]
     weights = chain.weights
     go = GoBetweens.of(amap, o, chain.opportunity_id)
-    supporters = [m.contact_id for m in active if m.stance in o.supportive_stances]
+    supporters = [m.contact_id for m in chain.active if m.stance in o.supportive_stances]
     ours = set(supporters)
-    seats = completeness(amap, chain, o, lang)
     gaps: list[Gap] = []
     ways = ReachFromUs.of(amap, o, chain.opportunity_id)
 
@@ -98,6 +104,10 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
 
     def title(c: str) -> str:
         return str(amap.contacts[c].get("title") or label("role", _member(chain, c).role, lang))
+
+    def titled(c: str) -> str:
+        """The name where the text shows the title beside it (told apart by the title, not twice)."""
+        return amap.name(c, beside=title(c))
 
     def severity(c: str) -> str:
         role = _member(chain, c).role
@@ -134,12 +144,14 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         owners = us.owners(c, closest)
         return owners, owners[0] if len(owners) == 1 else None
 
-    def instead(c: str, blocked: str) -> str:
-        """'Do not ask X (why)' and what to do instead, as sentences to append to an action."""
+    def instead(c: str, blocked: str, executive_named: bool = False) -> str:
+        """'Do not ask X (why)' and what to do instead, as sentences to append to an action (our executive
+        not named again when the action names them already)."""
         why = go.why_not(blocked)
         sentences = [text("gap.avoid", lang, name=name(blocked), why=why.why(amap, lang) if why else "")]
-        sentences += [t.text for t in alternatives(amap, chain, o, go, us, c, blocked, ours, {}, lang)]
-        return " ".join(sentences)
+        sentences += [t.text for t in alternatives(amap, chain, o, go, us, c, blocked, ours, {}, lang,
+                                                   executive_named=executive_named)]
+        return sentences_of(sentences, lang)
 
     # missing_role: the seats of the buying committee nobody fills
     for seat in seats.seats:
@@ -150,7 +162,8 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         if role in ("decision_maker", "economic_buyer"):
             action = text(f"gap.missing_role.action.{role}", lang)
         elif role == "coach":
-            candidates = sorted((c for c in supporters if go.helps(c)), key=lambda c: (-_composite_of(chain, c, o), c))
+            candidates = sorted((c for c in supporters if go.helps(c) and not amap.is_erased(c)),
+                                key=lambda c: (-_composite_of(chain, c, o), c))
             action = (text("gap.missing_role.action.coach_candidate", lang, name=name(candidates[0]))
                       if candidates else text("gap.missing_role.action.coach", lang))
         else:
@@ -172,7 +185,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
                       else text("gap.uncovered_member.action_matched_meet", lang, name=name(c),
                                 owner=us.names(owners, lang)))
             if via is None and blocked is not None:
-                action += " " + instead(c, blocked)
+                action = sentences_of([action, instead(c, blocked, executive_named=True)], lang)
         elif via is not None and owner is not None:
             action = text("gap.uncovered_member.action", lang, name=name(c), owner=name(owner),
                           introduce=introduce(c))
@@ -183,16 +196,23 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
         else:
             action = text("gap.uncovered_member.action_cold", lang, name=name(c))
             if blocked is not None:
-                action += " " + instead(c, blocked)
+                action = sentences_of([action, instead(c, blocked)], lang)
         gaps.append(Gap("uncovered_member", severity(c), (c,),
-                        text("gap.uncovered_member.message", lang, name=name(c), title=title(c)), action,
+                        text("gap.uncovered_member.message", lang, name=titled(c), title=title(c)), action,
                         owner_id=owner, via_id=via))
 
     # single_threaded
     if len(supporters) < o.min_supporters:
-        picks = [p.contact for p in Ranker.build(amap, chain, o).top(o.min_supporters - len(supporters))]
-        action = (text("gap.single_threaded.action", lang, names=join([name(c) for c in picks], lang))
-                  if picks else text("gap.single_threaded.action_generic", lang))
+        picks = new_threads(amap, chain, o, go, o.min_supporters - len(supporters))
+        # On a small account there are not 3–5 people to widen to yet: say what is possible there.
+        on_map = len(amap.active)
+        small = on_map < o.min_supporters
+        if picks:
+            action = text("gap.single_threaded.action_small" if small else "gap.single_threaded.action", lang,
+                          names=join([name(c) for c in picks], lang), count=on_map)
+        else:
+            action = text("gap.single_threaded.action_small_generic" if small
+                          else "gap.single_threaded.action_generic", lang, count=on_map)
         gaps.append(Gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
                         tuple(supporters), text(_THREADS.get(len(supporters), "gap.single_threaded.message_few"), lang,
                                                 count=len(supporters)),
@@ -209,7 +229,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
                                     -weights.get(m.contact_id, 0.0), m.contact_id))
     for executives, members in groups.items():
         ids = tuple(m.contact_id for m in members)
-        names = join([f"{name(c)}（{title(c)}）" if lang == "zh-CN" else f"{name(c)} ({title(c)})" for c in ids],
+        names = join([f"{titled(c)}（{title(c)}）" if lang == "zh-CN" else f"{titled(c)} ({title(c)})" for c in ids],
                      lang)
         plain_names = join([name(c) for c in ids], lang)
         action = (text("gap.no_executive_counterpart.action", lang, exec=us.titled(executives, lang),
@@ -238,9 +258,10 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
             action = text("gap.leader_unaware.action_direct", lang, exec=us.names(executives, lang), name=name(c))
         if via is None and blocked is not None:
             why = go.why_not(blocked)
-            action += " " + text("gap.avoid", lang, name=name(blocked), why=why.why(amap, lang) if why else "")
+            action = sentences_of(
+                [action, text("gap.avoid", lang, name=name(blocked), why=why.why(amap, lang) if why else "")], lang)
         gaps.append(Gap("leader_unaware", "high", (c,),
-                        text("gap.leader_unaware.message", lang, name=name(c), title=title(c)), action,
+                        text("gap.leader_unaware.message", lang, name=titled(c), title=title(c)), action,
                         owner_id=executive, via_id=via))
 
     # stale_relationship
@@ -319,7 +340,7 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     # supporter_left
     for m in chain.members:
         c = m.contact_id
-        if c in amap.active or m.stance not in o.supportive_stances:
+        if c in amap.active or m.stance not in o.supportive_stances or amap.is_erased(c):
             continue
         gaps.append(Gap("supporter_left", "high", (c,),
                         text("gap.supporter_left.message", lang, name=name(c),
@@ -328,7 +349,26 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
 
     order = {code: i for i, code in enumerate(GAP_CODES)}
     gaps.sort(key=lambda gap: (_SEVERITY[gap.severity], order[gap.code]))
-    return GapReport(tuple(gaps), _per_person(amap, gaps), seats)
+    return GapReport(tuple(gaps), _per_person(amap, gaps), seats, deal_status=status)
+
+
+def sentences_of(sentences: Iterable[str], lang: str) -> str:
+    """Sentences one after another: a space between them in English, none after a Chinese full stop."""
+    return ("" if lang == "zh-CN" else " ").join(s for s in sentences if s)
+
+
+def new_threads(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, go: GoBetweens, k: int) -> list[str]:
+    """The ``k`` people most worth winning as new threads who would help once won: the best picks of
+    ``Ranker`` leaving out skeptics and opponents, anyone with an entrenched interest against us or loyal
+    to a rival (``GoBetweens``), and people who left or asked to be erased (never candidates)."""
+    ranker = Ranker.build(amap, chain, o)
+    wanted = min(k, len(ranker.gains))
+    asked = k
+    while True:
+        picks = [p.contact for p in ranker.top(asked) if go.helps(p.contact)]
+        if len(picks) >= wanted or asked >= len(ranker.gains):
+            return picks[:k]
+        asked *= 2
 
 
 def _per_person(amap: AccountMap, gaps: list[Gap]) -> tuple[Person, ...]:

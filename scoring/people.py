@@ -29,10 +29,11 @@ from typing import Any
 
 from scoring.options import ScoringOptions
 from scoring.paths import Reach
+from scoring.rules import against_us, loyalty
 from scoring.texts import a_an, label, text
 from scoring.view import AccountMap, Facts, tie_facts
 
-__all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "is_open", "peer_of"]
+__all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "deal_status", "is_open", "peer_of"]
 
 
 def is_open(opportunity: Mapping[str, Any], o: ScoringOptions) -> bool:
@@ -47,6 +48,20 @@ def is_open(opportunity: Mapping[str, Any], o: ScoringOptions) -> bool:
         return status.strip().lower() not in o.closed_stages
     stage = opportunity.get("stage")
     return not (isinstance(stage, str) and stage.strip().lower() in o.closed_stages)
+
+
+def deal_status(opportunity: Mapping[str, Any], o: ScoringOptions) -> str:
+    """open, won or lost: a deal that is over (``is_open`` false) is lost unless its status or stage says won.
+
+    >>> from scoring.options import DEFAULT_OPTIONS as O
+    >>> deal_status({"status": "won"}, O), deal_status({"stage": "Closed Lost"}, O), deal_status({}, O)
+    ('won', 'lost', 'open')
+    """
+    if is_open(opportunity, o):
+        return "open"
+    status = opportunity.get("status")
+    said = status if isinstance(status, str) and status else opportunity.get("stage")
+    return "won" if isinstance(said, str) and "won" in said.strip().lower() else "lost"
 
 
 @dataclass(frozen=True)
@@ -122,13 +137,13 @@ class GoBetweens:
         worst = None
         for i in amap.interests.get(n, []):
             relevant = i.target_id in self._deals or i.target_id in amap.competitors
-            if relevant and i.threat > o.go_between_max_threat and (worst is None or i.threat > worst.threat):
+            if relevant and against_us(i.threat, o) and (worst is None or i.threat > worst.threat):
                 worst = i
         if worst is not None:
             return Unhelpful(n, "interest", kind=worst.kind, target_id=worst.target_id)
         favors = amap.favors().get(n) or {}
         strongest = max(sorted(favors.items()), key=lambda kv: kv[1], default=None)
-        if strongest is not None and strongest[1] >= o.go_between_max_favor:
+        if strongest is not None and loyalty(strongest[1], o):
             return Unhelpful(n, "favors", target_id=strongest[0])
         return None
 
@@ -229,7 +244,8 @@ class OurSide:
 class ReachFromUs:
     """Strongest paths from our side — our team members, our supporters (shown behind the team member
     who covers them most closely) and, in a plan, the people already won (behind the path that won
-    them) — through helpful people only, bounded at the cold-outreach reach.
+    them) — through helpful people only, bounded at the cold-outreach reach. Every path starts at one of
+    our people and is simple: everyone shown before a source is a source too.
 
     ``of`` keeps the search for a deal with the map, settled further as questions need it (one question
     at a time: ``way``); an edited map that only added, re-weighted or removed ties takes the search over
@@ -250,12 +266,14 @@ class ReachFromUs:
         cold = o.cold_outreach
         reach = Reach(amap.path_costs(), max_cost=-math.log(cold) if cold > 0 else math.inf, expand=self._expand())
         sources: dict[str, list[str]] = {t: [] for t in amap.team}
+        # A way starts at our side: a supporter is a source behind the team member who covers them (one
+        # nobody covers is reached like anyone else), a person won in a plan behind the way that won them.
         for s in amap.supporters(self.opportunity_id, o):
-            if self.go.helps(s, won_ids):
-                cover = amap.best_cover(s)
-                sources[s] = [cover.team_member_id] if cover else []
+            cover = amap.best_cover(s)
+            if cover is not None and self.go.helps(s, won_ids):
+                sources[s] = [cover.team_member_id]
         for c, before in self.won.items():
-            if self.go.helps(c, won_ids):
+            if before and self.go.helps(c, won_ids):
                 sources[c] = before
         reach.add_sources(sources)
         return reach

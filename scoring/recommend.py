@@ -34,9 +34,10 @@ import networkx as nx
 from scoring.chain import ChainAnalysis, analyse_chain, relevant_interests
 from scoring.formulas import neg_id
 from scoring.options import ScoringOptions, resolve
-from scoring.people import GoBetweens, OurSide, ReachFromUs, peer_of
+from scoring.people import GoBetweens, OurSide, ReachFromUs, deal_status, peer_of
 from scoring.power import informal_ties_known, render_signals, signals_of
 from scoring.results import Recommendation, Recommendations, Text, plain
+from scoring.rules import against_us
 from scoring.texts import a_an, join, label, percent, text
 from scoring.view import AccountMap, Cover, Member
 
@@ -58,7 +59,7 @@ def _compute_gains(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) ->
     roles = amap._roles                  # "a": an active contact
     gains = {}
     for contact, r in chain.sensitivity.items():
-        if roles.get(contact) != "a" or stance_of.get(contact) in supportive:
+        if roles.get(contact) != "a" or stance_of.get(contact) in supportive or amap.is_erased(contact):
             continue
         gains[contact] = r * (1.0 - stances.get(contact, 0.0))
     return gains
@@ -188,15 +189,21 @@ class Ranker:
         reasons, tactics = explain(self, us, pick, won, lang)
         raw = signals_of(self.amap, self.o).get(pick.contact, ())
         line = _existing_line(self.amap, self.o, pick.contact, pick.path)
-        owner = (line.team_member_id if line is not None
-                 else pick.path[0] if pick.path and pick.path[0] in us.people else None)
         # The way to take: our own line when the tactics say to deepen it, else the strongest path.
         path = (line.team_member_id, pick.contact) if line is not None else tuple(pick.path)
+        owners = us.owners(pick.contact, closest_of(path, us))
+        owner = owners[0] if len(owners) == 1 else None
         return Recommendation(
             contact_id=pick.contact, name=self.amap.contacts[pick.contact].get("name"), score=pick.score,
             gain=pick.gain, reach=pick.reach, risk=pick.risk, path=path, owner_id=owner,
             reasons=tuple(reasons), tactics=tuple(tactics), signals=render_signals(self.amap, raw, lang),
             step=step)
+
+
+def closest_of(path: Iterable[str], us: OurSide) -> str | None:
+    """The team member a way starts from (None when it does not start at one of ours)."""
+    first = next(iter(path), None)
+    return first if first is not None and first in us.people else None
 
 
 def _by_gain(gains: Mapping[str, float]) -> list[str]:
@@ -238,6 +245,10 @@ def who_next(g: nx.MultiDiGraph, opportunity_id: str, k: int = 5, plan: bool = F
     o = resolve(options)
     amap = AccountMap.build(g, o)
     chain = analyse_chain(amap, opportunity_id, o)
+    status = deal_status(chain.opportunity, o)
+    if status != "open":
+        # A deal won or lost is over: nobody is left to win over for it.
+        return Recommendations((), status, text(f"deal.closed.{status}", lang))
     return Recommendations(tuple(recommendations(amap, chain, o, k, plan, lang, OurSide(amap, o, team))))
 
 
@@ -251,13 +262,21 @@ def recommendations(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions, k
     picked: list[Recommendation] = []
     won: dict[str, list[str]] = {}
     steps: dict[str, int] = {}
+    supporters = set(amap.supporters(chain.opportunity_id, o))
     for step in range(1, k + 1):
         top = ranker.top(1, won)
         if not top:
             break
         rec = ranker.recommendation(top[0], lang, steps, us, step)
         picked.append(rec)
-        won[top[0].contact] = list(rec.path[:-1])
+        # The go-betweens this step has us win before the person (met and won on the way) are won by it
+        # too: later steps may run through them, and never pick them again or route through them twice.
+        for i, n in enumerate(rec.path[:-1]):
+            if n in amap.contacts and n not in supporters and n not in won:
+                won[n] = list(rec.path[:i])
+                steps[n] = step
+        # Someone approached cold is ours behind whoever of ours approached them.
+        won[top[0].contact] = list(rec.path[:-1]) or ([rec.owner_id] if rec.owner_id is not None else [])
         steps[top[0].contact] = step
     return picked
 
@@ -276,7 +295,10 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
     level = data.get("level")
     leader = level in o.leader_levels
     knows_us = bool(data.get("knows_us", False))
-    ours = set(amap.supporters(chain.opportunity_id, o)) | set(won)
+    # Who is ours for carrying our case: supporters and people won earlier who would help (a supporter or
+    # a person won whose interest lies against us, or who is loyal to a rival, carries nothing for us).
+    supporters = set(amap.supporters(chain.opportunity_id, o))
+    ours = {n for n in supporters | set(won) if go.helps(n, won)}
     reasons: list[Text] = []
     tactics: list[Text] = []
 
@@ -301,7 +323,7 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
         says("is_economic_buyer")
     else:
         says("chain_role", role=label("role", member.role, lang))
-    swayed = _swayed(amap, chain, contact, members, exclude=ours | set(path))
+    swayed = _swayed(amap, chain, contact, members, exclude=supporters | set(won) | set(path))
     if swayed is not None:
         code = {"decision_maker": "sways_decision_maker",
                 "economic_buyer": "sways_economic_buyer"}.get(swayed.role, "sways_member")
@@ -337,6 +359,10 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
             why = go.why_not(pick.blocked_via, won)
             says("only_through_unhelpful", name=amap.name(pick.blocked_via),
                  why=why.why(amap, lang) if why else "")
+            if why is not None and why.code != "opposed" and pick.blocked_via in supporters:
+                # On our side by their stance, against us by their interest or loyalty: the record
+                # contradicts itself, and someone should find out which half is true.
+                says("verify_record", name=amap.name(pick.blocked_via), why=why.why(amap, lang))
         else:
             says("cold_outreach")
     elif not via:
@@ -355,8 +381,7 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
     interests = sorted(relevant_interests(amap, contact, chain.opportunity_id), key=lambda i: -i.threat)
     # An entrenched interest against us that no role of theirs in the project can offset (a kickback, a
     # loyalty): work around and neutralise it; building the relationship or the value case does not move it.
-    entrenched = bool(interests) and interests[0].kind not in _DIRECT_DEFUSE \
-        and interests[0].threat > o.go_between_max_threat
+    entrenched = bool(interests) and interests[0].kind not in _DIRECT_DEFUSE and against_us(interests[0].threat, o)
     if interests and not o.discreet:
         top = interests[0]
         says("entrenched_interest", kind=label("interest", top.kind, lang), threat=percent(top.threat))
@@ -375,18 +400,24 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
         if top.threat >= o.deep_interest_threat:
             does("defuse_wait")
 
-    # Leaders: executive to executive, with our executive of matching level.
+    # Leaders: executive to executive, with our executive of matching level (not for someone whose
+    # interest lies against us: they get the work-around only).
     executives = us.counterparts(contact) if leader else ()
-    if leader and not knows_us:
+    if leader and not knows_us and not entrenched:
         if executives:
             does("executive_visit", exec=us.names(executives, lang))
         else:
             does("executive_visit_sponsor")
-    if level in o.executive_levels and not amap.mirrors.get(contact):
+    if level in o.executive_levels and not amap.mirrors.get(contact) and not entrenched:
         if executives:
             does("mirror_counterpart", exec=us.names(executives, lang))
         else:
             does("mirror_counterpart_sponsor")
+    # Who leads, when it is not the one of ours whose way in it is (owned level to level).
+    closest = closest_of(path if line is None else (line.team_member_id,), us)
+    owners = us.owners(contact, closest)
+    if closest is not None and owners and owners != (closest,):
+        does("owner_leads", owner=us.names(owners, lang), closest=us.name(closest))
 
     # The path; when the only way runs through someone who would not help, the alternatives.
     if not path and pick.blocked_via is not None:
@@ -424,7 +455,7 @@ def explain(ranker: Ranker, us: OurSide, pick: Pick, won: Mapping[str, int], lan
         does("solution_demo")
     if stance_unknown:
         does("discover_stance")
-    if swayed is not None and swayed.role in ("decision_maker", "economic_buyer"):
+    if swayed is not None and swayed.role in ("decision_maker", "economic_buyer") and go.helps(contact, won):
         does("speak_to", name=amap.name(swayed.contact_id))
     return reasons, tactics
 
@@ -455,12 +486,14 @@ def alternatives(amap: AccountMap, chain: ChainAnalysis | None, o: ScoringOption
     executives = us.counterparts(contact) if amap.contacts[contact].get("level") in o.leader_levels else ()
     if executives and not executive_named:
         found.append(_text("alternative_executive", lang, "tactic", exec=us.names(executives, lang)))
-    departments = _other_departments(amap, chain, blocked) if chain is not None else []
+    departments = _other_departments(amap, chain, blocked, reaching=contact) if chain is not None else []
     own = amap.contacts[contact].get("department")
     departments = [d for d in departments if d != own]
-    if departments or not found:
+    if departments:
         found.append(_text("alternative_department", lang, "tactic", name=amap.name(blocked),
                            departments=join(departments, lang)))
+    elif not found:
+        found.append(_text("alternative_find", lang, "tactic", name=amap.name(blocked)))
     return found
 
 
@@ -491,12 +524,17 @@ def _ally(amap: AccountMap, go: GoBetweens, contact: str, ours: set[str], won: M
     return best
 
 
-def _other_departments(amap: AccountMap, chain: ChainAnalysis, contact: str) -> list[str]:
-    """Departments in the chain other than this contact's, weightiest first (at most three)."""
+def _other_departments(amap: AccountMap, chain: ChainAnalysis, contact: str, reaching: str | None = None
+                       ) -> list[str]:
+    """Departments in the chain other than this contact's, weightiest first (at most three); with
+    ``reaching``, only those where someone other than the contact has a tie of their own to that person
+    (a department whose only way to them runs through the contact is no way around them)."""
     own = amap.contacts[contact].get("department")
     weight: dict[str, float] = {}
     for m in chain.active:
         dept = amap.contacts[m.contact_id].get("department")
+        if reaching is not None and (m.contact_id in (contact, reaching) or amap.weight(m.contact_id, reaching) <= 0):
+            continue
         if dept and dept != own:
             weight[dept] = weight.get(dept, 0.0) + chain.weights.get(m.contact_id, 0.0)
     return [d for d, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]

@@ -126,6 +126,8 @@ class Recommendation:
 @dataclass(frozen=True)
 class Recommendations:
     recommendations: tuple[Recommendation, ...]
+    deal_status: str = "open"            # open | won | lost: a deal won or lost has nothing left to win
+    message: str | None = None           # why there are no recommendations, when the deal is over
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class GapReport:
     gaps: tuple[Gap, ...]
     people: tuple[Person, ...]
     completeness: Completeness
+    deal_status: str = "open"            # open | won | lost: a deal won or lost has no gaps left to close
+    message: str | None = None           # why there are no gaps, when the deal is over
 
 
 @dataclass(frozen=True)

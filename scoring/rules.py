@@ -4,7 +4,10 @@ DESIGN.md ("Influence graph"): INFLUENCES carries its strength one way; REPORTS_
 report→boss 0.3; PROMOTED_BY patron→protégé 0.8 and protégé→patron 0.4; ALLY its strength both ways
 (default 0.5). RIVAL is a negative tie: no path, and in propagation it pushes the other way. Our team
 members reach a contact through COVERS (its closeness) and MIRRORS (0.6). FAVORS, HAS_INTEREST and
-MEMBER_OF say something about the contact, not about who sways whom.
+MEMBER_OF say something about the contact, not about who sways whom. Two of them are entrenched
+interests (what a contact stands to lose if we win, DESIGN.md): a HAS_INTEREST (its threat) and a loyalty
+to a rival, a FAVORS of at least ``go_between_max_favor`` (its strength as the threat, kind
+``rival_loyalty``); an interest above ``go_between_max_threat`` is one against us (``against_us``).
 
 Every view reads this table and nothing else about edge types: a node's local view and the links of
 the whole account (``scoring.view``), the path costs (``scoring.paths``), the informal-power ties
@@ -28,13 +31,32 @@ from typing import Any, Final
 from scoring.formulas import unit
 from scoring.options import ScoringOptions
 
-__all__ = ["FACT", "REACH", "RIVAL", "TIE", "EdgeRule", "drawn_ends", "edge_rules"]
+__all__ = ["FACT", "REACH", "RIVAL", "RIVAL_LOYALTY", "TIE", "EdgeRule", "against_us", "drawn_ends", "edge_rules",
+           "loyalty"]
 
 # What an edge type is, for the views.
 TIE: Final = "tie"        # influence between two active contacts (both ways, each with its weight)
 RIVAL: Final = "rival"    # a negative tie between two active contacts (both ways)
 REACH: Final = "reach"    # our team member's way to a contact
 FACT: Final = "fact"      # something about the source contact (FAVORS, HAS_INTEREST, MEMBER_OF)
+# The kind of entrenched interest a loyalty to a rival (FAVORS) is.
+RIVAL_LOYALTY: Final = "rival_loyalty"
+
+
+def loyalty(strength: float, o: ScoringOptions) -> bool:
+    """Whether a FAVORS of this strength is a loyalty to the rival (an entrenched interest, no go-between).
+
+    >>> from scoring.options import DEFAULT_OPTIONS
+    >>> loyalty(0.5, DEFAULT_OPTIONS), loyalty(0.3, DEFAULT_OPTIONS)
+    (True, False)
+    """
+    return strength >= o.go_between_max_favor
+
+
+def against_us(threat: float, o: ScoringOptions) -> bool:
+    """Whether an entrenched interest of this threat stands against us (work-around tactics only, no
+    go-between, no new thread to start with)."""
+    return threat > o.go_between_max_threat
 
 
 def drawn_ends(type: str, source: str, target: str) -> tuple[str, str]:

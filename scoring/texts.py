@@ -53,6 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.interest.budget_ownership": {"en": "budget ownership", "zh-CN": "预算归属之争"},
     "label.interest.personal": {"en": "personal interest", "zh-CN": "个人利益"},
     "label.interest.other": {"en": "another interest", "zh-CN": "其他利益"},
+    "label.interest.rival_loyalty": {"en": "loyalty to a rival", "zh-CN": "倾向竞争对手"},
     "label.class.benchmark": {"en": "benchmark", "zh-CN": "标杆客户"},
     "label.class.nail": {"en": "nail", "zh-CN": "钉子客户"},
     "label.class.danger": {"en": "danger", "zh-CN": "危险客户"},
@@ -68,6 +69,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.unhelpful.favors": {"en": "loyal to {competitor}", "zh-CN": "倾向于{competitor}"},
     "label.unhelpful.withheld": {"en": "not one to ask here", "zh-CN": "不宜请其出面"},
     "label.nobody": {"en": "nobody yet", "zh-CN": "暂无"},
+    "label.criterion.revenue": {"en": "revenue", "zh-CN": "营收"},
+    "label.criterion.margin": {"en": "margin", "zh-CN": "毛利率"},
+    "label.criterion.growth": {"en": "growth", "zh-CN": "增长"},
+    "label.criterion.wallet_potential": {"en": "wallet potential", "zh-CN": "采购潜力"},
+    "label.criterion.credit_payment": {"en": "credit and payment", "zh-CN": "信用与回款"},
+    "label.criterion.access_to_goals": {"en": "access to their leaders", "zh-CN": "接触对方领导层"},
+    "label.criterion.openness": {"en": "openness to working with us", "zh-CN": "合作意愿"},
+    "label.criterion_score": {"en": "{criterion} {score}", "zh-CN": "{criterion}{score}"},
     "label.or": {"en": " or ", "zh-CN": "或"},
 
     # ------------------------------------------------------------------ decision chain
@@ -77,7 +86,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh-CN": "决策链为空：还没有录入任何人。先弄清谁拍板、谁掌握预算、谁能做我们的内线。"},
     "chain.all_left": {
         "en": "Everyone in this decision chain has left the client: the chain must be rebuilt.",
-        "zh-CN": "决策链中的人都已离开客户公司，需要重新梳理决策链。"},
+        "zh-CN": "决策链中的人都已离开客户单位，需要重新梳理决策链。"},
 
     "chain.seat.missing": {"en": "No {role} is known in the decision chain.",
                            "zh-CN": "决策链中还没有明确的{role}。"},
@@ -154,6 +163,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "reason.reinforces_ours": {"en": "{name} is on our side and listens to them: winning them keeps "
                                      "{short} with us.",
                                "zh-CN": "{name}已站在我们一边，且听取其意见：争取其支持能巩固{short}的支持。"},
+    "reason.verify_record": {
+        "en": "{name} is recorded as on our side, yet {why}: verify where they really stand before relying "
+              "on them.",
+        "zh-CN": "{name}被记为支持我们，但{why}：先核实其真实立场，再决定是否依靠其帮忙。"},
     "reason.only_through_unhelpful": {
         "en": "The only warm way to them runs through {name} ({why}): we do not go through them.",
         "zh-CN": "唯一可借助的关系要经过{name}（{why}），我们不走这条路。"},
@@ -170,8 +183,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh-CN": "找到其信任的人，请对方替我们说话。"},
     "tactic.defuse_other_departments": {
         "en": "Work around them through other departments ({departments}) so their interest does not "
-              "decide the deal.",
-        "zh-CN": "绕开其利益，从其他部门（{departments}）打开局面，不让其个人利益左右结果。"},
+              "decide the deal, and keep them informed: someone who feels bypassed becomes an enemy.",
+        "zh-CN": "绕开其利益，从其他部门（{departments}）打开局面，不让其个人利益左右结果；同时让其知情，"
+                 "被绕开的人容易成为对手。"},
     "tactic.defuse_show_role": {
         "en": "Show how our solution makes their role bigger, not smaller: give them a visible part in "
               "the project.",
@@ -234,11 +248,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Have {exec}, our executive of matching rank, approach them directly.",
         "zh-CN": "由我方对等职级的{exec}直接拜访。"},
     "tactic.alternative_department": {
-        "en": "Come in through another department ({departments}) rather than through {name}.",
-        "zh-CN": "绕开{name}，从其他部门（{departments}）切入。"},
+        "en": "Come in through another department ({departments}) rather than through {name}, and keep "
+              "{name} informed: going over their head makes an enemy.",
+        "zh-CN": "绕开{name}，从其他部门（{departments}）切入；同时让{name}知情，越过其头顶容易树敌。"},
+    "tactic.alternative_find": {
+        "en": "No other way to them is known yet: find who else they listen to, and keep {name} informed: "
+              "going over their head makes an enemy.",
+        "zh-CN": "目前还不知道其他接触途径：先弄清此人还听谁的意见；同时让{name}知情，越过其头顶容易树敌。"},
+    "tactic.owner_leads": {
+        "en": "{owner}, of matching rank, leads the relationship; {closest} opens the way.",
+        "zh-CN": "由职级对等的{owner}主导这段关系，{closest}负责牵线。"},
     "tactic.speak_to": {
         "en": "Once won, ask them to carry our case to {name}.",
         "zh-CN": "争取过来后，请其向{name}传递我们的价值。"},
+
+    # ------------------------------------------------------------------ a deal that is over
+    "deal.closed.won": {
+        "en": "This deal is won: nobody is left to win over for it. Its decision chain stays on record.",
+        "zh-CN": "该商机已赢单：无需再争取任何人。其决策链仍保留备查。"},
+    "deal.closed.lost": {
+        "en": "This deal is lost: nobody is left to win over for it. Its decision chain stays on record.",
+        "zh-CN": "该商机已输单：无需再争取任何人。其决策链仍保留备查。"},
 
     # ------------------------------------------------------------------ coverage gaps
     "gap.missing_role.message": {
@@ -306,6 +336,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "gap.single_threaded.action_generic": {
         "en": "Widen the threads to 3–5 people across levels and departments.",
         "zh-CN": "把联系扩展到不同层级、不同部门的3–5人。"},
+    "gap.single_threaded.action_small": {
+        "en": "Only {count} people at this client are on the map: win {names} over, and find who else takes "
+              "part in the decision, across levels and departments.",
+        "zh-CN": "客户这边目前只掌握{count}个人：先争取{names}的支持，再找出参与决策的其他层级、部门的人。"},
+    "gap.single_threaded.action_small_generic": {
+        "en": "Only {count} people at this client are on the map: find who else takes part in the decision, "
+              "across levels and departments.",
+        "zh-CN": "客户这边目前只掌握{count}个人：先找出参与决策的其他层级、部门的人。"},
     "gap.no_executive_counterpart.message": {
         "en": "No executive counterpart on our side for {names}.",
         "zh-CN": "{names}在我方没有对等的高层对口人。"},
@@ -376,11 +414,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh-CN": "不要请{name}帮忙（{why}）。"},
     "gap.supporter_left.message": {
         "en": "{name}, {stance} of ours, has left the client.",
-        "zh-CN": "我们的{stance}{name}已离开客户公司。"},
+        "zh-CN": "我们的{stance}{name}已离开客户单位。"},
     "gap.supporter_left.action": {
-        "en": "Find who took over from {name} and win them early; stay in touch with {name} at the new "
-              "company.",
-        "zh-CN": "尽快找到接替{name}的人并争取过来；同时与{name}在新公司保持联系。"},
+        "en": "Find who took over from {name} and win them early; stay in touch with {name} in their new "
+              "organisation.",
+        "zh-CN": "尽快找到接替{name}的人并争取过来；同时与{name}在新单位保持联系。"},
 
     # ------------------------------------------------------------------ paths
     "paths.only_through_unhelpful": {
@@ -432,8 +470,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Key-account qualification {score} over {count} criteria.",
         "zh-CN": "要客资格评分 {score}（基于{count}项标准）。"},
     "driver.not_qualified": {
-        "en": "Does not qualify as a key account on its numbers ({score}).",
-        "zh-CN": "按各项指标尚不够要客资格（{score}）。"},
+        "en": "Does not qualify as a key account on its numbers ({score} over {count} criteria), held back "
+              "by {held}.",
+        "zh-CN": "按各项指标尚不够要客资格（{count}项标准评分 {score}），主要短板：{held}。"},
+    "driver.qualification_unknown": {
+        "en": "Too few of its numbers are known to judge it as a key account: {count} of {total} criteria "
+              "(at least {needed} needed). Not known: {missing}.",
+        "zh-CN": "已知指标太少，无法判断是否够要客资格：{total}项标准只知道{count}项（至少需要{needed}项）。"
+                 "尚缺：{missing}。"},
     "driver.no_strong_signal": {"en": "No strong signal either way.", "zh-CN": "没有明显的正面或负面信号。"},
 
     # ------------------------------------------------------------------ playbooks
@@ -498,9 +542,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Reach the leaders who do not know us yet ({names}) with executive-to-executive visits.",
         "zh-CN": "通过高层对高层拜访，接触还不认识我们的领导（{names}）。"},
     "playbook.not_qualified": {
-        "en": "On its numbers it is not a key account yet: serve it efficiently and check again next "
-              "year.",
-        "zh-CN": "按指标暂不属于要客：高效服务，明年再评估。"},
+        "en": "On its numbers it is not a key account yet (held back by {held}): serve it efficiently and "
+              "check again next year.",
+        "zh-CN": "按指标暂不属于要客（短板：{held}）：高效服务，明年再评估。"},
+    "playbook.gather_numbers": {
+        "en": "Gather the numbers not known yet ({missing}) before deciding whether it is a key account.",
+        "zh-CN": "先补齐尚缺的指标（{missing}），再判断是否属于要客。"},
 }
 
 

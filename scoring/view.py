@@ -39,10 +39,15 @@ from scoring.options import ScoringOptions
 from scoring.propagation import Propagation
 from scoring.rules import FACT, REACH, RIVAL, TIE, EdgeRule, edge_rules
 
-__all__ = ["INERT_FIELDS", "AccountMap", "Cover", "Edit", "Facts", "Interest", "Local", "Member", "Memo", "NotFound",
+__all__ = ["ERASED_NAME", "INERT_FIELDS", "AccountMap", "Cover", "Edit", "Facts", "Interest", "Local", "Member", "Memo", "NotFound",
            "tie_facts"]
 
 T = TypeVar("T")
+
+# The name an erased person's tombstone bears (the store's ``graph.store.ERASED_NAME``, whose tombstones
+# keep only what the structure needs): such a person may still carry a path or sway someone, but is never
+# someone to approach, visit or win over.
+ERASED_NAME = "[erased]"
 
 
 class NotFound(LookupError):
@@ -733,16 +738,55 @@ class AccountMap:
             return None
         return max(covers, key=lambda c: (c.closeness, neg_id(c.team_member_id)))
 
-    def name(self, node: str) -> str:
+    def name(self, node: str, beside: str | None = None) -> str:
+        """The name to show in a text: a person's own name, told apart from anyone else on the map who
+        bears the same one by their title, else department, else id ("王伟（信息科科长）"). ``beside``: what
+        the text already shows next to the name (their title), which then needs no repeating."""
         data = self.contacts.get(node) or self.team.get(node) or self.competitors.get(node) \
             or self.opportunities.get(node) or {}
-        return str(data.get("name") or node)
+        shown = str(data.get("name") or node)
+        qualifier = self._namesakes().get(node)
+        if qualifier is None or qualifier == beside:
+            return shown
+        return f"{shown}（{qualifier}）" if _cjk(shown + qualifier) else f"{shown} ({qualifier})"
+
+    def _namesakes(self) -> dict[str, str]:
+        """What tells each person apart from the others on the map who bear the same name (once per map)."""
+        return self.cached("namesakes", self._find_namesakes,
+                           carry=_unless("roles", "field:name", "field:title", "field:department"))
+
+    def _find_namesakes(self) -> dict[str, str]:
+        by_name: dict[str, list[str]] = {}
+        for n in (*self.kind_ids("contact"), *self.kind_ids("team_member")):
+            name = self._node[n].get("name")
+            if isinstance(name, str) and name and name != ERASED_NAME:
+                by_name.setdefault(name, []).append(n)
+        found: dict[str, str] = {}
+        for people in by_name.values():
+            if len(people) < 2:
+                continue
+            for field_name in ("title", "department", None):
+                shown = [str(self._node[n].get(field_name) or "") if field_name else str(n) for n in people]
+                if all(shown) and len(set(shown)) == len(shown):
+                    found.update(zip(people, shown, strict=True))
+                    break
+        return found
+
+    def is_erased(self, node: str) -> bool:
+        """Whether the contact asked to be erased (their tombstone): never a person to approach."""
+        data = self.contacts.get(node)
+        return data is not None and data.get("name") == ERASED_NAME
 
     def require_opportunity(self, opportunity_id: str) -> dict[str, Any]:
         if opportunity_id not in self.opportunities:
             raise NotFound(f"unknown opportunity {opportunity_id!r}")
         data: dict[str, Any] = self.opportunities[opportunity_id]
         return data
+
+
+def _cjk(s: str) -> bool:
+    """Whether a text holds Chinese (or other full-width) characters: it is then bracketed full-width."""
+    return any(ord(ch) >= 0x3000 for ch in s)
 
 
 def _unless(*facts: str) -> Carry:

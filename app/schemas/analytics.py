@@ -6,9 +6,11 @@ field names are the API's (API.md, "Analytics"). Texts follow ``Accept-Language`
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from scoring.gaps import GAP_CODES
 
 Severity = Literal["high", "medium", "low"]
 SignalCode = Literal["hidden_influencer", "title_without_power", "broker"]
@@ -16,6 +18,9 @@ SeatStatus = Literal["won", "thin", "neutral", "unknown", "against", "missing"]
 GapCode = Literal["missing_role", "uncovered_member", "single_threaded", "no_executive_counterpart",
                   "leader_unaware", "stale_relationship", "unreached_opponent", "uncovered_department",
                   "supporter_left"]
+# The gap codes the analytics give (``scoring.gaps.GAP_CODES``): a new code must be named here too.
+assert get_args(GapCode) == GAP_CODES, "GapCode must list scoring.gaps.GAP_CODES, in order"
+DealStatus = Literal["open", "won", "lost"]
 # The relationship kinds that carry an influence path (``scoring.rules``: ties and our reach).
 PathLinkType = Literal["INFLUENCES", "REPORTS_TO", "PROMOTED_BY", "ALLY", "COVERS", "MIRRORS"]
 UnhelpfulCode = Literal["opposed", "interest", "favors"]
@@ -23,11 +28,12 @@ PartialCode = Literal["max_hops", "max_explored"]
 AccountClassCode = Literal["benchmark", "nail", "danger", "standard"]
 DriverCode = Literal["influential", "satisfied", "cooperative", "loyal", "untapped_wallet", "low_share", "low_loyalty",
                      "flat_growth", "revenue_falling", "low_satisfaction", "champion_left", "competitor_ahead",
-                     "qualification", "not_qualified", "no_strong_signal"]
+                     "qualification", "not_qualified", "qualification_unknown", "no_strong_signal"]
 PlaybookCode = Literal["benchmark_keep", "benchmark_case_study", "benchmark_site_visits", "benchmark_levels",
                        "danger_watch", "danger_relationship", "danger_commercial", "danger_risk", "danger_rebuild",
                        "nail_value_check", "nail_find_cause", "nail_assault", "nail_entrenched", "standard_plan",
-                       "standard_threads", "standard_satisfaction", "not_qualified", "leaders_unaware"]
+                       "standard_threads", "standard_satisfaction", "not_qualified", "gather_numbers",
+                       "leaders_unaware"]
 
 
 class Answer(BaseModel):
@@ -164,6 +170,8 @@ class CoverageGaps(Answer):
     gaps: list[Gap]
     people: list[GapPerson] = Field(description="the gaps grouped per person, with their actions together")
     completeness: Completeness
+    deal_status: DealStatus = Field(description="open, won or lost: a deal won or lost is over and has no gaps")
+    message: str | None = Field(description="why there are no gaps when the deal is over; null otherwise")
 
 
 class Recommendation(Answer):
@@ -183,6 +191,9 @@ class Recommendation(Answer):
 
 class NextBestContacts(Answer):
     recommendations: list[Recommendation]
+    deal_status: DealStatus = Field(description="open, won or lost: a deal won or lost has nobody left to win")
+    message: str | None = Field(description="why there are no recommendations when the deal is over; null "
+                                            "otherwise")
 
 
 # ---- influence paths ------------------------------------------------------------------------------------------

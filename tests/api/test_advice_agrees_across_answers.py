@@ -67,3 +67,20 @@ def test_the_plan_shows_our_own_line_when_its_tactic_deepens_it(handset: TestCli
     # A way that needs go-betweens keeps them.
     (purch,) = [r for r in plan if r["contact_id"] == "hs-purch"]
     assert purch["path"] == ["hs-gam", "hs-plant", "hs-purch"]
+
+
+def test_the_plan_and_the_gaps_name_the_same_owner_level_to_level(furniture: TestClient) -> None:
+    # The way to the CFO, COO and GM starts at our presales engineer, but our VP matches their level:
+    # the plan, the gaps and the tactics all have 周海 lead (README: "our VP for their CFO").
+    plan = {r["contact_id"]: r for r in _get(furniture, f"{OPP}/next-best-contacts?plan=true&k=5")["recommendations"]}
+    gaps = _get(furniture, f"{OPP}/coverage-gaps")["gaps"]
+    for contact in ("gzf-cfo", "gzf-gm"):
+        rec = plan[contact]
+        assert rec["path"][0] == "us-se" and rec["owner_id"] == "us-vp", rec
+        owners = {g["owner_id"] for g in gaps if contact in g["contact_ids"]
+                  and g["code"] in ("uncovered_member", "leader_unaware", "no_executive_counterpart")}
+        assert owners <= {"us-vp"}
+        (lead,) = [t for t in rec["tactics"] if t["code"] == "owner_leads"]
+        assert lead["text"] == "周海, of matching rank, leads the relationship; 张敏 opens the way."
+    zh = _get(furniture, f"{OPP}/next-best-contacts?plan=true&k=5", "zh-CN")["recommendations"]
+    assert any(t["text"] == "由职级对等的周海主导这段关系，张敏负责牵线。" for r in zh for t in r["tactics"])

@@ -70,8 +70,8 @@ def test_who_may_be_a_go_between(mapb: type[MapBuilder], stance: str, interest: 
     else:
         assert "g" not in dm["path"][:-1]
         assert "only_through_unhelpful" in _codes(dm["reasons"])
-        assert {"alternative_executive", "alternative_department"} & set(_codes(dm["tactics"])) or \
-            "alternative_peer" in _codes(dm["tactics"])
+        assert {"alternative_executive", "alternative_department", "alternative_find"} & set(_codes(dm["tactics"])) \
+            or "alternative_peer" in _codes(dm["tactics"])
         assert "introduce_through" not in _codes(dm["tactics"])
 
 
@@ -208,7 +208,9 @@ def test_gaps_and_recommendations_name_our_people_from_the_roster(mapb: type[Map
     gm = _recs(g, team=roster)["gm"]
     assert {"executive_visit", "mirror_counterpart"} <= set(_codes(gm["tactics"]))
     assert all("周海" in t["text"] for t in gm["tactics"] if t["code"] in ("executive_visit", "mirror_counterpart"))
-    assert gm["owner_id"] == "rep"
+    # Owned level to level, as in the gaps: our VP leads, the sales manager closest to them opens the way.
+    assert gm["owner_id"] == "zh" == uncovered["owner_id"]
+    assert any(t["code"] == "owner_leads" and "周海" in t["text"] for t in gm["tactics"])
 
 
 # ---------------------------------------------------------------------- 4. plans that learn

@@ -95,8 +95,10 @@ def test_chain_answer_shape(mapb: type[MapBuilder]) -> None:
     assert dm["closeness"] == pytest.approx({"relationship": 0.9, "solution": 0.5, "price": None,
                                              "composite": 0.5 * 0.9 + 0.3 * 0.5})
     assert members["te"]["stance_unknown"] is True and members["dm"]["stance_unknown"] is False
+    # A loyalty to a rival (FAVORS 0.8) is an entrenched interest too, its strength the threat (DESIGN.md).
     assert members["te"]["interests"] == [{"kind": "incumbent_loyalty", "threat": 0.6, "target_id": "k",
-                                           "note": "old friends"}]
+                                           "note": "old friends"},
+                                          {"kind": "rival_loyalty", "threat": 0.8, "target_id": "k", "note": None}]
     assert members["eb"]["covered_by"][0]["team_member_id"] == "t"
     assert members["eb"]["covered_by"][0]["closeness"] == pytest.approx(0.7)
     assert chain["missing_roles"] == ["coach"]

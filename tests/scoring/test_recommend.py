@@ -135,7 +135,9 @@ def test_plan_assumes_earlier_picks_were_won(mapb: type[MapBuilder]) -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_plan_matches_greedy_recomputation(random_graph: RandomMap, seed: int) -> None:
-    """Each plan step equals a fresh single-shot ranking on a graph where the earlier picks are champions."""
+    """Each plan step equals a fresh single-shot ranking on a graph where the people the earlier steps won
+    (the pick and the go-betweens met and won on its way) are champions we reach (covered by our team
+    member at the start of the step's path: a way in starts at our side)."""
     g = random_graph(seed)
     plan = next_best_contacts(g, "o1", k=3, plan=True)["recommendations"]
     g2 = copy.deepcopy(g)
@@ -143,18 +145,22 @@ def test_plan_matches_greedy_recomputation(random_graph: RandomMap, seed: int) -
         fresh = next_best_contacts(g2, "o1", k=1)["recommendations"]
         assert fresh and fresh[0]["contact_id"] == r["contact_id"]
         assert fresh[0]["score"] == pytest.approx(r["score"])
-        member = [d for _, v, d in g2.out_edges(r["contact_id"], data=True)
-                  if d["type"] == "MEMBER_OF" and v == "o1"]
-        if not member:
+        won = [n for n in r["path"][1:] if g2.nodes[n].get("kind") == "contact"] or [r["contact_id"]]
+        members = [[d for _, v, d in g2.out_edges(n, data=True) if d["type"] == "MEMBER_OF" and v == "o1"]
+                   for n in won]
+        if not all(members) or not r["path"]:
             break   # an outsider can only be made a champion by joining the chain, which changes weights
-        member[0]["stance"] = "champion"
+        for n, (member,) in zip(won, members, strict=True):
+            if member["stance"] not in ("supporter", "champion"):
+                member["stance"] = "champion"
+                g2.add_edge(r["path"][0], n, type="COVERS", closeness=0.01)
 
 
 def test_edge_cases(mapb: type[MapBuilder]) -> None:
     g = _deal(mapb)
-    assert next_best_contacts(g, "o", k=0) == {"recommendations": []}
+    assert next_best_contacts(g, "o", k=0) == {"recommendations": [], "deal_status": "open", "message": None}
     empty = mapb().contact("a").opportunity("o").build()
-    assert next_best_contacts(empty, "o") == {"recommendations": []}
+    assert next_best_contacts(empty, "o") == {"recommendations": [], "deal_status": "open", "message": None}
     with pytest.raises(NotFound):
         next_best_contacts(g, "missing")
 
