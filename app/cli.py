@@ -109,13 +109,17 @@ def _require_migrated(args: argparse.Namespace, store: Store, settings: Settings
                          "is off): run `guanxi migrate` first") from e
 
 
+# A CRM export: a CSV, or what Excel saves as "Unicode 文本" (.txt, tab-separated) or a .tsv.
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
 def _read_bundle(path: Path, kind: str | None, encoding: str | None = None) -> Bundle | csv_bundle.CsvBundle:
     """The bundle in a file (a JSON bundle), or the CRM CSV of ``kind`` it holds (merged with the store's
     records when imported: ``csv_bundle.import_csv``)."""
     from tqdm import tqdm
 
     data = path.read_bytes()
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() in CSV_SUFFIXES:
         if not kind:
             raise SystemExit("guanxi import: a CSV needs --kind (contacts, relationships, ...)")
         total = max(data.count(b"\n") - 1, 0)
@@ -125,6 +129,8 @@ def _read_bundle(path: Path, kind: str | None, encoding: str | None = None) -> B
             print(f"read {path.name} as {parsed.encoding}", file=sys.stderr)
         if parsed.ignored:
             print(f"ignored columns: {', '.join(parsed.ignored)}", file=sys.stderr)
+        for warning in parsed.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return parsed
     try:
         raw = json.loads(data.decode(encoding or "utf-8"))
@@ -360,7 +366,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     store = _store(args, existing=True)
     as_of = _moment(args.as_of, "--as-of") if args.as_of else None
     if args.format in DECK_FORMATS and (args.format == "pptx" or args.deck):
-        from app.routers.reviews import review_deck
+        from app.reviews import review_deck
         from scoring.options import ScoringOptions
 
         data = review_deck(store, ScoringOptions(), args.account, args.format, opportunity_id=args.opportunity,
@@ -372,12 +378,10 @@ def cmd_export(args: argparse.Namespace) -> None:
                   else history.export_as_of(store, args.account, as_of))
         data = json.dumps(bundle, ensure_ascii=False, indent=2).encode()
     elif as_of is not None:
-        from graph import history
-        from rendering import render_map, subsidiaries_of
+        from rendering import render_map_as_of
 
-        graph = history.account_graph_as_of(store, args.account, as_of)
-        data = render_map(graph, args.format, opportunity_id=args.opportunity, redact=args.redact, lang=args.lang,
-                          team=store.team_roster(graph), subsidiaries=subsidiaries_of(store, graph))
+        data, _, _ = render_map_as_of(store, args.account, args.format, as_of, opportunity_id=args.opportunity,
+                                      redact=args.redact, lang=args.lang)
     else:
         from rendering import render_account_map
 
@@ -421,7 +425,7 @@ def cmd_review(args: argparse.Namespace) -> None:
 
 
 def cmd_changes(args: argparse.Namespace) -> None:
-    from app.routers.reviews import compare
+    from app.reviews import compare
     from scoring.options import ScoringOptions
     from scoring.results import plain
 
@@ -445,14 +449,17 @@ def cmd_changes(args: argparse.Namespace) -> None:
 SUMMARY_WORDS: dict[str, dict[str, str]] = {
     "counts": {"en": "summary ({opportunity}): {joined} joined, {left} left, {stances} stance change(s), "
                      "{added} line(s) added, {removed} removed, coverage +{gained} / −{lost}",
-               "zh-CN": "汇总（{opportunity}）：新加入 {joined}，离开 {left}，立场变化 {stances}，新增关系 {added}，"
+               "zh-CN": "汇总（{opportunity}）：新加入 {joined}，离开 {left}，态度变化 {stances}，新增关系 {added}，"
                         "删除关系 {removed}，覆盖 +{gained} / −{lost}"},
     "us": {"en": "support for us: {before} → {after}", "zh-CN": "我方支持度：{before} → {after}"},
-    "them": {"en": "support for {name}: {before} → {after}", "zh-CN": "{name} 的支持度：{before} → {after}"},
+    "them": {"en": "support for {name}: {before} → {after}", "zh-CN": "{name}的支持度：{before} → {after}"},
     "opened": {"en": "gap opened: {message}", "zh-CN": "新出现的缺口：{message}"},
     "closed": {"en": "gap closed: {message}", "zh-CN": "已消除的缺口：{message}"},
     "ranking": {"en": "who to win next: {moves}", "zh-CN": "争取对象排名变化：{moves}"},
     "unranked": {"en": "unranked", "zh-CN": "未上榜"},
+    "won_over": {"en": "won over", "zh-CN": "已争取到"},
+    "deal_closed": {"en": "deal closed", "zh-CN": "商机已结束"},
+    "left": {"en": "left", "zh-CN": "已离开"},
 }
 
 
@@ -477,14 +484,14 @@ def _summary_lines(summary: Any, graph: Any, lang: str) -> list[str]:
     if us.before is not None or us.after is not None:
         lines.append(say(SUMMARY_WORDS, "us", lang, before=num(us.before), after=num(us.after)))
     for competitor, move in summary.support.get("competitors", {}).items():
-        lines.append(say(SUMMARY_WORDS, "them", lang, name=name(competitor), before=num(move.before),
+        lines.append(say(SUMMARY_WORDS, "them", lang, name=move.name or name(competitor), before=num(move.before),
                          after=num(move.after)))
     lines += [say(SUMMARY_WORDS, "opened", lang, message=gap.message) for gap in summary.gaps_opened]
     lines += [say(SUMMARY_WORDS, "closed", lang, message=gap.message) for gap in summary.gaps_closed]
     unranked = say(SUMMARY_WORDS, "unranked", lang)
     moves = [f"{move.name or move.contact_id} {unranked if move.before is None else move.before} → "
-             f"{unranked if move.after is None else move.after}" for move in summary.ranking
-             if move.before != move.after]
+             f"{say(SUMMARY_WORDS, move.out_because or 'unranked', lang) if move.after is None else move.after}"
+             for move in summary.ranking if move.before != move.after]
     if moves:
         lines.append(say(SUMMARY_WORDS, "ranking", lang, moves=("；" if lang == "zh-CN" else "; ").join(moves)))
     return lines
@@ -537,7 +544,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--kind", choices=list(csv_bundle.KINDS), help="what the CSV holds")
     p.add_argument("--encoding", choices=csv_bundle.ENCODINGS,
-                   help="the file's encoding (default: UTF-8, else GB18030 as Chinese Excel saves CSV)")
+                   help="a CSV's encoding (default: UTF-16 with a BOM, else UTF-8, else GB18030 as Chinese "
+                        "Excel saves CSV; name Big5 — a Taiwan or Hong Kong export — it is not guessed)")
     p.add_argument("--dry-run", action="store_true", help="check the file against the store; write nothing")
     p = command("export", "export an account as a bundle, an image or a graph file")
     p.add_argument("account")

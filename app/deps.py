@@ -18,6 +18,14 @@ from app.answers import SharedChecks
 from app.errors import ApiError
 from app.settings import ROLES
 from graph.store import Store
+from scoring.options import ScoringOptions
+
+
+def scoring_options(request: Request) -> ScoringOptions:
+    """The service's scoring options (``app.state``, set by ``app.main``), read by every analytic answer,
+    map and review."""
+    options: ScoringOptions = request.app.state.scoring_options
+    return options
 
 
 @dataclass(frozen=True)

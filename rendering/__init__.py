@@ -5,7 +5,8 @@ large accounts and personal notes optionally left out.
 It sits beside ``scoring`` and reads the same cached account map as the analytics
 (``Store.account_graph``); ``app`` only speaks HTTP around it. ``render_account_map`` is the entry point
 for the API and ``guanxi export``; ``render_map`` does the same from a projected graph;
-``map_view`` says who an image of a projected graph would draw, for front ends that draw the map
+``render_map_as_of`` draws the map as it stood at a past moment (the API's ``as_of`` and
+``guanxi export --as-of``); ``map_view`` says who an image of a projected graph would draw, for front ends that draw the map
 themselves (``account_graph``: an account's cached projection). The pipeline:
 decide what the map shows (``rendering.model``), which part of it an image can draw
 (``rendering.focus``), lay it out (``rendering.layout``), route the lines (``rendering.routing``) and
@@ -21,17 +22,19 @@ from typing import Any
 
 import networkx as nx
 
+from graph import history
 from graph.collector import collection_paused
+from graph.errors import NotFound
 from graph.models import NodeKind
 from graph.store import Store
 from rendering.drawings import Drawings
 from rendering.focus import SCOPES, Focus, Shown, shown, validate
 from rendering.formats import FORMATS, ExportFormat
-from rendering.model import MapError, build_map, check_opportunity
+from rendering.model import MapError, build_map, check_opportunity, guess_lang
 from scoring.options import ScoringOptions
 
 __all__ = ["FORMATS", "SCOPES", "Drawings", "ExportFormat", "Focus", "MapError", "Shown", "account_graph",
-           "map_view", "render_account_map", "render_map", "subsidiaries_of"]
+           "map_view", "render_account_map", "render_map", "render_map_as_of", "subsidiaries_of"]
 
 
 def render_map(graph: nx.MultiDiGraph, fmt: str, *, opportunity_id: str | None = None, redact: bool = False,
@@ -88,6 +91,22 @@ def render_account_map(store: Store, account_id: str, fmt: str, *, opportunity_i
     return data, FORMATS[fmt].media_type
 
 
+def render_map_as_of(store: Store, account_id: str, fmt: str, as_of: str, *, opportunity_id: str | None = None,
+                     redact: bool = False, lang: str | None = None, options: ScoringOptions | None = None,
+                     focus: Focus | None = None) -> tuple[bytes, str, str]:
+    """The account's map as it stood at ``as_of`` (a store timestamp, ``graph.models.moment``) in ``fmt``,
+    judged on that day (a contact not met for months then, a gap then): the bytes, their media type and
+    the language of their text. Raises as ``account_graph`` does, and ``MapError`` for an unknown format or
+    a focus that cannot be served."""
+    if fmt not in FORMATS:
+        raise MapError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", ["query", "format"])
+    graph = account_graph(store, account_id, opportunity_id, as_of)
+    data = render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang,
+                      today=dt.date.fromisoformat(as_of[:10]), options=options, focus=focus,
+                      team=store.team_roster(graph), subsidiaries=subsidiaries_of(store, graph))
+    return data, FORMATS[fmt].media_type, lang or guess_lang(graph)
+
+
 def map_view(graph: nx.MultiDiGraph, *, opportunity_id: str | None = None, lang: str | None = None,
              today: dt.date | None = None, options: ScoringOptions | None = None,
              focus: Focus | None = None, team: Iterable[Mapping[str, Any]] | None = None,
@@ -114,12 +133,19 @@ def subsidiaries_of(store: Store, graph: nx.MultiDiGraph) -> tuple[tuple[str, st
     return tuple(sorted(found, key=lambda s: (s[1], s[0])))
 
 
-def account_graph(store: Store, account_id: str, opportunity_id: str | None) -> nx.MultiDiGraph:
-    """The account's cached projection; ``MapError`` when ``opportunity_id`` is another account's."""
-    graph = store.account_graph(account_id)
+def account_graph(store: Store, account_id: str, opportunity_id: str | None,
+                  as_of: str | None = None) -> nx.MultiDiGraph:
+    """The account's cached projection, or (``as_of``) its map as it stood then, replayed. The same
+    answer about ``opportunity_id`` at every moment: ``MapError`` (a 422 naming it) when it is another
+    account's deal or another kind of record; ``NotFound`` when there is no such deal, or it was not on
+    the account's map then."""
+    graph = store.account_graph(account_id) if as_of is None else history.account_graph_as_of(store, account_id,
+                                                                                             as_of)
     if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
         # Not in this account's map: tell apart a missing opportunity from another account's.
         other = store.get_node(NodeKind.opportunity, opportunity_id)
+        if other.account_id == account_id:
+            raise NotFound("opportunity at this account", opportunity_id, then=f"at {as_of}")
         raise MapError(f"opportunity {opportunity_id!r} belongs to account {other.account_id!r}, "
                        f"not to {account_id!r}", ["query", "opportunity_id"])
     return graph

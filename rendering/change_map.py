@@ -2,7 +2,10 @@
 start marked on it — new people (green frame), departures (brown frame; the map already strikes them
 through), stance moves (blue frame and an arrow under the name: 中立 → 支持者), new lines (a green
 highlighter band), re-weighted lines (a yellow band, with "0.4 → 0.7" on it) and lost lines (brown dots,
-between the people as they stand now), with a legend of the marks where it covers nothing.
+between the people as they stand now), with a legend of the marks where it covers nothing. What it
+cannot mark — a person, team member or competitor deleted in the period, and their lost lines — the
+legend lists under the marks (at most ``LISTED``, then how many more), with a count of the changes
+outside the people shown: the image says what it left out.
 Its lines are routed around the boxes as the map's own are — a marked line keeping room for its band
 from every box and badge (``WIDE``) — and it shows the people the same focus (scope, department,
 around, depth) shows on the map.
@@ -16,14 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import networkx as nx
 import numpy as np
 
 from rendering import scene
-from rendering.draw import MARGIN, Frame, MapPage, box_rects, map_page, text_width
+from rendering.draw import MARGIN, Frame, MapPage, box_rects, fit, map_page, text_width
 from rendering.focus import Focus, focused, validate
 from rendering.labels import lang_of, stance_label
 from rendering.model import MapError, MapModel, build_map
@@ -45,6 +48,11 @@ MOVED: Final = "#1565c0"
 ADDED_KINDS: Final = ("line_added", "coverage_gained")
 REWEIGHTED_KINDS: Final = ("line_reweighted", "closeness_changed")
 LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost", *REWEIGHTED_KINDS)
+# The changes the map marks on someone's box (a competitor dropped: the box it no longer has).
+PEOPLE_KINDS: Final = ("joined", "left", "removed", "stance_changed", "competitor_dropped")
+LISTED: Final = 8             # changes the legend lists that the map could not mark
+LISTED_PT: Final = 8.0
+LISTED_WIDTH: Final = 4.2     # inches a listed change may take (cut with an ellipsis beyond)
 MARKS: Final = 20.0           # the marks' layer: above everything the map draws
 BAND: Final = 8.0             # points: a highlighter band's width
 # A marked line keeps this much from every box and badge it passes (inches, to its middle): how far a
@@ -56,10 +64,13 @@ LEGEND: Final = {
     "title": {"en": "Changes since {since}", "zh-CN": "自{since}以来的变化"},
     "joined": {"en": "new on the map", "zh-CN": "新出现"},
     "left": {"en": "left / removed", "zh-CN": "离职 / 移除"},
-    "stance": {"en": "stance moved (old → new)", "zh-CN": "立场变化（原 → 现）"},
+    "stance": {"en": "stance moved (old → new)", "zh-CN": "态度变化（原 → 现）"},
     "added": {"en": "new line or coverage", "zh-CN": "新增关系或覆盖"},
     "removed": {"en": "lost line or coverage", "zh-CN": "消失的关系或覆盖"},
     "reweighted": {"en": "line re-weighted (old → new)", "zh-CN": "关系强度变化（原 → 现）"},
+    "deleted": {"en": "Not drawn — no longer on the map:", "zh-CN": "未画出（已不在地图上）："},
+    "more": {"en": "… and {n} more (see the change list)", "zh-CN": "……另有{n}项（见变化列表）"},
+    "outside": {"en": "{n} more change(s) outside the people shown", "zh-CN": "另有{n}项变化不在所示人员范围内"},
 }
 
 
@@ -125,7 +136,12 @@ def change_page(after: nx.MultiDiGraph, changes: ChangeList, *, since_label: str
                       width=2.6, group="changed-people")
     taken = [(x0 - 0.1, y0 - 0.1, x1 + 0.1, y1 + 0.1) for x0, y0, x1, y1 in rects.values()]
     taken += [*page.badges, *page.obstacles]
-    for change, points in _routed_changes(changes, page, rects):
+    routed = _routed_changes(changes, page, rects)
+    marked_changes = {id(c) for c, _ in routed}
+    marked_changes |= {id(c) for c in changes.changes if c.kind in PEOPLE_KINDS and c.contact_id in rects
+                       and (c.kind != "stance_changed" or c.contact_id in stance)}
+    gone_records, outside = _not_marked(changes, marked_changes, after, opportunity_id)
+    for change, points in routed:
         if change.kind in ADDED_KINDS:
             f.line(MARKS, points, NEW_LINE, BAND, alpha=0.45, group="changed-lines", radius=CORNER)
         elif change.kind in REWEIGHTED_KINDS:
@@ -133,8 +149,30 @@ def change_page(after: nx.MultiDiGraph, changes: ChangeList, *, since_label: str
             _weight_label(f, points, f"{_number(change.before)} → {_number(change.after)}", taken)
         else:
             f.line(MARKS, points, GONE, 3.0, dash=":", alpha=0.9, group="changed-lines", radius=CORNER)
-    _legend(page, lang, since_label)
+    _legend(page, lang, since_label, gone_records, outside)
     return page, dpi, model
+
+
+def _not_marked(changes: ChangeList, marked: set[int], after: nx.MultiDiGraph,
+                opportunity_id: str | None) -> tuple[list[str], int]:
+    """The changes of the kinds the map marks that it did not: the texts of those about a record deleted
+    in the period or moved away (a person, team member or competitor no longer on the map, a line of
+    theirs), and how
+    many others are about people outside those shown."""
+    deleted: list[str] = []
+    outside = 0
+    for c in changes.changes:
+        if c.kind not in (*PEOPLE_KINDS, *LINE_KINDS) or id(c) in marked:
+            continue
+        if c.kind == "stance_changed" and opportunity_id is not None and c.opportunity_id != opportunity_id:
+            continue
+        ends = [e for e in (c.contact_id, c.source, c.target, c.entity_id if c.entity_type == "competitor" else None)
+                if e is not None]
+        if c.kind in ("removed", "competitor_dropped") or any(e not in after for e in ends):
+            deleted.append(c.text)
+        else:
+            outside += 1
+    return deleted, outside
 
 
 def _key(change: Change) -> tuple[str, str, str]:
@@ -210,16 +248,26 @@ CELL: Final = 0.1             # inches: the grid the legend's place is looked fo
 ROOM: Final = 0.1             # inches between the legend and anything else on the page
 
 
-def _legend(page: MapPage, lang: str, since_label: str) -> None:
+def _legend(page: MapPage, lang: str, since_label: str, deleted: Sequence[str] = (), outside: int = 0) -> None:
     """The marks' legend where it covers nothing the page draws: the free place nearest the page's top
-    right corner under the title (``legend_place``), else a band opened for it under the title."""
+    right corner under the title (``legend_place``), else a band opened for it under the title. Under the
+    marks: the changes ``deleted`` the map could not mark (at most ``LISTED``), and how many changes are
+    ``outside`` the people shown."""
     entries: list[tuple[str, str, float, str, float]] = [       # kind, colour, width, dash, alpha
         ("frame", NEW, 2, "-", 1.0), ("frame", GONE, 2, "-", 1.0), ("frame", MOVED, 2, "-", 1.0),
         ("line", NEW_LINE, 7, "-", 0.45), ("line", REWEIGHTED, 7, "-", 0.5), ("line", GONE, 2.5, ":", 0.9)]
     labels = [_word(k, lang) for k in ("joined", "left", "stance", "added", "reweighted", "removed")]
     title = _word("title", lang, since=since_label)
-    width = max(text_width(t, 9) for t in [*labels, title]) + 1.0
-    height = 0.45 + 0.26 * len(entries)
+    listed = [fit(f"• {t}", LISTED_PT, LISTED_WIDTH) for t in deleted[:LISTED]]
+    if len(deleted) > LISTED:
+        listed.append(_word("more", lang, n=str(len(deleted) - LISTED)))
+    if listed:
+        listed.insert(0, _word("deleted", lang))
+    if outside:
+        listed.append(_word("outside", lang, n=str(outside)))
+    step = LISTED_PT / 72.0 * 1.5
+    width = max([text_width(t, 9) + 1.0 for t in [*labels, title]] + [text_width(t, LISTED_PT) + 0.3 for t in listed])
+    height = 0.45 + 0.26 * len(entries) + (step * len(listed) + 0.08 if listed else 0.0)
     s = page.map.s
     spot = legend_place(page.scene, s, width, height, page.top)
     if spot is None:                                   # no room anywhere: a band of its own
@@ -237,6 +285,10 @@ def _legend(page: MapPage, lang: str, since_label: str) -> None:
         else:
             f.line(MARKS + 2, [(0.15, y), (0.6, y)], colour, lw, dash=dash, alpha=alpha)
         f.text(MARKS + 2, 0.75, y, label, 9, "#263238")
+    y = 0.5 + 0.26 * len(entries) + 0.02
+    for i, line in enumerate(listed):
+        f.text(MARKS + 2, 0.15, y + step * i, line, LISTED_PT, GONE if i == 0 and deleted else "#263238",
+               group="change-legend-left-out")
 
 
 def legend_place(page: scene.Scene, s: float, width: float, height: float, top: float) -> Point | None:

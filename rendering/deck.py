@@ -28,13 +28,15 @@ from typing import Any, Final
 
 import networkx as nx
 
+from graph.models import status_of_stage
 from rendering import fonts
 from rendering.draw import PageStyle, text_width, wrap
 from rendering.model import redact as redacted_graph
 from scoring.chain import chain_report
 from scoring.changes import ChangeList
 from scoring.gaps import gap_report
-from scoring.options import ScoringOptions, discreet
+from scoring.options import ScoringOptions, discreet, resolve
+from scoring.people import is_open
 from scoring.recommend import who_next
 from scoring.texts import label, money, norm_lang, say
 
@@ -79,7 +81,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "name": {"en": "Name", "zh-CN": "姓名"},
     "title": {"en": "Title", "zh-CN": "职位"},
     "role": {"en": "Role", "zh-CN": "角色"},
-    "stance": {"en": "Stance", "zh-CN": "立场"},
+    "stance": {"en": "Stance", "zh-CN": "态度"},
     "influence": {"en": "Influence", "zh-CN": "影响力"},
     "coverage": {"en": "Covered by", "zh-CN": "我方覆盖"},
     "closeness": {"en": "Closeness", "zh-CN": "紧密度"},
@@ -94,6 +96,12 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "left": {"en": "(left)", "zh-CN": "（已离职）"},
     "no_gaps": {"en": "No coverage gaps.", "zh-CN": "没有覆盖缺口。"},
     "no_plan": {"en": "Nobody left to win over.", "zh-CN": "暂无需要争取的对象。"},
+    "status_won": {"en": "won", "zh-CN": "已赢单"},
+    "status_lost": {"en": "lost", "zh-CN": "已输单"},
+    "closed_won": {"en": "This deal is won: there is nobody to win over for it any more.",
+                   "zh-CN": "该商机已赢单：无需再为它争取任何人。"},
+    "closed_lost": {"en": "This deal is lost: there is no one to win over for it any more.",
+                    "zh-CN": "该商机已输单：不再为它规划争取对象。"},
     "high": {"en": "high", "zh-CN": "高"},
     "medium": {"en": "medium", "zh-CN": "中"},
     "low": {"en": "low", "zh-CN": "低"},
@@ -111,6 +119,9 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "rank_moved": {"en": "{after}. {name} (was {before})", "zh-CN": "{after}. {name}（原第{before}）"},
     "rank_new": {"en": "{after}. {name} (new)", "zh-CN": "{after}. {name}（新上榜）"},
     "rank_out": {"en": "{name} (out; was {before})", "zh-CN": "{name}（跌出，原第{before}）"},
+    "rank_won_over": {"en": "{name} (won over; was {before})", "zh-CN": "{name}（已争取到，原第{before}）"},
+    "rank_left": {"en": "{name} (left; was {before})", "zh-CN": "{name}（已离开，原第{before}）"},
+    "rank_deal_closed": {"en": "{name} (deal closed; was {before})", "zh-CN": "{name}（商机已结束，原第{before}）"},
     "do": {"en": "What to do", "zh-CN": "怎么做"},
     "sep": {"en": "; ", "zh-CN": "；"},
     "labelled": {"en": "{label}: {value}", "zh-CN": "{label}：{value}"},
@@ -257,10 +268,15 @@ def build_deck(graph: nx.MultiDiGraph, *, opportunity_id: str | None, lang: str,
     name = str(account.get("name") or g.graph.get("account_id"))
     team_list = list(team) if team is not None else None
     opp = g.nodes[opportunity_id] if opportunity_id is not None and opportunity_id in g else None
+    # A deal won or lost is presented as such: no plan of whom to win for it.
+    closed = None if opp is None or is_open(opp, resolve(options)) else \
+        "lost" if opp.get("status") == "lost" else "won"
 
     facts = [word("as_of", lang, date=today.isoformat())]
     if opp is not None:
         bits = [str(opp.get("name") or opportunity_id), str(opp.get("stage") or "")]
+        if closed is not None and status_of_stage(str(opp.get("stage") or "")).value != closed:
+            bits.append(word(f"status_{closed}", lang))
         if isinstance(opp.get("amount"), int | float):
             bits.append(money(float(opp["amount"]), opp.get("currency"), lang))
         if opp.get("close_date"):
@@ -282,7 +298,8 @@ def build_deck(graph: nx.MultiDiGraph, *, opportunity_id: str | None, lang: str,
         # The advice of the whole map, worded without the interests when they are left out.
         advice = discreet(options) if redact else options
         slides.append(_gap_slide(graph, opportunity_id, today, lang, advice, team_list))
-        slides.append(_plan_slide(graph, opportunity_id, lang, advice, team_list))
+        slides.append(_plan_slide(graph, opportunity_id, lang, advice, team_list) if closed is None
+                      else Slide(word("plan", lang), bullets=(word(f"closed_{closed}", lang),)))
     slides += _change_slides(g, changes, since_label, lang, redact)
     return Deck(f"{name} · {word('deck', lang)}", lang, tuple(slides))
 
@@ -360,13 +377,13 @@ def _summary_items(g: nx.MultiDiGraph, changes: ChangeList, lang: str) -> list[s
     if us is not None and (us.before is not None or us.after is not None):
         items.append(word("support_move", lang, before=_num(us.before), after=_num(us.after)))
     for key, move in (summary.support.get("competitors") or {}).items():
-        name = str(g.nodes[key].get("name") or key) if key in g else key
+        name = move.name or (str(g.nodes[key].get("name") or key) if key in g else key)
         items.append(word("support_them", lang, name=name, before=_num(move.before), after=_num(move.after)))
     items += [word("gap_opened", lang, message=gap.message) for gap in summary.gaps_opened]
     items += [word("gap_closed", lang, message=gap.message) for gap in summary.gaps_closed]
     moves = []
     for move in summary.ranking:
-        kind = ("rank_out" if move.after is None else "rank_new" if move.before is None
+        kind = (f"rank_{move.out_because or 'out'}" if move.after is None else "rank_new" if move.before is None
                 else "rank_same" if move.before == move.after else "rank_moved")
         moves.append(word(kind, lang, name=move.name or move.contact_id, before=move.before, after=move.after))
     if moves:

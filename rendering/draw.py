@@ -32,7 +32,7 @@ from rendering.labels import (
     STANCES,
     TEAM_COLOURS,
     badge,
-    interest_short,
+    interest_badge,
     role_label,
     stance_label,
     word,
@@ -374,7 +374,8 @@ def _title(model: MapModel, f: Frame, width: float, notices: list[str], page_lab
            "#1a1f24")
     if model.opportunity is not None:
         opp = model.opportunity
-        bits = [f"{word('opportunity', lang)}: {opp.get('name') or opp['id']}", str(opp.get("stage") or "")]
+        colon = "：" if lang == "zh-CN" else ": "
+        bits = [f"{word('opportunity', lang)}{colon}{opp.get('name') or opp['id']}", str(opp.get("stage") or "")]
         if opp.get("close_date"):
             bits.append(f"{word('closes', lang)} {opp['close_date']}")
     else:
@@ -566,7 +567,7 @@ def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, style: Page
         if person.interests and not person.faded:
             kind, _ = person.interests[0]
             more = f" +{len(person.interests) - 1}" if len(person.interests) > 1 else ""
-            text = f"{word('interest', model.lang)}: {interest_short(kind, model.lang)}{more}"
+            text = interest_badge(kind, model.lang) + more
             f.badge(BADGES, x + w / 2 - 0.14, bottom, fit(text, 6.5 * k, w - 0.3), 6.5 * k, "#9b1c1c", "#fdecea",
                     anchor="end", stroke="#d46a6a")
 

@@ -4,7 +4,9 @@ Languages are those of the analytics (``en``, ``zh-CN``); role and stance names 
 ``scoring.texts`` so the map and the analytics speak alike.
 
 >>> badge("decision_maker", "zh-CN"), badge("decision_maker", "en")
-('决策 DM', 'DM')
+('决策', 'DM')
+>>> interest_badge("incumbent_loyalty", "zh-CN"), interest_badge("incumbent_loyalty", "en")
+('利益：亲近现供应商', 'interest: incumbent loyalty')
 >>> word("title", "zh-CN")
 '客户关系地图'
 """
@@ -56,7 +58,8 @@ ROLE_SHORT: dict[str, tuple[str, str]] = {
 
 INTEREST_SHORT: dict[str, dict[str, str]] = {
     "kickback": {"zh-CN": "回扣", "en": "kickback"},
-    "incumbent_loyalty": {"zh-CN": "亲现供应商", "en": "incumbent loyalty"},
+    "incumbent_loyalty": {"zh-CN": "亲近现供应商", "en": "incumbent loyalty"},
+    "rival_loyalty": {"zh-CN": "倾向竞争对手", "en": "rival loyalty"},
     "job_threat": {"zh-CN": "岗位威胁", "en": "job threat"},
     "influence_loss": {"zh-CN": "影响力受损", "en": "influence loss"},
     "budget_ownership": {"zh-CN": "预算归属", "en": "budget ownership"},
@@ -76,6 +79,7 @@ WORDS: dict[str, dict[str, str]] = {
     "no_manager": {"zh-CN": "汇报关系未知", "en": "No known manager"},
     "left": {"zh-CN": "已离职", "en": "left"},
     "interest": {"zh-CN": "利益", "en": "interest"},
+    "interest_badge": {"zh-CN": "利益：{kind}", "en": "interest: {kind}"},
     "gaps": {"zh-CN": "覆盖缺口", "en": "Coverage gaps"},
     "no_gaps": {"zh-CN": "无", "en": "none"},
     "more_gaps": {"zh-CN": "另有 {n} 项，见覆盖缺口接口", "en": "{n} more: see the coverage-gaps API"},
@@ -166,11 +170,16 @@ def role_label(role: str, lang: str) -> str:
 
 
 def badge(role: str, lang: str) -> str:
-    """The short buying-role badge: Chinese and English in Chinese maps, English otherwise."""
+    """The short buying-role badge: Chinese in Chinese maps, English otherwise."""
     zh, en = ROLE_SHORT.get(role, (role[:4], role[:2].upper()))
-    return f"{zh} {en}" if lang == "zh-CN" else en
+    return zh if lang == "zh-CN" else en
 
 
 def interest_short(kind: str, lang: str) -> str:
     entry = INTEREST_SHORT.get(kind, INTEREST_SHORT["other"])
     return entry.get(lang, entry["en"])
+
+
+def interest_badge(kind: str, lang: str) -> str:
+    """The badge of an entrenched interest under a box: "利益：亲近现供应商", "interest: kickback"."""
+    return word("interest_badge", lang, kind=interest_short(kind, lang))

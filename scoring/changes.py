@@ -4,11 +4,14 @@
 (``graph.history`` replays both from the audit trail) and returns each change — people who joined, left
 or moved; title, level, department, reporting line; stance, role and influence per opportunity;
 influence, ally, rival, promoted-by and favours lines added, removed or re-weighted; coverage gained or
-lost and closeness moves; entrenched interests appearing or gone — with a text in English or Chinese,
+lost and closeness moves; entrenched interests appearing or gone; deals opened, won, lost, reopened or
+removed, their stage, amount and close date, the competitors named on them; competitors new on the map
+or dropped from it — with a text in English or Chinese,
 then a summary: support for us and each competitor before and after, gaps opened and closed, and how
 the who-next ranking moved. No I/O: who changed what and when comes in as ``stamps``.
 
-Names come from the maps themselves: an erased person is their tombstone in both.
+Names come from the maps themselves (the end's, else the start's for a record deleted in the period): an
+erased person is their tombstone in both.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from typing import Any, Final
 
 import networkx as nx
 
+from graph.models import status_of_stage
 from scoring.chain import chain_report
 from scoring.gaps import gap_report
 from scoring.options import ScoringOptions, discreet, resolve
 from scoring.people import is_open
 from scoring.recommend import who_next
 from scoring.rules import drawn_ends
-from scoring.texts import label, norm_lang, say
+from scoring.texts import label, money, norm_lang, say
+from scoring.view import AccountMap
 
 __all__ = ["Change", "ChangeList", "RankMove", "Summary", "SupportMove", "what_changed"]
 
@@ -53,7 +58,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "chain_left": {"en": "{name} is no longer in the decision chain of {opportunity}",
                    "zh-CN": "{name}已不在{opportunity}的决策链中"},
     "stance_changed": {"en": "{name}: stance {before} → {after} ({opportunity})",
-                       "zh-CN": "{name}：立场 {before} → {after}（{opportunity}）"},
+                       "zh-CN": "{name}：态度 {before} → {after}（{opportunity}）"},
     "role_changed": {"en": "{name}: buying role {before} → {after} ({opportunity})",
                      "zh-CN": "{name}：角色 {before} → {after}（{opportunity}）"},
     "influence_changed": {"en": "{name}: influence {before} → {after} ({opportunity})",
@@ -76,6 +81,27 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
                           "zh-CN": "{name}：出现根深蒂固的利益——{interest}（威胁 {after}）"},
     "interest_gone": {"en": "{name}: entrenched interest gone — {interest}",
                       "zh-CN": "{name}：根深蒂固的利益已消除——{interest}"},
+    "deal_opened": {"en": "new deal: {opportunity} ({after})", "zh-CN": "新商机：{opportunity}（{after}）"},
+    "deal_removed": {"en": "deal removed: {opportunity}", "zh-CN": "商机已删除：{opportunity}"},
+    "deal_won": {"en": "deal won: {opportunity}", "zh-CN": "商机赢单：{opportunity}"},
+    "deal_lost": {"en": "deal lost: {opportunity}", "zh-CN": "商机输单：{opportunity}"},
+    "deal_reopened": {"en": "deal reopened: {opportunity} (was {before})",
+                      "zh-CN": "商机重新打开：{opportunity}（原为{before}）"},
+    "deal_stage_changed": {"en": "{opportunity}: stage {before} → {after}",
+                           "zh-CN": "{opportunity}：阶段 {before} → {after}"},
+    "deal_amount_changed": {"en": "{opportunity}: amount {before} → {after}",
+                            "zh-CN": "{opportunity}：金额 {before} → {after}"},
+    "deal_close_date_changed": {"en": "{opportunity}: close date {before} → {after}",
+                                "zh-CN": "{opportunity}：预计成交日期 {before} → {after}"},
+    "deal_competitor_added": {"en": "{name} now competes for {opportunity}", "zh-CN": "{name}开始参与竞争{opportunity}"},
+    "deal_competitor_removed": {"en": "{name} no longer competes for {opportunity}",
+                                "zh-CN": "{name}已不再参与竞争{opportunity}"},
+    "competitor_new": {"en": "new competitor on the map: {name}", "zh-CN": "地图上出现新竞争对手：{name}"},
+    "competitor_dropped": {"en": "competitor off the map: {name}", "zh-CN": "竞争对手已从地图上消失：{name}"},
+    "status.open": {"en": "open", "zh-CN": "进行中"},
+    "status.won": {"en": "won", "zh-CN": "赢单"},
+    "status.lost": {"en": "lost", "zh-CN": "输单"},
+    "sep": {"en": ", ", "zh-CN": "，"},
     "covers": {"en": "covers", "zh-CN": "覆盖"},
     "knows_us.true": {"en": "now knows us", "zh-CN": "现在认识我们了"},
     "knows_us.false": {"en": "no longer knows us", "zh-CN": "不再认识我们"},
@@ -108,6 +134,7 @@ class Change:
 class SupportMove:
     before: float | None
     after: float | None
+    name: str | None = None            # a competitor's name (from the start's map when it was deleted)
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,10 @@ class RankMove:
     name: str | None
     before: int | None
     after: int | None
+    # Why someone is out of the top at the end: ``deal_closed`` (the deal is won or lost: nobody is
+    # ranked), ``won_over`` (a supporter or champion of the deal now), ``left`` (left the company, or no
+    # longer on the map); None: still ranked, or outranked by others.
+    out_because: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,12 +187,15 @@ class _Diff:
     stamps: Mapping[tuple[str, str], tuple[str, str]]
     opportunity_id: str | None
     redacted: bool
+    options: ScoringOptions
     out: list[Change] = field(default_factory=list)
 
-    def name(self, node: str) -> str:
+    def name(self, node: str, beside: str | None = None) -> str:
+        """The name of ``node`` as the map of the later moment that holds it shows it (namesakes told apart:
+        :meth:`AccountMap.name`; ``beside``: the title the text shows next to it anyway)."""
         for g in (self.after, self.before):
             if node in g and g.nodes[node].get("name"):
-                return str(g.nodes[node]["name"])
+                return AccountMap.build(g, self.options).name(node, beside)
         return node
 
     def add(self, kind: str, entity_id: str, entity_type: str, fld: str | None, old: Any, new: Any, /,
@@ -208,9 +242,9 @@ def _people(d: _Diff, account_id: str) -> None:
         x = after[c]
         kind = "left" if x.get("status") == "left" else "joined"
         d.add("joined", c, "contact", "status", None, x.get("status", "active"), contact_id=c,
-              name=d.name(c), title=_fmt(x.get("title")))
+              name=d.name(c, x.get("title")), title=_fmt(x.get("title")))
         if kind == "left":
-            d.add("left", c, "contact", "status", "active", "left", contact_id=c, name=d.name(c),
+            d.add("left", c, "contact", "status", "active", "left", contact_id=c, name=d.name(c, x.get("title")),
                   title=_fmt(x.get("title")))
     for c in sorted(before.keys() - after.keys()):
         d.add("removed", c, "contact", None, before[c].get("status", "active"), None, contact_id=c,
@@ -220,7 +254,7 @@ def _people(d: _Diff, account_id: str) -> None:
         if old.get("status") != new.get("status"):
             kind = "left" if new.get("status") == "left" else "returned"
             d.add(kind, c, "contact", "status", old.get("status"), new.get("status"), contact_id=c,
-                  name=d.name(c), title=_fmt(new.get("title") or old.get("title")))
+                  name=d.name(c, new.get("title") or old.get("title")), title=_fmt(new.get("title") or old.get("title")))
         for fld in PERSON_FIELDS:
             if old.get(fld) != new.get(fld):
                 shown = [_level(v, d.lang) if fld == "level" else _fmt(v) for v in (old.get(fld), new.get(fld))]
@@ -340,6 +374,90 @@ def _interests(d: _Diff) -> None:
                   name=d.name(u), interest=kind)
 
 
+def _status(x: Mapping[str, Any]) -> str:
+    """A deal's status: as recorded (open, won, lost), else as its stage implies."""
+    status = x.get("status")
+    if isinstance(status, str) and status in ("open", "won", "lost"):
+        return status
+    return status_of_stage(x.get("stage") if isinstance(x.get("stage"), str) else None).value
+
+
+def _amount(x: Mapping[str, Any], lang: str, exact: bool = False) -> str:
+    """A deal's amount as a manager reads it ("CNY 6.5 million", "约650万元"); ``exact``: to the unit."""
+    amount = x.get("amount")
+    if not isinstance(amount, int | float) or isinstance(amount, bool):
+        return "—"
+    return f"{amount:,.0f} {x.get('currency') or 'CNY'}" if exact else money(float(amount), x.get("currency"), lang)
+
+
+def _amounts(old: Mapping[str, Any], new: Mapping[str, Any], lang: str) -> tuple[str, str]:
+    """Two amounts, to the unit when rounded they would read the same."""
+    shown = _amount(old, lang), _amount(new, lang)
+    return (_amount(old, lang, True), _amount(new, lang, True)) if shown[0] == shown[1] else shown
+
+
+def _deals(d: _Diff, account_id: str) -> None:
+    """The account's deals opened, removed, won, lost or reopened; their stage, amount and close date;
+    the competitors named on them (only ``opportunity_id``'s when one is asked for)."""
+    before = {n: x for n, x in _nodes(d.before, "opportunity").items() if x.get("account_id") == account_id}
+    after = {n: x for n, x in _nodes(d.after, "opportunity").items() if x.get("account_id") == account_id}
+    for o in sorted(before.keys() | after.keys()):
+        if d.opportunity_id is not None and o != d.opportunity_id:
+            continue
+        old, new, opp = before.get(o), after.get(o), d.name(o)
+        if old is None and new is not None:
+            status = _status(new)
+            shown = _t("sep", d.lang).join(
+                x for x in (str(new.get("stage") or ""), _t(f"status.{status}", d.lang) if status != "open" else "",
+                            _amount(new, d.lang) if new.get("amount") is not None else "") if x) \
+                or _t("status.open", d.lang)
+            d.add("deal_opened", o, "opportunity", "status", None, status, opportunity_id=o, opportunity=opp,
+                  after=shown)
+        elif new is None and old is not None:
+            d.add("deal_removed", o, "opportunity", None, _status(old), None, opportunity_id=o, opportunity=opp)
+            continue
+        assert new is not None
+        old = old or {}
+        if old:
+            a, b = _status(old), _status(new)
+            if a != b:
+                kind = {"won": "deal_won", "lost": "deal_lost"}.get(b, "deal_reopened")
+                d.add(kind, o, "opportunity", "status", a, b, opportunity_id=o, opportunity=opp,
+                      before=_t(f"status.{a}", d.lang))
+            # A stage that says the deal was won or lost says no more than the change of its status.
+            said = a != b and status_of_stage(new.get("stage") if isinstance(new.get("stage"), str) else None) \
+                .value == b
+            if (old.get("stage") or None) != (new.get("stage") or None) and not said:
+                d.add("deal_stage_changed", o, "opportunity", "stage", old.get("stage"), new.get("stage"),
+                      opportunity_id=o, opportunity=opp, before=_fmt(old.get("stage")), after=_fmt(new.get("stage")))
+            if old.get("amount") != new.get("amount") or \
+                    (new.get("amount") is not None and old.get("currency") != new.get("currency")):
+                amounts = _amounts(old, new, d.lang)
+                d.add("deal_amount_changed", o, "opportunity", "amount", old.get("amount"), new.get("amount"),
+                      opportunity_id=o, opportunity=opp, before=amounts[0], after=amounts[1])
+            if old.get("close_date") != new.get("close_date"):
+                d.add("deal_close_date_changed", o, "opportunity", "close_date", old.get("close_date"),
+                      new.get("close_date"), opportunity_id=o, opportunity=opp, before=_fmt(old.get("close_date")),
+                      after=_fmt(new.get("close_date")))
+        rivals_before = set(old.get("competitor_ids") or ())
+        rivals_after = set(new.get("competitor_ids") or ())
+        for c in sorted(rivals_after - rivals_before):
+            d.add("deal_competitor_added", o, "opportunity", "competitor_ids", None, c, opportunity_id=o,
+                  name=d.name(c), opportunity=opp)
+        for c in sorted(rivals_before - rivals_after):
+            d.add("deal_competitor_removed", o, "opportunity", "competitor_ids", c, None, opportunity_id=o,
+                  name=d.name(c), opportunity=opp)
+
+
+def _competitors(d: _Diff) -> None:
+    """Competitors new on the account's map (named by one of its deals) or gone from it."""
+    before, after = _nodes(d.before, "competitor"), _nodes(d.after, "competitor")
+    for c in sorted(after.keys() - before.keys()):
+        d.add("competitor_new", c, "competitor", None, None, c, name=d.name(c))
+    for c in sorted(before.keys() - after.keys()):
+        d.add("competitor_dropped", c, "competitor", None, c, None, name=d.name(c))
+
+
 def _support(g: nx.MultiDiGraph | None, opportunity_id: str, options: ScoringOptions | None,
              lang: str) -> tuple[float | None, dict[str, float]]:
     if g is None or opportunity_id not in g:
@@ -368,19 +486,46 @@ def _ranking(g: nx.MultiDiGraph | None, opportunity_id: str, options: ScoringOpt
     return {r.contact_id: i for i, r in enumerate(picks, 1)}
 
 
+SEVERITY_ORDER: Final = {"high": 0, "medium": 1, "low": 2}
+
+
+def _gap_order(gap: GapRow) -> tuple[int, str, tuple[str, ...], str]:
+    """Gaps as coverage-gaps lists them: the most severe first, then by code, the people, the text."""
+    return SEVERITY_ORDER.get(gap.severity, len(SEVERITY_ORDER)), gap.code, gap.contact_ids, gap.message
+
+
+def _out_because(g: nx.MultiDiGraph, opportunity_id: str, contact_id: str,
+                 options: ScoringOptions | None) -> str | None:
+    """Why someone ranked at the start is out of the top at the end: the deal closed, won over (a
+    supporter or champion of the deal now), left (left the company or off the map), or None (outranked)."""
+    if opportunity_id in g and not is_open(g.nodes[opportunity_id], resolve(options)):
+        return "deal_closed"
+    if contact_id not in g or g.nodes[contact_id].get("status") == "left":
+        return "left"
+    supportive = resolve(options).supportive_stances
+    if any(x.get("type") == "MEMBER_OF" and v == opportunity_id and x.get("stance") in supportive
+           for _, v, x in g.out_edges(contact_id, data=True)):
+        return "won_over"
+    return None
+
+
 def chosen_opportunity(g: nx.MultiDiGraph, wanted: Iterable[str] = (),
                        options: ScoringOptions | None = None) -> str | None:
-    """The opportunity a summary speaks of: the first of ``wanted`` on the map, else the account's open
-    opportunity (``is_open``) closing first (then by id), else any of its opportunities."""
+    """The opportunity a summary speaks of: an open one (``is_open``) before a closed one — the first of
+    ``wanted`` on the map, else the account's closing first (then by id) —, else a closed one of
+    ``wanted``, else any of its opportunities."""
     account_id = g.graph.get("account_id")
     opportunities = {n: x for n, x in _nodes(g, "opportunity").items() if x.get("account_id") == account_id}
-    for o in wanted:
-        if o in opportunities:
-            return o
     if not opportunities:
         return None
+    wanted = [o for o in wanted if o in opportunities]
     open_ = [o for o, x in opportunities.items() if is_open(x, resolve(options))]
-    return min(open_ or opportunities, key=lambda o: (str(opportunities[o].get("close_date") or "9999"), o))
+    first = next((o for o in wanted if o in open_), None)
+    if first is not None:
+        return first
+    if open_ or not wanted:
+        return min(open_ or opportunities, key=lambda o: (str(opportunities[o].get("close_date") or "9999"), o))
+    return wanted[0]
 
 
 def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, opportunity_id: str | None = None,
@@ -403,12 +548,14 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
     """
     lang = norm_lang(lang)
     start = before if before is not None else nx.MultiDiGraph(account_id=after.graph.get("account_id"))
-    d = _Diff(start, after, lang, stamps or {}, opportunity_id, redacted)
+    d = _Diff(start, after, lang, stamps or {}, opportunity_id, redacted, resolve(options))
     _people(d, str(after.graph.get("account_id")))
     _chain(d)
     _lines(d)
     _coverage(d)
     _interests(d)
+    _deals(d, str(after.graph.get("account_id")))
+    _competitors(d)
     changes = tuple(d.out)
 
     opp = opportunity_id or chosen_opportunity(after, summary_opportunities, options)
@@ -423,18 +570,19 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
         us_before, them_before = _support(before, opp, options, lang)
         us_after, them_after = _support(after, opp, options, lang)
         support = {"us": SupportMove(us_before, us_after),
-                   "competitors": {k: SupportMove(them_before.get(k), them_after.get(k))
+                   "competitors": {k: SupportMove(them_before.get(k), them_after.get(k), d.name(k))
                                    for k in sorted(them_before.keys() | them_after.keys())}}
         end = today_after or dt.datetime.now(dt.UTC).date()
         gaps_before = _gaps(before, opp, today_before or end, options, lang, team_list)
         gaps_after = _gaps(after, opp, end, options, lang, team_list)
         opened = tuple(gaps_after[k] for k in gaps_after.keys() - gaps_before.keys())
         closed = tuple(gaps_before[k] for k in gaps_before.keys() - gaps_after.keys())
-        opened = tuple(sorted(opened, key=lambda g: (g.code, g.contact_ids)))
-        closed = tuple(sorted(closed, key=lambda g: (g.code, g.contact_ids)))
+        opened = tuple(sorted(opened, key=_gap_order))
+        closed = tuple(sorted(closed, key=_gap_order))
         rank_before = _ranking(before, opp, options, lang, team_list)
         rank_after = _ranking(after, opp, options, lang, team_list)
-        ranking = tuple(RankMove(c, d.name(c), rank_before.get(c), rank_after.get(c))
+        ranking = tuple(RankMove(c, d.name(c), rank_before.get(c), rank_after.get(c),
+                                 _out_because(after, opp, c, options) if c not in rank_after else None)
                         for c in sorted(rank_before.keys() | rank_after.keys(),
                                         key=lambda c: (rank_after.get(c, RANKED + 1), rank_before.get(c, 99), c)))
     count = {kind: sum(1 for c in changes if c.kind in kinds) for kind, kinds in (

@@ -20,7 +20,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.answers import Answers, SharedChecks
-from app.deps import StoreDep, Viewer
+from app.deps import StoreDep, Viewer, scoring_options
 from app.schemas import analytics as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
@@ -31,7 +31,6 @@ from scoring.classify import account_class
 from scoring.gaps import gap_report
 from scoring.influence import influence_paths
 from scoring.model import NotFound as NotInGraph
-from scoring.options import ScoringOptions
 from scoring.power import influence_answer
 from scoring.recommend import who_next
 
@@ -59,11 +58,6 @@ def language(accept_language: str | None) -> str:
         if primary in ("zh", "en") and q > max(best_q, 0.0):
             best, best_q = ("zh-CN" if primary == "zh" else "en"), q
     return best
-
-
-def _options(request: Request) -> ScoringOptions:
-    options: ScoringOptions = request.app.state.scoring_options
-    return options
 
 
 def _today(as_of: str | None = None) -> dt.date:
@@ -243,7 +237,7 @@ async def get_decision_chain(id: str, store: StoreDep, _: Viewer, request: Reque
                              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who decides: members with role, stance, weight, closeness and signals; support for us and each
     rival; how complete the buying committee is for us, and what is missing."""
-    asked = Asked(chain_report, (id, _options(request), language(accept_language)), schemas.DecisionChain)
+    asked = Asked(chain_report, (id, scoring_options(request), language(accept_language)), schemas.DecisionChain)
     return await _answered(request, store, asked, id, opportunity=True, when=as_of_moment(as_of))
 
 
@@ -254,7 +248,7 @@ async def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Reques
     action names who on our side leads it and only asks help of people who would help; the gaps are
     also grouped per person."""
     when = as_of_moment(as_of)
-    asked = Asked(gap_report, (id, _today(when), _options(request), language(accept_language)),
+    asked = Asked(gap_report, (id, _today(when), scoring_options(request), language(accept_language)),
                   schemas.CoverageGaps, team=True)
     return await _answered(request, store, asked, id, opportunity=True, when=when)
 
@@ -266,7 +260,7 @@ async def get_next_best_contacts(id: str, store: StoreDep, _: Viewer, request: R
                                                                          "earlier ones were won")] = False,
                                  accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Who to win over next, through whom (only people who would help), and who on our side leads."""
-    asked = Asked(who_next, (id, k, plan, _options(request), language(accept_language)),
+    asked = Asked(who_next, (id, k, plan, scoring_options(request), language(accept_language)),
                   schemas.NextBestContacts, team=True)
     return await _answered(request, store, asked, id, opportunity=True, when=as_of_moment(as_of))
 
@@ -293,7 +287,7 @@ async def get_paths(id: str, store: StoreDep, _: Viewer, request: Request,
         if opportunity_id is not None and graph.nodes.get(opportunity_id, {}).get("kind") != "opportunity":
             raise NotFound("opportunity at this account", opportunity_id)
 
-    asked = Asked(influence_paths, (source, target, k, _options(request), language(accept_language),
+    asked = Asked(influence_paths, (source, target, k, scoring_options(request), language(accept_language),
                                     opportunity_id, max_hops, PATHS_MAX_EXPLORED), schemas.InfluencePaths)
     return await _answered(request, store, asked, id, opportunity=False, when=as_of_moment(as_of),
                            check=check)
@@ -304,7 +298,7 @@ async def get_influence(id: str, store: StoreDep, _: Viewer, request: Request,
                         accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Informal power beside formal rank, highest first: who really carries weight, and the signals —
     hidden influencers, titles without power, brokers — each explained."""
-    asked = Asked(influence_answer, (_options(request), language(accept_language)), schemas.InfluenceAnswer)
+    asked = Asked(influence_answer, (scoring_options(request), language(accept_language)), schemas.InfluenceAnswer)
     return await _answered(request, store, asked, id, opportunity=False, when=as_of_moment(as_of))
 
 
@@ -313,6 +307,6 @@ async def get_classification(id: str, store: StoreDep, _: Viewer, request: Reque
                              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
     when = as_of_moment(as_of)
-    asked = Asked(account_class, (_today(when), _options(request), language(accept_language)),
+    asked = Asked(account_class, (_today(when), scoring_options(request), language(accept_language)),
                   schemas.AccountClassification)
     return await _answered(request, store, asked, id, opportunity=False, when=when)

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from app.deps import StoreDep, Viewer
+from app.deps import StoreDep, Viewer, scoring_options
 from app.errors import ApiError
-from app.routers.analytics import AnswerJSON, AsOf, _options, _today, account_map, as_of_moment, language
+from app.reviews import compare
+from app.routers.analytics import AnswerJSON, AsOf, as_of_moment, language
 from app.schemas.maps import CytoscapeDocument, MapView
-from graph.errors import NotFound
 from graph.models import ID_PATTERN
 from graph.store import Store
 from rendering import (
@@ -22,12 +22,11 @@ from rendering import (
     account_graph,
     map_view,
     render_account_map,
-    render_map,
+    render_map_as_of,
     subsidiaries_of,
 )
 from rendering.focus import MAX_DEPTH, Focus, Scope
-from rendering.model import check_opportunity, guess_lang
-from scoring.options import ScoringOptions
+from rendering.model import guess_lang
 
 router = APIRouter(prefix="/v1", tags=["maps"])
 # The format enum of the API, from the registry of formats.
@@ -80,7 +79,7 @@ def get_account_map(
     team's coverage and the coverage gaps (PNG, SVG: at most 150 people, saying what was left out and how
     to ask for it; PDF: everyone in the scope, page by page), or the same graph for other tools (GraphML,
     GEXF, Cytoscape.js JSON with the image's positions and a stylesheet)."""
-    options: ScoringOptions | None = getattr(request.app.state, "scoring_options", None)
+    options = scoring_options(request)
     fmt = FORMATS[str(format.value)]
     lang, focus = _language(accept_language), Focus(scope, department, around, depth)
     if as_of is not None or since is not None:
@@ -109,25 +108,21 @@ def _history_map(store: Store, request: Request, account_id: str, fmt: str, *, a
     (default: now), with the same focus and the same checks as the map now: the bytes, their media type
     and the language of their text. An ``opportunity_id`` that names another kind of record or another
     account's deal is a 422 naming it; one the map does not hold, a 404."""
-    from app.routers.reviews import compare
     from rendering.change_map import FORMATS as CHANGE_FORMATS
     from rendering.change_map import render_change_map
 
-    options = _options(request)
+    options = scoring_options(request)
     if since is not None and fmt not in CHANGE_FORMATS:
         raise _invalid(MapError(f"a change map is drawn as {', '.join(CHANGE_FORMATS)}", ["query", "format"]))
     when = as_of_moment(as_of)
-    today = _today(when)
-    graph = account_map(store, account_id, when)
-    used = lang or guess_lang(graph)
     try:
-        if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
-            raise NotFound("opportunity at this account", opportunity_id)
-        team = store.team_roster(graph)
         if since is None:
-            data = render_map(graph, fmt, opportunity_id=opportunity_id, redact=redact, lang=lang, today=today,
-                              options=options, focus=focus, team=team, subsidiaries=subsidiaries_of(store, graph))
-            return data, FORMATS[fmt].media_type, used
+            assert when is not None  # a map of the past, or a change map
+            return render_map_as_of(store, account_id, fmt, when, opportunity_id=opportunity_id, redact=redact,
+                                    lang=lang, options=options, focus=focus)
+        graph = account_graph(store, account_id, opportunity_id, when)
+        used, team = lang or guess_lang(graph), store.team_roster(graph)
+        today = dt.date.fromisoformat(when[:10]) if when else dt.datetime.now(dt.UTC).date()
         compared = compare(store, options, account_id, since, when, opportunity_id, used,
                            redact=redact)
         assert compared is not None  # since was given
@@ -139,7 +134,7 @@ def _history_map(store: Store, request: Request, account_id: str, fmt: str, *, a
         raise _invalid(e) from e
 
 
-@router.get("/accounts/{id}/map-view", response_model=MapView, response_class=AnswerJSON)
+@router.get("/accounts/{id}/map-view", response_model=MapView)
 def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
                          opportunity_id: OpportunityParam = None, scope: ScopeParam = None,
                          department: DepartmentParam = None, around: AroundParam = None, depth: DepthParam = None,
@@ -150,16 +145,11 @@ def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
     asks this for large accounts). The view of an unchanged map is sent as it was last made, as a drawing
     is; ``as_of``: the view of the map as it stood then."""
     when = as_of_moment(as_of)
-    lang, focus, today = _language(accept_language), Focus(scope, department, around, depth), _today(when)
-    options: ScoringOptions | None = getattr(request.app.state, "scoring_options", None)
+    lang, focus = _language(accept_language), Focus(scope, department, around, depth)
+    today = dt.date.fromisoformat(when[:10]) if when else dt.datetime.now(dt.UTC).date()
+    options = scoring_options(request)
     try:
-        if when is None:
-            graph = account_graph(store, id, opportunity_id)
-        else:
-            graph = account_map(store, id, when)
-            if opportunity_id is not None and not check_opportunity(graph, opportunity_id):
-                raise NotFound("opportunity at this account", opportunity_id)
-
+        graph = account_graph(store, id, opportunity_id, when)
         subsidiaries = subsidiaries_of(store, graph)
 
         def view() -> bytes:

@@ -10,7 +10,9 @@ ChangeKind = Literal[
     "joined", "left", "returned", "removed", "title_changed", "level_changed", "department_changed",
     "reports_to_changed", "knows_us_changed", "chain_joined", "chain_left", "stance_changed", "role_changed",
     "influence_changed", "line_added", "line_removed", "line_reweighted", "coverage_gained", "coverage_lost",
-    "closeness_changed", "interest_appeared", "interest_gone"]
+    "closeness_changed", "interest_appeared", "interest_gone", "deal_opened", "deal_removed", "deal_won",
+    "deal_lost", "deal_reopened", "deal_stage_changed", "deal_amount_changed", "deal_close_date_changed",
+    "deal_competitor_added", "deal_competitor_removed", "competitor_new", "competitor_dropped"]
 
 
 class Answer(BaseModel):
@@ -38,8 +40,10 @@ class ReviewList(BaseModel):
 
 class Change(Answer):
     kind: ChangeKind
-    entity_id: str = Field(description="the contact, relationship or decision-chain member that changed")
-    entity_type: str = Field(description="contact, or the relationship type (MEMBER_OF for the chain)")
+    entity_id: str = Field(description="the contact, relationship, decision-chain member, opportunity or "
+                                       "competitor that changed")
+    entity_type: str = Field(description="contact, opportunity, competitor, or the relationship type (MEMBER_OF "
+                                         "for the chain)")
     field: str | None = Field(description="what changed: stance, role, status, strength, closeness...")
     before: Any = Field(description="the value at the start of the period (null: absent)")
     after: Any = Field(description="the value at its end (null: absent)")
@@ -55,6 +59,8 @@ class Change(Answer):
 class SupportMove(Answer):
     before: float | None = Field(description="null: the opportunity was not on the map yet")
     after: float | None
+    name: str | None = Field(default=None, description="a competitor's name (as it was, when it was deleted "
+                                                       "since); null for us")
 
 
 class SupportSummary(Answer):
@@ -74,6 +80,10 @@ class RankMove(Answer):
     name: str | None
     before: int | None = Field(description="rank among the next best contacts then (null: not in the top 5)")
     after: int | None
+    out_because: Literal["deal_closed", "won_over", "left"] | None = Field(
+        default=None, description="why they are out of the top 5 now: deal_closed (won or lost: nobody is ranked), "
+                                  "won_over (a supporter or champion of the deal), left (left the company or off "
+                                  "the map); null: ranked, or outranked")
 
 
 class Summary(Answer):

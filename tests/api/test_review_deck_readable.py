@@ -169,7 +169,7 @@ def _names_readable(client: TestClient, account: str, opportunity: str, names: t
     shown_w, png_w, png_h = _map_picture(pptx)
 
     # The same page as SVG: its width and its texts' sizes in points.
-    from app.routers.reviews import compare
+    from app.reviews import compare
     from graph.store import Store
     from rendering.deck import deck_map
     from scoring.options import ScoringOptions
@@ -211,12 +211,12 @@ def test_the_change_slides_carry_the_whole_summary_in_the_decks_language(handset
     _handset_moves(handset)
     english = "\n".join(_pptx_slides(_deck(handset, "hs-tj", "pptx", EN)))
     for said in ("Support for us: +", "Support for Rival Instruments: +", "Gap closed: David Ng",
-                 "Whom to win next: 1. David Ng", "Karen Wu (new)", "Ms. Lim (out; was"):
+                 "Whom to win next: 1. David Ng", "Karen Wu (new)", "Ms. Lim (left; was"):
         assert said in english, said
     chinese = _pptx_slides(_deck(handset, "hs-tj", "pptx", ZH))
     changes = "\n".join(s for s in chinese if s.startswith("自"))
     for said in ("我方支持度：+", "Rival Instruments的支持度：+", "已消除的缺口：David Ng", "争取对象排名：1. David Ng",
-                 "Karen Wu（新上榜）", "Ms. Lim（跌出，原第"):
+                 "Karen Wu（新上榜）", "Ms. Lim（已离开，原第"):
         assert said in changes, said
     # No English word of ours in the Chinese slides: only the data's (names, titles, the review's title).
     data = {"Karen", "Wu", "Director", "Strategic", "Sourcing", "Ms", "Lim", "HR", "David", "Ng", "VP", "Global",

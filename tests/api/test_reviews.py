@@ -77,7 +77,7 @@ def test_changes_since_a_review_list_each_move_with_before_and_after(furniture: 
 
     zh = furniture.get("/v1/accounts/gzf/changes", params={"since": review["id"]}, headers=ZH).json()
     texts = {c["kind"]: c["text"] for c in zh["changes"]}
-    assert texts["stance_changed"] == "林晓：立场 中立 → 支持者（中高端产品线板材与五金升级）"
+    assert texts["stance_changed"] == "林晓：态度 中立 → 支持者（中高端产品线板材与五金升级）"
     assert texts["left"] == "何丽（财务总监）已离职"
     assert texts["line_added"] == "新增关系：吴芳 → 陈志强（影响，0.6）"
     assert texts["coverage_gained"] == "周海开始覆盖陈志强（紧密度 0.5）"
@@ -121,7 +121,7 @@ def test_a_review_planned_for_later_is_not_what_changes_are_counted_from(furnitu
     assert changes.json()["since_review_id"] == held["id"] and changes.json()["changes"]
     deck = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx"})
     assert deck.status_code == 200, deck.text
-    assert "林晓：立场 中立 → 支持者" in _pptx_text(deck.content)[1]
+    assert "林晓：态度 中立 → 支持者" in _pptx_text(deck.content)[1]
     unknown = furniture.get("/v1/accounts/gzf/changes", params={"opportunity_id": "nope"})
     assert unknown.status_code == 404, unknown.text
 
@@ -230,7 +230,7 @@ def test_the_review_deck_is_a_pptx_in_chinese_and_a_pdf(furniture: TestClient, t
     assert slides >= 6
     for name in ("陈志强", "林晓", "何丽", "吴芳", "周海", "决策链", "支持度变化", "覆盖缺口与行动", "下一步行动计划"):
         assert name in text, name
-    assert "林晓：立场 中立 → 支持者" in text
+    assert "林晓：态度 中立 → 支持者" in text
     assert IT_NOTES not in text  # notes are never on a slide
 
     pdf = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pdf"})
@@ -239,7 +239,7 @@ def test_the_review_deck_is_a_pptx_in_chinese_and_a_pdf(furniture: TestClient, t
     # The font's CFF outlines embedded as CFF (a FontFile2 labels them TrueType: strict readers refuse it).
     assert b"/FontFile3" in pdf.content and b"/FontFile2" not in pdf.content
     rendered = _pdf_text(pdf.content, tmp_path)
-    assert "陈志强" in rendered and "决策链" in rendered and "林晓：立场 中立 → 支持者" in rendered
+    assert "陈志强" in rendered and "决策链" in rendered and "林晓：态度 中立 → 支持者" in rendered
 
     redacted = furniture.get("/v1/accounts/gzf/review-deck", params={"format": "pptx", "redact": "true"})
     _, quiet = _pptx_text(redacted.content)
@@ -304,7 +304,7 @@ def test_the_change_map_marks_what_changed(furniture: TestClient) -> None:
                                                         "opportunity_id": "gzf-upgrade"})
     assert svg.status_code == 200, svg.text
     text = svg.content.decode("utf-8")
-    assert "自Q4 复盘 (" in text and "以来的变化" in text and "中立 → 支持者" in text
+    assert "自Q4 复盘（" in text and "以来的变化" in text and "中立 → 支持者" in text
     png = furniture.get("/v1/accounts/gzf/map", params={"since": review["id"]})
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     refused = furniture.get("/v1/accounts/gzf/map", params={"since": review["id"], "format": "graphml"})
