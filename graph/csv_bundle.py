@@ -11,17 +11,26 @@ stored record of its id in the import's own transaction, a blank cell leaves the
 contact's ``ReportsToId`` replaces the reporting lines an earlier import gave that contact (not the ones
 entered by hand).
 
-The bytes are read as UTF-8 (with or without a byte-order mark) or, when they are not UTF-8, as GB18030
-— what Excel on a Chinese Windows saves (GBK is a subset of it); another encoding can be named. Every
-error names the CSV row as a spreadsheet shows it (the header is row 1) and the column by its header.
+Enum cells (``Level``, ``Status``, ``Type``, ``Role``, ``Stance``...) take the value (``decision_maker``,
+``Decision Maker``) or the Chinese word the web app and the analytics use for it (决策者, 高层, 在职...); date
+cells take ISO dates and the forms Chinese Excel writes (2026/4/30, 2026-4-30, 2026.4.30, 2026年4月30日).
+
+The bytes are read in the encoding named (``?encoding=``, the Content-Type's ``charset``, ``--encoding``),
+else as UTF-8 (with or without a byte-order mark), UTF-16 (with one: Excel's "Unicode text") or, when they
+are not UTF-8, as GB18030 — what Excel on a Chinese Windows saves (GBK is a subset of it). Big5 is not told
+apart from GB18030 (both take almost any byte pair): it must be named. The cells are separated by commas,
+tabs (Excel's "Unicode text") or semicolons, whichever the header row has most of. Every error names the CSV
+row as a spreadsheet shows it (the header is row 1) and the column by its header.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,15 +72,67 @@ KINDS: dict[str, dict[str, str]] = {
                       "预计成交日期": "close_date", "结单日期": "close_date", "竞争对手id": "competitor_ids"},
     "relationships": {"id": "id", "type": "type", "source": "source", "sourceid": "source", "target": "target",
                       "targetid": "target", "strength": "strength", "closeness": "closeness",
-                      "lastcontactat": "last_contact_at", "kind": "kind", "threat": "threat", "note": "note"},
+                      "lastcontactat": "last_contact_at", "kind": "kind", "threat": "threat", "note": "note",
+                      # 类型 is the line's type, as the web app names it (an interest's kind is 利益类型)
+                      "编号": "id", "关系类型": "type", "类型": "type", "来源": "source", "源": "source",
+                      "来源id": "source", "目标": "target", "目标id": "target", "强度": "strength",
+                      "亲密度": "closeness", "紧密度": "closeness", "最近联系": "last_contact_at",
+                      "最后联系日期": "last_contact_at", "利益类型": "kind", "利益": "kind", "威胁": "threat",
+                      "备注": "note"},
     "decision_chain": {"opportunityid": "opportunity_id", "contactid": "contact_id", "role": "role",
-                       "stance": "stance", "influence": "influence", "note": "note"},
+                       "stance": "stance", "influence": "influence", "note": "note",
+                       "商机id": "opportunity_id", "商机编号": "opportunity_id", "联系人id": "contact_id",
+                       "联系人编号": "contact_id", "角色": "role", "购买角色": "role", "态度": "stance",
+                       "影响力": "influence", "备注": "note"},
 }
+# The fields a row is keyed by: a CSV without a column for one is refused by its header (not row by row).
+KEYS: dict[str, tuple[str, ...]] = {**{section: ("id",) for section in BUNDLE_SECTIONS if section in KINDS},
+                                    "relationships": ("type", "source", "target"),
+                                    "decision_chain": ("opportunity_id", "contact_id")}
+_LEVELS = {"executive": ("高层", "高管"), "vp": ("副总",), "director": ("总监",), "manager": ("经理",),
+           "staff": ("员工",)}
+# Section → enum field → {value: the Chinese words for it}: those of the web app and the analytics' texts
+# (app/web/js/i18n.js, scoring/texts.py, rendering/labels.py). A cell takes the value or one of its words,
+# case, spaces, ``_`` and ``-`` ignored (``Decision Maker``, ``REPORTS_TO``, ``reports to``).
+WORDS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "contacts": {"level": _LEVELS, "status": {"active": ("在职",), "left": ("已离职", "离职")}},
+    "team": {"level": _LEVELS, "role": {"sales": ("销售",), "presales": ("售前",), "service": ("服务", "售后"),
+                                        "executive": ("高管", "高层"), "partner": ("合作伙伴", "伙伴"),
+                                        "other": ("其他",)}},
+    "opportunities": {"status": {"open": ("进行中",), "won": ("赢单",), "lost": ("输单",)}},
+    "relationships": {
+        "type": {"REPORTS_TO": ("汇报关系", "汇报"), "INFLUENCES": ("影响",), "PROMOTED_BY": ("提拔",),
+                 "ALLY": ("盟友",), "RIVAL": ("对立",), "COVERS": ("覆盖",), "MIRRORS": ("高层对等",),
+                 "FAVORS": ("倾向",), "HAS_INTEREST": ("利益",)},
+        "kind": {"kickback": ("现供应商的回扣", "回扣"), "incumbent_loyalty": ("与现供应商关系密切", "亲现供应商"),
+                 "job_threat": ("岗位或作用受到威胁", "岗位威胁"), "influence_loss": ("影响力被削弱", "影响力受损"),
+                 "budget_ownership": ("预算归属之争", "预算归属"), "personal": ("个人利益",),
+                 "other": ("其他利益",)}},
+    "decision_chain": {
+        "role": {"decision_maker": ("决策者", "决策"), "economic_buyer": ("预算决策者", "预算"),
+                 "technical_evaluator": ("技术评估者", "技术"), "business_user": ("业务使用者", "业务"),
+                 "procurement": ("采购",), "influencer": ("影响者", "影响"), "coach": ("内线（教练）", "内线", "教练"),
+                 "gatekeeper": ("把关者", "把关")},
+        "stance": {"champion": ("坚定支持者",), "supporter": ("支持者",), "neutral": ("中立",),
+                   "skeptic": ("怀疑者",), "opponent": ("反对者",), "unknown": ("态度不明",)}},
+}
+DATE_FIELDS = frozenset({"left_at", "last_contact_at", "close_date"})
+# 2026-04-30, 2026-4-30, 2026/4/30, 2026.4.30, 2026年4月30日 (full-width digits read as such).
+DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+DATE_FORMS = "YYYY-MM-DD (2026-04-30), YYYY/M/D, YYYY-M-D, YYYY.M.D or YYYY年M月D日"
 TRUE = frozenset({"true", "yes", "y", "1", "是", "t"})
 FALSE = frozenset({"false", "no", "n", "0", "否", "f"})
 BOOLEAN_FIELDS = frozenset({"knows_us"})
-# Encodings a CSV may be named in (``?encoding=``, ``--encoding``); without one: UTF-8, else GB18030.
-ENCODINGS = ("utf-8", "gb18030", "gbk", "gb2312", "big5", "utf-16", "windows-1252", "latin-1")
+# Encodings a CSV may be named in (``?encoding=``, a charset, ``--encoding``); without one: UTF-8, else GB18030.
+ENCODINGS = ("utf-8", "gb18030", "gbk", "gb2312", "big5", "big5-hkscs", "utf-16", "windows-1252", "latin-1")
+# Names read in a superset, as browsers read them (the WHATWG Encoding Standard): GBK and GB2312 text as
+# GB18030 (a file labelled gb2312 often holds GBK's 喆, 镕...), Big5 as Windows writes it (cp950: Excel on a
+# Traditional Chinese Windows; Python's strict big5 refuses its 恒, 裏, 碁 and €).
+CODECS = {"gbk": "gb18030", "gb2312": "gb18030", "big5": "cp950"}
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
+# Encodings in which Excel writes "?" for a character they cannot hold, and that "?" next to a Chinese one.
+LEGACY_CJK = frozenset({"gb18030", "gbk", "gb2312", "big5", "big5-hkscs"})
+LOST = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]\?|\?[\u3400-\u9fff\U00020000-\U0003134f]")
 # The csv module's own cell limit; a longer cell is refused with its row (no field takes that much).
 CELL_LIMIT = csv.field_size_limit()
 
@@ -109,6 +170,8 @@ class CsvBundle:
     # Cells :func:`read` could not take (a word that is not a boolean: the row is read without it), as
     # located errors: reported by the import together with every other problem of the rows.
     problems: list[dict[str, Any]] = field(default_factory=list)
+    # What the import should know but does not refuse the CSV for (characters its program lost).
+    warnings: list[str] = field(default_factory=list)
 
     def merged(self, tx: Tx) -> tuple[Bundle, list[EdgeRecord]]:
         """The bundle to import, read in ``tx``: each row's cells laid over the stored record of its id
@@ -222,19 +285,48 @@ def _key(header: str) -> str:
     return re.sub(r"[\W_]+", "", header.casefold())
 
 
+def encoding_named(name: str) -> str | None:
+    """The encoding of :data:`ENCODINGS` a name stands for (``UTF8``, ``cp936``, ``ms950``, ``Big5``), if any."""
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+    return (next((e for e in ENCODINGS if codecs.lookup(e).name == codec), None)
+            or next((e for e in ENCODINGS if codecs.lookup(CODECS.get(e, e)).name == codec), None))
+
+
+def declared_encoding(named: str | None, charset: str | None) -> str | None:
+    """The encoding a request names: ``?encoding=`` and its Content-Type's ``charset`` (which must agree)."""
+    if charset is None:
+        return named
+    declared = encoding_named(charset)
+    if declared is None:
+        raise CsvError(415, [{"loc": ["header", "content-type"],
+                              "msg": f"the Content-Type's charset {charset[:40]!r} is not one Guanxi reads: "
+                                     f"use one of {', '.join(ENCODINGS)}"}])
+    if named is not None and encoding_named(named) != declared:
+        raise CsvError(422, [{"loc": ["query", "encoding"],
+                              "msg": f"encoding={named[:40]} and the Content-Type's charset={charset[:40]} "
+                                     "disagree: give one"}])
+    return declared
+
+
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """The CSV's text and the encoding it was read in: the one named, else UTF-8, else GB18030.
+    """The CSV's text and the encoding it was read in: the one named, else UTF-16 with a byte-order mark,
+    else UTF-8, else GB18030.
 
     >>> decode("姓名\\n王总".encode("gb18030"))
     ('姓名\\n王总', 'gb18030')
+    >>> decode("陳志強,恒生".encode("cp950"), "Big5")
+    ('陳志強,恒生', 'big5')
     """
     if encoding is not None:
-        name = encoding.strip().lower()
-        if name not in ENCODINGS:
+        name = encoding_named(encoding)
+        if name is None:
             raise CsvError(400, [{"loc": ["query", "encoding"],
                                   "msg": f"unknown encoding {encoding[:40]!r}: use one of {', '.join(ENCODINGS)}"}])
         try:
-            return data.decode(name).lstrip("\ufeff"), name
+            return data.decode(CODECS.get(name, name)).lstrip("\ufeff"), name
         except UnicodeDecodeError as e:
             raise CsvError(400, [_undecodable(data, e, name)]) from e
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -252,7 +344,8 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 def _undecodable(data: bytes, error: UnicodeDecodeError, encoding: str) -> dict[str, Any]:
     row = data[:error.start].count(b"\n") + 1
-    return {"loc": ["body", row], "msg": f"row {row} is not {encoding} (byte {error.start})"}
+    return {"loc": ["body", row], "msg": f"row {row} is not {encoding} (byte {error.start}: "
+                                         f"0x{data[error.start]:02X})"}
 
 
 def read(data: bytes, kind: str, encoding: str | None = None,
@@ -261,7 +354,9 @@ def read(data: bytes, kind: str, encoding: str | None = None,
     if kind not in KINDS:
         raise CsvError(400, [{"loc": ["query", "kind"], "msg": f"kind must be one of {', '.join(KINDS)}"}])
     text, used = decode(data, encoding)
-    reader = csv.reader(io.StringIO(text))
+    end = text.find("\n")
+    delimiter = _delimiter(text if end < 0 else text[:end])
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     errors: list[dict[str, Any]] = []
     try:
         header = next(reader, None)
@@ -270,10 +365,12 @@ def read(data: bytes, kind: str, encoding: str | None = None,
     if not header:
         raise CsvError(422, [{"loc": ["body", 1], "msg": "the CSV has no header row"}])
     mapping = KINDS[kind]
+    lost: list[int] = []
     fields = [mapping.get(_key(h)) for h in header]
     ignored = [h for h, f in zip(header, fields, strict=True) if f is None]
     columns = {f: h.strip() for h, f in zip(header, fields, strict=True) if f is not None}
-    _check_header(kind, header, fields)
+    _check_header(kind, header, fields, ignored)
+    readers = [_cell_reader(kind, f) for f in fields]
     bundle: dict[str, list[dict[str, Any]]] = {kind: []}
     origins: dict[tuple[str, int], Origin] = {}
     number = 1
@@ -291,11 +388,14 @@ def read(data: bytes, kind: str, encoding: str | None = None,
             continue
         if any(cell.strip() for cell in line[len(header):]):
             # (fewer cells than headers is common — trailing blanks left out — and reads as blanks)
+            example = ' ("Smith, John")' if delimiter == "," else ""
             errors.append({"loc": ["body", number],
-                           "msg": f"row {number} has {len(line)} cells, the header {len(header)}: a comma inside "
-                                  "a cell needs the cell in double quotes (\"Smith, John\")"})
+                           "msg": f"row {number} has {len(line)} cells, the header {len(header)}: a "
+                                  f"{DELIMITERS[delimiter]} inside a cell needs the cell in double quotes{example}"})
             continue
-        row = _row(fields, line, number, columns, errors)
+        row = _row(fields, readers, line, number, columns, errors)
+        if used in LEGACY_CJK and LOST.search(row.get("name", "")):
+            lost.append(number)
         boss = row.pop("reports_to_id", None)
         origins[(kind, len(bundle[kind]))] = Origin(number, columns)
         bundle[kind].append(row)
@@ -304,13 +404,38 @@ def read(data: bytes, kind: str, encoding: str | None = None,
             origins[("relationships", len(relationships))] = Origin(
                 number, {"source": columns.get("id", "id"), "target": columns["reports_to_id"]})
             relationships.append({"type": "REPORTS_TO", "source": row.get("id", ""), "target": boss})
-    return CsvBundle(kind, used, bundle, origins, ignored, columns, errors)
+    return CsvBundle(kind, used, bundle, origins, ignored, columns, errors, _lost_characters(lost, used, columns))
 
 
-def _check_header(kind: str, header: list[str], fields: list[str | None]) -> None:
+def _lost_characters(rows: list[int], encoding: str, columns: dict[str, str]) -> list[str]:
+    """A warning naming the rows whose name has a "?" next to a Chinese character: what Excel writes for a
+    character its GBK or Big5 save cannot hold (李䶮 becomes 李?), imported as it stands."""
+    if not rows:
+        return []
+    named = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+    warning = (f"row{'s' * (len(rows) > 1)} {named}, column {columns['name']!r}: a '?' inside a Chinese name is "
+               f"mostly a character the program that saved this {encoding} file could not write (Excel's GBK save "
+               "turns 李䶮 into 李?): imported as it stands; save the file as \"CSV UTF-8\" in Excel and import "
+               "it again to keep the character")
+    return [warning]
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter of a CSV whose header row is ``header``: a comma, a tab (Excel's "Unicode text") or a
+    semicolon (Excel where the decimal mark is a comma), whichever it has most of; a comma if none.
+
+    >>> _delimiter("编号\\t客户ID\\t姓名"), _delimiter("Id;Name"), _delimiter("Id,Name (a;b)"), _delimiter("Id")
+    ('\\t', ';', ',', ',')
+    """
+    return max(DELIMITERS, key=header.count)
+
+
+def _check_header(kind: str, header: list[str], fields: list[str | None], ignored: list[str]) -> None:
     """Refuse a header with two columns for one field (which would win is a guess: a second id column
-    would file the row as another record), or without the id column a kind's records are keyed by (an
-    import is idempotent by id: rows without one would be added again by every import)."""
+    would file the row as another record), or without a column for a field its rows are keyed by (an
+    import is idempotent by id: rows without one would be added again by every import; a line is known by
+    its type and ends) — once, naming the columns ignored (a header Guanxi does not know is often the one
+    meant), rather than once for every row."""
     errors: list[dict[str, Any]] = []
     first: dict[str, str] = {}
     for h, f in zip(header, fields, strict=True):
@@ -320,11 +445,19 @@ def _check_header(kind: str, header: list[str], fields: list[str | None]) -> Non
             errors.append({"loc": ["body", 1, h.strip()],
                            "msg": f"columns {first[f]!r} and {h.strip()!r} both give the field {f!r}: keep one"})
         first.setdefault(f, h.strip())
-    if kind in BUNDLE_SECTIONS and "id" not in first:
-        names = ", ".join(["Id", *sorted(k for k, v in KINDS[kind].items() if v == "id" and k != "id")])
-        errors.append({"loc": ["body", 1],
-                       "msg": f"the CSV has no id column ({names}): an import is keyed by the CRM's record ids, "
-                              "so that importing it again updates the same records instead of adding them again"})
+    unknown = f"; these columns are not ones Guanxi knows and were ignored: {', '.join(map(repr, ignored))}" \
+        if ignored else ""
+    for key in KEYS[kind]:
+        if key in first:
+            continue
+        english = "".join(part.capitalize() for part in key.split("_"))
+        names = ", ".join([english, *sorted(k for k, v in KINDS[kind].items() if v == key and k != _key(english))])
+        if key == "id":
+            msg = (f"the CSV has no id column ({names}): an import is keyed by the CRM's record ids, so that "
+                   "importing it again updates the same records instead of adding them again")
+        else:
+            msg = f"the CSV has no column for {key!r} ({names}): each row is known by its {_listed(KEYS[kind])}"
+        errors.append({"loc": ["body", 1], "msg": msg + unknown})
     if errors:
         raise CsvError(422, errors)
 
@@ -429,26 +562,107 @@ def _unreadable(row: int, error: csv.Error) -> dict[str, Any]:
     return {"loc": ["body", row], "msg": f"row {row}: {text}"}
 
 
-def _row(fields: list[str | None], line: list[str], number: int, columns: dict[str, str],
-         errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """The fields of one CSV line (a blank cell gives none); a word that is not a boolean in a boolean
-    column is added to ``errors`` with the line's row and the column's header."""
+# A cell's value read from its text, or ValueError saying what is wrong with it (after the quoted cell).
+CellReader = Callable[[str], Any]
+
+
+def _cell_reader(kind: str, name: str | None) -> CellReader | None:
+    """How a column's cells are read: booleans, enum values or words, dates and lists of ids; None: as text."""
+    if name in BOOLEAN_FIELDS:
+        return _boolean
+    if name is not None and name in VALUES.get(kind, {}):
+        values, message = VALUES[kind][name], f"is not a {name}: use {_choices(WORDS[kind][name])}"
+
+        def enum(value: str) -> str:
+            known = values.get(value) or values.get(_word(value))
+            if known is None:
+                raise ValueError(message)
+            return known
+        return enum
+    if name in DATE_FIELDS:
+        return _date
+    if name == "competitor_ids":
+        return lambda value: [v.strip() for v in value.split(";") if v.strip()]
+    return None
+
+
+def _row(fields: list[str | None], readers: list[CellReader | None], line: list[str], number: int,
+         columns: dict[str, str], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fields of one CSV line (a blank cell gives none), each read by its column's reader; a cell it
+    cannot read (not a boolean, an enum's value or word, a date) is added to ``errors`` with the line's row
+    and the column's header, and the row read without it."""
     row: dict[str, Any] = {}
-    for name, cell in zip(fields, line, strict=False):
+    for name, reader, cell in zip(fields, readers, line, strict=False):
         value = cell.strip()
         if name is None or value == "":
             continue
-        if name in BOOLEAN_FIELDS:
-            word = value.casefold()
-            if word not in TRUE and word not in FALSE:
-                column = columns[name]
-                errors.append({"loc": ["body", number, column],
-                               "msg": f"row {number}, column {column!r}: {value[:40]!r} is not true or false "
-                                      "(use true/false, yes/no, y/n, t/f, 1/0 or 是/否)"})
-                continue
-            row[name] = word in TRUE
-        elif name == "competitor_ids":
-            row[name] = [v.strip() for v in value.split(";") if v.strip()]
-        else:
+        if reader is None:
             row[name] = value
+            continue
+        try:
+            row[name] = reader(value)
+        except ValueError as e:
+            column = columns[name]
+            errors.append({"loc": ["body", number, column],
+                           "msg": f"row {number}, column {column!r}: {value[:40]!r} {e}"})
     return row
+
+
+def _boolean(value: str) -> bool:
+    word = value.casefold()
+    if word not in TRUE and word not in FALSE:
+        raise ValueError("is not true or false (use true/false, yes/no, y/n, t/f, 1/0 or 是/否)")
+    return word in TRUE
+
+
+def _word(value: str) -> str:
+    """An enum cell as it is looked up: full-width forms as ASCII, case, spaces, ``_`` and ``-`` ignored."""
+    return re.sub(r"[\s_-]+", "", unicodedata.normalize("NFKC", value).casefold())
+
+
+# Section → enum field → {a value or word, as written and as :func:`_word` reads it: the value}.
+VALUES: dict[str, dict[str, dict[str, str]]] = {
+    kind: {name: {key: value for value, words in values.items() for word in (value, *words)
+                  for key in (word, _word(word))}
+           for name, values in enums.items()}
+    for kind, enums in WORDS.items()}
+
+
+def _choices(values: dict[str, tuple[str, ...]]) -> str:
+    """An enum's values and their words, for a message.
+
+    >>> _choices({"active": ("在职",), "left": ("已离职", "离职")})
+    'active (在职) or left (已离职, 离职)'
+    """
+    return _listed([f"{value} ({', '.join(words)})" for value, words in values.items()], "or")
+
+
+def _listed(items: Iterable[str], last: str = "and") -> str:
+    """Items for a message.
+
+    >>> _listed(["type", "source", "target"]), _listed(["id"])
+    ('type, source and target', 'id')
+    """
+    *rest, final = items
+    return f"{', '.join(rest)} {last} {final}" if rest else final
+
+
+def _date(value: str) -> str:
+    """A date cell as an ISO date; ValueError (saying why, for a message) if it is none.
+
+    >>> [_date(v) for v in ("2026/11/18", "2026-4-30", "2026.4.30", "2026年4月30日", "２０２６/4/30")]
+    ['2026-11-18', '2026-04-30', '2026-04-30', '2026-04-30', '2026-04-30']
+    """
+    if len(value) == 10 and value[4] == value[7] == "-":   # an ISO date, as most CRMs write it
+        try:
+            dt.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass   # (2026-02-30: said below)
+    found = DATE.fullmatch(unicodedata.normalize("NFKC", value))
+    if found is None:
+        raise ValueError(f"is not a date: use {DATE_FORMS}")
+    try:
+        return dt.date(*(int(part) for part in found.groups())).isoformat()
+    except ValueError as e:
+        raise ValueError(f"is not a date ({e}): use {DATE_FORMS}") from e

@@ -26,7 +26,11 @@ from graph.store import Store
 router = APIRouter(prefix="/v1", tags=["bulk"])
 DryRun = Annotated[bool, Query(description="validate only; write nothing (the answer says dry_run: true)")]
 CsvKind = Literal["accounts", "contacts", "team", "competitors", "opportunities", "relationships", "decision_chain"]
-CsvEncoding = Literal["utf-8", "gb18030", "gbk", "gb2312", "big5", "utf-16", "windows-1252", "latin-1"]
+CsvEncoding = Literal["utf-8", "gb18030", "gbk", "gb2312", "big5", "big5-hkscs", "utf-16", "windows-1252",
+                      "latin-1"]
+# What clients send a CSV as (Windows gives a .csv file application/vnd.ms-excel: browsers, many HTTP libraries).
+CSV_MEDIA_TYPES = frozenset({"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel",
+                             "text/comma-separated-values", "text/tab-separated-values"})
 assert set(get_args(CsvKind)) == set(csv_bundle.KINDS) and set(get_args(CsvEncoding)) == set(csv_bundle.ENCODINGS)
 
 
@@ -68,6 +72,18 @@ def _is_json(content_type: str) -> bool:
     return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    """A Content-Type's media type (lower case: media types are case-insensitive) and its charset, if any.
+
+    >>> _media_type('TEXT/CSV; Charset="Big5"'), _media_type("text/csv")
+    (('text/csv', 'Big5'), ('text/csv', None))
+    """
+    kind, *parameters = content_type.split(";")
+    charset = next((value.strip().strip('"') for name, _, value in (p.partition("=") for p in parameters)
+                    if name.strip().lower() == "charset"), None)
+    return kind.strip().lower(), charset
+
+
 @router.post("/import", response_model=ImportResult, response_model_exclude_none=True, openapi_extra={"requestBody": {
     "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bundle"}}}}})
 async def import_bundle(request: Request, store: StoreDep, who: Editor, dry_run: DryRun = False) -> dict[str, Any]:
@@ -92,22 +108,24 @@ async def import_bundle(request: Request, store: StoreDep, who: Editor, dry_run:
 async def import_csv(request: Request, store: StoreDep, who: Editor, kind: Annotated[CsvKind, Query()],
                      dry_run: DryRun = False,
                      encoding: Annotated[CsvEncoding | None, Query(description=(
-                         "the CSV's character encoding; default: UTF-8, else GB18030 (what Excel on a Chinese "
-                         "Windows saves)"))] = None) -> dict[str, Any]:
+                         "the CSV's character encoding (or the Content-Type's charset; both: they must agree); "
+                         "default: UTF-16 with a byte-order mark, else UTF-8, else GB18030 (what Excel on a "
+                         "Chinese Windows saves). Big5 must be named"))] = None) -> dict[str, Any]:
     """A CRM export with a header row (e.g. ``Id, Name, Title, Department, ReportsToId, AccountId``, or
     Chinese headers such as 姓名, 职位, 部门). It updates only the fields it has columns for: a field without
     a column, or with a blank cell, keeps its stored value; a contact's ``ReportsToId`` replaces the
     reporting lines earlier imports gave it (lines entered by hand stay). Errors name the CSV row (the
-    header is row 1) and column: ``loc: ["body", 18, "Name"]``."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith(("text/csv", "text/plain", "application/csv")):
+    header is row 1) and column: ``loc: ["body", 18, "Name"]``. Cells may be separated by commas, tabs or
+    semicolons (whichever the header row has most of)."""
+    media_type, charset = _media_type(request.headers.get("content-type", ""))
+    if media_type not in CSV_MEDIA_TYPES:
         raise ApiError(415, "Unsupported media type", "send the CSV as text/csv",
                        [{"loc": ["header", "content-type"], "msg": "must be text/csv"}])
     body = await request.body()
 
     def work() -> dict[str, Any]:
         try:
-            parsed = csv_bundle.read(body, kind, encoding)
+            parsed = csv_bundle.read(body, kind, csv_bundle.declared_encoding(encoding, charset))
         except csv_bundle.CsvError as e:
             raise _csv_problem(e) from e
         try:
@@ -118,14 +136,15 @@ async def import_csv(request: Request, store: StoreDep, who: Editor, kind: Annot
             errors = parsed.locate(e.errors)
             raise ApiError(422, "Invalid input", errors[0]["msg"] if errors else str(e), errors) from e
         return {"dry_run": dry_run, "counts": {section: c.as_json() for section, c in counts.items()},
-                "encoding": parsed.encoding, "ignored_columns": parsed.ignored}
+                "encoding": parsed.encoding, "ignored_columns": parsed.ignored, "warnings": parsed.warnings or None}
 
     result: dict[str, Any] = await run_in_threadpool(work)
     return result
 
 
 def _csv_problem(error: csv_bundle.CsvError) -> ApiError:
-    return ApiError(error.status, "Invalid input" if error.status == 422 else "Bad request", error.msg, error.errors)
+    title = {422: "Invalid input", 415: "Unsupported media type"}.get(error.status, "Bad request")
+    return ApiError(error.status, title, error.msg, error.errors)
 
 
 @router.get("/accounts/{id}/export", response_model=ExportBundle, response_model_exclude_unset=True)

@@ -286,6 +286,9 @@ class ImportResult(Out):
 class CsvImportResult(ImportResult):
     encoding: str = Field(description="the character encoding the CSV was read in")
     ignored_columns: list[str] = Field(description="header columns Guanxi does not know")
+    warnings: list[str] | None = Field(None, description="present when something was imported as it stands but "
+                                                         "looks lost on the way (a '?' inside a Chinese name of a "
+                                                         "GBK or Big5 file): what and where, and how to keep it")
 
 
 class Health(Out):

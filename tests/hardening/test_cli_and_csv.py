@@ -122,6 +122,29 @@ def test_a_gb18030_csv_imports_with_the_cli(tmp_path: Path) -> None:
     assert (renamed["name"], renamed["title"], renamed["department"]) == ("李晓艳", "采购经理", "采购部")
 
 
+def test_big5_and_excels_unicode_text_import_with_the_cli(tmp_path: Path) -> None:
+    """A Taiwan colleague's Big5 export (恒 is Windows' Big5) named with --encoding, and Excel's "Unicode
+    text" (UTF-16, tab-separated) with Chinese headers, values and dates, read as over HTTP."""
+    data = str(tmp_path / "D")
+    (tmp_path / "accounts.csv").write_text("Id,Name\ngzf,廣州某家具\n", encoding="utf-8")
+    cli("import", str(tmp_path / "accounts.csv"), "--kind", "accounts", "--data-dir", data, cwd=tmp_path)
+    (tmp_path / "big5.csv").write_bytes("Id,Name,Title,AccountId\ntw1,陳恒,總經理,gzf\n".encode("cp950"))
+    cli("import", str(tmp_path / "big5.csv"), "--kind", "contacts", "--encoding", "big5", "--data-dir", data,
+        cwd=tmp_path)
+    text = "编号\t客户ID\t姓名\t级别\t状态\t离职日期\r\ntw2\tgzf\t张喆\t总监\t已离职\t2026年4月30日\r\n"
+    (tmp_path / "unicode.txt").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))   # as Excel names it
+    cli("import", str(tmp_path / "unicode.txt"), "--kind", "contacts", "--data-dir", data, cwd=tmp_path)
+    (tmp_path / "gbk.csv").write_bytes("Id,Name,AccountId\ntw3,李?,gzf\n".encode("gbk"))   # 李䶮 saved as GBK
+    warned = cli("import", str(tmp_path / "gbk.csv"), "--kind", "contacts", "--encoding", "gbk", "--data-dir", data,
+                 cwd=tmp_path)
+    assert "warning: " in warned.stderr and "CSV UTF-8" in warned.stderr, warned.stderr
+    contacts = {c["id"]: c for c in json.loads(cli("export", "gzf", "--data-dir", data, cwd=tmp_path).stdout)[
+        "contacts"]}
+    assert (contacts["tw1"]["name"], contacts["tw1"]["title"]) == ("陳恒", "總經理")
+    assert {k: contacts["tw2"][k] for k in ("name", "level", "status", "left_at")} == \
+        {"name": "张喆", "level": "director", "status": "left", "left_at": "2026-04-30"}
+
+
 def test_csv_errors_name_the_csv_row_and_column_not_the_bundle_index(furniture: TestClient, tmp_path: Path) -> None:
     csv = "Id,Name,AccountId,Level\n\nok1,甲,gzf,staff\nbad1,乙,gzf,boss\nbad2,丙,nowhere,staff\n"
     before = snapshot(furniture)
