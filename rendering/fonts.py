@@ -5,13 +5,17 @@ data-only package ``pylopdf-fonts-zh-cn`` (a project dependency). It is register
 manager (which names its family; the review deck's chart and PDF draw with matplotlib) and handed to
 fontconfig by ``rendering.scene`` the first time cairo paints a map. If the package is missing, a CJK font
 the system already has is used; if there is none either, DejaVu Sans (Chinese then shows as empty boxes,
-and a warning is logged). Characters the font lacks (Polish ł, say) are drawn in DejaVu Sans, which
-matplotlib ships: matplotlib falls back by itself, and cairo, which draws with one font at a time, draws
-such a text in runs (``font_runs``). Text widths come from the font files' own advances (``text_width``),
-the same for the layout and every painter.
+and a warning is logged). Characters the font lacks are drawn in the first fallback font that has them
+(``fallback_fonts``): rare hanzi of the CJK extensions (陈𠀋, 林𠮷) in Noto Sans CJK JP, the pan-CJK
+Noto Sans (OFL 1.1, PyPI ``noto-cjk-sans-jp-regular``: every ideograph of the Chinese, Hong Kong, Taiwan,
+Japanese and Korean standards, some 2,100 of Extension B among them), and the rest (Polish ł, say) in
+DejaVu Sans, which matplotlib ships. Matplotlib falls back by itself; cairo, which draws with one font at a
+time, draws such a text in runs (``font_runs``, ``fallback_family``). A character no font has shows as an
+empty box, and a warning naming it is logged. Text widths come from the font files' own advances
+(``text_width``), the same for the layout and every painter.
 
 SVG keeps text as text and carries its own font: ``svg_font_faces`` embeds, as ``@font-face`` rules with
-``data:`` URLs, a subset of the map font (and of DejaVu Sans, for what it lacks) holding only the
+``data:`` URLs, a subset of the map font (and of each fallback font, for what it lacks) holding only the
 characters the SVG draws, so a browser with no CJK font installed shows the Chinese; the ``font-family``
 then lists common CJK fonts after those, for a viewer that ignores embedded fonts.
 """
@@ -39,14 +43,24 @@ SVG_FALLBACKS = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "Sour
 # System CJK families tried when the packaged font is missing.
 _SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
                "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN")
-# Matplotlib's own font, used for any glyph the CJK font lacks (arrows, rare symbols).
+# Matplotlib's own font, used for any glyph the CJK fonts lack (Polish ł, rare symbols).
 LATIN_FALLBACK = "DejaVu Sans"
+# The pan-CJK font drawing the rare hanzi the map font lacks (its Japanese edition, the one on PyPI: an
+# ideograph of the extensions has one shape in every edition).
+CJK_FALLBACK = "Noto Sans CJK JP"
 
 
 @dataclass(frozen=True)
 class MapFont:
     family: str              # the family name matplotlib knows it by
     path: Path | None        # the font file (None: only DejaVu Sans is available)
+
+
+@dataclass(frozen=True)
+class FallbackFont:
+    family: str              # the family name matplotlib and fontconfig know it by
+    path: Path               # the font file
+    embedded: str            # the family its subset is named by in an SVG (``svg_font_faces``)
 
 
 _lock = threading.Lock()
@@ -86,10 +100,44 @@ def _find_font() -> MapFont:
     return MapFont(LATIN_FALLBACK, None)
 
 
+def cjk_fallback_path() -> Path | None:
+    """The Noto Sans CJK JP file of the ``noto-cjk-sans-jp-regular`` package, if installed."""
+    try:
+        import noto_cjk_sans_jp_regular
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_jp_regular.FONT_PATH))
+    return path if path.is_file() else None
+
+
+_fallbacks: list[FallbackFont] | None = None
+
+
+def fallback_fonts() -> list[FallbackFont]:
+    """The fonts drawing what the map font lacks, in the order tried: Noto Sans CJK JP (if installed,
+    registered with matplotlib once per process), then DejaVu Sans (if matplotlib's file is there)."""
+    global _fallbacks
+    with _lock:
+        if _fallbacks is None:
+            found = []
+            cjk = cjk_fallback_path()
+            if cjk is not None:
+                font_manager.fontManager.addfont(str(cjk))
+                found.append(FallbackFont(CJK_FALLBACK, cjk, EMBEDDED_CJK_FALLBACK))
+            else:
+                log.warning("maps: noto-cjk-sans-jp-regular is not installed; rare hanzi (CJK extensions) "
+                            "will show as empty boxes")
+            latin = fallback_font_path()
+            if latin.is_file():
+                found.append(FallbackFont(LATIN_FALLBACK, latin, EMBEDDED_FALLBACK))
+            _fallbacks = found
+        return _fallbacks
+
+
 def font_families() -> list[str]:
-    """The family list for matplotlib: ours first, DejaVu Sans for what it lacks."""
+    """The family list for matplotlib: ours first, then the fallback fonts for what it lacks."""
     family = map_font().family
-    return [family] if family == LATIN_FALLBACK else [family, LATIN_FALLBACK]
+    return [family] + [f.family for f in fallback_fonts() if f.family != family]
 
 
 def svg_font_family(embedded: Sequence[str] = ()) -> str:
@@ -102,22 +150,29 @@ def svg_font_family(embedded: Sequence[str] = ()) -> str:
 # The families an SVG's embedded subsets are named by (not a font's own name: an installed Noto Sans SC
 # is not shadowed by a subset of a few glyphs).
 EMBEDDED_FAMILY = "Guanxi Map Sans"
+EMBEDDED_CJK_FALLBACK = "Guanxi Map Sans CJK Fallback"
 EMBEDDED_FALLBACK = "Guanxi Map Sans Fallback"
 
 
 def svg_font_faces(text: str) -> tuple[str, list[str]]:
     """``@font-face`` rules embedding the glyphs of ``text`` (as WOFF ``data:`` URLs): a subset of the
-    map font and, when it lacks some of the characters (Polish ł), of DejaVu Sans; and the families they
-    define, in the order for ``font-family``. No rules when there is no map font file."""
+    map font and, when it lacks some of the characters, of the fallback font drawing each of those (Noto
+    Sans CJK JP for 𠀋, DejaVu Sans for Polish ł); and the families they define, in the order for
+    ``font-family``. No rules when there is no map font file."""
     font = map_font()
     chars = "".join(sorted({ch for ch in text if ch.isprintable()} | {" "}))
     if font.path is None:
         return "", []
     rules, families = [], []
     has = _font_advances()
-    lacking = "".join(ch for ch in chars if ord(ch) not in has)
-    for path, family, wanted in ((font.path, EMBEDDED_FAMILY, chars), (fallback_font_path(), EMBEDDED_FALLBACK, lacking)):
-        if not wanted.strip() or not path.is_file():
+    by_font: dict[int, str] = {}
+    for ch in chars:
+        if ord(ch) not in has and (index := _fallback_index(ch)) is not None:
+            by_font[index] = by_font.get(index, "") + ch
+    wanted_fonts = [(font.path, EMBEDDED_FAMILY, chars)]
+    wanted_fonts += [(f.path, f.embedded, by_font.get(i, "")) for i, f in enumerate(fallback_fonts())]
+    for path, family, wanted in wanted_fonts:
+        if not wanted.strip():
             continue
         data = base64.b64encode(_woff_subset(str(path), wanted)).decode("ascii")
         rules.append(f"@font-face {{ font-family: '{family}'; "
@@ -155,7 +210,7 @@ def _woff_subset(path: str, chars: str) -> bytes:
 
 _metrics_lock = threading.Lock()
 _advances: dict[int, float] | None = None
-_fallback_advances: dict[int, float] | None = None
+_fallback_advances: list[dict[int, float]] | None = None
 
 
 def fallback_font_path() -> Path:
@@ -186,14 +241,32 @@ def _font_advances() -> dict[int, float]:
         return _advances
 
 
-def _fallback_font_advances() -> dict[int, float]:
-    """Advance widths in em of DejaVu Sans's characters, read once (none if matplotlib's file is gone)."""
+def _fallback_font_advances() -> list[dict[int, float]]:
+    """Advance widths in em of each fallback font's characters (``fallback_fonts``' order), read once,
+    the first time a character the map font lacks is met."""
     global _fallback_advances
+    fallbacks = fallback_fonts()
     with _metrics_lock:
         if _fallback_advances is None:
-            path = fallback_font_path()
-            _fallback_advances = _read_advances(path) if path.is_file() else {}
+            _fallback_advances = [_read_advances(f.path) for f in fallbacks]
         return _fallback_advances
+
+
+def _fallback_index(ch: str) -> int | None:
+    """The index in ``fallback_fonts`` of the first fallback font that has ``ch`` (None: none has)."""
+    code = ord(ch)
+    return next((i for i, advances in enumerate(_fallback_font_advances()) if code in advances), None)
+
+
+def fallback_family(run: str) -> str:
+    """The family a run of ``font_runs`` the map font lacks is drawn in: the fallback font that has its
+    characters (DejaVu Sans when none has).
+
+    >>> fallback_family("𠀋"), fallback_family("ł")
+    ('Noto Sans CJK JP', 'DejaVu Sans')
+    """
+    index = _fallback_index(run[0])
+    return LATIN_FALLBACK if index is None else fallback_fonts()[index].family
 
 
 @functools.cache
@@ -210,23 +283,26 @@ def _lacking() -> re.Pattern[str]:
 
 
 def font_runs(text: str) -> list[tuple[str, bool]] | None:
-    """``text`` cut where the map font lacks a character: runs of (text, drawn by DejaVu Sans); None when
-    the map font draws all of it (nearly always: Noto Sans SC has ASCII, Chinese, Japanese kana and most
-    Latin letters). Painters that draw with one font at a time (cairo) switch fonts between runs.
+    """``text`` cut where the font drawing it changes: runs of (text, drawn by a fallback font: the one
+    ``fallback_family`` names); None when the map font draws all of it (nearly always: Noto Sans SC has
+    ASCII, Chinese, Japanese kana and most Latin letters). Painters that draw with one font at a time
+    (cairo) switch fonts between runs.
 
-    >>> font_runs("王磊"), font_runs("Michał")
-    (None, [('Micha', False), ('ł', True)])
+    >>> font_runs("王磊"), font_runs("Michał"), font_runs("陈𠀋ł")
+    (None, [('Micha', False), ('ł', True)], [('陈', False), ('𠀋', True), ('ł', True)])
     """
     if text.isascii() or map_font().path is None or _lacking().search(text) is None:
         return None
     has = _font_advances()
     runs: list[tuple[str, bool]] = []
+    last: int | None = -1                       # the font of the last run: -1 the map font, else a fallback's index
     for ch in text:
-        fallback = ord(ch) not in has
-        if runs and runs[-1][1] == fallback:
-            runs[-1] = (runs[-1][0] + ch, fallback)
+        font = -1 if ord(ch) in has else _fallback_index(ch)
+        if runs and font == last:
+            runs[-1] = (runs[-1][0] + ch, runs[-1][1])
         else:
-            runs.append((ch, fallback))
+            runs.append((ch, font != -1))
+        last = font
     return runs
 
 
@@ -240,10 +316,19 @@ def _estimate(ch: str) -> float:
 
 
 class _Widths(dict[str, float]):
-    """Each character's width in em, looked up (or estimated) the first time it is asked for."""
+    """Each character's width in em, looked up (or estimated, with a warning naming a printable character
+    no font has: it shows as an empty box) the first time it is asked for."""
 
     def __missing__(self, ch: str) -> float:
-        width = _font_advances().get(ord(ch)) or _fallback_font_advances().get(ord(ch)) or _estimate(ch)
+        width = _font_advances().get(ord(ch))
+        if width is None:
+            index = _fallback_index(ch)
+            if index is None:
+                if ch.isprintable() and map_font().path is not None:
+                    log.warning("maps: no font has %s (U+%04X); it is drawn as an empty box", ch, ord(ch))
+                width = _estimate(ch)
+            else:
+                width = _fallback_font_advances()[index][ord(ch)]
         self[ch] = width
         return width
 

@@ -227,18 +227,18 @@ def cairo_with_map_font() -> Any:
             font = fonts.map_font()
             if font.path is not None:
                 _add_font_file(str(font.path))
-            fallback = fonts.fallback_font_path()
-            if fallback.is_file():
-                _add_font_file(str(fallback))
+            for fallback in fonts.fallback_fonts():
+                _add_font_file(str(fallback.path))
             _cairo_family = font.family
     return cairocffi
 
 
 def show_runs(ctx: Any, runs: Sequence[tuple[str, bool]], family: str) -> None:
     """Draw a text cut into runs (``fonts.font_runs``) from the current point, each run in the map font
-    ``family`` or, where it lacks the characters, in DejaVu Sans; the font face is left as the last run's."""
+    ``family`` or, where it lacks the characters, in the fallback font that has them (``fonts.fallback_family``:
+    Noto Sans CJK for rare hanzi and Korean, else DejaVu Sans); the font face is left as the last run's."""
     for run, fallback in runs:          # each run from where the last one left the current point
-        ctx.select_font_face(fonts.LATIN_FALLBACK if fallback else family)
+        ctx.select_font_face(fonts.fallback_family(run) if fallback else family)
         ctx.show_text(run)
 
 

@@ -212,3 +212,15 @@ def test_the_redaction_option_says_it_leaves_interests_out_too() -> None:
     """``redact=true`` leaves personal notes and entrenched interests out, as the map image says."""
     assert WEB_TEXTS["en"]["redact"] == "Leave personal notes and interests out"
     assert WEB_TEXTS["zh-CN"]["redact"] in word("redacted", "zh-CN")     # 不含个人备注与利益信息
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_unreached_opponent_gap_names_the_skeptics_it_lists_too(lang: str) -> None:
+    """The gap lists skeptics as well as opponents (scoring/gaps.py), so its heading names both, in the
+    server's words for the stances; in Chinese not as "反对者无人可及", which reads like 无人能及
+    (unrivalled)."""
+    heading = WEB_TEXTS[lang]["gap_unreached_opponent"]
+    for stance in ("skeptic", "opponent"):
+        assert text(f"label.stance.{stance}", lang).lower() in heading.lower(), (stance, heading)
+    assert "无人可及" not in heading
+    assert WEB_TEXTS["zh-CN"]["stance"] == "态度"

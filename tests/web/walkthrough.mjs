@@ -75,7 +75,10 @@ async function mapPeople(page) {
       const r = el.getBoundingClientRect();
       const inside = !el.hidden && r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1
         && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
-      return { id: el.dataset.id, hidden: el.hidden, inside, text: el.innerText.replace(/\s+/g, ' ').trim(), classes: el.className };
+      // (the name's size on screen: its CSS size times the map's zoom)
+      const name = el.querySelector('.name');
+      const namePx = name && el.offsetWidth ? parseFloat(getComputedStyle(name).fontSize) * (r.width / el.offsetWidth) : 0;
+      return { id: el.dataset.id, hidden: el.hidden, inside, namePx, text: el.innerText.replace(/\s+/g, ' ').trim(), classes: el.className };
     });
   });
 }
@@ -329,12 +332,14 @@ try {
     const drawn = cards.map((x) => x.id);
     const text = await notice.innerText();
     const file = await shot(p, '09-large-account');
-    await p.locator('#find-person').fill(config.find);
+    // typed as names with a middle dot often are, with another dot (the stored name has none)
+    await p.locator('#find-person').fill(`${config.find.slice(0, 1)}・${config.find.slice(1)}`);
     await p.locator('#find-person').press('Enter');
     await p.waitForFunction(() => document.querySelector('#focus-mode')?.value === 'around');
     await p.getByTestId('person-panel').waitFor();
     await p.waitForTimeout(300);
-    return { shown, lines, drawn, allInside: cards.every((x) => x.inside), notice: text,
+    return { shown, lines, drawn, inside: cards.filter((x) => x.inside).map((x) => x.id),
+      namePx: Math.min(...cards.map((x) => x.namePx)), notice: text,
       mode: await p.locator('#focus-mode').inputValue(),
       around: await p.getByTestId('map').getAttribute('data-shown'), noticeHidden: await notice.isHidden(),
       panelName: (await p.getByTestId('person-panel').locator('h2').innerText()).trim(), screenshot: file };

@@ -4,6 +4,7 @@ import { api, listAll, download, queryEnum, hasPath, ApiError, explain, fieldPro
 import { h, clear, toast, fmt, signed, daysSince } from './dom.js';
 import { t, label, lang, list, money, STANCES, ROLES } from './i18n.js';
 import { RelationshipMap, lineKey, drawnEnds } from './map.js';
+import { contains } from './search.js';
 
 const LINE_TYPES = ['INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
 const UNDIRECTED = ['ALLY', 'RIVAL'];
@@ -226,13 +227,12 @@ class AccountPage {
   }
 
   /** The person a typed text names: a suggestion taken, an id, else the first whose name, title or
-   *  department contains it (case aside); undefined when nobody does. */
+   *  department contains it (case, width, spaces and middle dots aside: `contains`); undefined when
+   *  nobody does. */
   personTyped(typed) {
     if (this.findIndex.has(typed)) return this.findIndex.get(typed);
     if (this.contactById.has(typed)) return typed;
-    const query = typed.toLowerCase();
-    return this.contacts.find((c) => [c.name, c.title, c.department]
-      .some((value) => value && value.toLowerCase().includes(query)))?.id;
+    return this.contacts.find((c) => [c.name, c.title, c.department].some((value) => contains(value, typed)))?.id;
   }
 
   /** Which people the focus shows: null for everyone. */

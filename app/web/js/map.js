@@ -8,6 +8,9 @@ import { t, label } from './i18n.js';
 import { CARD, orgChart, routeAround } from './layout.js';
 
 const PERSON_EDGES = ['REPORTS_TO', 'INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
+// The least zoom the map is fitted at: a card's name (14 px) about 10 px on screen, its title 8 px.
+export const READABLE_ZOOM = 0.7;
+const FIT_PADDING = 24;
 const TEAM_EDGES = ['COVERS', 'MIRRORS'];
 
 const STYLE = [
@@ -153,11 +156,24 @@ export class RelationshipMap {
     this.people.style.transform = `translate(${x}px, ${y}px) scale(${this.cy.zoom()})`;
   }
 
+  /** Shows the people `ids` (else everyone drawn) as large as they fit, up to 1.2×, but never smaller
+   *  than READABLE_ZOOM: a map too wide or tall for that is shown from its head (of the people in its
+   *  top row, the one most people report to) at the top, centred, and the rest is a drag, a scroll or
+   *  the − button away. */
   fit(ids) {
     const nodes = ids ? this.cy.nodes().filter((n) => ids.includes(n.id())) : this.cy.nodes(':visible');
+    const shown = nodes.length ? nodes : this.cy.nodes();
     this.cy.resize();
-    this.cy.fit(nodes.length ? nodes : undefined, 24);
-    if (this.cy.zoom() > 1.2) { this.cy.zoom(1.2); this.cy.center(nodes.length ? nodes : undefined); }
+    this.cy.fit(shown, FIT_PADDING);
+    if (this.cy.zoom() > 1.2) { this.cy.zoom(1.2); this.cy.center(shown); }
+    if (this.cy.zoom() >= READABLE_ZOOM || !shown.length) return;
+    const top = Math.min(...shown.map((n) => n.position('y')));
+    const reports = new Map();
+    for (const boss of this.bossOf.values()) reports.set(boss, (reports.get(boss) || 0) + 1);
+    const head = shown.filter((n) => n.position('y') === top).max((n) => reports.get(n.id()) || 0).ele;
+    this.cy.zoom(READABLE_ZOOM);
+    this.cy.pan({ x: this.canvas.clientWidth / 2 - head.position('x') * READABLE_ZOOM,
+      y: FIT_PADDING + CARD.h / 2 * READABLE_ZOOM - top * READABLE_ZOOM });
   }
 
   zoomBy(factor) {
