@@ -286,11 +286,18 @@ def _key(header: str) -> str:
 
 
 def encoding_named(name: str) -> str | None:
-    """The encoding of :data:`ENCODINGS` a name stands for (``UTF8``, ``cp936``, ``ms950``, ``Big5``), if any."""
+    """The encoding of :data:`ENCODINGS` a name stands for (``UTF8``, ``cp936``, ``ms950``, ``Big5``,
+    ``us-ascii``), if any.
+
+    >>> encoding_named("US-ASCII"), encoding_named("utf-8-sig"), encoding_named("ms950"), encoding_named("x")
+    ('utf-8', 'utf-8', 'big5', None)
+    """
     try:
         codec = codecs.lookup(name.strip()).name
     except LookupError:
         return None
+    if codec in ("ascii", "utf-8-sig"):   # text/*'s default charset (RFC 2046) is a subset; a BOM is dropped
+        return "utf-8"
     return (next((e for e in ENCODINGS if codecs.lookup(e).name == codec), None)
             or next((e for e in ENCODINGS if codecs.lookup(CODECS.get(e, e)).name == codec), None))
 
@@ -447,17 +454,19 @@ def _check_header(kind: str, header: list[str], fields: list[str | None], ignore
         first.setdefault(f, h.strip())
     unknown = f"; these columns are not ones Guanxi knows and were ignored: {', '.join(map(repr, ignored))}" \
         if ignored else ""
-    for key in KEYS[kind]:
-        if key in first:
-            continue
+    missing = {}
+    for key in (k for k in KEYS[kind] if k not in first):
         english = "".join(part.capitalize() for part in key.split("_"))
-        names = ", ".join([english, *sorted(k for k, v in KINDS[kind].items() if v == key and k != _key(english))])
-        if key == "id":
-            msg = (f"the CSV has no id column ({names}): an import is keyed by the CRM's record ids, so that "
-                   "importing it again updates the same records instead of adding them again")
-        else:
-            msg = f"the CSV has no column for {key!r} ({names}): each row is known by its {_listed(KEYS[kind])}"
-        errors.append({"loc": ["body", 1], "msg": msg + unknown})
+        missing[key] = ", ".join([english, *sorted(k for k, v in KINDS[kind].items()
+                                                   if v == key and k != _key(english))])
+    if list(missing) == ["id"]:
+        errors.append({"loc": ["body", 1], "msg": f"the CSV has no id column ({missing['id']}): an import is keyed "
+                       "by the CRM's record ids, so that importing it again updates the same records instead of "
+                       "adding them again" + unknown})
+    elif missing:
+        columns = "; ".join(f"{key!r} ({names})" for key, names in missing.items())
+        errors.append({"loc": ["body", 1], "msg": f"the CSV has no column for {columns}: each row is known by its "
+                                                  f"{_listed(KEYS[kind])}{unknown}"})
     if errors:
         raise CsvError(422, errors)
 

@@ -411,14 +411,14 @@ class Store:
             held = {_line_key(e): e for e in tx.edges_touching([into])}
             before: dict[str, EdgeRecord | None] = {}     # the lines written, as they were (None: new)
             for edge in theirs:
-                line = _moved_line(edge, id, into)
+                line = _moved_edge(edge, id, into, rename_client_id=False)
                 if line.source == line.target:
                     continue                               # a line between the two records of one person
                 same = held.get(key := _line_key(line))
                 if same is None:
                     held[key] = replace(line, created_at=stamp, updated_at=stamp, version=1)
                     before[line.id] = None
-                elif (filled := merge_patch(line.data, same.data)) != same.data:
+                elif (filled := merge_patch(line.data, _known(same))) != same.data:
                     held[key] = replace(same, data=filled, updated_at=stamp, version=same.version + 1)
                     before.setdefault(same.id, same)
             written = [e for e in held.values() if e.id in before]
@@ -1059,9 +1059,13 @@ class Store:
         line of its type between the same two people — the other way round, or under another id — would
         count twice. The stored lines read are those of the ends stored before this write (``new``: the
         nodes it creates, which have none)."""
+        pairs = [(edge, loc) for edge, loc in edges if edge.type in SYMMETRIC_TYPES]
+        # (lines stored already are left as they are: a pair recorded twice before this rule can still be
+        # edited, exported and imported again, and one of them deleted)
+        stored_ids = tx.get_edges([edge.id for edge, _ in pairs]).keys() if pairs else set()
         given: dict[tuple[str, frozenset[str]], EdgeRecord] = {}
-        for edge, loc in edges:
-            if edge.type not in SYMMETRIC_TYPES:
+        for edge, loc in pairs:
+            if edge.id in stored_ids:
                 continue
             first = given.setdefault((edge.type, frozenset((edge.source, edge.target))), edge)
             if first.id != edge.id:
@@ -1423,6 +1427,18 @@ def opaque_id(id: str) -> str:
     return "erased-" + hashlib.sha256(id.encode()).hexdigest()[:24]
 
 
+# What a decision-chain seat holds when nobody said otherwise: what a duplicate's seat may fill in a merge.
+_SEAT_DEFAULTS = {"stance": "unknown", "influence": 3}
+
+
+def _known(edge: EdgeRecord) -> dict[str, Any]:
+    """A line's fields that someone set: a seat's default stance and influence left out (a duplicate's
+    known ones fill them when the two records of a person are merged)."""
+    if edge.type != EdgeType.MEMBER_OF:
+        return dict(edge.data)
+    return {k: v for k, v in edge.data.items() if _SEAT_DEFAULTS.get(k, object()) != v}
+
+
 def _as_json(record: EdgeRecord | None) -> dict[str, Any] | None:
     return record.as_json() if record is not None else None
 
@@ -1435,23 +1451,18 @@ def _line_key(edge: EdgeRecord) -> tuple[str, str, str, str | None] | tuple[str,
     return edge.type, edge.source, edge.target, edge.data.get("kind") if edge.type == EdgeType.HAS_INTEREST else None
 
 
-def _moved_line(edge: EdgeRecord, old: str, new: str) -> EdgeRecord:
-    """The line with its end ``old`` moved to ``new``: a generated id generated again, a client's kept."""
-    source, target = (new if edge.source == old else edge.source), (new if edge.target == old else edge.target)
-    kind = edge.data.get("kind") if edge.type == EdgeType.HAS_INTEREST else None
-    generated = edge.id == default_edge_id(edge.type, edge.source, edge.target, kind)
-    return replace(edge, id=default_edge_id(edge.type, source, target, kind) if generated else edge.id,
-                   source=source, target=target)
-
-
-def _moved_edge(edge: EdgeRecord, old: str, new: str) -> EdgeRecord:
-    """The edge with ``old`` as an end replaced by ``new``, and a generated id generated again."""
+def _moved_edge(edge: EdgeRecord, old: str, new: str, *, rename_client_id: bool = True) -> EdgeRecord:
+    """The edge with its end ``old`` replaced by ``new``, a generated id generated again; a client's id has
+    ``old`` in it replaced too (an erased person's id that is personal data), unless ``rename_client_id``
+    is false (a merge: the line is the same record of the client's)."""
     if old == new:
         return edge
     source, target = (new if edge.source == old else edge.source), (new if edge.target == old else edge.target)
     kind = edge.data.get("kind") if edge.type == EdgeType.HAS_INTEREST else None
-    generated = edge.id == default_edge_id(edge.type, edge.source, edge.target, kind)
-    id = default_edge_id(edge.type, source, target, kind) if generated else edge.id.replace(old, new)
+    if edge.id == default_edge_id(edge.type, edge.source, edge.target, kind):
+        id = default_edge_id(edge.type, source, target, kind)
+    else:
+        id = edge.id.replace(old, new) if rename_client_id else edge.id
     return replace(edge, id=id, source=source, target=target)
 
 
@@ -1488,7 +1499,7 @@ _EDGE_KEYS = frozenset({"id", "type", "source", "target", "opportunity_id", "con
 
 def _second_line(edge: EdgeRecord, other: EdgeRecord, loc: Loc) -> dict[str, Any]:
     return {"loc": [*_where(loc), "target"],
-            "msg": f"{edge.source!r} and {edge.target!r} already have a {edge.type} line ({other.id!r}): "
+            "msg": f"{edge.source!r} and {edge.target!r} already have {'an' if edge.type[0] in 'AEIOU' else 'a'} {edge.type} line ({other.id!r}): "
                    f"it means both ways and is recorded once (edit that one)"}
 
 

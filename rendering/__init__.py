@@ -137,8 +137,8 @@ def account_graph(store: Store, account_id: str, opportunity_id: str | None,
                   as_of: str | None = None) -> nx.MultiDiGraph:
     """The account's cached projection, or (``as_of``) its map as it stood then, replayed. The same
     answer about ``opportunity_id`` at every moment: ``MapError`` (a 422 naming it) when it is another
-    account's deal or another kind of record; ``NotFound`` when there is no such deal, or it was not on
-    the account's map then."""
+    account's deal, or another kind of record on this map; ``NotFound`` when there is no such deal (a
+    record of another kind elsewhere included), or it was not on the account's map then."""
     graph = store.account_graph(account_id) if as_of is None else history.account_graph_as_of(store, account_id,
                                                                                              as_of)
     if opportunity_id is not None and not check_opportunity(graph, opportunity_id):

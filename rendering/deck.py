@@ -36,7 +36,7 @@ from scoring.chain import chain_report
 from scoring.changes import ChangeList
 from scoring.gaps import gap_report
 from scoring.options import ScoringOptions, discreet, resolve
-from scoring.people import is_open
+from scoring.people import deal_status
 from scoring.recommend import who_next
 from scoring.texts import label, money, norm_lang, say
 
@@ -269,8 +269,8 @@ def build_deck(graph: nx.MultiDiGraph, *, opportunity_id: str | None, lang: str,
     team_list = list(team) if team is not None else None
     opp = g.nodes[opportunity_id] if opportunity_id is not None and opportunity_id in g else None
     # A deal won or lost is presented as such: no plan of whom to win for it.
-    closed = None if opp is None or is_open(opp, resolve(options)) else \
-        "lost" if opp.get("status") == "lost" else "won"
+    status = deal_status(opp, resolve(options)) if opp is not None else "open"
+    closed = None if status == "open" else status
 
     facts = [word("as_of", lang, date=today.isoformat())]
     if opp is not None:

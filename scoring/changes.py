@@ -27,7 +27,7 @@ from graph.models import status_of_stage
 from scoring.chain import chain_report
 from scoring.gaps import gap_report
 from scoring.options import ScoringOptions, discreet, resolve
-from scoring.people import is_open
+from scoring.people import deal_status, is_open
 from scoring.recommend import who_next
 from scoring.rules import drawn_ends
 from scoring.texts import label, money, norm_lang, say
@@ -374,14 +374,6 @@ def _interests(d: _Diff) -> None:
                   name=d.name(u), interest=kind)
 
 
-def _status(x: Mapping[str, Any]) -> str:
-    """A deal's status: as recorded (open, won, lost), else as its stage implies."""
-    status = x.get("status")
-    if isinstance(status, str) and status in ("open", "won", "lost"):
-        return status
-    return status_of_stage(x.get("stage") if isinstance(x.get("stage"), str) else None).value
-
-
 def _amount(x: Mapping[str, Any], lang: str, exact: bool = False) -> str:
     """A deal's amount as a manager reads it ("CNY 6.5 million", "约650万元"); ``exact``: to the unit."""
     amount = x.get("amount")
@@ -406,7 +398,7 @@ def _deals(d: _Diff, account_id: str) -> None:
             continue
         old, new, opp = before.get(o), after.get(o), d.name(o)
         if old is None and new is not None:
-            status = _status(new)
+            status = deal_status(new, d.options)
             shown = _t("sep", d.lang).join(
                 x for x in (str(new.get("stage") or ""), _t(f"status.{status}", d.lang) if status != "open" else "",
                             _amount(new, d.lang) if new.get("amount") is not None else "") if x) \
@@ -414,12 +406,12 @@ def _deals(d: _Diff, account_id: str) -> None:
             d.add("deal_opened", o, "opportunity", "status", None, status, opportunity_id=o, opportunity=opp,
                   after=shown)
         elif new is None and old is not None:
-            d.add("deal_removed", o, "opportunity", None, _status(old), None, opportunity_id=o, opportunity=opp)
+            d.add("deal_removed", o, "opportunity", None, deal_status(old, d.options), None, opportunity_id=o, opportunity=opp)
             continue
         assert new is not None
         old = old or {}
         if old:
-            a, b = _status(old), _status(new)
+            a, b = deal_status(old, d.options), deal_status(new, d.options)
             if a != b:
                 kind = {"won": "deal_won", "lost": "deal_lost"}.get(b, "deal_reopened")
                 d.add(kind, o, "opportunity", "status", a, b, opportunity_id=o, opportunity=opp,

@@ -205,14 +205,17 @@ def find_gaps(amap: AccountMap, chain: ChainAnalysis, today: dt.date, o: Scoring
     if len(supporters) < o.min_supporters:
         picks = new_threads(amap, chain, o, go, o.min_supporters - len(supporters))
         # On a small account there are not 3–5 people to widen to yet: say what is possible there.
-        on_map = len(amap.active)
+        on_map = sum(not amap.is_erased(c) for c in amap.active)
         small = on_map < o.min_supporters
+        # ("Only one person at this client is" / "Only 2 people … are"; Chinese counts people alike)
+        count = on_map if lang == "zh-CN" else ("one person at this client is" if on_map == 1
+                                                else f"{on_map} people at this client are")
         if picks:
             action = text("gap.single_threaded.action_small" if small else "gap.single_threaded.action", lang,
-                          names=join([name(c) for c in picks], lang), count=on_map)
+                          names=join([name(c) for c in picks], lang), count=count)
         else:
             action = text("gap.single_threaded.action_small_generic" if small
-                          else "gap.single_threaded.action_generic", lang, count=on_map)
+                          else "gap.single_threaded.action_generic", lang, count=count)
         gaps.append(Gap("single_threaded", "high" if len(supporters) <= o.single_thread_high else "medium",
                         tuple(supporters), text(_THREADS.get(len(supporters), "gap.single_threaded.message_few"), lang,
                                                 count=len(supporters)),

@@ -337,11 +337,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Widen the threads to 3–5 people across levels and departments.",
         "zh-CN": "把联系扩展到不同层级、不同部门的3–5人。"},
     "gap.single_threaded.action_small": {
-        "en": "Only {count} people at this client are on the map: win {names} over, and find who else takes "
+        "en": "Only {count} on the map: win {names} over, and find who else takes "
               "part in the decision, across levels and departments.",
         "zh-CN": "客户这边目前只掌握{count}个人：先争取{names}的支持，再找出参与决策的其他层级、部门的人。"},
     "gap.single_threaded.action_small_generic": {
-        "en": "Only {count} people at this client are on the map: find who else takes part in the decision, "
+        "en": "Only {count} on the map: find who else takes part in the decision, "
               "across levels and departments.",
         "zh-CN": "客户这边目前只掌握{count}个人：先找出参与决策的其他层级、部门的人。"},
     "gap.no_executive_counterpart.message": {

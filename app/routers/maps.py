@@ -105,9 +105,8 @@ def _history_map(store: Store, request: Request, account_id: str, fmt: str, *, a
                  since: str | None, opportunity_id: str | None, redact: bool, lang: str | None,
                  focus: Focus) -> tuple[bytes, str, str]:
     """The account's map as it stood ``as_of``, or (``since``) the change map from ``since`` to ``as_of``
-    (default: now), with the same focus and the same checks as the map now: the bytes, their media type
-    and the language of their text. An ``opportunity_id`` that names another kind of record or another
-    account's deal is a 422 naming it; one the map does not hold, a 404."""
+    (default: now), with the same focus and the same checks as the map now (``rendering.account_graph``):
+    the bytes, their media type and the language of their text."""
     from rendering.change_map import FORMATS as CHANGE_FORMATS
     from rendering.change_map import render_change_map
 

@@ -252,3 +252,17 @@ def test_a_question_mark_inside_a_chinese_name_of_a_gbk_file_is_warned_about(fur
     assert furniture.get("/v1/contacts/q-1").json()["name"] == "李?"
     # a UTF-8 file holds every character: its "?" is meant
     assert "warnings" not in ok(post_csv(furniture, "contacts", csv.replace("䶮", "?")))
+
+
+@pytest.mark.parametrize("charset", ["us-ascii", "utf-8-sig", "ASCII"])
+def test_charsets_that_are_utf8s_subsets_or_variants_are_read(furniture: TestClient, charset: str) -> None:
+    answer = ok(post_csv(furniture, "contacts", "Id,Name,AccountId\nascii1,Wang Wei,gzf\n",
+                         f"text/csv; charset={charset}"))
+    assert answer["encoding"] == "utf-8"
+
+
+def test_every_missing_key_column_is_said_in_one_error(furniture: TestClient) -> None:
+    rows = "Strength,关系备注\n" + "0.5,x\n" * 40
+    problem = assert_problem(post_csv(furniture, "relationships", rows), 422)
+    assert len(problem["errors"]) == 1
+    assert all(f"'{key}'" in problem["errors"][0]["msg"] for key in ("type", "source", "target"))

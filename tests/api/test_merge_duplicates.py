@@ -92,3 +92,15 @@ def test_a_merge_that_would_make_a_reporting_cycle_is_refused(client: TestClient
     assert refused.status_code == 422, refused.text
     assert "cycle" in refused.text
     assert _ok(client.get("/v1/contacts/lin-2"))["name"] == "Lin Xiao"
+
+
+def test_a_seat_both_records_hold_keeps_what_either_knows(client: TestClient) -> None:
+    """The kept record's seat on a deal was added without a stance or influence (the defaults): the
+    duplicate's known stance and influence fill them; the kept record's role stands."""
+    _ok(client.post("/v1/import", json={**BASE, "decision_chain": [
+        {"opportunity_id": "deal", "contact_id": "lin", "role": "influencer"},
+        {"opportunity_id": "deal", "contact_id": "lin-2", "role": "decision_maker", "stance": "supporter",
+         "influence": 5}]}))
+    _ok(client.post("/v1/contacts/lin-2/merge", json={"into": "lin"}))
+    seat = _ok(client.get("/v1/opportunities/deal/decision-chain/members/lin"))
+    assert (seat["role"], seat["stance"], seat["influence"]) == ("influencer", "supporter", 5)

@@ -6,6 +6,7 @@ review E, finding 3; a CRM export listing the pair from both sides inflated infl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -49,3 +50,22 @@ def test_both_ways_in_one_bundle_is_refused(client: TestClient) -> None:
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["loc"][:3] == ["body", "relationships", 2]
     assert client.get("/v1/contacts/a").status_code == 404
+
+
+def test_a_pair_recorded_twice_before_the_rule_can_still_be_edited(client: TestClient, settings: Any) -> None:
+    """Stores written before the rule may hold both ways of a pair: they stay editable and re-importable."""
+    from app.settings import make_backend
+    from graph.models import RelationshipIn
+    from graph.store import Store, _edge_record
+
+    assert client.post("/v1/import", json=BASE).status_code == 200
+    store = Store(make_backend(settings))
+    try:   # written as an older version would have (no rule then)
+        store.backend.write(lambda tx: tx.put_edges([replace(_edge_record(RelationshipIn(
+            type="ALLY", source="b", target="a", strength=0.2)), account_id="acme")]))
+    finally:
+        store.backend.close()
+    edited = client.patch("/v1/relationships/ALLY:b:a", json={"strength": 0.3})
+    assert edited.status_code == 200, edited.text
+    exported = client.get("/v1/accounts/acme/export").json()
+    assert client.post("/v1/import", json=exported).status_code == 200
