@@ -82,7 +82,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "interest_gone": {"en": "{name}: entrenched interest gone — {interest}",
                       "zh-CN": "{name}：根深蒂固的利益已消除——{interest}"},
     "deal_opened": {"en": "new deal: {opportunity} ({after})", "zh-CN": "新商机：{opportunity}（{after}）"},
-    "deal_removed": {"en": "deal removed: {opportunity}", "zh-CN": "商机已删除：{opportunity}"},
+    "deal_removed": {"en": "deal removed from the map: {opportunity}", "zh-CN": "商机已从地图上移除：{opportunity}"},
     "deal_won": {"en": "deal won: {opportunity}", "zh-CN": "商机赢单：{opportunity}"},
     "deal_lost": {"en": "deal lost: {opportunity}", "zh-CN": "商机输单：{opportunity}"},
     "deal_reopened": {"en": "deal reopened: {opportunity} (was {before})",

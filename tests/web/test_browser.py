@@ -329,6 +329,19 @@ def test_a_promotion_points_from_the_patron_to_the_protege(walk: dict[str, Any])
     assert seen["removeLabel"] == "删除关系 Mark Tan → Ms. Lim"
 
 
+def test_a_duplicate_is_merged_into_the_record_kept_from_its_panel(walk: dict[str, Any]) -> None:
+    seen = step(walk, "merge_duplicate")
+    assert seen["made"] == [201, 201]
+    assert (seen["duplicate"], seen["onMap"], seen["panel"]) == ("gone", 0, "林晓")
+    assert "gzf-design" in seen["moved"] and seen["kept"]["knows_us"] is True
+
+
+def test_a_won_deal_says_it_is_won_instead_of_planning_moves(walk: dict[str, Any]) -> None:
+    seen = step(walk, "deal_won")
+    assert seen["status"] == 200 and seen["recommendations"] == 0
+    assert "赢单" in seen["moves"], seen["moves"]
+
+
 def test_no_console_error_and_nothing_leaves_the_service(walk: dict[str, Any]) -> None:
     assert walk["steps"], "the walkthrough ran no step"
     # The one error the browser logs by itself: the 412 the stale edit asked for.
@@ -343,5 +356,6 @@ def test_screenshots_of_every_step(walk: dict[str, Any]) -> None:
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert shots == ["01-accounts.png", "02-account-map.png", "03-general-manager.png", "04-opportunity-plan.png",
                      "05-gap-highlight.png", "06-stance-edited.png", "07-tablet-zh.png", "08-viewer.png",
-                     "09-large-account.png", "10-promotion-zh.png"]
+                     "09-large-account.png", "10-promotion-zh.png", "11-merge-duplicate-zh.png",
+                     "12-deal-won-zh.png"]
     assert all((ARTIFACTS / name).stat().st_size > 10_000 for name in shots)

@@ -387,6 +387,55 @@ try {
     return { arrows, protege, patron, legend, added, stored, removeLabel, screenshot: file };
   });
   await promotion.context.close();
+
+  // A CRM duplicate of the design director, merged into her record from its panel.
+  const duplicate = await newPage(browser, { width: 1280, height: 800 }, 'zh-CN');
+  await step('merge_duplicate', async () => {
+    const p = duplicate.page;
+    await p.goto(config.baseUrl + '/');
+    const made = await p.evaluate(async (key) => {
+      const send = (path, body) => fetch(path, { method: 'POST', body: JSON.stringify(body),
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } }).then((r) => r.status);
+      return [await send('/v1/contacts', { id: 'gzf-design-dup', account_id: 'gzf', name: 'Lin Xiao', knows_us: true }),
+        await send('/v1/relationships', { type: 'INFLUENCES', source: 'gzf-design-dup', target: 'gzf-coo', strength: 0.4 })];
+    }, config.editorKey);
+    await openSignedIn(p, '/#/accounts/gzf', config.editorKey);
+    await p.getByTestId('person-gzf-design-dup').click();
+    await p.getByTestId('person-panel').waitFor();
+    await p.locator('#merge-into').selectOption('gzf-design');
+    await p.locator('[data-edit="merge"]').scrollIntoViewIfNeeded();
+    const file = await shot(p, '11-merge-duplicate-zh');
+    await p.locator('[data-edit="merge"]').click();
+    await p.getByTestId('person-panel').locator('h2', { hasText: '林晓' }).waitFor();
+    const after = await p.evaluate(async (key) => {
+      const get = (path) => fetch(path, { headers: { Authorization: `Bearer ${key}` } });
+      const lines = await (await get('/v1/relationships?account_id=gzf&type=INFLUENCES&limit=200')).json();
+      const people = await (await get('/v1/contacts?account_id=gzf&limit=200')).json();
+      return { duplicate: people.items.some((c) => c.id === 'gzf-design-dup') ? 'still there' : 'gone',
+        kept: await (await get('/v1/contacts/gzf-design')).json(),
+        moved: lines.items.filter((e) => e.target === 'gzf-coo').map((e) => e.source) };
+    }, config.editorKey);
+    return { made, panel: (await p.getByTestId('person-panel').locator('h2').innerText()).trim(),
+      onMap: await p.getByTestId('person-gzf-design-dup').count(), ...after, screenshot: file };
+  });
+  await duplicate.context.close();
+
+  // Last (it closes the upgrade deal): a deal marked won answers no moves and no gaps, and says why.
+  const won = await newPage(browser, { width: 1280, height: 800 }, 'zh-CN');
+  await step('deal_won', async () => {
+    const p = won.page;
+    await p.goto(config.baseUrl + '/');
+    const status = await p.evaluate(async (key) => (await fetch('/v1/opportunities/gzf-upgrade', {
+      method: 'PATCH', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ stage: '赢单' }) })).status, config.editorKey);
+    await openSignedIn(p, '/#/opportunities/gzf-upgrade', config.editorKey);
+    await p.getByTestId('no-moves').waitFor();
+    const moves = await p.getByTestId('no-moves').innerText();
+    const recommendations = await p.locator('[data-testid^="recommendation-"]').count();
+    const file = await shot(p, '12-deal-won-zh');
+    return { status, moves, recommendations, screenshot: file };
+  });
+  await won.context.close();
 } finally {
   await browser.close();
   report.timings.total = Date.now() - started;

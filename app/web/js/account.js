@@ -65,7 +65,9 @@ class AccountPage {
         api(`/opportunities/${oid}/decision-chain`), api(`/opportunities/${oid}/coverage-gaps`),
         api(`/opportunities/${oid}/next-best-contacts?k=5&plan=true`),
       ]);
-      Object.assign(analytics, { chain, gaps: gaps.gaps || [], recommendations: next.recommendations || [] });
+      // A deal won or lost answers no gaps and no moves, and says so (dealOver).
+      Object.assign(analytics, { chain, gaps: gaps.gaps || [], recommendations: next.recommendations || [],
+        dealOver: next.deal_status && next.deal_status !== 'open' ? next.message : null });
     } else {
       analytics.classification = await api(`/accounts/${id}/classification`).catch(() => null);
     }
@@ -395,7 +397,7 @@ class AccountPage {
           h('ul', { class: 'tactics' }, (r.tactics || []).map((x) => h('li', {}, x.text)))));
     }));
     return h('section', { class: 'card' }, h('h2', {}, t('next')), h('p', { class: 'muted small' }, t('plan_intro')),
-      recs.length ? list : h('p', {}, t('no_recommendations')));
+      recs.length ? list : h('p', { 'data-testid': 'no-moves' }, this.dealOver || t('no_recommendations')));
   }
 
   gapsSection() {
@@ -423,7 +425,8 @@ class AccountPage {
             h('p', { class: 'action' }, '→ ', g.action));
         })));
     });
-    return h('section', { class: 'card' }, h('h2', {}, t('gaps')), sections.length ? sections : h('p', {}, t('no_gaps')));
+    return h('section', { class: 'card' }, h('h2', {}, t('gaps')),
+      sections.length ? sections : h('p', {}, this.dealOver || t('no_gaps')));
   }
 
   /** Marks `ids` on the map (none: clears it), as gap `from` says ({code} or {code, item}). */
@@ -646,6 +649,24 @@ class AccountPage {
         { method: 'PATCH', version: c.version, body: { status: 'active', left_at: null } })) }, t('rejoin'))
       : h('div', { class: 'row' }, h('label', { for: 'left-at' }, t('left_date')), leftDate,
         h('button', { type: 'button', 'data-edit': 'mark-left', onclick: markLeft }, t('mark_left')));
+    // A second record of the same person (a CRM duplicate): merged into the one kept, which the panel then shows.
+    const others = this.contacts.filter((x) => x.id !== c.id && x.account_id === c.account_id && x.name !== '[erased]')
+      .sort((a, b) => (a.name || '').localeCompare(b.name || '', lang()));
+    const into = h('select', { id: 'merge-into', 'data-edit': 'merge-into', 'data-api-field': 'into', 'data-label': t('merge_into') },
+      h('option', { value: '' }, t('choose')),
+      others.map((x) => h('option', { value: x.id }, x.title ? `${x.name} · ${x.title}` : x.name)));
+    const merge = () => {
+      if (!into.value) { toast(t('merge_choose'), 'error'); return; }
+      const kept = into.value;
+      this.write(async () => {
+        await api(`/contacts/${encodeURIComponent(c.id)}/merge`, { method: 'POST', version: c.version, body: { into: kept } });
+        this.selected = kept;
+      }, t('merged', { name: c.name }));
+    };
+    const merging = others.length ? h('fieldset', { class: 'merge' }, h('legend', {}, t('duplicate')),
+      h('p', { class: 'muted small' }, t('merge_intro')),
+      h('div', { class: 'row' }, h('label', { for: 'merge-into' }, t('merge_into')), into,
+        h('button', { type: 'button', 'data-edit': 'merge', onclick: merge }, t('merge')))) : null;
     // (novalidate: the app checks the fields itself and says what is wrong in the page's language)
     return h('form', { class: 'editor', onsubmit: saveCloseness, novalidate: true, 'aria-label': t('edit') },
       h('h3', {}, t('edit')),
@@ -653,7 +674,7 @@ class AccountPage {
         ['relationship', 'solution', 'price'].map((k) => h('div', { class: 'row' }, h('label', { for: `closeness-${k}` }, t(k)), inputs[k]))),
       h('div', { class: 'row' }, knows, h('label', { for: 'knows-us' }, t('knows_us'))),
       h('button', { type: 'submit', 'data-edit': 'save-person' }, t('save')),
-      leaving);
+      leaving, merging);
   }
 
   /** The labels of the fields an edit sends, by the API's name for them (a 422's `errors[].loc`). */
