@@ -376,9 +376,11 @@ class Store:
     def merge_contact(self, id: str, into: str, *, actor: str, if_version: int | None = None) -> NodeRecord:
         """Merge the record ``id``, found to be a duplicate of the person ``into`` (of the same account),
         into that one, in one transaction: the kept record's fields stand and the duplicate's fill those it
-        lacks (nested ones field by field; they know us if either says so, last met at the later date); every line and decision-chain seat of the duplicate moves to
-        the kept record — a line it already has of that type to that person (a seat on that deal) stays as
-        it is, filled the same way, and a line between the two is dropped —; then the duplicate is deleted.
+        lacks (nested ones field by field; they know us if either says so, last met at the later date);
+        every line and decision-chain seat of the duplicate moves to the kept record — a line it already has
+        of that type to that person (a seat on that deal) stays as it is, filled the same way (a seat's
+        default stance and influence count as unknown), and a line between the two is dropped —; then the
+        duplicate is deleted.
         A generated line id is generated again for its new ends; a client's id is kept. Audited as a
         "merge", entry by entry, so the history shows the duplicate removed and its lines moved. The graph
         rules hold as on any write (a reporting cycle the move would make is refused, naming it)."""
