@@ -71,6 +71,7 @@ LEGEND: Final = {
     "deleted": {"en": "Not drawn — no longer on the map:", "zh-CN": "未画出（已不在地图上）："},
     "more": {"en": "… and {n} more (see the change list)", "zh-CN": "……另有{n}项（见变化列表）"},
     "outside": {"en": "{n} more change(s) outside the people shown", "zh-CN": "另有{n}项变化不在所示人员范围内"},
+    "stances": {"en": "stance moved on {n} deals", "zh-CN": "{n}个商机上态度有变"},
 }
 
 
@@ -112,11 +113,15 @@ def change_page(after: nx.MultiDiGraph, changes: ChangeList, *, since_label: str
     lang = lang_of(model.lang)
     joined = {c.contact_id for c in changes.changes if c.kind == "joined" and c.contact_id}
     gone = {c.contact_id for c in changes.changes if c.kind in ("left", "removed") and c.contact_id}
-    stance: dict[str, str] = {}
+    moves: dict[str, list[Change]] = {}
     for c in changes.changes:
         if (c.kind == "stance_changed" and c.contact_id and c.contact_id in model.contacts
                 and (opportunity_id is None or c.opportunity_id == opportunity_id)):
-            stance[c.contact_id] = f"{stance_label(str(c.before), lang)} → {stance_label(str(c.after), lang)}"
+            moves.setdefault(c.contact_id, []).append(c)
+    # Under the name: the move (old → new), or, when the stance moved on several deals (no deal chosen),
+    # how many (the change list says which).
+    stance = {contact: f"{stance_label(str(cs[0].before), lang)} → {stance_label(str(cs[0].after), lang)}"
+              if len(cs) == 1 else _word("stances", lang, n=str(len(cs))) for contact, cs in moves.items()}
     for contact, text in stance.items():
         model.contacts[contact].note = text
     # A change map is one page: for everyone page by page, the plain map's PDF (without since).

@@ -66,3 +66,24 @@ def test_changes_of_deleted_records_are_listed_on_the_change_map(furniture: Test
     # The lost line between two people still on the map is drawn, not listed.
     assert not any(control[:12] in line for line in listed)
 
+
+
+def test_a_stance_moved_on_two_deals_is_said_so_under_the_name(furniture: TestClient) -> None:
+    """Without a deal chosen, a person whose stance moved on two deals is marked with how many (the change
+    list says which), not with one of the two moves as if it were the only one."""
+    _ok(furniture.post("/v1/opportunities", json={"id": "gzf-service", "account_id": "gzf", "name": "服务合同"}))
+    _ok(furniture.post("/v1/opportunities/gzf-service/decision-chain/members",
+                       json={"contact_id": "gzf-cfo", "role": "economic_buyer", "stance": "neutral"}))
+    made = furniture.post("/v1/accounts/gzf/reviews", json={"title": "Q3"})
+    _ok(made)
+    for deal, stance in (("gzf-upgrade", "supporter"), ("gzf-service", "skeptic")):
+        _ok(furniture.patch(f"/v1/opportunities/{deal}/decision-chain/members/gzf-cfo", json={"stance": stance}))
+    svg = furniture.get("/v1/accounts/gzf/map", params={"format": "svg", "since": made.json()["id"]},
+                        headers={"Accept-Language": "zh-CN"})
+    assert svg.status_code == 200, svg.text
+    texts = svg_texts(svg.content)
+    assert "2个商机上态度有变" in texts, texts
+    one = furniture.get("/v1/accounts/gzf/map", params={"format": "svg", "since": made.json()["id"],
+                                                        "opportunity_id": "gzf-service"},
+                        headers={"Accept-Language": "zh-CN"})
+    assert "中立 → 怀疑者" in svg_texts(one.content)
