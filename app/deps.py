@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import re
 import time
@@ -19,6 +20,11 @@ from app.errors import ApiError
 from app.settings import ROLES
 from graph.store import Store
 from scoring.options import ScoringOptions
+
+
+def today_of(moment: str | None = None) -> dt.date:
+    """The day a question is judged on: that of ``moment`` (an ``as_of``, a ``since``…), else today (UTC)."""
+    return dt.date.fromisoformat(moment[:10]) if moment else dt.datetime.now(dt.UTC).date()
 
 
 def scoring_options(request: Request) -> ScoringOptions:

@@ -4,7 +4,6 @@ account class. Each route loads one account's map, projects it, and hands it to 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.answers import Answers, SharedChecks
-from app.deps import StoreDep, Viewer, scoring_options
+from app.deps import StoreDep, Viewer, scoring_options, today_of
 from app.schemas import analytics as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
@@ -58,10 +57,6 @@ def language(accept_language: str | None) -> str:
         if primary in ("zh", "en") and q > max(best_q, 0.0):
             best, best_q = ("zh-CN" if primary == "zh" else "en"), q
     return best
-
-
-def _today(as_of: str | None = None) -> dt.date:
-    return dt.date.fromisoformat(as_of[:10]) if as_of else dt.datetime.now(dt.UTC).date()
 
 
 AsOf = Annotated[str | None, Query(max_length=40, description=(
@@ -248,7 +243,7 @@ async def get_coverage_gaps(id: str, store: StoreDep, _: Viewer, request: Reques
     action names who on our side leads it and only asks help of people who would help; the gaps are
     also grouped per person."""
     when = as_of_moment(as_of)
-    asked = Asked(gap_report, (id, _today(when), scoring_options(request), language(accept_language)),
+    asked = Asked(gap_report, (id, today_of(when), scoring_options(request), language(accept_language)),
                   schemas.CoverageGaps, team=True)
     return await _answered(request, store, asked, id, opportunity=True, when=when)
 
@@ -307,6 +302,6 @@ async def get_classification(id: str, store: StoreDep, _: Viewer, request: Reque
                              accept_language: AcceptLanguage = None, as_of: AsOf = None) -> AnswerJSON:
     """Benchmark, nail, danger or standard, with drivers, qualification and a playbook."""
     when = as_of_moment(as_of)
-    asked = Asked(account_class, (_today(when), scoring_options(request), language(accept_language)),
+    asked = Asked(account_class, (today_of(when), scoring_options(request), language(accept_language)),
                   schemas.AccountClassification)
     return await _answered(request, store, asked, id, opportunity=False, when=when)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from app.deps import StoreDep, Viewer, scoring_options
+from app.deps import StoreDep, Viewer, scoring_options, today_of
 from app.errors import ApiError
 from app.reviews import compare
 from app.routers.analytics import AnswerJSON, AsOf, as_of_moment, language
@@ -90,7 +89,7 @@ def get_account_map(
             "Content-Language": used})
     try:
         data, media_type = render_account_map(store, id, fmt.name, opportunity_id=opportunity_id, redact=redact,
-                                              lang=lang, today=dt.datetime.now(dt.UTC).date(), options=options,
+                                              lang=lang, today=today_of(), options=options,
                                               focus=focus, drawings=request.app.state.drawings)
     except MapError as e:
         raise _invalid(e) from e
@@ -121,7 +120,7 @@ def _history_map(store: Store, request: Request, account_id: str, fmt: str, *, a
                                     lang=lang, options=options, focus=focus)
         graph = account_graph(store, account_id, opportunity_id, when)
         used, team = lang or guess_lang(graph), store.team_roster(graph)
-        today = dt.date.fromisoformat(when[:10]) if when else dt.datetime.now(dt.UTC).date()
+        today = today_of(when)
         compared = compare(store, options, account_id, since, when, opportunity_id, used,
                            redact=redact)
         assert compared is not None  # since was given
@@ -145,7 +144,7 @@ def get_account_map_view(id: str, store: StoreDep, _: Viewer, request: Request,
     is; ``as_of``: the view of the map as it stood then."""
     when = as_of_moment(as_of)
     lang, focus = _language(accept_language), Focus(scope, department, around, depth)
-    today = dt.date.fromisoformat(when[:10]) if when else dt.datetime.now(dt.UTC).date()
+    today = today_of(when)
     options = scoring_options(request)
     try:
         graph = account_graph(store, id, opportunity_id, when)
