@@ -70,6 +70,14 @@ class Tx(Protocol):
         """Replace ``before``/``after`` of every entry about the record ``entity_id`` of one of
         ``entity_types`` (erasure: a record of another kind may bear the same id, and keeps its history),
         and its ``entity_id`` by ``rename_to`` when given (an id that was personal data)."""
+    def audit_mentioning(self, text: str) -> list[AuditEntry]:
+        """Oldest first: every entry whose ``before`` or ``after`` JSON text contains ``text`` (an id as
+        JSON writes it, quoted) — an erasure's search for a person's traces anywhere in the trail (a line
+        filed under another account, a duplicate merged into them). Reads the whole trail."""
+    def forget_changes_naming(self, node_id: str) -> None:
+        """Log every logged map change naming the node ``node_id`` (written, deleted, or an end of an
+        edge) as "everything" instead (a reader behind it loads the map afresh): an erased id that was
+        personal data leaves no copy in the change log."""
     def audit_of_accounts(self, account_ids: Collection[str], *, entity_ids: Collection[str] = (),
                           until: str | None) -> list[AuditEntry]:
         """Oldest first (ascending ``seq``), ``at`` no later than ``until`` (an ISO timestamp as

@@ -173,6 +173,15 @@ class NotingTx:
         self._tx.delete_edges(ids)
         self._stored_edges.update(dict.fromkeys(ids))
 
+    def forget_changes_naming(self, node_id: str) -> None:
+        """The store's logged changes naming ``node_id`` become "everything"
+        (:meth:`Tx.forget_changes_naming`), and so do this transaction's, for every scope it has changed
+        so far (call it last)."""
+        self._tx.forget_changes_naming(node_id)
+        self._everything |= self.scopes
+        self._nodes.clear()
+        self._edges.clear()
+
     def changes(self) -> list[MapChanges]:
         """What the transaction changed, per scope (to log once the scopes' revisions are bumped)."""
         found = []

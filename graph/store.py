@@ -63,6 +63,7 @@ from graph.records import (
     MapNode,
     NodeRecord,
     Page,
+    json_text,
     now_iso,
 )
 from graph.references import naming, references_of
@@ -432,7 +433,9 @@ class Store:
             tx.put_edges(placed)
             entries = [_audit(actor, "merge", e.type, e.id, e.as_json(), None, stamp) for e in theirs]
             entries += [_audit(actor, "merge", e.type, e.id, _as_json(before[e.id]), e.as_json(), stamp) for e in placed]
-            entries.append(_audit(actor, "merge", NodeKind.contact, id, duplicate.as_json(), None, stamp))
+            # (the kept record's id with the duplicate's last state: an erasure of the person finds it)
+            entries.append(_audit(actor, "merge", NodeKind.contact, id, {**duplicate.as_json(), MERGED_INTO: into},
+                                  None, stamp))
             if data != kept.data:
                 entries.append(_audit(actor, "merge", NodeKind.contact, into, kept.as_json(), merged.as_json(), stamp))
             tx.append_audit(entries)
@@ -484,10 +487,8 @@ class Store:
                                             updated_at=tombstone.updated_at, version=e.version + 1), id, new_id)
                         for e in changing]
             renamed = {old.id: new.id for old, new in zip(changing, scrubbed, strict=True)}
-            account = tombstone.account_id
-            touched = _noted_edges_in_audit(tx.audit_of_accounts([account], until=None) if account else [], id,
-                                            every_line=new_id != id)
-            if (_erased_already(history) and not interests and not changing and not touched
+            duplicates, touched = _traces_in_audit(tx, id)
+            if (_erased_already(history) and not interests and not changing and not touched and not duplicates
                     and (not stored or (tombstone.data == current.data and new_id == id))):
                 return current, False   # erased before, and nothing personal written since: nothing to do
             if stored:
@@ -499,13 +500,19 @@ class Store:
                     tx.delete_nodes([id])
             # (the person's entries and their lines', not those of a record of another kind with the same id)
             tx.scrub_audit(id, NODE_KINDS, {"erased": True}, rename_to=new_id if new_id != id else None)
+            for duplicate in duplicates:          # the person's records merged into this one, deleted since
+                tx.scrub_audit(duplicate, NODE_KINDS, {"erased": True},
+                               rename_to=opaque_id(duplicate) if is_personal_id(duplicate) else None)
             for record_id in sorted({*(e.id for e in interests), *renamed, *touched}):
                 target = renamed.get(record_id)
                 tx.scrub_audit(record_id, EDGE_TYPES, {"erased": True},
                                rename_to=target if target != record_id else None)
-            tx.append_audit([_audit(actor, "delete", e.type, e.id, {"erased": True}, None) for e in interests])
+            tx.append_audit([replace(_audit(actor, "delete", e.type, e.id, {"erased": True}, None),
+                                     account_id=audit_account(e.type, e.id, e.as_json(), None)) for e in interests])
             tx.append_audit([_audit(actor, "erase", NodeKind.contact, new_id, {"erased": True},
                                     tombstone.as_json() if stored else {"id": new_id, "erased": True})])
+            for personal in [i for i in (id, *duplicates) if is_personal_id(i)]:
+                tx.forget_changes_naming(personal)   # last: this write's own changes are logged as "everything"
             return tombstone, True
 
         tombstone, wrote = self._write(work)
@@ -1466,6 +1473,24 @@ def _moved_edge(edge: EdgeRecord, old: str, new: str, *, rename_client_id: bool 
     else:
         id = edge.id.replace(old, new) if rename_client_id else edge.id
     return replace(edge, id=id, source=source, target=target)
+
+
+MERGED_INTO = "merged_into"   # in a merged duplicate's last audit snapshot: the record it was merged into
+
+
+def _traces_in_audit(tx: Tx, contact_id: str) -> tuple[list[str], set[str]]:
+    """What of a person the whole audit trail holds besides their own entries: the duplicates merged into
+    them (and into those, in turn), and the lines of any of these that carried a note or an interest in
+    some entry — every line, for an id that is itself personal data —, wherever the line was filed (under
+    another account: a line from a contact there, or from before the person moved)."""
+    people, lines = [contact_id], set[str]()
+    for person in people:                            # (grows as duplicates are found)
+        entries = tx.audit_mentioning(json_text(person))
+        people += [e.entity_id for e in entries
+                   if e.entity_type == NodeKind.contact and e.action == "merge" and e.after is None
+                   and (e.before or {}).get(MERGED_INTO) == person and e.entity_id not in people]
+        lines |= _noted_edges_in_audit(entries, person, every_line=is_personal_id(person))
+    return people[1:], lines
 
 
 def _noted_edges_in_audit(history: Iterable[AuditEntry], contact_id: str, *, every_line: bool = False) -> set[str]:

@@ -578,6 +578,22 @@ AUDIT_OF_ACCOUNTS: Final[LiteralString] = (
     "ORDER BY seq"
 )
 
+# Erasure: every entry whose snapshots mention a text (a person's id), anywhere in the trail (a scan).
+AUDIT_MENTIONING: Final[LiteralString] = (
+    "MATCH (e:AuditEntry)\n"
+    "WHERE e.before CONTAINS $text OR e.after CONTAINS $text\n"
+    "RETURN " + _audit_columns() + "\n"
+    "ORDER BY seq"
+)
+
+# Erasure of an id that was personal data: the logged map changes naming it become "everything".
+FORGET_CHANGES_NAMING: Final[LiteralString] = (
+    "MATCH (c:MapChanges)\n"
+    "WHERE c.everything = false\n"
+    "  AND ($node_id IN c.node_ids OR $node_id IN c.edge_sources OR $node_id IN c.edge_targets)\n"
+    "SET c.everything = true, c.node_ids = [], c.edge_ids = [], c.edge_sources = [], c.edge_targets = []"
+)
+
 # Erasure: one person's entries, a seek (``seq > 0`` as above; without it, every entry of the trail was read).
 SCRUB_AUDIT: Final[LiteralString] = (
     "MATCH (e:AuditEntry)\n"

@@ -644,6 +644,12 @@ class Neo4jTx:
         rows = self._run(queries.AUDIT_AFTER, after=after, limit=max(int(limit), 0))
         return [_audit(row) for row in rows]
 
+    def audit_mentioning(self, text: str) -> list[AuditEntry]:
+        return [_audit(row) for row in self._run(queries.AUDIT_MENTIONING, text=text)]
+
+    def forget_changes_naming(self, node_id: str) -> None:
+        self._run(queries.FORGET_CHANGES_NAMING, node_id=node_id)
+
     def scrub_audit(self, entity_id: str, entity_types: Collection[str], replacement: dict[str, object],
                     rename_to: str | None = None) -> None:
         self._run(queries.SCRUB_AUDIT, entity_id=entity_id, entity_types=list(entity_types),

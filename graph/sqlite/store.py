@@ -353,6 +353,16 @@ class SqliteTx:
                                                 "entities": _json_ids(entity_ids), "until": until or "9999"})
         return [_audit_entry(r) for r in rows]
 
+    def audit_mentioning(self, text: str) -> list[AuditEntry]:
+        rows = self.conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE instr(before, ?) > 0 "
+                                 "OR instr(after, ?) > 0 ORDER BY seq", (text, text))
+        return [_audit_entry(r) for r in rows]
+
+    def forget_changes_naming(self, node_id: str) -> None:
+        quoted = json_text(node_id)       # as the lists of ids are written (an edge's ends included)
+        self.conn.execute("UPDATE map_changes SET nodes = NULL, edges = NULL "
+                          "WHERE instr(nodes, ?) > 0 OR instr(edges, ?) > 0", (quoted, quoted))
+
     def list_audit(self, *, entity_id: str | None, before: int | None, limit: int) -> list[AuditEntry]:
         sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE seq < ?"
         params: list[Any] = [before if before is not None else 2**62]

@@ -86,3 +86,86 @@ def test_an_id_that_is_personal_data_is_replaced_everywhere(furniture: TestClien
     # the map still answers, with the erased supporter in it
     chain = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain").json()
     assert any(m["contact_id"] == new_id for m in chain["members"])
+
+
+def _export_as_of(client: TestClient, account: str, moment: str) -> str:
+    response = client.get(f"/v1/accounts/{account}/export", params={"as_of": moment})
+    assert response.status_code == 200, response.text
+    return json.dumps(response.json(), ensure_ascii=False)
+
+
+def _now(client: TestClient) -> str:
+    """A moment just after the latest audit entry (the trail's own clock)."""
+    return str(client.get("/v1/audit", params={"limit": 1}).json()["items"][0]["at"])
+
+
+def test_a_duplicate_merged_into_the_person_is_erased_with_them(furniture: TestClient) -> None:
+    # A CRM import recorded 刘建国 twice; the copy is merged into him, then he asks to be forgotten.
+    assert furniture.post("/v1/import", json={
+        "contacts": [{"id": "crm-778", "account_id": "gzf", "name": "刘建国（CRM）", "notes": "私人手机 13900001111"}],
+        "relationships": [{"type": "INFLUENCES", "source": "crm-778", "target": "gzf-gm", "strength": 0.3,
+                           "note": "周末一起钓鱼"}]}).status_code == 200
+    before_merge = _now(furniture)
+    assert furniture.post("/v1/contacts/crm-778/merge", json={"into": "gzf-proc"}).status_code == 200
+    assert "13900001111" in _trail(furniture, "crm-778")
+    assert furniture.post("/v1/contacts/gzf-proc/erase").status_code == 200
+    for text in (_trail(furniture), _export_as_of(furniture, "gzf", before_merge)):
+        assert "刘建国" not in text and "13900001111" not in text and "周末一起钓鱼" not in text
+    # the person's map is kept: the line the duplicate brought is the tombstone's now
+    lines = furniture.get("/v1/relationships", params={"account_id": "gzf", "type": "INFLUENCES",
+                                                      "limit": 500}).json()["items"]
+    assert any(r["source"] == "gzf-proc" and r["target"] == "gzf-gm" for r in lines)
+
+
+def test_erasure_reaches_lines_filed_under_another_account(furniture: TestClient) -> None:
+    assert furniture.post("/v1/import", json={
+        "accounts": [{"id": "other", "name": "另一家公司"}],
+        "contacts": [{"id": "x1", "account_id": "other", "name": "外部联系人"}],
+        "relationships": [
+            # a line from a contact of another account to the person (filed there), deleted since
+            {"id": "from-outside", "type": "INFLUENCES", "source": "x1", "target": "gzf-it", "strength": 0.5,
+             "note": "掌握他的把柄"},
+            # a line of the person's, deleted before they moved to the other account
+            {"id": "before-moving", "type": "ALLY", "source": "gzf-it", "target": "gzf-gm", "strength": 0.5,
+             "note": "私下常去酒店"}]}).status_code == 200
+    while_there = _now(furniture)
+    assert furniture.delete("/v1/relationships/from-outside").status_code == 204
+    assert furniture.delete("/v1/relationships/before-moving").status_code == 204
+    moved = furniture.patch("/v1/contacts/gzf-it", json={"account_id": "other"},
+                            params={"cascade": "true"})
+    if moved.status_code != 200:      # a decision-chain seat keeps them at the deal's account: leave it first
+        assert furniture.delete("/v1/opportunities/gzf-upgrade/decision-chain/members/gzf-it").status_code == 204
+        moved = furniture.patch("/v1/contacts/gzf-it", json={"account_id": "other"})
+    assert moved.status_code == 200, moved.text
+    assert furniture.post("/v1/contacts/gzf-it/erase").status_code == 200
+    for text in (_trail(furniture), _export_as_of(furniture, "other", while_there),
+                 _export_as_of(furniture, "gzf", while_there)):
+        assert "掌握他的把柄" not in text and "私下常去酒店" not in text and "赵明" not in text
+
+
+def test_the_erasure_files_its_entries_under_the_account(furniture: TestClient) -> None:
+    assert furniture.post("/v1/contacts/gzf-proc/erase").status_code == 200
+    store = furniture.app.state.store  # type: ignore[attr-defined]
+    entries = store.backend.read(lambda tx: tx.audit_of_accounts(["gzf"], until=None))
+    deletes = [e for e in entries if e.action == "delete" and e.entity_type == "HAS_INTEREST"
+               and e.before == {"erased": True}]
+    assert deletes and all(e.account_id == "gzf" for e in deletes)
+
+
+def test_an_erased_id_that_is_personal_data_leaves_the_change_log(furniture: TestClient) -> None:
+    email = "wang.fang@example.com"
+    assert furniture.post("/v1/import", json={
+        "contacts": [{"id": email, "account_id": "gzf", "name": "王芳"}],
+        "relationships": [{"type": "INFLUENCES", "source": email, "target": "gzf-gm", "strength": 0.4}]}
+    ).status_code == 200
+    assert furniture.patch(f"/v1/contacts/{email}", json={"title": "经理"}).status_code == 200
+    store = furniture.app.state.store  # type: ignore[attr-defined]
+    logged = store.backend.read(lambda tx: tx.changes_since({"gzf": (0, 10**6)}))
+    assert any(email in c.nodes for c in logged)
+    assert furniture.post(f"/v1/contacts/{email}/erase").status_code == 200
+    logged = store.backend.read(lambda tx: tx.changes_since({"gzf": (0, 10**6)}))
+    assert logged and not any(email in c.nodes or any(email in e for e in c.edges) for c in logged)
+    assert logged[-1].everything        # the erasure's own change names no id
+    # a second process, its map kept from before, still answers as a fresh one does
+    chain = furniture.get("/v1/opportunities/gzf-upgrade/decision-chain").json()
+    assert all(email not in json.dumps(m) for m in chain["members"])
