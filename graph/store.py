@@ -92,6 +92,15 @@ class Counts:
         return {**counts, "kept_erased": self.kept_erased} if self.kept_erased else counts
 
 
+@dataclass(frozen=True)
+class HandOver:
+    """What a hand-over of our team member's relationships did: the lines moved to the new owner, those
+    the new owner already held (theirs stand; the leaver's went), and the accounts they concern."""
+    moved: int
+    already_held: int
+    accounts: tuple[str, ...]
+
+
 def encode_cursor(last: str, listing: str) -> str:
     """The cursor after ``last`` in ``listing`` (the list and its filters: a cursor serves no other)."""
     return base64.urlsafe_b64encode(f"{listing}\n{last}".encode()).decode().rstrip("=")
@@ -344,7 +353,9 @@ class Store:
                     if_version: int | None = None) -> None:
         def work(tx: Tx) -> None:
             current = _expect_node(tx, kind, id, if_version)
-            doomed_nodes = _with_referrers(tx, current, cascade)
+            # (all of it also when refused: the 409 says what cascade would take — a group's subsidiaries
+            # with their people and deals)
+            doomed_nodes = _with_referrers(tx, current)
             members = doomed_nodes[:-1]
             edges = tx.edges_touching([n.id for n in doomed_nodes])
             accounts = [n.id for n in doomed_nodes if n.kind == NodeKind.account]
@@ -353,14 +364,19 @@ class Store:
             naming = _reviews_naming(tx, deals)
             if (edges or members or reviews or naming) and not cascade:
                 seats = sum(e.type == EdgeType.MEMBER_OF for e in edges)
-                held = [(len(edges) - seats, "relationship", "relationships"),
+                held = [(sum(n.kind == NodeKind.account for n in members), "subsidiary account",
+                         "subsidiary accounts"),
+                        (sum(n.kind == NodeKind.contact for n in members), "contact", "contacts"),
+                        (sum(n.kind == NodeKind.opportunity for n in members), "deal", "deals"),
+                        (len(edges) - seats, "relationship", "relationships"),
                         (seats, "decision-chain seat", "decision-chain seats"),
-                        (len(members), "contact, deal or subsidiary", "contacts, deals or subsidiaries"),
                         (len(reviews) + len(naming), "review", "reviews")]
                 raise Conflict(
                     f"{kind} {id!r} still has " + ", ".join(f"{n} {one if n == 1 else many}"
                                                             for n, one, many in held if n)
-                    + "; delete them first or pass cascade=true",
+                    + (f"; delete them first, hand the relationships over (POST /v1/team/{id}/hand-over), "
+                       "or pass cascade=true" if kind == NodeKind.team_member
+                       else "; delete them first or pass cascade=true (which deletes them all)"),
                     details={"relationships": len(edges), "decision_chain_seats": seats, "members": len(members),
                              "reviews": len(reviews) + len(naming)})
             tx.delete_reviews([r.id for r in reviews])
@@ -440,6 +456,45 @@ class Store:
                 entries.append(_audit(actor, "merge", NodeKind.contact, into, kept.as_json(), merged.as_json(), stamp))
             tx.append_audit(entries)
             return merged if data != kept.data else kept
+
+        return self._write(work)
+
+    def hand_over(self, id: str, to: str, *, account_id: str | None = None, actor: str) -> HandOver:
+        """Hand our team member ``id``'s client relationships (COVERS, MIRRORS) — at one account, or at
+        all — over to team member ``to``, in one audited transaction: a rep who leaves, or a reshuffle.
+        A moved coverage line keeps its note, not its closeness or last contact (the leaver's, not the new
+        owner's: the model's default closeness until the new owner records theirs); a line the new owner
+        already holds to that person stands, and the leaver's goes. The leaver stays a team member (delete
+        them once nothing is left). Audited as a "hand_over", line by line."""
+        if id == to:
+            raise InvalidGraph([{"loc": ["body", "to"], "msg": "a team member cannot hand over to themselves"}])
+
+        def work(tx: Tx) -> HandOver:
+            _expect_node(tx, NodeKind.team_member, id, None)
+            found = tx.get_nodes([to, *([account_id] if account_id else [])])
+            if (heir := found.get(to)) is None or heir.kind != NodeKind.team_member:
+                raise InvalidGraph([{"loc": ["body", "to"], "msg": f"no team member with id {to!r}"}])
+            if account_id and ((account := found.get(account_id)) is None or account.kind != NodeKind.account):
+                raise InvalidGraph([{"loc": ["body", "account_id"], "msg": f"no account with id {account_id!r}"}])
+            lines = [e for e in tx.edges_touching([id]) if e.type in (EdgeType.COVERS, EdgeType.MIRRORS)
+                     and e.source == id and (account_id is None or e.account_id == account_id)]
+            held = {_line_key(e) for e in tx.edges_touching([to])}
+            stamp = now_iso()
+            moved = []
+            for line in lines:
+                new = _moved_edge(line, id, to, rename_client_id=False)
+                if _line_key(new) in held:
+                    continue
+                held.add(_line_key(new))
+                kept = {k: v for k, v in new.data.items() if k not in ("closeness", "last_contact_at")}
+                moved.append(replace(new, data=kept, created_at=stamp, updated_at=stamp, version=1))
+            tx.delete_edges([e.id for e in lines])
+            placed = self._check(tx, [], [(e, ("body",)) for e in moved])
+            tx.put_edges(placed)
+            tx.append_audit([_audit(actor, "hand_over", e.type, e.id, e.as_json(), None, stamp) for e in lines]
+                            + [_audit(actor, "hand_over", e.type, e.id, None, e.as_json(), stamp) for e in placed])
+            return HandOver(len(placed), len(lines) - len(placed),
+                            tuple(sorted({e.account_id for e in lines if e.account_id})))
 
         return self._write(work)
 
@@ -1587,11 +1642,11 @@ def _expect_edge(tx: Tx, id: str, if_version: int | None, types: Sequence[str]) 
     return current
 
 
-def _with_referrers(tx: Tx, record: NodeRecord, cascade: bool) -> list[NodeRecord]:
+def _with_referrers(tx: Tx, record: NodeRecord) -> list[NodeRecord]:
     """What deleting ``record`` takes with it, by :data:`graph.references.REFERENCES`: the records that
     name it with ``on_delete="cascade"``, and what names those in turn (a group's subsidiaries, their
     people and deals), then the record itself last. Raises Conflict when a ``refuse`` reference names
-    any of them. Without ``cascade`` the first level is enough to say that there is something."""
+    any of them."""
     doomed: dict[str, NodeRecord] = {}
     frontier = [record]
     while frontier:
@@ -1606,7 +1661,7 @@ def _with_referrers(tx: Tx, record: NodeRecord, cascade: bool) -> list[NodeRecor
                                details={reference.field: [n.id for n in referrers]})
             found.update((n.id, n) for n in referrers if n.id not in doomed and n.id != record.id)
         doomed.update(found)
-        frontier = list(found.values()) if cascade else []
+        frontier = list(found.values())
     return [*doomed.values(), record]
 
 

@@ -114,6 +114,17 @@ def merge_contact(id: PathId, body: schemas.MergeIn, store: StoreDep, who: Edito
     return _one(store.merge_contact(id, body.into, actor=who.name, if_version=version), response)
 
 
+@router.post("/team/{id}/hand-over", tags=["team"], response_model=schemas.HandOver, response_model_by_alias=True)
+def hand_over(id: PathId, body: schemas.HandOverIn, store: StoreDep, who: Editor) -> dict[str, Any]:
+    """Hand this team member's client relationships (coverage and executive counterparts) over to another
+    of our team — a rep who leaves, or a reshuffle —, at one account (``account_id``) or at every one:
+    each line moves to the new owner without the leaver's closeness and last contact; a line the new owner
+    already holds to that person stands. One audited transaction; the leaver stays on the team."""
+    done = store.hand_over(id, body.to, account_id=body.account_id, actor=who.name)
+    return {"from": id, "to": body.to, "moved": done.moved, "already_held": done.already_held,
+            "accounts": list(done.accounts)}
+
+
 # ---- relationships --------------------------------------------------------------------------------
 
 TypeFilter = Annotated[schemas.RelationshipType | None, Query(description="only lines of this type")]

@@ -57,6 +57,23 @@ class MergeIn(BaseModel):
     into: Id = Field(description="the id of the contact kept: the same person, at the same account")
 
 
+class HandOverIn(BaseModel):
+    """Our team member's client relationships handed over to another of our team."""
+
+    model_config = ConfigDict(extra="forbid")
+    to: Id = Field(description="the id of the team member who takes the relationships over")
+    account_id: Id | None = Field(None, description="only the relationships at this account (default: at every "
+                                                   "account)")
+
+
+class HandOver(Out):
+    from_: str = Field(alias="from", description="the team member who handed the relationships over")
+    to: str = Field(description="the team member who took them over")
+    moved: int = Field(description="coverage and counterpart lines moved to the new owner")
+    already_held: int = Field(description="lines the new owner already held to the same person (theirs stand)")
+    accounts: list[str] = Field(description="the accounts whose relationships were handed over")
+
+
 class Stamped(Out):
     created_at: str = Field(description="when it was created, ISO 8601 UTC")
     updated_at: str = Field(description="when it last changed, ISO 8601 UTC")
