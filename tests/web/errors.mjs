@@ -68,7 +68,7 @@ async function openDeal(page, key) {
 async function openPerson(page, id) {
   await page.getByTestId(`person-${id}`).click();
   await page.waitForFunction((x) => document.querySelector('#person-name')
-    && document.querySelector(`[data-testid="person-${x}"]`)?.getAttribute('aria-pressed') === 'true', id);
+    && document.querySelector(`[data-testid="person-${x}"]`)?.getAttribute('aria-current') === 'true', id);
 }
 
 const toastText = (page) => page.locator('#status').innerText();
@@ -95,7 +95,7 @@ function hopsUnderCards(page) {
     const cy = map.querySelector('.map-canvas')._cyreg.cy;
     const boxes = cy.nodes().map((n) => {
       const card = map.querySelector(`[data-id="${n.id()}"], [data-testid="team-${n.id()}"]`);
-      const w = parseFloat(card.style.width); const h = parseFloat(card.style.height);
+      const w = parseFloat(card.style.width); const h = card.offsetHeight;
       const p = n.position();
       return { id: n.id(), left: p.x - w / 2 + 1, right: p.x + w / 2 - 1, top: p.y - h / 2 + 1, bottom: p.y + h / 2 - 1 };
     });
@@ -180,6 +180,7 @@ try {
     // The service cannot be reached: the write and the refresh after it fail.
     await context.route('**/v1/**', (route) => route.abort('connectionrefused'));
     await select.selectOption('champion');
+    await page.getByTestId('save-seat').click();
     await page.locator('#status .toast-error').waitFor();
     const back = await until(page, (s) => document.querySelector('[data-testid="stance-select"]')?.value === s, stored);
     const offline = { stored, back, message: await toastText(page), stance: await select.inputValue(),
@@ -192,6 +193,7 @@ try {
     const role = page.getByTestId('role-select');
     const storedRole = await role.inputValue();
     await role.selectOption(storedRole === 'coach' ? 'gatekeeper' : 'coach');
+    await page.getByTestId('save-seat').click();
     await page.locator('#status .toast-error').waitFor();
     const roleBack = await until(page, (s) => document.querySelector('[data-testid="role-select"]')?.value === s, storedRole);
     const unavailable = { stored: storedRole, back: roleBack, message: await toastText(page), role: await role.inputValue() };
@@ -289,6 +291,7 @@ try {
     await p.locator('#status').evaluate((el) => el.replaceChildren());
     await p.route('**/v1/**', (route) => route.abort('connectionrefused'));
     await p.getByTestId('stance-select').selectOption('champion');
+    await p.getByTestId('save-seat').click();
     await p.locator('#status .toast-error').waitFor();
     const offline = await toastText(p);
     await p.unroute('**/v1/**');
@@ -305,6 +308,7 @@ try {
     const stored = await p.getByTestId('stance-select').inputValue();
     execFileSync(config.revoke[0], config.revoke.slice(1), { env: { ...process.env, ...config.revokeEnv }, stdio: 'ignore' });
     await p.getByTestId('stance-select').selectOption(stored === 'supporter' ? 'neutral' : 'supporter');
+    await p.getByTestId('save-seat').click();
     const signInShown = await until(p, () => Boolean(document.querySelector('[data-testid="key-input"]')));
     const seen = { stored, signInShown,
       message: await textOf(p, '.sign-in .error'),

@@ -177,6 +177,7 @@ try {
     const count = await select.count();
     const selectLabel = await select.evaluate((el) => document.querySelector(`label[for="${el.id}"]`)?.innerText);
     await select.selectOption('supporter');
+    await page.getByTestId('save-seat').click();
     await page.waitForFunction((b) => Number(document.querySelector('[data-testid="support-us"]').dataset.value) !== b, before);
     const after = Number(await page.getByTestId('support-us').getAttribute('data-value'));
     const row = await page.locator('[data-testid="decision-chain"] tbody tr', { hasText: '林晓' }).innerText();
@@ -193,6 +194,7 @@ try {
       return r.status;
     }, config.editorKey);
     await page.getByTestId('stance-select').selectOption('champion');
+    await page.getByTestId('save-seat').click();
     const toast = page.locator('#status .toast-error');
     await toast.waitFor();
     const message = await toast.innerText();

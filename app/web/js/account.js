@@ -139,9 +139,13 @@ class AccountPage {
     this.banner = h('div', { class: 'banner', role: 'status', hidden: true });
     this.notice = h('p', { class: 'map-notice', role: 'status', 'data-testid': 'map-notice', hidden: true });
     this.chainBox = h('section', { class: 'chain', 'aria-labelledby': 'chain-title' });
-    this.side = h('aside', { class: 'side', 'aria-label': this.opportunityId ? t('next') : t('account_class') });
+    this.side = h('aside', { class: 'side', id: 'side', tabindex: '-1',
+      'aria-label': this.opportunityId ? t('next') : t('account_class') });
+    // (a large account's map holds a hundred people and more to tab through: this goes past them)
+    const skip = h('button', { type: 'button', class: 'skip-link', 'data-testid': 'skip-map',
+      onclick: () => { this.side.scrollTop = 0; this.side.focus(); } }, t('skip_map'));
     clear(this.root, h('div', { class: 'workspace' },
-      h('section', { class: 'main-column' }, this.head, this.toolbar, this.banner, this.notice, this.mapBox, legend(),
+      h('section', { class: 'main-column' }, this.head, this.toolbar, this.banner, this.notice, skip, this.mapBox, legend(),
         this.opportunityId ? this.chainBox : null),
       this.side));
     this.map = new RelationshipMap(this.mapBox, { onPerson: (id) => this.person(id) });
@@ -156,15 +160,16 @@ class AccountPage {
 
   renderHead() {
     const o = this.opportunityId ? this.opportunityById.get(this.opportunityId) : null;
-    const crumbs = h('nav', { class: 'crumbs', 'aria-label': 'breadcrumb' },
+    const crumbs = h('nav', { class: 'crumbs', 'aria-label': t('breadcrumb') },
       h('a', { href: '#/' }, t('accounts')), ' / ',
       o ? h('a', { href: `#/accounts/${encodeURIComponent(this.accountId)}` }, this.account.name) : this.account.name,
       o ? ' / ' : null, o ? o.name : null);
     const title = o ? o.name : this.account.name;
-    const parts = [crumbs, h('h1', {}, title)];
+    const parts = [crumbs, h('h1', { id: 'page-title', tabindex: '-1' }, title)];
     if (o && this.chain) parts.push(supportMeter(this.chain.support, this.competitorById));
     else if (this.classification) parts.push(classBadge(this.classification.class));
-    clear(this.head, ...parts);
+    redraw(this.head, () => clear(this.head, ...parts));
+    document.title = [o?.name, this.account.name, t('app_title')].filter(Boolean).join(' – ');
   }
 
   renderToolbar() {
@@ -196,7 +201,7 @@ class AccountPage {
       h('button', { type: 'button', class: 'icon', 'aria-label': t('zoom_in'), title: t('zoom_in'),
         onclick: () => this.map.zoomBy(1.25) }, '+'),
       h('button', { type: 'button', 'aria-label': t('fit'), onclick: () => this.map.fit() }, t('fit')));
-    clear(this.toolbar, ...controls);
+    redraw(this.toolbar, () => clear(this.toolbar, ...controls));
   }
 
   /** A search box for a person by name (or title, department, id): choosing one selects them and shows
@@ -339,7 +344,7 @@ class AccountPage {
       sections.push(this.classSection(), this.opportunitiesSection());
     }
     sections.push(h('div', { class: 'later-sections' }));
-    clear(this.side, ...sections);
+    redraw(this.side, () => clear(this.side, ...sections));
     const later = this.side.querySelector('.later-sections');
     this.exportsSection().then((s) => later.append(s));
     this.reviewsSection().then((s) => { if (s) later.append(s); });
@@ -502,11 +507,11 @@ class AccountPage {
       h('td', {}, list((m.covered_by || []).map((c) => this.name(c.team_member_id))) || h('span', { class: 'warn' }, t('nobody')))));
     const missing = this.chain.missing_roles?.length
       ? h('p', { class: 'warn' }, t('missing_roles', { roles: list(this.chain.missing_roles.map((r) => label('role', r))) })) : null;
-    clear(this.chainBox, h('h2', { id: 'chain-title' }, t('decision_chain')), missing,
+    redraw(this.chainBox, () => clear(this.chainBox, h('h2', { id: 'chain-title' }, t('decision_chain')), missing,
       h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'decision-chain' },
         h('thead', {}, h('tr', {}, [t('name'), t('role'), t('stance'), t('influence'), t('weight'), t('closeness'), t('covered_by')]
           .map((x) => h('th', { scope: 'col' }, x)))),
-        h('tbody', {}, rows))));
+        h('tbody', {}, rows)))));
   }
 
   // ---- a person ---------------------------------------------------------------------------------
@@ -521,6 +526,16 @@ class AccountPage {
     this.map.select(id);
     this.side.scrollTop = 0;
     this.side.querySelector('[data-testid="person-panel"] h2')?.focus();
+  }
+
+  /** Closes the person panel and puts the focus back on the person's card (the map, if the card is hidden). */
+  closePerson() {
+    const id = this.selected;
+    this.selected = null;
+    this.renderSide();
+    this.renderChainTable();
+    this.map.select(null);
+    if (!this.map.focusPerson(id)) this.mapBox.focus();
   }
 
   personPanel(id) {
@@ -562,7 +577,7 @@ class AccountPage {
       h('div', { class: 'panel-head' },
         h('h2', { id: 'person-name', tabindex: '-1' }, c.name),
         h('button', { type: 'button', class: 'icon', 'aria-label': t('close'), title: t('close'),
-          onclick: () => { this.selected = null; this.renderSide(); this.renderChainTable(); this.map.select(null); } }, '×')),
+          onclick: () => this.closePerson() }, '×')),
       h('dl', { class: 'facts' },
         h('dt', {}, t('title')), h('dd', { 'data-field': 'title' }, c.title || t('none')),
         h('dt', {}, t('department')), h('dd', { 'data-field': 'department' }, c.department || t('none')),
@@ -601,23 +616,35 @@ class AccountPage {
         `${label('role', member.role)} · `, h('span', { class: `pill stance-${member.stance}` }, label('stance', member.stance)),
         ` · ${t('influence')} ${member.influence ?? t('none')}`));
     }
+    // Choosing a value stores nothing (a keyboard user goes through the values with the arrow keys); Save
+    // stores the seat's fields changed, in one write.
     const key = `${opportunity.id}-${member.contact_id}`;
-    const patch = (changes) => this.write(() => api(
-      `/opportunities/${encodeURIComponent(opportunity.id)}/decision-chain/members/${encodeURIComponent(member.contact_id)}`,
-      { method: 'PATCH', body: changes, version: member.version }));
-    return h('div', { class: 'membership edit-grid' }, head,
-      h('label', { for: `stance-${key}` }, t('stance')),
-      h('select', { id: `stance-${key}`, 'data-edit': 'stance', 'data-testid': here || !this.opportunityId ? 'stance-select' : null,
-        onchange: (e) => patch({ stance: e.target.value }) },
-      STANCES.map((s) => h('option', { value: s, selected: s === member.stance }, label('stance', s)))),
-      h('label', { for: `role-${key}` }, t('role')),
-      h('select', { id: `role-${key}`, 'data-edit': 'role', 'data-testid': here ? 'role-select' : null,
-        onchange: (e) => patch({ role: e.target.value }) },
-      ROLES.map((r) => h('option', { value: r, selected: r === member.role }, label('role', r)))),
-      h('label', { for: `influence-${key}` }, t('influence')),
-      h('select', { id: `influence-${key}`, 'data-edit': 'influence', 'data-testid': here ? 'influence-select' : null,
-        onchange: (e) => patch({ influence: Number(e.target.value) }) },
-      [1, 2, 3, 4, 5].map((n) => h('option', { value: String(n), selected: n === Number(member.influence) }, String(n)))));
+    const stored = { stance: member.stance, role: member.role, influence: Number(member.influence) };
+    const choice = (field, values, text) => h('select', { id: `${field}-${key}`, 'data-edit': field,
+      'data-testid': here || (field === 'stance' && !this.opportunityId) ? `${field}-select` : null,
+      onchange: () => { unsaved.hidden = !Object.keys(changes()).length; } },
+    values.map((v) => h('option', { value: String(v), selected: v === stored[field] }, text(v))));
+    const selects = { stance: choice('stance', STANCES, (s) => label('stance', s)),
+      role: choice('role', ROLES, (r) => label('role', r)), influence: choice('influence', [1, 2, 3, 4, 5], String) };
+    const changes = () => Object.fromEntries(Object.entries(selects)
+      .map(([field, select]) => [field, field === 'influence' ? Number(select.value) : select.value])
+      .filter(([field, value]) => value !== stored[field]));
+    const unsaved = h('span', { class: 'muted small', 'data-testid': here ? 'seat-unsaved' : null, hidden: true }, t('unsaved'));
+    const save = (e) => {
+      e.preventDefault();
+      const changed = changes();
+      if (!Object.keys(changed).length) return;
+      this.write(() => api(
+        `/opportunities/${encodeURIComponent(opportunity.id)}/decision-chain/members/${encodeURIComponent(member.contact_id)}`,
+        { method: 'PATCH', body: changed, version: member.version }));
+    };
+    return h('form', { class: 'membership edit-grid', onsubmit: save, 'data-testid': `seat-${opportunity.id}`,
+      role: 'group', 'aria-label': opportunity.name }, head,
+    h('label', { for: `stance-${key}` }, t('stance')), selects.stance,
+    h('label', { for: `role-${key}` }, t('role')), selects.role,
+    h('label', { for: `influence-${key}` }, t('influence')), selects.influence,
+    h('div', { class: 'seat-save row' }, h('button', { type: 'submit', id: `save-seat-${key}`, 'data-edit': 'save-seat',
+      'data-testid': here ? 'save-seat' : null }, t('save')), unsaved));
   }
 
   personEditor(c) {
@@ -645,10 +672,10 @@ class AccountPage {
       { form: leftDate.closest('form') });
     };
     const leaving = c.status === 'left'
-      ? h('button', { type: 'button', 'data-edit': 'rejoin', onclick: () => this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
+      ? h('button', { type: 'button', 'data-edit': 'rejoin', 'data-focus': 'leaving', onclick: () => this.write(() => api(`/contacts/${encodeURIComponent(c.id)}`,
         { method: 'PATCH', version: c.version, body: { status: 'active', left_at: null } })) }, t('rejoin'))
       : h('div', { class: 'row' }, h('label', { for: 'left-at' }, t('left_date')), leftDate,
-        h('button', { type: 'button', 'data-edit': 'mark-left', onclick: markLeft }, t('mark_left')));
+        h('button', { type: 'button', 'data-edit': 'mark-left', 'data-focus': 'leaving', onclick: markLeft }, t('mark_left')));
     // A second record of the same person (a CRM duplicate): merged into the one kept, which the panel then shows.
     const others = this.contacts.filter((x) => x.id !== c.id && x.account_id === c.account_id && x.name !== '[erased]')
       .sort((a, b) => (a.name || '').localeCompare(b.name || '', lang()));
@@ -778,8 +805,14 @@ class AccountPage {
 
   // ---- keyboard ---------------------------------------------------------------------------------
 
+  /** Escape cancels picking a line's person; else, from the person panel, the map or nowhere, it closes the
+   *  person panel. */
   key(e) {
-    if (e.key === 'Escape' && this.picking) { this.cancelPick(); e.preventDefault(); }
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    if (this.picking) { this.cancelPick(); e.preventDefault(); return; }
+    const at = document.activeElement;
+    const fromPanel = at?.closest?.('[data-testid="person-panel"]') || this.mapBox.contains(at) || at === document.body;
+    if (this.selected && fromPanel) { this.closePerson(); e.preventDefault(); }
   }
 
   mapKey(e) {
@@ -853,6 +886,35 @@ function markProblems(form, error, fields) {
   return marked > 0;
 }
 
+const CONTROLS = 'button, select, input, textarea, a[href], [tabindex]';
+
+/**
+ * Draws `box` again (`draw`) and keeps the focus that was in it: on the control drawn in its place — the
+ * same id, else the same `data-focus` (or `data-edit`) at or near its place in the nearest section named
+ * by a `data-testid`, else the control now at that place — or else on the section's first control, the
+ * person panel's heading or the box's first heading: never on nothing.
+ */
+function redraw(box, draw) {
+  const was = document.activeElement;
+  const inside = was && was !== document.body && box.contains(was);
+  const section = inside ? was.parentElement.closest('[data-testid]') : null;
+  const owner = section && box.contains(section) ? section.dataset.testid : null;
+  const place = inside ? [...(owner ? section : box).querySelectorAll(CONTROLS)].indexOf(was) : -1;
+  draw();
+  if (!inside || was.isConnected) return;
+  const scope = (owner && box.querySelector(`[data-testid="${CSS.escape(owner)}"]`)) || box;
+  const controls = [...scope.querySelectorAll(CONTROLS)].filter((el) => !el.disabled && el.getClientRects().length);
+  const kind = was.dataset.focus || was.dataset.edit;
+  const same = (el) => el && kind && (el.dataset.focus || el.dataset.edit) === kind;
+  const atPlace = [...scope.querySelectorAll(CONTROLS)][place];
+  const found = (was.id && box.querySelector(`#${CSS.escape(was.id)}`))
+    || (same(atPlace) ? atPlace : null) || controls.find(same)
+    || (controls.includes(atPlace) ? atPlace : null)
+    || (scope !== box ? controls[0] : null) || box.querySelector('#person-name, h1, h2');
+  if (found && !found.matches(CONTROLS)) found.setAttribute('tabindex', '-1');
+  (found || box).focus();
+}
+
 function sameSet(a, b) {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
@@ -865,11 +927,11 @@ function supportMeter(support, competitors) {
   const bar = (text, value, testid) => h('div', { class: 'support-row', 'data-testid': testid, 'data-value': String(value) },
     h('span', { class: 'who' }, text),
     h('span', { class: 'meter', role: 'meter', 'aria-valuemin': '-1', 'aria-valuemax': '1', 'aria-valuenow': String(value),
-      'aria-label': `${t('support')}: ${text}` },
+      'aria-valuetext': signed(value), 'aria-label': `${t('support')}: ${text}` },
     h('span', { class: `fill ${value >= 0 ? 'pos' : 'neg'}`, style: {
       left: `${value >= 0 ? 50 : 50 + value * 50}%`, width: `${Math.abs(value) * 50}%` } })),
     h('span', { class: 'value' }, signed(value)));
-  return h('div', { class: 'support', 'aria-label': t('support') },
+  return h('div', { class: 'support', role: 'group', 'aria-label': t('support') },
     bar(t('support_us'), support?.us ?? 0, 'support-us'),
     Object.entries(support?.competitors || {}).map(([id, v]) => bar(competitors.get(id)?.name || id, v, `support-${id}`)));
 }

@@ -5,6 +5,9 @@ const STORAGE = 'guanxi.lang';
 const TEXT = {
   en: {
     app_title: 'Guanxi relationship maps',
+    main_nav: 'Main', breadcrumb: 'Breadcrumb', error_page: 'Error',
+    skip_map: 'Skip the people on the map: go to the side panel',
+    unsaved: 'Not saved yet', card_stance: 'stance {stance}', card_unaware: 'does not know us',
     language: 'Language',
     sign_in: 'Sign in',
     sign_out: 'Sign out',
@@ -117,6 +120,9 @@ const TEXT = {
   },
   'zh-CN': {
     app_title: 'Guanxi 客户关系地图',
+    main_nav: '主导航', breadcrumb: '当前位置', error_page: '错误',
+    skip_map: '跳过地图上的人员，转到侧栏',
+    unsaved: '尚未保存', card_stance: '态度：{stance}', card_unaware: '不认识我方',
     language: '语言',
     sign_in: '登录',
     sign_out: '退出',

@@ -49,6 +49,7 @@ function keyRefused() {
 onUnauthorized(keyRefused);
 
 function renderHeader() {
+  const languageHadFocus = document.activeElement?.id === 'language';
   const languages = h('select', { id: 'language', 'aria-label': t('language'), onchange: (e) => {
     setLang(e.target.value); classes = new Map(); document.getElementById('status').replaceChildren();
     renderHeader(); route(); } },
@@ -56,13 +57,19 @@ function renderHeader() {
   clear(header,
     h('a', { class: 'brand', href: '#/' }, h('img', { src: '/assets/icon.svg', alt: '', width: '22', height: '22' }),
       h('span', {}, 'Guanxi'), h('span', { class: 'brand-zh' }, '关系')),
-    session.me ? h('nav', { 'aria-label': 'main' }, h('a', { href: '#/' }, t('accounts'))) : null,
+    session.me ? h('nav', { 'aria-label': t('main_nav') }, h('a', { href: '#/' }, t('accounts'))) : null,
     h('span', { class: 'spacer' }),
     session.me ? h('span', { class: `role role-${session.me.role}`, 'data-testid': 'role' },
       t('signed_in_as', { role: t(`role_${session.me.role}`) })) : null,
     h('label', { for: 'language', class: 'visually-hidden' }, t('language')), languages,
     session.me ? h('button', { type: 'button', onclick: signOut }, t('sign_out')) : null);
+  if (languageHadFocus) languages.focus();
   document.title = t('app_title');
+}
+
+/** The page's title: what is shown, then the app's name. */
+function title(shown) {
+  document.title = `${shown} – ${t('app_title')}`;
 }
 
 function signInView(message = '') {
@@ -80,7 +87,8 @@ function signInView(message = '') {
   h('label', { for: 'key' }, t('api_key')), input, problem,
   h('button', { type: 'submit', class: 'primary', 'data-testid': 'sign-in' }, t('sign_in')));
   clear(root, form);
-  input.focus();
+  title(t('sign_in'));
+  if (document.activeElement?.id !== 'language') input.focus();
 }
 
 async function accountsView() {
@@ -105,8 +113,9 @@ async function accountsView() {
     loadClasses(shown.slice(0, 60), list);
   };
   search.addEventListener('input', render);
+  title(t('accounts'));
   clear(root, h('section', { class: 'accounts-page' },
-    h('h1', {}, t('accounts')),
+    h('h1', { id: 'page-title', tabindex: '-1' }, t('accounts')),
     h('label', { for: 'account-search' }, t('search_accounts')), search, list));
   render();
 }
@@ -155,12 +164,16 @@ async function route() {
     } else {
       await accountsView();
     }
-    if (turn !== routing) { page?.destroy(); page = null; }
+    if (turn !== routing) { page?.destroy(); page = null; return; }
   } catch (e) {
     if (turn !== routing || (e instanceof ApiError && e.status === 401)) return;
+    title(t('error_page'));
     clear(root, h('p', { class: 'error', role: 'alert' }, explain(e)),
       h('p', {}, h('a', { href: '#/' }, t('accounts'))));
   }
+  // A page opened (a link followed, signed in): the focus, lost with the page before, goes to its heading.
+  const at = document.activeElement;
+  if (!at || at === document.body || !at.isConnected) (document.getElementById('page-title') || root).focus();
 }
 
 // Chinese text must not be drawn before its font is there (see app.css); never wait more than 4 s.

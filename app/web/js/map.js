@@ -4,7 +4,7 @@
 
 import cytoscape from '../vendor/cytoscape.esm.min.js';
 import { h, clear } from './dom.js';
-import { t, label } from './i18n.js';
+import { t, label, list } from './i18n.js';
 import { CARD, orgChart, routeAround } from './layout.js';
 
 const PERSON_EDGES = ['REPORTS_TO', 'INFLUENCES', 'PROMOTED_BY', 'ALLY', 'RIVAL'];
@@ -91,6 +91,30 @@ export class RelationshipMap {
     this.cy.on('viewport resize', () => this.follow());
     this.people.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
     this.people.addEventListener('pointerdown', (e) => this.dragStart(e));
+    // A person tabbed to off the map's edge is panned into view; the browser's own scrolling of the map
+    // (overflow hidden: nothing to scroll it back with) is undone.
+    this.people.addEventListener('focusin', (e) => this.reveal(e.target));
+    container.addEventListener('scroll', () => { container.scrollTop = 0; container.scrollLeft = 0; });
+  }
+
+  /** Pans the map the least that shows `card` whole, a little in from the edge. */
+  reveal(card) {
+    const node = card.dataset.id ? this.cy.getElementById(card.dataset.id) : null;
+    if (!node || node.empty()) return;
+    const margin = 16;
+    const zoom = this.cy.zoom();
+    const p = node.renderedPosition();
+    const shift = (at, half, size) => {
+      if (2 * half + 2 * margin > size) return size / 2 - at;        // (larger than the map: centred)
+      if (at - half < margin) return margin - (at - half);
+      if (at + half > size - margin) return size - margin - (at + half);
+      return 0;
+    };
+    const dx = shift(p.x, CARD.w * zoom / 2, this.canvas.clientWidth);
+    const dy = shift(p.y, CARD.h * zoom / 2, this.canvas.clientHeight);
+    if (dx || dy) this.cy.panBy({ x: dx, y: dy });
+    this.container.scrollTop = 0;
+    this.container.scrollLeft = 0;
   }
 
   /** Draws `contacts` and `team`, joined by `edges` (relationship records of the account). */
@@ -126,7 +150,7 @@ export class RelationshipMap {
       const card = h('button', {
         type: 'button', class: `person${c.status === 'left' ? ' left' : ''}${c.knows_us === false ? ' unaware' : ''}`,
         'data-testid': `person-${c.id}`, 'data-id': c.id, style: this.place(p),
-        'aria-label': `${c.name}${c.title ? `, ${c.title}` : ''}${c.status === 'left' ? `, ${t('left')}` : ''}`,
+        'aria-label': this.describe(c, null),
         onclick: (e) => { if (!this.dragged) this.onPerson(c.id); e.preventDefault(); },
       }, h('span', { class: 'name' }, c.name), h('span', { class: 'title' }, c.title || label('level', c.level)),
       h('span', { class: 'badge role', hidden: true }));
@@ -136,6 +160,7 @@ export class RelationshipMap {
     for (const m of team) {
       const card = h('div', { class: 'team', 'data-testid': `team-${m.id}`, style: this.place(positions.get(m.id)),
         title: `${t('our_team')}: ${m.name}` },
+      h('span', { class: 'visually-hidden' }, `${t('our_team')}: `),
       h('span', { class: 'name' }, m.name), h('span', { class: 'title' }, m.title || ''));
       this.cards.set(m.id, card);
       cards.push(card);
@@ -146,8 +171,17 @@ export class RelationshipMap {
     this.follow();
   }
 
+  /** A person's card as a screen reader says it: name, title, in the chain shown their role and stance,
+   *  and what the card's border and strike say (does not know us, has left). */
+  describe(c, member) {
+    return list([c.name, c.title, member && label('role', member.role),
+      member && t('card_stance', { stance: label('stance', member.stance) }),
+      c.knows_us === false && t('card_unaware'), c.status === 'left' && t('left')].filter(Boolean));
+  }
+
+  /** A card's box over its node (a least height: text spaced out by the user's own style grows it). */
   place(p) {
-    return { left: `${p.x - CARD.w / 2}px`, top: `${p.y - CARD.h / 2}px`, width: `${CARD.w}px`, height: `${CARD.h}px` };
+    return { left: `${p.x - CARD.w / 2}px`, top: `${p.y - CARD.h / 2}px`, width: `${CARD.w}px`, minHeight: `${CARD.h}px` };
   }
 
   /** Keeps the people over their nodes as the map pans and zooms. */
@@ -211,7 +245,7 @@ export class RelationshipMap {
     window.addEventListener('pointerup', up);
   }
 
-  /** Stance colours and role badges for one opportunity's chain (Map contact id → member), or none. */
+  /** Stances (in words and colour) and roles for one opportunity's chain (Map contact id → member), or none. */
   setChain(members) {
     for (const [id, card] of this.cards) {
       if (!this.contacts?.has(id)) continue;
@@ -221,14 +255,16 @@ export class RelationshipMap {
       const badge = card.querySelector('.badge.role');
       if (member) {
         card.classList.add(`stance-${member.stance}`);
-        // The stance is the card's colour (see the legend); the words go to its label and tooltip.
-        badge.textContent = label('role', member.role);
-        card.title = `${label('role', member.role)} · ${label('stance', member.stance)}`;
+        // The stance in words (the stripe's colour says it again: see the legend), then the role.
+        clear(badge, h('span', { class: `stance-word stance-${member.stance}` }, label('stance', member.stance)),
+          ` · ${label('role', member.role)}`);
+        card.title = `${label('stance', member.stance)} · ${label('role', member.role)}`;
         badge.hidden = false;
       } else {
         badge.hidden = true;
         card.removeAttribute('title');
       }
+      card.setAttribute('aria-label', this.describe(this.contacts.get(id), member));
     }
   }
 
@@ -312,17 +348,25 @@ export class RelationshipMap {
     this.container.dataset.path = this.path.join(' ');
   }
 
+  /** Marks the person whose panel is open (a card opens a panel: it is no toggle, hence aria-current). */
   select(id) {
     for (const [cid, card] of this.cards) {
       card.classList.toggle('selected', cid === id);
-      if (card.tagName === 'BUTTON') card.setAttribute('aria-pressed', String(cid === id));
+      if (cid === id && card.tagName === 'BUTTON') card.setAttribute('aria-current', 'true');
+      else card.removeAttribute('aria-current');
     }
   }
 
   /** In picking mode every person button shows it is a target. */
   setPicking(on) { this.container.classList.toggle('picking', on); }
 
-  focusPerson(id) { this.cards.get(id)?.focus(); }
+  /** Focuses the card of `id`; answers whether it could (false: none, or hidden by the focus). */
+  focusPerson(id) {
+    const card = this.cards.get(id);
+    if (!card || card.hidden) return false;
+    card.focus();
+    return document.activeElement === card;
+  }
 
   destroy() { this.cy.destroy(); }
 }
