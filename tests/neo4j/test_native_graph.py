@@ -70,7 +70,7 @@ def test_every_analyst_query_in_the_docs_answers_as_documented(furniture: TestCl
                                                               cypher: neo4j.Driver) -> None:
     named = doc_queries()
     assert len(named) >= 8
-    params = {"opportunity_id": "gzf-upgrade", "today": TODAY}
+    params = {"opportunity_id": "gzf-upgrade", "today": TODAY, "account_id": "gzf", "since": "2000-01-01"}
     answers = {name: run(cypher, query, **{k: v for k, v in params.items() if f"${k}" in query})
                for name, query in named.items()}
     assert [(r["person"], r["beneficiary"], r["threat"]) for r in answers["opponents_with_kickbacks"]] == \
@@ -91,6 +91,15 @@ def test_every_analyst_query_in_the_docs_answers_as_documented(furniture: TestCl
         [("孙倩", 0.8), ("刘建国", 0.6)]
     assert [(r["opportunity"], r["close_date"], r["technical_weight"]) for r in answers["deals_closing"]] == \
         [("中高端产品线板材与五金升级", Date(2027, 6, 30), 0.5)]
+    writes = answers["changes_by_whom"]
+    filed = run(cypher, "MATCH (e:AuditEntry {account_id: 'gzf'}) RETURN count(e) AS n")[0]["n"]
+    assert sum(r["writes"] for r in writes) == filed > 0 and {r["actor"] for r in writes} == {"env-admin"}
+    assert {r["kind"] for r in writes} >= {"contact", "COVERS", "MEMBER_OF"} and isinstance(writes[0]["last"], DateTime)
+    # An executive counterpart to the buyer is a path of one step, as the service weighs it (0.6).
+    assert furniture.post("/v1/relationships", json={"type": "MIRRORS", "source": "us-vp",
+                                                     "target": "gzf-cfo"}).status_code == 201
+    (best,) = run(cypher, named["strongest_path_to_economic_buyer"], opportunity_id="gzf-upgrade")
+    assert (best["ours"], best["path"], best["strength"]) == ("周海", ["周海", "何丽"], pytest.approx(0.6))
     # Someone who has left is no coverage to renew, and a deal won is no longer open.
     assert furniture.patch("/v1/contacts/gzf-it", json={"status": "left", "left_at": "2026-12-01"}).status_code == 200
     assert furniture.patch("/v1/opportunities/gzf-upgrade", json={"stage": "赢单"}).status_code == 200
