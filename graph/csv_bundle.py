@@ -371,6 +371,9 @@ def read(data: bytes, kind: str, encoding: str | None = None,
         raise CsvError(422, [_unreadable(1, e)]) from e
     if not header:
         raise CsvError(422, [{"loc": ["body", 1], "msg": "the CSV has no header row"}])
+    if len(header) > MAX_COLUMNS:
+        raise CsvError(422, [{"loc": ["body", 1], "msg": f"the header row has {len(header):,} columns; a CSV of "
+                              f"{kind} has at most {MAX_COLUMNS:,} (is it the right file?)"}])
     mapping = KINDS[kind]
     lost: list[int] = []
     fields = [mapping.get(_key(h)) for h in header]
@@ -435,6 +438,9 @@ def _delimiter(header: str) -> str:
     ('\\t', ';', ',', ',')
     """
     return max(DELIMITERS, key=header.count)
+
+
+MAX_COLUMNS = 1_000   # a CRM export has tens of columns; a wider header is another file (or an attack)
 
 
 def _check_header(kind: str, header: list[str], fields: list[str | None], ignored: list[str]) -> None:
