@@ -93,6 +93,16 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class PersonalData:
+    """What the store holds about one person (an access request): their record (None once deleted),
+    their relationships and decision-chain seats now, and every audit entry about them, the duplicates
+    merged into them and their lines (deleted ones too, wherever filed), oldest first."""
+    contact: NodeRecord | None
+    lines: list[EdgeRecord]
+    history: list[AuditEntry]
+
+
+@dataclass(frozen=True)
 class HandOver:
     """What a hand-over of our team member's relationships did: the lines moved to the new owner, those
     the new owner already held (theirs stand; the leaver's went), and the accounts they concern."""
@@ -497,6 +507,24 @@ class Store:
                             tuple(sorted({e.account_id for e in lines if e.account_id})))
 
         return self._write(work)
+
+    def personal_data(self, id: str) -> PersonalData:
+        """Everything held about the person ``id`` — for their access request (PIPL art. 45, GDPR art.
+        15) — found as an erasure finds it (:func:`_traces_in_audit`), in one read transaction."""
+
+        def work(tx: Tx) -> PersonalData:
+            current = tx.get_nodes([id]).get(id)
+            contact = current if current is not None and current.kind == NodeKind.contact else None
+            duplicates, lines = _traces_in_audit(tx, id, every_line=True)
+            people = {id, *duplicates}
+            history = [e for e in tx.audit_of_accounts([], entity_ids=[*people, *lines], until=None)
+                       if (e.entity_id in people and e.entity_type == NodeKind.contact)
+                       or (e.entity_id in lines and e.entity_type in EDGE_TYPES)]
+            if contact is None and not any(e.entity_id == id for e in history):
+                raise NotFound(NodeKind.contact, id)
+            return PersonalData(contact, tx.edges_touching([id]) if contact else [], history)
+
+        return self.backend.read(work)
 
     def erase_contact(self, id: str, *, actor: str) -> NodeRecord:
         """Remove a person's personal data for good, keeping a tombstone so the map stays whole.
@@ -1533,18 +1561,19 @@ def _moved_edge(edge: EdgeRecord, old: str, new: str, *, rename_client_id: bool 
 MERGED_INTO = "merged_into"   # in a merged duplicate's last audit snapshot: the record it was merged into
 
 
-def _traces_in_audit(tx: Tx, contact_id: str) -> tuple[list[str], set[str]]:
+def _traces_in_audit(tx: Tx, contact_id: str, *, every_line: bool = False) -> tuple[list[str], set[str]]:
     """What of a person the whole audit trail holds besides their own entries: the duplicates merged into
     them (and into those, in turn), and the lines of any of these that carried a note or an interest in
-    some entry — every line, for an id that is itself personal data —, wherever the line was filed (under
-    another account: a line from a contact there, or from before the person moved)."""
+    some entry — every line with ``every_line``, or for an id that is itself personal data —, wherever
+    the line was filed (under another account: a line from a contact there, or from before the person
+    moved)."""
     people, lines = [contact_id], set[str]()
     for person in people:                            # (grows as duplicates are found)
         entries = tx.audit_mentioning(json_text(person))
         people += [e.entity_id for e in entries
                    if e.entity_type == NodeKind.contact and e.action == "merge" and e.after is None
                    and (e.before or {}).get(MERGED_INTO) == person and e.entity_id not in people]
-        lines |= _noted_edges_in_audit(entries, person, every_line=is_personal_id(person))
+        lines |= _noted_edges_in_audit(entries, person, every_line=every_line or is_personal_id(person))
     return people[1:], lines
 
 

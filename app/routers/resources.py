@@ -103,6 +103,20 @@ def erase_contact(id: PathId, store: StoreDep, who: Admin, response: Response) -
     return _one(store.erase_contact(id, actor=who.name), response)
 
 
+@router.get("/contacts/{id}/personal-data", tags=["contacts"], response_model=schemas.PersonalData,
+            response_model_exclude_unset=True)
+def personal_data(id: PathId, store: StoreDep, _: Admin) -> dict[str, Any]:
+    """Everything held about this person, for their access request (PIPL art. 45, GDPR art. 15; admin):
+    their record, relationships and decision-chain seats now, and every audit entry about them, the
+    duplicates merged into them and their relationships — also of a person since deleted (404 for an id
+    never recorded)."""
+    held = store.personal_data(id)
+    return {"contact": held.contact.as_json() if held.contact else None,
+            "relationships": [e.as_json() for e in held.lines if e.type != EdgeType.MEMBER_OF],
+            "decision_chain": [_member_view(e) for e in held.lines if e.type == EdgeType.MEMBER_OF],
+            "history": [e.as_json() for e in held.history]}
+
+
 @router.post("/contacts/{id}/merge", tags=["contacts"], response_model=schemas.Contact, response_model_exclude_unset=True,
              responses=WITH_ETAG)
 def merge_contact(id: PathId, body: schemas.MergeIn, store: StoreDep, who: Editor, version: IfMatch,

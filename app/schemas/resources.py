@@ -287,6 +287,17 @@ class AuditPage(Page[AuditEntry]):
     pass
 
 
+class PersonalData(Out):
+    """Everything the store holds about one person, for their access request."""
+
+    contact: Contact | None = Field(description="their record now (null once deleted)")
+    relationships: list[Relationship] = Field(description="their relationships now, notes included")
+    decision_chain: list[DecisionChainMember] = Field(description="their seats in decision chains now")
+    history: list[AuditEntry] = Field(description="every audit entry about them, the duplicate records merged "
+                                                  "into them and their relationships (deleted ones too), oldest "
+                                                  "first")
+
+
 class ImportCounts(Out):
     created: int
     updated: int
