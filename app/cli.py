@@ -155,6 +155,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     store = _store(args)
     if not store.backend.migrates_on_start:
         _check_server(args, store)
+    if store.unfinished_copy():
+        raise SystemExit("guanxi serve: the store holds the parts of a copy that did not finish (`guanxi copy "
+                         "--batch` stopped or still running): copy again with --restart, or serve another store")
     app = create_app(settings, store=store)
     if args.demo:
         loaded = _load_demo(store)
@@ -339,7 +342,7 @@ def _copy(args: argparse.Namespace, source: Store, target: Store, into_dir: Path
             print(f"written in {time.monotonic() - started:.1f} s; reading both back to compare...",
                   file=sys.stderr, flush=True)
 
-    counts = target.copy_from(source, batch=args.batch, progress=progress)
+    counts = target.copy_from(source, batch=args.batch, restart=args.restart, progress=progress)
     print(json.dumps(counts, indent=2))
     print(f"copied from {args.source} to {where} and read back the same", file=sys.stderr)
 
@@ -590,7 +593,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=_positive, metavar="N",
                    help="write in transactions of at most N records and audit entries each, for a store larger "
                         "than one Neo4j transaction may be (not all or nothing: a failure keeps the parts "
-                        "written before it; empty the target and copy again)")
+                        "written before it, and the store says it holds an unfinished copy until one "
+                        "finishes: copy again with --restart)")
+    p.add_argument("--restart", action="store_true",
+                   help="empty the store copied into first — only one holding the parts of a copy that did not "
+                        "finish")
     p.add_argument("--to-data-dir", help="with --to sqlite: the embedded store to copy into (default: --data-dir); "
                                          "from sqlite to sqlite, a consistent backup while the service runs")
     p = command("keys", "manage API keys")

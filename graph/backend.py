@@ -143,8 +143,9 @@ class Backend(Protocol):
         """After an erasure: leave no old copy of erased data in files the service controls (SQLite's
         write-ahead log). A backend whose database keeps none within reach does nothing."""
     def reset(self) -> None:
-        """Delete every record, audit entry, key and counter (the schema and migrations stay).
-        For tests against a throw-away database."""
+        """Delete every record, audit entry, key and counter (the schema and migrations stay): for tests
+        against a throw-away database, and for a copy restarted into a store holding the parts of one that
+        did not finish (``guanxi copy --restart``)."""
     async def close_async(self) -> None:
         """Release what :meth:`map_news_async` and :meth:`key_by_hash_async` opened in the event loop
         (before :meth:`close`)."""

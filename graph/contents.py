@@ -14,7 +14,7 @@ from typing import Any
 from graph.backend import Tx
 from graph.errors import Conflict
 from graph.models import EdgeType, NodeKind
-from graph.records import ApiKey, AuditEntry, EdgeRecord, NodeRecord
+from graph.records import ApiKey, AuditEntry, EdgeRecord, MapChanges, NodeRecord
 
 # Items read per statement.
 PAGE = 5000
@@ -112,9 +112,28 @@ def holds_anything(tx: Tx) -> bool:
     return bool(_kinds_held(tx) or tx.list_keys())
 
 
+# Copies in parts begun and finished in a store are counted as the revision of this scope (a copy's
+# first part counts it up, its end once compared counts it up again): odd while a copy into the store is
+# unfinished — stopped, killed, or still running —, which the store's readiness and a second copy tell.
+COPY_SCOPE = "*copy"
+
+
+def copy_counted(tx: Tx) -> None:
+    """Count a copy in parts begun, or finished (:data:`COPY_SCOPE`)."""
+    tx.log_changes([MapChanges(COPY_SCOPE, everything=True)])
+
+
+def unfinished_copy(tx: Tx) -> bool:
+    """Whether the store holds the parts of a copy that has not finished (:data:`COPY_SCOPE`)."""
+    return tx.revisions([COPY_SCOPE]).get(COPY_SCOPE, 0) % 2 == 1
+
+
 def refuse_unless_empty(tx: Tx) -> None:
     """Raise Conflict when the store holds a record, an audit entry or a key (a copy's target must not)."""
     held = _kinds_held(tx)
+    if unfinished_copy(tx):
+        raise Conflict("the store to copy into holds the parts of a copy that did not finish: copy again with "
+                       "--restart (it empties the store first), or into a store that holds nothing yet")
     if held or tx.list_audit(entity_id=None, before=None, limit=1) or tx.list_keys():
         raise Conflict("the store to copy into is not empty (it holds "
                        + (", ".join(held) + " records" if held else "an audit trail or keys")

@@ -30,11 +30,13 @@ from graph.backend import SHARED_SCOPE, Backend, Tx
 from graph.collector import collection_paused
 from graph.contents import (
     StoreContents,
+    copy_counted,
     holds_anything,
     in_parts,
     read_pages,
     refuse_unless_empty,
     same_contents,
+    unfinished_copy,
     write_part,
 )
 from graph.errors import Conflict, InvalidGraph, NotFound, PreconditionFailed, StoreError, StoreUnavailable
@@ -1026,7 +1028,7 @@ class Store:
         held in memory at once (a copy reads it page by page instead: :meth:`copy_from`)."""
         return self.backend.read(lambda tx: StoreContents.joined(read_pages(tx)))
 
-    def copy_from(self, source: Store, *, batch: int | None = None,
+    def copy_from(self, source: Store, *, batch: int | None = None, restart: bool = False,
                   progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
         """Copy everything ``source`` holds into this store, which must hold nothing yet (no record, audit
         entry or key), records keeping their ids, versions and timestamps, keys their hashes (they go on
@@ -1041,9 +1043,19 @@ class Store:
         does not grow with the store. ``progress("writing", 0)`` before the first write, ``("part", n)``
         after each part of a batched copy, ``("comparing", 0)`` once all is written.
 
+        A copy in parts is counted begun in its first part and finished once compared
+        (:data:`graph.contents.COPY_SCOPE`): until then the store says it holds an unfinished copy
+        (:meth:`unfinished_copy`), and ``restart`` empties such a store before copying again.
+
         Raises Conflict when this store is not empty (before reading ``source``), StoreError when
         ``source`` holds nothing (a wrong directory or server, most likely) or the copy does not read
         back the same."""
+        if restart:
+            if not self.unfinished_copy():
+                raise Conflict("--restart empties a store that holds the parts of a copy that did not finish; "
+                               "this one holds none")
+            self.backend.reset()
+            self.maps.clear()
         self.backend.read(refuse_unless_empty)
         return source.backend.read(partial(self._copy_within, batch=batch, progress=progress or (lambda *_: None)))
 
@@ -1058,7 +1070,7 @@ class Store:
             written = 0
             for number, part in enumerate(in_parts(read_pages(source), batch), start=1):
                 try:
-                    self._write_copied(partial(tuple, (part,)), first=number == 1)
+                    self._write_copied(partial(tuple, (part,)), first=number == 1, counted=number == 1)
                 except StoreError as e:
                     if number == 1:
                         raise
@@ -1072,14 +1084,23 @@ class Store:
         if not self.backend.read(lambda target: same_contents(read_pages(source), read_pages(target), counts)):
             raise StoreError("the copy does not read back as the store copied from; set GUANXI_DEBUG=1 and "
                              "report it")
+        if batch is not None:
+            self.backend.write(copy_counted)       # finished
         return dict(counts)
 
-    def _write_copied(self, pages: Callable[[], Iterable[StoreContents]], *, first: bool) -> None:
+    def unfinished_copy(self) -> bool:
+        """Whether the store holds the parts of a copy (``copy_from`` in parts) that did not finish."""
+        return self.backend.read(unfinished_copy)
+
+    def _write_copied(self, pages: Callable[[], Iterable[StoreContents]], *, first: bool,
+                      counted: bool = False) -> None:
         """Write the pages of a copy in one transaction (``pages`` read afresh if it is retried); the
-        first makes sure the store holds nothing."""
+        first makes sure the store holds nothing; ``counted``: it begins a copy in parts."""
         def work(tx: Tx) -> None:
             if first:
                 refuse_unless_empty(tx)
+            if counted:
+                copy_counted(tx)
             for page in pages():
                 write_part(tx, page)
 

@@ -25,11 +25,15 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready", tags=["operations"], response_model=Ready,
             responses={503: {"description": "the store is unreachable, not migrated, its database file has "
-                                            "vanished, or its disk is full: the detail says which"}})
+                                            "vanished, its disk is full, or it holds an unfinished copy: the "
+                                            "detail says which"}})
 def ready(store: StoreDep) -> Any:
     """The store answers, is fully migrated, and has room to write."""
     try:
         store.backend.check_ready()
+        if store.unfinished_copy():
+            return problem(503, "Not ready", "the store holds the parts of a copy that did not finish (guanxi "
+                                             "copy --batch stopped, or is still running): copy again with --restart")
     except StoreUnavailable as e:
         return problem(503, "Not ready", str(e))
     return {"status": "ready", "backend": store.backend.name}

@@ -21,7 +21,7 @@ from app.settings import Settings
 from graph import contents
 from graph.backends import BackendConfig, make_backend
 from graph.contents import StoreContents, in_parts, read_pages
-from graph.errors import StoreError, StoreUnavailable
+from graph.errors import Conflict, StoreError, StoreUnavailable
 from graph.models import AccountIn, Bundle, NodeKind
 from graph.store import Store
 from tests.conftest import ADMIN, auth, backend_env, bundle, neo4j_config
@@ -255,3 +255,39 @@ def test_a_backup_of_the_embedded_store_is_the_store_as_it_stood_when_the_copy_b
     assert counts["account"] == 1 and [n.id for n in copied.nodes if n.kind == NodeKind.account] == ["gzf"]
     assert replace(copied, audit=()) == replace(before, audit=())
     assert [replace(e, seq=0) for e in copied.audit] == [replace(e, seq=0) for e in before.audit]
+
+
+def test_a_copy_in_parts_that_stopped_is_not_served_and_restarts(backend: Any, backend_name: str,
+                                                                 tmp_path: Path) -> None:
+    """A copy in parts killed half-way left a store that answered /ready and served a third of the map;
+    copied into again, it said only "not empty". It now says it holds an unfinished copy — to /ready, to
+    `guanxi serve` and to a second copy —, and ``restart`` empties it and copies again."""
+    source = _embedded(tmp_path / "source", furniture=True)
+    target = Store(backend)
+    write, calls = target.backend.write, list[int]()
+
+    def killed(work: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise StoreUnavailable("the process was killed")
+        return write(work)
+
+    target.backend.write = killed  # type: ignore[method-assign]
+    with pytest.raises(StoreError):
+        target.copy_from(source, batch=10)
+    target.backend.write = write  # type: ignore[method-assign]
+    assert target.unfinished_copy()
+    settings = _settings_of(backend_name, tmp_path / "data", f"admin:{ADMIN}")
+    with TestClient(create_app(settings, store=target)) as client:
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and "--restart" in ready.json()["detail"]
+        with pytest.raises(Conflict) as refused:
+            target.copy_from(source, batch=10)
+        assert "a copy that did not finish" in str(refused.value)
+        target.copy_from(source, batch=10, restart=True)
+        assert not target.unfinished_copy() and target.contents() == source.contents()
+        assert client.get("/ready").status_code == 200
+        assert client.get("/v1/accounts/gzf", headers=auth(ADMIN)).status_code == 200
+        with pytest.raises(Conflict) as nothing_to_restart:
+            target.copy_from(source, batch=10, restart=True)
+        assert "holds none" in str(nothing_to_restart.value)
