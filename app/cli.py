@@ -454,6 +454,8 @@ SUMMARY_WORDS: dict[str, dict[str, str]] = {
                      "{added} line(s) added, {removed} removed, coverage +{gained} / −{lost}",
                "zh-CN": "汇总（{opportunity}）：新加入 {joined}，离开 {left}，态度变化 {stances}，新增关系 {added}，"
                         "删除关系 {removed}，覆盖 +{gained} / −{lost}"},
+    "moves": {"en": "moves between accounts: {moved_in} moved in, {moved_out} moved out, {lines} line(s) with them",
+              "zh-CN": "客户间调动：调入 {moved_in}，调出 {moved_out}，随之变动的关系 {lines}"},
     "us": {"en": "support for us: {before} → {after}", "zh-CN": "我方支持度：{before} → {after}"},
     "them": {"en": "support for {name}: {before} → {after}", "zh-CN": "{name}的支持度：{before} → {after}"},
     "opened": {"en": "gap opened: {message}", "zh-CN": "新出现的缺口：{message}"},
@@ -483,6 +485,9 @@ def _summary_lines(summary: Any, graph: Any, lang: str) -> list[str]:
     lines = [say(SUMMARY_WORDS, "counts", lang, opportunity=summary.opportunity_id, joined=summary.joined,
                  left=summary.left, stances=summary.stance_changes, added=summary.lines_added,
                  removed=summary.lines_removed, gained=summary.coverage_gained, lost=summary.coverage_lost)]
+    if summary.moved_in or summary.moved_out:
+        lines.append(say(SUMMARY_WORDS, "moves", lang, moved_in=summary.moved_in, moved_out=summary.moved_out,
+                         lines=summary.lines_moved))
     us = summary.support["us"]
     if us.before is not None or us.after is not None:
         lines.append(say(SUMMARY_WORDS, "us", lang, before=num(us.before), after=num(us.after)))

@@ -83,7 +83,8 @@ def compare(store: Store, options: ScoringOptions, account_id: str, since: str |
         period.before, period.after, opportunity_id=opportunity_id, lang=lang,
         stamps={k: (v.at, v.by) for k, v in period.stamps.items()}, options=options,
         today_before=dt.date.fromisoformat(start[:10]), today_after=dt.date.fromisoformat(period.until[:10]),
-        team=store.team_roster(), redacted=redact, summary_opportunities=wanted)
+        team=store.team_roster(), redacted=redact, summary_opportunities=wanted, elsewhere=period.elsewhere,
+        account_names=period.account_names)
     return Compared(period, changes, review, _label(start, review, lang))
 
 

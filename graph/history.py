@@ -10,6 +10,10 @@ the shared team's and competitors'), two more when lines from people of other ac
 (:func:`account_history`), and another only when the map then reached records filed elsewhere (a boss
 at a parent account).
 
+A period (:func:`period`) also says who moved between the account and another in it, and where to or
+from (:func:`moves`): the account's history holds the whole history of everyone ever filed under it, so
+their state at both moments is in it.
+
 The current map is never read this way: ``Store.account_graph`` stays the one-query, cached read it was.
 
 Erasure reaches history: it scrubs every snapshot of the erased person (``{"erased": true}``); the
@@ -67,6 +71,10 @@ class Period:
     after: nx.MultiDiGraph
     stamps: dict[tuple[str, str], Stamp]   # (record type, id) → its last change in (since, until]
     reviews: list[NodeRecord]              # the account's reviews held up to ``until``, newest first
+    # Each of the account's people who moved in from another account or out to one in the period: the
+    # other account (where they were at ``since``, or are at ``until``); and those accounts' names then.
+    elsewhere: dict[str, str]
+    account_names: dict[str, str]
 
 
 def resolve_moment(store: Store, account_id: str, value: str, loc: str) -> tuple[str, NodeRecord | None]:
@@ -289,6 +297,34 @@ def _reviews(tx: Tx, account_id: str, entries: Sequence[AuditEntry], until: str)
     return sorted(held, key=lambda r: (str(r.data.get("held_at", "")), r.id), reverse=True)
 
 
+def _homes(latest: dict[Key, AuditEntry]) -> dict[str, str]:
+    """The account of every contact the replayed entries leave standing (deleted ones left out)."""
+    homes: dict[str, str] = {}
+    for (family, id), entry in latest.items():
+        if family != NODE or entry.entity_type != NodeKind.contact or entry.after is None:
+            continue
+        account = entry.after.get("account_id", entry.account_id)
+        if isinstance(account, str):
+            homes[id] = account
+    return homes
+
+
+def moves(tx: Tx, account_id: str, entries: Sequence[AuditEntry], since: str, until: str
+          ) -> tuple[dict[str, str], dict[str, str]]:
+    """Who moved between the account and another in (since, until], from the account's history (which
+    holds the whole history of everyone ever filed under it): each mover's other account — where someone
+    who moved in was at ``since``, where someone who moved out is at ``until`` — and the names of those
+    accounts at ``until`` (their ids where the accounts are gone)."""
+    then, now = _homes(replay(entries, since)), _homes(replay(entries, until))
+    elsewhere = {c: home for c, home in then.items() if now.get(c) == account_id and home != account_id}
+    elsewhere.update({c: home for c, home in now.items() if then.get(c) == account_id and home != account_id})
+    if not elsewhere:
+        return {}, {}
+    accounts = _nodes_as_of(tx, set(elsewhere.values()), until)
+    names = {id: str(node.data.get("name") or id) for id, node in accounts.items() if node.kind == NodeKind.account}
+    return elsewhere, names
+
+
 @collection_paused()
 def period(store: Store, account_id: str, since: str, until: str | None = None) -> Period:
     """The account's map at ``since`` and at ``until`` (default: now), from one read of its history,
@@ -299,19 +335,20 @@ def period(store: Store, account_id: str, since: str, until: str | None = None) 
         raise InvalidGraph([{"loc": ["query", "since"], "msg": "since is later than until"}])
 
     def work(tx: Tx) -> tuple[AccountSubgraph | None, AccountSubgraph | None, list[AuditEntry],
-                              list[NodeRecord]]:
+                              list[NodeRecord], tuple[dict[str, str], dict[str, str]]]:
         entries = account_history(tx, account_id, end)
         later = subgraph_as_of(tx, account_id, end, entries)
         earlier = subgraph_as_of(tx, account_id, since, entries) if later is not None else None
-        return earlier, later, entries, _reviews(tx, account_id, entries, end)
+        return earlier, later, entries, _reviews(tx, account_id, entries, end), moves(tx, account_id, entries,
+                                                                                     since, end)
 
-    earlier, later, entries, reviews = store.backend.read(work)
+    earlier, later, entries, reviews, (elsewhere, names) = store.backend.read(work)
     if later is None:
         raise NotFound(NodeKind.account, account_id, then=moment_words(end))
     # (by type and id: a line or a review sharing a person's id does not stamp the person's changes)
     stamps = {(e.entity_type, e.entity_id): Stamp(e.at, e.actor) for e in entries if since < e.at <= end}
     return Period(account_id, since, end, nx.freeze(account_graph(earlier)) if earlier else None,
-                  nx.freeze(account_graph(later)), stamps, reviews)
+                  nx.freeze(account_graph(later)), stamps, reviews, elsewhere, names)
 
 
 @collection_paused()

@@ -45,11 +45,16 @@ NEW_LINE: Final = "#00e676"
 REWEIGHTED: Final = "#ffd600"
 GONE: Final = "#6d4c41"
 MOVED: Final = "#1565c0"
-ADDED_KINDS: Final = ("line_added", "coverage_gained")
+ADDED_KINDS: Final = ("line_added", "coverage_gained", "line_moved_in")
 REWEIGHTED_KINDS: Final = ("line_reweighted", "closeness_changed")
-LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost", *REWEIGHTED_KINDS)
+LINE_KINDS: Final = ("line_added", "line_removed", "coverage_gained", "coverage_lost", "line_moved_in", "line_moved_out",
+                     *REWEIGHTED_KINDS)
+# New on the map (a green frame) and gone from it (brown): people who moved in from another account or
+# out to one are marked as those who joined or left are (their texts say where from, where to).
+ARRIVED_KINDS: Final = ("joined", "moved_in")
+GONE_KINDS: Final = ("left", "removed", "moved_out")
 # The changes the map marks on someone's box (a competitor dropped: the box it no longer has).
-PEOPLE_KINDS: Final = ("joined", "left", "removed", "stance_changed", "competitor_dropped")
+PEOPLE_KINDS: Final = (*ARRIVED_KINDS, *GONE_KINDS, "stance_changed", "competitor_dropped")
 LISTED: Final = 8             # changes the legend lists that the map could not mark
 LISTED_PT: Final = 8.0
 LISTED_WIDTH: Final = 4.2     # inches a listed change may take (cut with an ellipsis beyond)
@@ -62,8 +67,8 @@ WIDE: Final = 0.08 + BAND / 144.0 + 0.04
 
 LEGEND: Final = {
     "title": {"en": "Changes since {since}", "zh-CN": "自{since}以来的变化"},
-    "joined": {"en": "new on the map", "zh-CN": "新出现"},
-    "left": {"en": "left / removed", "zh-CN": "离职 / 移除"},
+    "joined": {"en": "new on the map / moved in", "zh-CN": "新出现 / 调入"},
+    "left": {"en": "left / removed / moved out", "zh-CN": "离职 / 移除 / 调出"},
     "stance": {"en": "stance moved (old → new)", "zh-CN": "态度变化（原 → 现）"},
     "added": {"en": "new line or coverage", "zh-CN": "新增关系或覆盖"},
     "removed": {"en": "lost line or coverage", "zh-CN": "消失的关系或覆盖"},
@@ -111,8 +116,8 @@ def change_page(after: nx.MultiDiGraph, changes: ChangeList, *, since_label: str
                       options=options, roster=team)
     focus = validate(model, focus or Focus())
     lang = lang_of(model.lang)
-    joined = {c.contact_id for c in changes.changes if c.kind == "joined" and c.contact_id}
-    gone = {c.contact_id for c in changes.changes if c.kind in ("left", "removed") and c.contact_id}
+    joined = {c.contact_id for c in changes.changes if c.kind in ARRIVED_KINDS and c.contact_id}
+    gone = {c.contact_id for c in changes.changes if c.kind in GONE_KINDS and c.contact_id}
     moves: dict[str, list[Change]] = {}
     for c in changes.changes:
         if (c.kind == "stance_changed" and c.contact_id and c.contact_id in model.contacts
@@ -173,7 +178,7 @@ def _not_marked(changes: ChangeList, marked: set[int], after: nx.MultiDiGraph,
             continue
         ends = [e for e in (c.contact_id, c.source, c.target, c.entity_id if c.entity_type == "competitor" else None)
                 if e is not None]
-        if c.kind in ("removed", "competitor_dropped") or any(e not in after for e in ends):
+        if c.kind in ("removed", "moved_out", "competitor_dropped") or any(e not in after for e in ends):
             deleted.append(c.text)
         else:
             outside += 1

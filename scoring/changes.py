@@ -1,8 +1,9 @@
 """What changed on an account's map between two moments: a pure diff of two projected maps.
 
 ``what_changed(before, after, ...)`` compares the map at the start of a period with the map at its end
-(``graph.history`` replays both from the audit trail) and returns each change — people who joined, left
-or moved; title, level, department, reporting line; stance, role and influence per opportunity;
+(``graph.history`` replays both from the audit trail) and returns each change — the account's class,
+name and metrics; people who joined, left, or moved in from or out to another account (and the lines
+that came or went with them); title, level, department, reporting line; stance, role and influence per opportunity;
 influence, ally, rival, promoted-by and favours lines added, removed or re-weighted; coverage gained or
 lost and closeness moves; entrenched interests appearing or gone; deals opened, won, lost, reopened or
 removed, their stage, amount and close date, the competitors named on them; competitors new on the map
@@ -25,6 +26,7 @@ import networkx as nx
 
 from graph.models import status_of_stage
 from scoring.chain import chain_report
+from scoring.classify import account_class
 from scoring.gaps import gap_report
 from scoring.options import ScoringOptions, discreet, resolve
 from scoring.people import deal_status, is_open
@@ -38,6 +40,9 @@ __all__ = ["Change", "ChangeList", "RankMove", "Summary", "SupportMove", "what_c
 LINE_TYPES: Final = ("INFLUENCES", "ALLY", "RIVAL", "PROMOTED_BY", "FAVORS")
 COVERAGE_TYPES: Final = ("COVERS", "MIRRORS")
 PERSON_FIELDS: Final = ("title", "level", "department")
+# An account's metrics in the order the account record lists them (graph.models.AccountMetrics).
+METRICS: Final = ("annual_revenue", "margin_pct", "revenue_growth_pct", "wallet_size", "share_of_wallet_pct",
+                  "payment_days", "credit_rating", "satisfaction", "loyalty", "influence", "cooperation")
 RANKED: Final = 5
 WHOLE_CHAIN_GAPS: Final = frozenset({"single_threaded", "no_executive_counterpart"})
 
@@ -46,6 +51,27 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "left": {"en": "{name} ({title}) left the company", "zh-CN": "{name}（{title}）已离职"},
     "returned": {"en": "{name} is active again", "zh-CN": "{name}重新在职"},
     "removed": {"en": "{name} was removed from the map", "zh-CN": "{name}已从地图上移除"},
+    "moved_in": {"en": "{name} ({title}) moved here from {account}", "zh-CN": "{name}（{title}）从{account}调入"},
+    "moved_out": {"en": "{name} ({title}) moved to {account}", "zh-CN": "{name}（{title}）已调往{account}"},
+    "line_moved_in": {"en": "line came with {name}: {source} → {target} ({line}, {after})",
+                      "zh-CN": "关系随{name}调入：{source} → {target}（{line}，{after}）"},
+    "line_moved_out": {"en": "line went with {name} to {account}: {source} → {target} ({line}, {before})",
+                       "zh-CN": "关系随{name}调往{account}：{source} → {target}（{line}，{before}）"},
+    "account_class_changed": {"en": "account class: {before} → {after}", "zh-CN": "客户分类：{before} → {after}"},
+    "account_renamed": {"en": "account renamed: {before} → {after}", "zh-CN": "客户更名：{before} → {after}"},
+    "account_metric_changed": {"en": "{metric}: {before} → {after}", "zh-CN": "{metric}：{before} → {after}"},
+    "metric.annual_revenue": {"en": "annual revenue", "zh-CN": "年收入"},
+    "metric.margin_pct": {"en": "margin %", "zh-CN": "毛利率（%）"},
+    "metric.revenue_growth_pct": {"en": "revenue growth %", "zh-CN": "收入增长率（%）"},
+    "metric.wallet_size": {"en": "wallet size", "zh-CN": "采购总额"},
+    "metric.share_of_wallet_pct": {"en": "share of wallet %", "zh-CN": "份额（%）"},
+    "metric.payment_days": {"en": "payment days", "zh-CN": "账期（天）"},
+    "metric.credit_rating": {"en": "credit rating", "zh-CN": "信用评级"},
+    "metric.satisfaction": {"en": "satisfaction", "zh-CN": "满意度"},
+    "metric.loyalty": {"en": "loyalty", "zh-CN": "忠诚度"},
+    "metric.influence": {"en": "influence", "zh-CN": "影响力"},
+    "metric.cooperation": {"en": "cooperation", "zh-CN": "合作度"},
+    "metric.currency": {"en": "currency", "zh-CN": "币种"},
     "title_changed": {"en": "{name}: title {before} → {after}", "zh-CN": "{name}：职位 {before} → {after}"},
     "level_changed": {"en": "{name}: level {before} → {after}", "zh-CN": "{name}：职级 {before} → {after}"},
     "department_changed": {"en": "{name} moved from {before} to {after}",
@@ -144,8 +170,8 @@ class RankMove:
     before: int | None
     after: int | None
     # Why someone is out of the top at the end: ``deal_closed`` (the deal is won or lost: nobody is
-    # ranked), ``won_over`` (a supporter or champion of the deal now), ``left`` (left the company, or no
-    # longer on the map); None: still ranked, or outranked by others.
+    # ranked), ``won_over`` (a supporter or champion of the deal now), ``left`` (left the company, moved to
+    # another account, or no longer on the map); None: still ranked, or outranked by others.
     out_because: str | None = None
 
 
@@ -171,6 +197,9 @@ class Summary:
     gaps_opened: tuple[GapRow, ...]
     gaps_closed: tuple[GapRow, ...]
     ranking: tuple[RankMove, ...]
+    moved_in: int = 0                  # people who came from another account, and went to one
+    moved_out: int = 0
+    lines_moved: int = 0               # lines that came or went with them
 
 
 @dataclass(frozen=True)
@@ -188,15 +217,29 @@ class _Diff:
     opportunity_id: str | None
     redacted: bool
     options: ScoringOptions
+    # The other account of each of the account's people who moved in or out: where they were at the
+    # start (moved in) or are at the end (moved out); and the names of those accounts.
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
+    account_names: Mapping[str, str] = field(default_factory=dict)
     out: list[Change] = field(default_factory=list)
 
-    def name(self, node: str, beside: str | None = None) -> str:
-        """The name of ``node`` as the map of the later moment that holds it shows it (namesakes told apart:
-        :meth:`AccountMap.name`; ``beside``: the title the text shows next to it anyway)."""
-        for g in (self.after, self.before):
+    def name(self, node: str, beside: str | None = None, *, then: bool = False) -> str:
+        """The name of ``node`` as the map of the later moment that holds it shows it (namesakes told apart,
+        people of another account named with it: :meth:`AccountMap.name`; ``beside``: the title the text
+        shows next to it anyway); ``then``: the earlier moment's first (someone who has moved away, as
+        they were when they were of this account)."""
+        for g in ((self.before, self.after) if then else (self.after, self.before)):
             if node in g and g.nodes[node].get("name"):
                 return AccountMap.build(g, self.options).name(node, beside)
         return node
+
+    def account(self, account_id: str) -> str:
+        """An account as the texts name it: its name, else its id."""
+        return self.account_names.get(account_id) or account_id
+
+    def moved(self, contact: str) -> str | None:
+        """The other account of someone who moved in or out of the account in the period, else None."""
+        return self.elsewhere.get(contact)
 
     def add(self, kind: str, entity_id: str, entity_type: str, fld: str | None, old: Any, new: Any, /,
             *, opportunity_id: str | None = None, contact_id: str | None = None,
@@ -235,11 +278,49 @@ def _fmt(value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+def _metric(key: str, lang: str) -> str:
+    code = f"metric.{key}"
+    return _t(code, lang) if code in TEXTS else key
+
+
+def _account(d: _Diff, account_id: str, today_before: dt.date, today_after: dt.date) -> None:
+    """The account's own changes, its class first (what a director reads first), then its name, then each
+    metric that moved (before → after); none when the account did not exist at the start."""
+    if d.before.nodes.get(account_id, {}).get("kind") != "account":
+        return
+    old = dict(d.before.graph.get("account") or {})
+    new = dict(d.after.graph.get("account") or {})
+    a = account_class(d.before, today_before, d.options, d.lang)
+    b = account_class(d.after, today_after, d.options, d.lang)
+    if a.class_ != b.class_:
+        d.add("account_class_changed", account_id, "account", "class", a.class_, b.class_, before=a.label,
+              after=b.label)
+    if old.get("name") != new.get("name"):
+        d.add("account_renamed", account_id, "account", "name", old.get("name"), new.get("name"),
+              before=_fmt(old.get("name")), after=_fmt(new.get("name")))
+    metrics_before = dict(old.get("metrics") or {})
+    metrics_after = dict(new.get("metrics") or {})
+    if old.get("currency") != new.get("currency"):
+        metrics_before["currency"], metrics_after["currency"] = old.get("currency"), new.get("currency")
+    listed = [*METRICS, "currency"]
+    for key in sorted(metrics_before.keys() | metrics_after.keys(),
+                      key=lambda k: (listed.index(k) if k in listed else len(listed), k)):
+        x, y = metrics_before.get(key), metrics_after.get(key)
+        if x != y:
+            d.add("account_metric_changed", account_id, "account", f"metrics.{key}" if key != "currency" else key,
+                  x, y, metric=_metric(key, d.lang), before=_fmt(x), after=_fmt(y))
+
+
 def _people(d: _Diff, account_id: str) -> None:
     before = {n: x for n, x in _nodes(d.before, "contact").items() if x.get("account_id") == account_id}
     after = {n: x for n, x in _nodes(d.after, "contact").items() if x.get("account_id") == account_id}
     for c in sorted(after.keys() - before.keys()):
         x = after[c]
+        came_from = d.moved(c)
+        if came_from is not None:
+            d.add("moved_in", c, "contact", "account_id", came_from, account_id, contact_id=c,
+                  name=d.name(c, x.get("title")), title=_fmt(x.get("title")), account=d.account(came_from))
+            continue
         kind = "left" if x.get("status") == "left" else "joined"
         d.add("joined", c, "contact", "status", None, x.get("status", "active"), contact_id=c,
               name=d.name(c, x.get("title")), title=_fmt(x.get("title")))
@@ -247,6 +328,12 @@ def _people(d: _Diff, account_id: str) -> None:
             d.add("left", c, "contact", "status", "active", "left", contact_id=c, name=d.name(c, x.get("title")),
                   title=_fmt(x.get("title")))
     for c in sorted(before.keys() - after.keys()):
+        went_to = d.moved(c)
+        if went_to is not None:
+            title = before[c].get("title")
+            d.add("moved_out", c, "contact", "account_id", account_id, went_to, contact_id=c,
+                  name=d.name(c, title, then=True), title=_fmt(title), account=d.account(went_to))
+            continue
         d.add("removed", c, "contact", None, before[c].get("status", "active"), None, contact_id=c,
               name=d.name(c))
     for c in sorted(before.keys() & after.keys()):
@@ -322,6 +409,8 @@ def _lines(d: _Diff) -> None:
         u, v, x = new.get(key) or old[key]
         kind = str(x.get("type"))
         first, second = drawn_ends(kind, u, v)
+        if _moved_line(d, key, u, v, x, old, new):
+            continue
         kw = {"line": label("line", kind, d.lang), "source": d.name(first), "target": d.name(second)}
         if key not in old:
             d.add("line_added", key, kind, "strength", None, _weight(x), contact_id=u, ends=(u, v),
@@ -335,6 +424,31 @@ def _lines(d: _Diff) -> None:
                   after=_fmt(b), **kw)
 
 
+def _moved_line(d: _Diff, key: str, u: str, v: str, x: Mapping[str, Any], old: Mapping[str, Any],
+                new: Mapping[str, Any]) -> bool:
+    """Report a line that came onto the map or left it with someone who moved in or out of the account
+    (``line_moved_in``, ``line_moved_out``, naming them and, for one who left, where to); False for any
+    other line."""
+    if (key in old) == (key in new):
+        return False
+    mover = next((end for end in (u, v) if d.moved(end) is not None), None)
+    if mover is None:
+        return False
+    kind, weight, gone = str(x.get("type")), _fmt(_weight(x)), key not in new
+    first, second = drawn_ends(kind, u, v)
+    # Named as they were at this account: before the move for a line that went, after it for one that came.
+    shown = {"line": label("line", kind, d.lang), "name": d.name(mover, then=gone),
+             "account": d.account(str(d.moved(mover))), "source": d.name(first, then=gone),
+             "target": d.name(second, then=gone)}
+    if not gone:
+        d.add("line_moved_in", key, kind, "account_id", None, _weight(x), contact_id=mover, ends=(u, v),
+              after=weight, **shown)
+    else:
+        d.add("line_moved_out", key, kind, "account_id", _weight(x), None, contact_id=mover, ends=(u, v),
+              before=weight, **shown)
+    return True
+
+
 def _coverage(d: _Diff) -> None:
     old, new = _edges(d.before, COVERAGE_TYPES), _edges(d.after, COVERAGE_TYPES)
     for key in sorted(old.keys() | new.keys()):
@@ -345,6 +459,8 @@ def _coverage(d: _Diff) -> None:
         b = new[key][2].get("closeness") if key in new else None
         # An executive counterpart pairing (MIRRORS) has no closeness: its lines say none.
         mirror = kind == "MIRRORS"
+        if _moved_line(d, key, u, v, x, old, new):
+            continue
         if key not in old:
             d.add("coverage_gained", key, kind, "closeness", None, b, contact_id=v, ends=(u, v), after=_fmt(b),
                   says="mirror_gained" if mirror else None, **kw)
@@ -489,10 +605,12 @@ def _gap_order(gap: GapRow) -> tuple[int, str, tuple[str, ...], str]:
 def _out_because(g: nx.MultiDiGraph, opportunity_id: str, contact_id: str,
                  options: ScoringOptions | None) -> str | None:
     """Why someone ranked at the start is out of the top at the end: the deal closed, won over (a
-    supporter or champion of the deal now), left (left the company or off the map), or None (outranked)."""
+    supporter or champion of the deal now), left (left the company, of another account now, or off the
+    map), or None (outranked)."""
     if opportunity_id in g and not is_open(g.nodes[opportunity_id], resolve(options)):
         return "deal_closed"
-    if contact_id not in g or g.nodes[contact_id].get("status") == "left":
+    if contact_id not in g or g.nodes[contact_id].get("status") == "left" \
+            or g.nodes[contact_id].get("account_id") not in (None, g.graph.get("account_id")):
         return "left"
     supportive = resolve(options).supportive_stances
     if any(x.get("type") == "MEMBER_OF" and v == opportunity_id and x.get("stance") in supportive
@@ -524,14 +642,20 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
                  lang: str = "en", stamps: Mapping[tuple[str, str], tuple[str, str]] | None = None,
                  options: ScoringOptions | None = None, today_before: dt.date | None = None,
                  today_after: dt.date | None = None, team: Iterable[Mapping[str, Any]] | None = None,
-                 redacted: bool = False, summary_opportunities: Iterable[str] = ()) -> ChangeList:
+                 redacted: bool = False, summary_opportunities: Iterable[str] = (),
+                 elsewhere: Mapping[str, str] | None = None, account_names: Mapping[str, str] | None = None
+                 ) -> ChangeList:
     """The changes from ``before`` (None: the account did not exist yet) to ``after``, oldest record
     first within each group, and the summary for ``opportunity_id`` (or the one ``chosen_opportunity``
     picks). ``stamps``: (record type, id) → (at, by) of its last change in the period (a contact's type is
     ``contact``, a relationship's its edge type). ``team``: our whole team as it is now, for both moments
     (the gaps group the people they list by the executive of ours to name, so a roster of then would
     show a hire or a departure on our side as gaps closed and opened at the account). ``redacted`` leaves
-    entrenched interests out.
+    entrenched interests out. ``elsewhere``: the other account of each of the account's people who moved
+    in or out in the period (where they were at the start, or are at the end: ``graph.history`` knows),
+    whose arrival or departure is then a move (``moved_in``, ``moved_out``, their lines ``line_moved_in``,
+    ``line_moved_out``) rather than a joining or a removal; ``account_names``: those accounts' names.
+    The account's own changes come first: its class, its name, its metrics.
 
     >>> g = nx.MultiDiGraph(account_id="a"); g.add_node("a", kind="account")
     >>> h = g.copy(); h.add_node("c", kind="contact", account_id="a", name="林晓", title="设计总监")
@@ -540,7 +664,10 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
     """
     lang = norm_lang(lang)
     start = before if before is not None else nx.MultiDiGraph(account_id=after.graph.get("account_id"))
-    d = _Diff(start, after, lang, stamps or {}, opportunity_id, redacted, resolve(options))
+    d = _Diff(start, after, lang, stamps or {}, opportunity_id, redacted, resolve(options), elsewhere or {},
+              account_names or {})
+    end = today_after or dt.datetime.now(dt.UTC).date()
+    _account(d, str(after.graph.get("account_id")), today_before or end, end)
     _people(d, str(after.graph.get("account_id")))
     _chain(d)
     _lines(d)
@@ -564,7 +691,6 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
         support = {"us": SupportMove(us_before, us_after),
                    "competitors": {k: SupportMove(them_before.get(k), them_after.get(k), d.name(k))
                                    for k in sorted(them_before.keys() | them_after.keys())}}
-        end = today_after or dt.datetime.now(dt.UTC).date()
         gaps_before = _gaps(before, opp, today_before or end, options, lang, team_list)
         gaps_after = _gaps(after, opp, end, options, lang, team_list)
         opened = tuple(gaps_after[k] for k in gaps_after.keys() - gaps_before.keys())
@@ -573,14 +699,17 @@ def what_changed(before: nx.MultiDiGraph | None, after: nx.MultiDiGraph, *, oppo
         closed = tuple(sorted(closed, key=_gap_order))
         rank_before = _ranking(before, opp, options, lang, team_list)
         rank_after = _ranking(after, opp, options, lang, team_list)
-        ranking = tuple(RankMove(c, d.name(c), rank_before.get(c), rank_after.get(c),
+        ranking = tuple(RankMove(c, d.name(c, then=d.moved(c) is not None and c not in rank_after),
+                                 rank_before.get(c), rank_after.get(c),
                                  _out_because(after, opp, c, options) if c not in rank_after else None)
                         for c in sorted(rank_before.keys() | rank_after.keys(),
                                         key=lambda c: (rank_after.get(c, RANKED + 1), rank_before.get(c, 99), c)))
     count = {kind: sum(1 for c in changes if c.kind in kinds) for kind, kinds in (
-        ("joined", ("joined",)), ("left", ("left", "removed")),
+        ("joined", ("joined",)), ("left", ("left", "removed")), ("moved_in", ("moved_in",)),
+        ("moved_out", ("moved_out",)), ("lines_moved", ("line_moved_in", "line_moved_out")),
         ("stance", ("stance_changed",)), ("added", ("line_added",)), ("removed", ("line_removed",)),
         ("gained", ("coverage_gained",)), ("lost", ("coverage_lost",)))}
     summary = Summary(opp, count["joined"], count["left"], count["stance"], count["added"], count["removed"],
-                      count["gained"], count["lost"], support, opened, closed, ranking)
+                      count["gained"], count["lost"], support, opened, closed, ranking, count["moved_in"],
+                      count["moved_out"], count["lines_moved"])
     return ChangeList(changes, summary)

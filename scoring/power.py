@@ -138,8 +138,9 @@ def _ranking(amap: AccountMap, o: ScoringOptions) -> list[tuple[str, float, int,
 
 @dataclass(frozen=True)
 class Ranks:
-    """Every active contact's informal power (of the top person's) and both competition ranks, by
-    position in ``contacts`` (the map's order): what the signals read, person by person."""
+    """Every active contact's of the account (``AccountMap.own``) informal power (of the top person's)
+    and both competition ranks among them, by position in ``contacts`` (the map's order): what the
+    signals read, person by person."""
 
     contacts: list[str]
     index: dict[str, int]
@@ -163,11 +164,19 @@ def ranks(amap: AccountMap, o: ScoringOptions) -> Ranks:
 def _ranks(amap: AccountMap, o: ScoringOptions) -> Ranks:
     # The PageRank's arrays list every active contact in the map's order, with their index: kept across
     # edits that re-weight ties, so an edited map's ranks need not list and index 100,000 people again.
+    # The PageRank runs over everyone active on the map, people of other accounts whom lines reach
+    # included (they carry influence); the ranks are the account's own people's (``AccountMap.own``).
     arrays = tie_arrays(amap, o)
     contacts, index = arrays.contacts, arrays.index
     if not contacts:
         return Ranks(contacts, index, [], [], [])
     rank = _pagerank_array(amap, contacts, o)
+    own = [c for c in contacts if amap.own(c)]
+    if len(own) < len(contacts):
+        rank = rank[np.array([index[c] for c in own], dtype=np.int64)]
+        contacts, index = own, {c: i for i, c in enumerate(own)}
+        if not contacts:
+            return Ranks(contacts, index, [], [], [])
     top = float(rank.max()) or 1.0
     scaled = rank / top
     formal = _formal_ranks(amap, contacts, o)
@@ -184,7 +193,8 @@ def _formal_ranks(amap: AccountMap, contacts: list[str], o: ScoringOptions) -> l
         # (level index, depth) as one integer, in the same order (a depth is below 2³²)
         return _competition_ranks(np.array([level * 2**32 + depth for level, depth in map(keys.__getitem__, contacts)],
                                            dtype=np.int64))
-    return amap.cached(("formal_ranks", o), make, carry=unless("roles", "field:level", *formal_types(amap)))
+    return amap.cached(("formal_ranks", o), make,
+                       carry=unless("roles", "field:level", "field:account_id", *formal_types(amap)))
 
 
 def _competition_ranks(keys: np.ndarray[Any, Any]) -> list[int]:

@@ -59,7 +59,8 @@ def _compute_gains(amap: AccountMap, chain: ChainAnalysis, o: ScoringOptions) ->
     roles = amap._roles                  # "a": an active contact
     gains = {}
     for contact, r in chain.sensitivity.items():
-        if roles.get(contact) != "a" or stance_of.get(contact) in supportive or amap.is_erased(contact):
+        if roles.get(contact) != "a" or stance_of.get(contact) in supportive or amap.is_erased(contact) \
+                or not amap.own(contact):
             continue
         gains[contact] = r * (1.0 - stances.get(contact, 0.0))
     return gains

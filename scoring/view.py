@@ -76,7 +76,7 @@ Facts = frozenset[str]
 INERT_FIELDS: frozenset[str] = frozenset({"notes"})
 _INERT_FACTS: frozenset[str] = frozenset(f"field:{name}" for name in INERT_FIELDS)
 # The facts after which the informal-power ranking (and every signal read from it) must be recomputed.
-RANKING_FACTS: frozenset[str] = frozenset({"roles", "field:level"})
+RANKING_FACTS: frozenset[str] = frozenset({"roles", "field:level", "field:account_id"})
 
 
 def ranking_changed(facts: Facts, rules: Mapping[str, EdgeRule]) -> bool:
@@ -232,6 +232,8 @@ class AccountMap:
     def _bind(self, g: nx.MultiDiGraph) -> None:
         self.account_id = g.graph.get("account_id")
         self.account: dict[str, Any] = dict(g.graph.get("account") or {})
+        # The names of the accounts of people from elsewhere on the map, where the graph carries them.
+        self.account_names: Mapping[str, Any] = g.graph.get("account_names") or {}
         # The graph's own adjacency dicts, read only: NetworkX's views cost a call per access.
         self._node: dict[str, dict[str, Any]] = g._node
         self._succ: dict[str, dict[str, dict[Any, dict[str, Any]]]] = g._succ
@@ -738,14 +740,32 @@ class AccountMap:
             return None
         return max(covers, key=lambda c: (c.closeness, neg_id(c.team_member_id)))
 
+    def own(self, node: str) -> bool:
+        """Whether ``node`` is of this account: not a person of another account whom a line reaches (a
+        boss at the parent account, an outside influencer, someone who moved to a subsidiary). Such a
+        person may carry influence and a path, but is not ranked on this account's chart nor someone to
+        win over for it. A node that names no account is of this one."""
+        account = self._node.get(node, {}).get("account_id")
+        return account is None or account == self.account_id
+
+    def home(self, node: str) -> str | None:
+        """The account a person of another account is of, as the texts name it (the name the graph carries
+        in ``account_names``, else its id); None for this account's people and anyone else."""
+        data = self.contacts.get(node)
+        account = data.get("account_id") if data is not None else None
+        if account is None or account == self.account_id:
+            return None
+        return str(self.account_names.get(account) or account)
+
     def name(self, node: str, beside: str | None = None) -> str:
-        """The name to show in a text: a person's own name, told apart from anyone else on the map who
-        bears the same one by their title, else department, else id ("王伟（信息科科长）"). ``beside``: what
-        the text already shows next to the name (their title), which then needs no repeating."""
+        """The name to show in a text: a person's own name, with their account when they are of another
+        ("陈志强（广州家具）"), else told apart from anyone else on the map who bears the same one by their
+        title, else department, else id ("王伟（信息科科长）"). ``beside``: what the text already shows next
+        to the name (their title), which then needs no repeating."""
         data = self.contacts.get(node) or self.team.get(node) or self.competitors.get(node) \
             or self.opportunities.get(node) or {}
         shown = str(data.get("name") or node)
-        qualifier = self._namesakes().get(node)
+        qualifier = self.home(node) or self._namesakes().get(node)
         if qualifier is None or qualifier == beside:
             return shown
         return f"{shown}（{qualifier}）" if _cjk(shown + qualifier) else f"{shown} ({qualifier})"

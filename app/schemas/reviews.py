@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ChangeKind = Literal[
-    "joined", "left", "returned", "removed", "title_changed", "level_changed", "department_changed",
+    "account_class_changed", "account_renamed", "account_metric_changed",
+    "joined", "left", "returned", "removed", "moved_in", "moved_out", "line_moved_in", "line_moved_out", "title_changed", "level_changed", "department_changed",
     "reports_to_changed", "knows_us_changed", "chain_joined", "chain_left", "stance_changed", "role_changed",
     "influence_changed", "line_added", "line_removed", "line_reweighted", "coverage_gained", "coverage_lost",
     "closeness_changed", "interest_appeared", "interest_gone", "deal_opened", "deal_removed", "deal_won",
@@ -40,11 +41,13 @@ class ReviewList(BaseModel):
 
 class Change(Answer):
     kind: ChangeKind
-    entity_id: str = Field(description="the contact, relationship, decision-chain member, opportunity or "
-                                       "competitor that changed")
-    entity_type: str = Field(description="contact, opportunity, competitor, or the relationship type (MEMBER_OF "
-                                         "for the chain)")
-    field: str | None = Field(description="what changed: stance, role, status, strength, closeness...")
+    entity_id: str = Field(description="the account, contact, relationship, decision-chain member, opportunity "
+                                       "or competitor that changed")
+    entity_type: str = Field(description="account, contact, opportunity, competitor, or the relationship type "
+                                         "(MEMBER_OF for the chain)")
+    field: str | None = Field(description="what changed: stance, role, status, strength, closeness, class, name, "
+                                          "metrics.<metric>, account_id (a move: before and after are the "
+                                          "accounts)...")
     before: Any = Field(description="the value at the start of the period (null: absent)")
     after: Any = Field(description="the value at its end (null: absent)")
     at: str | None = Field(description="when the record last changed in the period")
@@ -82,14 +85,17 @@ class RankMove(Answer):
     after: int | None
     out_because: Literal["deal_closed", "won_over", "left"] | None = Field(
         default=None, description="why they are out of the top 5 now: deal_closed (won or lost: nobody is ranked), "
-                                  "won_over (a supporter or champion of the deal), left (left the company or off "
-                                  "the map); null: ranked, or outranked")
+                                  "won_over (a supporter or champion of the deal), left (left the company, moved "
+                                  "to another account, or off the map); null: ranked, or outranked")
 
 
 class Summary(Answer):
     opportunity_id: str | None = Field(description="the opportunity support, gaps and ranking speak of")
     joined: int
-    left: int
+    left: int = Field(description="left the company or removed from the map (not those who moved)")
+    moved_in: int = Field(description="people who moved here from another account")
+    moved_out: int = Field(description="people who moved to another account")
+    lines_moved: int = Field(description="lines that came or went with the people who moved")
     stance_changes: int
     lines_added: int
     lines_removed: int

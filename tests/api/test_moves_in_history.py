@@ -54,7 +54,8 @@ def test_a_contacts_lines_move_with_them_in_the_past_too(client: TestClient, how
     assert "FAVORS mover→k1" not in _lines(client, "acme", as_of=FAR)
     imported = min(e["at"] for e in _ok(client.get("/v1/audit", params={"limit": 500}))["items"])
     changes = _ok(client.get("/v1/accounts/beta/changes", params={"since": imported}))
-    assert changes["summary"]["joined"] == 1 and changes["summary"]["lines_added"] >= 1
+    assert changes["summary"]["moved_in"] == 1 and changes["summary"]["joined"] == 0
+    assert changes["summary"]["lines_moved"] >= 1
     favors = next(r["id"] for r in _ok(client.get("/v1/accounts/beta/export"))["relationships"]
                   if r["type"] == "FAVORS")
     latest = _ok(client.get("/v1/audit", params={"entity_id": favors}))["items"][0]
