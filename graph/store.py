@@ -1208,8 +1208,10 @@ class Store:
             moved = member.source if member.source in where else member.target
             errors.append({"loc": [*_where(where[moved]), "account_id"],
                            "msg": f"contact {member.source!r} is in the decision chain of opportunity "
-                                  f"{member.target!r}, which would then be at another account; "
-                                  "remove that member first"})
+                                  f"{member.target!r}, which would then be at another account; move "
+                                  "the deal and the people of its chain together in one import (POST "
+                                  "/v1/import with their new account_id: their roles, stances and history "
+                                  "kept), or remove that member first"})
 
     @staticmethod
     def _check_parent_chain(tx: Tx, record: NodeRecord, known: dict[str, NodeRecord], loc: Loc,
