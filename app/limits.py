@@ -29,7 +29,7 @@ from scoring.budget import Budget, spending
 # Paths whose work grows with the size of an account (or of the body): every single-word answer under an
 # account or opportunity (analytics, maps, exports, history, review decks: not the decision-chain
 # members, which are records), and the imports. Ids never hold a "/".
-HEAVY_PATH = re.compile(r"^/v1/(accounts|opportunities)/[^/]+/[a-z-]+$|^/v1/import(/csv)?$")
+HEAVY_PATH = re.compile(r"^/v1/(accounts|opportunities)/[^/]+/[a-z-]+$|^/v1/import(/csv)?$|^/v1/portfolio$")
 
 
 @dataclass

@@ -23,13 +23,14 @@ from app.deps import StoreDep, Viewer, scoring_options, today_of
 from app.schemas import analytics as schemas
 from graph import history
 from graph.errors import InvalidGraph, NotFound
-from graph.models import ID_PATTERN, moment
+from graph.models import ID_PATTERN, NodeKind, moment
 from graph.store import Store, shows_opportunity
 from scoring.chain import chain_report
 from scoring.classify import account_class
 from scoring.gaps import gap_report
 from scoring.influence import influence_paths
 from scoring.model import NotFound as NotInGraph
+from scoring.portfolio import account_standing
 from scoring.power import influence_answer
 from scoring.recommend import who_next
 
@@ -177,8 +178,9 @@ class CheckOnArrival:
             for route in router.routes:
                 match, found = route.matches(scope)
                 if match is Match.FULL:
-                    if self._begin(scope, found["path_params"]["id"],
-                                   opportunity=cast(APIRoute, route).path.startswith("/v1/opportunities/")):
+                    id = found["path_params"].get("id")     # (none: the portfolio, over many accounts)
+                    if id is not None and self._begin(
+                            scope, id, opportunity=cast(APIRoute, route).path.startswith("/v1/opportunities/")):
                         await asyncio.sleep(0)  # the check sends its statement before the request goes on
                     break
         await self.app(scope, receive, send)
@@ -225,6 +227,25 @@ def _scored(answers: Answers, asked: Asked, graph: nx.MultiDiGraph,
         return asked.model.model_validate(result).model_dump_json(by_alias=True).encode()
 
     return AnswerJSON(answers.answer(graph, asked.key, compute))
+
+
+@router.get("/portfolio", response_model=schemas.Portfolio)
+def get_portfolio(store: StoreDep, _: Viewer, request: Request,
+                  limit: Annotated[int, Query(ge=1, le=100, description="accounts per page")] = 20,
+                  cursor: Annotated[str | None, Query(max_length=512)] = None,
+                  accept_language: AcceptLanguage = None) -> dict[str, Any]:
+    """A director's portfolio, an account a row, in the accounts list's order: each account's class and,
+    for each open deal, support for us and the leading competitor, and the coverage gaps by severity with
+    the most severe — as the single questions answer them (classification, decision chain,
+    coverage-gaps), in one call for a page of accounts."""
+    page = store.list_nodes(NodeKind.account, limit=limit, cursor=cursor)
+    options, lang, today = scoring_options(request), language(accept_language), today_of(None)
+    rows = []
+    for account in page.items:
+        graph = store.account_graph(account.id)
+        rows.append(account_standing(graph, today, options, lang, team=store.team_roster(graph)))
+    return {"items": [schemas.AccountStanding.model_validate(row).model_dump(by_alias=True) for row in rows],
+            "next_cursor": page.next_cursor}
 
 
 @router.get("/opportunities/{id}/decision-chain", response_model=schemas.DecisionChain)

@@ -283,3 +283,38 @@ class AccountClassification(Answer):
     playbook: list[Play]
     closeness: AccountCloseness = Field(description="decision-weight-weighted closeness over the open chains")
     danger_points: int
+
+
+class GapCounts(Answer):
+    high: int
+    medium: int
+    low: int
+
+
+class DealStanding(Answer):
+    opportunity_id: str
+    name: str
+    stage: str | None
+    close_date: str | None
+    amount: float | None
+    currency: str | None
+    support_us: float = Field(description="the propagated support for us, -1..1, as the decision chain says")
+    leading_competitor_id: str | None = Field(description="the competitor with the most support on the deal")
+    leading_competitor_support: float | None
+    gaps: GapCounts = Field(description="the deal's coverage gaps by severity")
+    first_gap: Gap | None = Field(description="the most severe gap, as coverage-gaps lists it first")
+
+
+class AccountStanding(Answer):
+    account_id: str
+    name: str
+    parent_id: str | None = Field(description="the group the account belongs to")
+    class_: AccountClassCode = Field(validation_alias=AliasChoices("class_", "class"), serialization_alias="class",
+                                     description="benchmark 标杆, nail 钉子, danger 危险 or standard")
+    class_label: str = Field(description="the class in the reader's language")
+    deals: list[DealStanding] = Field(description="the account's open deals, closing first")
+
+
+class Portfolio(Answer):
+    items: list[AccountStanding] = Field(description="one row per account, in the accounts list's order")
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
