@@ -21,7 +21,7 @@ from graph.store import Store
 from tests.hardening.conftest import ADMIN, EDITOR, KEYS_ENV, VIEWER, assert_problem, auth, loaded
 
 OPEN = {"/health", "/ready", "/metrics", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
-ADMIN_ONLY = {("GET", "/v1/audit"), ("POST", "/v1/contacts/{id}/erase")}
+ADMIN_ONLY = {("GET", "/v1/audit"), ("POST", "/v1/contacts/{id}/erase"), ("GET", "/v1/contacts/{id}/personal-data")}
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 
 
