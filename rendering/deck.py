@@ -32,6 +32,7 @@ from graph.models import status_of_stage
 from rendering import fonts
 from rendering.draw import PageStyle, text_width, wrap
 from rendering.model import redact as redacted_graph
+from rendering.safe import visual_text
 from scoring.chain import chain_report
 from scoring.changes import ChangeList
 from scoring.gaps import gap_report
@@ -52,9 +53,10 @@ BULLET_PT: Final = 15.0            # the size a slide's bullets are measured at 
 # The map slide's picture: the map drawn for a slide that shows it at about two thirds of its size (names
 # of 10.5 × 1.5 points: 9 points or more as shown on a 13.3-inch slide for maps up to about 19 inches
 # wide), under the slide's title instead of its own, with no gap list (the deck has a gap slide), the
-# legend in a block at the top left, and the proportions of the slide's body, which it fills.
+# legend in a block at the top left, and the proportions of the slide's body, which it fills; what it leaves
+# out said in a meeting's words (no API queries).
 MAP_STYLE: Final = PageStyle(gap_list=False, title=False, top_legend=True, text=1.5,
-                             aspect=(SLIDE_W - 1.0) / (SLIDE_H - 0.4 - BODY_TOP))
+                             aspect=(SLIDE_W - 1.0) / (SLIDE_H - 0.4 - BODY_TOP), meeting=True)
 
 WORDS: Final[dict[str, dict[str, str]]] = {
     "deck": {"en": "Account review", "zh-CN": "客户复盘"},
@@ -668,7 +670,8 @@ def write_pdf(deck: Deck) -> bytes:
 @functools.cache
 def _deck_renderer() -> type:
     """Matplotlib's cairo renderer, drawing a text the map font lacks characters of in runs, switching
-    to DejaVu Sans for those (``fonts.font_runs``; cairo draws with one font at a time)."""
+    to DejaVu Sans for those (``fonts.font_runs``; cairo draws with one font at a time), and right-to-left
+    text in the order and letter forms it is read in (``rendering.safe.visual_text``)."""
     from matplotlib.backends.backend_cairo import RendererCairo
 
     from rendering.scene import show_runs
@@ -676,6 +679,7 @@ def _deck_renderer() -> type:
     class DeckRenderer(RendererCairo):
         def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
                       mtext: Any = None) -> None:
+            s = s if ismath else visual_text(s)       # right-to-left names reordered and joined: cairo does neither
             runs = fonts.font_runs(s) if not ismath and not angle else None
             if runs is None:
                 super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)  # type: ignore[no-untyped-call]

@@ -29,6 +29,7 @@ from rendering.labels import (
     PANEL_COLOURS,
     ROLE_SHORT,
     STANCE_COLOURS,
+    STANCE_MARKS,
     STANCES,
     TEAM_COLOURS,
     badge,
@@ -52,6 +53,9 @@ TITLE_H = 1.0
 NOTICE_H = 0.3            # a line of "what was left out" under the title
 ROW_H = 0.27              # a legend or gap-list row
 ARROW = 0.13              # arrowhead length, inches
+MARK_SIZE = 8.5           # points: a stance mark (``STANCE_MARKS``) on its pill
+MARK_PAD = 0.05           # inches either side of it
+TITLE_COLOUR = "#434d57"  # a box's second line: 4.5:1 or more on every stance's fill
 
 DIRECTED = ("INFLUENCES", "PROMOTED_BY", "REPORTS_TO_SECONDARY", "FAVORS")
 # Layers of a map page, bottom to top.
@@ -66,13 +70,15 @@ class PageStyle:
     under the slide's own title: no title of its own, no gap list (the deck has a gap slide, so the gap
     rings carry no numbers), the legend in a block at the top left (the top right stays free for a change
     map's legend), the texts in the boxes larger (the boxes keep their size and place, so the layout and
-    the lines are the map's), and the page padded to the slide's picture box."""
+    the lines are the map's), the page padded to the slide's picture box, and what it left out said to a
+    meeting (how many people are not drawn, that the PDF export has everyone) rather than how to ask the API."""
 
     gap_list: bool = True              # the numbered gap list under the map, and the numbers on the rings
     title: bool = True                 # the title lines (account, opportunity, as of); else what it left out only
     top_legend: bool = False           # the legend alone (no gap list, no role key) in a block at the top left
     text: float = 1.0                  # the boxes' texts, their badges, the column headers and the legend, scaled
     aspect: float | None = None        # the page padded to this width / height, the map centred
+    meeting: bool = False              # read by a meeting, not an API user: notices in its words, no queries
 
 
 EVERY_MAP = PageStyle()
@@ -89,6 +95,11 @@ def page_style(style: PageStyle) -> Iterator[None]:
         yield
     finally:
         _page_style.reset(token)
+
+
+def style_in_effect() -> PageStyle:
+    """The page style a map drawn now is drawn with (``page_style``)."""
+    return _page_style.get()
 
 
 def text_width(text: str, size: float) -> float:
@@ -276,13 +287,15 @@ class Frame:
         self.scene.add(layer, Text(px, py, display_text(text), size * self.s, colour, anchor), group=group)
 
     def badge(self, layer: float, x: float, y: float, text: str, size: float, colour: str, fill: str,
-              anchor: Anchor = "start", stroke: str | None = None, pad: float = 0.05) -> None:
-        """A short label on a rounded pill; (x, y) is where the label's ``anchor`` end sits."""
+              anchor: Anchor = "start", stroke: str | None = None, pad: float = 0.05) -> float:
+        """A short label on a rounded pill; (x, y) is where the label's ``anchor`` end sits. Where the pill
+        ends on the right."""
         w = text_width(display_text(text), size) + 2 * pad
         h = size / 72.0 * 1.45
         x0 = x - pad if anchor == "start" else x - w + pad if anchor == "end" else x - w / 2
         self.box(layer, x0, y - h / 2, w, h, radius=h / 2, fill=fill, stroke=stroke, width=0.7)
         self.text(layer + 0.01, x, y, text, size, colour, anchor)
+        return x0 + w
 
 
 def render_image(model: MapModel, layout: MapLayout, fmt: str) -> bytes:
@@ -347,7 +360,7 @@ def map_page(model: MapModel, layout: MapLayout, *, legend: bool = True, page_la
             extra_h = width / style.aspect - height
             height += extra_h
     s = min(1.0, MAX_SIDE / max(width, height))
-    page = Scene(width * s, height * s)
+    page = Scene(width * s, height * s, title=display_text(f"{model.account_name} · {word('title', model.lang)}"))
     whole = Frame(page, 0.0, 0.0, s)
     area = Frame(page, (width - map_w) / 2 - x0, title_h + top_h + extra_h / 2 + MARGIN - y0, s)
     if top is not None:
@@ -504,6 +517,17 @@ def _column_header(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, k: 
         f.line(LABELS, [(x - m.box_w / 2, y + 0.16), (x + m.box_w / 2, y + 0.16)], "#b0bec5", 1)
 
 
+def stance_mark(person: Person) -> str | None:
+    """The mark of the stance a box's colours show (``STANCE_MARKS``), so that no one needs the colours to
+    read it: a contact's known stance, or ``?`` for a decision-chain member's unknown one; none where the
+    colours show no stance (our team, competitors, departed people, those outside the chosen deal's chain)."""
+    if person.kind != "contact" or person.left or person.faded:
+        return None
+    if person.stance not in STANCE_MARKS or person.stance == "unknown" and not person.in_chain:
+        return None
+    return STANCE_MARKS[person.stance]
+
+
 def colours(person: Person) -> tuple[str, str, str, str]:
     """Fill, border, name colour, title colour."""
     if person.kind == "team_member":
@@ -516,7 +540,7 @@ def colours(person: Person) -> tuple[str, str, str, str]:
         fill, edge = STANCE_COLOURS.get(person.stance, STANCE_COLOURS["unknown"])
         if person.faded:
             fill, edge = STANCE_COLOURS["unknown"]
-    name, title = ("#7d858c", "#9aa1a7") if person.left else ("#15191d", "#4f5a64")
+    name, title = ("#7d858c", "#9aa1a7") if person.left else ("#15191d", TITLE_COLOUR)
     if person.faded:
         fill, edge = blend(fill, amount=0.55), blend(edge, amount=0.45)
         name, title = "#8b9399", "#a3aab0"
@@ -558,9 +582,13 @@ def _boxes(model: MapModel, layout: MapLayout, f: Frame, m: Metrics, style: Page
         if person.note:
             f.text(LABELS, x, lines_y[2], fit(person.note, 6.8 * k, inner), 6.8 * k, "#1f5fbf", "middle")
         top, bottom = y - h / 2, y + h / 2
+        start = x - w / 2 + 0.14                 # the role badge's text, then the stance mark's
         if person.role:
-            f.badge(BADGES, x - w / 2 + 0.14, top, badge(person.role, model.lang), 6.8 * k, "white",
-                    "#263238" if not person.left else "#90a4ae")
+            start = f.badge(BADGES, start, top, badge(person.role, model.lang), 6.8 * k, "white",
+                            "#263238" if not person.left else "#90a4ae") + 0.04 + MARK_PAD * k
+        mark = stance_mark(person)
+        if mark is not None:
+            f.badge(BADGES, start, top, mark, MARK_SIZE * k, "#15191d", "white", stroke=edge, pad=MARK_PAD * k)
         if person.gaps and not person.faded and style.gap_list:
             text = ",".join(str(g) for g in person.gaps[:3]) + ("+" if len(person.gaps) > 3 else "")
             f.badge(BADGES, x + w / 2 - 0.14, top, text, 6.8 * k, "white", GAP_COLOUR, anchor="end")
@@ -654,7 +682,7 @@ class _Footer:
         entries: list[tuple[str, dict[str, Any], str]] = []
         for stance in STANCES:
             fill, edge = STANCE_COLOURS[stance]
-            entries.append(("patch", {"fc": fill, "ec": edge}, stance_label(stance, lang)))
+            entries.append(("patch", {"fc": fill, "ec": edge, "mark": STANCE_MARKS[stance]}, stance_label(stance, lang)))
         if any(p.left for p in model.contacts.values()):
             entries.append(("patch", {"fc": LEFT_COLOURS[0], "ec": LEFT_COLOURS[1], "ls": "--"},
                             word("legend.left", lang)))
@@ -801,6 +829,9 @@ class _Footer:
         if kind == "patch":
             f.box(PAGE, x, y - 0.08 * k, 0.48 * k, 0.16 * k, radius=0.04 * k, fill=style["fc"], stroke=style["ec"],
                   width=1.2 * k, dash=style.get("ls", "-"))
+            if "mark" in style:                     # a stance's: its mark as the boxes carry it
+                f.badge(PAGE + 0.01, x + 0.24 * k, y, style["mark"], MARK_SIZE * k, "#15191d", "white",
+                        anchor="middle", stroke=style["ec"], pad=MARK_PAD * k)
         elif kind == "line":
             end = x + 0.5 * k
             if style["arrow"]:

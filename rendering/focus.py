@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from rendering.draw import style_in_effect
 from rendering.labels import ROLE_SHORT, word
 from rendering.model import Line, MapError, MapModel, Person, line_weight
 from scoring.options import DEFAULT_OPTIONS
@@ -282,7 +283,8 @@ def line_priority(line: Line, model: MapModel) -> tuple[bool, bool, int, float]:
 def focused(model: MapModel, focus: Focus, budget: int = IMAGE_BUDGET, *, pdf_hint: str = "hint.pdf") -> MapModel:
     """The model as one image draws it: the first ``budget`` people of the view, the lines between
     them (at most ``LINE_BUDGET``), the side columns (at most ``SIDE_BUDGET`` each), and notices saying
-    what was left out and how to ask for it (``pdf_hint``: the label of the last way, the PDF)."""
+    what was left out and how to ask for it (``pdf_hint``: the label of the last way, the PDF), or, drawn
+    for a meeting (``rendering.draw.PageStyle.meeting``), how many are not drawn and that the PDF has them."""
     focus = validate(model, focus)
     return drawn_part(model, view_of(model, focus, budget), budget, pdf_hint=pdf_hint)
 
@@ -331,16 +333,21 @@ def drawn_part(model: MapModel, view: View, budget: int, *, pdf_hint: str = "hin
     notices: list[str] = []
     left = len(view.order) - len(drawn)
     outside = len(model.contacts) - len(view.order)
-    if left or outside:
+    meeting = style_in_effect().meeting        # a meeting's slide: what is left out in its words, no queries
+    if (left or outside) and meeting:
+        notices.append(word("notice.people_meeting", lang, shown=f"{len(drawn):,}", total=f"{len(model.contacts):,}",
+                            left=f"{len(model.contacts) - len(drawn):,}"))
+    elif left or outside:
         notices.append(word("notice.people", lang, shown=f"{len(drawn):,}", total=f"{len(model.contacts):,}",
                             hint=_hint(model, view, kept, pdf_hint)))
     if len(candidates) > len(lines):
-        notices.append(word("notice.lines", lang, n=f"{len(candidates) - len(lines):,}"))
+        notices.append(word("notice.lines_meeting" if meeting else "notice.lines", lang,
+                            n=f"{len(candidates) - len(lines):,}"))
     for kind, everyone, shown in (("team", model.team, team), ("competitors", model.competitors, rivals)):
         if len(everyone) > len(shown):
             notices.append(word(f"notice.{kind}", lang, n=f"{len(everyone) - len(shown):,}"))
     if not model.contacts:
-        notices.append(_no_people(model))
+        notices.append(_no_people(model, meeting))
     out.notices = notices
     for c, p in out.contacts.items():
         boss = model.manager.get(c)
@@ -349,13 +356,13 @@ def drawn_part(model: MapModel, view: View, budget: int, *, pdf_hint: str = "hin
     return out
 
 
-def _no_people(model: MapModel) -> str:
+def _no_people(model: MapModel, meeting: bool = False) -> str:
     """What a map with nobody on it says: a group's people are on its subsidiaries' maps (named, with
-    how to ask for each), else that nobody was added yet."""
+    how to ask for each unless a ``meeting`` reads it), else that nobody was added yet."""
     lang = model.lang
     if not model.subsidiaries:
         return word("notice.no_people_yet", lang)
-    named = [word("notice.subsidiary", lang, name=name, id=urllib.parse.quote(id, safe=""))
+    named = [name if meeting else word("notice.subsidiary", lang, name=name, id=urllib.parse.quote(id, safe=""))
              for id, name in model.subsidiaries[:SUBSIDIARIES_NAMED]]
     if len(model.subsidiaries) > SUBSIDIARIES_NAMED:
         named.append(word("notice.subsidiaries_more", lang, n=f"{len(model.subsidiaries) - SUBSIDIARIES_NAMED:,}"))

@@ -315,12 +315,17 @@ def _estimate(ch: str) -> float:
     return 0.3 if ch in "iljtf.,:;!|'() " else 0.68 if ch.isupper() or ch in "mwMW@%" else 0.56
 
 
+_INVISIBLE = frozenset("\u061c\u200e\u200f\u2066\u2067\u2068\u2069")
+
+
 class _Widths(dict[str, float]):
     """Each character's width in em, looked up (or estimated, with a warning naming a printable character
     no font has: it shows as an empty box) the first time it is asked for."""
 
     def __missing__(self, ch: str) -> float:
         width = _font_advances().get(ord(ch))
+        if width is None and ch in _INVISIBLE:
+            width = 0.0                             # bidirectional isolates and marks: never drawn
         if width is None:
             index = _fallback_index(ch)
             if index is None:

@@ -17,14 +17,26 @@ from scoring.texts import label, norm_lang, say
 
 STANCES = ("champion", "supporter", "neutral", "skeptic", "opponent", "unknown")
 
-# Stance → (fill, border). Fills are light so that names stay readable; borders carry the colour.
+# Stance → (fill, border). Fills are light so that names stay readable; borders carry the colour. Chosen so
+# that every two stances still differ for a deuteranope or a protanope (tests/rendering/test_stance_marks.py);
+# the stance is also written on the box, as its mark (``STANCE_MARKS``), so a map never says it by colour alone.
 STANCE_COLOURS: dict[str, tuple[str, str]] = {
-    "champion": ("#b7e4c7", "#1b7a3d"),
-    "supporter": ("#e3f4d7", "#6ab04c"),
-    "neutral": ("#fdf3c4", "#c9a227"),
-    "skeptic": ("#fddcc0", "#e07020"),
-    "opponent": ("#f8c4c4", "#c62828"),
-    "unknown": ("#eceff1", "#90a4ae"),
+    "champion": ("#80ecd4", "#0b6e69"),
+    "supporter": ("#edffda", "#38a169"),
+    "neutral": ("#fff3af", "#d4b106"),
+    "skeptic": ("#edc5a1", "#d9661a"),
+    "opponent": ("#ffbac2", "#8e1b1b"),
+    "unknown": ("#fafbfc", "#9eaab5"),
+}
+# Stance → the mark beside a box's role badge (the legend's stance patches carry it too): a scale from
+# ++ (champion) to −− (opponent), ? for a stance not known. The same in every language.
+STANCE_MARKS: dict[str, str] = {
+    "champion": "++",
+    "supporter": "+",
+    "neutral": "0",
+    "skeptic": "\u2212",
+    "opponent": "\u2212\u2212",
+    "unknown": "?",
 }
 LEFT_COLOURS = ("#f5f5f5", "#9e9e9e")      # departed contacts
 TEAM_COLOURS = ("#dbe9ff", "#1f5fbf")      # our team members
@@ -116,6 +128,11 @@ WORDS: dict[str, dict[str, str]] = {
                       "en": "{shown} of {total} people shown; for the others use {hint}"},
     "notice.lines": {"zh-CN": "另有 {n} 条较弱的关系线未画出（graphml 格式含全部）",
                      "en": "{n} weaker relationship lines not drawn (format=graphml has them all)"},
+    # The same, for a meeting's audience (the review deck's map slide): in their words, no queries.
+    "notice.people_meeting": {"zh-CN": "显示 {shown} / {total} 人，另有 {left} 人未画出；完整地图（全部人员）见 PDF 导出",
+                              "en": "{shown} of {total} people shown, {left} more not drawn here; the full map "
+                                    "with everyone is in the PDF export"},
+    "notice.lines_meeting": {"zh-CN": "另有 {n} 条较弱的关系线未画出", "en": "{n} weaker relationship lines not drawn"},
     "notice.no_people": {"zh-CN": "此客户没有自己的人员。其人员在下属公司的关系图中：{subsidiaries}",
                          "en": "This account has no people of its own. Its people are on its subsidiaries' maps: "
                                "{subsidiaries}"},

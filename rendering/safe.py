@@ -7,11 +7,13 @@ Three kinds of character can break an output or mislead its reader:
   break inside a box label breaks the box;
 * noncharacters (U+FDD0–U+FDEF and every code point ending in FFFE or FFFF) and lone surrogates: XML
   refuses them, UTF-8 cannot encode a lone surrogate;
-* bidirectional controls (U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, the marks
-  U+200E, U+200F, U+061C): an "RTL override" in a name makes a viewer draw the rest of the label
-  backwards, which can make a name look like another.
+* bidirectional embeddings and overrides (U+202A–U+202E): an "RTL override" in a name makes a viewer
+  draw the rest of the label backwards, which can make a name look like another.
 
-Images show each such character as U+FFFD (a visible "something was here"); graph files keep the data
+Images show each such character as U+FFFD (a visible "something was here"). The isolates U+2066–U+2069
+and the marks U+200E, U+200F, U+061C, which right-to-left names need, are kept: an SVG's reader honours
+them, and the painters that know no bidirectional order (cairo, matplotlib) draw a line as
+:func:`visual_text` has it, reordered and shaped, the isolates honoured, then dropped. Graph files keep the data
 where their format can carry it — JSON as ``\\uXXXX`` escapes, XML bidirectional controls as character
 references — and replace what XML cannot carry with U+FFFD. Matplotlib's math (``$...$``) is switched
 off where text is drawn (see ``rendering.draw``), so no character needs escaping for it here.
@@ -26,16 +28,25 @@ off where text is drawn (see ``rendering.draw``), so no character needs escaping
 
 from __future__ import annotations
 
+import functools
 import re
+
+from arabic_reshaper import ArabicReshaper
+from bidi import get_display
 
 REPLACEMENT = "\ufffd"
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_OVERRIDES = "\u202a-\u202e"
 _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
 _SURROGATES = "\ud800-\udfff"
 _SPACES = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
-_DISPLAY_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_NONCHARACTERS}{_SURROGATES}]")
+_DISPLAY_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_OVERRIDES}{_NONCHARACTERS}{_SURROGATES}]")
+_ISOLATES_AND_MARKS = re.compile("[\u061c\u200e\u200f\u2066-\u2069]")
+# Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko…, their presentation forms, and
+# the right-to-left blocks beyond the BMP).
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
 # What XML 1.0 cannot hold at all (tab, newline and carriage return it can), plus noncharacters.
 _XML_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NONCHARACTERS}{_SURROGATES}]")
 _XML_BIDI = re.compile(f"[{_BIDI}]")
@@ -45,12 +56,37 @@ _JSON_ESCAPED = re.compile(f"[{_BIDI}{_NONCHARACTERS}{_SURROGATES}\u2028\u2029]"
 
 def display_text(text: str) -> str:
     """One line of user text as an image draws it: separators become spaces, other control characters,
-    noncharacters and bidirectional controls become U+FFFD. Text with none of them (every character
+    noncharacters and bidirectional embeddings and overrides become U+FFFD (isolates and marks are kept).
+    Text with none of them (every character
     printable: all of them are control, format, separator, surrogate or unassigned characters) is returned
     as it is, without the two searches (most names and titles)."""
     if text.isprintable():
         return text
     return _DISPLAY_UNSAFE.sub(REPLACEMENT, _SPACES.sub(" ", text))
+
+
+def visual_text(text: str) -> str:
+    """One line of display text (:func:`display_text`'s) in the order and the letter forms a painter that
+    knows neither (cairo's show_text, matplotlib's) must draw it: right-to-left runs reversed (the Unicode
+    bidirectional algorithm, isolates honoured), Arabic-script letters in their joined forms, and then
+    the isolates and marks dropped (no font draws them). Text with no right-to-left letter keeps its order.
+
+    >>> visual_text("مدير") == "\ufeae\ufef3\ufeaa\ufee3"     # ر ي د م: joined, right to left
+    True
+    >>> visual_text("\u2067مدير\u2069 (Urumqi)")[-9:], visual_text("王\u200e总")
+    (' (Urumqi)', '王总')
+    """
+    if text.isascii():
+        return text
+    if _RIGHT_TO_LEFT.search(text) is not None:
+        text = get_display(_reshaper().reshape(text))
+    return _ISOLATES_AND_MARKS.sub("", text)
+
+
+@functools.cache
+def _reshaper() -> ArabicReshaper:
+    """The Arabic-script letters' joined forms, keeping the vowel marks (harakat) the data has."""
+    return ArabicReshaper(configuration={"delete_harakat": False})
 
 
 def xml_text(text: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from rendering import fonts
-from rendering.safe import display_text
+from rendering.safe import display_text, visual_text
 from scoring.budget import checkpoint
 
 Anchor = Literal["start", "middle", "end"]
@@ -136,6 +136,7 @@ class Scene:
     height: float
     layers: dict[float, list[Shape]] = field(default_factory=dict)
     groups: dict[float, str] = field(default_factory=dict)
+    title: str = ""                    # what it shows (an SVG's <title>, which screen readers announce)
 
     def add(self, layer: float, *shapes: Shape, group: str | None = None) -> None:
         self.layers.setdefault(layer, []).extend(shapes)
@@ -312,7 +313,9 @@ def _paint(cairo: Any, ctx: Any, scene: Scene, unit: float = 1.0) -> None:
         # order), so cairo writes each group as one PDF text object (BT … ET) instead of one per text and
         # sets each colour once. The maps place no text over another, so the order within a run shows nowhere.
         texts.sort(key=_text_look)
-        for t in texts:
+        for logical in texts:
+            shown = visual_text(logical.text)     # right-to-left names reordered and joined: cairo does neither
+            t = logical if shown == logical.text else replace(logical, text=shown)
             if t.size != state["size"]:
                 state["size"] = t.size
                 lib.cairo_set_font_size(pointer, t.size * pt)
@@ -485,7 +488,8 @@ def svg(scene: Scene) -> bytes:
     faces, families = fonts.svg_font_faces("".join(scene.texts()))
     out = [(f'<?xml version="1.0" encoding="utf-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
             f'width="{_n(scene.width)}pt" height="{_n(scene.height)}pt" '
-            f'viewBox="0 0 {_n(scene.width)} {_n(scene.height)}" version="1.1">'),
+            f'viewBox="0 0 {_n(scene.width)} {_n(scene.height)}" version="1.1" role="img">'),
+           *([f"<title>{escape(scene.title)}</title>"] if scene.title else []),
            f"<style>{faces}\ntext {{ font-family: {fonts.svg_font_family(families)}; white-space: pre; }}</style>",
            '<rect width="100%" height="100%" fill="#ffffff"/>']
     for layer, shapes in scene.ordered():
