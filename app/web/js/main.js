@@ -1,15 +1,15 @@
-// The app's shell: sign-in, header, the accounts list, and the hash router between pages.
+// The app's shell: sign-in, header, and the hash router between pages (the accounts list: accounts.js).
 
-import { api, listAll, key, setKey, ApiError, explain, onUnauthorized } from './api.js';
+import { api, key, setKey, ApiError, explain, onUnauthorized } from './api.js';
 import { h, clear, toast } from './dom.js';
-import { t, label, lang, setLang, LANGUAGES } from './i18n.js';
+import { t, lang, setLang, LANGUAGES } from './i18n.js';
 import { accountPage } from './account.js';
+import { accountsView } from './accounts.js';
 
 const root = document.getElementById('view');
 const header = document.getElementById('header');
 const session = { me: null };
 let page = null;
-let classes = new Map();  // account id → class, fetched once per session and language
 
 async function signIn(secret) {
   setKey(secret);
@@ -27,7 +27,6 @@ async function signIn(secret) {
 function signOut() {
   setKey(null);
   session.me = null;
-  classes = new Map();
   location.hash = '#/';
   route();
 }
@@ -38,7 +37,6 @@ function keyRefused() {
   if (!session.me) return;   // (signing in: the form says so itself)
   setKey(null);
   session.me = null;
-  classes = new Map();
   routing += 1;              // (whatever page was on its way is not drawn)
   page?.destroy();
   page = null;
@@ -51,7 +49,7 @@ onUnauthorized(keyRefused);
 function renderHeader() {
   const languageHadFocus = document.activeElement?.id === 'language';
   const languages = h('select', { id: 'language', 'aria-label': t('language'), onchange: (e) => {
-    setLang(e.target.value); classes = new Map(); document.getElementById('status').replaceChildren();
+    setLang(e.target.value); document.getElementById('status').replaceChildren();
     renderHeader(); route(); } },
   LANGUAGES.map(([value, text]) => h('option', { value, selected: value === lang() }, text)));
   clear(header,
@@ -91,56 +89,6 @@ function signInView(message = '') {
   if (document.activeElement?.id !== 'language') input.focus();
 }
 
-async function accountsView() {
-  clear(root, h('p', { class: 'loading', role: 'status' }, t('loading')));
-  const accounts = await listAll('/accounts');
-  accounts.sort((a, b) => a.name.localeCompare(b.name, lang()));
-  const search = h('input', { id: 'account-search', type: 'search', placeholder: t('search_placeholder'),
-    'data-testid': 'account-search', autocomplete: 'off' });
-  const list = h('ul', { class: 'accounts' });
-  const render = () => {
-    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    const shown = accounts.filter((a) => {
-      const text = [a.name, a.id, a.industry, a.region].filter(Boolean).join(' ').toLowerCase();
-      return words.every((w) => text.includes(w));
-    });
-    clear(list, shown.length ? shown.map((a) => h('li', {},
-      h('a', { href: `#/accounts/${encodeURIComponent(a.id)}`, 'data-testid': `account-${a.id}` },
-        h('span', { class: 'account-name' }, a.name),
-        h('span', { class: 'muted' }, [a.industry, a.region].filter(Boolean).join(' · ')),
-        h('span', { class: 'class-slot', 'data-account': a.id }, badge(classes.get(a.id))))))
-      : h('li', { class: 'muted' }, t('no_accounts')));
-    loadClasses(shown.slice(0, 60), list);
-  };
-  search.addEventListener('input', render);
-  title(t('accounts'));
-  clear(root, h('section', { class: 'accounts-page' },
-    h('h1', { id: 'page-title', tabindex: '-1' }, t('accounts')),
-    h('label', { for: 'account-search' }, t('search_accounts')), search, list));
-  render();
-}
-
-function badge(value) {
-  return value ? h('span', { class: `badge class-${value}` }, label('class', value)) : null;
-}
-
-async function loadClasses(accounts, list) {
-  const missing = accounts.filter((a) => !classes.has(a.id));
-  const worker = async () => {
-    while (missing.length) {
-      const a = missing.shift();
-      classes.set(a.id, null);
-      try {
-        const c = await api(`/accounts/${encodeURIComponent(a.id)}/classification`);
-        classes.set(a.id, c.class);
-      } catch { continue; }
-      const slot = list.querySelector(`.class-slot[data-account="${CSS.escape(a.id)}"]`);
-      if (slot) clear(slot, badge(classes.get(a.id)));
-    }
-  };
-  await Promise.all([worker(), worker(), worker()]);
-}
-
 let routing = 0;
 
 async function route() {
@@ -162,7 +110,7 @@ async function route() {
       const opportunity = await api(`/opportunities/${encodeURIComponent(parts[1])}`);
       page = await accountPage(root, session, { accountId: opportunity.account_id, opportunityId: opportunity.id });
     } else {
-      await accountsView();
+      await accountsView(root, title);
     }
     if (turn !== routing) { page?.destroy(); page = null; return; }
   } catch (e) {
