@@ -7,40 +7,9 @@
 //   node a11y.mjs '{"baseUrl", "editorKey", "screenshots", "tools", "chromium"}'
 // Each step records what it saw; nothing here decides pass or fail except a step that cannot go on.
 
-import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { walk } from './harness.mjs';
 
-const config = JSON.parse(process.argv[2]);
-const require = createRequire(path.join(config.tools, 'package.json'));
-const { chromium } = require('playwright-core');
-
-const report = { steps: {}, page_errors: [] };
-mkdirSync(config.screenshots, { recursive: true });
-let current = null;
-
-async function newPage(browser, viewport, locale) {
-  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('pageerror', (err) => report.page_errors.push({ step: current, text: String(err) }));
-  return { context, page };
-}
-
-async function step(name, body) {
-  current = name;
-  try {
-    report.steps[name] = { ok: true, ...(await body()) };
-  } catch (err) {
-    report.steps[name] = { ok: false, error: String((err && err.stack) || err) };
-  }
-}
-
-async function shot(page, name) {
-  const file = path.join(config.screenshots, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
-}
+const { config, chromium, report, newPage, step, shot } = walk(process.argv);
 
 /** The focused element as `TAG#id[data-testid]`, or BODY. */
 const focused = (page) => page.evaluate(() => {

@@ -6,41 +6,10 @@
 // Each step records what it saw (it waits a while for what should happen, and records what did when it
 // does not); nothing here decides pass or fail except a step that cannot go on.
 
-import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { walk } from './harness.mjs';
 
-const config = JSON.parse(process.argv[2]);
-const require = createRequire(path.join(config.tools, 'package.json'));
-const { chromium } = require('playwright-core');
-
-const report = { steps: {}, page_errors: [] };
-mkdirSync(config.screenshots, { recursive: true });
-let current = null;
-
-async function newPage(browser, viewport, locale) {
-  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (err) => report.page_errors.push({ step: current, text: String(err) }));
-  return { context, page };
-}
-
-async function step(name, body) {
-  current = name;
-  try {
-    report.steps[name] = { ok: true, ...(await body()) };
-  } catch (err) {
-    report.steps[name] = { ok: false, error: String((err && err.stack) || err) };
-  }
-}
-
-async function shot(page, name, fullPage = false) {
-  const file = path.join(config.screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage });
-  return file;
-}
+const { config, chromium, report, newPage, step, shot } = walk(process.argv, { timeout: 15000 });
 
 /** Waits up to `ms` for `fn(arg)` to hold in the page; answers whether it did (no throw: the step
  *  records what it sees either way). */

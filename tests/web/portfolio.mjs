@@ -6,40 +6,9 @@
 //   node portfolio.mjs '{"baseUrl", "viewerKey", "screenshots", "tools", "chromium"}'
 // Each step records what it saw; nothing here decides pass or fail except a step that cannot go on.
 
-import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { walk } from './harness.mjs';
 
-const config = JSON.parse(process.argv[2]);
-const require = createRequire(path.join(config.tools, 'package.json'));
-const { chromium } = require('playwright-core');
-
-const report = { steps: {}, page_errors: [] };
-mkdirSync(config.screenshots, { recursive: true });
-let current = null;
-
-async function newPage(browser, viewport, locale) {
-  const context = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('pageerror', (err) => report.page_errors.push({ step: current, text: String(err) }));
-  return { context, page };
-}
-
-async function step(name, body) {
-  current = name;
-  try {
-    report.steps[name] = { ok: true, ...(await body()) };
-  } catch (err) {
-    report.steps[name] = { ok: false, error: String((err && err.stack) || err) };
-  }
-}
-
-async function shot(page, name) {
-  const file = path.join(config.screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const { config, chromium, report, newPage, step, shot } = walk(process.argv);
 
 async function signIn(page) {
   await page.goto(`${config.baseUrl}/`);
@@ -93,7 +62,7 @@ try {
     await page.waitForLoadState('networkidle');
     return { calls: calls.filter((c) => !c.startsWith('/v1/me')), accounts: await accounts(page),
       orderLabel: await page.getByLabel('Order by').evaluate((el) => el.id),
-      screenshot: await shot(page, 'portfolio-en') };
+      screenshot: await shot(page, 'portfolio-en', true) };
   });
 
   await step('order_by_risk', async () => {
@@ -139,20 +108,20 @@ try {
     return { heading: await page.locator('h1').innerText(),
       orderLabel: await page.locator('label[for="account-order"]').innerText(),
       options: await order.locator('option').allInnerTexts(), value: await order.inputValue(),
-      accounts: await accounts(page), screenshot: await shot(page, 'portfolio-zh') };
+      accounts: await accounts(page), screenshot: await shot(page, 'portfolio-zh', true) };
   });
 
   await step('narrow', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
     const zh = { width: await page.evaluate(() => document.scrollingElement.scrollWidth),
-      screenshot: await shot(page, 'portfolio-zh-390') };
+      screenshot: await shot(page, 'portfolio-zh-390', true) };
     await page.locator('#language').selectOption('en');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     await page.getByTestId('deal-gzf-upgrade').waitFor();
     await page.waitForTimeout(200);
     const en = { width: await page.evaluate(() => document.scrollingElement.scrollWidth),
-      screenshot: await shot(page, 'portfolio-en-390') };
+      screenshot: await shot(page, 'portfolio-en-390', true) };
     return { zh, en };
   });
 
@@ -171,7 +140,7 @@ try {
     await signIn(older.page);
     await older.page.waitForLoadState('networkidle');
     const seen = { accounts: await accounts(older.page), order: await older.page.locator('#account-order').count(),
-      error: await older.page.locator('[role="alert"]').count(), screenshot: await shot(older.page, 'portfolio-older-server') };
+      error: await older.page.locator('[role="alert"]').count(), screenshot: await shot(older.page, 'portfolio-older-server', true) };
     await older.context.close();
     return seen;
   });

@@ -123,6 +123,20 @@ def service_env(data: Path) -> dict[str, str]:
             "GUANXI_DATA_DIR": str(data / "store")}
 
 
+def run_walk(script: Path, config: dict[str, Any], artifacts: Path, *, timeout: int) -> dict[str, Any]:
+    """Run a browser walk (``node script '<config JSON>'`` from tools/web) with its screenshots in
+    ``artifacts`` (kept out of git), and keep its report there too; the report the walk printed."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+    config = {**config, "screenshots": str(artifacts), "tools": str(TOOLS), "chromium": str(CHROMIUM)}
+    done = subprocess.run(["node", str(script), json.dumps(config)], capture_output=True, text=True,
+                          timeout=timeout, check=False, cwd=TOOLS)
+    assert done.returncode == 0 and done.stdout.strip(), f"{script.name} failed:\n{done.stderr}\n{done.stdout}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    (artifacts / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return report
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``guanxi serve`` with the furniture maker, a 300-person account and the handset maker imported."""
@@ -135,19 +149,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def walk(server: str) -> dict[str, Any]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS.parent / ".gitignore").write_text("*\n", encoding="utf-8")
     # Someone the large account's default map leaves out, for the walk to find by name.
     view = httpx.get(f"{server}/v1/accounts/big/map-view", headers={"Authorization": f"Bearer {EDITOR}"}).json()
     left_out = next(c for c in LARGE["contacts"] if c["id"] not in view["people"])
-    config = {"baseUrl": server, "editorKey": EDITOR, "viewerKey": VIEWER, "screenshots": str(ARTIFACTS),
-              "tools": str(TOOLS), "chromium": str(CHROMIUM), "find": left_out["name"]}
-    done = subprocess.run(["node", str(SCRIPT), json.dumps(config)], capture_output=True, text=True, timeout=180,
-                          check=False, cwd=TOOLS)
-    assert done.returncode == 0 and done.stdout.strip(), f"the walkthrough failed:\n{done.stderr}\n{done.stdout}"
-    report: dict[str, Any] = json.loads(done.stdout)
+    report = run_walk(SCRIPT, {"baseUrl": server, "editorKey": EDITOR, "viewerKey": VIEWER, "find": left_out["name"]},
+                      ARTIFACTS, timeout=180)
     report["left_out"] = left_out
-    (ARTIFACTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
 
 

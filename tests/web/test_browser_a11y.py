@@ -15,7 +15,6 @@ the assertions are here, and what is stored is asked of the API. Screenshots are
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,10 @@ import httpx
 import pytest
 
 from tests.web.test_browser import (
-    CHROMIUM,
     EDITOR,
     FURNITURE,
-    TOOLS,
     require_tools,
+    run_walk,
     service_env,
     serving,
     step,
@@ -56,16 +54,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def walk(server: str) -> dict[str, Any]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-    config = {"baseUrl": server, "editorKey": EDITOR, "screenshots": str(ARTIFACTS), "tools": str(TOOLS),
-              "chromium": str(CHROMIUM)}
-    done = subprocess.run(["node", str(SCRIPT), json.dumps(config)], capture_output=True, text=True, timeout=120,
-                          check=False, cwd=TOOLS)
-    assert done.returncode == 0 and done.stdout.strip(), f"a11y.mjs failed:\n{done.stderr}\n{done.stdout}"
-    report: dict[str, Any] = json.loads(done.stdout)
+    report = run_walk(SCRIPT, {"baseUrl": server, "editorKey": EDITOR}, ARTIFACTS, timeout=120)
     report["server"] = server
-    (ARTIFACTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
 
 

@@ -14,7 +14,6 @@ assertions are here, and what is stored is asked of the API. Screenshots are kep
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +23,11 @@ import httpx
 import pytest
 
 from tests.web.test_browser import (
-    CHROMIUM,
     EDITOR,
     FURNITURE,
-    TOOLS,
     guanxi,
     require_tools,
+    run_walk,
     service_env,
     serving,
     step,
@@ -56,17 +54,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 @pytest.fixture(scope="module")
 def walk(service: dict[str, Any]) -> dict[str, Any]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-    config = {"baseUrl": service["url"], "editorKey": EDITOR, "revocableKey": service["key"],
-              "revoke": service["revoke"], "revokeEnv": service["env"], "screenshots": str(ARTIFACTS),
-              "tools": str(TOOLS), "chromium": str(CHROMIUM)}
-    done = subprocess.run(["node", str(SCRIPT), json.dumps(config)], capture_output=True, text=True, timeout=240,
-                          check=False, cwd=TOOLS)
-    assert done.returncode == 0 and done.stdout.strip(), f"errors.mjs failed:\n{done.stderr}\n{done.stdout}"
-    report: dict[str, Any] = json.loads(done.stdout)
-    (ARTIFACTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    return report
+    return run_walk(SCRIPT, {"baseUrl": service["url"], "editorKey": EDITOR, "revocableKey": service["key"],
+                             "revoke": service["revoke"], "revokeEnv": service["env"]}, ARTIFACTS, timeout=240)
 
 
 def stored(service: dict[str, Any], path: str) -> Any:

@@ -11,8 +11,6 @@ with ``playwright-core``; the figures shown are checked against what the API ans
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,11 @@ import httpx
 import pytest
 
 from tests.web.test_browser import (
-    CHROMIUM,
     FURNITURE,
     HANDSET,
-    TOOLS,
     VIEWER,
     require_tools,
+    run_walk,
     service_env,
     serving,
     step,
@@ -46,15 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def walk(server: str) -> dict[str, Any]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-    config = {"baseUrl": server, "viewerKey": VIEWER, "screenshots": str(ARTIFACTS), "tools": str(TOOLS),
-              "chromium": str(CHROMIUM)}
-    done = subprocess.run(["node", str(SCRIPT), json.dumps(config)], capture_output=True, text=True, timeout=120,
-                          check=False, cwd=TOOLS)
-    assert done.returncode == 0 and done.stdout.strip(), f"portfolio.mjs failed:\n{done.stderr}\n{done.stdout}"
-    report: dict[str, Any] = json.loads(done.stdout)
-    (ARTIFACTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    report = run_walk(SCRIPT, {"baseUrl": server, "viewerKey": VIEWER}, ARTIFACTS, timeout=120)
     for key, language in (("portfolio", "en"), ("portfolio_zh", "zh-CN")):
         answer = httpx.get(f"{server}/v1/portfolio?limit=100", timeout=30,
                            headers={"Authorization": f"Bearer {VIEWER}", "Accept-Language": language}).json()
