@@ -6,6 +6,17 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+/** Contrast ratio (WCAG) of two CSS colours as the page computes them, through a canvas: evaluated in a
+ *  page, it defines `window.contrast(a, b)`. */
+export const CONTRAST = `(() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const rgb = (c) => { ctx.fillStyle = '#000'; ctx.fillStyle = c; ctx.fillRect(0, 0, 1, 1);
+    return [...ctx.getImageData(0, 0, 1, 1).data].slice(0, 3); };
+  const lum = (c) => { const v = rgb(c).map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  window.contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return Math.round((x + 0.05) / (y + 0.05) * 100) / 100; };
+})()`;
+
 /** The walk's config (`argv[2]`), Chromium, its report, and the helpers bound to them. */
 export function walk(argv, { timeout = 10000 } = {}) {
   const config = JSON.parse(argv[2]);

@@ -6,7 +6,7 @@
 //   node portfolio.mjs '{"baseUrl", "viewerKey", "screenshots", "tools", "chromium"}'
 // Each step records what it saw; nothing here decides pass or fail except a step that cannot go on.
 
-import { walk } from './harness.mjs';
+import { CONTRAST, walk } from './harness.mjs';
 
 const { config, chromium, report, newPage, step, shot } = walk(process.argv);
 
@@ -38,16 +38,6 @@ const accounts = (page) => page.evaluate(() => [...document.querySelectorAll('li
     firstGap: d.querySelector('[data-testid="first-gap"]')?.innerText,
   })),
 })));
-
-/** Contrast ratio (WCAG) of two CSS colours as the page computes them, through a canvas. */
-const CONTRAST = `(() => {
-  const ctx = document.createElement('canvas').getContext('2d');
-  const rgb = (c) => { ctx.fillStyle = '#000'; ctx.fillStyle = c; ctx.fillRect(0, 0, 1, 1);
-    return [...ctx.getImageData(0, 0, 1, 1).data].slice(0, 3); };
-  const lum = (c) => { const v = rgb(c).map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
-    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
-  window.contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return Math.round((x + 0.05) / (y + 0.05) * 100) / 100; };
-})()`;
 
 const browser = await chromium.launch({ executablePath: config.chromium, headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
