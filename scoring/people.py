@@ -25,13 +25,14 @@ import math
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from scoring.options import ScoringOptions
 from scoring.paths import Reach
 from scoring.rules import against_us, loyalty
 from scoring.texts import a_an, label, text
-from scoring.view import AccountMap, Facts, tie_facts
+from scoring.view import AccountMap, Facts, qualified, tie_facts
 
 __all__ = ["GoBetweens", "OurSide", "ReachFromUs", "Unhelpful", "deal_status", "is_open", "peer_of"]
 
@@ -161,7 +162,27 @@ class OurSide:
                 self.people[tid] = record
 
     def name(self, tid: str) -> str:
+        """Our person's name, told apart from a namesake on our team by title, else id ("周海（华东区副总裁）")."""
+        shown = self._plain_name(tid)
+        qualifier = self._namesakes.get(tid)
+        if qualifier is None:
+            return shown
+        return qualified(shown, qualifier)
+
+    def _plain_name(self, tid: str) -> str:
         return str(self.people.get(tid, {}).get("name") or tid)
+
+    @cached_property
+    def _namesakes(self) -> dict[str, str]:
+        """What tells apart the people of our team who bear the same name: their titles, else their ids."""
+        by_name: dict[str, list[str]] = {}
+        for tid in self.people:
+            by_name.setdefault(self._plain_name(tid), []).append(tid)
+        found: dict[str, str] = {}
+        for same in (ids for ids in by_name.values() if len(ids) > 1):
+            titles = [str(self.people[t].get("title") or "") for t in same]
+            found.update(zip(same, titles if all(titles) and len(set(titles)) == len(titles) else same, strict=True))
+        return found
 
     def title(self, tid: str) -> str:
         data = self.people.get(tid, {})
@@ -236,7 +257,7 @@ class OurSide:
 
     def titled(self, ids: Iterable[str], lang: str) -> str:
         """Our people with their titles, as alternatives: "周海 (华南区副总裁) or Zhou Hai (…)"."""
-        each = [f"{self.name(t)}（{self.title(t)}）" if lang == "zh-CN" else f"{self.name(t)} ({self.title(t)})"
+        each = [f"{self._plain_name(t)}（{self.title(t)}）" if lang == "zh-CN" else f"{self._plain_name(t)} ({self.title(t)})"
                 for t in ids]
         return text("label.or", lang).join(each)
 

@@ -768,7 +768,7 @@ class AccountMap:
         qualifier = self.home(node) or self._namesakes().get(node)
         if qualifier is None or qualifier == beside:
             return shown
-        return f"{shown}（{qualifier}）" if _cjk(shown + qualifier) else f"{shown} ({qualifier})"
+        return qualified(shown, qualifier)
 
     def _namesakes(self) -> dict[str, str]:
         """What tells each person apart from the others on the map who bear the same name (once per map)."""
@@ -802,6 +802,11 @@ class AccountMap:
             raise NotFound(f"unknown opportunity {opportunity_id!r}")
         data: dict[str, Any] = self.opportunities[opportunity_id]
         return data
+
+
+def qualified(name: str, qualifier: str) -> str:
+    """A name told apart by a qualifier, bracketed full-width in Chinese: "王伟（信息科科长）", "Wang Wei (CIO)"."""
+    return f"{name}（{qualifier}）" if _cjk(name + qualifier) else f"{name} ({qualifier})"
 
 
 def _cjk(s: str) -> bool:

@@ -73,3 +73,12 @@ def test_a_refused_delete_counts_what_cascade_would_take(client: TestClient) -> 
     assert refused.status_code == 409
     assert "1 subsidiary account, 2 contacts, 1 deal" in refused.json()["detail"], refused.text
     assert client.get("/v1/contacts/s1").status_code == 200
+
+
+def test_two_of_our_people_with_one_name_are_told_apart(furniture: TestClient) -> None:
+    # (the advice read "Zhou Hai or 周海 or 周海" with a namesake elsewhere on our team)
+    assert furniture.post("/v1/team", json={"id": "us-vp-east", "name": "周海", "title": "华东区副总裁",
+                                            "level": "vp", "role": "executive"}).status_code == 201
+    for path in ("/v1/opportunities/gzf-upgrade/coverage-gaps", "/v1/opportunities/gzf-upgrade/next-best-contacts"):
+        text = furniture.get(path, headers={"Accept-Language": "zh-CN"}).text
+        assert "周海或周海" not in text and "周海（华东区副总裁）" in text, path
