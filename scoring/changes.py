@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import networkx as nx
 
-from graph.models import status_of_stage
+from graph.models import AccountMetrics, status_of_stage
 from scoring.chain import chain_report
 from scoring.classify import account_class
 from scoring.gaps import gap_report
@@ -40,9 +40,8 @@ __all__ = ["Change", "ChangeList", "RankMove", "Summary", "SupportMove", "what_c
 LINE_TYPES: Final = ("INFLUENCES", "ALLY", "RIVAL", "PROMOTED_BY", "FAVORS")
 COVERAGE_TYPES: Final = ("COVERS", "MIRRORS")
 PERSON_FIELDS: Final = ("title", "level", "department")
-# An account's metrics in the order the account record lists them (graph.models.AccountMetrics).
-METRICS: Final = ("annual_revenue", "margin_pct", "revenue_growth_pct", "wallet_size", "share_of_wallet_pct",
-                  "payment_days", "credit_rating", "satisfaction", "loyalty", "influence", "cooperation")
+# An account's metrics in the order the account record lists them.
+METRICS: Final = tuple(AccountMetrics.model_fields)
 RANKED: Final = 5
 WHOLE_CHAIN_GAPS: Final = frozenset({"single_threaded", "no_executive_counterpart"})
 
